@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit, the CLI on top.
+let package = Package(
+  name: "ashby-lua",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "ashby-lua", targets: ["ashby-lua"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+  ],
+  targets: [
+    // Lua 5.4 from the system (Debian: liblua5.4-dev).
+    .systemLibrary(
+      name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+    // The only code allowed to raise or yield (lua_error / lua_yieldk): trampolines,
+    // coroutine wrappers, hooks, the counting allocator, the JSON codec.
+    .target(name: "CLuaShim", dependencies: ["CLua"]),
+    .target(
+      name: "LuaHost",
+      dependencies: ["CLua", "CLuaShim", .product(name: "Logging", package: "swift-log")]),
+    .target(
+      name: "AshbyKit",
+      dependencies: [
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
+    .target(
+      name: "AshbyFake",
+      dependencies: [
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit"]),
+    .executableTarget(
+      name: "ashby-lua",
+      dependencies: [
+        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyFake",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "ashby-bench",
+      dependencies: [
+        "LuaHost", "AshbyKit", "AshbyFake",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ]),
+    .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
+    .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyFake"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,13 @@
+/* Internal to the JSON codec. */
+#ifndef LSH_JSON_PRIVATE_H
+#define LSH_JSON_PRIVATE_H
+
+#define LSH_JSON_MAX_DEPTH 1000
+
+extern const char lsh_null_key;
+extern const char lsh_array_mt_key;
+/* 1 for bytes that may stand in a JSON string as they are (ASCII, not '"', '\\', < 0x20). */
+extern const unsigned char lsh_json_plain[256];
+int lsh_utf8_len(const unsigned char *p, const unsigned char *end);
+
+#endif

@@ -1,0 +1,123 @@
+import CLua
+import CLuaShim
+import Foundation
+
+/// What a job on the VM thread can do with the state. Not Sendable: it is
+/// only valid inside `LuaVM.perform`, on the VM thread.
+public struct LuaContext {
+  let core: VMCore
+
+  init(_ core: VMCore) { self.core = core }
+
+  /// The raw state, for code that pushes and reads values itself.
+  public var stack: LuaStack { LuaStack(core.L) }
+  var L: OpaquePointer { core.L }
+
+  /// Async host calls started so far (for statistics such as the REPL's `:time`).
+  public var asyncCallsStarted: Int { core.asyncCallsStarted }
+  public var memoryUsed: Int { lsh_memory_used(L) }
+
+  // MARK: Globals and registration
+
+  /// Sets a global, or a field of nested global tables (`"ashby.json"`),
+  /// creating the tables on the way.
+  public func setGlobal(_ path: String, _ value: LuaValue) {
+    withField(path) { stack.push(value) }
+  }
+
+  /// Reads a global (or a dotted path). Unconvertible values read as nil.
+  public func global(_ path: String) -> LuaValue {
+    let top = lua_gettop(L)
+    defer { lua_settop(L, top) }
+    lsh_pushglobaltable(L)
+    for part in path.split(separator: ".") {
+      guard lua_type(L, -1) == LUA_TTABLE else { return .nil }
+      stack.push(.string(String(part)))
+      lua_rawget(L, -2)
+    }
+    return (try? stack.value(at: -1)) ?? .nil
+  }
+
+  /// Registers a host function at a global path (`"ashby.get_job"`).
+  public func register(_ path: String, _ body: @escaping LuaHostFunction) {
+    withField(path) { core.pushFunction(body) }
+  }
+
+  /// Registers an async host function: the calling coroutine waits, the VM does not.
+  public func registerAsync(_ path: String, _ body: @escaping LuaAsyncFunction) {
+    withField(path) { core.pushAsyncFunction(body) }
+  }
+
+  /// Pushes `json.encode/decode/array/null` at a global path.
+  public func installJSON(at path: String) {
+    withField(path) { _ = lsh_json_push_module(L) }
+  }
+
+  /// Pushes the value with `push`, then stores it at the dotted global path.
+  /// Stack effect: none.
+  func withField(_ path: String, _ push: () -> Void) {
+    let top = lua_gettop(L)
+    defer { lua_settop(L, top) }
+    var parts = path.split(separator: ".").map(String.init)
+    let last = parts.removeLast()
+    lsh_pushglobaltable(L)
+    for part in parts {
+      stack.push(.string(part))
+      lua_rawget(L, -2)
+      if lua_type(L, -1) != LUA_TTABLE {
+        lsh_pop(L, 1)
+        lsh_newtable(L)
+        stack.push(.string(part))
+        lua_pushvalue(L, -2)
+        lua_rawset(L, -4)
+      }
+      lsh_remove(L, -2)
+    }
+    stack.push(.string(last))
+    push()
+    lua_rawset(L, -3)
+  }
+
+  // MARK: Running code
+
+  /// Compiles `source`. Stack effect: pushes the chunk on success.
+  /// - Throws: `ScriptError` with `.syntax` (and `incompleteInput` for `<eof>`).
+  public func load(_ source: String, name: String) throws(ScriptError) {
+    var text = source
+    let mode = core.options.sandbox ? "t" : "bt"
+    let status = text.withUTF8 { buf in
+      buf.withMemoryRebound(to: CChar.self) { lsh_loadbuffer(L, $0.baseAddress, $0.count, name, mode) }
+    }
+    if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
+  }
+
+  /// Compiles a file like `lua` does (a first `#` line is skipped).
+  /// Stack effect: pushes the chunk on success.
+  public func loadFile(_ path: String) throws(ScriptError) {
+    let status = luaL_loadfilex(L, path, core.options.sandbox ? "t" : nil)
+    if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
+  }
+
+  /// Runs the chunk on top of the stack (below `args`) as a host coroutine
+  /// until it returns. Stack effect: pops the chunk.
+  /// - Parameter timeout: seconds of wall time before a `limit` error.
+  /// - Parameter results: reads the results from the coroutine's stack.
+  public func call<T>(
+    args: [LuaValue] = [], timeout: Double? = nil,
+    results: (LuaStack, Int32) throws -> T
+  ) throws -> T {
+    stack.push(args)
+    return try core.driver.run(nargs: Int32(args.count), timeout: timeout, results: results)
+  }
+
+  /// Compiles and runs `source`; returns its results as data.
+  @discardableResult
+  public func run(_ source: String, name: String = "=(run)", args: [LuaValue] = [], timeout: Double? = nil)
+    throws -> [LuaValue]
+  {
+    try load(source, name: name)
+    return try call(args: args, timeout: timeout) { stack, n in
+      try stack.values(from: stack.count - n + 1)
+    }
+  }
+}

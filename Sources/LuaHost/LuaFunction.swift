@@ -1,0 +1,46 @@
+import CLua
+import CLuaShim
+
+/// A host function as Lua calls it: it reads its arguments from the stack and
+/// returns how many results it pushed. Throwing raises a Lua error table.
+public typealias LuaHostFunction = (LuaStack) throws -> Int32
+
+/// An async host function: plain data in, plain data out, run off the VM
+/// thread. Only the calling coroutine waits for it (docs/async.md).
+public typealias LuaAsyncFunction = @Sendable ([LuaValue]) async throws -> [LuaValue]
+
+/// Keeps a Swift closure alive for as long as the state can call it. The C
+/// trampoline holds an unretained pointer to it as its upvalue.
+final class FunctionBox {
+  let body: (LuaStack) throws -> Int32
+  init(_ body: @escaping (LuaStack) throws -> Int32) { self.body = body }
+}
+
+/// The one entry point from C for every registered Swift function.
+/// Never lets an error escape: it becomes an error value and `LSH_ERROR`.
+let dispatchHostCall: lsh_call_fn = { L, box in
+  guard let L, let box else { return LSH_ERROR }
+  let function = Unmanaged<FunctionBox>.fromOpaque(box).takeUnretainedValue()
+  let stack = LuaStack(L)
+  do {
+    return try function.body(stack)
+  } catch {
+    stack.pushError(error)
+    return LSH_ERROR
+  }
+}
+
+/// Where the trampoline cannot yield: wait on the VM thread for that call.
+let dispatchBlockingWait: lsh_block_fn = { L, id, host in
+  guard let L, let host else { return 0 }
+  let core = Unmanaged<VMCore>.fromOpaque(host).takeUnretainedValue()
+  return core.driver.blockingWait(L, id: id)
+}
+
+let dispatchWarning: lsh_warn_fn = { host, message, length in
+  guard let host, let message else { return }
+  let core = Unmanaged<VMCore>.fromOpaque(host).takeUnretainedValue()
+  let text = String(
+    decoding: UnsafeRawBufferPointer(start: message, count: length), as: UTF8.self)
+  core.warn(text)
+}

@@ -1,0 +1,88 @@
+import CLua
+import CLuaShim
+import Foundation
+import Logging
+
+/// Owns the `lua_State`. Confined to the VM thread: every method must run
+/// there, which `LuaVM` guarantees by only touching it from jobs it posts.
+final class VMCore {
+  let L: OpaquePointer
+  let mailbox: Mailbox
+  let options: LuaVM.Options
+  let logger: Logger
+  let inFlight: AsyncSemaphore
+  private(set) var driver: Driver!
+  private var boxes: [FunctionBox] = []
+  /// Number of async host calls started (for `:time` style statistics).
+  var asyncCallsStarted = 0
+
+  init(options: LuaVM.Options, mailbox: Mailbox) throws(LuaHostError) {
+    self.options = options
+    self.mailbox = mailbox
+    self.logger = options.logger
+    self.inFlight = AsyncSemaphore(options.maxConcurrentCalls)
+    guard let state = lsh_newstate(nil, dispatchHostCall, dispatchBlockingWait, dispatchWarning) else {
+      throw LuaHostError(kind: "limit", message: "cannot create a Lua state")
+    }
+    L = state
+    driver = Driver(core: self)
+    let host = Unmanaged.passUnretained(self).toOpaque()
+    lsh_set_host(L, host)
+    guard lsh_openlibs(L) == LUA_OK else {
+      lsh_close(L)
+      throw LuaHostError(kind: "limit", message: "cannot open the Lua libraries")
+    }
+    if options.instructionHook { lsh_enable_hook(L) }
+    if options.sandbox { try Sandbox.apply(L) }
+    if let limit = options.memoryLimit { lsh_set_memory_limit(L, limit) }
+  }
+
+  func close() {
+    driver.shutdown()
+    lsh_close(L)
+    boxes.removeAll()
+  }
+
+  func warn(_ text: String) {
+    logger.warning("Lua warning: \(text)")
+  }
+
+  /// Pushes a C closure that calls `body`. Stack effect: pushes 1.
+  func pushFunction(_ body: @escaping (LuaStack) throws -> Int32) {
+    let box = FunctionBox(body)
+    boxes.append(box)
+    lsh_push_function(L, Unmanaged.passUnretained(box).toOpaque())
+  }
+
+  /// Pushes a function that runs `body` off the VM thread while its caller waits.
+  func pushAsyncFunction(_ body: @escaping LuaAsyncFunction) {
+    pushFunction { [unowned self] stack in
+      let args = try stack.values()
+      let id = try self.startAsync(args, body)
+      lua_pushinteger(stack.L, id)
+      return LSH_WAIT
+    }
+  }
+
+  /// Starts one async call; its completion wakes the waiting coroutine.
+  func startAsync(_ args: [LuaValue], _ body: @escaping LuaAsyncFunction) throws -> Int64 {
+    try driver.checkNotInterrupted()
+    let id = driver.newID()
+    let mailbox = self.mailbox
+    let inFlight = self.inFlight
+    asyncCallsStarted += 1
+    let task = Task {
+      let result: Result<[LuaValue], any Error>
+      do {
+        try await inFlight.acquire()
+        defer { inFlight.release() }
+        result = .success(try await body(args))
+      } catch {
+        result = .failure(error)
+      }
+      mailbox.post(Completion(id: id, result: result))
+    }
+    driver.tasks[id] = task
+    return id
+  }
+}

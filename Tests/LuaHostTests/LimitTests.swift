@@ -1,0 +1,80 @@
+import Foundation
+import LuaHost
+import Testing
+
+@Suite struct LimitTests {
+  @Test func pcallCannotSwallowTheTimeLimit() async throws {
+    let vm = try makeVM()
+    await #expect {
+      _ = try await vm.run(
+        """
+        for i = 1, 5 do
+          pcall(function() while true do end end)
+        end
+        while true do pcall(error, "again") end
+        """, timeout: 0.2)
+    } throws: { error in (error as? ScriptError)?.kind == "limit" }
+    // The VM is still usable afterwards.
+    #expect(try await vm.run("return 1 + 1") == [2])
+  }
+
+  @Test func theTimeLimitAlsoStopsAScriptWaitingOnTheHost() async throws {
+    let vm = try makeVM()
+    let seconds = await elapsed {
+      await #expect {
+        _ = try await vm.run("task.sleep(30)", timeout: 0.2)
+      } throws: { error in (error as? ScriptError)?.kind == "limit" }
+    }
+    #expect(seconds < 5)
+  }
+
+  @Test func interruptCancelsARunningLoopAndRunsCloseHandlers() async throws {
+    let vm = try makeVM()
+    Task {
+      try await Task.sleep(nanoseconds: 100_000_000)
+      vm.interrupt()
+    }
+    await #expect {
+      _ = try await vm.run(
+        """
+        cleaned = false
+        local c <close> = setmetatable({}, { __close = function() cleaned = true end })
+        while true do end
+        """)
+    } throws: { error in (error as? ScriptError)?.kind == "cancelled" }
+    #expect(try await vm.run("return cleaned") == [true])
+  }
+
+  @Test func interruptCancelsAPendingHostCall() async throws {
+    let vm = try makeVM()
+    Task {
+      try await Task.sleep(nanoseconds: 100_000_000)
+      vm.interrupt()
+    }
+    let seconds = await elapsed {
+      await #expect {
+        _ = try await vm.run("local ok, e = pcall(task.sleep, 30); error(e)")
+      } throws: { error in (error as? ScriptError)?.kind == "cancelled" }
+    }
+    #expect(seconds < 5)
+  }
+
+  @Test func memoryCapFailsTheAllocationAndTheHostSurvives() async throws {
+    let vm = try makeVM { $0.memoryLimit = 64 << 20 }
+    let r = try await vm.run(
+      """
+      local ok, err = pcall(string.rep, "x", 1e9)
+      return ok, err
+      """)
+    #expect(r == [false, "not enough memory"])
+    await #expect {
+      _ = try await vm.run("local t = {} for i = 1, 1e8 do t[i] = i end")
+    } throws: { error in (error as? ScriptError)?.status == .memory }
+    #expect(try await vm.run("return #string.rep('y', 1000)") == [1000])
+  }
+
+  @Test func warningsGoToTheHost() async throws {
+    let vm = try makeVM()
+    #expect(try await vm.run("warn('@on'); warn('hello ', 'host'); return true") == [true])
+  }
+}
