@@ -78,7 +78,11 @@ static int auxresume(lua_State *L, lua_State *co, int narg) {
     return -1;
   }
   lua_xmove(L, co, narg);
+  lsh_runtime *rt = lsh_rt(L);
+  lua_State *outer = atomic_exchange(&rt->current, co);
+  lsh_enter(co, rt);
   status = lua_resume(co, L, narg, &nres);
+  atomic_store(&rt->current, outer);
   if (status == LUA_OK || status == LUA_YIELD) {
     if (!lua_checkstack(L, nres + 1)) {
       lua_pop(co, nres);

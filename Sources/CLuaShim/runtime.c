@@ -70,6 +70,7 @@ lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_wa
   lsh_runtime *rt = calloc(1, sizeof(lsh_runtime));
   if (rt == NULL) return NULL;
   atomic_init(&rt->interrupt, LSH_INTERRUPT_NONE);
+  atomic_init(&rt->current, NULL);
   rt->host = host;
   rt->call = call;
   rt->block = block;
@@ -143,6 +144,21 @@ static void push_limit_error(lua_State *L, int why) {
   lua_setmetatable(L, -2);
 }
 
+static void hookf(lua_State *L, lua_Debug *ar);
+
+/* The hook a thread should have when nothing is interrupted: a count hook
+   while a deadline is set, none otherwise (so debug.gethook() stays as in lua). */
+static void plain_hook(lua_State *L, lsh_runtime *rt) {
+  if (rt->deadline > 0) lua_sethook(L, hookf, LUA_MASKCOUNT, HOOK_COUNT);
+  else lua_sethook(L, NULL, 0, 0);
+}
+
+/* Every line and instruction: a pcall that swallows the error gets the next
+   one at once (Redis' SCRIPT KILL lesson). */
+static void armed_hook(lua_State *L) {
+  lua_sethook(L, hookf, LUA_MASKCOUNT | LUA_MASKLINE | LUA_MASKCALL, 1);
+}
+
 static void hookf(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lsh_runtime *rt = lsh_rt(L);
@@ -153,26 +169,36 @@ static void hookf(lua_State *L, lua_Debug *ar) {
     why = atomic_load(&rt->interrupt);
   }
   if (why == LSH_INTERRUPT_NONE) {
-    if (lua_gethookmask(L) & LUA_MASKLINE) lua_sethook(L, hookf, LUA_MASKCOUNT, HOOK_COUNT);
+    if (lua_gethookmask(L) != LUA_MASKCOUNT) plain_hook(L, rt);
     return;
   }
-  /* Re-arm on every line and instruction: a pcall that swallows this error
-     gets the next one at once (Redis' SCRIPT KILL lesson). */
-  lua_sethook(L, hookf, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+  armed_hook(L);
   LSH_OUTSIDE_CAP(rt, push_limit_error(L, why));
   lsh_raise(L, 0);
 }
 
-void lsh_enable_hook(lua_State *L) {
-  lsh_rt(L)->hooked = 1;
-  lua_sethook(L, hookf, LUA_MASKCOUNT, HOOK_COUNT);
+void lsh_set_deadline(lua_State *L, double t) {
+  lsh_runtime *rt = lsh_rt(L);
+  rt->deadline = t;
+  plain_hook(L, rt); /* threads created from now on inherit it */
 }
 
-void lsh_set_deadline(lua_State *L, double t) { lsh_rt(L)->deadline = t; }
 void lsh_interrupt(lua_State *L, int why) {
+  lsh_runtime *rt = lsh_rt(L);
   int none = LSH_INTERRUPT_NONE;
-  atomic_compare_exchange_strong(&lsh_rt(L)->interrupt, &none, why);
+  atomic_compare_exchange_strong(&rt->interrupt, &none, why);
+  /* As lua.c does from its signal handler: lua_sethook may be called
+     asynchronously. The running thread stops at its next instruction. */
+  lua_State *current = atomic_load(&rt->current);
+  if (current) armed_hook(current);
 }
+
+/* Called before any thread runs: an interrupted run arms it at once. */
+void lsh_enter(lua_State *co, lsh_runtime *rt) {
+  if (atomic_load(&rt->interrupt) != LSH_INTERRUPT_NONE) armed_hook(co);
+  else if (rt->deadline > 0 && lua_gethook(co) == NULL) plain_hook(co, rt);
+}
+
 int lsh_interrupted(lua_State *L) { return atomic_load(&lsh_rt(L)->interrupt); }
 void lsh_clear_interrupt(lua_State *L) { atomic_store(&lsh_rt(L)->interrupt, LSH_INTERRUPT_NONE); }
 
@@ -292,18 +318,24 @@ int lsh_traceback(lua_State *L, lua_State *co, const char *msg, int level) {
 int lsh_resume(lua_State *co, lua_State *from, int nargs, int *nres) {
   lsh_runtime *rt = lsh_rt(co);
   int saved = rt->enforce;
+  lua_State *outer = atomic_exchange(&rt->current, co);
   rt->enforce = 1;
+  lsh_enter(co, rt);
   int status = lua_resume(co, from, nargs, nres);
   rt->enforce = saved;
+  atomic_store(&rt->current, outer);
   return status;
 }
 
 int lsh_pcall(lua_State *L, int nargs, int nresults, int msgh_idx) {
   lsh_runtime *rt = lsh_rt(L);
   int saved = rt->enforce;
+  lua_State *outer = atomic_exchange(&rt->current, L);
   rt->enforce = 1;
+  lsh_enter(L, rt);
   int status = lua_pcall(L, nargs, nresults, msgh_idx);
   rt->enforce = saved;
+  atomic_store(&rt->current, outer);
   return status;
 }
 
@@ -366,7 +398,9 @@ int lsh_resetthread(lua_State *co) {
   lsh_runtime *rt = lsh_rt(co);
   int saved = rt->enforce;
   rt->enforce = 1;
+  lua_State *outer = atomic_exchange(&rt->current, co);
   int status = lua_resetthread(co);
+  atomic_store(&rt->current, outer);
   rt->enforce = saved;
   return status;
 }

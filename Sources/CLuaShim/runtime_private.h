@@ -11,7 +11,7 @@ struct lsh_runtime {
   int enforce;          /* the cap applies only while Lua code (not Swift) runs */
   atomic_int interrupt; /* LSH_INTERRUPT_*; set from any thread */
   double deadline;      /* monotonic seconds, 0 = none */
-  int hooked;           /* the count hook is installed */
+  _Atomic(lua_State *) current; /* the thread running Lua code now, for lsh_interrupt */
   void *host;
   lsh_call_fn call;
   lsh_block_fn block;
@@ -41,6 +41,8 @@ extern const char lsh_waiting_key;
 
 /* Adds `where` (file:line of the caller at `level`) to a table error on top; then raises. */
 int lsh_raise(lua_State *L, int level);
+/* Gives a thread about to run the hook it needs (armed after an interrupt). */
+void lsh_enter(lua_State *co, lsh_runtime *rt);
 void lsh_install_coroutine_wrappers(lua_State *L);
 void lsh_json_setup(lua_State *L);
 

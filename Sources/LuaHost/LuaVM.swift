@@ -17,8 +17,6 @@ public final class LuaVM: Sendable {
     public var memoryLimit: Int?
     /// Async host calls running at once; more wait their turn.
     public var maxConcurrentCalls = 16
-    /// The count hook that enforces time limits and cancellation.
-    public var instructionHook = true
     public var logger = Logger(label: "ashby-lua.lua")
 
     public init() {}

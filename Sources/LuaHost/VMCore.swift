@@ -32,7 +32,6 @@ final class VMCore {
       lsh_close(L)
       throw LuaHostError(kind: "limit", message: "cannot open the Lua libraries")
     }
-    if options.instructionHook { lsh_enable_hook(L) }
     if options.sandbox { try Sandbox.apply(L) }
     if let limit = options.memoryLimit { lsh_set_memory_limit(L, limit) }
   }

@@ -46,9 +46,8 @@ int lsh_openlibs(lua_State *L);
 /* Memory cap in bytes (0 = none) and the bytes in use now. */
 void lsh_set_memory_limit(lua_State *L, size_t bytes);
 size_t lsh_memory_used(lua_State *L);
-/* Installs the count hook (cancellation, deadline) on L and threads created later. */
-void lsh_enable_hook(lua_State *L);
-/* Monotonic deadline in seconds (0 = none) for the count hook. */
+/* Monotonic deadline in seconds (0 = none). While one is set, threads carry a
+   count hook that enforces it; lsh_interrupt arms the running thread. */
 void lsh_set_deadline(lua_State *L, double monotonic_seconds);
 double lsh_now(void);
 /* Thread-safe: asks the running script to stop (LSH_INTERRUPT_*). */

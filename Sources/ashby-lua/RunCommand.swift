@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import LuaHost
+
+/// `ashby-lua run SCRIPT [ARGS...]`, like `lua SCRIPT ARGS...`.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a Lua script (like `lua SCRIPT`): `arg` and `...` hold the arguments.",
+    discussion: "SCRIPT may be `-` for standard input. A first line starting with `#` is ignored."
+  )
+
+  @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE before the script (repeatable).", valueName: "CODE"))
+  var execute: [String] = []
+
+  @OptionGroup var session: SessionOptions
+
+  @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
+  var scriptAndArguments: [String] = []
+
+  func validate() throws {
+    if scriptAndArguments.isEmpty && execute.isEmpty {
+      throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
+    }
+  }
+
+  func run() async throws {
+    let script = scriptAndArguments.first
+    let args = Array(scriptAndArguments.dropFirst())
+    let runner = try await ScriptSession.start(session)
+    let code = await runner.runMain(script: script, arguments: args, chunks: execute)
+    await runner.finish()
+    if code != 0 { throw ExitCode(code) }
+  }
+}
