@@ -22,6 +22,10 @@ typedef struct {
   const unsigned char *start, *p, *end;
   int depth;
   int mt; /* stack index of the array metatable */
+  /* Size of the last object/array seen at each depth: documents repeat their
+     shapes, so presizing from it saves most rehashes. */
+  int object_hint[LSH_JSON_HINT_DEPTH];
+  int array_hint[LSH_JSON_HINT_DEPTH];
 } decoder;
 
 static int fail(decoder *d, const char *what) {
@@ -203,7 +207,8 @@ static void parse_array(decoder *d) {
   if (++d->depth > LSH_JSON_MAX_DEPTH) fail(d, "nesting too deep");
   luaL_checkstack(L, 4, "json: nesting too deep");
   d->p++;
-  lua_createtable(L, 0, 0);
+  int hint = d->depth < LSH_JSON_HINT_DEPTH ? d->array_hint[d->depth] : 0;
+  lua_createtable(L, hint, 0);
   lua_pushvalue(L, d->mt);
   lua_setmetatable(L, -2);
   skip_ws(d);
@@ -224,6 +229,7 @@ static void parse_array(decoder *d) {
     if (*d->p == ']') {
       d->p++;
       d->depth--;
+      if (d->depth + 1 < LSH_JSON_HINT_DEPTH) d->array_hint[d->depth + 1] = (int)i;
       return;
     }
     fail(d, "expected ',' or ']'");
@@ -235,14 +241,16 @@ static void parse_object(decoder *d) {
   if (++d->depth > LSH_JSON_MAX_DEPTH) fail(d, "nesting too deep");
   luaL_checkstack(L, 4, "json: nesting too deep");
   d->p++;
-  lua_createtable(L, 0, 0);
+  int level = d->depth;
+  lua_createtable(L, 0, level < LSH_JSON_HINT_DEPTH ? d->object_hint[level] : 0);
   skip_ws(d);
   if (d->p < d->end && *d->p == '}') {
     d->p++;
     d->depth--;
     return;
   }
-  for (;;) {
+  int members = 0;
+  for (;; members++) {
     skip_ws(d);
     if (d->p >= d->end || *d->p != '"') fail(d, "expected a string key");
     parse_string(d);
@@ -261,6 +269,7 @@ static void parse_object(decoder *d) {
     if (*d->p == '}') {
       d->p++;
       d->depth--;
+      if (level < LSH_JSON_HINT_DEPTH) d->object_hint[level] = members + 1;
       return;
     }
     fail(d, "expected ',' or '}'");
@@ -289,8 +298,12 @@ static void parse_value(decoder *d) {
 
 static void decode(lua_State *L, const char *s, size_t len) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsh_array_mt_key);
-  decoder d = {L, (const unsigned char *)s, (const unsigned char *)s, (const unsigned char *)s + len, 0,
-               lua_gettop(L)};
+  decoder d;
+  memset(&d, 0, sizeof d);
+  d.L = L;
+  d.start = d.p = (const unsigned char *)s;
+  d.end = d.start + len;
+  d.mt = lua_gettop(L);
   parse_value(&d);
   skip_ws(&d);
   if (d.p != d.end) fail(&d, "trailing characters");

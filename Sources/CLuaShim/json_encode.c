@@ -33,6 +33,7 @@ typedef struct {
   size_t len, cap;
   lua_Alloc alloc;
   void *ud;
+  int mt; /* stack index of the array metatable */
 } outbuf;
 
 static int outbuf_gc(lua_State *L) {
@@ -65,37 +66,46 @@ static inline void putc_(lua_State *L, outbuf *b, char c) {
 static void put_string(lua_State *L, outbuf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
-  if (b->len + n + 2 > b->cap) grow(L, b, n + 2);
-  putc_(L, b, '"');
+  /* Room for the plain case; escapes (rare) make more room as they go. */
+  if (b->len + n + 8 > b->cap) grow(L, b, n + 8);
+  char *o = b->p + b->len;
+  *o++ = '"';
   while (p < end) {
     const unsigned char *run = p;
     while (p < end && lsh_json_plain[*p]) p++;
-    if (p > run) put(L, b, (const char *)run, p - run);
+    memcpy(o, run, p - run);
+    o += p - run;
     if (p >= end) break;
     unsigned c = *p;
+    if ((size_t)(o - b->p) + (size_t)(end - p) + 8 > b->cap) {
+      b->len = o - b->p;
+      grow(L, b, (end - p) + 8);
+      o = b->p + b->len;
+    }
     if (c >= 0x80) {
       int k = lsh_utf8_len(p, end);
       if (k == 0) luaL_error(L, "json: cannot encode a string with invalid UTF-8");
-      put(L, b, (const char *)p, k);
+      memcpy(o, p, k);
+      o += k;
       p += k;
       continue;
     }
     p++;
+    *o++ = '\\';
     switch (c) {
-      case '"': put(L, b, "\\\"", 2); break;
-      case '\\': put(L, b, "\\\\", 2); break;
-      case '\n': put(L, b, "\\n", 2); break;
-      case '\r': put(L, b, "\\r", 2); break;
-      case '\t': put(L, b, "\\t", 2); break;
-      case '\b': put(L, b, "\\b", 2); break;
-      case '\f': put(L, b, "\\f", 2); break;
-      default: {
-        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        put(L, b, e, 6);
-      }
+      case '"': *o++ = '"'; break;
+      case '\\': *o++ = '\\'; break;
+      case '\n': *o++ = 'n'; break;
+      case '\r': *o++ = 'r'; break;
+      case '\t': *o++ = 't'; break;
+      case '\b': *o++ = 'b'; break;
+      case '\f': *o++ = 'f'; break;
+      default:
+        *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
     }
   }
-  putc_(L, b, '"');
+  *o++ = '"';
+  b->len = o - b->p;
 }
 
 static void put_integer(lua_State *L, outbuf *b, lua_Integer i) {
@@ -119,6 +129,14 @@ static void put_float(lua_State *L, outbuf *b, lua_Number x) {
 
 static void encode(lua_State *L, outbuf *b, int idx, int depth);
 
+/* Stack index of the array metatable during one encode. */
+static int marked(lua_State *L, int idx, int mt) {
+  if (!lua_getmetatable(L, idx)) return 0;
+  int same = lua_rawequal(L, -1, mt);
+  lua_pop(L, 1);
+  return same;
+}
+
 /* Array length n if the table's keys are exactly 1..n (n >= 1), 0 for empty, -1 otherwise. */
 static lua_Integer array_length(lua_State *L, int idx) {
   lua_Integer count = 0, max = 0;
@@ -139,8 +157,9 @@ static lua_Integer array_length(lua_State *L, int idx) {
 static void encode_table(lua_State *L, outbuf *b, int idx, int depth) {
   if (depth > LSH_JSON_MAX_DEPTH) luaL_error(L, "json: nesting too deep (or a cycle)");
   luaL_checkstack(L, 4, "json: nesting too deep");
-  lua_Integer n = lsh_is_marked_array(L, idx) ? (lua_Integer)lua_rawlen(L, idx) : array_length(L, idx);
-  if (n > 0 || (n == 0 && lsh_is_marked_array(L, idx))) {
+  int is_marked = marked(L, idx, b->mt);
+  lua_Integer n = is_marked ? (lua_Integer)lua_rawlen(L, idx) : array_length(L, idx);
+  if (n > 0 || (n == 0 && is_marked)) {
     putc_(L, b, '[');
     for (lua_Integer i = 1; i <= n; i++) {
       if (i > 1) putc_(L, b, ',');
@@ -215,6 +234,8 @@ int lsh_json_encode(lua_State *L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsh_array_mt_key);
+  b->mt = lua_gettop(L);
   encode(L, b, 1, 0);
   lua_pushlstring(L, b->p, b->len);
   b->alloc(b->ud, b->p, b->cap, 0);

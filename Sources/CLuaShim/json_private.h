@@ -3,6 +3,7 @@
 #define LSH_JSON_PRIVATE_H
 
 #define LSH_JSON_MAX_DEPTH 1000
+#define LSH_JSON_HINT_DEPTH 32
 
 extern const char lsh_null_key;
 extern const char lsh_array_mt_key;

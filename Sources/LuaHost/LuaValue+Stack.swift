@@ -7,7 +7,8 @@ struct LuaValueReader {
   static let maxDepth = 200
 
   /// Stack effect: none.
-  func read(_ idx: Int32, depth: Int) throws(LuaHostError) -> LuaValue {
+  func read(_ index: Int32, depth: Int) throws(LuaHostError) -> LuaValue {
+    let idx = lua_absindex(L, index)
     switch lua_type(L, idx) {
     case LUA_TNIL, LUA_TNONE: return .nil
     case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, idx) != 0)

@@ -1,0 +1,3 @@
+enum ClientBench {
+  static func run() async throws -> [Row] { [] }
+}

@@ -1,0 +1,77 @@
+import LuaHost
+import Testing
+
+@Suite struct JSONTests {
+  @Test func roundTripKeepsArraysObjectsAndNumberKinds() async throws {
+    let vm = try makeVM()
+    let r = try await vm.run(
+      """
+      local doc = json.decode('{"a":[],"b":{},"c":[1,2.5,"x",true],"d":null,"e":[null,1],"big":12345678901234567890,"neg":-7}')
+      return json.encode(doc.a), json.encode(doc.b), math.type(doc.c[1]), math.type(doc.c[2]),
+        doc.d == nil, doc.e[1] == json.null, #doc.e, math.type(doc.big), doc.neg,
+        json.encode({1, 2, 3}), json.encode({}), json.encode(json.array{}), json.encode({x = json.null}),
+        json.encode(1.0), json.encode("é\\n\\"\\1")
+      """)
+    #expect(
+      r == [
+        "[]", "{}", "integer", "float", true, true, 2, "float", -7, "[1,2,3]", "{}", "[]", #"{"x":null}"#, "1.0",
+        #""é\n\"\u0001""#,
+      ])
+  }
+
+  @Test func decodesEscapesAndSurrogatePairs() async throws {
+    let vm = try makeVM()
+    let r = try await vm.run(#"return json.decode('"\\u00e9\\ud83d\\ude00\\t\\/"')"#)
+    #expect(r == ["é😀\t/"])
+  }
+
+  @Test(arguments: [
+    (#"'{"a":1,}'"#, "expected a string key"),
+    (#"'[1 2]'"#, "expected ',' or ']'"),
+    (#"'"\\ud800"'"#, "lone surrogate"),
+    (#"'"\255"'"#, "invalid UTF-8"),
+    (#"string.rep("[", 2000)"#, "nesting too deep"),
+    (#"'01'"#, "trailing characters"),
+    (#"'{"a":1} x'"#, "trailing characters"),
+    (#"'nul'"#, "invalid literal"),
+  ])
+  func rejectsBadInputWithAClearError(input: String, expected: String) async throws {
+    let vm = try makeVM()
+    let r = try await vm.run("local ok, err = pcall(json.decode, \(input)); return ok, err")
+    #expect(r.first == false)
+    #expect(r.last?.stringValue?.contains(expected) == true, "got \(r)")
+  }
+
+  @Test func encodeRejectsWhatJSONCannotSay() async throws {
+    let vm = try makeVM()
+    let r = try await vm.run(
+      """
+      local t = {}; t.self = t
+      local results = {}
+      for _, v in ipairs { print, 0/0, math.huge, "\\255", t, {[true] = 1} } do
+        local ok, err = pcall(json.encode, v)
+        results[#results + 1] = (not ok) and err:match("json: [^(]*[^ (]") or "encoded"
+      end
+      return table.unpack(results)
+      """)
+    #expect(
+      r == [
+        "json: cannot encode a function", "json: cannot encode NaN or infinity", "json: cannot encode NaN or infinity",
+        "json: cannot encode a string with invalid UTF-8", "json: nesting too deep",
+        "json: object keys must be strings",
+      ])
+  }
+
+  @Test func swiftValuesCrossIntactBothWays() async throws {
+    let vm = try makeVM()
+    let value: LuaValue = ["list": [1, 2.5, "three", .null], "empty": .array([]), "nested": ["ok": true]]
+    let r = try await vm.perform { ctx -> [LuaValue] in
+      ctx.setGlobal("v", value)
+      return try ctx.run("return v, json.encode(v.list), json.encode(v.empty), v.list[4] == json.null")
+    }
+    #expect(r[0] == value)
+    #expect(r[1] == #"[1,2.5,"three",null]"#)
+    #expect(r[2] == "[]")
+    #expect(r[3] == true)
+  }
+}
