@@ -1,0 +1,190 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension FakeAshby {
+  enum Access { case full, readOnly }
+
+  func respond(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+    let endpoint = context.parameters.get("endpoint") ?? ""
+    let bodyBuffer = try await request.body.collect(upTo: 16 << 20)
+    let bodyText = String(buffer: bodyBuffer)
+    let (latency, fault, retryAfter) = state.withLock { s -> (Duration, FakeFault.Kind?, String) in
+      (s.latency, Self.pickFault(&s, endpoint: endpoint), s.retryAfter)
+    }
+    if latency > .zero { try await Task.sleep(for: latency) }
+
+    var status = 200
+    defer {
+      let entry = FakeRequest(
+        method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
+        authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+        accept: request.headers[.accept], body: bodyText, status: status)
+      state.withLock { $0.log.append(entry) }
+    }
+
+    switch authorize(request.headers[.authorization], endpoint: endpoint) {
+    case .some(let denied):
+      status = denied.status.code == 401 ? 401 : 403
+      return denied
+    case .none: break
+    }
+    switch fault {
+    case .rateLimit:
+      status = 429
+      return json(429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
+                  headers: [.retryAfter: retryAfter])
+    case .serverError:
+      status = 500
+      return json(500, ["success": false, "errorInfo": ["code": "internal_error", "message": "Something went wrong"]])
+    case .malformed:
+      return Response(status: .ok, headers: [.contentType: "application/json"],
+                      body: .init(byteBuffer: ByteBuffer(string: "{\"success\": tru")))
+    default: break
+    }
+    guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
+      return envelope(.failure(code: "invalid_input", message: "Content-Type must be application/json"))
+    }
+    guard let params = (try? JSONSerialization.jsonObject(with: Data(bodyText.utf8))) as? [String: Any] else {
+      return envelope(.failure(code: "invalid_input", message: "The body must be a JSON object"))
+    }
+    let answer = store.handle(endpoint, params)
+    if case .http(let code, _, _) = answer { status = code }
+    if fault == .reset {
+      status = 0
+      try await context.channel.close()
+      throw HTTPError(.internalServerError)
+    }
+    let response = envelope(answer)
+    if fault == .slowBody { return slow(response) }
+    return response
+  }
+
+  static func pickFault(_ s: inout Mutable, endpoint: String) -> FakeFault.Kind? {
+    for i in s.faults.indices where s.faults[i].endpoint == nil || s.faults[i].endpoint == endpoint {
+      if let count = s.faults[i].count {
+        guard count > 0 else { continue }
+        s.faults[i].count = count - 1
+        return s.faults[i].kind
+      }
+      if Double(s.rng.next() % 1_000_000) / 1_000_000 < s.faults[i].rate { return s.faults[i].kind }
+    }
+    return nil
+  }
+
+  /// nil when the key may call the endpoint; otherwise the 401/403 response.
+  func authorize(_ header: String?, endpoint: String) -> Response? {
+    guard let header, header.hasPrefix("Basic "),
+      let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+      decoded.hasSuffix(":")
+    else {
+      return json(401, ["success": false, "errorInfo": ["code": "unauthenticated", "message": "Missing or malformed Basic auth"]])
+    }
+    let key = String(decoded.dropLast())
+    let access: Access
+    switch key {
+    case Self.fullKey: access = .full
+    case Self.readOnlyKey: access = .readOnly
+    default:
+      return json(403, ["success": false, "errorInfo": ["code": "invalid_api_key", "message": "The API key is not valid"]])
+    }
+    if access == .readOnly && FakeStore.writeEndpoints.contains(endpoint) {
+      return json(403, [
+        "success": false, "errors": ["missing_endpoint_permission"],
+        "errorInfo": ["code": "missing_endpoint_permission", "message": "The API key is missing the permission for \(endpoint)",
+                      "requestId": "req-\(UUID().uuidString.prefix(8))"],
+      ])
+    }
+    return nil
+  }
+
+  func envelope(_ answer: FakeAnswer) -> Response {
+    switch answer {
+    case .results(let results, let extra):
+      var body: [String: Any] = ["success": true, "results": results]
+      for (k, v) in extra { body[k] = v }
+      return json(200, body)
+    case .failure(let code, let message):
+      return json(200, [
+        "success": false, "errors": [message],
+        "errorInfo": ["code": code, "message": message, "requestId": "req-\(UUID().uuidString.prefix(8))"],
+      ])
+    case .http(let status, let code, let message):
+      return json(status, ["success": false, "errorInfo": ["code": code, "message": message]])
+    }
+  }
+
+  func json(_ status: Int, _ body: [String: Any], headers: HTTPFields = [:]) -> Response {
+    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+    var fields = headers
+    fields[.contentType] = "application/json"
+    fields[.init("x-ashby-request-id")!] = "req-\(UUID().uuidString.prefix(8))"
+    return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+  }
+
+  /// The same answer, 64 bytes every 20 ms.
+  func slow(_ response: Response) -> Response {
+    var copy = response
+    let original = response.body
+    copy.body = ResponseBody { writer in
+      let collector = BufferCollector()
+      try await original.write(collector)
+      var all = collector.buffer
+      while all.readableBytes > 0 {
+        let chunk = all.readSlice(length: min(64, all.readableBytes)) ?? ByteBuffer()
+        try await writer.write(chunk)
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      try await writer.finish(nil)
+    }
+    return copy
+  }
+
+  // MARK: Upload URL and files
+
+  func upload(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+    let handle = context.parameters.get("handle") ?? ""
+    let body = try await request.body.collect(upTo: 32 << 20)
+    let entry = FakeRequest(
+      method: "POST", path: request.uri.path, endpoint: "_upload", authorization: request.headers[.authorization],
+      contentType: request.headers[.contentType], accept: nil, body: "(\(body.readableBytes) bytes)", status: 204)
+    state.withLock { $0.log.append(entry) }
+    guard request.headers[.contentType]?.hasPrefix("multipart/form-data") == true,
+      String(buffer: body).contains("name=\"file\""), store.markUploaded(handle, bytes: body.readableBytes)
+    else { return Response(status: .badRequest) }
+    return Response(status: .noContent)
+  }
+
+  /// `/_files/resume.pdf` (a small PDF), `/_files/redirect` (to it), `/_files/big` (too large).
+  func file(_ context: FakeRequestContext) throws -> Response {
+    let name = context.parameters.get("name") ?? ""
+    let entry = FakeRequest(
+      method: "GET", path: "/_files/\(name)", endpoint: "_files", authorization: nil, contentType: nil, accept: nil,
+      body: "", status: 200)
+    state.withLock { $0.log.append(entry) }
+    switch name {
+    case "redirect":
+      return Response(status: .found, headers: [.location: "\(baseURL.absoluteString)/_files/resume.pdf"])
+    case "big":
+      return Response(
+        status: .ok, headers: [.contentType: "application/pdf"],
+        body: .init(byteBuffer: ByteBuffer(repeating: 0x25, count: 30 << 20)))
+    case "resume.pdf":
+      return Response(
+        status: .ok, headers: [.contentType: "application/pdf"],
+        body: .init(byteBuffer: ByteBuffer(string: "%PDF-1.4\n% fake resume\n%%EOF\n")))
+    default:
+      return Response(status: .notFound)
+    }
+  }
+}
+
+/// Collects a response body written by Hummingbird.
+final class BufferCollector: ResponseBodyWriter, @unchecked Sendable {
+  var buffer = ByteBuffer()
+  func write(_ buffer: ByteBuffer) async throws {
+    var b = buffer
+    self.buffer.writeBuffer(&b)
+  }
+  func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

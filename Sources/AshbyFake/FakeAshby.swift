@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A stateful fake of the Ashby API on loopback, for tests, the demo and `--fake`.
+///
+/// It speaks the contract in shared/ashby-api.md: Basic auth, `POST
+/// /<category>.<method>`, the success/errorInfo envelope with HTTP 200 for API
+/// errors, 401/403/429, cursor paging and sync tokens. Faults and latency can
+/// be injected; every request is logged for tests to inspect.
+public final class FakeAshby: Sendable {
+  public struct Options: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port = 0
+    public var latency: Duration = .zero
+    public var faults: [FakeFault] = []
+    public var seed: UInt64 = 42
+    /// Seconds sent in `Retry-After` with a 429.
+    public var retryAfter = "1"
+    public init() {}
+  }
+
+  /// A key with every permission, and one that may only read.
+  public static let fullKey = "fake-full-access-key-0001"
+  public static let readOnlyKey = "fake-read-only-key-0002"
+
+  struct Mutable {
+    var latency: Duration
+    var faults: [FakeFault]
+    var retryAfter: String
+    var log: [FakeRequest] = []
+    var rng = SeededGenerator(seed: 7)
+  }
+
+  let store: FakeStore
+  let state: Mutex<Mutable>
+  private let portBox = PortBox()
+  private let task = Mutex<Task<Void, any Error>?>(nil)
+  let host: String
+
+  public var baseURL: URL { URL(string: "http://\(host):\(portBox.port.load(ordering: .relaxed))")! }
+  public var port: Int { portBox.port.load(ordering: .relaxed) }
+
+  private init(options: Options) {
+    host = options.host
+    state = Mutex(Mutable(latency: options.latency, faults: options.faults, retryAfter: options.retryAfter))
+    let portBox = self.portBox
+    let host = options.host
+    store = FakeStore(seed: options.seed, baseURL: { "http://\(host):\(portBox.port.load(ordering: .relaxed))" })
+  }
+
+  /// Starts the server and returns once it accepts connections.
+  public static func start(_ options: Options = Options()) async throws -> FakeAshby {
+    let fake = FakeAshby(options: options)
+    let router = Router(context: FakeRequestContext.self)
+    router.post("_upload/:handle") { request, context in try await fake.upload(request, context) }
+    router.get("_files/:name") { _, context in try fake.file(context) }
+    router.post(":endpoint") { request, context in try await fake.respond(request, context) }
+    var logger = Logger(label: "ashby-fake")
+    logger.logLevel = .critical
+    let started = AsyncStream<Int>.makeStream()
+    let app = Application(
+      router: router,
+      configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ashby-fake"),
+      onServerRunning: { channel in
+        started.continuation.yield(channel.localAddress?.port ?? 0)
+        started.continuation.finish()
+      },
+      logger: logger)
+    let task = Task { try await app.run() }
+    fake.task.withLock { $0 = task }
+    var iterator = started.stream.makeAsyncIterator()
+    guard let port = await iterator.next(), port > 0 else {
+      task.cancel()
+      throw FakeError("the fake Ashby could not listen on \(options.host):\(options.port)")
+    }
+    fake.portBox.port.store(port, ordering: .relaxed)
+    return fake
+  }
+
+  public func stop() async {
+    let task = self.task.withLock { t -> Task<Void, any Error>? in
+      defer { t = nil }
+      return t
+    }
+    task?.cancel()
+    _ = try? await task?.value
+  }
+
+  // MARK: Test controls
+
+  public var requests: [FakeRequest] { state.withLock { $0.log } }
+  public func requests(to endpoint: String) -> [FakeRequest] { requests.filter { $0.endpoint == endpoint } }
+  public func count(_ endpoint: String) -> Int { requests(to: endpoint).count }
+  public func clearLog() { state.withLock { $0.log.removeAll() } }
+  public func setFaults(_ faults: [FakeFault]) { state.withLock { $0.faults = faults } }
+  public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
+  public func setRetryAfter(_ value: String) { state.withLock { $0.retryAfter = value } }
+  /// Expires every sync token handed out so far.
+  public func expireSyncTokens() { store.withData { $0.tokenEpoch += 1 } }
+
+  /// Candidates whose primary email is `email` (to check "created exactly once").
+  public func candidates(withEmail email: String) -> Int {
+    store.withData { d in
+      d.candidates.filter {
+        (($0["primaryEmailAddress"] as? [String: Any])?["value"] as? String)?.lowercased() == email.lowercased()
+      }.count
+    }
+  }
+
+  public var noteCount: Int { store.withData { $0.notes.count } }
+  public var scheduleCount: Int { store.withData { $0.schedules.count } }
+  public var applicationCount: Int { store.withData { $0.applications.count } }
+  public var candidateCount: Int { store.withData { $0.candidates.count } }
+
+  /// The current stage title of an application.
+  public func stageTitle(ofApplication id: String) -> String? {
+    store.withData { d in
+      (d.applications.first { $0["id"] as? String == id }?["currentInterviewStage"] as? [String: Any])?["title"]
+        as? String
+    }
+  }
+
+  /// Whether a candidate has a resume attached.
+  public func hasResume(candidate id: String) -> Bool {
+    store.withData { d in d.candidates.first { $0["id"] as? String == id }?["resumeFileHandle"] != nil }
+  }
+
+  /// Ids for tests, by position in the seed data.
+  public func seedIDs(_ kind: String) -> [String] {
+    store.withData { d in
+      let items: [[String: Any]]
+      switch kind {
+      case "job": items = d.jobs
+      case "candidate": items = d.candidates
+      case "application": items = d.applications
+      case "department": items = d.departments
+      case "location": items = d.locations
+      case "user": items = d.users
+      default: items = []
+      }
+      return items.compactMap { $0["id"] as? String }
+    }
+  }
+}
+
+/// The bound port, shared with the store (which builds upload URLs).
+final class PortBox: Sendable {
+  let port = Atomic<Int>(0)
+}
+
+struct FakeError: Error, CustomStringConvertible {
+  let description: String
+  init(_ d: String) { description = d }
+}
+
+/// Hummingbird's basic context, plus the channel (to drop a connection on purpose).
+struct FakeRequestContext: RequestContext {
+  var coreContext: CoreRequestContextStorage
+  let channel: any Channel
+  init(source: ApplicationRequestContextSource) {
+    coreContext = .init(source: source)
+    channel = source.channel
+  }
+}

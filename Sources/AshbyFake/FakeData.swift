@@ -1,0 +1,159 @@
+import Foundation
+
+/// The fake's world: seeded, deterministic, large enough to need several pages.
+struct FakeData {
+  var jobs: [[String: Any]] = []
+  var departments: [[String: Any]] = []
+  var locations: [[String: Any]] = []
+  var sources: [[String: Any]] = []
+  var users: [[String: Any]] = []
+  var candidates: [[String: Any]] = []
+  var applications: [[String: Any]] = []
+  var plans: [String: [[String: Any]]] = [:]  // interview plan id -> ordered stages
+  var notes: [[String: Any]] = []
+  var schedules: [[String: Any]] = []
+  var uploadHandles: [String: [String: Any]] = [:]  // handle -> {filename, uploaded}
+  /// Bumped on every candidate change; sync tokens name a version.
+  var version = 0
+  var candidateVersions: [String: Int] = [:]
+  /// Sync tokens from before this epoch are expired.
+  var tokenEpoch = 1
+
+  static let stageTitles: [(String, String)] = [
+    ("Lead", "Lead"), ("Application Review", "PreInterviewScreen"), ("Phone Screen", "Active"),
+    ("Onsite", "Active"), ("Offer", "Offer"), ("Hired", "Hired"), ("Archived", "Archived"),
+  ]
+
+  static func seeded(_ seed: UInt64) -> FakeData {
+    var rng = SeededGenerator(seed: seed)
+    var d = FakeData()
+    let departmentNames = ["Engineering", "Design", "Sales", "Marketing", "People", "Finance", "Support", "Product"]
+    for (i, name) in departmentNames.enumerated() {
+      d.departments.append(["id": id("dep", i), "name": name, "isArchived": false, "externalName": name])
+    }
+    let locationNames = ["San Francisco", "New York", "London", "Berlin", "Remote (US)", "São Paulo"]
+    for (i, name) in locationNames.enumerated() {
+      d.locations.append([
+        "id": id("loc", i), "name": name, "isArchived": false,
+        "workplaceType": name.hasPrefix("Remote") ? "Remote" : "OnSite",
+      ])
+    }
+    for (i, title) in ["Referral", "LinkedIn", "Careers Page", "Agency", "Conference"].enumerated() {
+      d.sources.append(["id": id("src", i), "title": title, "isArchived": false, "sourceType": ["title": "Inbound"]])
+    }
+    let firstNames = ["Lee", "Sam", "Alex", "Priya", "Chen", "Maria", "Tom", "Aisha", "Jonas", "Yuki"]
+    for i in 0..<10 {
+      d.users.append([
+        "id": id("usr", i), "firstName": firstNames[i], "lastName": "Recruiter\(i)",
+        "email": "\(firstNames[i].lowercased())@example.com", "globalRole": i == 0 ? "Organization Admin" : "Interviewer",
+        "isEnabled": true,
+      ])
+    }
+    for p in 0..<3 {
+      let plan = id("plan", p)
+      d.plans[plan] = stageTitles.enumerated().map { (k, s) in
+        ["id": id("stg", p * 10 + k), "title": s.0, "type": s.1, "orderInInterviewPlan": k, "interviewPlanId": plan]
+      }
+    }
+    let roles = ["Backend Engineer", "Product Designer", "Account Executive", "Data Scientist", "Recruiter",
+                 "Support Specialist", "Frontend Engineer", "Controller"]
+    let statuses = ["Open", "Open", "Open", "Closed", "Archived", "Draft"]
+    for i in 0..<250 {
+      let plan = id("plan", i % 3)
+      d.jobs.append([
+        "id": id("job", i), "title": "\(roles[i % roles.count]) \(i + 1)", "status": statuses[Int(rng.next() % 6)],
+        "employmentType": "FullTime", "confidential": false,
+        "departmentId": id("dep", i % departmentNames.count), "locationId": id("loc", i % locationNames.count),
+        "defaultInterviewPlanId": plan, "interviewPlanIds": [plan], "jobPostingIds": [id("post", i)],
+        "createdAt": date(daysAgo: 200 - i % 200), "updatedAt": date(daysAgo: i % 30),
+        "openedAt": date(daysAgo: 180 - i % 180),
+      ])
+    }
+    let lastNames = ["Lovelace", "Hopper", "Turing", "Liskov", "Knuth", "Hamilton", "Ritchie", "Torvalds"]
+    for i in 0..<60 {
+      let first = firstNames[i % firstNames.count], last = lastNames[i % lastNames.count]
+      let email = "\(first.lowercased()).\(last.lowercased())\(i)@example.org"
+      var c = candidate(id: id("cand", i), name: "\(first) \(last)", email: email, phone: nil)
+      if i % 3 == 0 { c["resumeFileHandle"] = ["id": id("file", i), "name": "resume.pdf", "handle": "h-\(i)"] }
+      d.candidates.append(c)
+      d.candidateVersions[id("cand", i)] = 0
+    }
+    for i in 0..<120 {
+      let cand = d.candidates[i % 60]
+      let job = d.jobs[(i * 7) % 250]
+      let plan = job["defaultInterviewPlanId"] as? String ?? id("plan", 0)
+      let stage = (d.plans[plan] ?? [])[Int(rng.next() % 5)]
+      d.applications.append(
+        application(
+          id: id("app", i), candidate: cand, job: job, stage: stage, source: d.sources[i % 5],
+          daysAgo: Int(rng.next() % 40)))
+    }
+    for i in d.candidates.indices {
+      let cid = d.candidates[i]["id"] as? String
+      d.candidates[i]["applicationIds"] = d.applications.filter { ($0["candidate"] as? [String: Any])?["id"] as? String == cid }
+        .compactMap { $0["id"] as? String }
+    }
+    return d
+  }
+
+  static func id(_ prefix: String, _ n: Int) -> String {
+    let hex = String(format: "%08x", (n &* 2_654_435_761) & 0xffff_ffff)
+    return "\(prefix)-\(hex)-\(String(format: "%04d", n))"
+  }
+
+  static func date(daysAgo: Int, from now: Date = Date(timeIntervalSince1970: 1_780_000_000)) -> String {
+    iso(now.addingTimeInterval(-Double(daysAgo) * 86_400))
+  }
+
+  static func iso(_ d: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: d)
+  }
+
+  static func candidate(id: String, name: String, email: String, phone: String?) -> [String: Any] {
+    var c: [String: Any] = [
+      "id": id, "name": name,
+      "primaryEmailAddress": ["value": email, "type": "Personal", "isPrimary": true],
+      "emailAddresses": [["value": email, "type": "Personal", "isPrimary": true]],
+      "phoneNumbers": [], "socialLinks": [], "tags": [], "applicationIds": [], "fileHandles": [],
+      "profileUrl": "https://app.ashbyhq.com/candidates/\(id)", "createdAt": iso(Date()),
+    ]
+    if let phone {
+      c["primaryPhoneNumber"] = ["value": phone, "type": "Mobile", "isPrimary": true]
+      c["phoneNumbers"] = [["value": phone, "type": "Mobile", "isPrimary": true]]
+    }
+    return c
+  }
+
+  static func application(
+    id: String, candidate: [String: Any], job: [String: Any], stage: [String: Any], source: [String: Any]?,
+    daysAgo: Int
+  ) -> [String: Any] {
+    let when = date(daysAgo: daysAgo, from: Date())
+    var a: [String: Any] = [
+      "id": id, "createdAt": when, "updatedAt": when, "status": stage["type"] as? String == "Lead" ? "Lead" : "Active",
+      "candidate": ["id": candidate["id"] ?? "", "name": candidate["name"] ?? "",
+                    "primaryEmailAddress": candidate["primaryEmailAddress"] ?? NSNull()],
+      "currentInterviewStage": stage,
+      "job": ["id": job["id"] ?? "", "title": job["title"] ?? "", "locationId": job["locationId"] ?? NSNull(),
+              "departmentId": job["departmentId"] ?? NSNull()],
+      "hiringTeam": [],
+    ]
+    if let source { a["source"] = source }
+    return a
+  }
+}
+
+/// SplitMix64: the same seed gives the same world on every machine.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

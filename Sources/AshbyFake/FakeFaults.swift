@@ -1,0 +1,58 @@
+import Foundation
+
+/// A way the fake misbehaves, for a share of requests or the next N of them.
+public struct FakeFault: Sendable, Equatable {
+  public enum Kind: String, Sendable, CaseIterable {
+    /// HTTP 429 with `Retry-After`.
+    case rateLimit = "429"
+    /// HTTP 500.
+    case serverError = "5xx"
+    /// The request is applied, then the connection closes without an answer.
+    case reset
+    /// A 200 response whose body is not JSON.
+    case malformed
+    /// The answer trickles out slowly.
+    case slowBody = "slow"
+  }
+
+  public var kind: Kind
+  /// Only this endpoint (nil: any).
+  public var endpoint: String?
+  /// Fire for the next `count` matching requests...
+  public var count: Int?
+  /// ...or for this share of them (0...1).
+  public var rate: Double
+
+  public init(_ kind: Kind, endpoint: String? = nil, count: Int? = nil, rate: Double = 0) {
+    self.kind = kind
+    self.endpoint = endpoint
+    self.count = count
+    self.rate = rate
+  }
+
+  /// Parses `KIND:RATE` as the `fake-server --fault` flag takes it (`429:0.1`, `reset:0.05`).
+  public init?(flag: String) {
+    let parts = flag.split(separator: ":")
+    guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), let rate = Double(parts[1]),
+      (0...1).contains(rate)
+    else { return nil }
+    self.init(kind, rate: rate)
+  }
+}
+
+/// One request as the fake received it, for tests to check the wire format.
+public struct FakeRequest: Sendable {
+  public var method: String
+  public var path: String
+  public var endpoint: String
+  public var authorization: String?
+  public var contentType: String?
+  public var accept: String?
+  /// The JSON body as text (exactly the bytes received).
+  public var body: String
+  public var status: Int
+  /// Parsed body (JSON object), for convenient assertions.
+  public var json: [String: any Sendable] {
+    (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: any Sendable]) ?? [:]
+  }
+}

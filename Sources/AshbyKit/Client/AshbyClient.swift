@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The Ashby client: one per process, shared by every script and call.
+///
+/// It owns pacing (a shared request budget), retries (reads on 429/5xx/network
+/// errors with backoff and full jitter; writes only when the request surely
+/// never left), and turns every failure into an `AshbyError`.
+public final class AshbyClient: Sendable {
+  public let configuration: AshbyConfiguration
+  let transport: AshbyTransport
+  let budget: RateBudget
+  let logger: Logger
+  let resolver: Resolver
+  private let counter = Atomic<Int>(0)
+
+  public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
+    self.configuration = configuration
+    self.transport = AshbyTransport(configuration: configuration)
+    self.budget = RateBudget(requestsPerMinute: configuration.requestsPerMinute)
+    self.logger = logger
+    self.resolver = Resolver()
+  }
+
+  public func shutdown() async { await transport.shutdown() }
+
+  /// HTTP requests sent so far (retries count), for statistics.
+  public var requestsSent: Int { counter.load(ordering: .relaxed) }
+
+  /// Calls any endpoint and returns its `results`.
+  public func call(_ endpoint: String, _ params: JSONValue = .object([:])) async throws(AshbyError) -> JSONValue {
+    try await send(endpoint, params).results
+  }
+
+  /// Reads are retried freely; everything else is a write.
+  public static func isRead(_ endpoint: String) -> Bool {
+    guard let method = endpoint.split(separator: ".").last else { return false }
+    return ["info", "list", "search", "get", "fetch"].contains { method.hasPrefix($0) }
+  }
+
+  /// Calls an endpoint and returns the whole envelope (for paging).
+  public func send(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> AshbyResponse {
+    guard configuration.apiKey != nil else {
+      throw AshbyError(
+        .auth, "no Ashby API key is set: export ASHBY_API_KEY, or run `ashby-lua auth login`", endpoint: endpoint)
+    }
+    guard Self.isValidEndpoint(endpoint) else {
+      throw AshbyError.argument("endpoint", "\"\(endpoint)\" is not an endpoint name like \"candidate.info\"")
+    }
+    let body = params.encoded()
+    let isRead = Self.isRead(endpoint)
+    let started = ContinuousClock.now
+    let deadline = started.advanced(by: configuration.totalTimeout)
+    var attempt = 0
+    while true {
+      attempt += 1
+      let outcome = await attemptOnce(endpoint, body: body, isRead: isRead)
+      let elapsedMS = Int((ContinuousClock.now - started) / .milliseconds(1))
+      switch outcome {
+      case .success(let response):
+        log(endpoint, status: "200", ms: elapsedMS, attempts: attempt)
+        return response
+      case .failure(let failure):
+        let (error, retryAfter) = (failure.error, failure.retryAfter)
+        let delay = backoff(attempt: attempt, retryAfter: retryAfter)
+        let retry =
+          error.retryable && attempt < configuration.maxAttempts
+          && ContinuousClock.now.advanced(by: .nanoseconds(Int64(delay * 1e9))) < deadline
+        log(endpoint, status: error.status.map(String.init) ?? error.kind.rawValue, ms: elapsedMS, attempts: attempt)
+        guard retry else {
+          var final = error
+          final.retryable = error.retryable && error.kind != .ambiguous
+          throw final
+        }
+        do {
+          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+        } catch {
+          throw AshbyError(.cancelled, "cancelled", endpoint: endpoint)
+        }
+      }
+    }
+  }
+
+  /// One attempt. A failure carries the error (with `retryable` decided for
+  /// this endpoint) and Ashby's `Retry-After`, if it sent one.
+  private func attemptOnce(_ endpoint: String, body: Data, isRead: Bool) async -> Result<
+    AshbyResponse, FailedAttempt
+  > {
+    do {
+      try await budget.acquire()
+    } catch {
+      return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil))
+    }
+    if Task.isCancelled { return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil)) }
+    counter.add(1, ordering: .relaxed)
+    let raw: RawResponse
+    do {
+      raw = try await transport.post(endpoint: endpoint, body: body)
+    } catch {
+      if Task.isCancelled { return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil)) }
+      // A write that may have reached Ashby must not be sent twice.
+      let kind: AshbyError.Kind = (isRead || error.notSent) ? error.kind : .ambiguous
+      let message =
+        kind == .ambiguous
+        ? "\(error.message); the write may or may not have been applied, check before retrying" : error.message
+      return .failure(
+        FailedAttempt(AshbyError(kind, message, endpoint: endpoint, retryable: isRead || error.notSent), nil))
+    }
+    switch Envelope.parse(raw, endpoint: endpoint) {
+    case .success(let response): return .success(response)
+    case .failure(var error):
+      if !isRead && error.retryable && raw.status != 429 {
+        // A 5xx or garbled answer to a write: it may have been applied.
+        error = AshbyError(
+          .ambiguous, "\(error.message); the write may or may not have been applied, check before retrying",
+          code: error.code, endpoint: endpoint, status: error.status, retryable: false, requestId: error.requestId)
+      }
+      let retryAfter = raw.headers.first(name: "Retry-After").flatMap(Double.init)
+      return .failure(FailedAttempt(error, retryAfter))
+    }
+  }
+
+  /// Full jitter: a random wait up to the exponential step; never less than `Retry-After`.
+  func backoff(attempt: Int, retryAfter: Double?) -> Double {
+    let step = min(configuration.maxBackoff.seconds, configuration.baseBackoff.seconds * pow(2, Double(attempt - 1)))
+    let jitter = Double.random(in: 0...step)
+    return max(jitter, retryAfter ?? 0)
+  }
+
+  private func log(_ endpoint: String, status: String, ms: Int, attempts: Int) {
+    logger.debug(
+      "\(endpoint) \(status) \(ms) ms\(attempts > 1 ? " (\(attempts - 1) retries)" : "")",
+      metadata: ["endpoint": "\(endpoint)", "status": "\(status)", "ms": "\(ms)", "retries": "\(attempts - 1)"])
+  }
+
+  static func isValidEndpoint(_ endpoint: String) -> Bool {
+    let parts = endpoint.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 2 && parts.allSatisfy { p in !p.isEmpty && p.allSatisfy { $0.isLetter || $0.isNumber } }
+  }
+}
+
+struct FailedAttempt: Error {
+  var error: AshbyError
+  var retryAfter: Double?
+  init(_ error: AshbyError, _ retryAfter: Double?) {
+    self.error = error
+    self.retryAfter = retryAfter
+  }
+}

@@ -1,0 +1,71 @@
+/// Every failure AshbyKit reports, in one shape.
+///
+/// `kind` says what a caller can do about it (fix the input, fix the key, wait,
+/// check whether a write happened); the rest says exactly what happened.
+public struct AshbyError: Error, Sendable, CustomStringConvertible {
+  public enum Kind: String, Sendable, CaseIterable {
+    case argument, api, auth, permission
+    case notFound = "not_found"
+    case rateLimited = "rate_limited"
+    case network, timeout
+    /// A write whose outcome is unknown: it may or may not have been applied.
+    case ambiguous
+    case cancelled, limit
+  }
+
+  public var kind: Kind
+  public var message: String
+  /// Ashby's `errorInfo.code`.
+  public var code: String?
+  /// The action (`create_candidate`) that failed, when one did.
+  public var action: String?
+  /// The endpoint (`candidate.create`) that failed.
+  public var endpoint: String?
+  /// HTTP status, when a response arrived.
+  public var status: Int?
+  public var retryable: Bool
+  public var requestId: String?
+  /// For argument errors: the parameter at fault.
+  public var parameter: String?
+  /// Part of a multi-call action was applied; `result` holds what was.
+  public var partial: Bool
+  public var result: JSONValue?
+
+  public init(
+    _ kind: Kind, _ message: String, code: String? = nil, action: String? = nil, endpoint: String? = nil,
+    status: Int? = nil, retryable: Bool = false, requestId: String? = nil, parameter: String? = nil,
+    partial: Bool = false, result: JSONValue? = nil
+  ) {
+    self.kind = kind
+    self.message = message
+    self.code = code
+    self.action = action
+    self.endpoint = endpoint
+    self.status = status
+    self.retryable = retryable
+    self.requestId = requestId
+    self.parameter = parameter
+    self.partial = partial
+    self.result = result
+  }
+
+  public static func argument(_ parameter: String, _ message: String, action: String? = nil) -> AshbyError {
+    AshbyError(.argument, message, action: action, parameter: parameter)
+  }
+
+  public var description: String {
+    var s = action.map { "\($0): " } ?? ""
+    s += kind.rawValue
+    if let code { s += " (\(code))" }
+    s += ": \(message)"
+    if let endpoint { s += " [\(endpoint)" + (status.map { " HTTP \($0)" } ?? "") + "]" }
+    return s
+  }
+
+  /// The same error, attributed to an action.
+  func within(action: String) -> AshbyError {
+    var e = self
+    if e.action == nil { e.action = action }
+    return e
+  }
+}

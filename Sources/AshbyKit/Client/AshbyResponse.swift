@@ -1,0 +1,89 @@
+import Foundation
+import NIOCore
+
+/// A successful Ashby envelope: `results` plus the paging fields.
+public struct AshbyResponse: Sendable {
+  public var results: JSONValue
+  public var moreDataAvailable: Bool
+  public var nextCursor: String?
+  public var syncToken: String?
+  public var warnings: [String]
+  public var requestId: String?
+}
+
+/// Turns an HTTP response into results or an `AshbyError` (errors arrive as
+/// HTTP 200 with `success: false`; 401/403/429/5xx as themselves).
+enum Envelope {
+  static func parse(_ raw: RawResponse, endpoint: String) -> Result<AshbyResponse, AshbyError> {
+    let requestIdHeader = raw.headers.first(name: "x-ashby-request-id")
+    let body = JSONValue.decodeIfPossible(raw.body)
+    let info = body?["errorInfo"]
+    let code = info?["code"]?.string
+    let requestId = info?["requestId"]?.string ?? requestIdHeader
+    func failure(_ kind: AshbyError.Kind, _ fallback: String, retryable: Bool = false) -> AshbyError {
+      AshbyError(
+        kind, errorMessage(body) ?? fallback, code: code, endpoint: endpoint, status: raw.status,
+        retryable: retryable, requestId: requestId)
+    }
+    switch raw.status {
+    case 200..<300:
+      guard let body, case .object = body else {
+        return .failure(failure(.api, "Ashby sent a response that is not JSON", retryable: true))
+      }
+      guard body["success"]?.bool == true else {
+        return .failure(failure(kind(forCode: code), "Ashby reported a failure without a message"))
+      }
+      return .success(
+        AshbyResponse(
+          results: body["results"] ?? .null,
+          moreDataAvailable: body["moreDataAvailable"]?.bool ?? false,
+          nextCursor: body["nextCursor"]?.string,
+          syncToken: body["syncToken"]?.string,
+          warnings: body["warnings"]?.array?.compactMap(\.string) ?? [],
+          requestId: requestId))
+    case 401:
+      return .failure(failure(.auth, "the API key is missing or not valid (HTTP 401)"))
+    case 403:
+      if code == "missing_endpoint_permission" {
+        return .failure(failure(.permission, "the API key lacks the permission for \(endpoint)"))
+      }
+      return .failure(failure(.auth, "the API key was refused (HTTP 403): wrong or deactivated key"))
+    case 429:
+      return .failure(failure(.rateLimited, "Ashby's rate limit was reached (HTTP 429)", retryable: true))
+    case 404:
+      return .failure(failure(.notFound, "no such endpoint: \(endpoint) (HTTP 404)"))
+    case 500...:
+      return .failure(failure(.api, "Ashby had a server error (HTTP \(raw.status))", retryable: true))
+    default:
+      return .failure(failure(.api, "unexpected HTTP \(raw.status) from Ashby"))
+    }
+  }
+
+  static func kind(forCode code: String?) -> AshbyError.Kind {
+    guard let code else { return .api }
+    if code == "missing_endpoint_permission" { return .permission }
+    if code.hasSuffix("_not_found") { return .notFound }
+    return .api
+  }
+
+  /// `errorInfo.message`, else the deprecated `errors` (strings or `{message}` objects).
+  static func errorMessage(_ body: JSONValue?) -> String? {
+    if let m = body?["errorInfo"]?["message"]?.string, !m.isEmpty { return m }
+    let errors = body?["errors"]?.array?.compactMap { e -> String? in
+      if let s = e.string { return s }
+      guard let m = e["message"]?.string else { return nil }
+      return e["parameter"]?.string.map { "\(m) (\($0))" } ?? m
+    }
+    if let errors, !errors.isEmpty { return errors.joined(separator: "; ") }
+    return body?["errorInfo"]?["code"]?.string
+  }
+}
+
+extension JSONValue {
+  static func decodeIfPossible(_ buffer: ByteBuffer) -> JSONValue? {
+    guard buffer.readableBytes > 0 else { return nil }
+    return buffer.withUnsafeReadableBytes { raw in
+      try? JSONValue.decode(Data(raw))
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange with Ashby: what came back, or how it failed.
+struct RawResponse: Sendable {
+  var status: Int
+  var headers: HTTPHeaders
+  var body: ByteBuffer
+}
+
+/// Why an exchange failed without a response, and whether the request surely never left.
+struct TransportFailure: Error {
+  var kind: AshbyError.Kind  // .network or .timeout
+  var message: String
+  /// True only when the request certainly did not reach the server (connect failed).
+  var notSent: Bool
+}
+
+/// The HTTP layer: one pooled async-http-client shared by every call of a client.
+/// The `Authorization` header is added here and only here, for the Ashby base URL.
+final class AshbyTransport: Sendable {
+  let http: HTTPClient
+  let configuration: AshbyConfiguration
+
+  init(configuration: AshbyConfiguration) {
+    self.configuration = configuration
+    var http = HTTPClient.Configuration()
+    http.connectionPool = .init(
+      idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight))
+    // We retry ourselves, knowing which requests are safe to send again.
+    http.connectionPool.retryConnectionEstablishment = false
+    http.timeout = .init(connect: .seconds(10), read: .nanoseconds(configuration.requestTimeout.nanoseconds))
+    http.redirectConfiguration = .disallow
+    self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+  }
+
+  func shutdown() async {
+    try? await http.shutdown()
+  }
+
+  /// POSTs a JSON body to `/<endpoint>`.
+  func post(endpoint: String, body: Data) async throws(TransportFailure) -> RawResponse {
+    let url = configuration.baseURL.appendingPathComponent(endpoint).absoluteString
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.headers.add(name: "Accept", value: "application/json; version=1")
+    request.headers.add(name: "User-Agent", value: "ashby-lua/0.1")
+    if let version = configuration.apiVersion { request.headers.add(name: "Ashby-Version", value: version) }
+    if let key = configuration.apiKey { request.headers.add(name: "Authorization", value: key.authorizationHeader) }
+    request.body = .bytes(ByteBuffer(bytes: body))
+    let http = self.http
+    let limit = configuration.maxResponseBytes
+    let prepared = request
+    do {
+      // The whole exchange, body included, gets one deadline (a slow body is a timeout).
+      return try await withDeadline(configuration.requestTimeout) {
+        let response = try await http.execute(prepared, timeout: .seconds(3600))
+        let bytes = try await response.body.collect(upTo: limit)
+        return RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
+      }
+    } catch let error as NIOTooManyBytesError {
+      _ = error
+      throw TransportFailure(
+        kind: .network, message: "response larger than \(configuration.maxResponseBytes) bytes", notSent: false)
+    } catch {
+      throw Self.classify(error)
+    }
+  }
+
+  static func classify(_ error: any Error) -> TransportFailure {
+    if error is CancellationError {
+      return TransportFailure(kind: .network, message: "cancelled", notSent: false)
+    }
+    if let e = error as? HTTPClientError {
+      switch e {
+      case .connectTimeout:
+        return TransportFailure(kind: .timeout, message: "connecting timed out", notSent: true)
+      case .readTimeout, .deadlineExceeded, .writeTimeout:
+        return TransportFailure(kind: .timeout, message: "the request timed out", notSent: false)
+      case .remoteConnectionClosed:
+        return TransportFailure(kind: .network, message: "the connection closed before a response", notSent: false)
+      case .cancelled:
+        return TransportFailure(kind: .network, message: "cancelled", notSent: false)
+      default:
+        return TransportFailure(kind: .network, message: "\(e)", notSent: false)
+      }
+    }
+    if let e = error as? IOError, e.errnoCode == ECONNREFUSED {
+      return TransportFailure(kind: .network, message: "connection refused", notSent: true)
+    }
+    if case ChannelError.connectTimeout = error {
+      return TransportFailure(kind: .network, message: "cannot connect: \(error)", notSent: true)
+    }
+    let text = "\(error)"
+    let refused = text.contains("Connection refused") || text.contains("connectionRefused")
+    return TransportFailure(kind: .network, message: refused ? "connection refused" : text, notSent: refused)
+  }
+}
+
+/// Runs `body`, failing with `HTTPClientError.deadlineExceeded` after `limit`.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+  try await withThrowingTaskGroup(of: T?.self) { group in
+    group.addTask { try await body() }
+    group.addTask {
+      try await Task.sleep(for: limit)
+      return nil
+    }
+    defer { group.cancelAll() }
+    guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
+    return value
+  }
+}

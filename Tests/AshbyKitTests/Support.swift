@@ -1,0 +1,71 @@
+import AshbyFake
+import Foundation
+import Logging
+import Synchronization
+
+@testable import AshbyKit
+
+/// Everything every client test logs, so a test can scan it for the key.
+final class CapturedLogs: Sendable {
+  static let shared = CapturedLogs()
+  private let lines = Mutex<[String]>([])
+  func append(_ line: String) { lines.withLock { $0.append(line) } }
+  var all: [String] { lines.withLock { $0 } }
+}
+
+struct CapturingLogHandler: LogHandler {
+  var metadata: Logger.Metadata = [:]
+  var logLevel: Logger.Level = .trace
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+  func log(event: LogEvent) {
+    CapturedLogs.shared.append("\(event.level) \(event.message) \(event.metadata ?? [:]) \(self.metadata)")
+  }
+}
+
+/// A fake Ashby and a client pointed at it, with quick retries.
+struct Harness {
+  let fake: FakeAshby
+  let client: AshbyClient
+
+  static func start(key: String = FakeAshby.fullKey, latency: Duration = .zero, configure: (inout AshbyConfiguration) -> Void = { _ in })
+    async throws -> Harness
+  {
+    var options = FakeAshby.Options()
+    options.latency = latency
+    options.retryAfter = "0"
+    let fake = try await FakeAshby.start(options)
+    var config = AshbyConfiguration(baseURL: fake.baseURL, apiKey: AshbyAPIKey(key))
+    config.baseBackoff = .milliseconds(5)
+    config.maxBackoff = .milliseconds(50)
+    configure(&config)
+    let client = AshbyClient(configuration: config, logger: Logger(label: "test") { _ in CapturingLogHandler() })
+    return Harness(fake: fake, client: client)
+  }
+
+  func stop() async {
+    await client.shutdown()
+    await fake.stop()
+  }
+}
+
+/// Every error description a test saw, for the key scan.
+final class SeenErrors: Sendable {
+  static let shared = SeenErrors()
+  private let items = Mutex<[String]>([])
+  func add(_ e: any Error) { items.withLock { $0.append("\(e) \(String(reflecting: e))") } }
+  var all: [String] { items.withLock { $0 } }
+}
+
+/// Runs `body`, expecting an AshbyError; records it for the key scan.
+func expectAshbyError(_ body: () async throws -> Void) async -> AshbyError? {
+  do {
+    try await body()
+    return nil
+  } catch {
+    SeenErrors.shared.add(error)
+    return error as? AshbyError
+  }
+}
