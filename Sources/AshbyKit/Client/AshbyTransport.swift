@@ -23,9 +23,13 @@ struct TransportFailure: Error {
 final class AshbyTransport: Sendable {
   let http: HTTPClient
   let configuration: AshbyConfiguration
+  /// `https://api.ashbyhq.com/` once, not per request.
+  private let base: String
 
   init(configuration: AshbyConfiguration) {
     self.configuration = configuration
+    let url = configuration.baseURL.absoluteString
+    self.base = url.hasSuffix("/") ? url : url + "/"
     var http = HTTPClient.Configuration()
     http.connectionPool = .init(
       idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight))
@@ -42,8 +46,7 @@ final class AshbyTransport: Sendable {
 
   /// POSTs a JSON body to `/<endpoint>`.
   func post(endpoint: String, body: Data) async throws(TransportFailure) -> RawResponse {
-    let url = configuration.baseURL.appendingPathComponent(endpoint).absoluteString
-    var request = HTTPClientRequest(url: url)
+    var request = HTTPClientRequest(url: base + endpoint)
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
     request.headers.add(name: "Accept", value: "application/json; version=1")
@@ -51,16 +54,21 @@ final class AshbyTransport: Sendable {
     if let version = configuration.apiVersion { request.headers.add(name: "Ashby-Version", value: version) }
     if let key = configuration.apiKey { request.headers.add(name: "Authorization", value: key.authorizationHeader) }
     request.body = .bytes(ByteBuffer(bytes: body))
-    let http = self.http
-    let limit = configuration.maxResponseBytes
-    let prepared = request
     do {
-      // The whole exchange, body included, gets one deadline (a slow body is a timeout).
-      return try await withDeadline(configuration.requestTimeout) {
-        let response = try await http.execute(prepared, timeout: .seconds(3600))
-        let bytes = try await response.body.collect(upTo: limit)
-        return RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
+      // One deadline for the whole exchange: async-http-client enforces it up to
+      // the response head; the body loop checks it per chunk (a trickling body
+      // is a timeout), and the read timeout catches a body that stalls.
+      let deadline = NIODeadline.now() + .nanoseconds(configuration.requestTimeout.nanoseconds)
+      let response = try await http.execute(request, deadline: deadline)
+      var body = ByteBuffer()
+      for try await var chunk in response.body {
+        if NIODeadline.now() > deadline { throw HTTPClientError.deadlineExceeded }
+        guard body.readableBytes + chunk.readableBytes <= configuration.maxResponseBytes else {
+          throw NIOTooManyBytesError(maxBytes: configuration.maxResponseBytes)
+        }
+        body.writeBuffer(&chunk)
       }
+      return RawResponse(status: Int(response.status.code), headers: response.headers, body: body)
     } catch let error as NIOTooManyBytesError {
       _ = error
       throw TransportFailure(
@@ -97,19 +105,5 @@ final class AshbyTransport: Sendable {
     let text = "\(error)"
     let refused = text.contains("Connection refused") || text.contains("connectionRefused")
     return TransportFailure(kind: .network, message: refused ? "connection refused" : text, notSent: refused)
-  }
-}
-
-/// Runs `body`, failing with `HTTPClientError.deadlineExceeded` after `limit`.
-func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-  try await withThrowingTaskGroup(of: T?.self) { group in
-    group.addTask { try await body() }
-    group.addTask {
-      try await Task.sleep(for: limit)
-      return nil
-    }
-    defer { group.cancelAll() }
-    guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
-    return value
   }
 }

@@ -94,12 +94,44 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 extension JSONValue {
   /// Compact JSON with sorted keys (stable bodies make request logs comparable).
   public func encoded() -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(self)) ?? Data("null".utf8)
+    let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
+    return (try? JSONSerialization.data(withJSONObject: foundationObject, options: options)) ?? Data("null".utf8)
   }
 
+  /// Parses JSON. Foundation's parser is fast; the mapping keeps integers,
+  /// floats and booleans apart (booleans are the NSNumbers of type "c").
   public static func decode(_ data: Data) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: data)
+    JSONValue(foundation: try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+  }
+
+  init(foundation value: Any) {
+    switch value {
+    case let s as String: self = .string(s)
+    case let o as [String: Any]:
+      var members = [String: JSONValue](minimumCapacity: o.count)
+      for (k, v) in o { members[k] = JSONValue(foundation: v) }
+      self = .object(members)
+    case let n as NSNumber:
+      switch UInt8(bitPattern: n.objCType.pointee) {
+      case UInt8(ascii: "c"), UInt8(ascii: "B"): self = .bool(n.boolValue)
+      case UInt8(ascii: "f"), UInt8(ascii: "d"): self = .double(n.doubleValue)
+      case UInt8(ascii: "Q") where n.uint64Value > UInt64(Int64.max): self = .double(n.doubleValue)
+      default: self = .int(n.int64Value)
+      }
+    case let a as [Any]: self = .array(a.map(JSONValue.init(foundation:)))
+    default: self = .null
+    }
+  }
+
+  var foundationObject: Any {
+    switch self {
+    case .null: return NSNull()
+    case .bool(let b): return b
+    case .int(let i): return i
+    case .double(let d): return d.isFinite ? d : 0
+    case .string(let s): return s
+    case .array(let a): return a.map(\.foundationObject)
+    case .object(let o): return o.mapValues(\.foundationObject)
+    }
   }
 }
