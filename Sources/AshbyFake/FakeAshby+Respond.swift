@@ -16,11 +16,12 @@ extension FakeAshby {
 
     var status = 200
     defer {
-      let entry = FakeRequest(
-        method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
-        authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-        accept: request.headers[.accept], body: bodyText, status: status)
-      state.withLock { $0.log.append(entry) }
+      if status != 0 {  // a reset was recorded before the connection dropped
+        record(FakeRequest(
+          method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
+          authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+          accept: request.headers[.accept], body: bodyText, status: status))
+      }
     }
 
     switch authorize(request.headers[.authorization], endpoint: endpoint) {
@@ -52,6 +53,10 @@ extension FakeAshby {
     if case .http(let code, _, _) = answer { status = code }
     if fault == .reset {
       status = 0
+      record(FakeRequest(
+        method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
+        authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+        accept: request.headers[.accept], body: bodyText, status: 0))
       try await context.channel.close()
       throw HTTPError(.internalServerError)
     }
@@ -59,6 +64,8 @@ extension FakeAshby {
     if fault == .slowBody { return slow(response) }
     return response
   }
+
+  func record(_ entry: FakeRequest) { state.withLock { $0.log.append(entry) } }
 
   static func pickFault(_ s: inout Mutable, endpoint: String) -> FakeFault.Kind? {
     for i in s.faults.indices where s.faults[i].endpoint == nil || s.faults[i].endpoint == endpoint {
@@ -148,7 +155,7 @@ extension FakeAshby {
     let entry = FakeRequest(
       method: "POST", path: request.uri.path, endpoint: "_upload", authorization: request.headers[.authorization],
       contentType: request.headers[.contentType], accept: nil, body: "(\(body.readableBytes) bytes)", status: 204)
-    state.withLock { $0.log.append(entry) }
+    record(entry)
     guard request.headers[.contentType]?.hasPrefix("multipart/form-data") == true,
       String(buffer: body).contains("name=\"file\""), store.markUploaded(handle, bytes: body.readableBytes)
     else { return Response(status: .badRequest) }
@@ -161,7 +168,7 @@ extension FakeAshby {
     let entry = FakeRequest(
       method: "GET", path: "/_files/\(name)", endpoint: "_files", authorization: nil, contentType: nil, accept: nil,
       body: "", status: 200)
-    state.withLock { $0.log.append(entry) }
+    record(entry)
     switch name {
     case "redirect":
       return Response(status: .found, headers: [.location: "\(baseURL.absoluteString)/_files/resume.pdf"])

@@ -4,12 +4,12 @@ import Testing
 
 @Suite struct AsyncBridgeTests {
   @Test func fromPlainCode() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     #expect(try await vm.run("return host.echo(41) + 1") == [.integer(42)])
   }
 
   @Test func insideCoroutineWrapIterator() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local function items()
@@ -25,7 +25,7 @@ import Testing
   }
 
   @Test func insideUserCoroutineResume() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local co = coroutine.create(function(a)
@@ -40,7 +40,7 @@ import Testing
   }
 
   @Test func insideTableSortComparator() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local t = { 3, 1, 2 }
@@ -51,7 +51,7 @@ import Testing
   }
 
   @Test func insideGsubCallbackAndPcall() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local s = ("abc"):gsub("%w", function(c) return host.echo(c:upper()) end)
@@ -62,7 +62,7 @@ import Testing
   }
 
   @Test func insideRequiredChunkTopLevel() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       package.preload.m = function() return { v = host.echo("loaded") } end
@@ -72,7 +72,7 @@ import Testing
   }
 
   @Test func topLevelLooksLikeTheMainThread() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local co, ismain = coroutine.running()
@@ -84,7 +84,7 @@ import Testing
   }
 
   @Test func wrapErrorsKeepLuaBehaviour() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local f = coroutine.wrap(function() error("boom") end)
@@ -98,7 +98,7 @@ import Testing
   }
 
   @Test func aWaitingCoroutineCannotBeResumedBySomeoneElse() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local co
@@ -116,7 +116,7 @@ import Testing
   }
 
   @Test func errorsFromAsyncCallsAreTablesWithWhere() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local ok, err = pcall(function()
@@ -134,7 +134,7 @@ import Testing
   }
 
   @Test func uncaughtErrorsReachSwiftWithTraceback() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     await #expect {
       _ = try await vm.run("local function f()\n  host.fail()\nend\nf()", name: "@job.lua")
     } throws: { error in
@@ -146,7 +146,7 @@ import Testing
   }
 
   @Test func syntaxErrorsSayWhenInputIsIncomplete() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     await #expect {
       _ = try await vm.run("for i = 1, 2 do")
     } throws: { error in

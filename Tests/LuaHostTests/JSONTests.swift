@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct JSONTests {
   @Test func roundTripKeepsArraysObjectsAndNumberKinds() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local doc = json.decode('{"a":[],"b":{},"c":[1,2.5,"x",true],"d":null,"e":[null,1],"big":12345678901234567890,"neg":-7}')
@@ -20,7 +20,7 @@ import Testing
   }
 
   @Test func decodesEscapesAndSurrogatePairs() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(#"return json.decode('"\\u00e9\\ud83d\\ude00\\t\\/"')"#)
     #expect(r == ["é😀\t/"])
   }
@@ -36,14 +36,14 @@ import Testing
     (#"'nul'"#, "invalid literal"),
   ])
   func rejectsBadInputWithAClearError(input: String, expected: String) async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run("local ok, err = pcall(json.decode, \(input)); return ok, err")
     #expect(r.first == false)
     #expect(r.last?.stringValue?.contains(expected) == true, "got \(r)")
   }
 
   @Test func encodeRejectsWhatJSONCannotSay() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let r = try await vm.run(
       """
       local t = {}; t.self = t
@@ -63,7 +63,7 @@ import Testing
   }
 
   @Test func swiftValuesCrossIntactBothWays() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let value: LuaValue = ["list": [1, 2.5, "three", .null], "empty": .array([]), "nested": ["ok": true]]
     let r = try await vm.perform { ctx -> [LuaValue] in
       ctx.setGlobal("v", value)

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct LimitTests {
   @Test func pcallCannotSwallowTheTimeLimit() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     await #expect {
       _ = try await vm.run(
         """
@@ -19,7 +19,7 @@ import Testing
   }
 
   @Test func theTimeLimitAlsoStopsAScriptWaitingOnTheHost() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     let seconds = await elapsed {
       await #expect {
         _ = try await vm.run("task.sleep(30)", timeout: 0.2)
@@ -29,7 +29,7 @@ import Testing
   }
 
   @Test func interruptCancelsARunningLoopAndRunsCloseHandlers() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     Task {
       try await Task.sleep(nanoseconds: 100_000_000)
       vm.interrupt()
@@ -46,7 +46,7 @@ import Testing
   }
 
   @Test func interruptCancelsAPendingHostCall() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     Task {
       try await Task.sleep(nanoseconds: 100_000_000)
       vm.interrupt()
@@ -60,7 +60,7 @@ import Testing
   }
 
   @Test func memoryCapFailsTheAllocationAndTheHostSurvives() async throws {
-    let vm = try makeVM { $0.memoryLimit = 64 << 20 }
+    let vm = try await makeVM { $0.memoryLimit = 64 << 20 }
     let r = try await vm.run(
       """
       local ok, err = pcall(string.rep, "x", 1e9)
@@ -74,7 +74,7 @@ import Testing
   }
 
   @Test func warningsGoToTheHost() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     #expect(try await vm.run("warn('@on'); warn('hello ', 'host'); return true") == [true])
   }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct SandboxTests {
   @Test func sandboxedScriptsCannotReachTheSystem() async throws {
-    let vm = try makeVM { $0.sandbox = true }
+    let vm = try await makeVM { $0.sandbox = true }
     let r = try await vm.run(
       """
       return io == nil, os.execute == nil, os.exit == nil, os.remove == nil, os.rename == nil,
@@ -14,13 +14,13 @@ import Testing
   }
 
   @Test func sandboxedScriptsCannotLoadBytecode() async throws {
-    let plain = try makeVM()
+    let plain = try await makeVM()
     let bytecode = try await plain.run("return string.dump(function() return 1 end)")
     guard case .bytes(let code) = bytecode.first else {
       Issue.record("string.dump returned \(bytecode)")
       return
     }
-    let vm = try makeVM { $0.sandbox = true }
+    let vm = try await makeVM { $0.sandbox = true }
     try await vm.perform { ctx in ctx.setGlobal("code", .bytes(code)) }
     let r = try await vm.run(
       """
@@ -34,7 +34,7 @@ import Testing
   }
 
   @Test func withoutSandboxEverythingIsThere() async throws {
-    let vm = try makeVM()
+    let vm = try await makeVM()
     #expect(try await vm.run("return type(io.open), type(os.execute), type(debug.getinfo)") == [
       "function", "function", "function",
     ])

@@ -2,11 +2,11 @@ import Foundation
 import LuaHost
 
 /// A VM with the task library at `task`, an async `echo` that sleeps a little, and `json`.
-func makeVM(_ configure: (inout LuaVM.Options) -> Void = { _ in }) throws -> LuaVM {
+func makeVM(_ configure: (inout LuaVM.Options) -> Void = { _ in }) async throws -> LuaVM {
   var options = LuaVM.Options()
   configure(&options)
   let vm = try LuaVM(options: options)
-  try vm.performBlocking { ctx in
+  try await vm.perform { ctx in
     ctx.installTaskLibrary(at: "task")
     ctx.installJSON(at: "json")
     ctx.registerAsync("host.echo") { args in
