@@ -39,7 +39,14 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
       ]),
-    .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit"]),
+    // The Lua half of the library, compiled into the binary.
+    .target(
+      name: "AshbyStdlib", path: "stdlib", exclude: ["tests"], sources: ["AshbyStdlib.swift"],
+      resources: [
+        .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"),
+        .embedInCode("ashby.meta.lua"),
+      ]),
+    .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyStdlib"]),
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
@@ -54,6 +61,7 @@ let package = Package(
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyFake"]),
+    .testTarget(name: "AshbyScriptingTests", dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyStdlib"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,13 @@ public struct LuaContext {
     withField(path) { stack.push(value) }
   }
 
+  /// Pops the value on top of the stack into a dotted global path.
+  public func storeTop(at path: String) {
+    let value = lua_gettop(L)
+    withField(path) { lua_pushvalue(L, value) }
+    lsh_pop(L, 1)
+  }
+
   /// Reads a global (or a dotted path). Unconvertible values read as nil.
   public func global(_ path: String) -> LuaValue {
     let top = lua_gettop(L)
@@ -46,6 +53,47 @@ public struct LuaContext {
   /// Registers an async host function: the calling coroutine waits, the VM does not.
   public func registerAsync(_ path: String, _ body: @escaping LuaAsyncFunction) {
     withField(path) { core.pushAsyncFunction(body) }
+  }
+
+  /// Registers an async host function whose arguments are checked on the VM
+  /// thread first: `prepare` reads the stack and may throw (raised at once, no
+  /// wait); its result goes to `body`, which runs off the VM thread.
+  public func registerAsync<Input: Sendable>(
+    _ path: String, prepare: @escaping (LuaStack) throws -> Input,
+    _ body: @escaping @Sendable (Input) async throws -> [LuaValue]
+  ) {
+    let core = self.core
+    withField(path) {
+      core.pushFunction { stack in
+        let input = try prepare(stack)
+        let id = try core.startAsync([]) { _ in try await body(input) }
+        lua_pushinteger(stack.L, id)
+        return LSH_WAIT
+      }
+    }
+  }
+
+  /// The text `tostring` puts before an error's `action` (`"ashby."` gives `ashby.get_job: ...`).
+  public func setErrorPrefix(_ prefix: String) {
+    lsh_push_error_mt(L)
+    stack.push(.string(prefix))
+    lua_setfield(L, -2, "prefix")
+    lsh_pop(L, 1)
+  }
+
+  /// Pushes the value at a dotted global path (nil when missing). Stack effect: pushes 1.
+  public func pushGlobal(_ path: String) {
+    lsh_pushglobaltable(L)
+    for part in path.split(separator: ".") {
+      guard lua_type(L, -1) == LUA_TTABLE else {
+        lsh_pop(L, 1)
+        lua_pushnil(L)
+        return
+      }
+      stack.push(.string(String(part)))
+      lua_rawget(L, -2)
+      lsh_remove(L, -2)
+    }
   }
 
   /// Pushes `json.encode/decode/array/null` at a global path.
@@ -108,6 +156,13 @@ public struct LuaContext {
   ) throws -> T {
     stack.push(args)
     return try core.driver.run(nargs: Int32(args.count), timeout: timeout, results: results)
+  }
+
+  /// Like `call(args:)`, with the `nargs` arguments already pushed above the chunk.
+  public func call<T>(
+    stackArguments nargs: Int32, timeout: Double? = nil, results: (LuaStack, Int32) throws -> T
+  ) throws -> T {
+    try core.driver.run(nargs: nargs, timeout: timeout, results: results)
   }
 
   /// Compiles and runs `source`; returns its results as data.

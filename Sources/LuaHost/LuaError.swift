@@ -53,6 +53,16 @@ extension LuaStack {
   }
 }
 
+extension LuaStack {
+  /// Whether the value at `index` is an error table made by the host (it has the shared metatable).
+  public func isHostError(at index: Int32) -> Bool {
+    guard lua_type(L, index) == LUA_TTABLE, lua_getmetatable(L, index) != 0 else { return false }
+    lsh_push_error_mt(L)
+    defer { lsh_pop(L, 2) }
+    return lua_rawequal(L, -1, -2) != 0
+  }
+}
+
 /// A script ended with an uncaught error.
 public struct ScriptError: Error, CustomStringConvertible, Sendable {
   public enum Status: Sendable { case runtime, syntax, memory, handler }

@@ -8,6 +8,7 @@ extension AshbyClient {
     }
     let p = try ActionParams(spec, values)
     do {
+      if configuration.dryRun && Self.writeActions.contains(action) { return try await planAction(p) }
       switch action {
       case "advance_application": return try await advanceApplication(p)
       case "create_application": return try await createApplication(p)

@@ -32,6 +32,22 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
 
   public func makeAsyncIterator() -> AshbyPages { self }
 
+  /// The next page's items, or nil after the last page.
+  public func nextPage() async throws(AshbyError) -> [JSONValue]? {
+    if index < buffer.count {
+      defer { index = buffer.count }
+      return Array(buffer[index...])
+    }
+    while !finished {
+      try await fetch()
+      if !buffer.isEmpty {
+        index = buffer.count
+        return buffer
+      }
+    }
+    return nil
+  }
+
   public func next() async throws(AshbyError) -> JSONValue? {
     while index >= buffer.count {
       if finished { return nil }

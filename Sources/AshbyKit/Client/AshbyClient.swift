@@ -13,6 +13,7 @@ public final class AshbyClient: Sendable {
   let budget: RateBudget
   let logger: Logger
   let resolver: Resolver
+  let dryRun = DryRunRecorder()
   private let counter = Atomic<Int>(0)
 
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
@@ -48,8 +49,9 @@ public final class AshbyClient: Sendable {
     guard Self.isValidEndpoint(endpoint) else {
       throw AshbyError.argument("endpoint", "\"\(endpoint)\" is not an endpoint name like \"candidate.info\"")
     }
-    let body = params.encoded()
     let isRead = Self.isRead(endpoint)
+    if configuration.dryRun && !isRead { return planCall(endpoint, params) }
+    let body = params.encoded()
     let started = ContinuousClock.now
     let deadline = started.advanced(by: configuration.totalTimeout)
     var attempt = 0

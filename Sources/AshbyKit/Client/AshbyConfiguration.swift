@@ -21,6 +21,9 @@ public struct AshbyConfiguration: Sendable {
   public var maxResponseBytes: Int = 64 << 20
   /// Resumes larger than this are not downloaded.
   public var maxResumeBytes: Int = 20 << 20
+  /// Reads go out; writes are recorded (`AshbyClient.plannedWrites`) and
+  /// answered with synthetic objects marked `dry_run = true`.
+  public var dryRun = false
   /// Sent as `Ashby-Version` when set (a dated API version).
   public var apiVersion: String?
 

@@ -63,7 +63,7 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
   }
 
   /// The same error, attributed to an action.
-  func within(action: String) -> AshbyError {
+  public func within(action: String) -> AshbyError {
     var e = self
     if e.action == nil { e.action = action }
     return e

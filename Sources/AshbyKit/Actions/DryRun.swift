@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+
+/// A write that a dry run did not send: what it would have done.
+public struct PlannedWrite: Sendable, Equatable {
+  /// The action (`create_candidate`) or, for `ashby.call`, the endpoint.
+  public var action: String
+  public var parameters: [String: JSONValue]
+  /// The id of the synthetic object returned in its place.
+  public var syntheticID: String
+
+  public var json: JSONValue {
+    ["action": .string(action), "parameters": .object(parameters), "synthetic_id": .string(syntheticID)]
+  }
+}
+
+/// Records planned writes and makes the synthetic objects returned for them.
+final class DryRunRecorder: Sendable {
+  private let writes = Mutex<[PlannedWrite]>([])
+
+  var planned: [PlannedWrite] { writes.withLock { $0 } }
+
+  /// Records a write; returns a recognisable fake id (`dry-run-candidate-1`).
+  func record(_ action: String, _ parameters: [String: JSONValue], kind: String) -> String {
+    writes.withLock { w in
+      let id = "dry-run-\(kind)-\(w.count + 1)"
+      w.append(PlannedWrite(action: action, parameters: parameters, syntheticID: id))
+      return id
+    }
+  }
+}
+
+extension AshbyClient {
+  /// The writes a dry run planned, in order.
+  public var plannedWrites: [PlannedWrite] { dryRun.planned }
+
+  static let writeActions: Set<String> = [
+    "advance_application", "create_application", "create_candidate", "schedule_interview",
+  ]
+
+  /// A write action under dry run: the reads it needs still go out (so names
+  /// are checked for real), the write is recorded and answered with a stand-in.
+  func planAction(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
+    var fields: [String: JSONValue] = ["dry_run": true]
+    switch p.spec.name {
+    case "advance_application":
+      let application = p.string("application_id") ?? ""
+      var stage: [String: JSONValue] = [:]
+      if let id = p.string("stage_id") {
+        stage["id"] = .string(id)
+      } else {
+        stage["id"] = .string(try await resolveStage(p.string("stage") ?? "", application: application))
+        stage["title"] = p["stage"]
+      }
+      _ = dryRun.record(p.spec.name, p.values, kind: "application")
+      fields["id"] = .string(application)
+      fields["currentInterviewStage"] = .object(stage)
+    case "create_application":
+      if let source = p.string("source") {
+        let sources = try await resolver.list("sources") { () async throws(AshbyError) -> [JSONValue] in
+          try await self.call("source.list", [:]).array ?? []
+        }
+        _ = try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source")
+      }
+      fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "application"))
+      fields["candidate"] = ["id": p["candidate_id"] ?? .null]
+      fields["job"] = ["id": p["job_id"] ?? .null]
+      fields["status"] = "Lead"
+    case "create_candidate":
+      fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "candidate"))
+      fields["name"] = .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")")
+      fields["primaryEmailAddress"] = ["value": p["email"] ?? .null, "type": "Personal", "isPrimary": true]
+    default:  // schedule_interview
+      let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""
+      let end = Timestamps.utc(p.string("end_time") ?? "") ?? ""
+      guard start < end else {
+        throw AshbyError.argument("end_time", "\"end_time\" must be after \"start_time\"", action: p.spec.name)
+      }
+      fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule"))
+      fields["applicationId"] = p["application_id"]
+      fields["interviewEvents"] = [
+        ["startTime": .string(start), "endTime": .string(end),
+         "interviewers": [["email": p["interviewer_email"] ?? .null, "feedbackRequired": true]]],
+      ]
+    }
+    return .object(fields)
+  }
+
+  /// A raw write endpoint under dry run.
+  func planCall(_ endpoint: String, _ params: JSONValue) -> AshbyResponse {
+    let kind = endpoint.replacingOccurrences(of: ".", with: "-")
+    let id = dryRun.record(endpoint, params.object ?? [:], kind: kind)
+    return AshbyResponse(
+      results: ["id": .string(id), "dry_run": true], moreDataAvailable: false, nextCursor: nil, syncToken: nil,
+      warnings: [], requestId: nil)
+  }
+}

@@ -1,0 +1,124 @@
+import AshbyKit
+import AshbyStdlib
+import CLua
+import Foundation
+import LuaHost
+import Synchronization
+
+/// Installs the `ashby` table into a Lua VM, bound to one `AshbyClient`.
+///
+/// Every network call is an async host call: the calling coroutine waits, the
+/// VM does not. Arguments are checked on the VM thread before anything is
+/// sent, so a typo raises at the script's line without a request.
+public enum AshbyLibrary {
+  public static func install(into ctx: LuaContext, client: AshbyClient) throws {
+    ctx.installTaskLibrary(at: "ashby")
+    ctx.installJSON(at: "ashby.json")
+    ctx.setGlobal("ashby.null", .null)
+    ctx.setErrorPrefix("ashby.")
+    for spec in Actions.all { registerAction(spec, ctx: ctx, client: client) }
+    registerCall(ctx: ctx, client: client)
+    registerPrivate(ctx: ctx, client: client)
+    try installModules(ctx)
+    try runPrelude(ctx)
+  }
+
+  /// `ashby.<action>{...}` (and `ashby.get_job("id")`).
+  static func registerAction(_ spec: ActionSpec, ctx: LuaContext, client: AshbyClient) {
+    ctx.registerAsync("ashby.\(spec.name)", prepare: { stack -> [String: JSONValue] in
+      if let positional = spec.positional, let s = stack.string(at: 1) { return [positional: .string(s)] }
+      guard stack.count <= 1 else {
+        throw AshbyError.argument("params", "takes one table of parameters", action: spec.name)
+      }
+      let values = try JSONBridge.parameters(try stack.value(at: 1), action: spec.name)
+      return try ActionParams(spec, values).values
+    }) { values in
+      [JSONBridge.lua(try await client.perform(spec.name, values))]
+    }
+  }
+
+  /// `ashby.call(endpoint, params)`.
+  static func registerCall(ctx: LuaContext, client: AshbyClient) {
+    ctx.registerAsync("ashby.call", prepare: { stack -> (String, JSONValue) in
+      guard let endpoint = stack.string(at: 1) else {
+        throw AshbyError.argument("endpoint", "argument 1 must be an endpoint name like \"candidate.info\"", action: "call")
+      }
+      return (endpoint, .object(try JSONBridge.parameters(try stack.value(at: 2), action: "call")))
+    }) { input in
+      do {
+        return [JSONBridge.lua(try await client.call(input.0, input.1))]
+      } catch let error as AshbyError {
+        throw error.within(action: "call")
+      }
+    }
+  }
+
+  /// Functions only the prelude sees (under `ashby_private`, removed after it runs).
+  static func registerPrivate(ctx: LuaContext, client: AshbyClient) {
+    let cursors = PageCursors()
+    ctx.register("ashby_private.open_pages") { stack in
+      guard let endpoint = stack.string(at: 1) else {
+        throw AshbyError.argument("endpoint", "argument 1 must be an endpoint name like \"candidate.list\"", action: "pages")
+      }
+      let params = try JSONBridge.parameters(try stack.value(at: 2), action: "pages")
+      stack.push(.integer(cursors.open(client.pages(endpoint, params))))
+      return 1
+    }
+    ctx.registerAsync("ashby_private.next_page", prepare: { stack -> Int64 in stack.integer(at: 1) ?? 0 }) { id in
+      guard let pages = cursors.get(id) else { return [.nil] }
+      do {
+        guard let items = try await pages.nextPage() else {
+          cursors.close(id)
+          return [.nil]
+        }
+        return [.array(items.map(JSONBridge.lua))]
+      } catch let error as AshbyError {
+        cursors.close(id)
+        throw error.within(action: "pages")
+      }
+    }
+    ctx.register("ashby_private.help_text") { stack in
+      stack.push(.string(HelpText.text(for: stack.string(at: 1))))
+      return 1
+    }
+    ctx.register("ashby_private.is_error") { stack in
+      stack.push(.boolean(stack.isHostError(at: 1)))
+      return 1
+    }
+    ctx.setGlobal("ashby_private.dry_run", .boolean(client.configuration.dryRun))
+  }
+
+  /// `require("ashby.pretty")` and `require("ashby.util")` from the embedded sources.
+  static func installModules(_ ctx: LuaContext) throws {
+    for (name, source) in [("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util)] {
+      try ctx.load(source, name: "=\(name)")
+      ctx.storeTop(at: "package.preload.\(name)")
+    }
+  }
+
+  static func runPrelude(_ ctx: LuaContext) throws {
+    try ctx.load(AshbyStdlib.prelude, name: "=ashby.prelude")
+    ctx.pushGlobal("ashby")
+    ctx.pushGlobal("ashby_private")
+    try ctx.call(stackArguments: 2) { _, _ in () }
+    ctx.setGlobal("ashby_private", .nil)
+  }
+}
+
+/// Open `ashby.pages` iterators, by handle. Each is advanced by one coroutine at a time.
+final class PageCursors: @unchecked Sendable {
+  private let lock = NSLock()
+  private var open: [Int64: AshbyPages] = [:]
+  private var last: Int64 = 0
+
+  func open(_ pages: AshbyPages) -> Int64 {
+    lock.withLock {
+      last += 1
+      open[last] = pages
+      return last
+    }
+  }
+
+  func get(_ id: Int64) -> AshbyPages? { lock.withLock { open[id] } }
+  func close(_ id: Int64) { lock.withLock { open[id] = nil } }
+}

@@ -1,0 +1,117 @@
+import AshbyKit
+
+/// Help for the `ashby` functions that are not one of the six actions.
+struct FunctionDoc: Sendable {
+  var name: String
+  /// LuaLS parameters: (name, type, doc); a `?` suffix marks optional ones.
+  var params: [(String, String, String)]
+  var returns: String
+  var summary: String
+  var example: String
+
+  var signature: String {
+    "ashby.\(name)(" + params.map { $0.0 }.joined(separator: ", ") + ")" + (returns.isEmpty ? "" : " -> \(returns)")
+  }
+
+  static let all: [FunctionDoc] = [
+    FunctionDoc(
+      name: "call", params: [("endpoint", "string", "An Ashby endpoint, like \"candidate.info\"."),
+                             ("params?", "table", "Its parameters, spelled as Ashby documents them.")],
+      returns: "any", summary: "Calls any Ashby endpoint and returns its `results`. Writes obey --dry-run.",
+      example: #"local c = ashby.call("candidate.info", { id = "..." })"#),
+    FunctionDoc(
+      name: "pages", params: [("endpoint", "string", "A paged list endpoint, like \"candidate.list\"."),
+                              ("params?", "table", "Its parameters.")],
+      returns: "fun(): table?", summary: "Iterates every item across all pages, one page in memory at a time.",
+      example: #"for c in ashby.pages("candidate.list") do print(c.name) end"#),
+    FunctionDoc(
+      name: "spawn", params: [("fn", "function", "Runs at once as a child coroutine."), ("...", "any", "Its arguments.")],
+      returns: "ashby.Task", summary: "Starts fn(...) as a child; its host calls overlap with yours.",
+      example: "local h = ashby.spawn(ashby.get_job, id); local job = ashby.wait(h)"),
+    FunctionDoc(
+      name: "wait", params: [("...", "ashby.Task", "Handles from spawn.")],
+      returns: "any ...", summary: "Waits for every child; returns each one's first result in order, or raises the first failure.",
+      example: "local a, b = ashby.wait(h1, h2)"),
+    FunctionDoc(
+      name: "wait_any", params: [("...", "ashby.Task", "Handles from spawn.")],
+      returns: "integer, any", summary: "Waits for the first child to finish; returns its position and first result.",
+      example: "local which, value = ashby.wait_any(h1, h2)"),
+    FunctionDoc(
+      name: "all", params: [("fns", "function[]", "Functions to run as children.")],
+      returns: "any[]", summary: "Runs each function as a child and returns their first results, in order.",
+      example: "local jobs = ashby.all{ function() return ashby.get_job(a) end, function() return ashby.get_job(b) end }"),
+    FunctionDoc(
+      name: "map", params: [("list", "any[]", "Items."), ("fn", "fun(item: any, i: integer): any", "Called per item."),
+                            ("opts?", "{concurrency?: integer}", "At most this many at once (default 8).")],
+      returns: "any[]", summary: "Calls fn(item, i) for every item in parallel; results in input order.",
+      example: "local jobs = ashby.map(ids, function(id) return ashby.get_job(id) end, { concurrency = 10 })"),
+    FunctionDoc(
+      name: "sleep", params: [("seconds", "number", "How long.")], returns: "",
+      summary: "Waits without blocking other coroutines.", example: "ashby.sleep(0.5)"),
+    FunctionDoc(
+      name: "is_error", params: [("value", "any", "Anything, typically what pcall caught.")], returns: "boolean",
+      summary: "True for the error tables ashby functions raise.",
+      example: "local ok, err = pcall(ashby.get_job, id); if ashby.is_error(err) then print(err.kind) end"),
+    FunctionDoc(
+      name: "help", params: [("fn_or_name?", "function|string", "A function or its name.")], returns: "",
+      summary: "Prints what a function takes, calls and returns, with an example.",
+      example: "ashby.help(ashby.create_candidate)"),
+  ]
+
+  static func named(_ name: String) -> FunctionDoc? { all.first { $0.name == name } }
+}
+
+/// The text `ashby.help` prints, built from the same metadata as the stubs.
+enum HelpText {
+  static func text(for name: String?) -> String {
+    guard let name, !name.isEmpty else { return overview() }
+    if let spec = Actions.spec(name) { return action(spec) }
+    if let doc = FunctionDoc.named(name) {
+      return "\(doc.signature)\n  \(doc.summary)\n" + params(doc.params) + "  Example:\n    \(doc.example)"
+    }
+    if name == "json" || name.hasPrefix("json.") {
+      return "ashby.json.encode(value) -> string, ashby.json.decode(text) -> any\n"
+        + "  JSON arrays stay arrays (ashby.json.array{} marks an empty one); ashby.null is JSON null."
+    }
+    return "no help for \"\(name)\"; try ashby.help() for the list"
+  }
+
+  static func overview() -> String {
+    var out = "The ashby table (ashby.help(name) for details):\n"
+    for spec in Actions.all { out += "  \(pad(spec.name)) \(spec.summary)\n" }
+    for doc in FunctionDoc.all { out += "  \(pad(doc.name)) \(doc.summary)\n" }
+    out += "  \(pad("json")) encode/decode JSON; ashby.null is JSON null\n"
+    out += "  \(pad("dry_run")) true under --dry-run (read-only)"
+    return out
+  }
+
+  static func action(_ spec: ActionSpec) -> String {
+    let required = spec.parameters.filter(\.required).map(\.name)
+    let optional = spec.parameters.filter { !$0.required }.map(\.name)
+    var sig = "ashby.\(spec.name){ " + required.joined(separator: ", ")
+    if !optional.isEmpty { sig += (required.isEmpty ? "" : ", ") + "[" + optional.joined(separator: ", ") + "]" }
+    sig += " } -> \(spec.returns)"
+    var out = "\(sig)\n  \(spec.summary)\n  Parameters:\n"
+    let width = spec.parameters.map(\.name.count).max() ?? 0
+    for p in spec.parameters {
+      let name = p.name.padding(toLength: width, withPad: " ", startingAt: 0)
+      out += "    \(name)  \(p.type.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) "
+      out += (p.required ? "required. " : "optional. ") + p.doc + "\n"
+    }
+    if !spec.oneOf.isEmpty {
+      out += "  Give exactly one of: " + spec.oneOf.map { $0.joined(separator: " / ") }.joined(separator: "; ") + "\n"
+    }
+    if let positional = spec.positional { out += "  Also: ashby.\(spec.name)(\(positional))\n" }
+    out += "  Ashby endpoints: \(spec.endpoints.joined(separator: ", "))\n"
+    out += "  Permissions: \(spec.permissions.joined(separator: ", "))\n"
+    out += "  Example:\n    \(spec.example)"
+    return out
+  }
+
+  static func params(_ params: [(String, String, String)]) -> String {
+    guard !params.isEmpty else { return "" }
+    return "  Parameters:\n" + params.map { "    \($0.0)  \($0.1)  \($0.2)\n" }.joined()
+  }
+
+  static func pad(_ s: String) -> String { s.padding(toLength: 20, withPad: " ", startingAt: 0) }
+}

@@ -1,0 +1,16 @@
+// The Lua half of ashby-lua, compiled into the binary (so an installed binary
+// works from any directory). The `.lua` files beside this one are the source.
+
+/// The embedded Lua modules and the LuaLS stub file.
+public enum AshbyStdlib {
+  /// `prelude(ashby, private)`: parallel helpers, pages, help, dry_run.
+  public static var prelude: String { text(PackageResources.prelude_lua) }
+  /// `require("ashby.pretty")`: the printer the REPL uses.
+  public static var pretty: String { text(PackageResources.pretty_lua) }
+  /// `require("ashby.util")`: group_by, count_by, index_by, dates.
+  public static var util: String { text(PackageResources.util_lua) }
+  /// The LuaLS `---@meta` file for the `ashby` table, as checked in (see TypeStubs).
+  public static var stubs: String { text(PackageResources.ashby_meta_lua) }
+
+  static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+}

@@ -1,0 +1,102 @@
+-- The Lua half of the `ashby` table: parallel helpers, the pages iterator,
+-- help, and the read-only `dry_run` flag. The host runs it once per VM, after
+-- registering the Swift functions, as `prelude(ashby, private)`.
+local ashby, private = ...
+
+ashby.util = require("ashby.util")
+
+local spawn, wait = ashby.spawn, ashby.wait
+local pack, unpack = table.pack, table.unpack
+
+--- Runs each function as a child and returns their first results, in order.
+function ashby.all(fns)
+  if type(fns) ~= "table" then
+    error("ashby.all: expects a list of functions", 2)
+  end
+  local handles = {}
+  for i, fn in ipairs(fns) do
+    if type(fn) ~= "function" then
+      error(("ashby.all: item %d is a %s, not a function"):format(i, type(fn)), 2)
+    end
+    handles[i] = spawn(fn)
+  end
+  if #handles == 0 then return {} end
+  local results = pack(wait(unpack(handles)))
+  results.n = nil
+  return results
+end
+
+--- Calls fn(item, i) for every item, at most `concurrency` at once; results in input order.
+function ashby.map(list, fn, opts)
+  if type(list) ~= "table" then error("ashby.map: argument 1 must be a list", 2) end
+  if type(fn) ~= "function" then error("ashby.map: argument 2 must be a function", 2) end
+  local concurrency = (opts and opts.concurrency) or 8
+  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+    error("ashby.map: concurrency must be a positive integer", 2)
+  end
+  local n, results, failures, next_index = #list, {}, {}, 0
+  local function worker()
+    while true do
+      next_index = next_index + 1
+      local i = next_index
+      if i > n then return end
+      local ok, value = pcall(fn, list[i], i)
+      if ok then results[i] = value else failures[i] = value end
+    end
+  end
+  local workers = {}
+  for w = 1, math.min(concurrency, n) do workers[w] = spawn(worker) end
+  if #workers > 0 then wait(unpack(workers)) end
+  for i = 1, n do
+    if failures[i] ~= nil then error(failures[i], 0) end
+  end
+  return results
+end
+
+--- Iterates every item of a paged endpoint, one page in memory at a time.
+function ashby.pages(endpoint, params)
+  local handle = private.open_pages(endpoint, params)
+  local page, i = nil, 0
+  return function()
+    if page == nil or i >= #page then
+      page, i = private.next_page(handle), 0
+      if page == nil or #page == 0 then
+        page = {}
+        return nil
+      end
+    end
+    i = i + 1
+    return page[i]
+  end
+end
+
+local names = {}
+for name, value in pairs(ashby) do
+  if type(value) == "function" then names[value] = name end
+end
+
+--- Prints what a function takes, calls and returns, with an example.
+function ashby.help(what)
+  local name = what
+  if type(what) == "function" then name = names[what] end
+  if type(name) == "string" then name = name:gsub("^ashby%.", "") end
+  print(private.help_text(name))
+end
+
+--- True for the error tables that ashby functions raise.
+ashby.is_error = private.is_error
+
+local dry_run = private.dry_run
+setmetatable(ashby, {
+  __index = function(_, key)
+    if key == "dry_run" then return dry_run end
+  end,
+  __newindex = function(t, key, value)
+    if key == "dry_run" then
+      error("ashby.dry_run is read-only: run with --dry-run to turn it on", 2)
+    end
+    rawset(t, key, value)
+  end,
+})
+
+return ashby
