@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -50,9 +51,13 @@ let package = Package(
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
-        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyFake",
+        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyFake", "AshbyStdlib", "CLineEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
+    // libedit (Debian: libedit-dev) for the REPL's line editing and history.
+    .systemLibrary(name: "CLineEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     .executableTarget(
       name: "ashby-bench",
       dependencies: [
@@ -62,6 +67,8 @@ let package = Package(
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyFake"]),
     .testTarget(name: "AshbyScriptingTests", dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyStdlib"]),
+    // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.
+    .testTarget(name: "CLITests", dependencies: ["AshbyFake", "AshbyScripting"]),
   ],
   swiftLanguageModes: [.v6]
 )

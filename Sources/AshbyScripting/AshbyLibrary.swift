@@ -92,7 +92,7 @@ public enum AshbyLibrary {
   static func installModules(_ ctx: LuaContext) throws {
     for (name, source) in [("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util)] {
       try ctx.load(source, name: "=\(name)")
-      ctx.storeTop(at: "package.preload.\(name)")
+      ctx.storeTop(in: "package.preload", key: name)
     }
   }
 

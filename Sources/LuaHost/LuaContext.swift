@@ -25,11 +25,20 @@ public struct LuaContext {
     withField(path) { stack.push(value) }
   }
 
-  /// Pops the value on top of the stack into a dotted global path.
-  public func storeTop(at path: String) {
+  /// Pops the value on top of the stack into `table[key]`, where `table` is a
+  /// dotted global path (created as needed) and `key` is taken literally
+  /// (`"ashby.util"` in `package.preload`).
+  public func storeTop(in table: String, key: String) {
     let value = lua_gettop(L)
-    withField(path) { lua_pushvalue(L, value) }
-    lsh_pop(L, 1)
+    withField(table + ".\u{0}") { lua_pushvalue(L, value) }  // make sure the table exists
+    pushGlobal(table)
+    stack.push(.string(key))
+    lua_pushvalue(L, value)
+    lua_rawset(L, -3)
+    stack.push(.string("\u{0}"))
+    lua_pushnil(L)
+    lua_rawset(L, -3)
+    lua_settop(L, value - 1)
   }
 
   /// Reads a global (or a dotted path). Unconvertible values read as nil.

@@ -43,7 +43,7 @@ final class VMCore {
   }
 
   func warn(_ text: String) {
-    logger.warning("Lua warning: \(text)")
+    logger.warning("\(text)")
   }
 
   /// Pushes a C closure that calls `body`. Stack effect: pushes 1.

@@ -7,6 +7,6 @@ struct AshbyLua: AsyncParsableCommand {
     commandName: "ashby-lua",
     abstract: "Script the Ashby ATS in Lua 5.4.",
     version: "0.1.0",
-    subcommands: [RunCommand.self, CheckCommand.self]
+    subcommands: [RunCommand.self, CheckCommand.self, TypesCommand.self, FakeServerCommand.self]
   )
 }

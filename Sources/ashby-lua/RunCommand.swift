@@ -15,6 +15,9 @@ struct RunCommand: AsyncParsableCommand {
 
   @OptionGroup var session: SessionOptions
 
+  @Option(help: ArgumentHelp("With --dry-run, also write the plan as JSON to FILE.", valueName: "FILE"))
+  var planJson: String?
+
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   var scriptAndArguments: [String] = []
 
@@ -22,14 +25,21 @@ struct RunCommand: AsyncParsableCommand {
     if scriptAndArguments.isEmpty && execute.isEmpty {
       throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
     }
+    if planJson != nil && !session.dryRun { throw ValidationError("--plan-json needs --dry-run.") }
   }
 
   func run() async throws {
     let script = scriptAndArguments.first
     let args = Array(scriptAndArguments.dropFirst())
-    let runner = try await ScriptSession.start(session)
+    let runner: ScriptSession
+    do {
+      runner = try await ScriptSession.start(session)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
     let code = await runner.runMain(script: script, arguments: args, chunks: execute)
-    await runner.finish()
+    await runner.finish(planJSON: planJson)
     if code != 0 { throw ExitCode(code) }
   }
 }

@@ -1,28 +1,59 @@
+import AshbyFake
+import AshbyKit
+import AshbyScripting
 import Foundation
 import LuaHost
+import Logging
 
-/// One VM set up for a command: libraries installed, Ctrl-C wired to interrupt.
+/// One VM with the `ashby` table, its client (and fake server, with
+/// `--fake`), and Ctrl-C wired to interrupt the running script.
 final class ScriptSession: Sendable {
   let vm: LuaVM
+  let client: AshbyClient
   let options: SessionOptions
+  let fake: FakeAshby?
   private let signals: SignalWatcher
 
-  private init(vm: LuaVM, options: SessionOptions) {
+  private init(vm: LuaVM, client: AshbyClient, fake: FakeAshby?, options: SessionOptions) {
     self.vm = vm
+    self.client = client
+    self.fake = fake
     self.options = options
     self.signals = SignalWatcher { vm.interrupt() }
   }
 
   static func start(_ options: SessionOptions) async throws -> ScriptSession {
+    var fake: FakeAshby?
+    var configuration: AshbyConfiguration
+    if options.fake {
+      let server = try await FakeAshby.start()
+      fake = server
+      configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(FakeAshby.fullKey))
+    } else {
+      let (key, _) = try AuthConfig.resolve(profile: options.profile)
+      configuration = AshbyConfiguration(baseURL: try baseURL(options), apiKey: key)
+    }
+    configuration.dryRun = options.dryRun
+    configuration.maxInFlight = options.concurrency
+    let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: options.verbose))
+
     var vmOptions = LuaVM.Options()
     vmOptions.sandbox = options.sandbox
     vmOptions.memoryLimit = options.maxMemory.map { $0 << 20 }
-    vmOptions.maxConcurrentCalls = options.concurrency
+    vmOptions.maxConcurrentCalls = max(options.concurrency, 64)
+    vmOptions.logger = Loggers.lua
     let vm = try LuaVM(options: vmOptions)
-    try await vm.perform { ctx in
-      ctx.installJSON(at: "json")
+    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
+    return ScriptSession(vm: vm, client: client, fake: fake, options: options)
+  }
+
+  static func baseURL(_ options: SessionOptions) throws -> URL {
+    let text = options.baseURL ?? ProcessInfo.processInfo.environment["ASHBY_BASE_URL"]
+    guard let text, !text.isEmpty else { return AshbyConfiguration.defaultBaseURL }
+    guard let url = URL(string: text), url.host != nil, ["http", "https"].contains(url.scheme ?? "") else {
+      throw AuthConfig.Failure(description: "ASHBY_BASE_URL is not an http(s) URL: \(text)")
     }
-    return ScriptSession(vm: vm, options: options)
+    return url
   }
 
   /// Runs `-e` chunks, then the script, like `lua`. Returns the exit code.
@@ -49,12 +80,17 @@ final class ScriptSession: Sendable {
       report(error)
       return Exit.code(for: error)
     } catch {
-      FileHandle.standardError.write(Data("ashby-lua: \(error)\n".utf8))
+      Console.error("ashby-lua: \(error)")
       return Exit.scriptError
     }
   }
 
-  func finish() async {}
+  /// After the script: the dry-run plan, then shutting the client (and fake) down.
+  func finish(planJSON: String? = nil) async {
+    if options.dryRun { DryRunPlan.report(client.plannedWrites, jsonFile: planJSON) }
+    await client.shutdown()
+    await fake?.stop()
+  }
 
   /// `arg[0]` is the script, `arg[1...]` its arguments, `arg[-1]` the program.
   static func argTable(script: String?, arguments: [String]) -> LuaValue {
@@ -72,9 +108,71 @@ final class ScriptSession: Sendable {
 
   /// Prints the error and the traceback, trimmed to the script's own frames.
   func report(_ error: ScriptError) {
-    var text = "ashby-lua: \(error.message)\n"
-    let frames = error.traceback.split(separator: "\n").filter { !$0.contains("[C]: in ?") }
-    if frames.count > 1 { text += frames.joined(separator: "\n") + "\n" }
-    FileHandle.standardError.write(Data(text.utf8))
+    var text = "ashby-lua: \(error.message)"
+    let frames = error.traceback.split(separator: "\n").dropFirst().filter { line in
+      !line.contains("[C]: in ?") && !line.contains("[C]: in function 'error'") && !line.contains("ashby.prelude")
+    }
+    if !frames.isEmpty { text += "\nstack traceback:\n" + frames.joined(separator: "\n") }
+    if error.kind == "auth" { text += "\n(set a key with `ashby-lua auth login` or ASHBY_API_KEY; try --fake for the demo data)" }
+    Console.error(text)
+  }
+}
+
+/// Writes to the terminal's streams.
+enum Console {
+  static func error(_ text: String) {
+    fflush(nil)  // what the script printed comes first
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+  }
+}
+
+/// What a dry run would have written.
+enum DryRunPlan {
+  static func report(_ writes: [PlannedWrite], jsonFile: String?) {
+    var text = "dry run: \(writes.count) write\(writes.count == 1 ? "" : "s") planned, none sent"
+    for (i, w) in writes.enumerated() {
+      let params = w.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))" }
+      text += "\n  \(i + 1). \(w.action) \(params.joined(separator: " ")) -> \(w.syntheticID)"
+    }
+    Console.error(text)
+    if let jsonFile {
+      let data = JSONValue.array(writes.map(\.json)).encoded()
+      do {
+        try data.write(to: URL(fileURLWithPath: jsonFile))
+      } catch {
+        Console.error("ashby-lua: cannot write the plan to \(jsonFile): \(error.localizedDescription)")
+      }
+    }
+  }
+}
+
+/// Log output: warnings always, one line per Ashby call with --verbose.
+enum Loggers {
+  static func ashby(verbose: Bool) -> Logger {
+    var logger = Logger(label: "ashby") { label in StderrLogHandler(label: label) }
+    logger.logLevel = verbose ? .debug : .warning
+    return logger
+  }
+
+  static var lua: Logger {
+    var logger = Logger(label: "lua") { label in StderrLogHandler(label: label) }
+    logger.logLevel = .warning
+    return logger
+  }
+}
+
+/// `ashby: job.info 200 12 ms` on stderr; nothing else in the line.
+struct StderrLogHandler: LogHandler {
+  let label: String
+  var metadata: Logger.Metadata = [:]
+  var logLevel: Logger.Level = .warning
+
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+
+  func log(event: LogEvent) {
+    Console.error("\(label): \(event.message)")
   }
 }

@@ -1,7 +1,20 @@
 import ArgumentParser
+import Foundation
 
 /// Flags shared by `run` and `repl`.
 struct SessionOptions: ParsableArguments {
+  @Flag(help: "Start an in-process fake Ashby with demo data and use it (no key needed).")
+  var fake = false
+
+  @Flag(help: "Send reads, record writes instead of sending them, and print the plan at the end.")
+  var dryRun = false
+
+  @Option(help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL"))
+  var baseURL: String?
+
+  @Option(help: ArgumentHelp("The profile in config.toml that holds the API key.", valueName: "NAME"))
+  var profile: String = "default"
+
   @Flag(help: "Run without file, process or debug access (no io, os.execute, package.loadlib, string.dump, bytecode).")
   var sandbox = false
 
@@ -11,12 +24,19 @@ struct SessionOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Cap Lua's memory, in MB.", valueName: "MB"))
   var maxMemory: Int?
 
-  @Option(help: ArgumentHelp("Host calls (HTTP requests) in flight at once.", valueName: "N"))
+  @Option(help: ArgumentHelp("Ashby requests in flight at once.", valueName: "N"))
   var concurrency: Int = 16
+
+  @Flag(name: .shortAndLong, help: "Print one line per Ashby call on stderr: endpoint, status, milliseconds, retries.")
+  var verbose = false
 
   func validate() throws {
     if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds.") }
     if let maxMemory, maxMemory <= 0 { throw ValidationError("--max-memory must be a positive number of MB.") }
     if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+    if let baseURL, URL(string: baseURL)?.host == nil {
+      throw ValidationError("--base-url must be a URL like https://api.ashbyhq.com, got \"\(baseURL)\".")
+    }
+    if fake && baseURL != nil { throw ValidationError("--fake and --base-url cannot be used together.") }
   }
 }

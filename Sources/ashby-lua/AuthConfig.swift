@@ -1,0 +1,113 @@
+import AshbyKit
+import Foundation
+import TOMLKit
+
+/// Where the API key comes from: `ASHBY_API_KEY`, else a profile in
+/// `$XDG_CONFIG_HOME/ashby-lua/config.toml` (`api_key` or `api_key_command`).
+/// The file must not be readable by group or others.
+struct AuthConfig {
+  struct Failure: Error, CustomStringConvertible {
+    let description: String
+  }
+
+  enum Source: Equatable {
+    case environment
+    case file(profile: String)
+    case command(profile: String)
+    case none
+  }
+
+  static var configDirectory: URL {
+    let env = ProcessInfo.processInfo.environment
+    if let xdg = env["XDG_CONFIG_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("ashby-lua") }
+    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config/ashby-lua")
+  }
+
+  static var configFile: URL { configDirectory.appendingPathComponent("config.toml") }
+
+  /// The key to use and where it came from; `.none` (and nil) when no key is configured.
+  static func resolve(profile: String) throws -> (AshbyAPIKey?, Source) {
+    if let env = ProcessInfo.processInfo.environment["ASHBY_API_KEY"], let key = AshbyAPIKey(env) {
+      return (key, .environment)
+    }
+    guard let table = try readFile() else { return (nil, .none) }
+    guard let section = table[profile]?.table else { return (nil, .none) }
+    if let key = section["api_key"]?.string, let parsed = AshbyAPIKey(key) { return (parsed, .file(profile: profile)) }
+    if let command = section["api_key_command"]?.string {
+      return (try run(command), .command(profile: profile))
+    }
+    return (nil, .none)
+  }
+
+  /// The parsed config file, or nil when there is none. Refuses a file others can read.
+  static func readFile() throws -> TOMLTable? {
+    let path = configFile.path
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0
+    if mode & 0o077 != 0 {
+      throw Failure(description: """
+        \(path) can be read by other users (mode \(String(mode, radix: 8))), and it holds your Ashby API key.
+        Fix it with: chmod 600 '\(path)'
+        """)
+    }
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    do {
+      return try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw Failure(description: "\(path):\(error.source.begin.line): \(error.description)")
+    }
+  }
+
+  /// Runs `api_key_command` through the shell; its first line of output is the key.
+  static func run(_ command: String) throws -> AshbyAPIKey {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.standardError
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw Failure(description: "api_key_command failed (exit \(process.terminationStatus)): \(command)")
+    }
+    let first = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    guard let key = AshbyAPIKey(first) else { throw Failure(description: "api_key_command printed no key: \(command)") }
+    return key
+  }
+
+  /// Writes `api_key` for a profile, keeping other profiles, with mode 0600.
+  static func store(key: String, profile: String) throws {
+    let table = (try? readFile()) ?? TOMLTable()
+    let section = table[profile]?.table ?? TOMLTable()
+    section["api_key"] = key
+    section["api_key_command"] = nil
+    table[profile] = section
+    try write(table)
+  }
+
+  /// Removes a profile; returns whether it existed.
+  static func remove(profile: String) throws -> Bool {
+    guard let table = try readFile(), table[profile] != nil else { return false }
+    table.remove(at: profile)
+    try write(table)
+    return true
+  }
+
+  private static func write(_ table: TOMLTable) throws {
+    try FileManager.default.createDirectory(
+      at: configDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    let path = configFile.path
+    let data = Data(table.convert().utf8)
+    // Create with 0600 before any byte of the key is written.
+    if !FileManager.default.fileExists(atPath: path) {
+      guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        throw Failure(description: "cannot create \(path)")
+      }
+    }
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    try data.write(to: configFile)
+  }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import AshbyFake
+import Foundation
+
+/// `ashby-lua fake-server`: the fake Ashby as a long-running server.
+struct FakeServerCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fake-server",
+    abstract: "Serve a fake Ashby API on loopback (demo data, fault injection) until interrupted.")
+
+  @Option(help: "Port to listen on (0 picks a free one).")
+  var port: Int = 0
+
+  @Option(help: ArgumentHelp("Delay every answer by this many milliseconds.", valueName: "MS"))
+  var latency: Int = 0
+
+  @Option(help: ArgumentHelp("Inject a fault for a share of requests: KIND:RATE with KIND one of 429, 5xx, reset, malformed, slow (repeatable).", valueName: "KIND:RATE"))
+  var fault: [String] = []
+
+  @Option(help: "Seed for the demo data.")
+  var seed: UInt64 = 42
+
+  func validate() throws {
+    guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+    guard latency >= 0 else { throw ValidationError("--latency must not be negative.") }
+    for f in fault where FakeFault(flag: f) == nil {
+      throw ValidationError("--fault \(f): expected KIND:RATE with KIND one of \(FakeFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")) and RATE between 0 and 1.")
+    }
+  }
+
+  func run() async throws {
+    var options = FakeAshby.Options()
+    options.port = port
+    options.latency = .milliseconds(latency)
+    options.faults = fault.compactMap(FakeFault.init(flag:))
+    options.seed = seed
+    let server = try await FakeAshby.start(options)
+    let banner = """
+      fake Ashby listening on \(server.baseURL.absoluteString)
+      use it with: ASHBY_BASE_URL=\(server.baseURL.absoluteString) ASHBY_API_KEY=\(FakeAshby.fullKey) ashby-lua run SCRIPT
+      read-only key: \(FakeAshby.readOnlyKey)
+
+      """
+    FileHandle.standardOutput.write(Data(banner.utf8))
+    let stop = AsyncStream<Void>.makeStream()
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let sources = [SIGINT, SIGTERM].map { sig in
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+      source.setEventHandler { stop.continuation.finish() }
+      source.resume()
+      return source
+    }
+    for await _ in stop.stream {}
+    sources.forEach { $0.cancel() }
+    await server.stop()
+  }
+}
