@@ -1,0 +1,45 @@
+import AshbyFake
+import AshbyKit
+import AshbyScripting
+import Foundation
+import LuaHost
+
+/// A fake Ashby, a client and a VM with the ashby table, all in this process.
+struct Session {
+  let fake: FakeAshby
+  let client: AshbyClient
+  let vm: LuaVM
+
+  static func start(
+    key: String? = FakeAshby.fullKey, dryRun: Bool = false, latency: Duration = .zero,
+    configure: (inout AshbyConfiguration) -> Void = { _ in }
+  ) async throws -> Session {
+    var options = FakeAshby.Options()
+    options.latency = latency
+    options.retryAfter = "0"
+    let fake = try await FakeAshby.start(options)
+    var config = AshbyConfiguration(baseURL: fake.baseURL, apiKey: key.flatMap(AshbyAPIKey.init))
+    config.dryRun = dryRun
+    config.baseBackoff = .milliseconds(2)
+    config.maxBackoff = .milliseconds(10)
+    config.requestsPerMinute = 1_000_000
+    configure(&config)
+    let client = AshbyClient(configuration: config)
+    let vm = try LuaVM()
+    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
+    return Session(fake: fake, client: client, vm: vm)
+  }
+
+  func run(_ source: String, name: String = "@script.lua") async throws -> [LuaValue] {
+    try await vm.perform { ctx in try ctx.run(source, name: name) }
+  }
+
+  func stop() async {
+    await client.shutdown()
+    await fake.stop()
+  }
+}
+
+/// The folder holding Package.swift.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
