@@ -72,6 +72,7 @@ final class Driver {
       lua_settop(main.co, 0)
       return value
     case .failed(let status):
+      lsh_clear_interrupt(L)  // an armed hook would stop tostring and the traceback too
       throw ScriptErrors.make(L, co: main.co, status: status)
     case .parked:
       throw LuaHostError(kind: "host", message: "the script stopped without finishing")

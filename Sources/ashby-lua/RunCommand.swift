@@ -22,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
   var scriptAndArguments: [String] = []
 
   func validate() throws {
+    if let first = scriptAndArguments.first, first == "--help" || first == "-h" {
+      throw CleanExit.helpRequest(self)
+    }
     if scriptAndArguments.isEmpty && execute.isEmpty {
       throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
     }

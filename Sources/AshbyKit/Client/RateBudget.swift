@@ -13,10 +13,13 @@ final class RateBudget: Sendable {
   private let capacity: Double
   private let state: Mutex<State>
 
-  /// - Parameter burst: requests that may go at once after a quiet spell.
+  /// - Parameter burst: requests that may go at once after a quiet spell. The
+  ///   default, a tenth of the minute's budget, lets a script's short bursts
+  ///   through while keeping any minute within about 110% of the budget (the
+  ///   client still honours 429 and Retry-After beyond that).
   init(requestsPerMinute: Double, burst: Double? = nil) {
     perSecond = max(requestsPerMinute, 1) / 60
-    capacity = burst ?? max(1, min(perSecond, 50))
+    capacity = burst ?? max(1, requestsPerMinute / 10)
     state = Mutex(State(tokens: capacity, updated: .now))
   }
 

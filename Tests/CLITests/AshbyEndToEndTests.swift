@@ -1,0 +1,119 @@
+import AshbyFake
+import Foundation
+import Testing
+
+/// Lua scripts through the real binary against a fake Ashby this test owns.
+@Suite struct AshbyEndToEndTests {
+  @Test func theSixActionsAsTheServerSawThem() async throws {
+    let f = try await FakeFixture.start()
+    let job = f.fake.seedIDs("job")[0]
+    let app = f.fake.seedIDs("application")[9]
+    let path = try script(
+      """
+      local c = ashby.create_candidate{ first_name = "Ada", last_name = "Lovelace", email = "ada@example.com" }
+      local a = ashby.create_application{ job_id = "\(job)", candidate_id = c.id, source = "Referral" }
+      local moved = ashby.advance_application{ application_id = a.id, stage = "phone screen", note = "Strong" }
+      local s = ashby.schedule_interview{ application_id = a.id, start_time = "2026-03-02T10:00:00-05:00",
+        end_time = "2026-03-02T11:00:00-05:00", interviewer_email = "lee@example.com", location = "Room 1" }
+      local j = ashby.get_job{ job_id = "\(job)" }
+      local open = ashby.list_jobs{ status = "open" }.jobs
+      print(c.name, a.job.id == j.id, moved.currentInterviewStage.title, s.interviewEvents[1].startTime, #open > 100)
+      local other = ashby.advance_application{ application_id = "\(app)", stage = "Offer" }
+      print(other.currentInterviewStage.title)
+      """)
+    let r = try await run(["run", path], env: f.env)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == "Ada Lovelace\ttrue\tPhone Screen\t2026-03-02T15:00:00.000Z\ttrue\nOffer\n")
+    let create = try #require(f.fake.requests(to: "candidate.create").first)
+    #expect(create.json["name"] as? String == "Ada Lovelace")
+    #expect(create.authorization == "Basic " + Data("\(FakeAshby.fullKey):".utf8).base64EncodedString())
+    #expect(f.fake.requests(to: "application.create").first?.json["sourceId"] as? String != nil)
+    #expect(f.fake.count("application.changeStage") == 2)
+    #expect(f.fake.requests(to: "candidate.createNote").first?.json["note"] as? String == "Strong")
+    let event = (f.fake.requests(to: "interviewSchedule.create").first?.json["interviewEvents"] as? [[String: Any]])?.first
+    #expect(event?["startTime"] as? String == "2026-03-02T15:00:00.000Z")
+    #expect((event?["extraData"] as? [String: String])?["location"] == "Room 1")
+    #expect(f.fake.count("job.info") == 1)
+    #expect(f.fake.count("job.list") == 2)  // 126 open jobs: two pages
+    #expect(f.fake.stageTitle(ofApplication: app) == "Offer")
+    #expect(f.fake.candidates(withEmail: "ada@example.com") == 1)
+    await f.fake.stop()
+  }
+
+  @Test func pagesWrapIteratorsAndSortComparators() async throws {
+    let f = try await FakeFixture.start()
+    let path = try script(
+      """
+      local n = 0
+      for _ in ashby.pages("application.list") do n = n + 1 end
+      local function jobs_of(ids)
+        return coroutine.wrap(function()
+          for _, id in ipairs(ids) do coroutine.yield(ashby.get_job(id)) end
+        end)
+      end
+      local ids = {}
+      for i, job in ipairs(ashby.list_jobs{ status = "open" }.jobs) do if i <= 5 then ids[i] = job.id end end
+      local titles = {}
+      for job in jobs_of(ids) do titles[#titles + 1] = job.title end
+      table.sort(ids, function(a, b) return ashby.get_job(a).title > ashby.get_job(b).title end)
+      print(n, #titles, ashby.get_job(ids[1]).title >= ashby.get_job(ids[5]).title)
+      """)
+    let r = try await run(["run", path], env: f.env)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == "120\t5\ttrue\n")
+    #expect(f.fake.requests(to: "application.list").map { $0.json["cursor"] as? String } == [nil, "c100"])
+    await f.fake.stop()
+  }
+
+  @Test func mapOverAHundredJobsRunsInParallel() async throws {
+    let f = try await FakeFixture.start(latency: .milliseconds(20))
+    let ids = f.fake.seedIDs("job").prefix(100).map { "\"\($0)\"" }.joined(separator: ",")
+    let path = try script(
+      """
+      local ids = { \(ids) }
+      local titles = ashby.map(ids, function(id) return ashby.get_job(id).title end, { concurrency = 10 })
+      print(#titles, titles[1], titles[100])
+      """)
+    let r = try await run(["run", path], env: f.env)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == "100\tBackend Engineer 1\tData Scientist 100\n")
+    // One after another, 100 calls at 20 ms take at least 2 s; 10 at a time about 0.2 s.
+    #expect(r.seconds < 1.5, "took \(r.seconds) s")
+    #expect(f.fake.count("job.info") == 100)
+    await f.fake.stop()
+  }
+
+  @Test(arguments: [
+    ("demo.lua", [String]()),
+    ("pipeline-report.lua", []),
+    ("pipeline-report.lua", ["--csv"]),
+    ("open-jobs-digest.lua", []),
+    ("advance-stale.lua", ["Application Review", "Phone Screen", "7"]),
+    ("import-candidates.lua", ["scripts/data/candidates.csv", "Backend Engineer 1"]),
+    ("schedule-interviews.lua", ["scripts/data/interview-plan.lua"]),
+  ])
+  func exampleScriptsRunGreen(name: String, args: [String]) async throws {
+    let f = try await FakeFixture.start()
+    let r = try await run(["run", "scripts/\(name)"] + args, env: f.env, cwd: packageRoot)
+    #expect(r.status == 0, "\(name): \(r.stderr)")
+    #expect(!r.stdout.isEmpty)
+    await f.fake.stop()
+  }
+
+  @Test func exampleWritesLandAndDryRunsDoNot() async throws {
+    let f = try await FakeFixture.start()
+    _ = try await run(["run", "--dry-run", "scripts/advance-stale.lua", "Application Review", "Phone Screen", "0"], env: f.env, cwd: packageRoot)
+    #expect(f.fake.count("application.changeStage") == 0)
+    let r = try await run(["run", "scripts/advance-stale.lua", "Application Review", "Phone Screen", "0"], env: f.env, cwd: packageRoot)
+    #expect(r.status == 0)
+    #expect(f.fake.count("application.changeStage") > 0)
+    #expect(f.fake.count("application.changeStage") == f.fake.noteCount)
+    let imported = try await run(["run", "scripts/import-candidates.lua", "scripts/data/candidates.csv", "Backend Engineer 1"], env: f.env, cwd: packageRoot)
+    #expect(imported.stdout.contains("3 created, 1 already there, 0 failed"))
+    #expect(f.fake.candidates(withEmail: "barbara.liskov@example.net") == 1)
+    let scheduled = try await run(["run", "scripts/schedule-interviews.lua", "scripts/data/interview-plan.lua"], env: f.env, cwd: packageRoot)
+    #expect(!scheduled.stdout.contains("FAILED"))
+    #expect(f.fake.scheduleCount == 3)
+    await f.fake.stop()
+  }
+}

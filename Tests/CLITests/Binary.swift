@@ -1,0 +1,97 @@
+import AshbyFake
+import Foundation
+import Testing
+
+/// What a run of the binary printed and how it exited.
+struct Outcome {
+  var stdout: String
+  var stderr: String
+  var status: Int32
+  var seconds: Double
+  var all: String { stdout + stderr }
+}
+
+/// The built `ashby-lua`, next to the test bundle.
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ashby-lua")
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+/// A scratch folder, also used as XDG_CONFIG_HOME / XDG_STATE_HOME so tests never touch the user's.
+func scratch() throws -> URL {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-tests-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  return dir
+}
+
+/// Runs the binary. Every output is checked for `secret` (the API key it was
+/// given, if any): no command may ever print it.
+func run(
+  _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
+  interruptAfter: Double? = nil, timeout: Double = 60
+) async throws -> Outcome {
+  let dir = try home ?? scratch()
+  let process = Process()
+  process.executableURL = binary
+  process.arguments = args
+  var environment = ProcessInfo.processInfo.environment
+  for key in ["ASHBY_API_KEY", "ASHBY_BASE_URL", "NO_COLOR"] { environment[key] = nil }
+  environment["XDG_CONFIG_HOME"] = dir.appendingPathComponent("config").path
+  environment["XDG_STATE_HOME"] = dir.appendingPathComponent("state").path
+  environment["HOME"] = dir.path
+  for (k, v) in env { environment[k] = v }
+  process.environment = environment
+  if let cwd { process.currentDirectoryURL = cwd }
+  let out = dir.appendingPathComponent("stdout-\(UUID().uuidString)")
+  let err = dir.appendingPathComponent("stderr-\(UUID().uuidString)")
+  _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+  process.standardOutput = try FileHandle(forWritingTo: out)
+  process.standardError = try FileHandle(forWritingTo: err)
+  let input = Pipe()
+  process.standardInput = input
+  let start = Date()
+  // Never block a Swift-concurrency thread here: the fake Ashby in this
+  // process answers the binary on those same threads.
+  let exited = AsyncStream<Void>.makeStream()
+  process.terminationHandler = { _ in exited.continuation.finish() }
+  try process.run()
+  if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+  try input.fileHandleForWriting.close()
+  if let interruptAfter {
+    try await Task.sleep(for: .seconds(interruptAfter))
+    kill(process.processIdentifier, SIGINT)
+  }
+  let watchdog = Task {
+    try await Task.sleep(for: .seconds(timeout))
+    process.terminate()
+  }
+  for await _ in exited.stream {}
+  watchdog.cancel()
+  let outcome = Outcome(
+    stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+    stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+    status: process.terminationStatus, seconds: Date().timeIntervalSince(start))
+  for secret in [env["ASHBY_API_KEY"], FakeAshby.fullKey].compactMap({ $0 }) where !secret.isEmpty {
+    #expect(!outcome.all.contains(secret), "the API key was printed by `ashby-lua \(args.joined(separator: " "))`")
+  }
+  return outcome
+}
+
+/// Writes a script into a scratch folder and returns its path.
+func script(_ source: String, name: String = "script.lua") throws -> String {
+  let url = try scratch().appendingPathComponent(name)
+  try source.write(to: url, atomically: true, encoding: .utf8)
+  return url.path
+}
+
+/// A fake Ashby for the binary to talk to, and the environment that points at it.
+struct FakeFixture {
+  let fake: FakeAshby
+  var env: [String: String] { ["ASHBY_BASE_URL": fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.fullKey] }
+
+  static func start(latency: Duration = .zero) async throws -> FakeFixture {
+    var options = FakeAshby.Options()
+    options.latency = latency
+    return FakeFixture(fake: try await FakeAshby.start(options))
+  }
+}
