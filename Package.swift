@@ -44,7 +44,7 @@ let package = Package(
     .target(
       name: "AshbyStdlib", path: "stdlib", exclude: ["tests"], sources: ["AshbyStdlib.swift"],
       resources: [
-        .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"),
+        .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"), .embedInCode("repl.lua"),
         .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyStdlib"]),

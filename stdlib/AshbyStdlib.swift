@@ -9,6 +9,8 @@ public enum AshbyStdlib {
   public static var pretty: String { text(PackageResources.pretty_lua) }
   /// `require("ashby.util")`: group_by, count_by, index_by, dates.
   public static var util: String { text(PackageResources.util_lua) }
+  /// `require("ashby.repl")`: runs REPL lines and completes names.
+  public static var repl: String { text(PackageResources.repl_lua) }
   /// The LuaLS `---@meta` file for the `ashby` table, as checked in (see TypeStubs).
   public static var stubs: String { text(PackageResources.ashby_meta_lua) }
 

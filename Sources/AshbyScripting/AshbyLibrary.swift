@@ -88,9 +88,10 @@ public enum AshbyLibrary {
     ctx.setGlobal("ashby_private.dry_run", .boolean(client.configuration.dryRun))
   }
 
-  /// `require("ashby.pretty")` and `require("ashby.util")` from the embedded sources.
+  /// `require("ashby.pretty")`, `"ashby.util"` and `"ashby.repl"` from the embedded sources.
   static func installModules(_ ctx: LuaContext) throws {
-    for (name, source) in [("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util)] {
+    let modules = [("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util), ("ashby.repl", AshbyStdlib.repl)]
+    for (name, source) in modules {
       try ctx.load(source, name: "=\(name)")
       ctx.storeTop(in: "package.preload", key: name)
     }

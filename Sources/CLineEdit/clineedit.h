@@ -1,3 +1,9 @@
 #include <stdio.h>
 #include <histedit.h>
 #include <editline/readline.h>
+
+/* libedit's readline globals, set through functions (Swift cannot touch C globals safely). */
+static inline void ale_set_completion(char **(*f)(const char *, int, int)) { rl_attempted_completion_function = f; }
+static inline void ale_completion_over(void) { rl_attempted_completion_over = 1; }
+static inline void ale_no_append(void) { rl_completion_append_character = 0; }
+static inline void ale_set_name(const char *name) { rl_readline_name = name; }

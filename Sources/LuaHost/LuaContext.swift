@@ -174,6 +174,18 @@ public struct LuaContext {
     try core.driver.run(nargs: nargs, timeout: timeout, results: results)
   }
 
+  /// Calls the function at a global path directly (protected, not as a host
+  /// coroutine): for quick helpers such as REPL completion, never for scripts.
+  public func callProtected(_ path: String, args: [LuaValue]) throws -> [LuaValue] {
+    let base = lua_gettop(L)
+    defer { lua_settop(L, base) }
+    pushGlobal(path)
+    stack.push(args)
+    let status = lsh_pcall(L, Int32(args.count), LUA_MULTRET, 0)
+    guard status == LUA_OK else { throw ScriptErrors.make(L, co: L, status: status) }
+    return try stack.values(from: base + 1)
+  }
+
   /// Compiles and runs `source`; returns its results as data.
   @discardableResult
   public func run(_ source: String, name: String = "=(run)", args: [LuaValue] = [], timeout: Double? = nil)

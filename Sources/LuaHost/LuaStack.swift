@@ -69,5 +69,7 @@ public struct LuaStack {
   }
 
   public func pop(_ n: Int32 = 1) { lsh_pop(L, n) }
+  /// Moves the top value to `index`, shifting the values above it up.
+  public func insert(_ index: Int32) { lsh_insert(L, index) }
   public func setTop(_ n: Int32) { lua_settop(L, n) }
 }

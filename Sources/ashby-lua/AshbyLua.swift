@@ -7,7 +7,9 @@ struct AshbyLua: AsyncParsableCommand {
   /// Parses and runs; usage errors exit 2 (DESIGN.md §3), not ArgumentParser's 64.
   static func main() async {
     do {
-      var command = try parseAsRoot()
+      // Bare `ashby-lua` on a terminal opens the REPL.
+      let arguments = Array(CommandLine.arguments.dropFirst())
+      var command = try parseAsRoot(arguments.isEmpty && isatty(STDIN_FILENO) != 0 ? ["repl"] : arguments)
       if var command = command as? any AsyncParsableCommand {
         try await command.run()
       } else {
@@ -27,6 +29,8 @@ struct AshbyLua: AsyncParsableCommand {
     commandName: "ashby-lua",
     abstract: "Script the Ashby ATS in Lua 5.4.",
     version: "0.1.0",
-    subcommands: [RunCommand.self, CheckCommand.self, TypesCommand.self, FakeServerCommand.self]
+    subcommands: [
+      RunCommand.self, ReplCommand.self, AuthCommand.self, FakeServerCommand.self, TypesCommand.self, CheckCommand.self,
+    ]
   )
 }

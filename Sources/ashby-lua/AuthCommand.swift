@@ -1,0 +1,128 @@
+import AshbyKit
+import ArgumentParser
+import Foundation
+
+/// `ashby-lua auth login|status|logout`.
+struct AuthCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "auth", abstract: "Store, check or remove the Ashby API key.",
+    subcommands: [Login.self, Status.self, Logout.self])
+
+  /// Flags every auth subcommand takes.
+  struct Options: ParsableArguments {
+    @Option(help: ArgumentHelp("The profile in config.toml.", valueName: "NAME"))
+    var profile: String = "default"
+
+    @Option(help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL"))
+    var baseURL: String?
+
+    func client(key: AshbyAPIKey) throws -> AshbyClient {
+      var session = SessionOptions()
+      session.baseURL = baseURL
+      var configuration = AshbyConfiguration(baseURL: try ScriptSession.baseURL(session), apiKey: key)
+      configuration.maxAttempts = 2
+      configuration.totalTimeout = .seconds(30)
+      return AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: false))
+    }
+  }
+
+  struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Read a key (without echo, or from standard input), check it with apiKey.info, and save it with mode 0600.")
+
+    @OptionGroup var options: Options
+
+    func run() async throws {
+      let text = isatty(STDIN_FILENO) != 0 ? Terminal.readSecret(prompt: "Ashby API key: ") : readLine()
+      guard let text, let key = AshbyAPIKey(text) else {
+        Console.error("ashby-lua: no key given")
+        throw ExitCode(Exit.usage)
+      }
+      let client = try options.client(key: key)
+      defer { Task { await client.shutdown() } }
+      do {
+        let info = try await client.call("apiKey.info")
+        try AuthConfig.store(key: text, profile: options.profile)
+        let title = info["title"]?.string.map { " (\($0))" } ?? ""
+        print("saved key \(key)\(title) as profile \"\(options.profile)\" in \(AuthConfig.configFile.path)")
+      } catch let error as AshbyError {
+        Console.error("ashby-lua: the key was not saved: \(error)")
+        throw ExitCode(error.kind == .auth || error.kind == .permission ? Exit.auth : Exit.scriptError)
+      }
+      await client.shutdown()
+    }
+  }
+
+  struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show which key is used and whether Ashby accepts it.")
+
+    @OptionGroup var options: Options
+
+    func run() async throws {
+      let (key, source): (AshbyAPIKey?, AuthConfig.Source)
+      do {
+        (key, source) = try AuthConfig.resolve(profile: options.profile)
+      } catch {
+        Console.error("ashby-lua: \(error)")
+        throw ExitCode(Exit.usage)
+      }
+      guard let key else {
+        print("no key: set ASHBY_API_KEY or run `ashby-lua auth login` (profile \"\(options.profile)\")")
+        throw ExitCode(Exit.auth)
+      }
+      let origin: String
+      switch source {
+      case .environment: origin = "ASHBY_API_KEY"
+      case .file(let p): origin = "profile \"\(p)\" in \(AuthConfig.configFile.path)"
+      case .command(let p): origin = "api_key_command of profile \"\(p)\""
+      case .none: origin = "?"
+      }
+      print("key: \(key) from \(origin)")
+      let client = try options.client(key: key)
+      do {
+        let info = try await client.call("apiKey.info")
+        print("works: yes\(info["title"]?.string.map { " (\($0))" } ?? "")")
+        await client.shutdown()
+      } catch {
+        print("works: no — \(error)")
+        await client.shutdown()
+        throw ExitCode(error.kind == .auth || error.kind == .permission ? Exit.auth : Exit.scriptError)
+      }
+    }
+  }
+
+  struct Logout: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove the profile's key from config.toml.")
+
+    @OptionGroup var options: Options
+
+    func run() throws {
+      do {
+        let removed = try AuthConfig.remove(profile: options.profile)
+        print(removed ? "removed profile \"\(options.profile)\"" : "no profile \"\(options.profile)\" to remove")
+      } catch {
+        Console.error("ashby-lua: \(error)")
+        throw ExitCode(Exit.usage)
+      }
+    }
+  }
+}
+
+/// Reading a secret from the terminal without echo.
+enum Terminal {
+  static func readSecret(prompt: String) -> String? {
+    FileHandle.standardError.write(Data(prompt.utf8))
+    var saved = termios()
+    let haveTerminal = tcgetattr(STDIN_FILENO, &saved) == 0
+    if haveTerminal {
+      var quiet = saved
+      quiet.c_lflag &= ~tcflag_t(ECHO)
+      tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+    }
+    defer {
+      if haveTerminal { tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
+      FileHandle.standardError.write(Data("\n".utf8))
+    }
+    return readLine()
+  }
+}

@@ -1,0 +1,143 @@
+import AshbyKit
+import Foundation
+import LuaHost
+
+/// The read-eval-print loop, after Lua's own lua.c: try a line as `return
+/// <line>`, else as a statement; keep reading while the chunk is incomplete
+/// (`<eof>`); run it as a host coroutine so `ashby.*` calls work; print the
+/// results with the stdlib printer. See docs/repl.md.
+struct Repl {
+  let session: ScriptSession
+  var reader: any LineReader
+  let interactive: Bool
+  let color: Bool
+  var timeNextLine = false
+  var failures = 0
+
+  static let help = """
+    Lua 5.4 with the ashby table. Type Lua; expressions print their value (`=expr` works too),
+    `_` holds the last result. Multi-line input continues with >>. Tab completes names.
+    ashby.help()  the ashby functions      ashby.help(ashby.get_job)  one function
+    :help         this text                :time   time the next line and count its API calls
+    :quit         leave (or Ctrl-D)        Ctrl-C  cancel the running line
+    Top-level `local` variables last one line, as in `lua`; use globals to keep values.
+    """
+
+  /// Runs until end of input. Returns the exit code.
+  mutating func loop() async -> Int32 {
+    if interactive {
+      print("ashby-lua (Lua 5.4) — :help for help, Ctrl-D to leave\(session.options.fake ? " — fake Ashby" : "")"
+        + (session.options.dryRun ? " — dry run" : ""))
+    }
+    while let chunk = readChunk() {
+      let trimmed = chunk.source.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty { continue }
+      reader.remember(chunk.entry)
+      if trimmed.hasPrefix(":") {
+        if handleCommand(trimmed) { break }
+        continue
+      }
+      await evaluate(chunk.source)
+    }
+    reader.save()
+    if interactive { print("") }
+    return failures > 0 && !interactive ? Exit.scriptError : 0
+  }
+
+  // MARK: Reading
+
+  struct Chunk {
+    var source: String  // what to compile (with `=expr` expanded)
+    var entry: String  // what the user typed, for history
+  }
+
+  /// Reads one complete chunk: a line, plus continuation lines while Lua says `<eof>`.
+  mutating func readChunk() -> Chunk? {
+    guard let first = reader.read(prompt: interactive ? "> " : "") else { return nil }
+    var lines = [first]
+    var source = first.hasPrefix("=") ? "return " + first.dropFirst() : first
+    while !source.hasPrefix(":") && isIncomplete(source) {
+      guard let more = reader.read(prompt: interactive ? ">> " : "") else { break }
+      lines.append(more)
+      source += "\n" + more
+    }
+    return Chunk(source: source, entry: lines.joined(separator: "\n"))
+  }
+
+  /// Whether the chunk compiles neither as an expression nor as statements
+  /// because it ends too early (Lua's `<eof>` error).
+  func isIncomplete(_ source: String) -> Bool {
+    (try? session.vm.performBlocking { ctx -> Bool in
+      if (try? ctx.load("return " + source, name: "=stdin")) != nil {
+        ctx.stack.pop()
+        return false
+      }
+      do {
+        try ctx.load(source, name: "=stdin")
+        ctx.stack.pop()
+        return false
+      } catch {
+        return (error as? ScriptError)?.incompleteInput ?? false
+      }
+    }) ?? false
+  }
+
+  // MARK: Evaluating
+
+  mutating func evaluate(_ source: String) async {
+    let color = self.color
+    let timed = timeNextLine
+    timeNextLine = false
+    let callsBefore = session.client.requestsSent
+    let started = ContinuousClock.now
+    let timeout = session.options.timeout
+    do {
+      let text = try await session.vm.perform { ctx -> String? in
+        // Expression first: `1 + 1` prints 2; statements run as they are.
+        do {
+          try ctx.load("return " + source, name: "=stdin")
+        } catch {
+          try ctx.load(source, name: "=stdin")
+        }
+        ctx.pushGlobal("ashby_repl_run")
+        ctx.stack.insert(-2)
+        ctx.stack.push(.boolean(color))
+        return try ctx.call(stackArguments: 2, timeout: timeout) { stack, n in
+          n > 0 ? stack.string(at: stack.count - n + 1) : nil
+        }
+      }
+      if let text { print(text) }
+    } catch let error as ScriptError {
+      failures += 1
+      Console.error(error.kind == "cancelled" ? "cancelled" : error.message)
+    } catch {
+      failures += 1
+      Console.error("\(error)")
+    }
+    if timed {
+      let seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
+      let calls = session.client.requestsSent - callsBefore
+      print(String(format: "(%.3f s, %d API call%@)", seconds, calls, calls == 1 ? "" : "s"))
+    }
+    fflush(nil)
+  }
+
+  /// `:help`, `:time`, `:quit`. Returns true to leave.
+  mutating func handleCommand(_ line: String) -> Bool {
+    switch line.split(separator: " ").first ?? "" {
+    case ":help", ":h", ":?": print(Self.help)
+    case ":time", ":t":
+      timeNextLine = true
+      if interactive { print("the next line will be timed") }
+    case ":quit", ":q", ":exit": return true
+    default: Console.error("unknown command \(line); :help lists them")
+    }
+    return false
+  }
+
+  /// Completions for the REPL's Tab key, computed in Lua without side effects.
+  static func completions(_ vm: LuaVM, _ text: String) -> [String] {
+    let values = (try? vm.performBlocking { ctx in try ctx.callProtected("ashby_repl_complete", args: [.string(text)]) }) ?? []
+    return values.first?.arrayValue?.compactMap(\.stringValue) ?? []
+  }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+/// `ashby-lua repl` (and bare `ashby-lua` on a terminal).
+struct ReplCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "repl",
+    abstract: "Try Lua and the ashby table interactively (line editing, history, completion).",
+    discussion: "When standard input is not a terminal, lines are read from it: no prompts, no colour, one result per line.")
+
+  @OptionGroup var session: SessionOptions
+
+  func run() async throws {
+    let runner: ScriptSession
+    do {
+      runner = try await ScriptSession.start(session)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+    try await runner.vm.perform { ctx in
+      try ctx.load("local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete = repl.run, repl.complete", name: "=repl")
+      try ctx.call { _, _ in () }
+    }
+    let interactive = isatty(STDIN_FILENO) != 0
+    let color = interactive && isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    let vm = runner.vm
+    let reader: any LineReader =
+      interactive
+      ? EditLineReader(historyFile: Self.historyFile, complete: { Repl.completions(vm, $0) })
+      : PipeReader()
+    var repl = Repl(session: runner, reader: reader, interactive: interactive, color: color)
+    let code = await repl.loop()
+    await runner.finish()
+    if code != 0 { throw ExitCode(code) }
+  }
+
+  /// `$XDG_STATE_HOME/ashby-lua/history` (default `~/.local/state/ashby-lua/history`).
+  static var historyFile: URL {
+    let env = ProcessInfo.processInfo.environment
+    let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
+    return base.appendingPathComponent("ashby-lua/history")
+  }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// The binary on a pseudo-terminal, as a person at a keyboard would run it.
+final class PseudoTerminal: Sendable {
+  let process: Process
+  private let master: Int32
+  private let screen = Screen()
+
+  init(_ args: [String], env: [String: String] = [:], home: URL) throws {
+    var master: Int32 = 0
+    var slave: Int32 = 0
+    guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw POSIXError(.ENOTTY) }
+    self.master = master
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    for key in ["ASHBY_API_KEY", "ASHBY_BASE_URL", "NO_COLOR"] { environment[key] = nil }
+    environment["TERM"] = "xterm"
+    environment["XDG_CONFIG_HOME"] = home.appendingPathComponent("config").path
+    environment["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
+    environment["HOME"] = home.path
+    for (k, v) in env { environment[k] = v }
+    process.environment = environment
+    let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
+    process.standardInput = terminal
+    process.standardOutput = terminal
+    process.standardError = terminal
+    self.process = process
+    try process.run()
+    let fd = master
+    let screen = self.screen
+    let reader = Thread {
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = Foundation.read(fd, &buffer, buffer.count)
+        if n <= 0 { break }
+        let text = String(decoding: buffer[0..<n], as: UTF8.self)
+        screen.text.withLock { $0 += text }
+      }
+    }
+    reader.start()
+  }
+
+  /// Everything the program has written so far.
+  var output: String { screen.text.withLock { $0 } }
+
+  func type(_ text: String) {
+    _ = text.utf8CString.withUnsafeBufferPointer { Foundation.write(master, $0.baseAddress, $0.count - 1) }
+  }
+
+  /// Waits until the output (after `since` characters) contains `text`.
+  @discardableResult
+  func expect(_ text: String, since: Int = 0, timeout: Double = 15) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      let out = output
+      if out.count >= since, out.dropFirst(since).contains(text) { return true }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for \(text.debugDescription); screen:\n\(output)")
+    return false
+  }
+
+  func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+  /// Waits for the program to exit; returns its status.
+  func wait(timeout: Double = 15) async throws -> Int32 {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    close(master)
+    return process.terminationStatus
+  }
+}
+
+/// What the terminal has shown, filled by the reader thread.
+final class Screen: Sendable {
+  let text = Mutex<String>("")
+}
