@@ -10,7 +10,8 @@ extension FakeAshby {
     let bodyBuffer = try await request.body.collect(upTo: 16 << 20)
     let bodyText = String(buffer: bodyBuffer)
     let (latency, fault, retryAfter) = state.withLock { s -> (Duration, FakeFault.Kind?, String) in
-      (s.latency, Self.pickFault(&s, endpoint: endpoint), s.retryAfter)
+      s.arrivals += 1
+      return (s.latency, Self.pickFault(&s, endpoint: endpoint), s.retryAfter)
     }
     if latency > .zero { try await Task.sleep(for: latency) }
 

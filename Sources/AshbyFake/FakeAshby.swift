@@ -35,6 +35,7 @@ public final class FakeAshby: Sendable {
     var faults: [FakeFault]
     var retryAfter: String
     var log: [FakeRequest] = []
+    var arrivals = 0
     var rng = SeededGenerator(seed: 7)
   }
 
@@ -95,7 +96,10 @@ public final class FakeAshby: Sendable {
 
   // MARK: Test controls
 
+  /// Requests answered (or dropped), in order.
   public var requests: [FakeRequest] { state.withLock { $0.log } }
+  /// Requests received so far, counted on arrival (before any injected latency).
+  public var arrivals: Int { state.withLock { $0.arrivals } }
   public func requests(to endpoint: String) -> [FakeRequest] { requests.filter { $0.endpoint == endpoint } }
   public func count(_ endpoint: String) -> Int { requests(to: endpoint).count }
   public func clearLog() { state.withLock { $0.log.removeAll() } }

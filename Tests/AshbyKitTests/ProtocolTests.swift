@@ -192,9 +192,11 @@ import Testing
     h.fake.setFaults([FakeFault(.slowBody, endpoint: "job.list", count: 1)])
     let e = await expectAshbyError { _ = try await h.client.call("job.list") }
     #expect(e?.kind == .timeout)
-    // A small slow answer that still fits the deadline arrives whole.
-    h.fake.setFaults([FakeFault(.slowBody, endpoint: "apiKey.info", count: 1)])
-    let info = try await h.client.call("apiKey.info")
+    // A small slow answer that fits the deadline arrives whole.
+    let patient = try await Harness.start { $0.requestTimeout = .seconds(20); $0.maxAttempts = 1 }
+    defer { Task { await patient.stop() } }
+    patient.fake.setFaults([FakeFault(.slowBody, endpoint: "apiKey.info", count: 1)])
+    let info = try await patient.client.call("apiKey.info")
     #expect(info["title"]?.string == "Fake key")
   }
 

@@ -64,6 +64,20 @@ final class PseudoTerminal: Sendable {
     return false
   }
 
+  /// Types a line, waits for `result` in what follows, then for the next prompt.
+  func enter(_ line: String, expecting result: String) async throws {
+    let mark = output.count
+    type(line + "\n")
+    try await expect(result, since: mark)
+    try await expect("> ", since: mark + line.count)
+  }
+
+  /// Ctrl-D at a fresh prompt, then the exit status.
+  func quit() async throws -> Int32 {
+    type("\u{4}")
+    return try await wait()
+  }
+
   func interrupt() { kill(process.processIdentifier, SIGINT) }
 
   /// Waits for the program to exit; returns its status.

@@ -32,7 +32,9 @@ struct Repl {
     while let chunk = readChunk() {
       let trimmed = chunk.source.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { continue }
-      reader.remember(chunk.entry)
+      if session.client.configuration.apiKey?.appears(in: chunk.entry) != true {  // never keep the key in history
+        reader.remember(chunk.entry)
+      }
       if trimmed.hasPrefix(":") {
         if handleCommand(trimmed) { break }
         continue
