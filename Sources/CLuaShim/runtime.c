@@ -315,27 +315,38 @@ int lsh_traceback(lua_State *L, lua_State *co, const char *msg, int level) {
 
 /* ---- calling into Lua ----------------------------------------------------- */
 
+/* Bookkeeping around every entry into Lua code: the cap applies, the thread
+   is the one lsh_interrupt arms, and an interrupted run arms it at once. */
+typedef struct {
+  int enforce;
+  lua_State *outer;
+} lua_entry;
+
+static lua_entry enter_lua(lsh_runtime *rt, lua_State *L) {
+  lua_entry e = {rt->enforce, atomic_exchange(&rt->current, L)};
+  rt->enforce = 1;
+  lsh_enter(L, rt);
+  return e;
+}
+
+static void leave_lua(lsh_runtime *rt, lua_entry e) {
+  rt->enforce = e.enforce;
+  atomic_store(&rt->current, e.outer);
+}
+
 int lsh_resume(lua_State *co, lua_State *from, int nargs, int *nres) {
   lsh_runtime *rt = lsh_rt(co);
-  int saved = rt->enforce;
-  lua_State *outer = atomic_exchange(&rt->current, co);
-  rt->enforce = 1;
-  lsh_enter(co, rt);
+  lua_entry e = enter_lua(rt, co);
   int status = lua_resume(co, from, nargs, nres);
-  rt->enforce = saved;
-  atomic_store(&rt->current, outer);
+  leave_lua(rt, e);
   return status;
 }
 
 int lsh_pcall(lua_State *L, int nargs, int nresults, int msgh_idx) {
   lsh_runtime *rt = lsh_rt(L);
-  int saved = rt->enforce;
-  lua_State *outer = atomic_exchange(&rt->current, L);
-  rt->enforce = 1;
-  lsh_enter(L, rt);
+  lua_entry e = enter_lua(rt, L);
   int status = lua_pcall(L, nargs, nresults, msgh_idx);
-  rt->enforce = saved;
-  atomic_store(&rt->current, outer);
+  leave_lua(rt, e);
   return status;
 }
 
@@ -396,11 +407,8 @@ void lsh_set_host(lua_State *L, void *host) { lsh_rt(L)->host = host; }
 
 int lsh_resetthread(lua_State *co) {
   lsh_runtime *rt = lsh_rt(co);
-  int saved = rt->enforce;
-  rt->enforce = 1;
-  lua_State *outer = atomic_exchange(&rt->current, co);
+  lua_entry e = enter_lua(rt, co);
   int status = lua_resetthread(co);
-  atomic_store(&rt->current, outer);
-  rt->enforce = saved;
+  leave_lua(rt, e);
   return status;
 }

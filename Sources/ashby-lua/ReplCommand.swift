@@ -11,13 +11,7 @@ struct ReplCommand: AsyncParsableCommand {
   @OptionGroup var session: SessionOptions
 
   func run() async throws {
-    let runner: ScriptSession
-    do {
-      runner = try await ScriptSession.start(session)
-    } catch {
-      Console.error("ashby-lua: \(error)")
-      throw ExitCode(Exit.usage)
-    }
+    let runner = try await ScriptSession.startOrExit(session)
     try await runner.vm.perform { ctx in
       try ctx.load("local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete = repl.run, repl.complete", name: "=repl")
       try ctx.call { _, _ in () }

@@ -34,13 +34,7 @@ struct RunCommand: AsyncParsableCommand {
   func run() async throws {
     let script = scriptAndArguments.first
     let args = Array(scriptAndArguments.dropFirst())
-    let runner: ScriptSession
-    do {
-      runner = try await ScriptSession.start(session)
-    } catch {
-      Console.error("ashby-lua: \(error)")
-      throw ExitCode(Exit.usage)
-    }
+    let runner = try await ScriptSession.startOrExit(session)
     let code = await runner.runMain(script: script, arguments: args, chunks: execute)
     await runner.finish(planJSON: planJson)
     if code != 0 { throw ExitCode(code) }

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyKit
+import ArgumentParser
 import AshbyScripting
 import Foundation
 import LuaHost
@@ -45,6 +46,16 @@ final class ScriptSession: Sendable {
     let vm = try LuaVM(options: vmOptions)
     try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
     return ScriptSession(vm: vm, client: client, fake: fake, options: options)
+  }
+
+  /// `start`, with a configuration problem reported and turned into exit code 2.
+  static func startOrExit(_ options: SessionOptions) async throws -> ScriptSession {
+    do {
+      return try await start(options)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
   }
 
   static func baseURL(_ options: SessionOptions) throws -> URL {

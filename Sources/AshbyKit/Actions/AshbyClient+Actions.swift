@@ -44,11 +44,7 @@ extension AshbyClient {
       _ = try await call(
         "candidate.createNote", ["candidateId": .string(candidateID), "note": .string(note), "sendNotifications": false])
     } catch {
-      var e = error
-      e.message = "the stage changed, but the note failed: \(error.message)"
-      e.partial = true
-      e.result = application
-      throw e
+      throw error.prefixed("the note failed").afterApplying(application, "the stage changed")
     }
     return application
   }
@@ -87,11 +83,7 @@ extension AshbyClient {
         try await uploadResume(from: resumeURL, candidate: candidateID)
       }
     } catch {
-      var e = error
-      e.message = "the application was created, but the resume upload failed: \(error.message)"
-      e.partial = true
-      e.result = application
-      throw e
+      throw error.prefixed("the resume upload failed").afterApplying(application, "the application was created")
     }
     return application
   }
@@ -117,11 +109,7 @@ extension AshbyClient {
     do {
       return try await uploadResume(from: uploadFrom, candidate: id)
     } catch {
-      var e = error
-      e.message = "the candidate was created, but the resume upload failed: \(error.message)"
-      e.partial = true
-      e.result = candidate
-      throw e
+      throw error.prefixed("the resume upload failed").afterApplying(candidate, "the candidate was created")
     }
   }
 

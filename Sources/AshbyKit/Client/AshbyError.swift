@@ -62,6 +62,22 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
     return s
   }
 
+  /// The same error with `what: ` before its message.
+  func prefixed(_ what: String) -> AshbyError {
+    var e = self
+    e.message = "\(what): \(message)"
+    return e
+  }
+
+  /// A later step failed after `applied` had already happened: the error says so and carries it.
+  func afterApplying(_ applied: JSONValue, _ what: String) -> AshbyError {
+    var e = self
+    e.message = "\(what), but \(message)"
+    e.partial = true
+    e.result = applied
+    return e
+  }
+
   /// The same error, attributed to an action.
   public func within(action: String) -> AshbyError {
     var e = self
