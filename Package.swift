@@ -66,7 +66,8 @@ let package = Package(
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyFake"]),
-    .testTarget(name: "AshbyScriptingTests", dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyStdlib"]),
+    .testTarget(
+      name: "AshbyScriptingTests", dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyStdlib"]),
     // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.
     .testTarget(name: "CLITests", dependencies: ["AshbyFake", "AshbyScripting"]),
   ],

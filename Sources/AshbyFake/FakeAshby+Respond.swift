@@ -18,10 +18,11 @@ extension FakeAshby {
     var status = 200
     defer {
       if status != 0 {  // a reset was recorded before the connection dropped
-        record(FakeRequest(
-          method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
-          authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-          accept: request.headers[.accept], body: bodyText, status: status))
+        record(
+          FakeRequest(
+            method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
+            authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+            accept: request.headers[.accept], body: bodyText, status: status))
       }
     }
 
@@ -34,14 +35,16 @@ extension FakeAshby {
     switch fault {
     case .rateLimit:
       status = 429
-      return json(429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
-                  headers: [.retryAfter: retryAfter])
+      return json(
+        429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
+        headers: [.retryAfter: retryAfter])
     case .serverError:
       status = 500
       return json(500, ["success": false, "errorInfo": ["code": "internal_error", "message": "Something went wrong"]])
     case .malformed:
-      return Response(status: .ok, headers: [.contentType: "application/json"],
-                      body: .init(byteBuffer: ByteBuffer(string: "{\"success\": tru")))
+      return Response(
+        status: .ok, headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(string: "{\"success\": tru")))
     default: break
     }
     guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
@@ -54,10 +57,11 @@ extension FakeAshby {
     if case .http(let code, _, _) = answer { status = code }
     if fault == .reset {
       status = 0
-      record(FakeRequest(
-        method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
-        authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-        accept: request.headers[.accept], body: bodyText, status: 0))
+      record(
+        FakeRequest(
+          method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
+          authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+          accept: request.headers[.accept], body: bodyText, status: 0))
       try await context.channel.close()
       throw HTTPError(.internalServerError)
     }
@@ -86,7 +90,9 @@ extension FakeAshby {
       let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
       decoded.hasSuffix(":")
     else {
-      return json(401, ["success": false, "errorInfo": ["code": "unauthenticated", "message": "Missing or malformed Basic auth"]])
+      return json(
+        401,
+        ["success": false, "errorInfo": ["code": "unauthenticated", "message": "Missing or malformed Basic auth"]])
     }
     let key = String(decoded.dropLast())
     let access: Access
@@ -94,14 +100,19 @@ extension FakeAshby {
     case Self.fullKey: access = .full
     case Self.readOnlyKey: access = .readOnly
     default:
-      return json(403, ["success": false, "errorInfo": ["code": "invalid_api_key", "message": "The API key is not valid"]])
+      return json(
+        403, ["success": false, "errorInfo": ["code": "invalid_api_key", "message": "The API key is not valid"]])
     }
     if access == .readOnly && FakeStore.writeEndpoints.contains(endpoint) {
-      return json(403, [
-        "success": false, "errors": ["missing_endpoint_permission"],
-        "errorInfo": ["code": "missing_endpoint_permission", "message": "The API key is missing the permission for \(endpoint)",
-                      "requestId": "req-\(UUID().uuidString.prefix(8))"],
-      ])
+      return json(
+        403,
+        [
+          "success": false, "errors": ["missing_endpoint_permission"],
+          "errorInfo": [
+            "code": "missing_endpoint_permission", "message": "The API key is missing the permission for \(endpoint)",
+            "requestId": "req-\(UUID().uuidString.prefix(8))",
+          ],
+        ])
     }
     return nil
   }
@@ -113,10 +124,12 @@ extension FakeAshby {
       for (k, v) in extra { body[k] = v }
       return json(200, body)
     case .failure(let code, let message):
-      return json(200, [
-        "success": false, "errors": [message],
-        "errorInfo": ["code": code, "message": message, "requestId": "req-\(UUID().uuidString.prefix(8))"],
-      ])
+      return json(
+        200,
+        [
+          "success": false, "errors": [message],
+          "errorInfo": ["code": code, "message": message, "requestId": "req-\(UUID().uuidString.prefix(8))"],
+        ])
     case .http(let status, let code, let message):
       return json(status, ["success": false, "errorInfo": ["code": code, "message": message]])
     }

@@ -45,7 +45,8 @@ struct FakeData {
     for i in 0..<10 {
       d.users.append([
         "id": id("usr", i), "firstName": firstNames[i], "lastName": "Recruiter\(i)",
-        "email": "\(firstNames[i].lowercased())@example.com", "globalRole": i == 0 ? "Organization Admin" : "Interviewer",
+        "email": "\(firstNames[i].lowercased())@example.com",
+        "globalRole": i == 0 ? "Organization Admin" : "Interviewer",
         "isEnabled": true,
       ])
     }
@@ -55,8 +56,10 @@ struct FakeData {
         ["id": id("stg", p * 10 + k), "title": s.0, "type": s.1, "orderInInterviewPlan": k, "interviewPlanId": plan]
       }
     }
-    let roles = ["Backend Engineer", "Product Designer", "Account Executive", "Data Scientist", "Recruiter",
-                 "Support Specialist", "Frontend Engineer", "Controller"]
+    let roles = [
+      "Backend Engineer", "Product Designer", "Account Executive", "Data Scientist", "Recruiter",
+      "Support Specialist", "Frontend Engineer", "Controller",
+    ]
     let statuses = ["Open", "Open", "Open", "Closed", "Archived", "Draft"]
     for i in 0..<250 {
       let plan = id("plan", i % 3)
@@ -90,8 +93,10 @@ struct FakeData {
     }
     for i in d.candidates.indices {
       let cid = d.candidates[i]["id"] as? String
-      d.candidates[i]["applicationIds"] = d.applications.filter { ($0["candidate"] as? [String: Any])?["id"] as? String == cid }
-        .compactMap { $0["id"] as? String }
+      d.candidates[i]["applicationIds"] = d.applications.filter {
+        ($0["candidate"] as? [String: Any])?["id"] as? String == cid
+      }
+      .compactMap { $0["id"] as? String }
     }
     return d
   }
@@ -133,11 +138,15 @@ struct FakeData {
     let when = date(daysAgo: daysAgo, from: Date())
     var a: [String: Any] = [
       "id": id, "createdAt": when, "updatedAt": when, "status": stage["type"] as? String == "Lead" ? "Lead" : "Active",
-      "candidate": ["id": candidate["id"] ?? "", "name": candidate["name"] ?? "",
-                    "primaryEmailAddress": candidate["primaryEmailAddress"] ?? NSNull()],
+      "candidate": [
+        "id": candidate["id"] ?? "", "name": candidate["name"] ?? "",
+        "primaryEmailAddress": candidate["primaryEmailAddress"] ?? NSNull(),
+      ],
       "currentInterviewStage": stage,
-      "job": ["id": job["id"] ?? "", "title": job["title"] ?? "", "locationId": job["locationId"] ?? NSNull(),
-              "departmentId": job["departmentId"] ?? NSNull()],
+      "job": [
+        "id": job["id"] ?? "", "title": job["title"] ?? "", "locationId": job["locationId"] ?? NSNull(),
+        "departmentId": job["departmentId"] ?? NSNull(),
+      ],
       "hiringTeam": [],
     ]
     if let source { a["source"] = source }

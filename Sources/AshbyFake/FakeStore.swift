@@ -95,7 +95,11 @@ final class FakeStore: @unchecked Sendable {
     let slice = Array(items[offset..<min(items.count, offset + limit)])
     let more = offset + limit < items.count
     var extra: [String: Any] = ["moreDataAvailable": more]
-    if more { extra["nextCursor"] = "c\(offset + limit)" } else { extra["syncToken"] = "s\(data.tokenEpoch)-\(data.version)" }
+    if more {
+      extra["nextCursor"] = "c\(offset + limit)"
+    } else {
+      extra["syncToken"] = "s\(data.tokenEpoch)-\(data.version)"
+    }
     return .results(slice, extra: extra)
   }
 
@@ -144,7 +148,8 @@ final class FakeStore: @unchecked Sendable {
       return .failure(code: "invalid_input", message: "name is required")
     }
     let id = FakeData.id("cand", 10_000 + data.candidates.count)
-    var c = FakeData.candidate(id: id, name: name, email: p["email"] as? String ?? "", phone: p["phoneNumber"] as? String)
+    var c = FakeData.candidate(
+      id: id, name: name, email: p["email"] as? String ?? "", phone: p["phoneNumber"] as? String)
     if p["email"] == nil { c["primaryEmailAddress"] = nil; c["emailAddresses"] = [] }
     var links: [[String: Any]] = []
     if let url = p["linkedInUrl"] as? String { links.append(["type": "LinkedIn", "url": url]) }
@@ -164,11 +169,16 @@ final class FakeStore: @unchecked Sendable {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
     let content: String
-    if let s = p["note"] as? String { content = s } else if let o = p["note"] as? [String: Any], let v = o["value"] as? String {
+    if let s = p["note"] as? String {
+      content = s
+    } else if let o = p["note"] as? [String: Any], let v = o["value"] as? String {
       content = v
-    } else { return .failure(code: "invalid_input", message: "note is required") }
+    } else {
+      return .failure(code: "invalid_input", message: "note is required")
+    }
     let note: [String: Any] = [
-      "id": FakeData.id("note", data.notes.count), "createdAt": FakeData.iso(Date()), "isPrivate": p["isPrivate"] as? Bool ?? false,
+      "id": FakeData.id("note", data.notes.count), "createdAt": FakeData.iso(Date()),
+      "isPrivate": p["isPrivate"] as? Bool ?? false,
       "content": content, "author": data.users[0], "candidateId": data.candidates[i]["id"] ?? "",
     ]
     data.notes.append(note)
@@ -204,7 +214,9 @@ final class FakeStore: @unchecked Sendable {
     guard let handle = p["resumeHandle"] as? String, let upload = data.uploadHandles[handle],
       upload["uploaded"] as? Bool == true
     else { return .failure(code: "invalid_input", message: "Unknown or not yet uploaded resume handle") }
-    let file: [String: Any] = ["id": FakeData.id("file", 5000 + data.uploadHandles.count), "name": upload["filename"] ?? "", "handle": handle]
+    let file: [String: Any] = [
+      "id": FakeData.id("file", 5000 + data.uploadHandles.count), "name": upload["filename"] ?? "", "handle": handle,
+    ]
     data.candidates[i]["resumeFileHandle"] = file
     data.candidates[i]["fileHandles"] = ((data.candidates[i]["fileHandles"] as? [Any]) ?? []) + [file]
     touch(data.candidates[i]["id"] as? String ?? "")
@@ -233,7 +245,8 @@ final class FakeStore: @unchecked Sendable {
       id: FakeData.id("app", 10_000 + data.applications.count), candidate: data.candidates[ci], job: job, stage: stage,
       source: source, daysAgo: 0)
     data.applications.append(app)
-    data.candidates[ci]["applicationIds"] = ((data.candidates[ci]["applicationIds"] as? [String]) ?? []) + [app["id"] as? String ?? ""]
+    data.candidates[ci]["applicationIds"] =
+      ((data.candidates[ci]["applicationIds"] as? [String]) ?? []) + [app["id"] as? String ?? ""]
     touch(data.candidates[ci]["id"] as? String ?? "")
     return .results(app)
   }
@@ -250,7 +263,8 @@ final class FakeStore: @unchecked Sendable {
       return .failure(code: "archive_reason_not_found", message: "An archive reason is required for an archived stage")
     }
     data.applications[i]["currentInterviewStage"] = stage
-    data.applications[i]["status"] = stage["type"] as? String == "Hired" ? "Hired" : (stage["type"] as? String == "Archived" ? "Archived" : "Active")
+    data.applications[i]["status"] =
+      stage["type"] as? String == "Hired" ? "Hired" : (stage["type"] as? String == "Archived" ? "Archived" : "Active")
     data.applications[i]["updatedAt"] = FakeData.iso(Date())
     return .results(data.applications[i])
   }
@@ -264,7 +278,9 @@ final class FakeStore: @unchecked Sendable {
     }
     var out: [[String: Any]] = []
     for (k, e) in events.enumerated() {
-      guard let start = e["startTime"] as? String, let end = e["endTime"] as? String, start.hasSuffix("Z"), end.hasSuffix("Z") else {
+      guard let start = e["startTime"] as? String, let end = e["endTime"] as? String, start.hasSuffix("Z"),
+        end.hasSuffix("Z")
+      else {
         return .failure(code: "invalid_input", message: "startTime and endTime must be UTC ISO 8601")
       }
       let interviewers = e["interviewers"] as? [[String: Any]] ?? []

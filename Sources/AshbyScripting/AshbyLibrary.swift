@@ -25,26 +25,33 @@ public enum AshbyLibrary {
 
   /// `ashby.<action>{...}` (and `ashby.get_job("id")`).
   static func registerAction(_ spec: ActionSpec, ctx: LuaContext, client: AshbyClient) {
-    ctx.registerAsync("ashby.\(spec.name)", prepare: { stack -> [String: JSONValue] in
-      if let positional = spec.positional, let s = stack.string(at: 1) { return [positional: .string(s)] }
-      guard stack.count <= 1 else {
-        throw AshbyError.argument("params", "takes one table of parameters", action: spec.name)
+    ctx.registerAsync(
+      "ashby.\(spec.name)",
+      prepare: { stack -> [String: JSONValue] in
+        if let positional = spec.positional, let s = stack.string(at: 1) { return [positional: .string(s)] }
+        guard stack.count <= 1 else {
+          throw AshbyError.argument("params", "takes one table of parameters", action: spec.name)
+        }
+        let values = try JSONBridge.parameters(try stack.value(at: 1), action: spec.name)
+        return try ActionParams(spec, values).values
       }
-      let values = try JSONBridge.parameters(try stack.value(at: 1), action: spec.name)
-      return try ActionParams(spec, values).values
-    }) { values in
+    ) { values in
       [JSONBridge.lua(try await client.perform(spec.name, values))]
     }
   }
 
   /// `ashby.call(endpoint, params)`.
   static func registerCall(ctx: LuaContext, client: AshbyClient) {
-    ctx.registerAsync("ashby.call", prepare: { stack -> (String, JSONValue) in
-      guard let endpoint = stack.string(at: 1) else {
-        throw AshbyError.argument("endpoint", "argument 1 must be an endpoint name like \"candidate.info\"", action: "call")
+    ctx.registerAsync(
+      "ashby.call",
+      prepare: { stack -> (String, JSONValue) in
+        guard let endpoint = stack.string(at: 1) else {
+          throw AshbyError.argument(
+            "endpoint", "argument 1 must be an endpoint name like \"candidate.info\"", action: "call")
+        }
+        return (endpoint, .object(try JSONBridge.parameters(try stack.value(at: 2), action: "call")))
       }
-      return (endpoint, .object(try JSONBridge.parameters(try stack.value(at: 2), action: "call")))
-    }) { input in
+    ) { input in
       do {
         return [JSONBridge.lua(try await client.call(input.0, input.1))]
       } catch let error as AshbyError {
@@ -58,7 +65,8 @@ public enum AshbyLibrary {
     let cursors = PageCursors()
     ctx.register("ashby_private.open_pages") { stack in
       guard let endpoint = stack.string(at: 1) else {
-        throw AshbyError.argument("endpoint", "argument 1 must be an endpoint name like \"candidate.list\"", action: "pages")
+        throw AshbyError.argument(
+          "endpoint", "argument 1 must be an endpoint name like \"candidate.list\"", action: "pages")
       }
       let params = try JSONBridge.parameters(try stack.value(at: 2), action: "pages")
       stack.push(.integer(cursors.open(client.pages(endpoint, params))))
@@ -90,7 +98,9 @@ public enum AshbyLibrary {
 
   /// `require("ashby.pretty")`, `"ashby.util"` and `"ashby.repl"` from the embedded sources.
   static func installModules(_ ctx: LuaContext) throws {
-    let modules = [("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util), ("ashby.repl", AshbyStdlib.repl)]
+    let modules = [
+      ("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util), ("ashby.repl", AshbyStdlib.repl),
+    ]
     for (name, source) in modules {
       try ctx.load(source, name: "=\(name)")
       ctx.storeTop(in: "package.preload", key: name)

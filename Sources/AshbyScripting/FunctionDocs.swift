@@ -15,22 +15,30 @@ struct FunctionDoc: Sendable {
 
   static let all: [FunctionDoc] = [
     FunctionDoc(
-      name: "call", params: [("endpoint", "string", "An Ashby endpoint, like \"candidate.info\"."),
-                             ("params?", "table", "Its parameters, spelled as Ashby documents them.")],
+      name: "call",
+      params: [
+        ("endpoint", "string", "An Ashby endpoint, like \"candidate.info\"."),
+        ("params?", "table", "Its parameters, spelled as Ashby documents them."),
+      ],
       returns: "any", summary: "Calls any Ashby endpoint and returns its `results`. Writes obey --dry-run.",
       example: #"local c = ashby.call("candidate.info", { id = "..." })"#),
     FunctionDoc(
-      name: "pages", params: [("endpoint", "string", "A paged list endpoint, like \"candidate.list\"."),
-                              ("params?", "table", "Its parameters.")],
+      name: "pages",
+      params: [
+        ("endpoint", "string", "A paged list endpoint, like \"candidate.list\"."),
+        ("params?", "table", "Its parameters."),
+      ],
       returns: "fun(): table?", summary: "Iterates every item across all pages, one page in memory at a time.",
       example: #"for c in ashby.pages("candidate.list") do print(c.name) end"#),
     FunctionDoc(
-      name: "spawn", params: [("fn", "function", "Runs at once as a child coroutine."), ("...", "any", "Its arguments.")],
+      name: "spawn",
+      params: [("fn", "function", "Runs at once as a child coroutine."), ("...", "any", "Its arguments.")],
       returns: "ashby.Task", summary: "Starts fn(...) as a child; its host calls overlap with yours.",
       example: "local h = ashby.spawn(ashby.get_job, id); local job = ashby.wait(h)"),
     FunctionDoc(
       name: "wait", params: [("...", "ashby.Task", "Handles from spawn.")],
-      returns: "any ...", summary: "Waits for every child; returns each one's first result in order, or raises the first failure.",
+      returns: "any ...",
+      summary: "Waits for every child; returns each one's first result in order, or raises the first failure.",
       example: "local a, b = ashby.wait(h1, h2)"),
     FunctionDoc(
       name: "wait_any", params: [("...", "ashby.Task", "Handles from spawn.")],
@@ -39,10 +47,14 @@ struct FunctionDoc: Sendable {
     FunctionDoc(
       name: "all", params: [("fns", "function[]", "Functions to run as children.")],
       returns: "any[]", summary: "Runs each function as a child and returns their first results, in order.",
-      example: "local jobs = ashby.all{ function() return ashby.get_job(a) end, function() return ashby.get_job(b) end }"),
+      example:
+        "local jobs = ashby.all{ function() return ashby.get_job(a) end, function() return ashby.get_job(b) end }"),
     FunctionDoc(
-      name: "map", params: [("list", "any[]", "Items."), ("fn", "fun(item: any, i: integer): any", "Called per item."),
-                            ("opts?", "{concurrency?: integer}", "At most this many at once (default 8).")],
+      name: "map",
+      params: [
+        ("list", "any[]", "Items."), ("fn", "fun(item: any, i: integer): any", "Called per item."),
+        ("opts?", "{concurrency?: integer}", "At most this many at once (default 8)."),
+      ],
       returns: "any[]", summary: "Calls fn(item, i) for every item in parallel; results in input order.",
       example: "local jobs = ashby.map(ids, function(id) return ashby.get_job(id) end, { concurrency = 10 })"),
     FunctionDoc(

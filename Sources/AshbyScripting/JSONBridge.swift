@@ -56,7 +56,9 @@ enum JSONBridge {
 extension AshbyError: LuaErrorConvertible {
   /// The Lua error table of DESIGN.md §2.
   public var luaErrorFields: [String: LuaValue] {
-    var f: [String: LuaValue] = ["kind": .string(kind.rawValue), "message": .string(message), "retryable": .boolean(retryable)]
+    var f: [String: LuaValue] = [
+      "kind": .string(kind.rawValue), "message": .string(message), "retryable": .boolean(retryable),
+    ]
     if let code { f["code"] = .string(code) }
     if let action { f["action"] = .string(action) }
     if let endpoint { f["endpoint"] = .string(endpoint) }

@@ -36,7 +36,8 @@ public enum TypeStubs {
       out += "\(luaType(p.type)) \(p.doc)\n"
     }
     out += "\n--- \(spec.summary)\n---\n"
-    out += "--- Ashby endpoints: \(spec.endpoints.joined(separator: ", ")) (permissions: \(spec.permissions.joined(separator: ", "))).\n"
+    out +=
+      "--- Ashby endpoints: \(spec.endpoints.joined(separator: ", ")) (permissions: \(spec.permissions.joined(separator: ", "))).\n"
     out += "--- Example: `\(spec.example)`\n"
     let paramType = spec.positional == nil ? "ashby.\(spec.name).params" : "ashby.\(spec.name).params|string"
     out += "---@param params \(paramType)\n---@return \(spec.returns)\n"

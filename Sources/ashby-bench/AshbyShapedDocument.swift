@@ -14,13 +14,16 @@ enum AshbyShapedDocument {
 
   static func uuid(_ n: Int, _ salt: Int) -> String {
     let h = String(format: "%08x", (n &* 2_654_435_761 &+ salt) & 0xffff_ffff)
-    return "\(h)-\(String(format: "%04x", salt & 0xffff))-4\(String(format: "%03x", n % 4096))-8a1b-\(String(format: "%012x", n &* 7919 &+ salt))"
+    return
+      "\(h)-\(String(format: "%04x", salt & 0xffff))-4\(String(format: "%03x", n % 4096))-8a1b-\(String(format: "%012x", n &* 7919 &+ salt))"
   }
 
   static func job(_ i: Int) -> String {
     let statuses = ["Open", "Closed", "Draft", "Archived"]
-    let titles = ["Senior Backend Engineer", "Product Designer", "Recruiting Coordinator — EMEA", "Data Scientist, Growth",
-                  "Account Executive (São Paulo)"]
+    let titles = [
+      "Senior Backend Engineer", "Product Designer", "Recruiting Coordinator — EMEA", "Data Scientist, Growth",
+      "Account Executive (São Paulo)",
+    ]
     return """
       {"id":"\(uuid(i, 1))","title":"\(titles[i % titles.count]) #\(i)","confidential":\(i % 7 == 0),\
       "status":"\(statuses[i % 4])","employmentType":"FullTime","locationId":"\(uuid(i % 40, 2))",\

@@ -25,7 +25,8 @@ struct Row {
   static func table(_ rows: [Row]) -> String {
     var out = "| benchmark | ours | baseline | ratio | target | met |\n|---|---|---|---|---|---|\n"
     for r in rows {
-      out += "| \(r.name) | \(r.ours) | \(r.baseline) | \(String(format: "%.2f×", r.ratio)) | \(r.target) | \(r.met ? "yes" : "NO") |\n"
+      out +=
+        "| \(r.name) | \(r.ours) | \(r.baseline) | \(String(format: "%.2f×", r.ratio)) | \(r.target) | \(r.met ? "yes" : "NO") |\n"
     }
     return out
   }

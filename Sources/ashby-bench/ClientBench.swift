@@ -63,7 +63,8 @@ enum ClientBench {
     return Row(
       name: "client overhead: sequential job.info vs bare async-http-client (median of 15 paired rounds)",
       ours: String(format: "%.0f µs/call", median(ours) * 1e6),
-      baseline: String(format: "%.0f µs/call", median(baseline) * 1e6), ratio: ratio, target: "≤ 1.10×", met: ratio <= 1.10)
+      baseline: String(format: "%.0f µs/call", median(baseline) * 1e6), ratio: ratio, target: "≤ 1.10×",
+      met: ratio <= 1.10)
   }
 
   /// 400 get_job calls at 25 ms latency, 16 in flight: ideal 400 / 16 × 25 ms = 625 ms.

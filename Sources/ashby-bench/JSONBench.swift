@@ -25,7 +25,8 @@ enum JSONBench {
       ctx.installJSON(at: "json")
       return try ctx.run(timing).compactMap(\.doubleValue)
     }
-    let cjson = try runCJSON("local json = require('cjson')\n" + timing.replacingOccurrences(of: "return dec, enc", with: "print(dec, enc)"))
+    let cjson = try runCJSON(
+      "local json = require('cjson')\n" + timing.replacingOccurrences(of: "return dec, enc", with: "print(dec, enc)"))
     guard ours.count == 2, cjson.count == 2 else { throw BenchError("missing timings: \(ours) \(cjson)") }
     let size = String(format: "%.1f MB", megabytes)
     let decode = (megabytes / ours[0]) / (megabytes / cjson[0])

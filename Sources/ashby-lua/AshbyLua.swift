@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// `ashby-lua`: script the Ashby ATS in Lua.
 @main

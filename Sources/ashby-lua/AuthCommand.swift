@@ -1,5 +1,5 @@
-import AshbyKit
 import ArgumentParser
+import AshbyKit
 import Foundation
 
 /// `ashby-lua auth login|status|logout`.
@@ -13,7 +13,9 @@ struct AuthCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The profile in config.toml.", valueName: "NAME"))
     var profile: String = "default"
 
-    @Option(help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL"))
+    @Option(
+      help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL")
+    )
     var baseURL: String?
 
     func client(key: AshbyAPIKey) throws -> AshbyClient {
@@ -28,7 +30,8 @@ struct AuthCommand: AsyncParsableCommand {
 
   struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Read a key (without echo, or from standard input), check it with apiKey.info, and save it with mode 0600.")
+      abstract:
+        "Read a key (without echo, or from standard input), check it with apiKey.info, and save it with mode 0600.")
 
     @OptionGroup var options: Options
 

@@ -19,7 +19,9 @@ struct AuthConfig {
 
   static var configDirectory: URL {
     let env = ProcessInfo.processInfo.environment
-    if let xdg = env["XDG_CONFIG_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("ashby-lua") }
+    if let xdg = env["XDG_CONFIG_HOME"], !xdg.isEmpty {
+      return URL(fileURLWithPath: xdg).appendingPathComponent("ashby-lua")
+    }
     return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config/ashby-lua")
   }
 
@@ -49,10 +51,11 @@ struct AuthConfig {
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0
     if mode & 0o077 != 0 {
-      throw Failure(description: """
-        \(path) can be read by other users (mode \(String(mode, radix: 8))), and it holds your Ashby API key.
-        Fix it with: chmod 600 '\(path)'
-        """)
+      throw Failure(
+        description: """
+          \(path) can be read by other users (mode \(String(mode, radix: 8))), and it holds your Ashby API key.
+          Fix it with: chmod 600 '\(path)'
+          """)
     }
     let text = try String(contentsOfFile: path, encoding: .utf8)
     do {

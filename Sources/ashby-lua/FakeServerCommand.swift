@@ -14,7 +14,10 @@ struct FakeServerCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Delay every answer by this many milliseconds.", valueName: "MS"))
   var latency: Int = 0
 
-  @Option(help: ArgumentHelp("Inject a fault for a share of requests: KIND:RATE with KIND one of 429, 5xx, reset, malformed, slow (repeatable).", valueName: "KIND:RATE"))
+  @Option(
+    help: ArgumentHelp(
+      "Inject a fault for a share of requests: KIND:RATE with KIND one of 429, 5xx, reset, malformed, slow (repeatable).",
+      valueName: "KIND:RATE"))
   var fault: [String] = []
 
   @Option(help: "Seed for the demo data.")
@@ -24,7 +27,9 @@ struct FakeServerCommand: AsyncParsableCommand {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
     guard latency >= 0 else { throw ValidationError("--latency must not be negative.") }
     for f in fault where FakeFault(flag: f) == nil {
-      throw ValidationError("--fault \(f): expected KIND:RATE with KIND one of \(FakeFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")) and RATE between 0 and 1.")
+      throw ValidationError(
+        "--fault \(f): expected KIND:RATE with KIND one of \(FakeFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")) and RATE between 0 and 1."
+      )
     }
   }
 

@@ -6,14 +6,17 @@ struct ReplCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repl",
     abstract: "Try Lua and the ashby table interactively (line editing, history, completion).",
-    discussion: "When standard input is not a terminal, lines are read from it: no prompts, no colour, one result per line.")
+    discussion:
+      "When standard input is not a terminal, lines are read from it: no prompts, no colour, one result per line.")
 
   @OptionGroup var session: SessionOptions
 
   func run() async throws {
     let runner = try await ScriptSession.startOrExit(session)
     try await runner.vm.perform { ctx in
-      try ctx.load("local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete = repl.run, repl.complete", name: "=repl")
+      try ctx.load(
+        "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete = repl.run, repl.complete",
+        name: "=repl")
       try ctx.call { _, _ in () }
     }
     let interactive = isatty(STDIN_FILENO) != 0
@@ -32,7 +35,8 @@ struct ReplCommand: AsyncParsableCommand {
   /// `$XDG_STATE_HOME/ashby-lua/history` (default `~/.local/state/ashby-lua/history`).
   static var historyFile: URL {
     let env = ProcessInfo.processInfo.environment
-    let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+    let base =
+      env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
       ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
     return base.appendingPathComponent("ashby-lua/history")
   }

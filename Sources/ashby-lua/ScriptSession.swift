@@ -1,10 +1,10 @@
+import ArgumentParser
 import AshbyFake
 import AshbyKit
-import ArgumentParser
 import AshbyScripting
 import Foundation
-import LuaHost
 import Logging
+import LuaHost
 
 /// One VM with the `ashby` table, its client (and fake server, with
 /// `--fake`), and Ctrl-C wired to interrupt the running script.
@@ -124,7 +124,9 @@ final class ScriptSession: Sendable {
       !line.contains("[C]: in ?") && !line.contains("[C]: in function 'error'") && !line.contains("ashby.prelude")
     }
     if !frames.isEmpty { text += "\nstack traceback:\n" + frames.joined(separator: "\n") }
-    if error.kind == "auth" { text += "\n(set a key with `ashby-lua auth login` or ASHBY_API_KEY; try --fake for the demo data)" }
+    if error.kind == "auth" {
+      text += "\n(set a key with `ashby-lua auth login` or ASHBY_API_KEY; try --fake for the demo data)"
+    }
     Console.error(text)
   }
 }
@@ -142,7 +144,9 @@ enum DryRunPlan {
   static func report(_ writes: [PlannedWrite], jsonFile: String?) {
     var text = "dry run: \(writes.count) write\(writes.count == 1 ? "" : "s") planned, none sent"
     for (i, w) in writes.enumerated() {
-      let params = w.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))" }
+      let params = w.parameters.sorted { $0.key < $1.key }.map {
+        "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))"
+      }
       text += "\n  \(i + 1). \(w.action) \(params.joined(separator: " ")) -> \(w.syntheticID)"
     }
     Console.error(text)

@@ -9,7 +9,8 @@ struct SessionOptions: ParsableArguments {
   @Flag(help: "Send reads, record writes instead of sending them, and print the plan at the end.")
   var dryRun = false
 
-  @Option(help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL"))
+  @Option(
+    help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL"))
   var baseURL: String?
 
   @Option(help: ArgumentHelp("The profile in config.toml that holds the API key.", valueName: "NAME"))

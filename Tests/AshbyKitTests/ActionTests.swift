@@ -31,7 +31,8 @@ import Testing
     #expect(!jobs.contains { $0["status"]?.string == "Draft" })
     #expect(h.fake.requests(to: "job.list").first?.json["status"] == nil)
     h.fake.clearLog()
-    let open = try await h.client.perform("list_jobs", ["status": "OPEN", "department": "engineering", "location": "london"])
+    let open = try await h.client.perform(
+      "list_jobs", ["status": "OPEN", "department": "engineering", "location": "london"])
     let openJobs = open["jobs"]?.array ?? []
     #expect(!openJobs.isEmpty)
     #expect(openJobs.allSatisfy { $0["status"]?.string == "Open" })
@@ -55,8 +56,10 @@ import Testing
     defer { Task { await h.stop() } }
     let c = try await h.client.perform(
       "create_candidate",
-      ["first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 1234",
-       "resume_url": "https://www.linkedin.com/in/ada"])
+      [
+        "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 1234",
+        "resume_url": "https://www.linkedin.com/in/ada",
+      ])
     #expect(c["name"]?.string == "Ada Lovelace")
     let body = try #require(h.fake.requests(to: "candidate.create").last).json
     #expect(body["name"] as? String == "Ada Lovelace")
@@ -71,7 +74,8 @@ import Testing
     defer { Task { await h.stop() } }
     let url = "\(h.fake.baseURL.absoluteString)/_files/redirect"
     let c = try await h.client.perform(
-      "create_candidate", ["first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "resume_url": .string(url)])
+      "create_candidate",
+      ["first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "resume_url": .string(url)])
     let id = try #require(c["id"]?.string)
     #expect(c["resumeFileHandle"]?["name"]?.string == "resume.pdf")
     #expect(h.fake.hasResume(candidate: id))
@@ -88,14 +92,16 @@ import Testing
     let big = "\(h.fake.baseURL.absoluteString)/_files/big"
     let e = await expectAshbyError {
       _ = try await h.client.perform(
-        "create_candidate", ["first_name": "Big", "last_name": "File", "email": "big@example.com", "resume_url": .string(big)])
+        "create_candidate",
+        ["first_name": "Big", "last_name": "File", "email": "big@example.com", "resume_url": .string(big)])
     }
     #expect(e?.partial == true)
     #expect(e?.result?["name"]?.string == "Big File")
     #expect(e?.message.contains("larger than") == true)
     let ftp = await expectAshbyError {
       _ = try await h.client.perform(
-        "create_candidate", ["first_name": "A", "last_name": "B", "email": "ab@example.com", "resume_url": "ftp://x.org/cv.pdf"])
+        "create_candidate",
+        ["first_name": "A", "last_name": "B", "email": "ab@example.com", "resume_url": "ftp://x.org/cv.pdf"])
     }
     #expect(ftp?.kind == .argument)
     #expect(ftp?.parameter == "resume_url")
@@ -109,10 +115,15 @@ import Testing
     let url = "\(h.fake.baseURL.absoluteString)/_files/resume.pdf"
     // Candidate 0 already has a resume (every third seed candidate does); candidate 1 has none.
     _ = try await h.client.perform(
-      "create_application", ["job_id": .string(job), "candidate_id": .string(candidates[0]), "source": "referral", "resume_url": .string(url)])
+      "create_application",
+      [
+        "job_id": .string(job), "candidate_id": .string(candidates[0]), "source": "referral",
+        "resume_url": .string(url),
+      ])
     #expect(h.fake.count("candidate.uploadResume") == 0)
     let app = try await h.client.perform(
-      "create_application", ["job_id": .string(job), "candidate_id": .string(candidates[1]), "resume_url": .string(url)])
+      "create_application",
+      ["job_id": .string(job), "candidate_id": .string(candidates[1]), "resume_url": .string(url)])
     #expect(app["job"]?["id"]?.string == job)
     #expect(h.fake.count("candidate.uploadResume") == 1)
     #expect(h.fake.count("source.list") == 1)
@@ -124,7 +135,8 @@ import Testing
     }
     #expect(e?.kind == .notFound)
     let s = await expectAshbyError {
-      _ = try await h.client.perform("create_application", ["job_id": .string(job), "candidate_id": .string(candidates[2]), "source": "Billboard"])
+      _ = try await h.client.perform(
+        "create_application", ["job_id": .string(job), "candidate_id": .string(candidates[2]), "source": "Billboard"])
     }
     #expect(s?.kind == .argument)
     #expect(s?.message.contains("\"Referral\"") == true)
@@ -147,7 +159,8 @@ import Testing
     #expect(unknown?.parameter == "stage")
     #expect(unknown?.message.contains("\"Phone Screen\"") == true)
     let both = await expectAshbyError {
-      _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage": "Offer", "stage_id": "x"])
+      _ = try await h.client.perform(
+        "advance_application", ["application_id": .string(app), "stage": "Offer", "stage_id": "x"])
     }
     #expect(both?.kind == .argument)
     let wrongStage = await expectAshbyError {
@@ -167,7 +180,8 @@ import Testing
     h.fake.setFaults([FakeFault(.serverError, endpoint: "candidate.createNote", count: 1)])
     let app = h.fake.seedIDs("application")[7]
     let e = await expectAshbyError {
-      _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage": "Offer", "note": "n"])
+      _ = try await h.client.perform(
+        "advance_application", ["application_id": .string(app), "stage": "Offer", "note": "n"])
     }
     #expect(e?.partial == true)
     #expect(e?.kind == .ambiguous)
@@ -181,8 +195,11 @@ import Testing
     let app = h.fake.seedIDs("application")[0]
     let s = try await h.client.perform(
       "schedule_interview",
-      ["application_id": .string(app), "start_time": "2026-03-02T15:00:00+01:00", "end_time": "2026-03-02T16:30:00+01:00",
-       "interviewer_email": "lee@example.com", "location": "Room 4"])
+      [
+        "application_id": .string(app), "start_time": "2026-03-02T15:00:00+01:00",
+        "end_time": "2026-03-02T16:30:00+01:00",
+        "interviewer_email": "lee@example.com", "location": "Room 4",
+      ])
     #expect(s["interviewEvents"]?.array?.count == 1)
     let body = try #require(h.fake.requests(to: "interviewSchedule.create").first).json
     let event = try #require((body["interviewEvents"] as? [[String: Any]])?.first)
@@ -194,12 +211,13 @@ import Testing
     #expect(interviewers?.first?["feedbackRequired"] as? Bool == true)
   }
 
-  @Test(arguments: [
-    (["start_time": "2026-03-02T15:00:00", "end_time": "2026-03-02T16:00:00Z"], "start_time"),
-    (["start_time": "2026-03-02T16:00:00Z", "end_time": "2026-03-02T15:00:00Z"], "end_time"),
-    (["start_time": "2026-03-02T16:00:00Z", "end_time": "2026-03-02T16:00:00Z"], "end_time"),
-    (["start_time": "tomorrow", "end_time": "2026-03-02T16:00:00Z"], "start_time"),
-  ] as [([String: String], String)])
+  @Test(
+    arguments: [
+      (["start_time": "2026-03-02T15:00:00", "end_time": "2026-03-02T16:00:00Z"], "start_time"),
+      (["start_time": "2026-03-02T16:00:00Z", "end_time": "2026-03-02T15:00:00Z"], "end_time"),
+      (["start_time": "2026-03-02T16:00:00Z", "end_time": "2026-03-02T16:00:00Z"], "end_time"),
+      (["start_time": "tomorrow", "end_time": "2026-03-02T16:00:00Z"], "start_time"),
+    ] as [([String: String], String)])
   func scheduleInterviewRejectsBadTimesBeforeAnyRequest(times: [String: String], parameter: String) async throws {
     let h = try await Harness.start()
     defer { Task { await h.stop() } }
@@ -217,21 +235,27 @@ import Testing
     let e = await expectAshbyError {
       _ = try await h.client.perform(
         "schedule_interview",
-        ["application_id": .string(h.fake.seedIDs("application")[0]), "start_time": "2026-03-02T15:00:00Z",
-         "end_time": "2026-03-02T16:00:00Z", "interviewer_email": "nobody@example.com"])
+        [
+          "application_id": .string(h.fake.seedIDs("application")[0]), "start_time": "2026-03-02T15:00:00Z",
+          "end_time": "2026-03-02T16:00:00Z", "interviewer_email": "nobody@example.com",
+        ])
     }
     #expect(e?.kind == .api)
     #expect(e?.code == "invalid_input")
   }
 
-  @Test(arguments: [
-    ("create_candidate", ["first_name": "A", "last_name": "B"] as [String: JSONValue], "email", "missing"),
-    ("create_candidate", ["first_name": "A", "last_name": "B", "email": "not-an-email"], "email", "not an email"),
-    ("create_candidate", ["first_name": "A", "last_name": "B", "email": "a@b.co", "emial": "x"], "emial", "did you mean"),
-    ("get_job", ["job_idd": "x"], "job_idd", "did you mean \"job_id\""),
-    ("get_job", ["job_id": 5], "job_id", "must be a string"),
-    ("list_jobs", ["status": []], "status", "list of strings"),
-  ] as [(String, [String: JSONValue], String, String)])
+  @Test(
+    arguments: [
+      ("create_candidate", ["first_name": "A", "last_name": "B"] as [String: JSONValue], "email", "missing"),
+      ("create_candidate", ["first_name": "A", "last_name": "B", "email": "not-an-email"], "email", "not an email"),
+      (
+        "create_candidate", ["first_name": "A", "last_name": "B", "email": "a@b.co", "emial": "x"], "emial",
+        "did you mean"
+      ),
+      ("get_job", ["job_idd": "x"], "job_idd", "did you mean \"job_id\""),
+      ("get_job", ["job_id": 5], "job_id", "must be a string"),
+      ("list_jobs", ["status": []], "status", "list of strings"),
+    ] as [(String, [String: JSONValue], String, String)])
   func argumentErrorsNameTheParameterAndSendNothing(
     action: String, params: [String: JSONValue], parameter: String, text: String
   ) async throws {

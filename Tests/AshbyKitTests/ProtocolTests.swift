@@ -39,7 +39,8 @@ import Testing
     var total = 0
     while try await first.next() != nil { total += 1 }
     let token = try #require(first.syncToken)
-    _ = try await h.client.perform("create_candidate", ["first_name": "New", "last_name": "Person", "email": "new@example.com"])
+    _ = try await h.client.perform(
+      "create_candidate", ["first_name": "New", "last_name": "Person", "email": "new@example.com"])
     let incremental = h.client.pages("candidate.list", ["syncToken": .string(token)])
     var changed: [JSONValue] = []
     while let c = try await incremental.next() { changed.append(c) }
@@ -69,7 +70,8 @@ import Testing
     defer { Task { await readOnly.stop() } }
     _ = try await readOnly.client.call("job.list")
     let p = await expectAshbyError {
-      _ = try await readOnly.client.perform("create_candidate", ["first_name": "A", "last_name": "B", "email": "a@b.co"])
+      _ = try await readOnly.client.perform(
+        "create_candidate", ["first_name": "A", "last_name": "B", "email": "a@b.co"])
     }
     #expect(p?.kind == .permission)
     #expect(p?.code == "missing_endpoint_permission")
@@ -141,12 +143,14 @@ import Testing
     let h = try await Harness.start()
     defer { Task { await h.stop() } }
     h.fake.setFaults([FakeFault(.rateLimit, endpoint: "candidate.create", count: 2)])
-    _ = try await h.client.perform("create_candidate", ["first_name": "R", "last_name": "L", "email": "rl@example.com"])
+    _ = try await h.client.perform(
+      "create_candidate", ["first_name": "R", "last_name": "L", "email": "rl@example.com"])
     #expect(h.fake.count("candidate.create") == 3)
     #expect(h.fake.candidates(withEmail: "rl@example.com") == 1)
     h.fake.setFaults([FakeFault(.serverError, endpoint: "candidate.create", count: 1)])
     let e = await expectAshbyError {
-      _ = try await h.client.perform("create_candidate", ["first_name": "S", "last_name": "E", "email": "se@example.com"])
+      _ = try await h.client.perform(
+        "create_candidate", ["first_name": "S", "last_name": "E", "email": "se@example.com"])
     }
     #expect(e?.kind == .ambiguous)
     #expect(h.fake.count("candidate.create") == 4)
@@ -157,7 +161,8 @@ import Testing
     defer { Task { await h.stop() } }
     h.fake.setFaults([FakeFault(.reset, endpoint: "candidate.create", count: 1)])
     let e = await expectAshbyError {
-      _ = try await h.client.perform("create_candidate", ["first_name": "Once", "last_name": "Only", "email": "once@example.com"])
+      _ = try await h.client.perform(
+        "create_candidate", ["first_name": "Once", "last_name": "Only", "email": "once@example.com"])
     }
     #expect(e?.kind == .ambiguous)
     #expect(e?.retryable == false)
@@ -187,13 +192,17 @@ import Testing
   }
 
   @Test func slowBodiesAndRequestTimeouts() async throws {
-    let h = try await Harness.start { $0.requestTimeout = .milliseconds(300); $0.maxAttempts = 1 }
+    let h = try await Harness.start {
+      $0.requestTimeout = .milliseconds(300); $0.maxAttempts = 1
+    }
     defer { Task { await h.stop() } }
     h.fake.setFaults([FakeFault(.slowBody, endpoint: "job.list", count: 1)])
     let e = await expectAshbyError { _ = try await h.client.call("job.list") }
     #expect(e?.kind == .timeout)
     // A small slow answer that fits the deadline arrives whole.
-    let patient = try await Harness.start { $0.requestTimeout = .seconds(20); $0.maxAttempts = 1 }
+    let patient = try await Harness.start {
+      $0.requestTimeout = .seconds(20); $0.maxAttempts = 1
+    }
     defer { Task { await patient.stop() } }
     patient.fake.setFaults([FakeFault(.slowBody, endpoint: "apiKey.info", count: 1)])
     let info = try await patient.client.call("apiKey.info")

@@ -30,7 +30,9 @@ struct Harness {
   let fake: FakeAshby
   let client: AshbyClient
 
-  static func start(key: String = FakeAshby.fullKey, latency: Duration = .zero, configure: (inout AshbyConfiguration) -> Void = { _ in })
+  static func start(
+    key: String = FakeAshby.fullKey, latency: Duration = .zero, configure: (inout AshbyConfiguration) -> Void = { _ in }
+  )
     async throws -> Harness
   {
     var options = FakeAshby.Options()

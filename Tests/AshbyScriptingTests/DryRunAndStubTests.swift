@@ -31,9 +31,10 @@ import Testing
     #expect(s.fake.count("job.info") == 1)
     #expect(s.fake.count("interviewStage.list") == 1)  // the stage name was checked for real
     let plan = s.client.plannedWrites
-    #expect(plan.map(\.action) == [
-      "create_candidate", "create_application", "advance_application", "schedule_interview", "candidate.createNote",
-    ])
+    #expect(
+      plan.map(\.action) == [
+        "create_candidate", "create_application", "advance_application", "schedule_interview", "candidate.createNote",
+      ])
     #expect(plan[2].parameters["note"] == "looks good")
     #expect(s.fake.candidateCount == 60)
   }
@@ -43,7 +44,8 @@ import Testing
     defer { Task { await s.stop() } }
     let app = s.fake.seedIDs("application")[2]
     let r = try await s.run(
-      "local ok, e = pcall(ashby.advance_application, { application_id = '\(app)', stage = 'Nope' }); return e.kind, e.parameter")
+      "local ok, e = pcall(ashby.advance_application, { application_id = '\(app)', stage = 'Nope' }); return e.kind, e.parameter"
+    )
     #expect(r == ["argument", "stage"])
     #expect(s.client.plannedWrites.isEmpty)
   }

@@ -19,19 +19,37 @@ let inspect = """
   """
 
 @Suite struct ErrorTableTests {
-  @Test(arguments: [
-    ("ashby.get_job{ job_idd = 'x' }", "get_job", "job_idd", #"unknown parameter "job_idd" (did you mean "job_id"?)"#),
-    ("ashby.get_job()", "get_job", "job_id", #"missing required parameter "job_id""#),
-    ("ashby.get_job(42)", "get_job", "params", "expects a table of parameters"),
-    ("ashby.get_job{ job_id = 42 }", "get_job", "job_id", #""job_id" must be a string, got number"#),
-    ("ashby.create_candidate{ first_name = 'A', last_name = 'B', email = 'nope' }", "create_candidate", "email", "is not an email address"),
-    ("ashby.create_candidate{ first_name = 'A', last_name = 'B', email = 'a@b.co', resume_url = 'file:///etc/passwd' }", "create_candidate", "resume_url", "http or https URL"),
-    ("ashby.schedule_interview{ application_id = 'a', start_time = '2026-01-01T10:00:00', end_time = '2026-01-01T11:00:00Z', interviewer_email = 'lee@example.com' }", "schedule_interview", "start_time", "with Z or an offset"),
-    ("ashby.advance_application{ application_id = 'a' }", "advance_application", "stage_id", #"give "stage_id" or "stage""#),
-    ("ashby.list_jobs{ status = { 'open', 7 } }", "list_jobs", "status", "list of strings"),
-    ("ashby.list_jobs{ status = 'opened' }", "list_jobs", "status", "unknown job status"),
-    ("ashby.create_application{ job_id = 'j', candidate_id = 'c', [1] = 'x' }", "create_application", "params", "expects a table of parameters"),
-  ] as [(String, String, String, String)])
+  @Test(
+    arguments: [
+      (
+        "ashby.get_job{ job_idd = 'x' }", "get_job", "job_idd", #"unknown parameter "job_idd" (did you mean "job_id"?)"#
+      ),
+      ("ashby.get_job()", "get_job", "job_id", #"missing required parameter "job_id""#),
+      ("ashby.get_job(42)", "get_job", "params", "expects a table of parameters"),
+      ("ashby.get_job{ job_id = 42 }", "get_job", "job_id", #""job_id" must be a string, got number"#),
+      (
+        "ashby.create_candidate{ first_name = 'A', last_name = 'B', email = 'nope' }", "create_candidate", "email",
+        "is not an email address"
+      ),
+      (
+        "ashby.create_candidate{ first_name = 'A', last_name = 'B', email = 'a@b.co', resume_url = 'file:///etc/passwd' }",
+        "create_candidate", "resume_url", "http or https URL"
+      ),
+      (
+        "ashby.schedule_interview{ application_id = 'a', start_time = '2026-01-01T10:00:00', end_time = '2026-01-01T11:00:00Z', interviewer_email = 'lee@example.com' }",
+        "schedule_interview", "start_time", "with Z or an offset"
+      ),
+      (
+        "ashby.advance_application{ application_id = 'a' }", "advance_application", "stage_id",
+        #"give "stage_id" or "stage""#
+      ),
+      ("ashby.list_jobs{ status = { 'open', 7 } }", "list_jobs", "status", "list of strings"),
+      ("ashby.list_jobs{ status = 'opened' }", "list_jobs", "status", "unknown job status"),
+      (
+        "ashby.create_application{ job_id = 'j', candidate_id = 'c', [1] = 'x' }", "create_application", "params",
+        "expects a table of parameters"
+      ),
+    ] as [(String, String, String, String)])
   func argumentErrors(call: String, action: String, parameter: String, text: String) async throws {
     let s = try await Session.start()
     defer { Task { await s.stop() } }
@@ -93,7 +111,9 @@ let inspect = """
     #expect(perm["code"] == "missing_endpoint_permission")
     #expect(perm["status"] == 403)
 
-    let s = try await Session.start { $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200) }
+    let s = try await Session.start {
+      $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200)
+    }
     defer { Task { await s.stop() } }
     s.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 5)])
     let limited = try await s.run(inspect + "\nreturn inspect(ashby.get_job, 'x')")[0]
@@ -107,7 +127,9 @@ let inspect = """
 
     s.fake.setFaults([FakeFault(.reset, endpoint: "candidate.create", count: 1)])
     let ambiguous = try await s.run(
-      inspect + "\nreturn inspect(ashby.create_candidate, { first_name = 'a', last_name = 'b', email = 'amb@example.com' })")[0]
+      inspect
+        + "\nreturn inspect(ashby.create_candidate, { first_name = 'a', last_name = 'b', email = 'amb@example.com' })")[
+        0]
     #expect(ambiguous["kind"] == "ambiguous")
     #expect(ambiguous["retryable"] == false)
     #expect(s.fake.candidates(withEmail: "amb@example.com") == 1)

@@ -30,7 +30,8 @@ import Testing
     #expect(f.fake.requests(to: "application.create").first?.json["sourceId"] as? String != nil)
     #expect(f.fake.count("application.changeStage") == 2)
     #expect(f.fake.requests(to: "candidate.createNote").first?.json["note"] as? String == "Strong")
-    let event = (f.fake.requests(to: "interviewSchedule.create").first?.json["interviewEvents"] as? [[String: Any]])?.first
+    let event = (f.fake.requests(to: "interviewSchedule.create").first?.json["interviewEvents"] as? [[String: Any]])?
+      .first
     #expect(event?["startTime"] as? String == "2026-03-02T15:00:00.000Z")
     #expect((event?["extraData"] as? [String: String])?["location"] == "Room 1")
     #expect(f.fake.count("job.info") == 1)
@@ -85,7 +86,9 @@ import Testing
     #expect(r.stdout == "100\tBackend Engineer 1\tData Scientist 100\n")
     let perCall = max(sequential20.seconds - startup, 0.4) / 20  // never below the 20 ms latency
     let sequentialHundred = perCall * 100
-    #expect(r.seconds - startup < sequentialHundred * 0.5, "100 calls took \(r.seconds - startup) s; one at a time ≈ \(sequentialHundred) s")
+    #expect(
+      r.seconds - startup < sequentialHundred * 0.5,
+      "100 calls took \(r.seconds - startup) s; one at a time ≈ \(sequentialHundred) s")
     await f.fake.stop()
   }
 
@@ -108,16 +111,22 @@ import Testing
 
   @Test func exampleWritesLandAndDryRunsDoNot() async throws {
     let f = try await FakeFixture.start()
-    _ = try await run(["run", "--dry-run", "scripts/advance-stale.lua", "Application Review", "Phone Screen", "0"], env: f.env, cwd: packageRoot)
+    _ = try await run(
+      ["run", "--dry-run", "scripts/advance-stale.lua", "Application Review", "Phone Screen", "0"], env: f.env,
+      cwd: packageRoot)
     #expect(f.fake.count("application.changeStage") == 0)
-    let r = try await run(["run", "scripts/advance-stale.lua", "Application Review", "Phone Screen", "0"], env: f.env, cwd: packageRoot)
+    let r = try await run(
+      ["run", "scripts/advance-stale.lua", "Application Review", "Phone Screen", "0"], env: f.env, cwd: packageRoot)
     #expect(r.status == 0)
     #expect(f.fake.count("application.changeStage") > 0)
     #expect(f.fake.count("application.changeStage") == f.fake.noteCount)
-    let imported = try await run(["run", "scripts/import-candidates.lua", "scripts/data/candidates.csv", "Backend Engineer 1"], env: f.env, cwd: packageRoot)
+    let imported = try await run(
+      ["run", "scripts/import-candidates.lua", "scripts/data/candidates.csv", "Backend Engineer 1"], env: f.env,
+      cwd: packageRoot)
     #expect(imported.stdout.contains("3 created, 1 already there, 0 failed"))
     #expect(f.fake.candidates(withEmail: "barbara.liskov@example.net") == 1)
-    let scheduled = try await run(["run", "scripts/schedule-interviews.lua", "scripts/data/interview-plan.lua"], env: f.env, cwd: packageRoot)
+    let scheduled = try await run(
+      ["run", "scripts/schedule-interviews.lua", "scripts/data/interview-plan.lua"], env: f.env, cwd: packageRoot)
     #expect(!scheduled.stdout.contains("FAILED"))
     #expect(f.fake.scheduleCount == 3)
     await f.fake.stop()

@@ -8,7 +8,9 @@ import Testing
   @Test func loginVerifiesAndWritesA0600File() async throws {
     let f = try await FakeFixture.start()
     let home = try scratch()
-    let r = try await run(["auth", "login"], stdin: FakeAshby.fullKey + "\n", env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString], home: home)
+    let r = try await run(
+      ["auth", "login"], stdin: FakeAshby.fullKey + "\n", env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString],
+      home: home)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("••••0001"))
     #expect(f.fake.count("apiKey.info") == 1)
@@ -17,7 +19,9 @@ import Testing
     let text = try String(contentsOf: configFile(home), encoding: .utf8)
     #expect(text.contains("[default]"))
     // The stored key is used by later commands.
-    let jobs = try await run(["run", "-e", "print(#ashby.list_jobs().jobs > 0)"], env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString], home: home)
+    let jobs = try await run(
+      ["run", "-e", "print(#ashby.list_jobs().jobs > 0)"], env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString],
+      home: home)
     #expect(jobs.stdout == "true\n")
     await f.fake.stop()
   }
@@ -25,7 +29,9 @@ import Testing
   @Test func aWrongKeyIsNotSaved() async throws {
     let f = try await FakeFixture.start()
     let home = try scratch()
-    let r = try await run(["auth", "login"], stdin: "definitely-wrong-key-1234\n", env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString], home: home)
+    let r = try await run(
+      ["auth", "login"], stdin: "definitely-wrong-key-1234\n", env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString],
+      home: home)
     #expect(r.status == 3)
     #expect(!FileManager.default.fileExists(atPath: configFile(home).path))
     #expect(!r.all.contains("definitely-wrong-key-1234"))
@@ -59,9 +65,12 @@ import Testing
     #expect(status.stdout.contains("api_key_command"))
     #expect(status.stdout.contains("••••0001"))
     #expect(status.stdout.contains("works: yes"))
-    let jobs = try await run(["run", "--profile", "work", "-e", "print(#ashby.list_jobs().jobs > 0)"], env: env, home: home)
+    let jobs = try await run(
+      ["run", "--profile", "work", "-e", "print(#ashby.list_jobs().jobs > 0)"], env: env, home: home)
     #expect(jobs.stdout == "true\n")
-    let wrongEnv = try await run(["auth", "status", "--profile", "work"], env: env.merging(["ASHBY_API_KEY": "env-key-wins-0000"]) { a, _ in a }, home: home)
+    let wrongEnv = try await run(
+      ["auth", "status", "--profile", "work"], env: env.merging(["ASHBY_API_KEY": "env-key-wins-0000"]) { a, _ in a },
+      home: home)
     #expect(wrongEnv.stdout.contains("ASHBY_API_KEY"))
     #expect(wrongEnv.stdout.contains("works: no"))
     #expect(wrongEnv.status == 3)
@@ -89,7 +98,8 @@ import Testing
     let commands: [[String]] = [
       ["auth", "status"], ["run", "--verbose", "-e", "print(pcall(ashby.get_job, 'x'))"],
       ["run", "-e", "for k, v in pairs(_G) do print(k, v) end; print(os.getenv('HOME'))"],
-      ["repl"], ["types"], ["run", "--dry-run", "-e", "ashby.create_candidate{ first_name='a', last_name='b', email='a@b.co' }"],
+      ["repl"], ["types"],
+      ["run", "--dry-run", "-e", "ashby.create_candidate{ first_name='a', last_name='b', email='a@b.co' }"],
     ]
     for command in commands {
       let r = try await run(command, stdin: "ashby\n", env: env, home: home)

@@ -53,7 +53,7 @@ final class PseudoTerminal: Sendable {
 
   /// Waits until the output (after `since` characters) contains `text`.
   @discardableResult
-  func expect(_ text: String, since: Int = 0, timeout: Double = 15) async throws -> Bool {
+  func expect(_ text: String, since: Int = 0, timeout: Double = 30) async throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
       let out = output

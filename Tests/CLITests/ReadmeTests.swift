@@ -57,7 +57,9 @@ import Testing
 
   @Test func theReadmeShowsCommands() throws {
     let texts = try Self.commands().map(\.text).joined(separator: "\n")
-    for needed in ["run --fake", "repl", "auth login", "auth status", "auth logout", "types", "check", "fake-server", "--dry-run"] {
+    for needed in [
+      "run --fake", "repl", "auth login", "auth status", "auth logout", "types", "check", "fake-server", "--dry-run",
+    ] {
       #expect(texts.contains(needed), "the README shows no `\(needed)` command")
     }
   }

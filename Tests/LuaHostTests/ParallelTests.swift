@@ -23,7 +23,8 @@ import Testing
     #expect(results == [.integer(5050)])
     // 100 one after another would take 5 × the baseline; 10 at a time about half the baseline.
     let sequentialHundred = sequential * 5
-    #expect(parallel < sequentialHundred * 0.4, "100 children: \(parallel) s; one after another ≈ \(sequentialHundred) s")
+    #expect(
+      parallel < sequentialHundred * 0.4, "100 children: \(parallel) s; one after another ≈ \(sequentialHundred) s")
   }
 
   @Test func waitReturnsFirstResultsInArgumentOrderAndFailuresStayIsolated() async throws {

@@ -35,8 +35,9 @@ import Testing
 
   @Test func withoutSandboxEverythingIsThere() async throws {
     let vm = try await makeVM()
-    #expect(try await vm.run("return type(io.open), type(os.execute), type(debug.getinfo)") == [
-      "function", "function", "function",
-    ])
+    #expect(
+      try await vm.run("return type(io.open), type(os.execute), type(debug.getinfo)") == [
+        "function", "function", "function",
+      ])
   }
 }

@@ -1,5 +1,5 @@
-import Testing
 import LuaHost
+import Testing
 
 @Suite struct SmokeTests {
   @Test func plainAsyncCall() async throws {

@@ -24,7 +24,9 @@ public enum Actions {
       .optional("source", .string, "A source title or id (see source.list)."),
       .optional("resume_url", .url, "Uploaded as the candidate's resume if they have none yet."),
     ],
-    endpoints: ["application.create", "source.list", "candidate.info", "file.createFileUploadHandle", "candidate.uploadResume"],
+    endpoints: [
+      "application.create", "source.list", "candidate.info", "file.createFileUploadHandle", "candidate.uploadResume",
+    ],
     permissions: ["candidatesWrite", "hiringProcessMetadataRead", "candidatesRead"],
     returns: "Application",
     example: #"ashby.create_application{ job_id = job.id, candidate_id = c.id, source = "Referral" }"#)
@@ -39,7 +41,8 @@ public enum Actions {
       .optional("phone", .string, "Phone number."),
       .optional(
         "resume_url", .url,
-        "A LinkedIn or GitHub profile becomes linkedInUrl/githubUrl; any other URL is fetched and uploaded as the resume."),
+        "A LinkedIn or GitHub profile becomes linkedInUrl/githubUrl; any other URL is fetched and uploaded as the resume."
+      ),
     ],
     endpoints: ["candidate.create", "file.createFileUploadHandle", "candidate.uploadResume"],
     permissions: ["candidatesWrite"],

@@ -42,7 +42,8 @@ extension AshbyClient {
     }
     do {
       _ = try await call(
-        "candidate.createNote", ["candidateId": .string(candidateID), "note": .string(note), "sendNotifications": false])
+        "candidate.createNote",
+        ["candidateId": .string(candidateID), "note": .string(note), "sendNotifications": false])
     } catch {
       throw error.prefixed("the note failed").afterApplying(application, "the stage changed")
     }
@@ -159,7 +160,8 @@ extension AshbyClient {
     let start = Timestamps.parse(p.string("start_time") ?? "")
     let end = Timestamps.parse(p.string("end_time") ?? "")
     guard let start, let end else {
-      throw AshbyError.argument("start_time", "times must be ISO 8601 with Z or an offset", action: "schedule_interview")
+      throw AshbyError.argument(
+        "start_time", "times must be ISO 8601 with Z or an offset", action: "schedule_interview")
     }
     guard end > start else {
       throw AshbyError.argument("end_time", "\"end_time\" must be after \"start_time\"", action: "schedule_interview")

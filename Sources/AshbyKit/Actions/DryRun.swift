@@ -79,8 +79,10 @@ extension AshbyClient {
       fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule"))
       fields["applicationId"] = p["application_id"]
       fields["interviewEvents"] = [
-        ["startTime": .string(start), "endTime": .string(end),
-         "interviewers": [["email": p["interviewer_email"] ?? .null, "feedbackRequired": true]]],
+        [
+          "startTime": .string(start), "endTime": .string(end),
+          "interviewers": [["email": p["interviewer_email"] ?? .null, "feedbackRequired": true]],
+        ]
       ]
     }
     return .object(fields)

@@ -17,7 +17,8 @@ extension AshbyClient {
         "contentType": .string(file.contentType), "contentLength": .int(Int64(file.bytes.readableBytes)),
       ])
     guard let uploadURL = handle["url"]?.string, let resumeHandle = handle["handle"]?.string else {
-      throw AshbyError(.api, "file.createFileUploadHandle returned no url or handle", endpoint: "file.createFileUploadHandle")
+      throw AshbyError(
+        .api, "file.createFileUploadHandle returned no url or handle", endpoint: "file.createFileUploadHandle")
     }
     try await postMultipart(to: uploadURL, fields: handle["fields"]?.object ?? [:], file: file)
     return try await call(
@@ -39,7 +40,8 @@ extension AshbyClient {
     do {
       let response = try await Self.downloads.execute(request, timeout: .seconds(60))
       guard (200..<300).contains(response.status.code) else {
-        throw AshbyError(.network, "downloading the resume failed: HTTP \(response.status.code) from \(parsed.host ?? url)")
+        throw AshbyError(
+          .network, "downloading the resume failed: HTTP \(response.status.code) from \(parsed.host ?? url)")
       }
       let bytes = try await response.body.collect(upTo: configuration.maxResumeBytes)
       let last = (response.url ?? parsed).lastPathComponent  // after redirects
@@ -55,7 +57,8 @@ extension AshbyClient {
     }
   }
 
-  private func postMultipart(to url: String, fields: [String: JSONValue], file: DownloadedFile) async throws(AshbyError) {
+  private func postMultipart(to url: String, fields: [String: JSONValue], file: DownloadedFile) async throws(AshbyError)
+  {
     let boundary = "ashby-lua-\(UUID().uuidString)"
     var body = ByteBuffer()
     for (name, value) in fields.sorted(by: { $0.key < $1.key }) {

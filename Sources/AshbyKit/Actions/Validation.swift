@@ -47,7 +47,9 @@ public struct ActionParams: Sendable {
       if !isEmail(s) { throw fail(p.name, "\"\(p.name)\" is not an email address: \"\(s)\"") }
     case .time:
       if Timestamps.utc(s) == nil {
-        throw fail(p.name, "\"\(p.name)\" must be an ISO 8601 time with Z or an offset (like 2026-03-02T15:00:00Z), got \"\(s)\"")
+        throw fail(
+          p.name, "\"\(p.name)\" must be an ISO 8601 time with Z or an offset (like 2026-03-02T15:00:00Z), got \"\(s)\""
+        )
       }
     case .url:
       guard let url = URL(string: s), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -124,6 +126,7 @@ public enum Timestamps {
   static func hasZone(_ s: String) -> Bool {
     guard let t = s.firstIndex(of: "T") else { return false }
     let time = s[t...]
-    return time.hasSuffix("Z") || time.hasSuffix("z") || time.dropFirst().contains("+") || time.dropFirst().contains("-")
+    return time.hasSuffix("Z") || time.hasSuffix("z") || time.dropFirst().contains("+")
+      || time.dropFirst().contains("-")
   }
 }

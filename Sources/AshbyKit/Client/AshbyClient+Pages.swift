@@ -22,7 +22,9 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
   /// Pages fetched so far.
   public private(set) var pagesFetched = 0
 
-  static let syncTokenFailures: Set<String> = ["sync_token_expired", "sync_token_invalid", "incremental_sync_too_large"]
+  static let syncTokenFailures: Set<String> = [
+    "sync_token_expired", "sync_token_invalid", "incremental_sync_too_large",
+  ]
 
   init(client: AshbyClient, endpoint: String, params: [String: JSONValue]) {
     self.client = client

@@ -100,7 +100,9 @@ public final class AshbyClient: Sendable {
     do {
       raw = try await transport.post(endpoint: endpoint, body: body)
     } catch {
-      if Task.isCancelled { return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil)) }
+      if Task.isCancelled {
+        return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil))
+      }
       // A write that may have reached Ashby must not be sent twice.
       let kind: AshbyError.Kind = (isRead || error.notSent) ? error.kind : .ambiguous
       let message =

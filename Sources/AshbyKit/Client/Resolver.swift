@@ -1,3 +1,5 @@
+import Foundation
+
 /// Name → id lookups (sources, departments, locations, interview stages),
 /// cached per client: these lists change rarely and every script needs them.
 actor Resolver {
@@ -37,5 +39,3 @@ actor Resolver {
     return names.isEmpty ? "(none)" : (names.count > 25 ? shown + ", …" : shown)
   }
 }
-
-import Foundation

@@ -57,23 +57,24 @@ enum Completion {
   nonisolated(unsafe) static var provider: ((String) -> [String])?
 
   /// Returns a malloc'd, NULL-terminated list: the common prefix, then every match.
-  static let attempt: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<
-    UnsafeMutablePointer<CChar>?
-  >? = { text, _, _ in
-    ale_completion_over()  // never fall back to file names
-    guard let text, let provider = Completion.provider else { return nil }
-    let matches = provider(String(cString: text))
-    guard !matches.isEmpty else { return nil }
-    // libedit frees the list and its strings with free(), so they come from malloc.
-    let size = MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (matches.count + 2)
-    guard let raw = malloc(size) else { return nil }
-    let list = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: matches.count + 2)
-    list[0] = strdup(commonPrefix(matches))
-    for (i, m) in matches.enumerated() { list[i + 1] = strdup(m) }
-    list[matches.count + 1] = nil
-    if matches.count == 1 { ale_no_append() }
-    return list
-  }
+  static let attempt:
+    @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<
+      UnsafeMutablePointer<CChar>?
+    >? = { text, _, _ in
+      ale_completion_over()  // never fall back to file names
+      guard let text, let provider = Completion.provider else { return nil }
+      let matches = provider(String(cString: text))
+      guard !matches.isEmpty else { return nil }
+      // libedit frees the list and its strings with free(), so they come from malloc.
+      let size = MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (matches.count + 2)
+      guard let raw = malloc(size) else { return nil }
+      let list = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: matches.count + 2)
+      list[0] = strdup(commonPrefix(matches))
+      for (i, m) in matches.enumerated() { list[i + 1] = strdup(m) }
+      list[matches.count + 1] = nil
+      if matches.count == 1 { ale_no_append() }
+      return list
+    }
 
   static func commonPrefix(_ words: [String]) -> String {
     guard var prefix = words.first else { return "" }

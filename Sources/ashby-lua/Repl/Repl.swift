@@ -26,8 +26,9 @@ struct Repl {
   /// Runs until end of input. Returns the exit code.
   mutating func loop() async -> Int32 {
     if interactive {
-      print("ashby-lua (Lua 5.4) — :help for help, Ctrl-D to leave\(session.options.fake ? " — fake Ashby" : "")"
-        + (session.options.dryRun ? " — dry run" : ""))
+      print(
+        "ashby-lua (Lua 5.4) — :help for help, Ctrl-D to leave\(session.options.fake ? " — fake Ashby" : "")"
+          + (session.options.dryRun ? " — dry run" : ""))
     }
     while let chunk = readChunk() {
       let trimmed = chunk.source.trimmingCharacters(in: .whitespaces)
@@ -139,7 +140,8 @@ struct Repl {
 
   /// Completions for the REPL's Tab key, computed in Lua without side effects.
   static func completions(_ vm: LuaVM, _ text: String) -> [String] {
-    let values = (try? vm.performBlocking { ctx in try ctx.callProtected("ashby_repl_complete", args: [.string(text)]) }) ?? []
+    let values =
+      (try? vm.performBlocking { ctx in try ctx.callProtected("ashby_repl_complete", args: [.string(text)]) }) ?? []
     return values.first?.arrayValue?.compactMap(\.stringValue) ?? []
   }
 }
