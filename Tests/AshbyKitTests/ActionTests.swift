@@ -134,6 +134,11 @@ import Testing
       _ = try await h.client.perform("create_application", ["job_id": .string(job), "candidate_id": "missing"])
     }
     #expect(e?.kind == .notFound)
+    let noJob = await expectAshbyError {
+      _ = try await h.client.perform(
+        "create_application", ["job_id": "job-missing", "candidate_id": .string(candidates[2])])
+    }
+    #expect(noJob?.code == "job_not_found")
     let s = await expectAshbyError {
       _ = try await h.client.perform(
         "create_application", ["job_id": .string(job), "candidate_id": .string(candidates[2]), "source": "Billboard"])
@@ -167,6 +172,11 @@ import Testing
       _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage_id": "stg-nope"])
     }
     #expect(wrongStage?.code == "interview_stage_not_found")
+    let archived = await expectAshbyError {
+      _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage": "Archived"])
+    }
+    #expect(archived?.code == "archive_reason_not_found")
+    #expect(archived?.kind == .notFound)
     let missing = await expectAshbyError {
       _ = try await h.client.perform("advance_application", ["application_id": "app-nope", "stage_id": "x"])
     }
