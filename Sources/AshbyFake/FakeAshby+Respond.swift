@@ -136,7 +136,7 @@ extension FakeAshby {
   }
 
   func json(_ status: Int, _ body: [String: Any], headers: HTTPFields = [:]) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+    let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data("{}".utf8)
     var fields = headers
     fields[.contentType] = "application/json"
     fields[.init("x-ashby-request-id")!] = "req-\(UUID().uuidString.prefix(8))"
