@@ -45,7 +45,10 @@ public final class FakeAshby: Sendable {
   private let task = Mutex<Task<Void, any Error>?>(nil)
   let host: String
 
-  public var baseURL: URL { URL(string: "http://\(host):\(portBox.port.load(ordering: .relaxed))")! }
+  public var baseURL: URL {
+    let text = "http://\(host):\(portBox.port.load(ordering: .relaxed))"
+    return URL(string: text) ?? URL(fileURLWithPath: "/invalid-host/\(text)")
+  }
   public var port: Int { portBox.port.load(ordering: .relaxed) }
 
   private init(options: Options) {

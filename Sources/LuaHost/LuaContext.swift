@@ -30,13 +30,9 @@ public struct LuaContext {
   /// (`"ashby.util"` in `package.preload`).
   public func storeTop(in table: String, key: String) {
     let value = lua_gettop(L)
-    withField(table + ".\u{0}") { lua_pushvalue(L, value) }  // make sure the table exists
-    pushGlobal(table)
+    pushTable(table)
     stack.push(.string(key))
     lua_pushvalue(L, value)
-    lua_rawset(L, -3)
-    stack.push(.string("\u{0}"))
-    lua_pushnil(L)
     lua_rawset(L, -3)
     lua_settop(L, value - 1)
   }
@@ -117,8 +113,17 @@ public struct LuaContext {
     defer { lua_settop(L, top) }
     var parts = path.split(separator: ".").map(String.init)
     let last = parts.removeLast()
+    pushTable(parts.joined(separator: "."))
+    stack.push(.string(last))
+    push()
+    lua_rawset(L, -3)
+  }
+
+  /// Pushes the table at a dotted global path ("" is the globals), creating
+  /// missing tables on the way. Stack effect: pushes 1.
+  func pushTable(_ path: String) {
     lsh_pushglobaltable(L)
-    for part in parts {
+    for part in path.split(separator: ".").map(String.init) {
       stack.push(.string(part))
       lua_rawget(L, -2)
       if lua_type(L, -1) != LUA_TTABLE {
@@ -130,9 +135,6 @@ public struct LuaContext {
       }
       lsh_remove(L, -2)
     }
-    stack.push(.string(last))
-    push()
-    lua_rawset(L, -3)
   }
 
   // MARK: Running code

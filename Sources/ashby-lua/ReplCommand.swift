@@ -22,7 +22,7 @@ struct ReplCommand: AsyncParsableCommand {
     let interactive = isatty(STDIN_FILENO) != 0
     let color = interactive && isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     let vm = runner.vm
-    let reader: any LineReader =
+    let reader: any LineReader & Sendable =
       interactive
       ? EditLineReader(historyFile: Self.historyFile, complete: { Repl.completions(vm, $0) })
       : PipeReader()

@@ -11,18 +11,19 @@ protocol LineReader {
 }
 
 /// Lines from a pipe or file: no prompts, no history.
-struct PipeReader: LineReader {
+struct PipeReader: LineReader, Sendable {
   mutating func read(prompt: String) -> String? { readLine(strippingNewline: true) }
   mutating func remember(_ entry: String) {}
   func save() {}
 }
 
 /// libedit's readline: line editing, persistent history, tab completion.
-struct EditLineReader: LineReader {
+/// (libedit keeps its state in C globals; the REPL reads one line at a time.)
+struct EditLineReader: LineReader, Sendable {
   let historyFile: URL
 
   /// - Parameter complete: completions for the word before the cursor.
-  init(historyFile: URL, complete: @escaping (String) -> [String]) {
+  init(historyFile: URL, complete: @escaping @Sendable (String) -> [String]) {
     self.historyFile = historyFile
     Completion.provider = complete
     ale_set_name("ashby-lua")
@@ -54,7 +55,7 @@ struct EditLineReader: LineReader {
 
 /// The C callback libedit calls on Tab, and the Swift function behind it.
 enum Completion {
-  nonisolated(unsafe) static var provider: ((String) -> [String])?
+  nonisolated(unsafe) static var provider: (@Sendable (String) -> [String])?
 
   /// Returns a malloc'd, NULL-terminated list: the common prefix, then every match.
   static let attempt:

@@ -8,7 +8,7 @@ import LuaHost
 /// results with the stdlib printer. See docs/repl.md.
 struct Repl {
   let session: ScriptSession
-  var reader: any LineReader
+  var reader: any LineReader & Sendable
   let interactive: Bool
   let color: Bool
   var timeNextLine = false
@@ -30,7 +30,7 @@ struct Repl {
         "ashby-lua (Lua 5.4) — :help for help, Ctrl-D to leave\(session.options.fake ? " — fake Ashby" : "")"
           + (session.options.dryRun ? " — dry run" : ""))
     }
-    while let chunk = readChunk() {
+    while let chunk = await readChunk() {
       let trimmed = chunk.source.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { continue }
       if session.client.configuration.apiKey?.appears(in: chunk.entry) != true {  // never keep the key in history
@@ -55,22 +55,38 @@ struct Repl {
   }
 
   /// Reads one complete chunk: a line, plus continuation lines while Lua says `<eof>`.
-  mutating func readChunk() -> Chunk? {
-    guard let first = reader.read(prompt: interactive ? "> " : "") else { return nil }
+  mutating func readChunk() async -> Chunk? {
+    guard let first = await readLine(prompt: "> ") else { return nil }
     var lines = [first]
     var source = first.hasPrefix("=") ? "return " + first.dropFirst() : first
-    while !source.hasPrefix(":") && isIncomplete(source) {
-      guard let more = reader.read(prompt: interactive ? ">> " : "") else { break }
+    while !source.hasPrefix(":"), await isIncomplete(source) {
+      guard let more = await readLine(prompt: ">> ") else { break }
       lines.append(more)
       source += "\n" + more
     }
     return Chunk(source: source, entry: lines.joined(separator: "\n"))
   }
 
+  /// One line from the reader, read on a thread of its own: waiting for a
+  /// person must never hold one of Swift concurrency's few threads.
+  mutating func readLine(prompt: String) async -> String? {
+    let reader = self.reader
+    let prompt = interactive ? prompt : ""
+    let (line, after) = await withCheckedContinuation { continuation in
+      Thread {
+        var reader = reader
+        let line = reader.read(prompt: prompt)
+        continuation.resume(returning: (line, reader))
+      }.start()
+    }
+    self.reader = after
+    return line
+  }
+
   /// Whether the chunk compiles neither as an expression nor as statements
   /// because it ends too early (Lua's `<eof>` error).
-  func isIncomplete(_ source: String) -> Bool {
-    (try? session.vm.performBlocking { ctx -> Bool in
+  func isIncomplete(_ source: String) async -> Bool {
+    (try? await session.vm.perform { ctx -> Bool in
       if (try? ctx.load("return " + source, name: "=stdin")) != nil {
         ctx.stack.pop()
         return false
