@@ -56,8 +56,11 @@ end
 --- Iterates every item of a paged endpoint, one page in memory at a time.
 function ashby.pages(endpoint, params)
   local handle = private.open_pages(endpoint, params)
+  -- A loop that stops early leaves the cursor open; close it with the iterator.
+  local guard = setmetatable({}, { __gc = function() private.close_pages(handle) end })
   local page, i = nil, 0
   return function()
+    local _ = guard
     if page == nil or i >= #page then
       page, i = private.next_page(handle), 0
       if page == nil or #page == 0 then

@@ -85,6 +85,10 @@ public enum AshbyLibrary {
         throw error.within(action: "pages")
       }
     }
+    ctx.register("ashby_private.close_pages") { stack in
+      if let id = stack.integer(at: 1) { cursors.close(id) }
+      return 0
+    }
     ctx.register("ashby_private.help_text") { stack in
       stack.push(.string(HelpText.text(for: stack.string(at: 1))))
       return 1

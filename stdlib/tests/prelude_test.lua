@@ -3,6 +3,11 @@ local ids = {}
 for job in ashby.pages("job.list") do ids[#ids + 1] = job.id end
 assert(#ids > 100, "pages crossed every page")
 
+-- Stopping early is fine; the iterator's cursor is closed when it is collected.
+for _ in ashby.pages("job.list") do break end
+collectgarbage()
+collectgarbage()
+
 local titles = ashby.map(ids, function(id) return ashby.get_job(id).title end, { concurrency = 5 })
 assert(#titles == #ids)
 for _, i in ipairs { 1, 2, 50, #ids } do assert(titles[i] == ashby.get_job(ids[i]).title) end
