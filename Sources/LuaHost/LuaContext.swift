@@ -13,9 +13,6 @@ public struct LuaContext {
   public var stack: LuaStack { LuaStack(core.L) }
   var L: OpaquePointer { core.L }
 
-  /// Async host calls started so far (for statistics such as the REPL's `:time`).
-  public var asyncCallsStarted: Int { core.asyncCallsStarted }
-  public var memoryUsed: Int { lsh_memory_used(L) }
 
   // MARK: Globals and registration
 

@@ -13,8 +13,6 @@ final class VMCore {
   let inFlight: AsyncSemaphore
   private(set) var driver: Driver!
   private var boxes: [FunctionBox] = []
-  /// Number of async host calls started (for `:time` style statistics).
-  var asyncCallsStarted = 0
 
   init(options: LuaVM.Options, mailbox: Mailbox) throws(LuaHostError) {
     self.options = options
@@ -69,7 +67,6 @@ final class VMCore {
     let id = driver.newID()
     let mailbox = self.mailbox
     let inFlight = self.inFlight
-    asyncCallsStarted += 1
     let task = Task {
       let result: Result<[LuaValue], any Error>
       do {
