@@ -21,13 +21,19 @@ enum JSONBench {
       """.replacingOccurrences(of: "%PATH%", with: "'\(path)'")
 
     let vm = try LuaVM()
-    let ours = try await vm.perform { ctx -> [Double] in
-      ctx.installJSON(at: "json")
-      return try ctx.run(timing).compactMap(\.doubleValue)
+    try await vm.perform { ctx in ctx.installJSON(at: "json") }
+    let cjsonScript =
+      "local json = require('cjson')\n" + timing.replacingOccurrences(of: "return dec, enc", with: "print(dec, enc)")
+    // Alternate the two sides over three rounds so both meet the same machine; keep each side's best.
+    var ours = [Double.infinity, Double.infinity]
+    var cjson = [Double.infinity, Double.infinity]
+    for _ in 0..<3 {
+      let c = try runCJSON(cjsonScript)
+      let o = try await vm.perform { ctx in try ctx.run(timing).compactMap(\.doubleValue) }
+      guard o.count == 2, c.count == 2 else { throw BenchError("missing timings: \(o) \(c)") }
+      ours = [min(ours[0], o[0]), min(ours[1], o[1])]
+      cjson = [min(cjson[0], c[0]), min(cjson[1], c[1])]
     }
-    let cjson = try runCJSON(
-      "local json = require('cjson')\n" + timing.replacingOccurrences(of: "return dec, enc", with: "print(dec, enc)"))
-    guard ours.count == 2, cjson.count == 2 else { throw BenchError("missing timings: \(ours) \(cjson)") }
     let size = String(format: "%.1f MB", megabytes)
     let decode = (megabytes / ours[0]) / (megabytes / cjson[0])
     let encode = (megabytes / ours[1]) / (megabytes / cjson[1])
