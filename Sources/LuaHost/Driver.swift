@@ -27,7 +27,7 @@ final class Driver {
   private var ready: [Int64] = []
   var children = Children()
   private var deadline: Double = 0
-  private(set) var running = false
+  private var running = false
 
   init(core: VMCore) { self.core = core }
 
@@ -190,9 +190,7 @@ final class Driver {
       if lsh_interrupted(L) != LSH_INTERRUPT_NONE {
         tasks.removeValue(forKey: id)?.cancel()
         children.cancelWait(id)
-        lua_pushboolean(co, 0)
-        LuaStack(co).pushError(interruptError())
-        return 2
+        return pushCompletion(.failure(interruptError()), on: co)
       }
       if waitsForChildren, let event = nextEvent() {
         dispatch(event)
@@ -227,25 +225,21 @@ final class Driver {
       guard deadline > 0, lsh_now() >= deadline else { return }
       lsh_interrupt(L, LSH_INTERRUPT_TIMEOUT)
     }
-    for task in tasks.values { task.cancel() }
-    tasks.removeAll()
+    cancelTasks()
     let waiting = parked
     parked.removeAll()
     for (id, thread) in waiting.sorted(by: { $0.key < $1.key }) {
       children.cancelWait(id)
-      lua_pushboolean(thread.co, 0)
-      LuaStack(thread.co).pushError(interruptError())
-      settle(thread, resume(thread, nargs: 2))
+      settle(thread, resume(thread, nargs: pushCompletion(.failure(interruptError()), on: thread.co)))
     }
   }
 
   /// Cancels what the run left behind and closes its threads (running `<close>`).
+  /// (Only children can still be parked: the main coroutine has finished.)
   private func finishRun() {
-    for task in tasks.values { task.cancel() }
-    tasks.removeAll()
+    cancelTasks()
     lsh_clear_interrupt(L)
     lsh_set_deadline(L, deadline > 0 ? lsh_now() + 1 : 0)  // a grace period for __close handlers
-    for thread in parked.values where thread.child == nil { _ = lsh_resetthread(thread.co) }
     parked.removeAll()
     for thread in children.removeAll(L: L) {
       _ = lsh_resetthread(thread.co)
@@ -256,7 +250,8 @@ final class Driver {
     deadline = 0
   }
 
-  func shutdown() {
+  /// Cancels every async call still running.
+  func cancelTasks() {
     for task in tasks.values { task.cancel() }
     tasks.removeAll()
   }

@@ -13,7 +13,6 @@ public struct LuaContext {
   public var stack: LuaStack { LuaStack(core.L) }
   var L: OpaquePointer { core.L }
 
-
   // MARK: Globals and registration
 
   /// Sets a global, or a field of nested global tables (`"ashby.json"`),
@@ -34,19 +33,6 @@ public struct LuaContext {
     lua_settop(L, value - 1)
   }
 
-  /// Reads a global (or a dotted path). Unconvertible values read as nil.
-  public func global(_ path: String) -> LuaValue {
-    let top = lua_gettop(L)
-    defer { lua_settop(L, top) }
-    lsh_pushglobaltable(L)
-    for part in path.split(separator: ".") {
-      guard lua_type(L, -1) == LUA_TTABLE else { return .nil }
-      stack.push(.string(String(part)))
-      lua_rawget(L, -2)
-    }
-    return (try? stack.value(at: -1)) ?? .nil
-  }
-
   /// Registers a host function at a global path (`"ashby.get_job"`).
   public func register(_ path: String, _ body: @escaping LuaHostFunction) {
     withField(path) { core.pushFunction(body) }
@@ -54,7 +40,7 @@ public struct LuaContext {
 
   /// Registers an async host function: the calling coroutine waits, the VM does not.
   public func registerAsync(_ path: String, _ body: @escaping LuaAsyncFunction) {
-    withField(path) { core.pushAsyncFunction(body) }
+    registerAsync(path, prepare: { stack in try stack.values() }, body)
   }
 
   /// Registers an async host function whose arguments are checked on the VM
@@ -68,7 +54,7 @@ public struct LuaContext {
     withField(path) {
       core.pushFunction { stack in
         let input = try prepare(stack)
-        let id = try core.startAsync([]) { _ in try await body(input) }
+        let id = try core.startAsync { try await body(input) }
         lua_pushinteger(stack.L, id)
         return LSH_WAIT
       }
@@ -147,9 +133,9 @@ public struct LuaContext {
     if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
   }
 
-  /// Compiles a file like `lua` does (a first `#` line is skipped).
-  /// Stack effect: pushes the chunk on success.
-  public func loadFile(_ path: String) throws(ScriptError) {
+  /// Compiles a file like `lua` does (a first `#` line is skipped); nil reads
+  /// standard input. Stack effect: pushes the chunk on success.
+  public func loadFile(_ path: String?) throws(ScriptError) {
     let status = luaL_loadfilex(L, path, core.options.sandbox ? "t" : nil)
     if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
   }

@@ -26,11 +26,10 @@ extension LuaContext {
 
     for (name, any) in [("wait", false), ("wait_any", true)] {
       register("\(path).\(name)") { stack in
-        let handles = try (Int32(1)...max(1, stack.count)).compactMap { i -> Int64? in
-          if stack.count == 0 { return nil }
-          return try Self.handleID(stack, at: i, function: name, known: driver.children)
+        guard stack.count > 0 else { return 0 }
+        let handles = try (1...stack.count).map { i in
+          try Self.handleID(stack, at: i, function: name, known: driver.children)
         }
-        if handles.isEmpty { return 0 }
         let done = any ? handles.contains(where: driver.children.isDone) : handles.allSatisfy(driver.children.isDone)
         if done {
           stack.setTop(0)

@@ -35,7 +35,7 @@ final class VMCore {
   }
 
   func close() {
-    driver.shutdown()
+    driver.cancelTasks()
     lsh_close(L)
     boxes.removeAll()
   }
@@ -51,18 +51,8 @@ final class VMCore {
     lsh_push_function(L, Unmanaged.passUnretained(box).toOpaque())
   }
 
-  /// Pushes a function that runs `body` off the VM thread while its caller waits.
-  func pushAsyncFunction(_ body: @escaping LuaAsyncFunction) {
-    pushFunction { [unowned self] stack in
-      let args = try stack.values()
-      let id = try self.startAsync(args, body)
-      lua_pushinteger(stack.L, id)
-      return LSH_WAIT
-    }
-  }
-
   /// Starts one async call; its completion wakes the waiting coroutine.
-  func startAsync(_ args: [LuaValue], _ body: @escaping LuaAsyncFunction) throws -> Int64 {
+  func startAsync(_ work: @escaping @Sendable () async throws -> [LuaValue]) throws -> Int64 {
     try driver.checkNotInterrupted()
     let id = driver.newID()
     let mailbox = self.mailbox
@@ -72,7 +62,7 @@ final class VMCore {
       do {
         try await inFlight.acquire()
         defer { inFlight.release() }
-        result = .success(try await body(args))
+        result = .success(try await work())
       } catch {
         result = .failure(error)
       }

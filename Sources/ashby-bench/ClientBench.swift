@@ -68,7 +68,8 @@ enum ClientBench {
     await fake.stop()
     let ratio = median(ratios)
     return Row(
-      name: "client overhead: sequential job.info vs bare async-http-client (median of 16 paired rounds, order alternated)",
+      name:
+        "client overhead: sequential job.info vs bare async-http-client (median of 16 paired rounds, order alternated)",
       ours: String(format: "%.0f µs/call", median(ours) * 1e6),
       baseline: String(format: "%.0f µs/call", median(baseline) * 1e6), ratio: ratio, target: "≤ 1.10×",
       met: ratio <= 1.10)

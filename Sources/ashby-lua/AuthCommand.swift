@@ -18,13 +18,20 @@ struct AuthCommand: AsyncParsableCommand {
     )
     var baseURL: String?
 
-    func client(key: AshbyAPIKey) throws -> AshbyClient {
-      var session = SessionOptions()
-      session.baseURL = baseURL
-      var configuration = AshbyConfiguration(baseURL: try ScriptSession.baseURL(session), apiKey: key)
+    /// Asks Ashby about the key (`apiKey.info`); returns the key's title, if it has one.
+    func verify(_ key: AshbyAPIKey) async throws -> Result<String?, AshbyError> {
+      var configuration = AshbyConfiguration(baseURL: try ScriptSession.baseURL(flag: baseURL), apiKey: key)
       configuration.maxAttempts = 2
       configuration.totalTimeout = .seconds(30)
-      return AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: false))
+      let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: false))
+      let result: Result<String?, AshbyError>
+      do {
+        result = .success(try await client.call("apiKey.info")["title"]?.string)
+      } catch {
+        result = .failure(error)
+      }
+      await client.shutdown()
+      return result
     }
   }
 
@@ -41,18 +48,16 @@ struct AuthCommand: AsyncParsableCommand {
         Console.error("ashby-lua: no key given")
         throw ExitCode(Exit.usage)
       }
-      let client = try options.client(key: key)
-      defer { Task { await client.shutdown() } }
-      do {
-        let info = try await client.call("apiKey.info")
+      switch try await options.verify(key) {
+      case .success(let title):
         try AuthConfig.store(key: text, profile: options.profile)
-        let title = info["title"]?.string.map { " (\($0))" } ?? ""
-        print("saved key \(key)\(title) as profile \"\(options.profile)\" in \(AuthConfig.configFile.path)")
-      } catch let error as AshbyError {
+        print(
+          "saved key \(key)\(title.map { " (\($0))" } ?? "") as profile \"\(options.profile)\" in \(AuthConfig.configFile.path)"
+        )
+      case .failure(let error):
         Console.error("ashby-lua: the key was not saved: \(error)")
-        throw ExitCode(error.kind == .auth || error.kind == .permission ? Exit.auth : Exit.scriptError)
+        throw ExitCode(Exit.code(for: error))
       }
-      await client.shutdown()
     }
   }
 
@@ -81,15 +86,11 @@ struct AuthCommand: AsyncParsableCommand {
       case .none: origin = "?"
       }
       print("key: \(key) from \(origin)")
-      let client = try options.client(key: key)
-      do {
-        let info = try await client.call("apiKey.info")
-        print("works: yes\(info["title"]?.string.map { " (\($0))" } ?? "")")
-        await client.shutdown()
-      } catch {
+      switch try await options.verify(key) {
+      case .success(let title): print("works: yes\(title.map { " (\($0))" } ?? "")")
+      case .failure(let error):
         print("works: no — \(error)")
-        await client.shutdown()
-        throw ExitCode(error.kind == .auth || error.kind == .permission ? Exit.auth : Exit.scriptError)
+        throw ExitCode(Exit.code(for: error))
       }
     }
   }

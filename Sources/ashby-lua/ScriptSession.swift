@@ -32,7 +32,7 @@ final class ScriptSession: Sendable {
       configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(FakeAshby.fullKey))
     } else {
       let (key, _) = try AuthConfig.resolve(profile: options.profile)
-      configuration = AshbyConfiguration(baseURL: try baseURL(options), apiKey: key)
+      configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL), apiKey: key)
     }
     configuration.dryRun = options.dryRun
     configuration.maxInFlight = options.concurrency
@@ -58,8 +58,9 @@ final class ScriptSession: Sendable {
     }
   }
 
-  static func baseURL(_ options: SessionOptions) throws -> URL {
-    let text = options.baseURL ?? ProcessInfo.processInfo.environment["ASHBY_BASE_URL"]
+  /// `--base-url`, else `ASHBY_BASE_URL`, else Ashby's own.
+  static func baseURL(flag: String?) throws -> URL {
+    let text = flag ?? ProcessInfo.processInfo.environment["ASHBY_BASE_URL"]
     guard let text, !text.isEmpty else { return AshbyConfiguration.defaultBaseURL }
     guard let url = URL(string: text), url.host != nil, ["http", "https"].contains(url.scheme ?? "") else {
       throw AuthConfig.Failure(description: "ASHBY_BASE_URL is not an http(s) URL: \(text)")
@@ -78,12 +79,7 @@ final class ScriptSession: Sendable {
           try ctx.call(timeout: timeout) { _, _ in () }
         }
         guard let script else { return }
-        if script == "-" {
-          let input = FileHandle.standardInput.readDataToEndOfFile()
-          try ctx.load(Self.withoutShebang(String(decoding: input, as: UTF8.self)), name: "=stdin")
-        } else {
-          try ctx.loadFile(script)
-        }
+        try ctx.loadFile(script == "-" ? nil : script)  // Lua's loader: stdin, shebang lines, binary chunks
         try ctx.call(args: arguments.map(LuaValue.string), timeout: timeout) { _, _ in () }
       }
       return 0
@@ -109,12 +105,6 @@ final class ScriptSession: Sendable {
     if let script { table[.integer(0)] = .string(script) }
     for (i, a) in arguments.enumerated() { table[.integer(Int64(i + 1))] = .string(a) }
     return .table(table)
-  }
-
-  static func withoutShebang(_ source: String) -> String {
-    guard source.hasPrefix("#") else { return source }
-    guard let newline = source.firstIndex(of: "\n") else { return "" }
-    return String(source[newline...])  // keep the newline so line numbers stay right
   }
 
   /// Prints the error and the traceback, trimmed to the script's own frames.

@@ -70,15 +70,11 @@ public final class AshbyClient: Sendable {
           error.retryable && attempt < configuration.maxAttempts
           && ContinuousClock.now.advanced(by: .nanoseconds(Int64(delay * 1e9))) < deadline
         log(endpoint, status: error.status.map(String.init) ?? error.kind.rawValue, ms: elapsedMS, attempts: attempt)
-        guard retry else {
-          var final = error
-          final.retryable = error.retryable && error.kind != .ambiguous
-          throw final
-        }
+        guard retry else { throw error }
         do {
           try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
         } catch {
-          throw AshbyError(.cancelled, "cancelled", endpoint: endpoint)
+          throw AshbyError.cancelled(endpoint)
         }
       }
     }
@@ -89,36 +85,32 @@ public final class AshbyClient: Sendable {
   private func attemptOnce(_ endpoint: String, body: Data, isRead: Bool) async -> Result<
     AshbyResponse, FailedAttempt
   > {
+    let cancelled = Result<AshbyResponse, FailedAttempt>.failure(FailedAttempt(.cancelled(endpoint), nil))
     do {
       try await budget.acquire()
     } catch {
-      return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil))
+      return cancelled
     }
-    if Task.isCancelled { return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil)) }
+    if Task.isCancelled { return cancelled }
     counter.add(1, ordering: .relaxed)
     let raw: RawResponse
     do {
       raw = try await transport.post(endpoint: endpoint, body: body)
     } catch {
-      if Task.isCancelled {
-        return .failure(FailedAttempt(AshbyError(.cancelled, "cancelled", endpoint: endpoint), nil))
-      }
+      if Task.isCancelled { return cancelled }
       // A write that may have reached Ashby must not be sent twice.
-      let kind: AshbyError.Kind = (isRead || error.notSent) ? error.kind : .ambiguous
-      let message =
-        kind == .ambiguous
-        ? "\(error.message); the write may or may not have been applied, check before retrying" : error.message
-      return .failure(
-        FailedAttempt(AshbyError(kind, message, endpoint: endpoint, retryable: isRead || error.notSent), nil))
+      if isRead || error.notSent {
+        return .failure(FailedAttempt(AshbyError(error.kind, error.message, endpoint: endpoint, retryable: true), nil))
+      }
+      return .failure(FailedAttempt(.ambiguousWrite(error.message, endpoint: endpoint), nil))
     }
     switch Envelope.parse(raw, endpoint: endpoint) {
     case .success(let response): return .success(response)
     case .failure(var error):
       if !isRead && error.retryable && raw.status != 429 {
         // A 5xx or garbled answer to a write: it may have been applied.
-        error = AshbyError(
-          .ambiguous, "\(error.message); the write may or may not have been applied, check before retrying",
-          code: error.code, endpoint: endpoint, status: error.status, retryable: false, requestId: error.requestId)
+        error = .ambiguousWrite(
+          error.message, endpoint: endpoint, code: error.code, status: error.status, requestId: error.requestId)
       }
       let retryAfter = raw.headers.first(name: "Retry-After").flatMap(Double.init)
       return .failure(FailedAttempt(error, retryAfter))

@@ -69,6 +69,19 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
     return e
   }
 
+  static func cancelled(_ endpoint: String) -> AshbyError {
+    AshbyError(.cancelled, "cancelled", endpoint: endpoint)
+  }
+
+  /// A write whose outcome is unknown: never retried, and the message says to check first.
+  static func ambiguousWrite(
+    _ what: String, endpoint: String, code: String? = nil, status: Int? = nil, requestId: String? = nil
+  ) -> AshbyError {
+    AshbyError(
+      .ambiguous, "\(what); the write may or may not have been applied, check before retrying", code: code,
+      endpoint: endpoint, status: status, retryable: false, requestId: requestId)
+  }
+
   /// A later step failed after `applied` had already happened: the error says so and carries it.
   func afterApplying(_ applied: JSONValue, _ what: String) -> AshbyError {
     var e = self
