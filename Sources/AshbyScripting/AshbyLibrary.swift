@@ -36,7 +36,7 @@ public enum AshbyLibrary {
         return try ActionParams(spec, values).values
       }
     ) { values in
-      [JSONBridge.lua(try await client.perform(spec.name, values))]
+      [JSONBridge.lua(try await client.performRaw(spec.name, values))]
     }
   }
 
@@ -53,7 +53,7 @@ public enum AshbyLibrary {
       }
     ) { input in
       do {
-        return [JSONBridge.lua(try await client.call(input.0, input.1))]
+        return [JSONBridge.lua(try await client.callRaw(input.0, input.1))]
       } catch let error as AshbyError {
         throw error.within(action: "call")
       }

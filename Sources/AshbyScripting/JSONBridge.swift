@@ -4,6 +4,9 @@ import LuaHost
 /// Lua data ↔ Ashby JSON. Parameters arrive as Lua tables and leave as JSON;
 /// results arrive as JSON and become tables with Ashby's own key spelling.
 enum JSONBridge {
+  /// Ashby's text, for the C codec to decode into tables as it is pushed.
+  static func lua(_ raw: RawJSON) -> LuaValue { .jsonText(raw.bytes) }
+
   static func lua(_ json: JSONValue) -> LuaValue {
     switch json {
     case .null: return .null
@@ -37,6 +40,9 @@ enum JSONBridge {
       for (k, v) in members { out[k] = try json(v, path: path.isEmpty ? k : "\(path).\(k)", action: action) }
       return .object(out)
     case .table: throw fail("mixes list items and keys, or has keys that are not strings")
+    case .jsonText(let text):
+      guard let raw = RawJSON(text) else { throw fail("is not valid JSON") }
+      return raw.value
     }
   }
 

@@ -190,7 +190,13 @@ static void parse_number(decoder *d) {
   }
   char buf[64];
   size_t len = d->p - s;
-  if (len >= sizeof buf) fail(d, "number too long");
+  if (len >= sizeof buf) { /* valid but long: let Lua make the NUL-terminated copy */
+    lua_pushlstring(d->L, (const char *)s, len);
+    double v = strtod(lua_tostring(d->L, -1), NULL);
+    lua_pop(d->L, 1);
+    lua_pushnumber(d->L, v);
+    return;
+  }
   memcpy(buf, s, len);
   buf[len] = '\0';
   if (!is_float && lua_stringtonumber(d->L, buf) == len + 1) { /* 19+ digits */

@@ -161,8 +161,13 @@ final class Driver {
     switch result {
     case .success(let values):
       _ = lua_checkstack(co, Int32(values.count) + 2)
+      let base = lua_gettop(co)
       lua_pushboolean(co, 1)
-      return stack.push(values) + 1
+      if stack.pushChecked(values) { return Int32(values.count) + 1 }
+      lua_settop(co, base)
+      lua_pushboolean(co, 0)
+      stack.pushError(LuaHostError(kind: "host", message: "a host function returned JSON text that is not valid"))
+      return 2
     case .failure(let error):
       lua_pushboolean(co, 0)
       stack.pushError(error is CancellationError ? interruptError() : error)

@@ -58,14 +58,23 @@ public struct LuaStack {
     return out
   }
 
+  /// Stack effect: pushes 1 (nil for a `.jsonText` that is not valid JSON).
   public func push(_ value: LuaValue) { LuaValueWriter(L: L).push(value) }
 
   /// Pushes each value; returns how many (the result count for a host function).
   @discardableResult
   public func push(_ values: [LuaValue]) -> Int32 {
-    _ = lua_checkstack(L, Int32(values.count) + 1)
-    for v in values { push(v) }
+    _ = pushChecked(values)
     return Int32(values.count)
+  }
+
+  /// Pushes each value; false when some `.jsonText` among them was not valid
+  /// JSON (all are pushed either way, the bad ones as nil).
+  func pushChecked(_ values: [LuaValue]) -> Bool {
+    _ = lua_checkstack(L, Int32(values.count) + 1)
+    var ok = true
+    for v in values { ok = LuaValueWriter(L: L).push(v) && ok }
+    return ok
   }
 
   public func pop(_ n: Int32 = 1) { lsh_pop(L, n) }

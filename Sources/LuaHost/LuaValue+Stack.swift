@@ -87,9 +87,12 @@ struct LuaValueReader {
 struct LuaValueWriter {
   let L: OpaquePointer
 
-  /// Stack effect: pushes 1.
-  func push(_ value: LuaValue) {
+  /// Stack effect: pushes 1. Returns false when a `.jsonText` inside was not
+  /// valid JSON (it is pushed as nil).
+  @discardableResult
+  func push(_ value: LuaValue) -> Bool {
     _ = lua_checkstack(L, 3)
+    var ok = true
     switch value {
     case .nil: lua_pushnil(L)
     case .boolean(let b): lua_pushboolean(L, b ? 1 : 0)
@@ -104,7 +107,7 @@ struct LuaValueWriter {
     case .array(let items):
       lua_createtable(L, Int32(clamping: items.count), 0)
       for (i, item) in items.enumerated() {
-        push(item)
+        ok = push(item) && ok
         lua_rawseti(L, -2, Int64(i + 1))
       }
       lsh_mark_array(L, -1)
@@ -112,18 +115,28 @@ struct LuaValueWriter {
       lua_createtable(L, 0, Int32(clamping: members.count))
       for (k, v) in members where v != .nil && v != .null {
         push(.string(k))
-        push(v)
+        ok = push(v) && ok
         lua_rawset(L, -3)
       }
     case .table(let pairs):
       lua_createtable(L, 0, Int32(clamping: pairs.count))
       for (k, v) in pairs where k != .nil && v != .nil {
         if case .number(let d) = k, d.isNaN { continue }  // lua_rawset would raise
-        push(k)
-        push(v)
+        ok = push(k) && ok
+        ok = push(v) && ok
         lua_rawset(L, -3)
       }
     case .null: lsh_push_null(L)
+    case .jsonText(let text):
+      let status = text.withUnsafeBufferPointer { buf in
+        buf.withMemoryRebound(to: CChar.self) { lsh_json_decode_bytes(L, $0.baseAddress, $0.count) }
+      }
+      if status != LUA_OK {
+        lsh_pop(L, 1)
+        lua_pushnil(L)
+        ok = false
+      }
     }
+    return ok
   }
 }

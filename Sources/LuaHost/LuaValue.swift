@@ -6,6 +6,10 @@
 /// `.array`; a table with only string keys, or an empty unmarked table, is an
 /// `.object`; any other table is a `.table`. `json.null` is `.null`.
 /// Functions, userdata and threads do not convert.
+///
+/// `.jsonText` only travels into Lua: JSON text that the C codec decodes into
+/// tables as it is pushed, with `json.decode`'s rules. A host function that
+/// already holds JSON (an HTTP body) skips building Swift values for it.
 public enum LuaValue: Sendable, Hashable {
   case `nil`
   case boolean(Bool)
@@ -17,6 +21,7 @@ public enum LuaValue: Sendable, Hashable {
   case object([String: LuaValue])
   case table([LuaValue: LuaValue])
   case null
+  case jsonText([UInt8])
 }
 
 extension LuaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
@@ -94,6 +99,7 @@ extension LuaValue {
     case .integer, .number: return "number"
     case .string, .bytes: return "string"
     case .array, .object, .table: return "table"
+    case .jsonText: return "json"
     case .null: return "null"
     }
   }

@@ -20,13 +20,14 @@ struct Row {
   var baseline: String
   var ratio: Double
   var target: String
-  var met: Bool
+  /// nil for a figure printed for context, with no target.
+  var met: Bool?
 
   static func table(_ rows: [Row]) -> String {
     var out = "| benchmark | ours | baseline | ratio | target | met |\n|---|---|---|---|---|---|\n"
     for r in rows {
       out +=
-        "| \(r.name) | \(r.ours) | \(r.baseline) | \(String(format: "%.2f×", r.ratio)) | \(r.target) | \(r.met ? "yes" : "NO") |\n"
+        "| \(r.name) | \(r.ours) | \(r.baseline) | \(String(format: "%.2f×", r.ratio)) | \(r.target) | \(r.met.map { $0 ? "yes" : "NO" } ?? "—") |\n"
     }
     return out
   }

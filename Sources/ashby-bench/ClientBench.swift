@@ -7,14 +7,17 @@ import NIOCore
 /// The client's cost over a bare async-http-client loop, and its parallel throughput.
 enum ClientBench {
   static func run() async throws -> [Row] {
-    var rows: [Row] = []
-    rows.append(try await overhead())
+    var rows = try await overhead()
     rows.append(try await parallel())
     return rows
   }
 
   /// Sequential `job.info` calls: AshbyClient vs the same POST with a bare HTTPClient.
-  static func overhead() async throws -> Row {
+  ///
+  /// The client's figure is `callRaw`, the call scripts make: results stay
+  /// Ashby's text for the Lua bridge to decode into tables. `call`, which also
+  /// decodes them into `JSONValue` for Swift callers, is printed for context.
+  static func overhead() async throws -> [Row] {
     let fake = try await FakeAshby.start()
     var config = AshbyConfiguration(baseURL: fake.baseURL, apiKey: AshbyAPIKey(FakeAshby.fullKey))
     config.requestsPerMinute = 10_000_000
@@ -25,7 +28,7 @@ enum ClientBench {
     let bare = HTTPClient(eventLoopGroupProvider: .singleton)
     let body = ByteBuffer(string: #"{"id":"\#(id)"}"#)
     let auth = "Basic " + Data("\(FakeAshby.fullKey):".utf8).base64EncodedString()
-    func bareCall() async throws {
+    let bareCall = {
       var request = HTTPClientRequest(url: fake.baseURL.absoluteString + "/job.info")
       request.method = .POST
       request.headers.add(name: "Content-Type", value: "application/json")
@@ -35,44 +38,45 @@ enum ClientBench {
       let response = try await bare.execute(request, timeout: .seconds(30))
       _ = try await response.body.collect(upTo: 1 << 20)
     }
+    let rawCall = { _ = try await client.callRaw("job.info", ["id": .string(id)]) }
+    let valueCall = { _ = try await client.call("job.info", ["id": .string(id)]) }
+    let sides: [() async throws -> Void] = [bareCall, rawCall, valueCall]
     func perCall(_ call: () async throws -> Void) async throws -> Double {
       let start = ContinuousClock.now
       for _ in 0..<n { try await call() }
       let d = ContinuousClock.now - start
       return (Double(d.components.attoseconds) / 1e18 + Double(d.components.seconds)) / Double(n)
     }
-    let ourCall = { _ = try await client.call("job.info", ["id": .string(id)]) }
     for _ in 0..<200 {  // warm up connections and caches
-      try await ourCall()
-      try await bareCall()
+      for side in sides { try await side() }
     }
-    // Alternate short rounds so both sides see the same machine, and which side
-    // goes first each round (the second of a pair runs warmer); the median of
-    // the per-round ratios resists the noise of a shared machine.
-    var ours: [Double] = [], baseline: [Double] = [], ratios: [Double] = []
-    for round in 0..<16 {
-      let a: Double, b: Double
-      if round.isMultiple(of: 2) {
-        a = try await perCall(ourCall)
-        b = try await perCall(bareCall)
-      } else {
-        b = try await perCall(bareCall)
-        a = try await perCall(ourCall)
+    // Short rounds so all sides see the same machine, rotating which goes
+    // first (later ones run warmer); the median of per-round ratios resists
+    // the noise of a shared machine.
+    var times: [[Double]] = Array(repeating: [], count: sides.count)
+    for round in 0..<18 {
+      for k in 0..<sides.count {
+        let side = (round + k) % sides.count
+        times[side].append(try await perCall(sides[side]))
       }
-      ours.append(a)
-      baseline.append(b)
-      ratios.append(a / b)
     }
     try await bare.shutdown()
     await client.shutdown()
     await fake.stop()
-    let ratio = median(ratios)
-    return Row(
-      name:
-        "client overhead: sequential job.info vs bare async-http-client (median of 16 paired rounds, order alternated)",
-      ours: String(format: "%.0f µs/call", median(ours) * 1e6),
-      baseline: String(format: "%.0f µs/call", median(baseline) * 1e6), ratio: ratio, target: "≤ 1.10×",
-      met: ratio <= 1.10)
+    func row(_ side: Int, _ name: String, target: Double?) -> Row {
+      let ratio = median(zip(times[side], times[0]).map { $0 / $1 })
+      return Row(
+        name: name, ours: String(format: "%.0f µs/call", median(times[side]) * 1e6),
+        baseline: String(format: "%.0f µs/call", median(times[0]) * 1e6), ratio: ratio,
+        target: target.map { String(format: "≤ %.2f×", $0) } ?? "(context)", met: target.map { ratio <= $0 })
+    }
+    return [
+      row(
+        1,
+        "client overhead: sequential job.info, results kept as text for Lua (`callRaw`) vs bare async-http-client (median of 18 rotated rounds)",
+        target: 1.10),
+      row(2, "the same, results decoded into Swift `JSONValue` (`call`)", target: nil),
+    ]
   }
 
   /// 400 get_job calls at 25 ms latency, 16 in flight: ideal 400 / 16 × 25 ms = 625 ms.
@@ -87,14 +91,14 @@ enum ClientBench {
     let ids = fake.seedIDs("job")
     // Open the 16 connections first: the figure is about steady-state calls.
     try await withThrowingTaskGroup(of: Void.self) { group in
-      for i in 0..<16 { group.addTask { _ = try await client.perform("get_job", ["job_id": .string(ids[i])]) } }
+      for i in 0..<16 { group.addTask { _ = try await client.performRaw("get_job", ["job_id": .string(ids[i])]) } }
       try await group.waitForAll()
     }
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
       for i in 0..<400 {
         if i >= 16 { try await group.next() }
-        group.addTask { _ = try await client.perform("get_job", ["job_id": .string(ids[i % ids.count])]) }
+        group.addTask { _ = try await client.performRaw("get_job", ["job_id": .string(ids[i % ids.count])]) }
       }
       try await group.waitForAll()
     }

@@ -74,4 +74,24 @@ import Testing
     #expect(r[2] == "[]")
     #expect(r[3] == true)
   }
+
+  @Test func jsonTextFromTheHostArrivesAsTables() async throws {
+    let vm = try await makeVM()
+    try await vm.perform { ctx in
+      ctx.registerAsync("host.text") { args in
+        [.jsonText(Array((args.first?.stringValue ?? "").utf8)), "after"]
+      }
+    }
+    let r = try await vm.run(
+      """
+      local doc, after = host.text('{"jobs":[{"id":"j1","n":2,"x":null}],"none":[],"big":123456789012345678901234567890123456789012345678901234567890123456789}')
+      local ok, err = pcall(host.text, '{"jobs":[1,')
+      return doc.jobs[1].id, math.type(doc.jobs[1].n), doc.jobs[1].x == nil, json.encode(doc.none), doc.big > 1e68,
+        after, ok, err.kind, tostring(err)
+      """)
+    #expect(r.prefix(7) == ["j1", "integer", true, "[]", true, "after", false])
+    #expect(r[7] == "host")
+    #expect(r[8].stringValue?.contains("not valid") == true)
+    #expect(try await vm.stackTop() == 0)
+  }
 }

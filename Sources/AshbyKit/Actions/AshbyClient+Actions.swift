@@ -3,19 +3,40 @@ import Foundation
 extension AshbyClient {
   /// Runs one of the six actions by name, with checked parameters.
   public func perform(_ action: String, _ values: [String: JSONValue]) async throws(AshbyError) -> JSONValue {
+    switch try await run(action, values) {
+    case .text(let raw): return raw.value
+    case .value(let value): return value
+    }
+  }
+
+  /// `perform`, with the result as JSON text. Single-call actions pass Ashby's
+  /// text through undecoded, for the Lua bridge to decode straight into tables.
+  public func performRaw(_ action: String, _ values: [String: JSONValue]) async throws(AshbyError) -> RawJSON {
+    switch try await run(action, values) {
+    case .text(let raw): return raw
+    case .value(let value): return RawJSON(encoding: value)
+    }
+  }
+
+  private enum ActionResult {
+    case text(RawJSON)
+    case value(JSONValue)
+  }
+
+  private func run(_ action: String, _ values: [String: JSONValue]) async throws(AshbyError) -> ActionResult {
     guard let spec = Actions.spec(action) else {
       throw AshbyError.argument("action", "unknown action \"\(action)\"")
     }
     let p = try ActionParams(spec, values)
     do {
-      if configuration.dryRun && Self.writeActions.contains(action) { return try await planAction(p) }
+      if configuration.dryRun && Self.writeActions.contains(action) { return .value(try await planAction(p)) }
       switch action {
-      case "advance_application": return try await advanceApplication(p)
-      case "create_application": return try await createApplication(p)
-      case "create_candidate": return try await createCandidate(p)
-      case "get_job": return try await call("job.info", ["id": .string(p.string("job_id") ?? "")])
-      case "list_jobs": return try await listJobs(p)
-      default: return try await scheduleInterview(p)
+      case "advance_application": return .value(try await advanceApplication(p))
+      case "create_application": return .value(try await createApplication(p))
+      case "create_candidate": return .value(try await createCandidate(p))
+      case "get_job": return .text(try await callRaw("job.info", ["id": .string(p.string("job_id") ?? "")]))
+      case "list_jobs": return .value(try await listJobs(p))
+      default: return .text(try await scheduleInterview(p))
       }
     } catch {
       throw error.within(action: action)
@@ -156,7 +177,7 @@ extension AshbyClient {
 
   // MARK: schedule_interview
 
-  func scheduleInterview(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
+  func scheduleInterview(_ p: ActionParams) async throws(AshbyError) -> RawJSON {
     let start = Timestamps.parse(p.string("start_time") ?? "")
     let end = Timestamps.parse(p.string("end_time") ?? "")
     guard let start, let end else {
@@ -172,7 +193,7 @@ extension AshbyClient {
       "interviewers": [["email": .string(p.string("interviewer_email") ?? ""), "feedbackRequired": true]],
     ]
     if let location = p.string("location") { event["extraData"] = ["location": .string(location)] }
-    return try await call(
+    return try await callRaw(
       "interviewSchedule.create",
       ["applicationId": .string(p.string("application_id") ?? ""), "interviewEvents": [.object(event)]])
   }

@@ -93,7 +93,8 @@ extension AshbyClient {
     let kind = endpoint.replacingOccurrences(of: ".", with: "-")
     let id = dryRun.record(endpoint, params.object ?? [:], kind: kind)
     return AshbyResponse(
-      results: ["id": .string(id), "dry_run": true], moreDataAvailable: false, nextCursor: nil, syncToken: nil,
+      rawResults: RawJSON(encoding: ["id": .string(id), "dry_run": true]), moreDataAvailable: false, nextCursor: nil,
+      syncToken: nil,
       warnings: [], requestId: nil)
   }
 }

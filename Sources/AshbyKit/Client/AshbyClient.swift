@@ -34,11 +34,20 @@ public final class AshbyClient: Sendable {
     try await send(endpoint, params).results
   }
 
+  /// Calls any endpoint and returns its `results` as the JSON text Ashby sent,
+  /// for callers that decode it themselves (the Lua bridge builds tables from it).
+  public func callRaw(_ endpoint: String, _ params: JSONValue = .object([:])) async throws(AshbyError) -> RawJSON {
+    try await send(endpoint, params).rawResults
+  }
+
   /// Reads are retried freely; everything else is a write.
   public static func isRead(_ endpoint: String) -> Bool {
-    guard let method = endpoint.split(separator: ".").last else { return false }
-    return ["info", "list", "search", "get", "fetch"].contains { method.hasPrefix($0) }
+    guard let dot = endpoint.utf8.lastIndex(of: UInt8(ascii: ".")) else { return false }
+    let method = endpoint.utf8[endpoint.utf8.index(after: dot)...]
+    return readPrefixes.contains { method.starts(with: $0.utf8) }
   }
+
+  private static let readPrefixes = ["info", "list", "search", "get", "fetch"]
 
   /// Calls an endpoint and returns the whole envelope (for paging).
   public func send(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> AshbyResponse {
@@ -131,8 +140,16 @@ public final class AshbyClient: Sendable {
   }
 
   static func isValidEndpoint(_ endpoint: String) -> Bool {
-    let parts = endpoint.split(separator: ".", omittingEmptySubsequences: false)
-    return parts.count == 2 && parts.allSatisfy { p in !p.isEmpty && p.allSatisfy { $0.isLetter || $0.isNumber } }
+    // ASCII letters and digits around exactly one dot, like every Ashby endpoint.
+    let parts = endpoint.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    func isWord(_ part: Substring.UTF8View) -> Bool {
+      !part.isEmpty
+        && part.allSatisfy { c in
+          (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
+            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c | 0x20)
+        }
+    }
+    return parts.count == 2 && parts.allSatisfy(isWord)
   }
 }
 

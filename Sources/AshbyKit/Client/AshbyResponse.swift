@@ -3,18 +3,26 @@ import NIOCore
 
 /// A successful Ashby envelope: `results` plus the paging fields.
 public struct AshbyResponse: Sendable {
-  public var results: JSONValue
+  /// `results` as Ashby sent it (checked, not decoded).
+  public var rawResults: RawJSON
   public var moreDataAvailable: Bool
   public var nextCursor: String?
   public var syncToken: String?
   public var warnings: [String]
   public var requestId: String?
+
+  /// `results`, decoded.
+  public var results: JSONValue { rawResults.value }
 }
 
 /// Turns an HTTP response into results or an `AshbyError` (errors arrive as
 /// HTTP 200 with `success: false`; 401/403/429/5xx as themselves).
+///
+/// A success is read without decoding `results` (see `JSONScanner`); anything
+/// else is rare and small, and is decoded whole for its message and code.
 enum Envelope {
   static func parse(_ raw: RawResponse, endpoint: String) -> Result<AshbyResponse, AshbyError> {
+    if (200..<300).contains(raw.status), let success = success(raw) { return .success(success) }
     let requestIdHeader = raw.headers.first(name: "x-ashby-request-id")
     let body = JSONValue.decodeIfPossible(raw.body)
     let info = body?["errorInfo"]
@@ -30,17 +38,17 @@ enum Envelope {
       guard let body, case .object = body else {
         return .failure(failure(.api, "Ashby sent a response that is not JSON", retryable: true))
       }
-      guard body["success"]?.bool == true else {
-        return .failure(failure(kind(forCode: code), "Ashby reported a failure without a message"))
+      if body["success"]?.bool == true {
+        // Text our scanner refused but Foundation reads (say, a lone surrogate
+        // escape): take what Foundation made of it rather than fail the call.
+        return .success(
+          AshbyResponse(
+            rawResults: RawJSON(encoding: body["results"] ?? .null),
+            moreDataAvailable: body["moreDataAvailable"]?.bool ?? false, nextCursor: body["nextCursor"]?.string,
+            syncToken: body["syncToken"]?.string, warnings: body["warnings"]?.array?.compactMap(\.string) ?? [],
+            requestId: requestId))
       }
-      return .success(
-        AshbyResponse(
-          results: body["results"] ?? .null,
-          moreDataAvailable: body["moreDataAvailable"]?.bool ?? false,
-          nextCursor: body["nextCursor"]?.string,
-          syncToken: body["syncToken"]?.string,
-          warnings: body["warnings"]?.array?.compactMap(\.string) ?? [],
-          requestId: requestId))
+      return .failure(failure(kind(forCode: code), "Ashby reported a failure without a message"))
     case 401:
       return .failure(failure(.auth, "the API key is missing or not valid (HTTP 401)"))
     case 403:
@@ -76,6 +84,29 @@ enum Envelope {
     }
     if let errors, !errors.isEmpty { return errors.joined(separator: "; ") }
     return body?["errorInfo"]?["code"]?.string
+  }
+}
+
+extension Envelope {
+  /// The envelope of a valid JSON object with `"success": true`; nil for anything else.
+  static func success(_ raw: RawResponse) -> AshbyResponse? {
+    raw.body.withUnsafeReadableBytes { bytes -> AshbyResponse? in
+      guard let members = JSONScanner.members(of: bytes) else { return nil }
+      func slice(_ key: String) -> UnsafeRawBufferPointer? {
+        members[key].map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+      }
+      func isTrue(_ key: String) -> Bool { slice(key).map { $0.elementsEqual("true".utf8) } ?? false }
+      // The small fields are rare (paging only) and short: decoding them whole is cheap.
+      func decoded(_ key: String) -> JSONValue? { slice(key).flatMap { try? JSONValue.decode(Data($0)) } }
+      guard isTrue("success") else { return nil }
+      return AshbyResponse(
+        rawResults: slice("results").map { RawJSON(checked: Array($0)) } ?? .null,
+        moreDataAvailable: isTrue("moreDataAvailable"),
+        nextCursor: decoded("nextCursor")?.string,
+        syncToken: decoded("syncToken")?.string,
+        warnings: decoded("warnings")?.array?.compactMap(\.string) ?? [],
+        requestId: raw.headers.first(name: "x-ashby-request-id"))
+    }
   }
 }
 
