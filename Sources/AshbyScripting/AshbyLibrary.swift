@@ -75,11 +75,11 @@ public enum AshbyLibrary {
     ctx.registerAsync("ashby_private.next_page", prepare: { stack -> Int64 in stack.integer(at: 1) ?? 0 }) { id in
       guard let pages = cursors.get(id) else { return [.nil] }
       do {
-        guard let items = try await pages.nextPage() else {
+        guard let page = try await pages.nextPage() else {
           cursors.close(id)
           return [.nil]
         }
-        return [.array(items.map(JSONBridge.lua))]
+        return [JSONBridge.lua(page)]
       } catch let error as AshbyError {
         cursors.close(id)
         throw error.within(action: "pages")

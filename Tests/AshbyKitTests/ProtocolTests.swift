@@ -32,6 +32,31 @@ import Testing
     #expect(cursors == [nil, "c100", "c200"])
   }
 
+  @Test func wholePagesAsTextSkipEmptyOnesAndFollowAPartlyReadPage() async throws {
+    let h = try await Harness.start()
+    defer { Task { await h.stop() } }
+    let params: [String: JSONValue] = ["status": ["Open", "Closed", "Archived", "Draft"]]
+    let pages = h.client.pages("job.list", params)
+    let first = try #require(try await pages.next())
+    var counts: [Int] = []
+    var ids: Set<String> = [first["id"]?.string ?? ""]
+    while let page = try await pages.nextPage() {
+      let items = page.value.array ?? []
+      counts.append(items.count)
+      ids.formUnion(items.map { $0["id"]?.string ?? "" })
+    }
+    #expect(counts == [99, 100, 50])
+    #expect(ids.count == 250)
+
+    // An incremental sync with no changes: one empty page, so no pages at all.
+    let full = h.client.pages("candidate.list")
+    while try await full.nextPage() != nil {}
+    let token = try #require(full.syncToken)
+    let none = h.client.pages("candidate.list", ["syncToken": .string(token)])
+    #expect(try await none.nextPage() == nil)
+    #expect(none.pagesFetched == 1)
+  }
+
   @Test func syncTokenFallsBackToAFullSync() async throws {
     let h = try await Harness.start()
     defer { Task { await h.stop() } }

@@ -9,7 +9,10 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
   private let client: AshbyClient
   private let endpoint: String
   private var params: [String: JSONValue]
-  private var buffer: [JSONValue] = []
+  /// The page fetched last, as Ashby sent it, until it is handed out or decoded.
+  private var pending: RawJSON?
+  /// The page `next()` is walking through.
+  private var items: [JSONValue] = []
   private var index = 0
   private var cursor: String?
   private var finished = false
@@ -34,29 +37,35 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
 
   public func makeAsyncIterator() -> AshbyPages { self }
 
-  /// The next page's items, or nil after the last page.
-  public func nextPage() async throws(AshbyError) -> [JSONValue]? {
-    if index < buffer.count {
-      defer { index = buffer.count }
-      return Array(buffer[index...])
+  /// The next page's items as a JSON array (Ashby's own text, undecoded), or
+  /// nil after the last page. Empty pages are skipped.
+  public func nextPage() async throws(AshbyError) -> RawJSON? {
+    if index < items.count {  // the rest of a page `next()` started
+      defer { index = items.count }
+      return RawJSON(encoding: .array(Array(items[index...])))
     }
-    while !finished {
-      try await fetch()
-      if !buffer.isEmpty {
-        index = buffer.count
-        return buffer
+    while true {
+      if let page = pending {
+        pending = nil
+        if !page.isEmptyList { return page }
       }
+      if finished { return nil }
+      try await fetch()
     }
-    return nil
   }
 
   public func next() async throws(AshbyError) -> JSONValue? {
-    while index >= buffer.count {
+    while index >= items.count {
+      if let page = pending {
+        pending = nil
+        (items, index) = (page.value.array ?? [], 0)
+        continue
+      }
       if finished { return nil }
       try await fetch()
     }
     defer { index += 1 }
-    return buffer[index]
+    return items[index]
   }
 
   private func fetch() async throws(AshbyError) {
@@ -75,8 +84,7 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
     }
     started = true
     pagesFetched += 1
-    buffer = response.results.array ?? []
-    index = 0
+    pending = response.rawResults
     if let token = response.syncToken { syncToken = token }
     if response.moreDataAvailable, let next = response.nextCursor {
       cursor = next

@@ -27,5 +27,12 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
   /// The decoded value. The text was checked when it arrived, so decoding cannot fail.
   public var value: JSONValue { (try? JSONValue.decode(Data(bytes))) ?? .null }
 
+  /// True unless the text is an array with at least one item (all paging needs to know).
+  var isEmptyList: Bool {
+    var meaningful = bytes.lazy.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }.makeIterator()
+    guard meaningful.next() == UInt8(ascii: "[") else { return true }
+    return meaningful.next() == UInt8(ascii: "]")
+  }
+
   public var description: String { String(decoding: bytes, as: UTF8.self) }
 }
