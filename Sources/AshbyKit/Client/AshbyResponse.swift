@@ -39,8 +39,8 @@ enum Envelope {
         return .failure(failure(.api, "Ashby sent a response that is not JSON", retryable: true))
       }
       if body["success"]?.bool == true {
-        // Text our scanner refused but Foundation reads (say, a lone surrogate
-        // escape): take what Foundation made of it rather than fail the call.
+        // Text our scanner refused but Foundation reads (it forgives a trailing
+        // comma): take what Foundation made of it rather than fail the call.
         return .success(
           AshbyResponse(
             rawResults: RawJSON(encoding: body["results"] ?? .null),
