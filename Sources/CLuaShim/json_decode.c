@@ -330,10 +330,24 @@ static int decode_bytes_p(lua_State *L) {
 }
 
 int lsh_json_decode_bytes(lua_State *L, const char *bytes, size_t len) {
-  lua_pushcfunction(L, decode_bytes_p);
-  lua_pushlightuserdata(L, (void *)bytes);
-  lua_pushinteger(L, (lua_Integer)len);
-  return lsh_pcall(L, 2, 1, 0);
+  /* No call may run on a suspended coroutine (the driver pushes results onto
+     one before resuming it): decode on the main thread and move the value. */
+  lua_State *on = L;
+  if (lua_status(L) != LUA_OK) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    on = lua_tothread(L, -1);
+    lua_pop(L, 1);
+  }
+  if (!lua_checkstack(on, 3)) {
+    lua_pushnil(L);
+    return LUA_ERRMEM;
+  }
+  lua_pushcfunction(on, decode_bytes_p);
+  lua_pushlightuserdata(on, (void *)bytes);
+  lua_pushinteger(on, (lua_Integer)len);
+  int status = lsh_pcall(on, 2, 1, 0);
+  if (on != L) lua_xmove(on, L, 1);
+  return status;
 }
 
 void lsh_push_null(lua_State *L) { lua_pushlightuserdata(L, (void *)&lsh_null_key); }

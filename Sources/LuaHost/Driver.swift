@@ -163,10 +163,14 @@ final class Driver {
       _ = lua_checkstack(co, Int32(values.count) + 2)
       let base = lua_gettop(co)
       lua_pushboolean(co, 1)
-      if stack.pushChecked(values) { return Int32(values.count) + 1 }
+      let status = stack.pushChecked(values)
+      if status == LUA_OK { return Int32(values.count) + 1 }
       lua_settop(co, base)
       lua_pushboolean(co, 0)
-      stack.pushError(LuaHostError(kind: "host", message: "a host function returned JSON text that is not valid"))
+      stack.pushError(
+        status == LUA_ERRMEM
+          ? LuaHostError(kind: "limit", message: "the result does not fit in the memory limit")
+          : LuaHostError(kind: "host", message: "a host function returned JSON text that is not valid"))
       return 2
     case .failure(let error):
       lua_pushboolean(co, 0)

@@ -68,13 +68,16 @@ public struct LuaStack {
     return Int32(values.count)
   }
 
-  /// Pushes each value; false when some `.jsonText` among them was not valid
-  /// JSON (all are pushed either way, the bad ones as nil).
-  func pushChecked(_ values: [LuaValue]) -> Bool {
+  /// Pushes each value; returns `LUA_OK` or how decoding a `.jsonText` among
+  /// them failed (all are pushed either way, the failed ones as nil).
+  func pushChecked(_ values: [LuaValue]) -> Int32 {
     _ = lua_checkstack(L, Int32(values.count) + 1)
-    var ok = true
-    for v in values { ok = LuaValueWriter(L: L).push(v) && ok }
-    return ok
+    var status = LUA_OK
+    for v in values {
+      let s = LuaValueWriter(L: L).push(v)
+      if status == LUA_OK { status = s }
+    }
+    return status
   }
 
   public func pop(_ n: Int32 = 1) { lsh_pop(L, n) }

@@ -87,12 +87,13 @@ struct LuaValueReader {
 struct LuaValueWriter {
   let L: OpaquePointer
 
-  /// Stack effect: pushes 1. Returns false when a `.jsonText` inside was not
-  /// valid JSON (it is pushed as nil).
+  /// Stack effect: pushes 1. Returns `LUA_OK`, or how decoding a `.jsonText`
+  /// inside failed (`LUA_ERRMEM` past the memory cap); that one is pushed as nil.
   @discardableResult
-  func push(_ value: LuaValue) -> Bool {
+  func push(_ value: LuaValue) -> Int32 {
     _ = lua_checkstack(L, 3)
-    var ok = true
+    var status = LUA_OK
+    func note(_ s: Int32) { if status == LUA_OK { status = s } }
     switch value {
     case .nil: lua_pushnil(L)
     case .boolean(let b): lua_pushboolean(L, b ? 1 : 0)
@@ -107,7 +108,7 @@ struct LuaValueWriter {
     case .array(let items):
       lua_createtable(L, Int32(clamping: items.count), 0)
       for (i, item) in items.enumerated() {
-        ok = push(item) && ok
+        note(push(item))
         lua_rawseti(L, -2, Int64(i + 1))
       }
       lsh_mark_array(L, -1)
@@ -115,28 +116,28 @@ struct LuaValueWriter {
       lua_createtable(L, 0, Int32(clamping: members.count))
       for (k, v) in members where v != .nil && v != .null {
         push(.string(k))
-        ok = push(v) && ok
+        note(push(v))
         lua_rawset(L, -3)
       }
     case .table(let pairs):
       lua_createtable(L, 0, Int32(clamping: pairs.count))
       for (k, v) in pairs where k != .nil && v != .nil {
         if case .number(let d) = k, d.isNaN { continue }  // lua_rawset would raise
-        ok = push(k) && ok
-        ok = push(v) && ok
+        note(push(k))
+        note(push(v))
         lua_rawset(L, -3)
       }
     case .null: lsh_push_null(L)
     case .jsonText(let text):
-      let status = text.withUnsafeBufferPointer { buf in
+      let decoded = text.withUnsafeBufferPointer { buf in
         buf.withMemoryRebound(to: CChar.self) { lsh_json_decode_bytes(L, $0.baseAddress, $0.count) }
       }
-      if status != LUA_OK {
+      if decoded != LUA_OK {
         lsh_pop(L, 1)
         lua_pushnil(L)
-        ok = false
+        note(decoded)
       }
     }
-    return ok
+    return status
   }
 }

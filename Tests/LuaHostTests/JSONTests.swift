@@ -86,6 +86,10 @@ import Testing
       """
       local doc, after = host.text('{"jobs":[{"id":"j1","n":2,"x":null}],"none":[],"big":123456789012345678901234567890123456789012345678901234567890123456789}')
       local ok, err = pcall(host.text, '{"jobs":[1,')
+      -- Where Lua cannot yield, the call blocks and the text decodes on the running thread.
+      local list = {3, 1, 2}
+      table.sort(list, function(a, b) return host.text('[0]')[1] + a < b end)
+      assert(table.concat(list, ",") == "1,2,3")
       return doc.jobs[1].id, math.type(doc.jobs[1].n), doc.jobs[1].x == nil, json.encode(doc.none), doc.big > 1e68,
         after, ok, err.kind, tostring(err)
       """)
@@ -93,5 +97,23 @@ import Testing
     #expect(r[7] == "host")
     #expect(r[8].stringValue?.contains("not valid") == true)
     #expect(try await vm.stackTop() == 0)
+  }
+
+  @Test func jsonTextPastTheMemoryCapIsALimitErrorAndTheVMGoesOn() async throws {
+    let vm = try await makeVM { $0.memoryLimit = 8 << 20 }
+    let big =
+      "[" + Array(repeating: #"{"name":"a candidate","tags":["x","y"]}"#, count: 200_000).joined(separator: ",")
+      + "]"
+    try await vm.perform { ctx in
+      ctx.registerAsync("host.big") { _ in [.jsonText(Array(big.utf8))] }
+      ctx.registerAsync("host.small") { _ in [.jsonText(Array(#"{"ok":true}"#.utf8))] }
+    }
+    let r = try await vm.run(
+      """
+      local ok, err = pcall(host.big)
+      collectgarbage()
+      return ok, err.kind, err.message, host.small().ok
+      """)
+    #expect(r == [false, "limit", "the result does not fit in the memory limit", true])
   }
 }

@@ -79,7 +79,8 @@ int lsh_tostring(lua_State *L, int idx);
 /* Protected luaL_traceback of co (or L) with msg; pushes the string. */
 int lsh_traceback(lua_State *L, lua_State *co, const char *msg, int level);
 
-/* JSON: lua_CFunctions, and a protected decode of raw bytes (pushes value or error). */
+/* JSON: lua_CFunctions, and a protected decode of raw bytes under the memory cap
+   (pushes the value or the error; L may be a suspended coroutine). */
 int lsh_json_decode(lua_State *L);
 int lsh_json_encode(lua_State *L);
 int lsh_json_decode_bytes(lua_State *L, const char *bytes, size_t len);
