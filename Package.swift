@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -48,10 +49,15 @@ let package = Package(
         .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyStdlib"]),
+    // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon.
+    // Knows nothing of Lua or Ashby: the CLI gives it a runner.
+    .target(
+      name: "AshbyScheduler",
+      dependencies: [.product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift")]),
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
-        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyFake", "AshbyStdlib", "CLineEdit",
+        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyFake", "AshbyStdlib", "AshbyScheduler", "CLineEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
@@ -66,6 +72,7 @@ let package = Package(
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyFake"]),
+    .testTarget(name: "AshbySchedulerTests", dependencies: ["AshbyScheduler"]),
     .testTarget(
       name: "AshbyScriptingTests", dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyStdlib"]),
     // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.

@@ -1,0 +1,47 @@
+import Foundation
+
+/// What one attempt of a job came to.
+public struct RunOutcome: Sendable, Equatable {
+  public var status: RunStatus
+  public var exitCode: Int
+  public var error: String?
+  public var writes: Int
+
+  public init(status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0) {
+    self.status = status
+    self.exitCode = exitCode
+    self.error = error
+    self.writes = writes
+  }
+
+  /// Worth another attempt: failures and timeouts, not auth or usage problems
+  /// (exit codes 2 and 3), which the next attempt would meet again.
+  var isRetryable: Bool { (status == .failed || status == .timeout) && exitCode != 2 && exitCode != 3 }
+}
+
+/// Runs one attempt of a job. The scheduler knows nothing of Lua or Ashby:
+/// the command line supplies a runner that starts a script session.
+///
+/// Task cancellation means stop now (`overlap = "replace"`, or the daemon
+/// stopping); the runner should return promptly with `.cancelled`.
+public protocol JobRunner: Sendable {
+  func run(_ job: ScheduledJob) async -> RunOutcome
+}
+
+/// Wall-clock time for the scheduler; tests drive a manual one.
+public protocol SchedulerClock: Sendable {
+  var now: Date { get }
+  /// Returns at `date` or a little after; throws when the task is cancelled.
+  func sleep(until date: Date) async throws
+}
+
+/// The system's clock. Long sleeps are cut into minutes, so a clock change or
+/// a suspended machine is noticed within one.
+public struct SystemClock: SchedulerClock {
+  public init() {}
+  public var now: Date { Date() }
+  public func sleep(until date: Date) async throws {
+    let seconds = min(60, date.timeIntervalSinceNow)
+    if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+  }
+}

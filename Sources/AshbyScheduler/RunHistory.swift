@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+
+/// How a run ended (or that it is still going).
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+  case running, ok, failed, timeout, cancelled, skipped
+  /// Marked `running` by a daemon that stopped without finishing it.
+  case abandoned
+}
+
+/// Why a run started.
+public enum RunTrigger: String, Sendable, Codable {
+  case schedule
+  /// A fire missed while no daemon ran, run late under `catch_up`.
+  case catchUp = "catch_up"
+  /// `schedule trigger`.
+  case manual
+}
+
+/// One row of the history.
+public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+  public static let databaseTableName = "runs"
+  public var id: Int64?
+  public var job: String
+  public var trigger: RunTrigger
+  /// The fire time this run is for (nil for a manual run).
+  public var scheduledFor: Date?
+  public var startedAt: Date
+  public var endedAt: Date?
+  public var status: RunStatus
+  public var exitCode: Int?
+  public var attempts: Int
+  /// Writes that reached Ashby (planned ones, under dry run).
+  public var writes: Int
+  public var error: String?
+  public var owner: String
+
+  enum CodingKeys: String, CodingKey {
+    case id, job, trigger, status, attempts, writes, error, owner
+    case scheduledFor = "scheduled_for"
+    case startedAt = "started_at"
+    case endedAt = "ended_at"
+    case exitCode = "exit_code"
+  }
+
+  public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// The scheduler's SQLite file: runs, the newest fire each job has handled
+/// (so a restart knows what it missed), and leases.
+///
+/// Several daemons may share the file; every change is one immediate
+/// transaction, so a lease is held by one of them at a time.
+public final class RunHistory: Sendable {
+  let queue: DatabaseQueue
+
+  /// `$XDG_STATE_HOME/ashby-lua/schedule.sqlite`, else `~/.local/state/ashby-lua/schedule.sqlite`.
+  public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    let state =
+      environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
+    return state + "/ashby-lua/schedule.sqlite"
+  }
+
+  public init(path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    queue = try DatabaseQueue(path: path, configuration: configuration)
+    try Self.migrator.migrate(queue)
+  }
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.create(table: "runs") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("job", .text).notNull().indexed()
+        t.column("trigger", .text).notNull()
+        t.column("scheduled_for", .datetime)
+        t.column("started_at", .datetime).notNull()
+        t.column("ended_at", .datetime)
+        t.column("status", .text).notNull()
+        t.column("exit_code", .integer)
+        t.column("attempts", .integer).notNull()
+        t.column("writes", .integer).notNull()
+        t.column("error", .text)
+        t.column("owner", .text).notNull()
+      }
+      try db.create(table: "fires") { t in
+        t.primaryKey("job", .text)
+        t.column("last_fire", .datetime).notNull()
+      }
+      try db.create(table: "leases") { t in
+        t.primaryKey("job", .text)
+        t.column("owner", .text).notNull()
+        t.column("expires_at", .datetime).notNull()
+      }
+    }
+    return migrator
+  }
+
+  private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    try queue.writeWithoutTransaction { db in
+      var result: T?
+      try db.inTransaction(.immediate) {
+        result = try body(db)
+        return .commit
+      }
+      guard let result else { throw DatabaseError(message: "the transaction did not run") }
+      return result
+    }
+  }
+
+  // MARK: Runs
+
+  public func insert(_ record: RunRecord) throws -> RunRecord {
+    try write { db in
+      var r = record
+      try r.insert(db)
+      return r
+    }
+  }
+
+  public func update(_ record: RunRecord) throws {
+    try write { db in try record.update(db) }
+  }
+
+  /// The newest runs first.
+  public func runs(job: String? = nil, limit: Int = 20) throws -> [RunRecord] {
+    try queue.read { db in
+      var request = RunRecord.order(Column("id").desc).limit(limit)
+      if let job { request = request.filter(Column("job") == job) }
+      return try request.fetchAll(db)
+    }
+  }
+
+  /// Runs left `running` whose owner no longer holds the job's lease are `abandoned`.
+  public func markAbandoned(now: Date) throws -> Int {
+    try write { db in
+      try db.execute(
+        sql: """
+          UPDATE runs SET status = 'abandoned', error = 'the daemon running it stopped'
+          WHERE status = 'running' AND NOT EXISTS (
+            SELECT 1 FROM leases WHERE leases.job = runs.job AND leases.owner = runs.owner AND leases.expires_at > ?)
+          """, arguments: [now])
+      return db.changesCount
+    }
+  }
+
+  // MARK: Fires
+
+  public func lastFire(_ job: String) throws -> Date? {
+    try queue.read { db in try Date.fetchOne(db, sql: "SELECT last_fire FROM fires WHERE job = ?", arguments: [job]) }
+  }
+
+  public func setLastFire(_ job: String, _ date: Date) throws {
+    try write { db in
+      try db.execute(
+        sql:
+          "INSERT INTO fires(job, last_fire) VALUES (?, ?) ON CONFLICT(job) DO UPDATE SET last_fire = excluded.last_fire",
+        arguments: [job, date])
+    }
+  }
+
+  // MARK: Leases
+
+  /// Takes (or renews) the job's lease for `owner`; false when another owner holds a live one.
+  public func acquireLease(_ job: String, owner: String, until expiry: Date, now: Date) throws -> Bool {
+    try write { db in
+      let holder = try Row.fetchOne(db, sql: "SELECT owner, expires_at FROM leases WHERE job = ?", arguments: [job])
+      if let holder, holder["owner"] as String != owner, (holder["expires_at"] as Date) > now { return false }
+      try db.execute(
+        sql: """
+          INSERT INTO leases(job, owner, expires_at) VALUES (?, ?, ?)
+          ON CONFLICT(job) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+          """, arguments: [job, owner, expiry])
+      return true
+    }
+  }
+
+  /// Who holds the job's lease now, if anyone.
+  public func leaseHolder(_ job: String, now: Date) throws -> String? {
+    try queue.read { db in
+      try String.fetchOne(
+        db, sql: "SELECT owner FROM leases WHERE job = ? AND expires_at > ?", arguments: [job, now])
+    }
+  }
+
+  public func releaseLease(_ job: String, owner: String) throws {
+    try write { db in
+      try db.execute(sql: "DELETE FROM leases WHERE job = ? AND owner = ?", arguments: [job, owner])
+    }
+  }
+}

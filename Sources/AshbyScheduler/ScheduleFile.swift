@@ -1,0 +1,250 @@
+import Foundation
+import TOMLKit
+
+/// `schedules.toml`: a `[defaults]` table (optional) and one `[[job]]` table per job.
+///
+/// ```toml
+/// [defaults]
+/// timezone = "Europe/Berlin"
+///
+/// [[job]]
+/// name = "pipeline-report"
+/// script = "pipeline-report.lua"   # relative to this file
+/// cron = "0 8 * * mon-fri"
+/// ```
+///
+/// Every problem is reported with the file, the line and the key, and all of
+/// them at once, so one edit fixes the file.
+public enum ScheduleFile {
+  public struct Problem: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+    public var description: String {
+      "\(file)\(line.map { ":\($0)" } ?? ""): \(key.map { "\($0): " } ?? "")\(message)"
+    }
+  }
+
+  /// All the problems of a file (at least one).
+  public struct Problems: Error, CustomStringConvertible {
+    public var all: [Problem]
+    public var description: String { all.map(\.description).joined(separator: "\n") }
+  }
+
+  static let jobKeys: Set<String> = [
+    "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
+    "dry_run", "args",
+  ]
+  static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
+
+  public static func load(_ path: String) throws(Problems) -> [ScheduledJob] {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw Problems(all: [Problem(file: path, message: "cannot read the file: \(error.localizedDescription)")])
+    }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    return try parse(text, file: path, folder: folder)
+  }
+
+  public static func parse(_ text: String, file: String, folder: String) throws(Problems) -> [ScheduledJob] {
+    let root: TOMLTable
+    do {
+      root = try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw Problems(all: [Problem(file: file, line: error.source.begin.line, message: error.description)])
+    } catch {
+      throw Problems(all: [Problem(file: file, message: "\(error)")])
+    }
+    var reader = Reader(file: file, folder: folder, lines: SourceLines(text))
+    let jobs = reader.jobs(in: root)
+    guard reader.problems.isEmpty else { throw Problems(all: reader.problems) }
+    return jobs
+  }
+}
+
+/// Reads the tables into jobs, collecting problems instead of stopping at the first.
+private struct Reader {
+  let file: String
+  let folder: String
+  let lines: SourceLines
+  var problems: [ScheduleFile.Problem] = []
+
+  init(file: String, folder: String, lines: SourceLines) {
+    self.file = file
+    self.folder = folder
+    self.lines = lines
+  }
+
+  /// Where a key (or its table) is, for a problem report.
+  struct Place {
+    var section: String
+    var occurrence: Int
+    var label: String
+  }
+
+  mutating func problem(_ place: Place, _ key: String?, _ message: String) {
+    let line = lines.line(of: key, section: place.section, occurrence: place.occurrence)
+    problems.append(
+      ScheduleFile.Problem(
+        file: file, line: line, key: key.map { "\(place.label).\($0)" } ?? place.label, message: message))
+  }
+
+  mutating func jobs(in root: TOMLTable) -> [ScheduledJob] {
+    for key in root.keys where key != "job" && key != "defaults" {
+      problems.append(
+        ScheduleFile.Problem(
+          file: file, line: lines.line(of: key, section: "", occurrence: 0) ?? lines.header(key), key: key,
+          message: "unknown table or key; a schedule file has [defaults] and [[job]] tables"))
+    }
+    var defaults = ScheduledJob(name: "", script: "", cron: .midnight, timeZone: .current)
+    if let table = root["defaults"]?.table {
+      apply(table, to: &defaults, place: Place(section: "defaults", occurrence: 0, label: "defaults"), isJob: false)
+    } else if root["defaults"] != nil {
+      problem(Place(section: "", occurrence: 0, label: "defaults"), nil, "must be a table: [defaults]")
+    }
+    guard let list = root["job"]?.array else {
+      if root["job"] != nil {
+        problem(Place(section: "", occurrence: 0, label: "job"), nil, "must be tables: [[job]]")
+      } else {
+        problems.append(
+          ScheduleFile.Problem(file: file, message: "no jobs: add a [[job]] table with name, script and cron"))
+      }
+      return []
+    }
+    var jobs: [ScheduledJob] = []
+    var seen: [String: Int] = [:]
+    for (i, value) in list.enumerated() {
+      let place = Place(section: "[job]", occurrence: i, label: "job[\(i + 1)]")
+      guard let table = value.table else {
+        problem(place, nil, "must be a table")
+        continue
+      }
+      var job = defaults
+      let before = problems.count
+      let name = requiredString(table, "name", place)
+      let named = Place(section: place.section, occurrence: i, label: name.map { "job \"\($0)\"" } ?? place.label)
+      job.name = name ?? ""
+      if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) {
+        problem(named, "name", "use letters, digits, \"-\", \"_\" and \".\" only")
+      }
+      if let name, let first = seen[name] {
+        problem(named, "name", "another job (number \(first)) has this name")
+      }
+      if let name { seen[name] = i + 1 }
+      if let script = requiredString(table, "script", named) {
+        let path = script.hasPrefix("/") ? script : URL(fileURLWithPath: folder).appendingPathComponent(script).path
+        if FileManager.default.fileExists(atPath: path) {
+          job.script = path
+        } else {
+          problem(named, "script", "no such file: \(path)")
+        }
+      }
+      if let cron = requiredString(table, "cron", named) {
+        do {
+          job.cron = try CronExpression(cron)
+        } catch {
+          problem(named, "cron", error.description)
+        }
+      }
+      apply(table, to: &job, place: named, isJob: true)
+      if problems.count == before { jobs.append(job) }
+    }
+    return jobs
+  }
+
+  mutating func requiredString(_ table: TOMLTable, _ key: String, _ place: Place) -> String? {
+    guard let value = table[key] else {
+      problem(place, nil, "\"\(key)\" is missing")
+      return nil
+    }
+    guard let s = value.string, !s.isEmpty else {
+      problem(place, key, "must be a non-empty string")
+      return nil
+    }
+    return s
+  }
+
+  /// The optional keys (in a job, or in [defaults]).
+  mutating func apply(_ table: TOMLTable, to job: inout ScheduledJob, place: Place, isJob: Bool) {
+    let allowed = isJob ? ScheduleFile.jobKeys : ScheduleFile.defaultKeys
+    for key in table.keys where !allowed.contains(key) {
+      let hint = isJob ? "" : " in [defaults]"
+      problem(place, key, "unknown key\(hint); known: \(allowed.sorted().joined(separator: ", "))")
+    }
+    if let v = table["timezone"] {
+      if let name = v.string, let zone = TimeZone(identifier: name) {
+        job.timeZone = zone
+      } else {
+        problem(place, "timezone", "must be an IANA time zone like \"Europe/Berlin\" or \"UTC\"")
+      }
+    }
+    if let v = table["overlap"] {
+      if let o = v.string.flatMap(ScheduledJob.Overlap.init(rawValue:)) {
+        job.overlap = o
+      } else {
+        problem(place, "overlap", "must be one of \"skip\", \"queue\", \"replace\"")
+      }
+    }
+    if let v = table["catch_up"] {
+      if let c = v.string.flatMap(ScheduledJob.CatchUp.init(rawValue:)) {
+        job.catchUp = c
+      } else {
+        problem(place, "catch_up", "must be one of \"none\", \"last\", \"all\"")
+      }
+    }
+    if let v = table["timeout"] {
+      if let seconds = Self.seconds(v), seconds > 0 {
+        job.timeout = seconds
+      } else {
+        problem(place, "timeout", "must be a positive number of seconds, or a duration like \"90s\", \"15m\", \"2h\"")
+      }
+    }
+    if let v = table["retry_delay"] {
+      if let seconds = Self.seconds(v), seconds >= 0 {
+        job.retryDelay = seconds
+      } else {
+        problem(place, "retry_delay", "must be a number of seconds, or a duration like \"30s\"")
+      }
+    }
+    if let v = table["retries"] {
+      if let n = v.int, (0...10).contains(n) {
+        job.retries = n
+      } else {
+        problem(place, "retries", "must be a whole number from 0 to 10")
+      }
+    }
+    for key in ["sandbox", "dry_run"] {
+      guard let v = table[key] else { continue }
+      guard let b = v.bool else {
+        problem(place, key, "must be true or false")
+        continue
+      }
+      if key == "sandbox" { job.sandbox = b } else { job.dryRun = b }
+    }
+    if let v = table["args"] {
+      if let list = v.array, case let strings = list.compactMap(\.string), strings.count == list.count {
+        job.args = strings
+      } else {
+        problem(place, "args", "must be a list of strings")
+      }
+    }
+  }
+
+  /// 90, 1.5, "90s", "15m", "2h".
+  static func seconds(_ value: any TOMLValueConvertible) -> Double? {
+    if let i = value.int { return Double(i) }
+    if let d = value.double { return d }
+    guard let text = value.string?.trimmingCharacters(in: .whitespaces), let unit = text.last else { return nil }
+    let scale: Double
+    switch unit {
+    case "s": scale = 1
+    case "m": scale = 60
+    case "h": scale = 3600
+    default: return nil
+    }
+    return Double(text.dropLast()).map { $0 * scale }
+  }
+}

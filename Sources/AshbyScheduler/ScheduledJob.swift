@@ -1,0 +1,57 @@
+import Foundation
+
+/// One `[[job]]` of `schedules.toml`, checked.
+public struct ScheduledJob: Sendable, Equatable {
+  /// What to do when the job fires while its last run is still going.
+  public enum Overlap: String, Sendable, CaseIterable {
+    /// Let the running one finish; record the new fire as skipped (the default).
+    case skip
+    /// Run once more after it finishes (at most one waits; more fires are skipped).
+    case queue
+    /// Stop the running one and start anew.
+    case replace
+  }
+
+  /// What to do with fires missed while no daemon ran (or the machine slept).
+  public enum CatchUp: String, Sendable, CaseIterable {
+    /// Nothing: as cron (the default).
+    case none
+    /// One run for the newest missed fire.
+    case last
+    /// A run for each missed fire, oldest first, at most `ScheduledJob.catchUpLimit`.
+    case all
+  }
+
+  /// `catch_up = "all"` never starts more runs than this at once.
+  public static let catchUpLimit = 10
+
+  public var name: String
+  /// Absolute path (the file gives it relative to itself).
+  public var script: String
+  public var cron: CronExpression
+  public var timeZone: TimeZone
+  public var overlap: Overlap = .skip
+  public var catchUp: CatchUp = .none
+  /// Seconds one attempt may take (the script is stopped after it, `pcall` or not).
+  public var timeout: Double = 3600
+  /// Extra attempts after a failed or timed-out run, with backoff and jitter.
+  public var retries: Int = 0
+  /// Seconds of the first backoff step; it doubles per retry, up to ten minutes.
+  public var retryDelay: Double = 30
+  public var sandbox = false
+  public var dryRun = false
+  public var args: [String] = []
+
+  public init(name: String, script: String, cron: CronExpression, timeZone: TimeZone) {
+    self.name = name
+    self.script = script
+    self.cron = cron
+    self.timeZone = timeZone
+  }
+
+  /// Full jitter on an exponential step: a random wait up to `retryDelay`,
+  /// then twice that, ... up to ten minutes. `retry` counts from 1.
+  public func backoff(beforeRetry retry: Int) -> Double {
+    Double.random(in: 0...min(600, retryDelay * pow(2, Double(max(0, retry - 1)))))
+  }
+}

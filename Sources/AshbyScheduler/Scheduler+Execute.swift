@@ -1,0 +1,84 @@
+import Foundation
+
+extension Scheduler {
+  /// One run: the lease, the attempts with backoff between them, and the
+  /// history row, written when the run starts and again when it ends.
+  nonisolated func execute(_ job: ScheduledJob, fire: Date?, trigger: RunTrigger) async -> RunRecord {
+    let started = clock.now
+    var record = RunRecord(
+      job: job.name, trigger: trigger, scheduledFor: fire, startedAt: started, endedAt: nil, status: .running,
+      attempts: 0, writes: 0, error: nil, owner: owner)
+    do {
+      guard try history.acquireLease(job.name, owner: owner, until: started + Self.leaseSeconds, now: started) else {
+        let holder = (try? history.leaseHolder(job.name, now: started)) ?? nil
+        record.status = .skipped
+        record.endedAt = started
+        record.error = "another daemon is running it (\(holder ?? "lease held"))"
+        log("\(job.name): skipped: \(record.error ?? "")")
+        return (try? history.insert(record)) ?? record
+      }
+      record = try history.insert(record)
+    } catch {
+      log("\(job.name): cannot use the history file: \(error)")
+      record.status = .failed
+      record.error = "cannot use the history file: \(error)"
+      return record
+    }
+    log("\(job.name): started (\(describe(trigger, fire: fire, in: job.timeZone)))")
+
+    let heartbeat = Task {
+      while !Task.isCancelled {
+        try? await Task.sleep(nanoseconds: UInt64(Self.leaseSeconds / 3 * 1e9))
+        if Task.isCancelled { break }
+        let now = clock.now
+        _ = try? history.acquireLease(job.name, owner: owner, until: now + Self.leaseSeconds, now: now)
+      }
+    }
+    var outcome = RunOutcome(status: .cancelled, exitCode: 130)
+    while !Task.isCancelled {
+      record.attempts += 1
+      outcome = await runner.run(job)
+      record.writes += outcome.writes
+      if Task.isCancelled { outcome.status = .cancelled }
+      guard outcome.isRetryable, record.attempts <= job.retries else { break }
+      let delay = job.backoff(beforeRetry: record.attempts)
+      log(
+        "\(job.name): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s"
+      )
+      record.status = .running
+      record.error = outcome.error
+      try? history.update(record)
+      do {
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+      } catch {
+        outcome = RunOutcome(status: .cancelled, exitCode: 130, error: "stopped while waiting to retry")
+        break
+      }
+    }
+    heartbeat.cancel()
+    record.status = outcome.status
+    record.exitCode = outcome.exitCode
+    record.error = outcome.error
+    record.endedAt = clock.now
+    do {
+      try history.update(record)
+      try history.releaseLease(job.name, owner: owner)
+    } catch {
+      log("\(job.name): cannot write the history: \(error)")
+    }
+    let seconds = record.endedAt.map { $0.timeIntervalSince(started) } ?? 0
+    log(
+      "\(job.name): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes) write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
+    )
+    return record
+  }
+
+  nonisolated func describe(_ trigger: RunTrigger, fire: Date?, in zone: TimeZone) -> String {
+    guard let fire else { return trigger.rawValue }
+    let formatter = DateFormatter()
+    formatter.timeZone = zone
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+    return "\(trigger == .catchUp ? "catching up on" : "scheduled for") \(formatter.string(from: fire))"
+  }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import AshbyScheduler
+
+@Suite struct ScheduleFileTests {
+  /// A folder with a script in it, for relative `script` paths.
+  static func folder() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try "print('hi')".write(toFile: dir + "/report.lua", atomically: true, encoding: .utf8)
+    return dir
+  }
+
+  @Test func jobsWithDefaultsAndEveryKey() throws {
+    let dir = try Self.folder()
+    let jobs = try ScheduleFile.parse(
+      """
+      [defaults]
+      timezone = "Europe/Berlin"
+      retries = 1
+
+      [[job]]
+      name = "report"
+      script = "report.lua"
+      cron = "0 8 * * mon-fri"
+
+      [[job]]
+      name = "sweep"
+      script = "\(dir)/report.lua"
+      cron = "@hourly"
+      timezone = "UTC"
+      overlap = "queue"
+      catch_up = "all"
+      timeout = "15m"
+      retries = 3
+      retry_delay = 5
+      sandbox = true
+      dry_run = true
+      args = ["--days", "7"]
+      """, file: "schedules.toml", folder: dir)
+    #expect(jobs.map(\.name) == ["report", "sweep"])
+    #expect(jobs[0].script == dir + "/report.lua")
+    #expect(jobs[0].timeZone.identifier == "Europe/Berlin")
+    #expect(jobs[0].retries == 1 && jobs[0].overlap == .skip && jobs[0].catchUp == .none && jobs[0].timeout == 3600)
+    let s = jobs[1]
+    #expect(s.timeZone.secondsFromGMT() == 0 && s.overlap == .queue && s.catchUp == .all)
+    #expect(s.timeout == 900 && s.retries == 3 && s.retryDelay == 5 && s.sandbox && s.dryRun)
+    #expect(s.args == ["--days", "7"])
+  }
+
+  @Test func everyProblemAtOnceWithLineAndKey() throws {
+    let dir = try Self.folder()
+    let text = """
+      [defaults]
+      timezone = "Mars/Olympus"
+
+      [[job]]
+      name = "report"
+      script = "missing.lua"
+      cron = "0 25 * * *"
+      overlap = "sometimes"
+
+      [[job]]
+      name = "report"
+      script = "report.lua"
+      cron = "@daily"
+      retires = 2
+      """
+    #expect {
+      try ScheduleFile.parse(text, file: "s.toml", folder: dir)
+    } throws: { error in
+      let problems = (error as? ScheduleFile.Problems)?.all ?? []
+      let lines = problems.map { "\($0.line ?? 0) \($0.key ?? "")" }
+      return lines == [
+        "2 defaults.timezone", "6 job \"report\".script", "7 job \"report\".cron", "8 job \"report\".overlap",
+        "11 job \"report\".name", "14 job \"report\".retires",
+      ] && "\(error)".contains("s.toml:7: job \"report\".cron: hour field \"25\": 25 is outside 0-23")
+    }
+  }
+
+  @Test func tomlSyntaxErrorsNameTheLine() {
+    #expect {
+      try ScheduleFile.parse("[[job]]\nname = \"x\nscript = 1\n", file: "bad.toml", folder: "/tmp")
+    } throws: { error in "\(error)".hasPrefix("bad.toml:2: ") }
+  }
+
+  @Test func missingKeysAndNoJobs() throws {
+    let dir = try Self.folder()
+    #expect {
+      try ScheduleFile.parse("# nothing yet\n", file: "s.toml", folder: dir)
+    } throws: { error in "\(error)".contains("no jobs") }
+    #expect {
+      try ScheduleFile.parse("[[job]]\nname = \"a\"\n", file: "s.toml", folder: dir)
+    } throws: { error in
+      "\(error)" == "s.toml:1: job \"a\": \"script\" is missing\ns.toml:1: job \"a\": \"cron\" is missing"
+    }
+  }
+}
