@@ -76,7 +76,7 @@ let package = Package(
     .testTarget(
       name: "AshbyScriptingTests", dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyStdlib"]),
     // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.
-    .testTarget(name: "CLITests", dependencies: ["AshbyFake", "AshbyScripting"]),
+    .testTarget(name: "CLITests", dependencies: ["AshbyFake", "AshbyScripting", "AshbyScheduler"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -5,13 +5,16 @@ public struct RunOutcome: Sendable, Equatable {
   public var status: RunStatus
   public var exitCode: Int
   public var error: String?
+  /// Writes made, or under dry run planned.
   public var writes: Int
+  public var dryRun: Bool
 
-  public init(status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0) {
+  public init(status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0, dryRun: Bool = false) {
     self.status = status
     self.exitCode = exitCode
     self.error = error
     self.writes = writes
+    self.dryRun = dryRun
   }
 
   /// Worth another attempt: failures and timeouts, not auth or usage problems

@@ -32,6 +32,7 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutableP
   public var attempts: Int
   /// Writes that reached Ashby (planned ones, under dry run).
   public var writes: Int
+  public var dryRun: Bool
   public var error: String?
   public var owner: String
 
@@ -41,6 +42,7 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutableP
     case startedAt = "started_at"
     case endedAt = "ended_at"
     case exitCode = "exit_code"
+    case dryRun = "dry_run"
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -86,6 +88,7 @@ public final class RunHistory: Sendable {
         t.column("exit_code", .integer)
         t.column("attempts", .integer).notNull()
         t.column("writes", .integer).notNull()
+        t.column("dry_run", .boolean).notNull()
         t.column("error", .text)
         t.column("owner", .text).notNull()
       }

@@ -123,6 +123,7 @@ private struct Reader {
         continue
       }
       var job = defaults
+      job.directory = folder
       let before = problems.count
       let name = requiredString(table, "name", place)
       let named = Place(section: place.section, occurrence: i, label: name.map { "job \"\($0)\"" } ?? place.label)

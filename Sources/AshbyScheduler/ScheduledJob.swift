@@ -41,6 +41,8 @@ public struct ScheduledJob: Sendable, Equatable {
   public var sandbox = false
   public var dryRun = false
   public var args: [String] = []
+  /// Where the script runs: the schedule file's folder.
+  public var directory = "."
 
   public init(name: String, script: String, cron: CronExpression, timeZone: TimeZone) {
     self.name = name

@@ -39,6 +39,7 @@ extension Scheduler {
       record.attempts += 1
       outcome = await runner.run(job)
       record.writes += outcome.writes
+      record.dryRun = outcome.dryRun
       if Task.isCancelled { outcome.status = .cancelled }
       guard outcome.isRetryable, record.attempts <= job.retries else { break }
       let delay = job.backoff(beforeRetry: record.attempts)
@@ -68,7 +69,7 @@ extension Scheduler {
     }
     let seconds = record.endedAt.map { $0.timeIntervalSince(started) } ?? 0
     log(
-      "\(job.name): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes) write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
+      "\(job.name): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
     )
     return record
   }
@@ -78,7 +79,7 @@ extension Scheduler {
     let formatter = DateFormatter()
     formatter.timeZone = zone
     formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+    formatter.dateFormat = "yyyy-MM-dd HH:mm xxx"
     return "\(trigger == .catchUp ? "catching up on" : "scheduled for") \(formatter.string(from: fire))"
   }
 }

@@ -172,6 +172,6 @@ extension RunRecord {
   ) {
     self.init(
       id: nil, job: job, trigger: trigger, scheduledFor: scheduledFor, startedAt: startedAt, endedAt: endedAt,
-      status: status, exitCode: nil, attempts: attempts, writes: writes, error: error, owner: owner)
+      status: status, exitCode: nil, attempts: attempts, writes: writes, dryRun: false, error: error, owner: owner)
   }
 }

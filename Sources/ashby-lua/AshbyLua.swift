@@ -30,7 +30,8 @@ struct AshbyLua: AsyncParsableCommand {
     abstract: "Script the Ashby ATS in Lua 5.4.",
     version: "0.1.0",
     subcommands: [
-      RunCommand.self, ReplCommand.self, AuthCommand.self, FakeServerCommand.self, TypesCommand.self, CheckCommand.self,
+      RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleCommand.self, FakeServerCommand.self,
+      TypesCommand.self, CheckCommand.self,
     ]
   )
 }

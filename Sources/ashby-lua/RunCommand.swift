@@ -18,6 +18,14 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("With --dry-run, also write the plan as JSON to FILE.", valueName: "FILE"))
   var planJson: String?
 
+  /// For `schedule`: how the run ended, as JSON, for the history.
+  @Option(help: .private)
+  var report: String?
+
+  /// For `schedule`: the folder to run in (the schedule file's).
+  @Option(help: .private)
+  var directory: String?
+
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   var scriptAndArguments: [String] = []
 
@@ -32,11 +40,16 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    if let directory, !FileManager.default.changeCurrentDirectoryPath(directory) {
+      Console.error("ashby-lua: cannot change to the folder \(directory)")
+      throw ExitCode(Exit.usage)
+    }
     let script = scriptAndArguments.first
     let args = Array(scriptAndArguments.dropFirst())
     let runner = try await ScriptSession.startOrExit(session)
-    let code = await runner.runMain(script: script, arguments: args, chunks: execute)
+    let end = await runner.runMain(script: script, arguments: args, chunks: execute)
+    if let report { RunReport(end: end, client: runner.client).write(to: report) }
     await runner.finish(planJSON: planJson)
-    if code != 0 { throw ExitCode(code) }
+    if end.code != 0 { throw ExitCode(end.code) }
   }
 }

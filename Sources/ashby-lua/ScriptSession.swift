@@ -68,8 +68,25 @@ final class ScriptSession: Sendable {
     return url
   }
 
-  /// Runs `-e` chunks, then the script, like `lua`. Returns the exit code.
-  func runMain(script: String?, arguments: [String], chunks: [String]) async -> Int32 {
+  /// How a script ended: its exit code, and the error that ended it, if one did.
+  struct End {
+    var code: Int32
+    var error: ScriptError?
+    var message: String?
+  }
+
+  /// Runs `-e` chunks, then the script, like `lua`; errors go to stderr.
+  func runMain(script: String?, arguments: [String], chunks: [String]) async -> End {
+    let end = await execute(script: script, arguments: arguments, chunks: chunks)
+    if let error = end.error {
+      report(error)
+    } else if let message = end.message {
+      Console.error("ashby-lua: \(message)")
+    }
+    return end
+  }
+
+  private func execute(script: String?, arguments: [String], chunks: [String]) async -> End {
     let timeout = options.timeout
     do {
       try await vm.perform { ctx in
@@ -82,13 +99,11 @@ final class ScriptSession: Sendable {
         try ctx.loadFile(script == "-" ? nil : script)  // Lua's loader: stdin, shebang lines, binary chunks
         try ctx.call(args: arguments.map(LuaValue.string), timeout: timeout) { _, _ in () }
       }
-      return 0
+      return End(code: 0)
     } catch let error as ScriptError {
-      report(error)
-      return Exit.code(for: error)
+      return End(code: Exit.code(for: error), error: error, message: error.message)
     } catch {
-      Console.error("ashby-lua: \(error)")
-      return Exit.scriptError
+      return End(code: Exit.scriptError, message: "\(error)")
     }
   }
 

@@ -1,17 +1,19 @@
 import Dispatch
 import Foundation
 
-/// Turns SIGINT into a call on a queue (never work inside a raw signal handler).
-final class SignalWatcher: @unchecked Sendable {  // the source is only cancelled in deinit
-  private let source: any DispatchSourceSignal
+/// Turns signals (SIGINT by default) into a call on a queue (never work inside a raw signal handler).
+final class SignalWatcher: @unchecked Sendable {  // the sources are only cancelled in deinit
+  private let sources: [any DispatchSourceSignal]
 
-  init(onInterrupt: @escaping @Sendable () -> Void) {
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    source.setEventHandler(handler: onInterrupt)
-    source.resume()
-    self.source = source
+  init(signals: [Int32] = [SIGINT], onInterrupt: @escaping @Sendable () -> Void) {
+    sources = signals.map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler(handler: onInterrupt)
+      source.resume()
+      return source
+    }
   }
 
-  deinit { source.cancel() }
+  deinit { sources.forEach { $0.cancel() } }
 }

@@ -15,6 +15,7 @@ public final class AshbyClient: Sendable {
   let resolver: Resolver
   let dryRun = DryRunRecorder()
   private let counter = Atomic<Int>(0)
+  private let writes = Atomic<Int>(0)
 
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
     self.configuration = configuration
@@ -28,6 +29,9 @@ public final class AshbyClient: Sendable {
 
   /// HTTP requests sent so far (retries count), for statistics.
   public var requestsSent: Int { counter.load(ordering: .relaxed) }
+
+  /// Writes Ashby answered with success (the scheduler's history reports them).
+  public var writesMade: Int { writes.load(ordering: .relaxed) }
 
   /// Calls any endpoint and returns its `results`.
   public func call(_ endpoint: String, _ params: JSONValue = .object([:])) async throws(AshbyError) -> JSONValue {
@@ -70,6 +74,7 @@ public final class AshbyClient: Sendable {
       let elapsedMS = Int((ContinuousClock.now - started) / .milliseconds(1))
       switch outcome {
       case .success(let response):
+        if !isRead { writes.add(1, ordering: .relaxed) }
         log(endpoint, status: "200", ms: elapsedMS, attempts: attempt)
         return response
       case .failure(let failure):

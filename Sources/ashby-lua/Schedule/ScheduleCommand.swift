@@ -1,0 +1,85 @@
+import ArgumentParser
+import AshbyScheduler
+import Foundation
+
+/// `ashby-lua schedule run|list|history|trigger`: scripts on a timetable.
+struct ScheduleCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "schedule",
+    abstract: "Run scripts on a timetable from schedules.toml (cron, time zones, history).",
+    discussion: """
+      The file holds [[job]] tables (name, script, cron, and optionally timezone, overlap, catch_up, \
+      timeout, retries, retry_delay, sandbox, dry_run, args) and an optional [defaults] table. \
+      Scripts run from the file's folder. See docs/scheduling.md.
+      """,
+    subcommands: [
+      ScheduleRunCommand.self, ScheduleListCommand.self, ScheduleHistoryCommand.self, ScheduleTriggerCommand.self,
+    ]
+  )
+}
+
+/// Where the schedule and its history live.
+struct ScheduleFiles: ParsableArguments {
+  @Option(name: .shortAndLong, help: ArgumentHelp("The schedule.", valueName: "FILE"))
+  var file = "schedules.toml"
+
+  @Option(
+    help: ArgumentHelp(
+      "The run history (default: $XDG_STATE_HOME/ashby-lua/schedule.sqlite, else ~/.local/state/...).",
+      valueName: "FILE"))
+  var history: String?
+
+  /// The jobs, or every problem of the file on stderr and exit 2.
+  func jobs() throws -> [ScheduledJob] {
+    do {
+      return try ScheduleFile.load(file)
+    } catch {
+      Console.error(error.description)
+      throw ExitCode(Exit.usage)
+    }
+  }
+
+  func openHistory() throws -> RunHistory {
+    let path = history ?? RunHistory.defaultPath()
+    do {
+      return try RunHistory(path: path)
+    } catch {
+      Console.error("ashby-lua: cannot open the run history \(path): \(error)")
+      throw ExitCode(Exit.usage)
+    }
+  }
+}
+
+extension SessionOptions {
+  /// The flags a scheduled run inherits from `schedule run` / `schedule trigger`.
+  var childFlags: [String] {
+    var flags: [String] = []
+    if fake { flags.append("--fake") }
+    if let baseURL { flags += ["--base-url", baseURL] }
+    if profile != "default" { flags += ["--profile", profile] }
+    if let maxMemory { flags += ["--max-memory", String(maxMemory)] }
+    flags += ["--concurrency", String(concurrency)]
+    if verbose { flags.append("--verbose") }
+    return flags
+  }
+
+  func jobRunner() -> ProcessJobRunner {
+    ProcessJobRunner(
+      executable: Self.executable, flags: childFlags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout)
+  }
+
+  /// This binary, for the child processes.
+  static var executable: String {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+    let first = CommandLine.arguments.first ?? "ashby-lua"
+    return first.hasPrefix("/") ? first : FileManager.default.currentDirectoryPath + "/" + first
+  }
+}
+
+/// One line per event on stderr, stamped, for a terminal or the journal.
+enum DaemonLog {
+  static func line(_ text: String) {
+    let stamp = ISO8601DateFormatter().string(from: Date())
+    Console.error("\(stamp) \(text)")
+  }
+}

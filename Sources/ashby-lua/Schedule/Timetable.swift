@@ -1,0 +1,61 @@
+import AshbyKit
+import AshbyScheduler
+import Foundation
+
+/// Formatting for `schedule list` and `schedule history`.
+enum Timetable {
+  static func format(_ date: Date, in zone: TimeZone) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = zone
+    f.dateFormat = "yyyy-MM-dd HH:mm xxx"
+    return f.string(from: date)
+  }
+
+  static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+  static func relative(_ date: Date, from now: Date) -> String {
+    "in " + duration(date.timeIntervalSince(now))
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if seconds < 60 { return String(format: "%.1f s", seconds) }
+    if s < 3600 { return "\(s / 60)m \(s % 60)s" }
+    if s < 86400 { return "\(s / 3600)h \(s % 3600 / 60)m" }
+    return "\(s / 86400)d \(s % 86400 / 3600)h"
+  }
+
+  static func summary(_ run: RunRecord) -> String {
+    "\(run.status.rawValue) \(format(run.startedAt, in: .current)) (\(run.writes)\(run.dryRun ? " planned" : "") write\(run.writes == 1 ? "" : "s"))"
+  }
+
+  static func oneLine(_ text: String) -> String {
+    let line = text.split(separator: "\n").first.map(String.init) ?? ""
+    return line.count > 80 ? String(line.prefix(79)) + "…" : line
+  }
+
+  static func json(_ r: RunRecord) -> JSONValue {
+    var fields: [String: JSONValue] = [
+      "id": .int(r.id ?? 0), "job": .string(r.job), "trigger": .string(r.trigger.rawValue),
+      "started_at": .string(iso(r.startedAt)), "status": .string(r.status.rawValue),
+      "attempts": .int(Int64(r.attempts)),
+      "writes": .int(Int64(r.writes)), "dry_run": .bool(r.dryRun), "owner": .string(r.owner),
+    ]
+    if let d = r.scheduledFor { fields["scheduled_for"] = .string(iso(d)) }
+    if let d = r.endedAt { fields["ended_at"] = .string(iso(d)) }
+    if let c = r.exitCode { fields["exit_code"] = .int(Int64(c)) }
+    if let e = r.error { fields["error"] = .string(e) }
+    return .object(fields)
+  }
+
+  /// Columns padded to their widest cell.
+  static func table(_ rows: [[String]]) -> String {
+    let widths = (0..<(rows.first?.count ?? 0)).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    return rows.map { row in
+      String(
+        zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+          .reversed().drop(while: { $0 == " " }).reversed())
+    }.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,181 @@
+import AshbyFake
+import AshbyScheduler
+import Foundation
+import Testing
+
+/// `ashby-lua schedule`: the real binary, real child runs, the fake Ashby over loopback.
+@Suite struct ScheduleTests {
+  /// A home folder with scripts and a schedule file in `work/`.
+  struct Setup {
+    let home: URL
+    let work: URL
+    var file: String { work.appendingPathComponent("schedules.toml").path }
+    var historyPath: String { home.appendingPathComponent("state/ashby-lua/schedule.sqlite").path }
+
+    init(schedule: String) throws {
+      home = try scratch()
+      work = home.appendingPathComponent("work")
+      try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+      let scripts = [
+        "hire.lua": """
+        local c = ashby.create_candidate{ first_name = "Cron", last_name = "Job", email = arg[1] or "cron@example.com" }
+        print("created " .. c.id)
+        """,
+        "here.lua": "assert(io.open('hire.lua')):close(); print('in the schedule folder')",
+        "spin.lua": "while true do end",
+        "stuck.lua": "os.execute('sleep 30')",
+        "nap.lua": "ashby.sleep(30)",
+        "fail.lua": "error({ kind = 'api', message = 'it broke' })",
+      ]
+      for (name, text) in scripts {
+        try text.write(to: work.appendingPathComponent(name), atomically: true, encoding: .utf8)
+      }
+      try schedule.write(toFile: work.appendingPathComponent("schedules.toml").path, atomically: true, encoding: .utf8)
+    }
+  }
+
+  @Test func triggerRunsTheJobAndTheHistoryRecordsIt() async throws {
+    let f = try await FakeFixture.start()
+    let s = try Setup(
+      schedule: """
+        [[job]]
+        name = "hire"
+        script = "hire.lua"
+        cron = "0 9 * * mon-fri"
+        timezone = "Europe/Berlin"
+        args = ["trigger@example.com"]
+
+        [[job]]
+        name = "here"
+        script = "here.lua"
+        cron = "@daily"
+        """)
+    let list = try await run(["schedule", "list", "--file", s.file], env: f.env, home: s.home)
+    #expect(list.status == 0)
+    #expect(
+      list.stdout.contains("hire") && list.stdout.contains("0 9 * * mon-fri") && list.stdout.contains("never run"))
+
+    let r = try await run(["schedule", "trigger", "hire", "--file", s.file], env: f.env, home: s.home)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("created "))
+    #expect(r.stderr.contains("hire: ok in") && r.stderr.contains("1 write"))
+    #expect(f.fake.candidates(withEmail: "trigger@example.com") == 1)
+
+    let here = try await run(["schedule", "trigger", "here", "--file", s.file], env: f.env, home: s.home, cwd: s.home)
+    #expect(here.status == 0 && here.stdout.contains("in the schedule folder"), "\(here.stderr)")
+
+    let history = try await run(["schedule", "history", "--json", "--job", "hire"], env: f.env, home: s.home)
+    let line = try #require(history.stdout.split(separator: "\n").first)
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(record["job"] as? String == "hire" && record["status"] as? String == "ok")
+    #expect(record["trigger"] as? String == "manual" && record["writes"] as? Int == 1)
+    let listed = try await run(["schedule", "list", "--file", s.file], env: f.env, home: s.home)
+    #expect(listed.stdout.contains("ok ") && listed.stdout.contains("(1 write)"))
+    await f.fake.stop()
+  }
+
+  @Test func theDaemonCatchesUpAndStopsRunningJobsOnSignal() async throws {
+    let f = try await FakeFixture.start()
+    let s = try Setup(
+      schedule: """
+        [defaults]
+        timezone = "UTC"
+        catch_up = "last"
+
+        [[job]]
+        name = "hire"
+        script = "hire.lua"
+        cron = "0 8 * * *"
+
+        [[job]]
+        name = "nap"
+        script = "nap.lua"
+        cron = "0 8 * * *"
+
+        [[job]]
+        name = "quiet"
+        script = "hire.lua"
+        cron = "0 8 * * *"
+        catch_up = "none"
+        """)
+    let history = try RunHistory(path: s.historyPath)
+    let threeDaysAgo = Date().addingTimeInterval(-3 * 86400)
+    for job in ["hire", "nap", "quiet"] { try history.setLastFire(job, threeDaysAgo) }
+
+    let r = try await run(["schedule", "run", "--file", s.file], env: f.env, home: s.home, interruptAfter: 6)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.seconds < 20)
+    #expect(r.stderr.contains("hire: started (catching up on"))
+    #expect(r.stderr.contains("quiet: 3 missed fires not run"))
+    let runs = try history.runs()
+    let hire = try #require(runs.first { $0.job == "hire" })
+    #expect(hire.status == .ok && hire.trigger == .catchUp && hire.writes == 1)
+    let nap = try #require(runs.first { $0.job == "nap" })
+    #expect(nap.status == .cancelled)
+    #expect(!runs.contains { $0.job == "quiet" })
+    #expect(f.fake.candidates(withEmail: "cron@example.com") == 1)
+    #expect(try history.leaseHolder("nap", now: Date()) == nil)
+    await f.fake.stop()
+  }
+
+  @Test func aRunawayScriptTimesOutAndFailuresAreRetried() async throws {
+    let f = try await FakeFixture.start()
+    let s = try Setup(
+      schedule: """
+        [[job]]
+        name = "spin"
+        script = "spin.lua"
+        cron = "@hourly"
+        timeout = 1
+
+        [[job]]
+        name = "fail"
+        script = "fail.lua"
+        cron = "@hourly"
+        retries = 1
+        retry_delay = 0.1
+        """)
+    let spin = try await run(["schedule", "trigger", "spin", "--file", s.file], env: f.env, home: s.home)
+    #expect(spin.status == 1)
+    #expect(spin.seconds < 12)
+    let fail = try await run(["schedule", "trigger", "fail", "--file", s.file], env: f.env, home: s.home)
+    #expect(fail.status == 1)
+    let runs = try RunHistory(path: s.historyPath).runs()
+    #expect(runs.map(\.status) == [.failed, .timeout])
+    #expect(runs[0].attempts == 2 && runs[0].error?.contains("it broke") == true)
+    #expect(runs[1].error?.contains("time limit") == true)
+    await f.fake.stop()
+  }
+
+  @Test func aScriptStuckInCIsKilled() async throws {
+    let s = try Setup(
+      schedule: """
+        [[job]]
+        name = "stuck"
+        script = "stuck.lua"
+        cron = "@hourly"
+        timeout = 1
+        """)
+    let r = try await run(["schedule", "trigger", "stuck", "--file", s.file], home: s.home)
+    #expect(r.status == 128 + SIGKILL)
+    #expect(r.seconds > 5 && r.seconds < 15)
+    let run = try #require(try RunHistory(path: s.historyPath).runs().first)
+    #expect(run.status == .timeout)
+    #expect(run.error == "killed after 6 s: the time limit could not stop it")
+  }
+
+  @Test func aBadFileIsAUsageErrorWithLineAndKey() async throws {
+    let s = try Setup(
+      schedule: """
+        [[job]]
+        name = "hire"
+        script = "hire.lua"
+        cron = "0 9 * * funday"
+        """)
+    let r = try await run(["schedule", "run", "--file", s.file], home: s.home)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("schedules.toml:4: job \"hire\".cron: day-of-week field \"funday\""))
+    let unknown = try await run(["schedule", "trigger", "nope", "--file", s.file], home: s.home)
+    #expect(unknown.status == 2)
+  }
+}
