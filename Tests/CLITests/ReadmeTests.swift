@@ -59,6 +59,7 @@ import Testing
     let texts = try Self.commands().map(\.text).joined(separator: "\n")
     for needed in [
       "run --fake", "repl", "auth login", "auth status", "auth logout", "types", "check", "fake-server", "--dry-run",
+      "schedule list", "schedule trigger", "schedule history", "schedule run",
     ] {
       #expect(texts.contains(needed), "the README shows no `\(needed)` command")
     }
@@ -73,6 +74,7 @@ import Testing
       var interrupt: Double?
       var args = command.args
       if args.starts(with: ["auth", "login"]) { stdin = FakeAshby.fullKey + "\n" }
+      if args.starts(with: ["schedule", "run"]) { interrupt = 3 }  // a daemon: it runs until stopped
       if args.first == "fake-server" {
         interrupt = 1.5
         if let i = args.firstIndex(of: "--port") { args[i + 1] = "0" }  // the README's port may be taken here
@@ -81,6 +83,8 @@ import Testing
       #expect(r.status == 0, "`\(command.text)` exited \(r.status): \(r.stderr)")
       if args.first == "fake-server" { #expect(r.stdout.contains("fake Ashby listening on http://127.0.0.1:")) }
       if args.first == "repl", command.stdin != nil { #expect(r.stdout == "2\n") }
+      if args.starts(with: ["schedule", "history"]) { #expect(r.stdout.contains("open-jobs-digest  manual")) }
+      if args.starts(with: ["schedule", "run"]) { #expect(r.stderr.contains("schedule: stopped")) }
     }
     await f.fake.stop()
   }
