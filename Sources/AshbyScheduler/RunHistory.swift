@@ -95,6 +95,7 @@ public final class RunHistory: Sendable {
       try db.create(table: "fires") { t in
         t.primaryKey("job", .text)
         t.column("last_fire", .datetime).notNull()
+        t.column("claimed_fire", .datetime)
       }
       try db.create(table: "leases") { t in
         t.primaryKey("job", .text)
@@ -170,18 +171,50 @@ public final class RunHistory: Sendable {
 
   // MARK: Leases
 
-  /// Takes (or renews) the job's lease for `owner`; false when another owner holds a live one.
-  public func acquireLease(_ job: String, owner: String, until expiry: Date, now: Date) throws -> Bool {
+  /// What `claim` found.
+  public enum Claim: Equatable, Sendable {
+    /// The lease is ours: run.
+    case acquired
+    /// Another daemon holds the lease (its owner name): that one is still running.
+    case held(String)
+    /// Another daemon has already taken this fire: nothing to do.
+    case taken
+  }
+
+  /// Takes the job's lease, and for a scheduled fire claims the fire too, in
+  /// one transaction: of daemons sharing the file, one runs each fire, even
+  /// when another wakes only after the first has finished.
+  public func claim(_ job: String, owner: String, until expiry: Date, now: Date, fire: Date?) throws -> Claim {
     try write { db in
+      if let fire,
+        let claimed = try Date.fetchOne(db, sql: "SELECT claimed_fire FROM fires WHERE job = ?", arguments: [job]),
+        claimed >= fire
+      {
+        return .taken
+      }
       let holder = try Row.fetchOne(db, sql: "SELECT owner, expires_at FROM leases WHERE job = ?", arguments: [job])
-      if let holder, holder["owner"] as String != owner, (holder["expires_at"] as Date) > now { return false }
+      if let holder, holder["owner"] as String != owner, (holder["expires_at"] as Date) > now {
+        return .held(holder["owner"])
+      }
       try db.execute(
         sql: """
           INSERT INTO leases(job, owner, expires_at) VALUES (?, ?, ?)
           ON CONFLICT(job) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
           """, arguments: [job, owner, expiry])
-      return true
+      if let fire {
+        try db.execute(
+          sql: """
+            INSERT INTO fires(job, last_fire, claimed_fire) VALUES (?, ?, ?)
+            ON CONFLICT(job) DO UPDATE SET claimed_fire = excluded.claimed_fire
+            """, arguments: [job, fire, fire])
+      }
+      return .acquired
     }
+  }
+
+  /// Takes (or renews) the job's lease for `owner`; false when another owner holds a live one.
+  public func acquireLease(_ job: String, owner: String, until expiry: Date, now: Date) throws -> Bool {
+    try claim(job, owner: owner, until: expiry, now: now, fire: nil) == .acquired
   }
 
   /// Who holds the job's lease now, if anyone.

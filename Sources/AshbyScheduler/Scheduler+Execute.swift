@@ -9,15 +9,21 @@ extension Scheduler {
       job: job.name, trigger: trigger, scheduledFor: fire, startedAt: started, endedAt: nil, status: .running,
       attempts: 0, writes: 0, error: nil, owner: owner)
     do {
-      guard try history.acquireLease(job.name, owner: owner, until: started + Self.leaseSeconds, now: started) else {
-        let holder = (try? history.leaseHolder(job.name, now: started)) ?? nil
+      switch try history.claim(job.name, owner: owner, until: started + Self.leaseSeconds, now: started, fire: fire) {
+      case .acquired:
+        record = try history.insert(record)
+      case .held(let holder):
         record.status = .skipped
         record.endedAt = started
-        record.error = "another daemon is running it (\(holder ?? "lease held"))"
+        record.error = "another daemon is running it (\(holder))"
         log("\(job.name): skipped: \(record.error ?? "")")
         return (try? history.insert(record)) ?? record
+      case .taken:
+        log("\(job.name): another daemon has taken this fire")
+        record.status = .skipped
+        record.endedAt = started
+        return record
       }
-      record = try history.insert(record)
     } catch {
       log("\(job.name): cannot use the history file: \(error)")
       record.status = .failed

@@ -178,3 +178,22 @@ import Testing
     #expect(rows.first { $0.id == live.id }?.status == .running)
   }
 }
+
+@Suite struct FireClaimTests {
+  @Test func twoDaemonsOnOneFileRunEachFireOnce() async throws {
+    let history = try temporaryHistory()
+    let fire = SchedulerTests.at("09:00:00")
+    let a = try history.claim("j", owner: "A", until: fire + 90, now: fire, fire: fire)
+    #expect(a == .acquired)
+    #expect(try history.claim("j", owner: "B", until: fire + 90, now: fire, fire: fire) == .taken)
+    try history.releaseLease("j", owner: "A")
+    // B wakes late, after A finished: the fire is still A's.
+    #expect(try history.claim("j", owner: "B", until: fire + 120, now: fire + 30, fire: fire) == .taken)
+    // The next fire is B's to take; A, still holding an old run, makes B skip instead.
+    let next = fire + 60
+    #expect(try history.claim("j", owner: "A", until: next + 90, now: next, fire: nil) == .acquired)
+    #expect(try history.claim("j", owner: "B", until: next + 90, now: next, fire: next) == .held("A"))
+    try history.releaseLease("j", owner: "A")
+    #expect(try history.claim("j", owner: "B", until: next + 90, now: next, fire: next) == .acquired)
+  }
+}

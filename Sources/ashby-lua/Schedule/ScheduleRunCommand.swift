@@ -41,36 +41,3 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     DaemonLog.line("schedule: stopped")
   }
 }
-
-/// `schedule trigger NAME`: one run now, with the job's settings, lease and retries.
-struct ScheduleTriggerCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "trigger", abstract: "Run one job now and record it in the history; exits with its status.")
-
-  @Argument(help: "The job's name.")
-  var name: String
-
-  @OptionGroup var files: ScheduleFiles
-  @OptionGroup var session: SessionOptions
-
-  func run() async throws {
-    let jobs = try files.jobs()
-    guard let job = jobs.first(where: { $0.name == name }) else {
-      Console.error(
-        "ashby-lua: no job named \"\(name)\" in \(files.file); jobs: \(jobs.map(\.name).joined(separator: ", "))")
-      throw ExitCode(Exit.usage)
-    }
-    let history = try files.openHistory()
-    let scheduler = Scheduler(jobs: jobs, history: history, runner: session.jobRunner(), log: DaemonLog.line)
-    let task = Task { await scheduler.trigger(job) }
-    let watcher = SignalWatcher { task.cancel() }
-    let record = await task.value
-    withExtendedLifetime(watcher) {}
-    switch record.status {
-    case .ok: return
-    case .skipped: throw ExitCode(Exit.scriptError)
-    case .cancelled: throw ExitCode(Exit.interrupted)
-    default: throw ExitCode(Int32(clamping: record.exitCode ?? Int(Exit.scriptError)))
-    }
-  }
-}
