@@ -1,5 +1,6 @@
 import AshbyScheduler
 import Foundation
+import Synchronization
 
 /// Runs each attempt as `ashby-lua run` in a child process, as systemd and
 /// Kubernetes do: a script that crashes, hangs in C or calls `os.exit` takes
@@ -47,16 +48,19 @@ struct ProcessJobRunner: JobRunner {
       try await Task.sleep(nanoseconds: UInt64(limit * 1e9))
       child.signal(SIGKILL)
     }
+    let stopping = StopTimer()
     let exit = await withTaskCancellationHandler {
       await child.exit()
     } onCancel: {
       child.signal(SIGINT)
-      Task {
+      stopping.start {
         try await Task.sleep(nanoseconds: 5_000_000_000)
         child.signal(SIGKILL)
       }
     }
+    // Once the child is reaped its pid may be reused: no signal may follow.
     watchdog.cancel()
+    stopping.cancel()
     return outcome(exit, report: RunReport.read(from: report), job: job, limit: limit, cancelled: Task.isCancelled)
   }
 
@@ -88,4 +92,11 @@ struct ProcessJobRunner: JobRunner {
     return RunOutcome(
       status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)
   }
+}
+
+/// The SIGKILL that follows a SIGINT if the child does not stop, cancellable once it has.
+private final class StopTimer: Sendable {
+  private let task = Mutex<Task<Void, any Error>?>(nil)
+  func start(_ body: @escaping @Sendable () async throws -> Void) { task.withLock { $0 = Task(operation: body) } }
+  func cancel() { task.withLock { $0?.cancel() } }
 }
