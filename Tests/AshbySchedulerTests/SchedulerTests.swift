@@ -27,7 +27,8 @@ import Testing
 
     /// Moves the clock and waits until the daemon has acted and sleeps again.
     func advance(to date: Date, until condition: () throws -> Bool) async throws -> Bool {
-      guard await eventually(5, { clock.sleeping == 1 }) else { return false }
+      let asleep = await eventually { clock.sleeping == 1 }
+      guard asleep else { return false }
       clock.advance(to: date)
       return try await eventually { try condition() && clock.sleeping == 1 }
     }
@@ -45,7 +46,7 @@ import Testing
 
     func stop() async {
       task.cancel()
-      _ = await task.result
+      if case .failure(let e) = await task.result { Issue.record("the daemon failed: \(e)") }
     }
   }
 

@@ -95,7 +95,7 @@ final class ScriptedRunner: JobRunner {
 }
 
 /// Waits (in real time) until `condition` holds; false after `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async rethrows -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while Date() < deadline {
     if try condition() { return true }
