@@ -28,7 +28,7 @@ func scratch() throws -> URL {
 /// given, if any): no command may ever print it.
 func run(
   _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
-  interruptAfter: Double? = nil, timeout: Double = 60
+  interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, timeout: Double = 60
 ) async throws -> Outcome {
   let dir = try home ?? scratch()
   let process = Process()
@@ -60,6 +60,11 @@ func run(
   try input.fileHandleForWriting.close()
   if let interruptAfter {
     try await Task.sleep(for: .seconds(interruptAfter))
+    kill(process.processIdentifier, SIGINT)
+  }
+  if let interruptWhen {
+    let deadline = Date().addingTimeInterval(timeout / 2)
+    while !interruptWhen() && Date() < deadline && process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
     kill(process.processIdentifier, SIGINT)
   }
   let watchdog = Task {
