@@ -141,7 +141,7 @@ import Testing
         """)
     let spin = try await run(["schedule", "trigger", "spin", "--file", s.file], env: f.env, home: s.home)
     #expect(spin.status == 1)
-    #expect(spin.seconds < 12)
+    #expect(spin.seconds < 20)
     let fail = try await run(["schedule", "trigger", "fail", "--file", s.file], env: f.env, home: s.home)
     #expect(fail.status == 1)
     let runs = try RunHistory(path: s.historyPath).runs()
@@ -162,7 +162,7 @@ import Testing
         """)
     let r = try await run(["schedule", "trigger", "stuck", "--file", s.file], home: s.home)
     #expect(r.status == 128 + SIGKILL)
-    #expect(r.seconds > 5 && r.seconds < 15)
+    #expect(r.seconds > 5 && r.seconds < 25)  // killed long before its 30 s sleep ends
     let run = try #require(try RunHistory(path: s.historyPath).runs().first)
     #expect(run.status == .timeout)
     #expect(run.error == "killed after 6 s: the time limit could not stop it")
