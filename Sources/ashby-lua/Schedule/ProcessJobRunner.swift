@@ -22,9 +22,12 @@ struct ProcessJobRunner: JobRunner {
   /// Seconds past the time limit before the parent kills the child: 5 to 15.
   static func killGrace(_ timeout: Double) -> Double { min(15, max(5, timeout)) }
 
+  /// The job's own time limit, under the cap.
+  func timeout(for job: ScheduledJob) -> Double { min(job.timeout, timeoutCap ?? job.timeout) }
+
   func arguments(for job: ScheduledJob, report: String) -> [String] {
-    let timeout = min(job.timeout, timeoutCap ?? job.timeout)
-    var args = ["run", "--report", report, "--directory", job.directory, "--timeout", String(timeout)] + flags
+    var args =
+      ["run", "--report", report, "--directory", job.directory, "--timeout", String(timeout(for: job))] + flags
     if job.sandbox || forceSandbox { args.append("--sandbox") }
     if job.dryRun || forceDryRun { args.append("--dry-run") }
     return args + [job.script] + job.args
@@ -42,8 +45,7 @@ struct ProcessJobRunner: JobRunner {
     } catch {
       return RunOutcome(status: .failed, exitCode: 2, error: "\(error)")
     }
-    let timeout = min(job.timeout, timeoutCap ?? job.timeout)
-    let limit = timeout + Self.killGrace(timeout)
+    let limit = timeout(for: job) + Self.killGrace(timeout(for: job))
     let watchdog = Task {
       try await Task.sleep(nanoseconds: UInt64(limit * 1e9))
       child.signal(SIGKILL)
