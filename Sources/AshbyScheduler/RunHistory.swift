@@ -48,6 +48,17 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutableP
   public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+extension RunRecord {
+  init(
+    job: String, trigger: RunTrigger, scheduledFor: Date?, startedAt: Date, endedAt: Date?, status: RunStatus,
+    attempts: Int, writes: Int, error: String?, owner: String
+  ) {
+    self.init(
+      id: nil, job: job, trigger: trigger, scheduledFor: scheduledFor, startedAt: startedAt, endedAt: endedAt,
+      status: status, exitCode: nil, attempts: attempts, writes: writes, dryRun: false, error: error, owner: owner)
+  }
+}
+
 /// The scheduler's SQLite file: runs, the newest fire each job has handled
 /// (so a restart knows what it missed), and leases.
 ///

@@ -51,6 +51,15 @@ public struct ScheduledJob: Sendable, Equatable {
     self.timeZone = timeZone
   }
 
+  /// A fire time as the daemon's log and `schedule list` show it: wall clock and offset in `zone`.
+  public static func format(_ date: Date, in zone: TimeZone) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = zone
+    f.dateFormat = "yyyy-MM-dd HH:mm xxx"
+    return f.string(from: date)
+  }
+
   /// Full jitter on an exponential step: a random wait up to `retryDelay`,
   /// then twice that, ... up to ten minutes. `retry` counts from 1.
   public func backoff(beforeRetry retry: Int) -> Double {

@@ -82,10 +82,6 @@ extension Scheduler {
 
   nonisolated func describe(_ trigger: RunTrigger, fire: Date?, in zone: TimeZone) -> String {
     guard let fire else { return trigger.rawValue }
-    let formatter = DateFormatter()
-    formatter.timeZone = zone
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.dateFormat = "yyyy-MM-dd HH:mm xxx"
-    return "\(trigger == .catchUp ? "catching up on" : "scheduled for") \(formatter.string(from: fire))"
+    return "\(trigger == .catchUp ? "catching up on" : "scheduled for") \(ScheduledJob.format(fire, in: zone))"
   }
 }

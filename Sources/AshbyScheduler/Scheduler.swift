@@ -164,14 +164,3 @@ public actor Scheduler {
     await execute(job, fire: nil, trigger: .manual)
   }
 }
-
-extension RunRecord {
-  init(
-    job: String, trigger: RunTrigger, scheduledFor: Date?, startedAt: Date, endedAt: Date?, status: RunStatus,
-    attempts: Int, writes: Int, error: String?, owner: String
-  ) {
-    self.init(
-      id: nil, job: job, trigger: trigger, scheduledFor: scheduledFor, startedAt: startedAt, endedAt: endedAt,
-      status: status, exitCode: nil, attempts: attempts, writes: writes, dryRun: false, error: error, owner: owner)
-  }
-}

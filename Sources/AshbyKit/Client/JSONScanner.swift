@@ -29,29 +29,8 @@ struct JSONScanner {
     s.skipSpace()
     guard s.peek == UInt8(ascii: "{") else { return nil }
     var members: [String: Range<Int>] = [:]
-    s.i += 1
-    s.depth = 1
-    s.skipSpace()
-    if s.peek == UInt8(ascii: "}") {
-      s.i += 1
-    } else {
-      while true {
-        guard s.peek == UInt8(ascii: "\""), let keyRange = s.string() else { return nil }
-        s.skipSpace()
-        guard s.eat(UInt8(ascii: ":")) else { return nil }
-        s.skipSpace()
-        let start = s.i
-        guard s.value() else { return nil }
-        members[s.text(keyRange)] = start..<s.i
-        s.skipSpace()
-        if s.eat(UInt8(ascii: ",")) {
-          s.skipSpace()
-          continue
-        }
-        guard s.eat(UInt8(ascii: "}")) else { return nil }
-        break
-      }
-    }
+    let text = s.text
+    guard s.container(close: UInt8(ascii: "}"), keyed: true, member: { members[text($0)] = $1 }) else { return nil }
     s.skipSpace()
     return s.i == bytes.count ? members : nil
   }
@@ -97,7 +76,10 @@ struct JSONScanner {
     }
   }
 
-  private mutating func container(close: UInt8, keyed: Bool) -> Bool {
+  /// An object or array at `i`. `member` hears each key's range and its value's range.
+  private mutating func container(
+    close: UInt8, keyed: Bool, member: ((Range<Int>, Range<Int>) -> Void)? = nil
+  ) -> Bool {
     depth += 1
     guard depth <= Self.maxDepth else { return false }
     defer { depth -= 1 }
@@ -105,13 +87,17 @@ struct JSONScanner {
     skipSpace()
     if eat(close) { return true }
     while true {
+      var key: Range<Int>?
       if keyed {
-        guard peek == UInt8(ascii: "\""), string() != nil else { return false }
+        guard peek == UInt8(ascii: "\""), let k = string() else { return false }
+        key = k
         skipSpace()
         guard eat(UInt8(ascii: ":")) else { return false }
         skipSpace()
       }
+      let start = i
       guard value() else { return false }
+      if let key, let member { member(key, start..<i) }
       skipSpace()
       if eat(close) { return true }
       guard eat(UInt8(ascii: ",")) else { return false }

@@ -4,13 +4,7 @@ import Foundation
 
 /// Formatting for `schedule list` and `schedule history`.
 enum Timetable {
-  static func format(_ date: Date, in zone: TimeZone) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = zone
-    f.dateFormat = "yyyy-MM-dd HH:mm xxx"
-    return f.string(from: date)
-  }
+  static func format(_ date: Date, in zone: TimeZone) -> String { ScheduledJob.format(date, in: zone) }
 
   static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
