@@ -197,17 +197,21 @@ private struct Reader {
       }
     }
     if let v = table["timeout"] {
-      if let seconds = Self.seconds(v), seconds > 0 {
+      if let seconds = Self.seconds(v), seconds > 0, seconds <= Self.maxTimeout {
         job.timeout = seconds
       } else {
-        problem(place, "timeout", "must be a positive number of seconds, or a duration like \"90s\", \"15m\", \"2h\"")
+        problem(
+          place, "timeout",
+          "must be a number of seconds above 0 and at most \(Int(Self.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\"")
       }
     }
     if let v = table["retry_delay"] {
-      if let seconds = Self.seconds(v), seconds >= 0 {
+      if let seconds = Self.seconds(v), seconds >= 0, seconds <= Self.maxRetryDelay {
         job.retryDelay = seconds
       } else {
-        problem(place, "retry_delay", "must be a number of seconds, or a duration like \"30s\"")
+        problem(
+          place, "retry_delay",
+          "must be a number of seconds from 0 to \(Int(Self.maxRetryDelay)) (a day), or a duration like \"30s\"")
       }
     }
     if let v = table["retries"] {
@@ -234,8 +238,18 @@ private struct Reader {
     }
   }
 
-  /// 90, 1.5, "90s", "15m", "2h".
+  /// The longest `timeout` (a year: `ashby-lua run` takes no more).
+  public static let maxTimeout: Double = 366 * 24 * 3600
+  /// The longest `retry_delay`.
+  public static let maxRetryDelay: Double = 24 * 3600
+
+  /// 90, 1.5, "90s", "15m", "2h"; nil for anything not finite (TOML has inf and nan).
   static func seconds(_ value: any TOMLValueConvertible) -> Double? {
+    guard let seconds = parseSeconds(value), seconds.isFinite else { return nil }
+    return seconds
+  }
+
+  private static func parseSeconds(_ value: any TOMLValueConvertible) -> Double? {
     if let i = value.int { return Double(i) }
     if let d = value.double { return d }
     guard let text = value.string?.trimmingCharacters(in: .whitespaces), let unit = text.last else { return nil }

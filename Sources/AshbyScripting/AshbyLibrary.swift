@@ -15,7 +15,7 @@ public enum AshbyLibrary {
     ctx.installTaskLibrary(at: "ashby")
     ctx.installJSON(at: "ashby.json")
     ctx.setGlobal("ashby.null", .null)
-    ctx.setErrorPrefix("ashby.")
+    ctx.setErrorDescriber(ErrorText.describe)
     for spec in Actions.all { registerAction(spec, ctx: ctx, client: client) }
     registerCall(ctx: ctx, client: client)
     registerPrivate(ctx: ctx, client: client)

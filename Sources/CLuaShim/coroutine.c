@@ -148,7 +148,7 @@ static int resume_loop(lua_State *L, lua_State *co, int coidx, int narg, int wra
     }
     lsh_runtime *rt = lsh_rt(L); /* cannot yield here: wait on the VM thread */
     set_flag(L, &lsh_waiting_key, coidx, 1);
-    LSH_OUTSIDE_CAP(rt, narg = rt->block(L, id, rt->host));
+    LSH_AS_HOST(rt, L, narg = rt->block(L, id, rt->host));
     set_flag(L, &lsh_waiting_key, coidx, 0);
   }
 }

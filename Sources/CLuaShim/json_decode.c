@@ -192,7 +192,7 @@ static void parse_number(decoder *d) {
   size_t len = d->p - s;
   if (len >= sizeof buf) { /* valid but long: let Lua make the NUL-terminated copy */
     lua_pushlstring(d->L, (const char *)s, len);
-    double v = strtod(lua_tostring(d->L, -1), NULL);
+    double v = lsh_strtod(lua_tostring(d->L, -1), NULL);
     lua_pop(d->L, 1);
     lua_pushnumber(d->L, v);
     return;
@@ -203,7 +203,7 @@ static void parse_number(decoder *d) {
     if (lua_isinteger(d->L, -1)) return;
     lua_pop(d->L, 1);
   }
-  lua_pushnumber(d->L, strtod(buf, NULL));
+  lua_pushnumber(d->L, lsh_strtod(buf, NULL));
 }
 
 static void parse_value(decoder *d);

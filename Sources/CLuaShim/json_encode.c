@@ -6,7 +6,10 @@
  * unmarked table is an object `{}`. Object keys must be strings (integer keys
  * of a mixed table are written as decimal strings). json.null encodes as null;
  * functions, userdata, NaN and infinities are errors; so are invalid UTF-8
- * and cycles (caught by the depth limit).
+ * and cycles (caught by the depth limit). A table reached twice is written
+ * twice, so values are counted (LSH_JSON_MAX_VALUES): shared sub-tables
+ * cannot multiply into billions of values in C, where no hook can stop them.
+ * Numbers are written in the C locale, whatever os.setlocale says.
  */
 #include "runtime_private.h"
 #include "json_private.h"
@@ -34,6 +37,7 @@ typedef struct {
   lua_Alloc alloc;
   void *ud;
   int mt; /* stack index of the array metatable */
+  size_t values; /* written so far, against LSH_JSON_MAX_VALUES */
 } outbuf;
 
 static int outbuf_gc(lua_State *L) {
@@ -121,8 +125,8 @@ static void put_integer(lua_State *L, outbuf *b, lua_Integer i) {
 static void put_float(lua_State *L, outbuf *b, lua_Number x) {
   if (isnan(x) || isinf(x)) luaL_error(L, "json: cannot encode NaN or infinity");
   char tmp[40];
-  int n = snprintf(tmp, sizeof tmp, "%.14g", x);
-  if (strtod(tmp, NULL) != x) n = snprintf(tmp, sizeof tmp, "%.17g", x);
+  int n = lsh_format_double(tmp, sizeof tmp, "%.14g", x);
+  if (lsh_strtod(tmp, NULL) != x) n = lsh_format_double(tmp, sizeof tmp, "%.17g", x);
   if (strpbrk(tmp, ".eEn") == NULL) tmp[n++] = '.', tmp[n++] = '0'; /* keep it a float */
   put(L, b, tmp, (size_t)n);
 }
@@ -195,6 +199,9 @@ static void encode_table(lua_State *L, outbuf *b, int idx, int depth) {
 }
 
 static void encode(lua_State *L, outbuf *b, int idx, int depth) {
+  if (++b->values > LSH_JSON_MAX_VALUES)
+    luaL_error(L, "json: value too large to encode (more than %d values; a shared table counts each time)",
+               LSH_JSON_MAX_VALUES);
   switch (lua_type(L, idx)) {
     case LUA_TNIL: put(L, b, "null", 4); return;
     case LUA_TBOOLEAN:

@@ -4,6 +4,8 @@
 
 #define LSH_JSON_MAX_DEPTH 1000
 #define LSH_JSON_HINT_DEPTH 32
+/* Values one encode may write: far above any Ashby payload, far below what runs for minutes. */
+#define LSH_JSON_MAX_VALUES 20000000
 
 extern const char lsh_null_key;
 extern const char lsh_array_mt_key;

@@ -71,7 +71,7 @@ struct Children {
   mutating func pushWaitResults(_ id: Int64, on co: OpaquePointer, L: OpaquePointer) -> Int32 {
     guard let wait = waits.removeValue(forKey: id) else {
       lua_pushboolean(co, 0)
-      LuaStack(co).pushError(LuaHostError(kind: "host", message: "unknown wait"))
+      LuaStack(co).pushError(LuaHostError(kind: .host, message: "unknown wait"))
       return 2
     }
     return pushResults(of: wait.handles, any: wait.any, on: co, L: L)

@@ -45,17 +45,20 @@ final class Driver {
   /// Stack effect on L: pops the function and arguments; pushes nothing.
   /// `results` reads the coroutine's results (its stack) when it returns.
   func run<T>(nargs: Int32, timeout: Double?, results: (LuaStack, Int32) throws -> T) throws -> T {
-    guard !running else { throw LuaHostError(kind: "host", message: "a run is already in progress") }
+    guard !running else { throw LuaHostError(kind: .host, message: "a run is already in progress") }
+    if let timeout, !(timeout > 0 && timeout <= Self.maxTimeout) {
+      lua_settop(L, lua_gettop(L) - nargs - 1)
+      throw LuaHostError.argument("the time limit must be more than 0 and at most \(Int(Self.maxTimeout)) seconds")
+    }
     running = true
     core.mailbox.clearWakeups()
-    lsh_clear_interrupt(L)
-    deadline = timeout.map { lsh_now() + $0 } ?? 0
-    lsh_set_deadline(L, deadline)
+    lsh_begin_run(L, timeout ?? 0)
+    deadline = lsh_run_deadline(L)
     let main = makeHostThread(child: nil, moving: nargs + 1)
     defer {
       finishRun()
       _ = lsh_resetthread(main.co)  // runs the script's pending `<close>` handlers
-      lsh_set_deadline(L, 0)
+      lsh_end_run(L)
       release(main)
       running = false
     }
@@ -72,12 +75,15 @@ final class Driver {
       lua_settop(main.co, 0)
       return value
     case .failed(let status):
-      lsh_clear_interrupt(L)  // an armed hook would stop tostring and the traceback too
-      throw ScriptErrors.make(L, co: main.co, status: status)
+      lsh_begin_cleanup(L)  // an armed hook would stop a script's __tostring at once; the deadline still bounds it
+      throw ScriptErrors.make(L, co: main.co, status: status, describe: core.describeError)
     case .parked:
-      throw LuaHostError(kind: "host", message: "the script stopped without finishing")
+      throw LuaHostError(kind: .host, message: "the script stopped without finishing")
     }
   }
+
+  /// The longest time limit a run may have: a year, far below where seconds stop being exact.
+  static let maxTimeout: Double = 366 * 24 * 3600
 
   /// Set by `settle` when the run's main coroutine returns or fails.
   private var mainOutcome: Outcome?
@@ -169,8 +175,8 @@ final class Driver {
       lua_pushboolean(co, 0)
       stack.pushError(
         status == LUA_ERRMEM
-          ? LuaHostError(kind: "limit", message: "the result does not fit in the memory limit")
-          : LuaHostError(kind: "host", message: "a host function returned JSON text that is not valid"))
+          ? LimitError.memory
+          : LuaHostError(kind: .host, message: "a host function returned JSON text that is not valid"))
       return 2
     case .failure(let error):
       lua_pushboolean(co, 0)
@@ -221,10 +227,8 @@ final class Driver {
     if lsh_interrupted(L) != LSH_INTERRUPT_NONE { throw interruptError() }
   }
 
-  func interruptError() -> LuaHostError {
-    lsh_interrupted(L) == LSH_INTERRUPT_TIMEOUT
-      ? LuaHostError(kind: "limit", message: "time limit exceeded")
-      : LuaHostError(kind: "cancelled", message: "interrupted")
+  func interruptError() -> LimitError {
+    LimitError(why: lsh_interrupted(L) == LSH_INTERRUPT_TIMEOUT ? LSH_INTERRUPT_TIMEOUT : LSH_INTERRUPT_CANCEL)
   }
 
   /// After Ctrl-C or the deadline: cancel every task and wake every parked
@@ -247,8 +251,7 @@ final class Driver {
   /// (Only children can still be parked: the main coroutine has finished.)
   private func finishRun() {
     cancelTasks()
-    lsh_clear_interrupt(L)
-    lsh_set_deadline(L, deadline > 0 ? lsh_now() + 1 : 0)  // a grace period for __close handlers
+    lsh_begin_cleanup(L)  // `<close>` handlers get a grace period, bounded by the watchdog's time
     parked.removeAll()
     for thread in children.removeAll(L: L) {
       _ = lsh_resetthread(thread.co)
@@ -271,7 +274,8 @@ final class Driver {
   /// and its arguments) onto it. Stack effect on L: pops `moving`.
   func makeHostThread(child: Int64?, moving: Int32, from source: OpaquePointer? = nil) -> HostThread {
     let from = source ?? L
-    guard let co = lua_newthread(from) else { fatalError("lua_newthread failed with the cap lifted") }
+    // lua_newthread returns nil only when malloc itself fails (the cap is lifted here): nothing to recover.
+    guard let co = lua_newthread(from) else { fatalError("out of memory creating a Lua thread") }
     lsh_mark_host_thread(from, -1)
     let ref = luaL_ref(from, lsh_registryindex())
     lua_xmove(from, co, moving)

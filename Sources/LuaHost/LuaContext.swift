@@ -61,12 +61,10 @@ public struct LuaContext {
     }
   }
 
-  /// The text `tostring` puts before an error's `action` (`"ashby."` gives `ashby.get_job: ...`).
-  public func setErrorPrefix(_ prefix: String) {
-    lsh_push_error_mt(L)
-    stack.push(.string(prefix))
-    lua_setfield(L, -2, "prefix")
-    lsh_pop(L, 1)
+  /// How host error tables read as one line: `tostring(err)`, and the
+  /// message of an error that ends a run (formatted without running Lua).
+  public func setErrorDescriber(_ describe: @escaping LuaErrorDescriber) {
+    core.describeError = describe
   }
 
   /// Pushes the value at a dotted global path (nil when missing). Stack effect: pushes 1.
@@ -135,9 +133,11 @@ public struct LuaContext {
 
   /// Compiles a file like `lua` does (a first `#` line is skipped); nil reads
   /// standard input. Stack effect: pushes the chunk on success.
+  /// Under the sandbox, the file's folder becomes the only place `require` looks.
   public func loadFile(_ path: String?) throws(ScriptError) {
     let status = luaL_loadfilex(L, path, core.options.sandbox ? "t" : nil)
     if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
+    if core.options.sandbox { core.moduleRoot = path.flatMap(Sandbox.folder(of:)) }
   }
 
   /// Runs the chunk on top of the stack (below `args`) as a host coroutine
@@ -167,7 +167,7 @@ public struct LuaContext {
     pushGlobal(path)
     stack.push(args)
     let status = lsh_pcall(L, Int32(args.count), LUA_MULTRET, 0)
-    guard status == LUA_OK else { throw ScriptErrors.make(L, co: L, status: status) }
+    guard status == LUA_OK else { throw ScriptErrors.make(L, co: L, status: status, describe: core.describeError) }
     return try stack.values(from: base + 1)
   }
 

@@ -45,16 +45,18 @@ public struct LuaStack {
 
   /// Converts the value at `index` (see `LuaValue` for the rules).
   public func value(at index: Int32) throws(LuaHostError) -> LuaValue {
-    try LuaValueReader(L: L).read(lua_absindex(L, index), depth: 0)
+    var reader = LuaValueReader(L: L)
+    return try reader.read(lua_absindex(L, index), depth: 0)
   }
 
-  /// All values from `index` to the top.
+  /// All values from `index` to the top (one budget for them all).
   public func values(from index: Int32 = 1) throws(LuaHostError) -> [LuaValue] {
     let top = count
     guard index <= top else { return [] }
+    var reader = LuaValueReader(L: L)
     var out: [LuaValue] = []
     out.reserveCapacity(Int(top - index + 1))
-    for i in index...top { out.append(try value(at: i)) }
+    for i in index...top { out.append(try reader.read(i, depth: 0)) }
     return out
   }
 

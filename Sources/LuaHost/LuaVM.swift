@@ -18,6 +18,14 @@ public final class LuaVM: Sendable {
     /// Async host calls running at once; more wait their turn.
     public var maxConcurrentCalls = 16
     public var logger = Logger(label: "ashby-lua.lua")
+    /// Called once, from the watchdog's thread, when a run with a time limit
+    /// is still going at its limit plus a grace (half the limit, 0.25 to 2 s):
+    /// the hook cannot reach code that never returns to Lua (a pattern match,
+    /// a finalizer or an `xpcall` handler, which Lua runs with hooks off).
+    /// Nothing finer than ending the process is safe then, so this should not
+    /// return (write what must be written, then `_exit`). The argument is the
+    /// limit's message. nil: no watchdog.
+    public var onRunaway: (@Sendable (String) -> Void)?
 
     public init() {}
   }
@@ -76,14 +84,19 @@ public final class LuaVM: Sendable {
 
   /// Stops the running script (Ctrl-C): the count hook raises a `cancelled`
   /// error, and pending host calls are cancelled. Safe from any thread.
-  public func interrupt() {
-    lsh_interrupt(statePointer.pointer, LSH_INTERRUPT_CANCEL)
+  /// - Returns: how many times this run has been interrupted, this time
+  ///   included, so a host can end the process on the second (code that never
+  ///   returns to Lua does not hear the first).
+  @discardableResult
+  public func interrupt() -> Int {
+    let count = lsh_interrupt(statePointer.pointer, LSH_INTERRUPT_CANCEL)
     mailbox.wake()
+    return Int(count)
   }
 }
 
-/// The VM's pointer, used off the VM thread only for `lsh_interrupt`, which
-/// touches nothing but an atomic in the runtime record.
+/// The VM's pointer, used off the VM thread only for `lsh_interrupt` and the
+/// watchdog, which touch nothing but atomics in the runtime record.
 struct UnsafeSendablePointer: @unchecked Sendable {
   let pointer: OpaquePointer
   init(_ pointer: OpaquePointer) { self.pointer = pointer }

@@ -2,13 +2,51 @@ import CLua
 import CLuaShim
 
 /// Reads Lua values into `LuaValue`, raw access only. Never raises.
+///
+/// Bounded: a table reached twice is read twice (`{a, a}` twenty levels deep
+/// is a million values), so every value counts against `maxValues`, and its
+/// Swift size against what the memory limit leaves (the host's copy counts
+/// toward `--max-memory` like Lua's own).
 struct LuaValueReader {
   let L: OpaquePointer
   static let maxDepth = 200
+  /// Values one conversion may read, shared sub-tables counted each time.
+  static let maxValues = 1_000_000
+  /// What a value costs in Swift, before its string bytes (an estimate on the high side).
+  static let bytesPerValue = 64
+  /// Without a memory limit, a conversion may still not build more than this.
+  static let maxBytesWithoutLimit = 1 << 30
+
+  private var valuesLeft = Self.maxValues
+  private var bytesLeft: Int
+
+  init(L: OpaquePointer) {
+    self.L = L
+    let limit = lsh_memory_limit(L)
+    bytesLeft = limit > 0 ? max(0, Int(clamping: limit) - Int(clamping: lsh_memory_used(L))) : Self.maxBytesWithoutLimit
+  }
+
+  private mutating func charge(_ bytes: Int) throws(LuaHostError) {
+    valuesLeft -= 1
+    bytesLeft -= Self.bytesPerValue + bytes
+    if valuesLeft < 0 {
+      throw LuaHostError.argument(
+        "table too large for the host: more than \(Self.maxValues) values (a table reached twice counts twice)")
+    }
+    if bytesLeft < 0 {
+      throw LuaHostError(
+        kind: .limit,
+        message: lsh_memory_limit(L) > 0
+          ? LimitError.message(L, LSH_INTERRUPT_MEMORY) + " (by the host's copy of a value)"
+          : "value too large for the host (more than \(Self.maxBytesWithoutLimit >> 20) MB)",
+        extra: ["limit": "memory"])
+    }
+  }
 
   /// Stack effect: none.
-  func read(_ index: Int32, depth: Int) throws(LuaHostError) -> LuaValue {
+  mutating func read(_ index: Int32, depth: Int) throws(LuaHostError) -> LuaValue {
     let idx = lua_absindex(L, index)
+    try charge(lua_type(L, idx) == LUA_TSTRING ? Int(lua_rawlen(L, idx)) : 0)
     switch lua_type(L, idx) {
     case LUA_TNIL, LUA_TNONE: return .nil
     case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, idx) != 0)
@@ -28,7 +66,7 @@ struct LuaValueReader {
     }
   }
 
-  private func readTable(_ idx: Int32, depth: Int) throws(LuaHostError) -> LuaValue {
+  private mutating func readTable(_ idx: Int32, depth: Int) throws(LuaHostError) -> LuaValue {
     guard depth < Self.maxDepth else {
       throw LuaHostError(kind: "argument", message: "table nested too deeply (or a cycle)")
     }

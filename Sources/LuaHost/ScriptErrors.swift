@@ -4,15 +4,22 @@ import CLuaShim
 /// Builds `ScriptError`s from a failed coroutine or chunk.
 enum ScriptErrors {
   /// The error value is on top of `co`'s stack (left there). Reads it without
-  /// raising: `tostring` and the traceback run protected.
-  static func make(_ L: OpaquePointer, co: OpaquePointer, status: Int32) -> ScriptError {
+  /// raising. A host error table is described by `describe`, without running
+  /// Lua; any other value through a protected `tostring`, which the run's
+  /// clean-up deadline bounds (a script's `__tostring` may loop).
+  static func make(_ L: OpaquePointer, co: OpaquePointer, status: Int32, describe: LuaErrorDescriber) -> ScriptError {
+    if status == LUA_ERRMEM && lsh_memory_limit(L) > 0 {
+      lua_settop(co, lua_gettop(co) - 1)
+      lsh_push_limit_error(co, LSH_INTERRUPT_MEMORY)  // "memory limit of 64 MB exceeded", not "not enough memory"
+    }
     let stack = LuaStack(co)
     let value = (try? stack.value(at: -1)) ?? .nil
-    let message = describe(co, at: -1)
-    var kind: String?
+    let message = self.describe(co, at: -1, describe: describe)
+    var kind: LuaErrorKind?
     var whereText: String?
-    if case .object(let fields) = value {
-      kind = fields["kind"]?.stringValue
+    if stack.isTable(at: -1) {
+      let fields = stack.scalarFields(at: -1)
+      kind = fields["kind"]?.stringValue.map(LuaErrorKind.init(rawValue:))
       whereText = fields["where"]?.stringValue
     }
     let (file, line) = location(whereText ?? message)
@@ -32,16 +39,19 @@ enum ScriptErrors {
     let (file, line) = location(message)
     return ScriptError(
       status: status == LUA_ERRMEM ? .memory : .syntax, message: message, value: .string(message),
-      kind: status == LUA_ERRSYNTAX ? "syntax" : nil, file: file, line: line, traceback: "",
+      kind: status == LUA_ERRSYNTAX ? .syntax : nil, file: file, line: line, traceback: "",
       incompleteInput: message.hasSuffix("<eof>"))
   }
 
-  /// `tostring` of the value at idx, protected; a fallback when that fails.
-  static func describe(_ L: OpaquePointer, at idx: Int32) -> String {
+  /// One line for the value at idx; a fallback when `tostring` fails.
+  static func describe(_ L: OpaquePointer, at idx: Int32, describe: LuaErrorDescriber) -> String {
+    let stack = LuaStack(L)
+    if stack.isHostError(at: idx) { return describe(stack.scalarFields(at: idx)) }
+    if lua_type(L, idx) == LUA_TSTRING, let s = stack.string(at: idx) { return s }
     let absolute = lua_absindex(L, idx)
     defer { lua_settop(L, absolute) }
-    if lsh_tostring(L, absolute) == LUA_OK, let s = LuaStack(L).string(at: -1) { return s }
-    return "(error object is a \(LuaStack(L).typeName(at: absolute)) value)"
+    if lsh_tostring(L, absolute) == LUA_OK, let s = stack.string(at: -1) { return s }
+    return "(error object is a \(stack.typeName(at: absolute)) value)"
   }
 
   /// `file:line` at the start of a message, or a `where` field.

@@ -46,10 +46,12 @@ extension LuaContext {
     }
 
     registerAsync("\(path).sleep") { args in
-      guard let seconds = args.first?.doubleValue, seconds >= 0, seconds.isFinite else {
-        throw LuaHostError.argument("sleep: argument 1 must be a non-negative number of seconds")
+      guard let seconds = args.first?.doubleValue, seconds >= 0, seconds <= Driver.maxTimeout else {
+        throw LuaHostError(
+          kind: .argument, message: "sleep: seconds must be a number from 0 to \(Int(Driver.maxTimeout)) (a year)",
+          extra: ["parameter": "seconds"])
       }
-      try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+      try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))  // at most ~3.2e16: in range
       return []
     }
   }

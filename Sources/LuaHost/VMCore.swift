@@ -13,6 +13,12 @@ final class VMCore {
   let inFlight: AsyncSemaphore
   private(set) var driver: Driver!
   private var boxes: [FunctionBox] = []
+  /// `tostring(err)` for host error tables, and the message of an uncaught one.
+  var describeError: LuaErrorDescriber = defaultErrorDescriber
+  /// The folder a sandboxed `require` may load modules from: the script's
+  /// own (resolved), set when the script is loaded; nil: embedded modules only.
+  var moduleRoot: String?
+  private var watchdog: Watchdog?
 
   init(options: LuaVM.Options, mailbox: Mailbox) throws(LuaHostError) {
     self.options = options
@@ -20,7 +26,7 @@ final class VMCore {
     self.logger = options.logger
     self.inFlight = AsyncSemaphore(options.maxConcurrentCalls)
     guard let state = lsh_newstate(nil, dispatchHostCall, dispatchBlockingWait, dispatchWarning) else {
-      throw LuaHostError(kind: "limit", message: "cannot create a Lua state")
+      throw LuaHostError(kind: .limit, message: "cannot create a Lua state")
     }
     L = state
     driver = Driver(core: self)
@@ -28,13 +34,26 @@ final class VMCore {
     lsh_set_host(L, host)
     guard lsh_openlibs(L) == LUA_OK else {
       lsh_close(L)
-      throw LuaHostError(kind: "limit", message: "cannot open the Lua libraries")
+      throw LuaHostError(kind: .limit, message: "cannot open the Lua libraries")
     }
-    if options.sandbox { try Sandbox.apply(L) }
+    installErrorTostring()
+    if options.sandbox { try Sandbox.apply(L, core: self) }
     if let limit = options.memoryLimit { lsh_set_memory_limit(L, limit) }
+    if let onRunaway = options.onRunaway { watchdog = Watchdog(state: L, onRunaway: onRunaway) }
+  }
+
+  /// The error metatable's `__tostring`: the describer, over the raw fields.
+  private func installErrorTostring() {
+    pushFunction { [unowned self] stack in
+      guard stack.isTable(at: 1) else { throw LuaHostError.argument("expected an error table") }
+      stack.push(.string(self.describeError(stack.scalarFields(at: 1))))
+      return 1
+    }
+    lsh_set_error_tostring(L)
   }
 
   func close() {
+    watchdog?.stop()
     driver.cancelTasks()
     lsh_close(L)
     boxes.removeAll()

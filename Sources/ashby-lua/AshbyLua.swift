@@ -6,6 +6,7 @@ import Foundation
 struct AshbyLua: AsyncParsableCommand {
   /// Parses and runs; usage errors exit 2 (DESIGN.md §3), not ArgumentParser's 64.
   static func main() async {
+    ProcessSecrets.takeFromEnvironment()
     do {
       // Bare `ashby-lua` on a terminal opens the REPL.
       let arguments = Array(CommandLine.arguments.dropFirst())

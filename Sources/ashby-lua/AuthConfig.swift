@@ -28,13 +28,10 @@ struct AuthConfig {
   static var configFile: URL { configDirectory.appendingPathComponent("config.toml") }
 
   /// The key to use and where it came from; `.none` (and nil) when no key is configured.
-  /// `ASHBY_API_KEY` is removed from the environment once read, so neither
-  /// `os.getenv` nor a child process (`io.popen`, `os.execute`) can see it.
+  /// `ASHBY_API_KEY` was taken out of the environment at start (`ProcessSecrets`),
+  /// so neither `os.getenv`, `/proc/self/environ` nor a child process sees it.
   static func resolve(profile: String) throws -> (AshbyAPIKey?, Source) {
-    if let env = ProcessInfo.processInfo.environment["ASHBY_API_KEY"] {
-      unsetenv("ASHBY_API_KEY")
-      if let key = AshbyAPIKey(env) { return (key, .environment) }
-    }
+    if let env = ProcessSecrets.apiKey, let key = AshbyAPIKey(env) { return (key, .environment) }
     guard let table = try readFile() else { return (nil, .none) }
     guard let section = table[profile]?.table else { return (nil, .none) }
     if let key = section["api_key"]?.string, let parsed = AshbyAPIKey(key) { return (parsed, .file(profile: profile)) }

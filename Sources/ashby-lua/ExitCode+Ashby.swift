@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyKit
+import AshbyScripting
 import LuaHost
 
 /// Exit codes, as DESIGN.md §3 fixes them.
@@ -17,8 +18,8 @@ enum Exit {
   /// The code for a script that ended with `error`.
   static func code(for error: ScriptError) -> Int32 {
     switch error.kind {
-    case "auth": return auth
-    case "cancelled": return interrupted
+    case .auth?: return auth
+    case .cancelled?: return interrupted
     default: return scriptError
     }
   }

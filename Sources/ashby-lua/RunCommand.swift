@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     }
     let script = scriptAndArguments.first
     let args = Array(scriptAndArguments.dropFirst())
-    let runner = try await ScriptSession.startOrExit(session)
+    let runner = try await ScriptSession.startOrExit(session, report: report)
     let end = await runner.runMain(script: script, arguments: args, chunks: execute)
     if let report { RunReport(end: end, client: runner.client).write(to: report) }
     await runner.finish(planJSON: planJson)

@@ -27,7 +27,7 @@ struct RunReport: Equatable {
       message = [fields["kind"]?.stringValue, text].compactMap { $0 }.joined(separator: ": ")
     }
     self.init(
-      exitCode: end.code, kind: end.error?.kind, error: message, writes: client.writesMade,
+      exitCode: end.code, kind: end.error?.kind?.rawValue, error: message, writes: client.writesMade,
       planned: client.plannedWrites.count)
   }
 

@@ -20,10 +20,24 @@ final class ScriptSession: Sendable {
     self.client = client
     self.fake = fake
     self.options = options
-    self.signals = SignalWatcher { vm.interrupt() }
+    // The first Ctrl-C stops the script at its next Lua instruction; code that
+    // never returns to Lua (a pattern match, a looping finalizer) does not
+    // hear it, so a second one ends the process.
+    self.signals = SignalWatcher {
+      if vm.interrupt() >= 2 { Self.endProcess(code: Exit.interrupted, message: "interrupted") }
+    }
   }
 
-  static func start(_ options: SessionOptions) async throws -> ScriptSession {
+  /// Ends the process from any thread, without waiting for the VM: what the
+  /// script printed first, then the message.
+  static func endProcess(code: Int32, message: String) -> Never {
+    Console.error("ashby-lua: \(message)")
+    _exit(code)
+  }
+
+  /// - Parameter report: where `run --report` writes how the run ended, also
+  ///   when the watchdog has to end it.
+  static func start(_ options: SessionOptions, report: String? = nil) async throws -> ScriptSession {
     var fake: FakeAshby?
     var configuration: AshbyConfiguration
     if options.fake {
@@ -43,15 +57,26 @@ final class ScriptSession: Sendable {
     vmOptions.memoryLimit = options.maxMemory.map { $0 << 20 }
     vmOptions.maxConcurrentCalls = max(options.concurrency, 64)
     vmOptions.logger = Loggers.lua
+    // What the count hook cannot stop in time, the watchdog does: the same
+    // message and exit status as the hook's, and the report for the scheduler.
+    vmOptions.onRunaway = { [client] message in
+      if let report {
+        RunReport(
+          exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
+          writes: client.writesMade, planned: client.plannedWrites.count
+        ).write(to: report)
+      }
+      endProcess(code: Exit.scriptError, message: "\(LuaErrorKind.limit): \(message)")
+    }
     let vm = try LuaVM(options: vmOptions)
     try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
     return ScriptSession(vm: vm, client: client, fake: fake, options: options)
   }
 
   /// `start`, with a configuration problem reported and turned into exit code 2.
-  static func startOrExit(_ options: SessionOptions) async throws -> ScriptSession {
+  static func startOrExit(_ options: SessionOptions, report: String? = nil) async throws -> ScriptSession {
     do {
-      return try await start(options)
+      return try await start(options, report: report)
     } catch {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)
@@ -129,7 +154,7 @@ final class ScriptSession: Sendable {
       !line.contains("[C]: in ?") && !line.contains("[C]: in function 'error'") && !line.contains("ashby.prelude")
     }
     if !frames.isEmpty { text += "\nstack traceback:\n" + frames.joined(separator: "\n") }
-    if error.kind == "auth" {
+    if error.kind == .auth {
       text += "\n(set a key with `ashby-lua auth login` or ASHBY_API_KEY; try --fake for the demo data)"
     }
     Console.error(text)

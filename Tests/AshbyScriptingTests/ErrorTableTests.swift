@@ -162,7 +162,7 @@ let inspect = """
       }
     } throws: { error in
       let e = error as? ScriptError
-      return e?.kind == "limit" && e?.message.hasPrefix("limit: time limit exceeded") == true
+      return e?.kind == "limit" && e?.message.hasPrefix("limit: time limit of 0.2 s exceeded") == true
     }
   }
 }

@@ -28,7 +28,8 @@ func scratch() throws -> URL {
 /// given, if any): no command may ever print it.
 func run(
   _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
-  interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, timeout: Double = 60
+  interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, interrupts: [Double] = [],
+  timeout: Double = 60
 ) async throws -> Outcome {
   let dir = try home ?? scratch()
   let process = Process()
@@ -60,6 +61,11 @@ func run(
   try input.fileHandleForWriting.close()
   if let interruptAfter {
     try await Task.sleep(for: .seconds(interruptAfter))
+    kill(process.processIdentifier, SIGINT)
+  }
+  for at in interrupts {  // seconds after the start, each a SIGINT (a Ctrl-C)
+    let wait = at - Date().timeIntervalSince(start)
+    if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
     kill(process.processIdentifier, SIGINT)
   }
   if let interruptWhen {

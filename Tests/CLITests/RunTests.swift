@@ -72,7 +72,7 @@ import Testing
       "run", "--timeout", "0.3", "-e", "while true do pcall(function() while true do end end) end",
     ])
     #expect(r.status == 1)
-    #expect(r.stderr.contains("time limit exceeded"))
+    #expect(r.stderr.contains("limit: time limit of 0.3 s exceeded"))
   }
 
   @Test func memoryCap() async throws {
@@ -80,7 +80,7 @@ import Testing
       "run", "--max-memory", "32", "-e", "local t = {} for i = 1, 1e8 do t[i] = ('x'):rep(100) .. i end",
     ])
     #expect(r.status == 1)
-    #expect(r.stderr.contains("not enough memory"))
+    #expect(r.stderr.contains("limit: memory limit of 32 MB exceeded"))
   }
 
   @Test func sandboxFlag() async throws {

@@ -114,6 +114,6 @@ import Testing
       collectgarbage()
       return ok, err.kind, err.message, host.small().ok
       """)
-    #expect(r == [false, "limit", "the result does not fit in the memory limit", true])
+    #expect(r == [false, "limit", "memory limit of 8 MB exceeded", true])
   }
 }

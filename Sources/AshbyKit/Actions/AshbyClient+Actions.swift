@@ -180,12 +180,9 @@ extension AshbyClient {
   func scheduleInterview(_ p: ActionParams) async throws(AshbyError) -> RawJSON {
     let start = Timestamps.parse(p.string("start_time") ?? "")
     let end = Timestamps.parse(p.string("end_time") ?? "")
-    guard let start, let end else {
+    guard let start, let end else {  // ActionParams checked both, and their order
       throw AshbyError.argument(
         "start_time", "times must be ISO 8601 with Z or an offset", action: "schedule_interview")
-    }
-    guard end > start else {
-      throw AshbyError.argument("end_time", "\"end_time\" must be after \"start_time\"", action: "schedule_interview")
     }
     var event: [String: JSONValue] = [
       "startTime": .string(Timestamps.format(start)),

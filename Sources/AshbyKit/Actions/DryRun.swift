@@ -71,11 +71,8 @@ extension AshbyClient {
       fields["name"] = .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")")
       fields["primaryEmailAddress"] = ["value": p["email"] ?? .null, "type": "Personal", "isPrimary": true]
     default:  // schedule_interview
-      let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""
+      let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""  // checked by ActionParams
       let end = Timestamps.utc(p.string("end_time") ?? "") ?? ""
-      guard start < end else {
-        throw AshbyError.argument("end_time", "\"end_time\" must be after \"start_time\"", action: p.spec.name)
-      }
       fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule"))
       fields["applicationId"] = p["application_id"]
       fields["interviewEvents"] = [

@@ -27,6 +27,12 @@ public struct ActionParams: Sendable {
       guard let v = values[p.name] else { continue }
       try Self.check(v, p, fail)
     }
+    // The one place an interval is checked, for real and dry runs alike.
+    if let start = values["start_time"]?.string.flatMap(Timestamps.parse),
+      let end = values["end_time"]?.string.flatMap(Timestamps.parse), !(end > start)
+    {
+      throw fail("end_time", "\"end_time\" must be after \"start_time\"")
+    }
     self.values = values
   }
 
@@ -48,7 +54,8 @@ public struct ActionParams: Sendable {
     case .time:
       if Timestamps.utc(s) == nil {
         throw fail(
-          p.name, "\"\(p.name)\" must be an ISO 8601 time with Z or an offset (like 2026-03-02T15:00:00Z), got \"\(s)\""
+          p.name,
+          "\"\(p.name)\" must be a real ISO 8601 time with Z or an offset, years \(Timestamps.years.lowerBound)-\(Timestamps.years.upperBound) (like 2026-03-02T15:00:00Z), got \"\(s.prefix(80))\""
         )
       }
     case .url:
@@ -99,34 +106,4 @@ public struct ActionParams: Sendable {
 
   public func string(_ name: String) -> String? { values[name]?.string }
   public subscript(_ name: String) -> JSONValue? { values[name] }
-}
-
-/// ISO 8601 times as Ashby wants them: UTC with milliseconds and `Z`.
-public enum Timestamps {
-  /// Parses a time with `Z` or an offset; a time without a zone is nil.
-  public static func parse(_ s: String) -> Date? {
-    let withFraction = ISO8601DateFormatter()
-    withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    let plain = ISO8601DateFormatter()
-    plain.formatOptions = [.withInternetDateTime]
-    guard hasZone(s) else { return nil }
-    return withFraction.date(from: s) ?? plain.date(from: s)
-  }
-
-  public static func format(_ d: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    f.timeZone = TimeZone(identifier: "UTC")
-    return f.string(from: d)
-  }
-
-  /// The time in UTC `Z` form, or nil when it does not parse or has no zone.
-  public static func utc(_ s: String) -> String? { parse(s).map(format) }
-
-  static func hasZone(_ s: String) -> Bool {
-    guard let t = s.firstIndex(of: "T") else { return false }
-    let time = s[t...]
-    return time.hasSuffix("Z") || time.hasSuffix("z") || time.dropFirst().contains("+")
-      || time.dropFirst().contains("-")
-  }
 }

@@ -60,7 +60,10 @@ public final class AshbyClient: Sendable {
         .auth, "no Ashby API key is set: export ASHBY_API_KEY, or run `ashby-lua auth login`", endpoint: endpoint)
     }
     guard Self.isValidEndpoint(endpoint) else {
-      throw AshbyError.argument("endpoint", "\"\(endpoint)\" is not an endpoint name like \"candidate.info\"")
+      let shown = endpoint.count > 80 ? "\(endpoint.prefix(80))..." : endpoint
+      throw AshbyError.argument(
+        "endpoint",
+        "\"\(shown)\" is not an endpoint name like \"candidate.info\" (category.method, at most \(Self.maxEndpointLength) characters)")
     }
     let isRead = Self.isRead(endpoint)
     if configuration.dryRun && !isRead { return planCall(endpoint, params) }
@@ -126,9 +129,16 @@ public final class AshbyClient: Sendable {
         error = .ambiguousWrite(
           error.message, endpoint: endpoint, code: error.code, status: error.status, requestId: error.requestId)
       }
-      let retryAfter = raw.headers.first(name: "Retry-After").flatMap(Double.init)
+      let retryAfter = raw.headers.first(name: "Retry-After").flatMap(Self.retryAfterSeconds)
       return .failure(FailedAttempt(error, retryAfter))
     }
+  }
+
+  /// `Retry-After` in seconds, when it is a plain number of seconds; clamped
+  /// to 0...600 (a server's `inf` or `1e300` must not become a sleep that traps).
+  static func retryAfterSeconds(_ text: String) -> Double? {
+    guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite else { return nil }
+    return min(max(seconds, 0), 600)
   }
 
   /// Full jitter: a random wait up to the exponential step; never less than `Retry-After`.
@@ -144,18 +154,24 @@ public final class AshbyClient: Sendable {
       metadata: ["endpoint": "\(endpoint)", "status": "\(status)", "ms": "\(ms)", "retries": "\(attempts - 1)"])
   }
 
+  /// The longest endpoint name accepted (Ashby's longest is 35 characters).
+  static let maxEndpointLength = 64
+
+  /// `category.method`: a lowercase letter, then ASCII letters and digits, on each side of one dot.
   static func isValidEndpoint(_ endpoint: String) -> Bool {
-    // ASCII letters and digits around exactly one dot, like every Ashby endpoint.
-    let parts = endpoint.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    let bytes = endpoint.utf8
+    guard bytes.count <= maxEndpointLength else { return false }
+    let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
     func isWord(_ part: Substring.UTF8View) -> Bool {
-      !part.isEmpty
-        && part.allSatisfy { c in
-          (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
-            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c | 0x20)
-        }
+      guard let first = part.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+      return part.allSatisfy { c in
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c)
+          || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+      }
     }
     return parts.count == 2 && parts.allSatisfy(isWord)
   }
+
 }
 
 struct FailedAttempt: Error {

@@ -1,7 +1,7 @@
 /*
  * lua_shim.h — everything Swift needs from Lua that must not be Swift.
  *
- * The longjmp policy (docs/longjmp.md): only C calls lua_error / lua_yieldk.
+ * The longjmp policy (docs/async.md): only C calls lua_error / lua_yieldk.
  * Swift callbacks return a status (LSH_ERROR, LSH_WAIT or a result count) and
  * the trampoline here turns it into a raise, a yield or a return. Lua's macros
  * are re-exposed as static inline functions so Swift can call them.
@@ -24,6 +24,7 @@
 #define LSH_INTERRUPT_NONE 0
 #define LSH_INTERRUPT_CANCEL 1
 #define LSH_INTERRUPT_TIMEOUT 2
+#define LSH_INTERRUPT_MEMORY 3 /* not an interrupt: the kind of limit error, for lsh_push_limit_error */
 
 /* Dispatches a call of a registered Swift function; `box` identifies it. */
 typedef int (*lsh_call_fn)(lua_State *L, void *box);
@@ -43,17 +44,32 @@ void lsh_set_host(lua_State *L, void *host);
 /* Opens the standard libraries and installs the host's pieces (protected). */
 int lsh_openlibs(lua_State *L);
 
-/* Memory cap in bytes (0 = none) and the bytes in use now. */
+/* Memory cap in bytes (0 = none), the bytes in use now, and the cap. */
 void lsh_set_memory_limit(lua_State *L, size_t bytes);
 size_t lsh_memory_used(lua_State *L);
-/* Monotonic deadline in seconds (0 = none). While one is set, threads carry a
-   count hook that enforces it; lsh_interrupt arms the running thread. */
-void lsh_set_deadline(lua_State *L, double monotonic_seconds);
+size_t lsh_memory_limit(lua_State *L);
+
+/* A run's time limit (seconds, 0 = none). While one is set, threads carry a
+   count hook that enforces it, and lsh_watch_deadline says when the watchdog
+   must end the run instead (half the limit later, 0.25 to 2 s). */
+void lsh_begin_run(lua_State *L, double seconds);
+/* After the run: clears the interrupt; `<close>` handlers and describing the
+   error get until half way to the watchdog's time (or 1 s without a limit). */
+void lsh_begin_cleanup(lua_State *L);
+void lsh_end_run(lua_State *L);
+double lsh_run_deadline(lua_State *L);
+/* Thread-safe: monotonic seconds past which the run must be ended from outside, 0 = none. */
+double lsh_watch_deadline(lua_State *L);
 double lsh_now(void);
-/* Thread-safe: asks the running script to stop (LSH_INTERRUPT_*). */
-void lsh_interrupt(lua_State *L, int why);
+/* Thread-safe: asks the running script to stop (LSH_INTERRUPT_*); returns how
+   many cancels this run has had, this one included (0 for other reasons). */
+int lsh_interrupt(lua_State *L, int why);
 int lsh_interrupted(lua_State *L);
 void lsh_clear_interrupt(lua_State *L);
+/* The one place limit messages are worded ("time limit of 2 s exceeded"); returns the length. */
+size_t lsh_limit_message(lua_State *L, int why, char *buf, size_t size);
+/* Pushes the error table for `why` (LSH_INTERRUPT_TIMEOUT, _CANCEL or _MEMORY). Never raises. */
+void lsh_push_limit_error(lua_State *L, int why);
 
 /* Pushes a C closure that dispatches to the Swift function `box`. */
 void lsh_push_function(lua_State *L, void *box);
@@ -72,8 +88,12 @@ int lsh_is_sentinel(lua_State *L, int idx);
 /* Marks the thread at idx as a host thread (top level looks like the main thread). */
 void lsh_mark_host_thread(lua_State *L, int idx);
 
-/* Pushes the shared error metatable (its __tostring prints one line). */
+/* Pushes the host's error metatable (locked: scripts can neither see nor change it). */
 void lsh_push_error_mt(lua_State *L);
+/* Pops a function and makes it the error metatable's __tostring. */
+void lsh_set_error_tostring(lua_State *L);
+/* Whether the value at idx is a table with the host's error metatable (raw check). */
+int lsh_is_host_error(lua_State *L, int idx);
 /* Protected tostring: pushes the string (or the error); returns a Lua status. */
 int lsh_tostring(lua_State *L, int idx);
 /* Protected luaL_traceback of co (or L) with msg; pushes the string. */

@@ -128,7 +128,7 @@ struct Repl {
       if let text { print(text) }
     } catch let error as ScriptError {
       failures += 1
-      Console.error(error.kind == "cancelled" ? "cancelled" : error.message)
+      Console.error(error.kind == .cancelled ? "cancelled" : error.message)
     } catch {
       failures += 1
       Console.error("\(error)")

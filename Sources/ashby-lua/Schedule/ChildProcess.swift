@@ -15,8 +15,9 @@ struct ChildProcess: Sendable {
     var description: String
   }
 
-  /// Starts `executable` with `arguments`, stdin from /dev/null,
-  /// stdout and stderr shared with us, SIGINT and SIGTERM back to their defaults.
+  /// Starts `executable` with `arguments`, stdin from /dev/null, stdout and
+  /// stderr shared with us, SIGINT and SIGTERM back to their defaults, and our
+  /// environment plus the API key (which ours no longer holds).
   static func spawn(_ executable: String, _ arguments: [String]) throws -> ChildProcess {
     var attributes = posix_spawnattr_t()
     var actions = posix_spawn_file_actions_t()
@@ -36,9 +37,13 @@ struct ChildProcess: Sendable {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    let envp = ProcessSecrets.environmentForChild().map { strdup($0) } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
     var pid = pid_t()
-    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
     guard status == 0 else {
       throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
     }
@@ -50,10 +55,18 @@ struct ChildProcess: Sendable {
 
   /// Waits for the child to end, whether or not the caller is cancelled (a
   /// cancelled caller still needs the exit status). Polls: no thread blocks.
+  /// Whatever the child left running in its group (a shell from
+  /// `os.execute`) is killed once it has ended, before it is reaped: until
+  /// then its pid, the group's id, cannot be reused, so the signal cannot
+  /// reach anyone else.
   func exit() async -> Exit {
     let pid = self.pid
     let waiter = Task.detached { () -> Exit in
       while true {
+        var info = siginfo_t()
+        if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid {
+          kill(-pid, SIGKILL)
+        }
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         if r == pid {

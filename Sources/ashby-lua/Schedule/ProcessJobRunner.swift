@@ -1,4 +1,5 @@
 import AshbyScheduler
+import LuaHost
 import Foundation
 import Synchronization
 
@@ -89,7 +90,7 @@ struct ProcessJobRunner: JobRunner {
     } else if code == 0 {
       status = .ok
     } else {
-      status = report?.kind == "limit" && (report?.error ?? "").contains("time limit") ? .timeout : .failed
+      status = report?.kind == LuaErrorKind.limit.rawValue && (report?.error ?? "").contains("time limit") ? .timeout : .failed
     }
     return RunOutcome(
       status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)
