@@ -7,8 +7,7 @@
 --   ashby-lua run --dry-run scripts/advance-stale.lua "Application Review" "Phone Screen" 14
 local from_stage, to_stage, days = arg[1], arg[2], tonumber(arg[3] or "14")
 if not from_stage or not to_stage or not days then
-  io.stderr:write("usage: advance-stale.lua FROM_STAGE TO_STAGE [DAYS]\n")
-  os.exit(2)
+  error("usage: advance-stale.lua FROM_STAGE TO_STAGE [DAYS]", 0)
 end
 
 local date = ashby.util.date
@@ -35,4 +34,4 @@ end, { concurrency = 4 })
 
 local summary = ashby.util.count_by(moved, function(outcome) return outcome end)
 for _, outcome in ipairs(ashby.util.sorted_keys(summary)) do print(("  %-20s %d"):format(outcome, summary[outcome])) end
-if summary.failed then os.exit(1) end
+if summary.failed then error(("%d applications could not be moved"):format(summary.failed), 0) end

@@ -38,7 +38,8 @@ public struct ScheduledJob: Sendable, Equatable {
   public var retries: Int = 0
   /// Seconds of the first backoff step; it doubles per retry, up to ten minutes.
   public var retryDelay: Double = 30
-  public var sandbox = false
+  /// On unless the file says `sandbox = false`: a script left to run on its own gets no files (DESIGN.md §9).
+  public var sandbox = true
   public var dryRun = false
   public var args: [String] = []
   /// Where the script runs: the schedule file's folder.

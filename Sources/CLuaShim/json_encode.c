@@ -51,7 +51,11 @@ static void grow(lua_State *L, outbuf *b, size_t need) {
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + need) cap *= 2;
   char *p = b->alloc(b->ud, b->p, b->cap, cap);
-  if (p == NULL) luaL_error(L, "not enough memory");
+  if (p == NULL) {
+    if (!lsh_memory_limit(L)) luaL_error(L, "not enough memory");
+    lsh_push_limit_error(L, LSH_INTERRUPT_MEMORY); /* past --max-memory: say so */
+    lua_error(L);
+  }
   b->p = p;
   b->cap = cap;
 }

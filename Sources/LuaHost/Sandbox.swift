@@ -12,7 +12,23 @@ enum Sandbox {
   static let source = """
     local find = ...
     local load, error, format = load, error, string.format
-    io, package.loaded.io = nil, nil
+    -- io: the standard streams, written to; no file can be named or read.
+    local stdout, stderr, select, tostring = io.stdout, io.stderr, select, tostring
+    local function writer(stream)
+      return function(self, ...)
+        for i = 1, select("#", ...) do
+          local v = select(i, ...)
+          if type(v) ~= "string" and type(v) ~= "number" then
+            error(format("bad argument #%d to 'write' (string expected, got %s)", i, type(v)), 2)
+          end
+        end
+        stream:write(...)
+        return self
+      end
+    end
+    io = { stdout = { write = writer(stdout) }, stderr = { write = writer(stderr) } }
+    io.write = function(...) return io.stdout.write(io.stdout, ...) end
+    package.loaded.io = io
     for _, name in ipairs { "execute", "exit", "remove", "rename", "getenv", "tmpname", "setlocale" } do
       os[name] = nil
     end

@@ -64,6 +64,8 @@ extension LuaContext {
     if luaL_newmetatable(stack.L, "task") != 0 {
       stack.push(.string("task"))
       lua_setfield(stack.L, -2, "__name")
+      stack.push(.string("locked"))  // the host's own: scripts can neither see nor change it
+      lua_setfield(stack.L, -2, "__metatable")
     }
     lua_setmetatable(stack.L, -2)
   }

@@ -76,7 +76,7 @@ import Testing
     Case(name: "endless tail calls under pcall", source: "local function f() return f() end while true do pcall(f) end"),
     Case(name: "collectgarbage in a loop", source: "while true do collectgarbage() end"),
     Case(name: "a for iterator that loops", source: "for _ in function() \(spin) end do end"),
-    Case(name: "a blocking C call (os.execute)", source: "os.execute('sleep 60')"),
+    Case(name: "a blocking C call (opening a FIFO nobody writes)", source: "io.open(FIFO, 'r')"),
     Case(
       name: "__close that loops inside a coroutine closed at exit",
       source:
@@ -92,8 +92,7 @@ import Testing
     Case(name: "coroutines by the million", source: "local t = {} for i = 1, 1e8 do t[i] = coroutine.create(print) end"),
     Case(
       name: "json.encode of shared sub-tables",
-      source: "local t = {} for i = 1, 30 do t = { t, t } end ashby.json.encode(t)",
-      message: "json: value too large to encode"),
+      source: "local t = {} for i = 1, 30 do t = { t, t } end ashby.json.encode(t)"),
     Case(
       name: "shared sub-tables passed to the host",
       source: "local t = { 'x' } for i = 1, 30 do t = { t, t } end ashby.call('job.list', { deep = t })", fake: true,
@@ -115,20 +114,18 @@ import Testing
   func endlessRunsEndAtTheTimeLimit(_ c: Case) async throws {
     let (args, env, keep) = try await Self.prepare(c)
     defer { keep?.stop() }
-    let r = try await run(["run", "--timeout", "1"] + args, env: env, timeout: 30)
+    let r = try await run(["run", "--timeout", "1"] + args, env: env, cwd: Self.folder(args), timeout: 30)
     #expect(r.status == 1, "\(c.name): exit \(r.status)\n\(r.stderr)")
     #expect(r.stderr.contains(c.message), "\(c.name): \(r.stderr)")
     #expect(r.seconds < 2 * 1 + 1, "\(c.name): took \(r.seconds) s")
     #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("crashed"), "\(c.name): \(r.stderr)")
   }
 
-  /// Not `os.execute`: `system()` ignores SIGINT while it waits, and on a
-  /// terminal Ctrl-C reaches the command itself, which then ends.
-  @Test(arguments: endless.filter { !$0.message.hasPrefix("(error object") && !$0.source.contains("os.execute") })
+  @Test(arguments: endless.filter { !$0.message.hasPrefix("(error object") })
   func aSecondCtrlCEndsEveryEndlessRun(_ c: Case) async throws {
     let (args, env, keep) = try await Self.prepare(c)
     defer { keep?.stop() }
-    let r = try await run(["run"] + args, env: env, interrupts: [0.6, 1.2], timeout: 30)
+    let r = try await run(["run"] + args, env: env, cwd: Self.folder(args), interrupts: [0.6, 1.2], timeout: 30)
     #expect(r.status == 130, "\(c.name): exit \(r.status)\n\(r.stderr)")
     #expect(r.stderr.contains("interrupted"), "\(c.name): \(r.stderr)")
     #expect(r.seconds < 4, "\(c.name): took \(r.seconds) s")
@@ -138,7 +135,8 @@ import Testing
   func unboundedAllocationsEndAtTheMemoryLimit(_ c: Case) async throws {
     let (args, env, keep) = try await Self.prepare(c)
     defer { keep?.stop() }
-    let r = try await run(["run", "--max-memory", "64", "--timeout", "20"] + args, env: env, timeout: 60)
+    let r = try await run(
+      ["run", "--max-memory", "64", "--timeout", "20"] + args, env: env, cwd: Self.folder(args), timeout: 60)
     #expect(r.status == 1, "\(c.name): exit \(r.status)\n\(r.stderr)")
     let expected = c.message.hasPrefix("limit: time") ? "limit: memory limit of 64 MB exceeded" : c.message
     #expect(r.stderr.contains(expected), "\(c.name): \(r.stderr)")
@@ -148,9 +146,18 @@ import Testing
     }
   }
 
+  /// The script's folder: `require` (outside the sandbox) looks in the current one.
+  static func folder(_ args: [String]) -> URL { URL(fileURLWithPath: args[0]).deletingLastPathComponent() }
+
   /// The script's arguments and environment, and the fake that must outlive the run.
   static func prepare(_ c: Case) async throws -> ([String], [String: String], FakeKeeper?) {
-    let path = try script(c.source)
+    var source = c.source
+    if source.contains("FIFO") {
+      let fifo = try scratch().appendingPathComponent("fifo").path
+      #expect(mkfifo(fifo, 0o600) == 0)
+      source = source.replacingOccurrences(of: "FIFO", with: "'\(fifo)'")
+    }
+    let path = try script(source)
     if let (name, source) = c.module {
       let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
       try source.write(to: folder.appendingPathComponent("\(name).lua"), atomically: true, encoding: .utf8)

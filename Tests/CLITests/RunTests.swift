@@ -84,7 +84,7 @@ import Testing
   }
 
   @Test func sandboxFlag() async throws {
-    let r = try await run(["run", "--sandbox", "-e", "print(io, os.execute, string.dump)"])
+    let r = try await run(["run", "--sandbox", "-e", "print(io.open, os.execute, string.dump)"])
     #expect(r.stdout == "nil\tnil\tnil\n")
   }
 

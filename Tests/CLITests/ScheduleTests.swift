@@ -48,6 +48,7 @@ import Testing
         [[job]]
         name = "here"
         script = "here.lua"
+        sandbox = false
         cron = "@daily"
         """)
     let list = try await run(["schedule", "list", "--file", s.file], env: f.env, home: s.home)
@@ -157,6 +158,7 @@ import Testing
         [[job]]
         name = "stuck"
         script = "stuck.lua"
+        sandbox = false
         cron = "@hourly"
         timeout = 1
         """)
