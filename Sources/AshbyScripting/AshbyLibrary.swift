@@ -28,7 +28,9 @@ public enum AshbyLibrary {
     ctx.registerAsync(
       "ashby.\(spec.name)",
       prepare: { stack -> [String: JSONValue] in
-        if let positional = spec.positional, let s = stack.string(at: 1) { return [positional: .string(s)] }
+        if let positional = spec.positional, stack.count >= 1, case .string(let s) = try stack.value(at: 1) {
+          return [positional: .string(s)]
+        }
         guard stack.count <= 1 else {
           throw AshbyError.argument("params", "takes one table of parameters", action: spec.name)
         }

@@ -87,8 +87,28 @@ func run(
   let fakeKey = args.first == "fake-server" ? nil : FakeAshby.fullKey
   for secret in [env["ASHBY_API_KEY"], fakeKey].compactMap({ $0 }) where !secret.isEmpty {
     #expect(!outcome.all.contains(secret), "the API key was printed by `ashby-lua \(args.joined(separator: " "))`")
+    for file in filesHolding(secret, under: dir) {
+      Issue.record("the API key was stored in \(file) by `ashby-lua \(args.joined(separator: " "))`")
+    }
   }
   return outcome
+}
+
+/// Every file under `folder` (history databases, plans, logs, reports) that
+/// holds `secret`, but the config file, where `auth login` keeps the key on purpose.
+func filesHolding(_ secret: String, under folder: URL) -> [String] {
+  guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else {
+    return []
+  }
+  let needle = Data(secret.utf8)
+  var found: [String] = []
+  for case let url as URL in walker where url.lastPathComponent != "config.toml" {
+    guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
+      let data = try? Data(contentsOf: url), data.range(of: needle) != nil
+    else { continue }
+    found.append(url.path)
+  }
+  return found
 }
 
 /// Writes a script into a scratch folder and returns its path.

@@ -185,6 +185,80 @@ import Testing
     #expect(r.stdout == "clean clean clean\tnil\n", "\(r.all)")
   }
 
+  /// What another process of the same user sees of a running script, and of
+  /// a scheduled run's child: neither environment holds the key.
+  @Test func aRunningScriptAndAScheduledChildShowNoKeyInProc() async throws {
+    let key = "sk-proc-\(UUID().uuidString)"
+    let home = try scratch()
+    let work = home.appendingPathComponent("work")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try "ashby.sleep(3)".write(to: work.appendingPathComponent("nap.lua"), atomically: true, encoding: .utf8)
+    try """
+      [[job]]
+      name = "nap"
+      script = "nap.lua"
+      cron = "@hourly"
+      """.write(to: work.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
+    for args in [["run", "--fake", "-e", "ashby.sleep(3)"], ["schedule", "trigger", "nap", "--fake", "--file", work.appendingPathComponent("schedules.toml").path]] {
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = args
+      var environment = ProcessInfo.processInfo.environment
+      environment["ASHBY_API_KEY"] = key
+      environment["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
+      process.environment = environment
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      try await Task.sleep(for: .seconds(1.5))
+      let pids = [process.processIdentifier] + childrenOf(process.processIdentifier)
+      if args[0] == "schedule" { #expect(pids.count >= 2, "the scheduled child was not found") }
+      for pid in pids {
+        for file in ["environ", "cmdline"] {
+          let text = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data()
+          #expect(!text.isEmpty || file == "cmdline", "/proc/\(pid)/\(file) could not be read")
+          #expect(text.range(of: Data("sk-proc-".utf8)) == nil, "/proc/\(pid)/\(file) of `\(args[0])` holds the key")
+        }
+      }
+      process.waitUntilExit()
+    }
+  }
+
+  /// Pids whose parent is `pid`.
+  func childrenOf(_ pid: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { child in
+      guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return false }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      return fields.count > 2 && Int32(fields[1]) == pid
+    }
+  }
+
+  /// `os.setlocale` changes how Lua itself writes numbers, and nothing of the host's.
+  @Test func numbersTheHostWritesAndReadsIgnoreTheLocale() async throws {
+    let locales = try scratch()
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/localedef")
+    make.arguments = ["-i", "de_DE", "-f", "UTF-8", locales.appendingPathComponent("de_DE.UTF-8").path]
+    make.standardError = FileHandle.nullDevice
+    try make.run()
+    make.waitUntilExit()
+    let f = try await FakeFixture.start()
+    defer { Task { await f.fake.stop() } }
+    let source = """
+      assert(os.setlocale('de_DE.UTF-8'), 'the de_DE locale is not installed')
+      print(tostring(1.5), ashby.json.encode({ 1.5, 0.1, 2.5e-7 }), ashby.json.decode('[1.5, 1e2]')[1] + 1)
+      ashby.call('candidate.search', { email = 'nobody@example.com', score = 1.5 })
+      """
+    var env = f.env
+    env["LOCPATH"] = locales.path
+    let r = try await run(["run", try script(source)], env: env)
+    #expect(r.stdout == "1,5\t[1.5,0.1,2.5e-07]\t2,5\n", "\(r.all)")
+    #expect(f.fake.requests(to: "candidate.search").first?.body.contains("\"score\":1.5") == true)
+  }
+
   @Test func aChildProcessGetsNoKey() async throws {
     let key = "sk-child-\(UUID().uuidString)"
     let r = try await run(

@@ -10,8 +10,11 @@ public struct ActionParams: Sendable {
     self.spec = spec
     func fail(_ p: String, _ m: String) -> AshbyError { AshbyError.argument(p, m, action: spec.name) }
     for key in values.keys.sorted() where spec.parameter(key) == nil {
-      let hint = Self.closest(key, spec.parameters.map(\.name)).map { " (did you mean \"\($0)\"?)" } ?? ""
-      throw fail(key, "unknown parameter \"\(key)\"\(hint)")
+      // A key past any parameter's length is no typo; echo only its start.
+      let long = key.utf8.count > 64
+      let hint = long ? "" : Self.closest(key, spec.parameters.map(\.name)).map { " (did you mean \"\($0)\"?)" } ?? ""
+      let shown = long ? "\(key.prefix(60))..." : key
+      throw fail(shown, "unknown parameter \"\(shown)\"\(hint)")
     }
     for p in spec.parameters where p.required && values[p.name] == nil {
       throw fail(p.name, "missing required parameter \"\(p.name)\"")
