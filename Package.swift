@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 // The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit, the CLI on top.
@@ -80,3 +81,12 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// scripts/fuzz: the schedules-file reader under libFuzzer, built only there
+// (it needs `-sanitize=fuzzer`, and libFuzzer brings its own `main`).
+if ProcessInfo.processInfo.environment["ASHBY_FUZZ"] != nil {
+  package.targets.append(
+    .executableTarget(
+      name: "fuzz-schedule", dependencies: ["AshbyScheduler"], path: "Tests/Fuzz/schedule",
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))  // libFuzzer has the main
+}

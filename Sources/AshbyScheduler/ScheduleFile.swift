@@ -50,6 +50,9 @@ public enum ScheduleFile {
   }
 
   public static func parse(_ text: String, file: String, folder: String) throws(Problems) -> [ScheduledJob] {
+    if let line = TOMLKeyGuard.badKeyLine(in: text) {
+      throw Problems(all: [Problem(file: file, line: line, message: "a key or table name starts with a character no key can have")])
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)

@@ -12,6 +12,7 @@
 #include "json_private.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 const char lsh_null_key = 0;
@@ -161,6 +162,14 @@ static void parse_string(decoder *d) {
   string_escaped(d);
 }
 
+/* JSON has no infinity: a number past a double's range (1e400) is refused,
+   as AshbyKit's scanner refuses it, rather than read as inf that no encoder
+   can write back (found by scripts/fuzz). */
+static void push_finite(decoder *d, double v) {
+  if (isinf(v)) fail(d, "number out of range");
+  lua_pushnumber(d->L, v);
+}
+
 static void parse_number(decoder *d) {
   const unsigned char *s = d->p;
   int neg = 0, is_float = 0;
@@ -194,7 +203,7 @@ static void parse_number(decoder *d) {
     lua_pushlstring(d->L, (const char *)s, len);
     double v = lsh_strtod(lua_tostring(d->L, -1), NULL);
     lua_pop(d->L, 1);
-    lua_pushnumber(d->L, v);
+    push_finite(d, v);
     return;
   }
   memcpy(buf, s, len);
@@ -203,7 +212,7 @@ static void parse_number(decoder *d) {
     if (lua_isinteger(d->L, -1)) return;
     lua_pop(d->L, 1);
   }
-  lua_pushnumber(d->L, lsh_strtod(buf, NULL));
+  push_finite(d, lsh_strtod(buf, NULL));
 }
 
 static void parse_value(decoder *d);

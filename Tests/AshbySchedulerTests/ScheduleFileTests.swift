@@ -96,4 +96,34 @@ import Testing
       "\(error)" == "s.toml:1: job \"a\": \"script\" is missing\ns.toml:1: job \"a\": \"cron\" is missing"
     }
   }
+
+  /// Found by scripts/fuzz: toml++ asserted (abort in debug, undefined behaviour in release) on these.
+  @Test(arguments: [
+    ("[defaults]\ntimeout = 5\n[\u{FFFD}[job]]\nname = \"a\"\n", 3),
+    ("[[job]]\nname = \"a\"\n[ \u{00E9}x ]\n", 3),
+    ("[[job]]\nname = \"a\"\nenv = { \u{FFFD} = 1 }\n", 3),
+    ("[[job]]\nname = \"a\"\nenv = { a = 1, ! = 2 }\n", 3),
+  ])
+  func keysNoKeyCanStartWithAreRefusedWithTheirLine(text: String, line: Int) {
+    #expect {
+      try ScheduleFile.parse(text, file: "bad.toml", folder: "/tmp")
+    } throws: { error in "\(error)".hasPrefix("bad.toml:\(line): ") && "\(error)".contains("starts with a character") }
+  }
+
+  @Test func bracketsInsideStringsCommentsAndArraysAreNotHeaders() throws {
+    let dir = try Self.folder()
+    let jobs = try ScheduleFile.parse(
+      """
+      # [!not a header]
+      [[job]]
+      name = "report"  # [?]
+      script = "report.lua"
+      cron = "0 8 * * *"
+      args = [
+        "[?not a header",
+        '''[{still a string''',
+      ]
+      """, file: "ok.toml", folder: dir)
+    #expect(jobs.first?.args == ["[?not a header", "[{still a string"])
+  }
 }

@@ -95,14 +95,20 @@ func run(
 }
 
 /// Every file under `folder` (history databases, plans, logs, reports) that
-/// holds `secret`, but the config file, where `auth login` keeps the key on purpose.
+/// holds `secret`, but the config file, where `auth login` keeps the key on
+/// purpose, and the captured output.
 func filesHolding(_ secret: String, under folder: URL) -> [String] {
   guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else {
     return []
   }
   let needle = Data(secret.utf8)
   var found: [String] = []
-  for case let url as URL in walker where url.lastPathComponent != "config.toml" {
+  // Not the captured stdout/stderr: they are checked as output (and `fake-server` prints the fake's key).
+  let skipped = ["config.toml"]
+  for case let url as URL in walker
+  where !skipped.contains(url.lastPathComponent) && !url.lastPathComponent.hasPrefix("stdout-")
+    && !url.lastPathComponent.hasPrefix("stderr-")
+  {
     guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
       let data = try? Data(contentsOf: url), data.range(of: needle) != nil
     else { continue }

@@ -20,10 +20,10 @@ public enum Timestamps {
       let hour = scanner.number(2), scanner.take(":"), let minute = scanner.number(2), scanner.take(":"),
       let second = scanner.number(2)
     else { return nil }
-    var fraction = 0.0
+    var milliseconds = 0  // Ashby keeps milliseconds: finer digits are dropped here, once
     if scanner.take(".") {
       guard let (digits, value) = scanner.digits(max: 9) else { return nil }
-      fraction = Double(value) / pow(10, Double(digits))
+      milliseconds = digits >= 3 ? value / Int(pow(10, Double(digits - 3))) : value * Int(pow(10, Double(3 - digits)))
     }
     var offset = 0
     if scanner.take("Z") || scanner.take("z") {
@@ -40,13 +40,14 @@ public enum Timestamps {
       (1...daysIn(month: month, year: year)).contains(day), hour <= 23, minute <= 59, second <= 59
     else { return nil }
     let days = daysFromCivil(year: year, month: month, day: day)
-    let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
-    return Date(timeIntervalSince1970: seconds)
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+    return Date(timeIntervalSince1970: Double(seconds * 1000 + milliseconds) / 1000)
   }
 
-  /// `2026-03-02T15:00:00.000Z`: milliseconds, truncated.
+  /// `2026-03-02T15:00:00.000Z`. Times here are whole milliseconds (as
+  /// `parse` makes them), so the nearest millisecond is the exact one.
   public static func format(_ d: Date) -> String {
-    let totalMS = Int((d.timeIntervalSince1970 * 1000).rounded(.down))
+    let totalMS = Int((d.timeIntervalSince1970 * 1000).rounded())
     let ms = ((totalMS % 1000) + 1000) % 1000
     let totalSeconds = (totalMS - ms) / 1000
     let secondOfDay = ((totalSeconds % 86_400) + 86_400) % 86_400
