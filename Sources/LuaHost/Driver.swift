@@ -82,8 +82,7 @@ final class Driver {
     }
   }
 
-  /// The longest time limit a run may have: a year, far below where seconds stop being exact.
-  static let maxTimeout: Double = 366 * 24 * 3600
+  static var maxTimeout: Double { LuaVM.maxTimeLimit }
 
   /// Set by `settle` when the run's main coroutine returns or fails.
   private var mainOutcome: Outcome?

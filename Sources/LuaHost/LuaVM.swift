@@ -30,6 +30,10 @@ public final class LuaVM: Sendable {
     public init() {}
   }
 
+  /// The longest time limit (and `sleep`) a run may have: a year, far below
+  /// where seconds as nanoseconds stop fitting.
+  public static let maxTimeLimit: Double = 366 * 24 * 3600
+
   private let mailbox = Mailbox()
   private let thread: VMThread
   private let statePointer: UnsafeSendablePointer

@@ -25,7 +25,7 @@ struct FakeServerCommand: AsyncParsableCommand {
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
-    guard latency >= 0 else { throw ValidationError("--latency must not be negative.") }
+    guard (0...3_600_000).contains(latency) else { throw ValidationError("--latency must be from 0 to 3600000 ms.") }
     for f in fault where FakeFault(flag: f) == nil {
       throw ValidationError(
         "--fault \(f): expected KIND:RATE with KIND one of \(FakeFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")) and RATE between 0 and 1."

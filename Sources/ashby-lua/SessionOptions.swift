@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LuaHost
 
 /// Flags shared by `run` and `repl`.
 struct SessionOptions: ParsableArguments {
@@ -31,10 +32,20 @@ struct SessionOptions: ParsableArguments {
   @Flag(name: .shortAndLong, help: "Print one line per Ashby call on stderr: endpoint, status, milliseconds, retries.")
   var verbose = false
 
+  /// The largest `--max-memory`, in MB (a terabyte), and `--concurrency`.
+  static let maxMemoryMB = 1 << 20
+  static let maxConcurrency = 1000
+
   func validate() throws {
-    if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds.") }
-    if let maxMemory, maxMemory <= 0 { throw ValidationError("--max-memory must be a positive number of MB.") }
-    if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+    if let timeout, !(timeout > 0 && timeout <= LuaVM.maxTimeLimit) {
+      throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(LuaVM.maxTimeLimit)) (a year).")
+    }
+    if let maxMemory, !(1...Self.maxMemoryMB).contains(maxMemory) {
+      throw ValidationError("--max-memory must be a number of MB from 1 to \(Self.maxMemoryMB).")
+    }
+    if !(1...Self.maxConcurrency).contains(concurrency) {
+      throw ValidationError("--concurrency must be from 1 to \(Self.maxConcurrency).")
+    }
     if let baseURL, URL(string: baseURL)?.host == nil {
       throw ValidationError("--base-url must be a URL like https://api.ashbyhq.com, got \"\(baseURL)\".")
     }

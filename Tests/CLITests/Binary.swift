@@ -8,6 +8,8 @@ struct Outcome {
   var stderr: String
   var status: Int32
   var seconds: Double
+  /// Seconds from the first time stderr held the start marker to the exit (see `run(marker:)`).
+  var secondsFromMarker: Double?
   var all: String { stdout + stderr }
 }
 
@@ -29,7 +31,7 @@ func scratch() throws -> URL {
 func run(
   _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
   interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, interrupts: [Double] = [],
-  timeout: Double = 60
+  marker: String? = nil, timeout: Double = 60
 ) async throws -> Outcome {
   let dir = try home ?? scratch()
   let process = Process()
@@ -63,8 +65,19 @@ func run(
     try await Task.sleep(for: .seconds(interruptAfter))
     kill(process.processIdentifier, SIGINT)
   }
-  for at in interrupts {  // seconds after the start, each a SIGINT (a Ctrl-C)
-    let wait = at - Date().timeIntervalSince(start)
+  // A loaded machine may take seconds to start a process: with a marker (a
+  // line the script writes to stderr first), times count from when it shows.
+  var markedAt: Date?
+  if let marker {
+    let giveUp = Date().addingTimeInterval(timeout / 2)
+    while markedAt == nil && Date() < giveUp && process.isRunning {
+      if let text = try? String(contentsOf: err, encoding: .utf8), text.contains(marker) { markedAt = Date() }
+      else { try await Task.sleep(for: .milliseconds(10)) }
+    }
+  }
+  let origin = markedAt ?? start
+  for at in interrupts {  // seconds after the start (or the marker), each a SIGINT (a Ctrl-C)
+    let wait = at - Date().timeIntervalSince(origin)
     if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
     kill(process.processIdentifier, SIGINT)
   }
@@ -79,10 +92,12 @@ func run(
   }
   for await _ in exited.stream {}
   watchdog.cancel()
+  let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+  // Ended before the marker was looked for again: within one poll of it.
+  let fromMarker = markedAt.map { Date().timeIntervalSince($0) } ?? (marker.map(stderr.contains) == true ? 0 : nil)
   let outcome = Outcome(
-    stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-    stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
-    status: process.terminationStatus, seconds: Date().timeIntervalSince(start))
+    stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "", stderr: stderr,
+    status: process.terminationStatus, seconds: Date().timeIntervalSince(start), secondsFromMarker: fromMarker)
   // `fake-server` prints the fake's own key on purpose: it is public test data, not a secret.
   let fakeKey = args.first == "fake-server" ? nil : FakeAshby.fullKey
   for secret in [env["ASHBY_API_KEY"], fakeKey].compactMap({ $0 }) where !secret.isEmpty {

@@ -192,14 +192,14 @@ import Testing
     let home = try scratch()
     let work = home.appendingPathComponent("work")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try "ashby.sleep(3)".write(to: work.appendingPathComponent("nap.lua"), atomically: true, encoding: .utf8)
+    try "ashby.sleep(20)".write(to: work.appendingPathComponent("nap.lua"), atomically: true, encoding: .utf8)
     try """
       [[job]]
       name = "nap"
       script = "nap.lua"
       cron = "@hourly"
       """.write(to: work.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
-    for args in [["run", "--fake", "-e", "ashby.sleep(3)"], ["schedule", "trigger", "nap", "--fake", "--file", work.appendingPathComponent("schedules.toml").path]] {
+    for args in [["run", "--fake", "-e", "ashby.sleep(20)"], ["schedule", "trigger", "nap", "--fake", "--file", work.appendingPathComponent("schedules.toml").path]] {
       let process = Process()
       process.executableURL = binary
       process.arguments = args
@@ -210,8 +210,19 @@ import Testing
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       try process.run()
-      try await Task.sleep(for: .seconds(1.5))
-      let pids = [process.processIdentifier] + childrenOf(process.processIdentifier)
+      // Wait until the script runs (a loaded machine is slow to start processes): its pid, and for
+      // `schedule trigger` the child's, whose own child-free start has taken the key out.
+      var pids: [Int32] = []
+      for _ in 0..<200 where process.isRunning {
+        try await Task.sleep(for: .milliseconds(100))
+        let children = childrenOf(process.processIdentifier)
+        if args[0] == "run" || !children.isEmpty {
+          try await Task.sleep(for: .seconds(1))
+          pids = [process.processIdentifier] + childrenOf(process.processIdentifier)
+          break
+        }
+      }
+      #expect(process.isRunning, "`\(args[0])` ended early")
       if args[0] == "schedule" { #expect(pids.count >= 2, "the scheduled child was not found") }
       for pid in pids {
         for file in ["environ", "cmdline"] {
@@ -222,6 +233,8 @@ import Testing
           #expect(text.range(of: Data("sk-proc-".utf8)) == nil, "/proc/\(pid)/\(file) of `\(args[0])` holds the key")
         }
       }
+      kill(process.processIdentifier, SIGKILL)
+      for pid in pids.dropFirst() { kill(pid, SIGKILL) }
       process.waitUntilExit()
     }
   }
