@@ -4,40 +4,66 @@ extension CronExpression {
   /// The first fire time strictly after `date`, reading the fields as wall-clock
   /// time in `timeZone`; nil if it never fires in the next eight years.
   ///
-  /// Daylight saving, as cronie does it: a wall time the clocks skip (02:30 on
-  /// a spring-forward night) fires once, at the moment they jump; a wall time
-  /// they repeat (01:30 on a fall-back night) fires once, the first time.
+  /// Daylight saving, as cronie does it (cron(8), "Daylight Saving Time and
+  /// other time changes"). A job at a fixed time (neither the minute nor the
+  /// hour field starts with `*`): a wall time the clocks skip (02:30 on a
+  /// spring-forward night) fires once, when they jump; a wall time they repeat
+  /// (01:30 on a fall-back night) fires once, the first time. A wildcard job
+  /// (`*/15 * * * *`, `30 * * * *`) is scheduled normally: nothing in the
+  /// skipped hour, and each repeated wall time twice.
   public func next(after date: Date, in timeZone: TimeZone) -> Date? {
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = timeZone
-    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-    guard let year = c.year, let month = c.month, let day = c.day, let hour = c.hour, let minute = c.minute else {
-      return nil
+    return isWildcard ? nextWildcard(after: date, calendar) : nextFixed(after: date, calendar)
+  }
+
+  /// The first instant after `date` whose wall time matches, in real time.
+  /// Wall times are not in the order of instants across a fall-back, so the
+  /// walk starts a few hours of wall time earlier and keeps the smallest
+  /// instant it finds, until no later wall time can beat it (a DST change
+  /// moves clocks by at most a few hours).
+  private func nextWildcard(after date: Date, _ calendar: Calendar) -> Date? {
+    let slack: TimeInterval = 4 * 3600
+    guard var wall = WallTime(date.addingTimeInterval(-slack), calendar) else { return nil }
+    var best: Date?
+    let lastYear = wall.year + 8
+    while wall.year <= lastYear, advanceToMatch(&wall, lastYear: lastYear) {
+      let instants = wall.instants(in: calendar)
+      for instant in instants where instant > date && instant < (best ?? .distantFuture) { best = instant }
+      if let best, let first = instants.first, first > best.addingTimeInterval(slack) { break }
+      wall.nextMinute()
     }
-    var wall = WallTime(year: year, month: month, day: day, hour: hour, minute: minute)
+    return best
+  }
+
+  /// The first matching wall time after `date`'s whose moment is after `date`.
+  private func nextFixed(after date: Date, _ calendar: Calendar) -> Date? {
+    guard var wall = WallTime(date, calendar) else { return nil }
     wall.nextMinute()
-    let lastYear = year + 8
-    while wall.year <= lastYear {
-      guard months.contains(wall.month) else {
-        wall.nextMonth()
-        continue
-      }
-      guard matchesDay(day: wall.day, weekday: wall.weekday) else {
-        wall.nextDay()
-        continue
-      }
-      guard hours.contains(wall.hour) else {
-        wall.nextHour()
-        continue
-      }
-      guard minutes.contains(wall.minute) else {
-        wall.nextMinute()
-        continue
-      }
+    let lastYear = wall.year + 8
+    while wall.year <= lastYear, advanceToMatch(&wall, lastYear: lastYear) {
       if let instant = wall.instant(in: calendar), instant > date { return instant }
       wall.nextMinute()
     }
     return nil
+  }
+
+  /// Moves `wall` to the first matching wall time at or after it; false past `lastYear`.
+  private func advanceToMatch(_ wall: inout WallTime, lastYear: Int) -> Bool {
+    while wall.year <= lastYear {
+      if !months.contains(wall.month) {
+        wall.nextMonth()
+      } else if !matchesDay(day: wall.day, weekday: wall.weekday) {
+        wall.nextDay()
+      } else if !hours.contains(wall.hour) {
+        wall.nextHour()
+      } else if !minutes.contains(wall.minute) {
+        wall.nextMinute()
+      } else {
+        return true
+      }
+    }
+    return false
   }
 
   /// Every fire time in `(start, end]`, oldest first, at most `limit` of them (the latest ones).
@@ -100,7 +126,20 @@ struct WallTime: Equatable {
     if month == 13 { (year, month) = (year + 1, 1) }
   }
 
-  /// The moment this wall time happens in the calendar's zone (see `next` for DST).
+  var components: DateComponents { DateComponents(year: year, month: month, day: day, hour: hour, minute: minute) }
+
+  /// Every moment this wall time happens in the calendar's zone, earliest
+  /// first: none when the clocks skip it, two when they repeat it.
+  func instants(in calendar: Calendar) -> [Date] {
+    guard let guess = calendar.date(from: components) else { return [] }
+    let found = [-3600.0, -1800, 0, 1800, 3600].map { guess.addingTimeInterval($0) }.filter { d in
+      let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: d)
+      return c.year == year && c.month == month && c.day == day && c.hour == hour && c.minute == minute
+    }
+    return found
+  }
+
+  /// The moment a fixed-time job fires for this wall time (see `next` for DST).
   func instant(in calendar: Calendar) -> Date? {
     let wanted = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)
     guard let guess = calendar.date(from: wanted) else { return nil }
@@ -115,5 +154,16 @@ struct WallTime: Equatable {
     // Repeated by a fall-back change: take the first of the two.
     let earlier = [3600.0, 1800].map { guess.addingTimeInterval(-$0) }.filter(isThisWallTime)
     return (earlier + [guess]).min() ?? guess
+  }
+}
+
+extension WallTime {
+  /// The wall time of `date` in the calendar's zone.
+  init?(_ date: Date, _ calendar: Calendar) {
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+    guard let year = c.year, let month = c.month, let day = c.day, let hour = c.hour, let minute = c.minute else {
+      return nil
+    }
+    self.init(year: year, month: month, day: day, hour: hour, minute: minute)
   }
 }

@@ -17,15 +17,19 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
   let weekdays: Set<Int>
   let dayOfMonthRestricted: Bool
   let weekdayRestricted: Bool
+  /// The minute or the hour field starts with `*` (`*`, `*/15`): cronie runs
+  /// such a job "normally" across a DST change (not in a skipped hour, again
+  /// in a repeated one) and a fixed-time job once (see `next(after:in:)`).
+  let isWildcard: Bool
 
   /// `@daily`, built without parsing.
   static let midnight = CronExpression(
     description: "@daily", minutes: [0], hours: [0], daysOfMonth: Set(1...31), months: Set(1...12),
-    weekdays: Set(0...6), dayOfMonthRestricted: false, weekdayRestricted: false)
+    weekdays: Set(0...6), dayOfMonthRestricted: false, weekdayRestricted: false, isWildcard: false)
 
   private init(
     description: String, minutes: Set<Int>, hours: Set<Int>, daysOfMonth: Set<Int>, months: Set<Int>,
-    weekdays: Set<Int>, dayOfMonthRestricted: Bool, weekdayRestricted: Bool
+    weekdays: Set<Int>, dayOfMonthRestricted: Bool, weekdayRestricted: Bool, isWildcard: Bool
   ) {
     self.description = description
     self.minutes = minutes
@@ -35,6 +39,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     self.weekdays = weekdays
     self.dayOfMonthRestricted = dayOfMonthRestricted
     self.weekdayRestricted = weekdayRestricted
+    self.isWildcard = isWildcard
   }
 
   public struct ParseError: Error, CustomStringConvertible {
@@ -74,6 +79,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     weekdays = Set(days.map { $0 % 7 })
     dayOfMonthRestricted = !fields[2].hasPrefix("*")
     weekdayRestricted = !fields[4].hasPrefix("*")
+    isWildcard = fields[0].hasPrefix("*") || fields[1].hasPrefix("*")
     if !weekdayRestricted, let first = daysOfMonth.min(), months.allSatisfy({ Self.maxDays(inMonth: $0) < first }) {
       throw ParseError(description: "\"\(trimmed)\" never fires: no chosen month has day \(first)")
     }

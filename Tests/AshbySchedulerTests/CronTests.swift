@@ -91,4 +91,48 @@ import Testing
       "\(error)".contains(expected)
     }
   }
+
+  /// cronie's rule for each field shape on both transitions, in two zones:
+  /// fixed-time jobs (neither minute nor hour starts with `*`) fire a skipped
+  /// time once at the jump and a repeated time once; wildcard jobs are
+  /// scheduled normally (nothing in the gap, twice in the repeated hour).
+  @Test(arguments: [
+    // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT at 07:00Z.
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "30 2 * * *", ["07:00"]),
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "0 2 * * *", ["07:00"]),
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "30 3 * * *", ["07:30"]),
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "0 1-3 * * *", ["06:00", "07:00"]),
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "30 * * * *", ["05:30", "06:30", "07:30", "08:30"]),
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "*/30 2 * * *", []),
+    ("America/New_York", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z", "0 */2 * * *", ["08:00"]),  // 00:00 EST is the window's open start; 02:00 never happens
+    // New York, 2026-11-01: 02:00 EDT becomes 01:00 EST at 06:00Z; 01:xx happens twice.
+    ("America/New_York", "2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z", "30 1 * * *", ["05:30"]),
+    ("America/New_York", "2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z", "0 2 * * *", ["07:00"]),
+    ("America/New_York", "2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z", "0 1-3 * * *", ["05:00", "07:00", "08:00"]),
+    ("America/New_York", "2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z", "30 * * * *", ["04:30", "05:30", "06:30", "07:30"]),
+    ("America/New_York", "2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z", "*/20 1 * * *",
+     ["05:00", "05:20", "05:40", "06:00", "06:20", "06:40"]),
+    // Berlin, 2026-03-29: 02:00 CET becomes 03:00 CEST at 01:00Z.
+    ("Europe/Berlin", "2026-03-29T00:00:00Z", "2026-03-29T03:00:00Z", "30 2 * * *", ["01:00"]),
+    ("Europe/Berlin", "2026-03-29T00:00:00Z", "2026-03-29T03:00:00Z", "15,45 2 * * *", ["01:00"]),
+    ("Europe/Berlin", "2026-03-29T00:00:00Z", "2026-03-29T03:00:00Z", "30 * * * *", ["00:30", "01:30", "02:30"]),
+    ("Europe/Berlin", "2026-03-29T00:00:00Z", "2026-03-29T03:00:00Z", "* 2 * * *", []),
+    // Berlin, 2026-10-25: 03:00 CEST becomes 02:00 CET at 01:00Z; 02:xx happens twice.
+    ("Europe/Berlin", "2026-10-24T23:30:00Z", "2026-10-25T03:00:00Z", "30 2 * * *", ["00:30"]),
+    ("Europe/Berlin", "2026-10-24T23:30:00Z", "2026-10-25T03:00:00Z", "15 2 * * *", ["00:15"]),
+    ("Europe/Berlin", "2026-10-24T23:30:00Z", "2026-10-25T03:00:00Z", "30 * * * *", ["00:30", "01:30", "02:30"]),
+    ("Europe/Berlin", "2026-10-24T23:30:00Z", "2026-10-25T03:00:00Z", "0 * * * *", ["00:00", "01:00", "02:00", "03:00"]),
+  ])
+  func daylightSavingAsCronie(zone: String, from: String, through: String, cron: String, expected: [String]) throws {
+    let times = try CronExpression(cron).fireTimes(
+      after: Self.date(from), through: Self.date(through), in: Self.zone(zone), limit: 50)
+    let day = String(through.prefix(10))
+    let start = String(from.prefix(10))
+    let wanted = expected.map { hhmm in
+      // Times before the window's end day belong to the start day (Berlin's fall-back window starts the evening before).
+      let onStart = start != day && hhmm > String(from.dropFirst(11).prefix(5))
+      return Self.date("\(onStart ? start : day)T\(hhmm):00Z")
+    }
+    #expect(times == wanted, "\(cron) in \(zone): \(times)")
+  }
 }
