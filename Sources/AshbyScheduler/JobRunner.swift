@@ -8,17 +8,23 @@ public struct RunOutcome: Sendable, Equatable {
   /// Writes made, or under dry run planned.
   public var writes: Int
   public var dryRun: Bool
+  /// The end of what the run printed (stdout and stderr), for the history.
+  public var output: String
 
-  public init(status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0, dryRun: Bool = false) {
+  public init(
+    status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0, dryRun: Bool = false, output: String = ""
+  ) {
     self.status = status
     self.exitCode = exitCode
     self.error = error
     self.writes = writes
     self.dryRun = dryRun
+    self.output = output
   }
 
   /// Worth another attempt: failures and timeouts, not auth or usage problems
-  /// (exit codes 2 and 3), which the next attempt would meet again.
+  /// (exit codes 2 and 3), which the next attempt would meet again, and never
+  /// a run something stopped (`interrupted`, `cancelled`): its writes may be made.
   var isRetryable: Bool { (status == .failed || status == .timeout) && exitCode != 2 && exitCode != 3 }
 }
 
@@ -28,7 +34,8 @@ public struct RunOutcome: Sendable, Equatable {
 /// Task cancellation means stop now (`overlap = "replace"`, or the daemon
 /// stopping); the runner should return promptly with `.cancelled`.
 public protocol JobRunner: Sendable {
-  func run(_ job: ScheduledJob) async -> RunOutcome
+  /// - Parameter label: how the daemon's log names this run (`report#12`).
+  func run(_ job: ScheduledJob, label: String) async -> RunOutcome
 }
 
 /// Wall-clock time for the scheduler; tests drive a manual one.

@@ -3,8 +3,14 @@ import GRDB
 
 /// How a run ended (or that it is still going).
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
-  case running, ok, failed, timeout, cancelled, skipped
-  /// Marked `running` by a daemon that stopped without finishing it.
+  case running, ok, failed, timeout
+  /// Stopped by the scheduler itself (`overlap = "replace"`, Ctrl-C on `trigger`).
+  case cancelled
+  /// Stopped from outside, or by a daemon that stopped or died while it ran: never retried.
+  case interrupted
+  /// Not run; `error` says why.
+  case skipped
+  /// Histories before `interrupted` existed said this for a run a daemon left `running`.
   case abandoned
 }
 
@@ -35,9 +41,11 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutableP
   public var dryRun: Bool
   public var error: String?
   public var owner: String
+  /// The end of what the run printed (`OutputTail.capacity`), for `schedule logs`.
+  public var output: String?
 
   enum CodingKeys: String, CodingKey {
-    case id, job, trigger, status, attempts, writes, error, owner
+    case id, job, trigger, status, attempts, writes, error, owner, output
     case scheduledFor = "scheduled_for"
     case startedAt = "started_at"
     case endedAt = "ended_at"
@@ -55,7 +63,8 @@ extension RunRecord {
   ) {
     self.init(
       id: nil, job: job, trigger: trigger, scheduledFor: scheduledFor, startedAt: startedAt, endedAt: endedAt,
-      status: status, exitCode: nil, attempts: attempts, writes: writes, dryRun: false, error: error, owner: owner)
+      status: status, exitCode: nil, attempts: attempts, writes: writes, dryRun: false, error: error, owner: owner,
+      output: nil)
   }
 }
 
@@ -114,6 +123,19 @@ public final class RunHistory: Sendable {
         t.column("expires_at", .datetime).notNull()
       }
     }
+    migrator.registerMigration("v2: output") { db in
+      try db.alter(table: "runs") { t in t.add(column: "output", .text) }
+    }
+    // One row per fire claimed (run or recorded skipped) by some daemon: a fire
+    // is claimed once, whatever order queued, late and skipped fires come in.
+    migrator.registerMigration("v3: fire claims") { db in
+      try db.create(table: "fire_claims") { t in
+        t.column("job", .text).notNull()
+        t.column("fire", .datetime).notNull()
+        t.column("owner", .text).notNull()
+        t.primaryKey(["job", "fire"])
+      }
+    }
     return migrator
   }
 
@@ -152,16 +174,39 @@ public final class RunHistory: Sendable {
     }
   }
 
-  /// Runs left `running` whose owner no longer holds the job's lease are `abandoned`.
-  public func markAbandoned(now: Date) throws -> Int {
+  /// Runs left `running` by a daemon that is gone become `interrupted`, and
+  /// its leases are freed: at once for `dead` owners (daemons of this host
+  /// whose process is no more), after their lease's expiry for the others.
+  public func markInterrupted(now: Date, dead: Set<String>) throws -> Int {
     try write { db in
+      var changed = 0
+      for owner in dead.sorted() {
+        try db.execute(
+          sql: """
+            UPDATE runs SET status = 'interrupted', ended_at = ?,
+              error = 'the daemon running it died; writes it made before are not counted'
+            WHERE status = 'running' AND owner = ?
+            """, arguments: [now, owner])
+        changed += db.changesCount
+        try db.execute(sql: "DELETE FROM leases WHERE owner = ?", arguments: [owner])
+      }
       try db.execute(
         sql: """
-          UPDATE runs SET status = 'abandoned', error = 'the daemon running it stopped'
+          UPDATE runs SET status = 'interrupted', ended_at = ?,
+            error = 'the daemon running it stopped renewing its lease; writes it made before are not counted'
           WHERE status = 'running' AND NOT EXISTS (
             SELECT 1 FROM leases WHERE leases.job = runs.job AND leases.owner = runs.owner AND leases.expires_at > ?)
-          """, arguments: [now])
-      return db.changesCount
+          """, arguments: [now, now])
+      return changed + db.changesCount
+    }
+  }
+
+  /// The owners of leases and of runs still marked `running`.
+  public func activeOwners() throws -> Set<String> {
+    try queue.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT owner FROM leases UNION SELECT owner FROM runs WHERE status = 'running'"))
     }
   }
 
@@ -197,14 +242,10 @@ public final class RunHistory: Sendable {
   /// when another wakes only after the first has finished.
   public func claim(_ job: String, owner: String, until expiry: Date, now: Date, fire: Date?) throws -> Claim {
     try write { db in
-      if let fire,
-        let claimed = try Date.fetchOne(db, sql: "SELECT claimed_fire FROM fires WHERE job = ?", arguments: [job]),
-        claimed >= fire
-      {
-        return .taken
-      }
+      if let fire, try isClaimed(db, job, fire) { return .taken }
       let holder = try Row.fetchOne(db, sql: "SELECT owner, expires_at FROM leases WHERE job = ?", arguments: [job])
       if let holder, holder["owner"] as String != owner, (holder["expires_at"] as Date) > now {
+        if let fire { try claimFire(db, job, fire, owner: owner) }  // this daemon records the skip; others find it taken
         return .held(holder["owner"])
       }
       try db.execute(
@@ -212,14 +253,33 @@ public final class RunHistory: Sendable {
           INSERT INTO leases(job, owner, expires_at) VALUES (?, ?, ?)
           ON CONFLICT(job) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
           """, arguments: [job, owner, expiry])
-      if let fire {
-        try db.execute(
-          sql: """
-            INSERT INTO fires(job, last_fire, claimed_fire) VALUES (?, ?, ?)
-            ON CONFLICT(job) DO UPDATE SET claimed_fire = excluded.claimed_fire
-            """, arguments: [job, fire, fire])
-      }
+      if let fire { try claimFire(db, job, fire, owner: owner) }
       return .acquired
+    }
+  }
+
+  /// How long claims are kept: far longer than any catch-up reaches back.
+  static let claimsKept: TimeInterval = 40 * 24 * 3600
+
+  private func isClaimed(_ db: Database, _ job: String, _ fire: Date) throws -> Bool {
+    try Bool.fetchOne(
+      db, sql: "SELECT EXISTS (SELECT 1 FROM fire_claims WHERE job = ? AND fire = ?)", arguments: [job, fire]) ?? false
+  }
+
+  private func claimFire(_ db: Database, _ job: String, _ fire: Date, owner: String) throws {
+    try db.execute(
+      sql: "INSERT OR IGNORE INTO fire_claims(job, fire, owner) VALUES (?, ?, ?)", arguments: [job, fire, owner])
+    try db.execute(
+      sql: "DELETE FROM fire_claims WHERE job = ? AND fire < ?", arguments: [job, fire - Self.claimsKept])
+  }
+
+  /// Claims a scheduled fire without running it (to record it skipped): false
+  /// when a daemon sharing the file has claimed it already, so one fire gets one row.
+  public func claimFire(_ job: String, _ fire: Date, owner: String = "") throws -> Bool {
+    try write { db in
+      if try isClaimed(db, job, fire) { return false }
+      try claimFire(db, job, fire, owner: owner)
+      return true
     }
   }
 

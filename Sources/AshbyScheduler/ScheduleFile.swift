@@ -34,16 +34,18 @@ public enum ScheduleFile {
 
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
-    "dry_run", "args",
+    "dry_run", "args", "grace", "env",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
 
+  /// Schedule files larger than this are refused (a schedule is a few KB).
+  public static let maxBytes = 1 << 20
+
   public static func load(_ path: String) throws(Problems) -> [ScheduledJob] {
     let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw Problems(all: [Problem(file: path, message: "cannot read the file: \(error.localizedDescription)")])
+    switch TextFile.load(path, maxBytes: maxBytes) {
+    case .text(let t): text = t
+    case .problem(let why): throw Problems(all: [Problem(file: path, message: why)])
     }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     return try parse(text, file: path, folder: folder)
@@ -140,10 +142,10 @@ private struct Reader {
       if let name { seen[name] = i + 1 }
       if let script = requiredString(table, "script", named) {
         let path = script.hasPrefix("/") ? script : URL(fileURLWithPath: folder).appendingPathComponent(script).path
-        if FileManager.default.fileExists(atPath: path) {
-          job.script = path
+        if let why = TextFile.notAScript(path) {
+          problem(named, "script", "\(why): \(path)")
         } else {
-          problem(named, "script", "no such file: \(path)")
+          job.script = path
         }
       }
       if let cron = requiredString(table, "cron", named) {
@@ -179,10 +181,13 @@ private struct Reader {
       problem(place, key, "unknown key\(hint); known: \(allowed.sorted().joined(separator: ", "))")
     }
     if let v = table["timezone"] {
-      if let name = v.string, let zone = TimeZone(identifier: name) {
+      if let name = v.string, let zone = ScheduledJob.zone(named: name) {
         job.timeZone = zone
       } else {
-        problem(place, "timezone", "must be an IANA time zone like \"Europe/Berlin\" or \"UTC\"")
+        problem(
+          place, "timezone",
+          "must be an IANA time zone name like \"Europe/Berlin\" or \"UTC\" (abbreviations like \"PST\" and offsets like \"GMT+5\" are ambiguous)"
+        )
       }
     }
     if let v = table["overlap"] {
@@ -232,6 +237,28 @@ private struct Reader {
       }
       if key == "sandbox" { job.sandbox = b } else { job.dryRun = b }
     }
+    if let v = table["grace"] {
+      if let seconds = Self.seconds(v), seconds >= 0, seconds <= Self.maxTimeout {
+        job.grace = seconds
+      } else {
+        problem(place, "grace", "must be a number of seconds from 0 to \(Int(Self.maxTimeout)), or a duration like \"5m\"")
+      }
+    }
+    if let v = table["env"] {
+      if let env = v.table {
+        for key in env.keys.sorted() {
+          guard let value = env[key]?.string else {
+            problem(place, "env", "\"\(key)\" must be a string")
+            continue
+          }
+          if let why = Self.badEnvironmentName(key) { problem(place, "env", "\"\(key)\": \(why)") }
+          job.environment.removeAll { $0.hasPrefix("\(key)=") }
+          job.environment.append("\(key)=\(value)")
+        }
+      } else {
+        problem(place, "env", "must be a table of strings, like env = { REGION = \"emea\" }")
+      }
+    }
     if let v = table["args"] {
       if let list = v.array, case let strings = list.compactMap(\.string), strings.count == list.count {
         job.args = strings
@@ -245,6 +272,18 @@ private struct Reader {
   public static let maxTimeout: Double = 366 * 24 * 3600
   /// The longest `retry_delay`.
   public static let maxRetryDelay: Double = 24 * 3600
+
+  /// Why `name` cannot be an `env` variable, or nil: a shell-style name, not
+  /// the key's (secrets do not belong in a file others read) nor the daemon's own.
+  static func badEnvironmentName(_ name: String) -> String? {
+    let ok = !name.isEmpty && name.count <= 128 && name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+      && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+    if !ok { return "a variable name is letters, digits and _ (not first a digit)" }
+    if name == "ASHBY_API_KEY" || name.hasPrefix("ASHBY_LUA_") {
+      return "set by ashby-lua itself (the key comes from the daemon's environment or profile)"
+    }
+    return nil
+  }
 
   /// 90, 1.5, "90s", "15m", "2h"; nil for anything not finite (TOML has inf and nan).
   static func seconds(_ value: any TOMLValueConvertible) -> Double? {

@@ -42,6 +42,11 @@ public struct ScheduledJob: Sendable, Equatable {
   public var sandbox = true
   public var dryRun = false
   public var args: [String] = []
+  /// `NAME=value` for the script's environment (`env`; not for secrets: the history and `list --json` show them).
+  public var environment: [String] = []
+  /// A fire that starts later than this after its time is `skipped: missed` (a
+  /// busy or sleeping machine), unless `catch_up` says to run it late.
+  public var grace: TimeInterval = 60
   /// Where the script runs: the schedule file's folder.
   public var directory = "."
 
@@ -50,6 +55,15 @@ public struct ScheduledJob: Sendable, Equatable {
     self.script = script
     self.cron = cron
     self.timeZone = timeZone
+  }
+
+  /// An IANA zone by its name (or `UTC`); nil for anything else. Foundation
+  /// also takes abbreviations (`PST`, `IST`: which one?) and `GMT+5`, read
+  /// with the opposite sign of IANA's `Etc/GMT+5`; a schedule must not guess.
+  public static func zone(named name: String) -> TimeZone? {
+    // Area/Location names (Etc/GMT+5, US/Eastern links too) and the ones Foundation lists.
+    guard name == "UTC" || name.contains("/") || TimeZone.knownTimeZoneIdentifiers.contains(name) else { return nil }
+    return TimeZone(identifier: name)
   }
 
   /// A fire time as the daemon's log and `schedule list` show it: wall clock and offset in `zone`.

@@ -16,8 +16,9 @@ extension Scheduler {
         record.status = .skipped
         record.endedAt = started
         record.error = "another daemon is running it (\(holder))"
-        log("\(job.name): skipped: \(record.error ?? "")")
-        return (try? history.insert(record)) ?? record
+        record = (try? history.insert(record)) ?? record
+        log("\(job.name)#\(record.id ?? 0): skipped: \(record.error ?? "")")
+        return record
       case .taken:
         log("\(job.name): another daemon has taken this fire")
         record.status = .skipped
@@ -30,7 +31,8 @@ extension Scheduler {
       record.error = "cannot use the history file: \(error)"
       return record
     }
-    log("\(job.name): started (\(describe(trigger, fire: fire, in: job.timeZone)))")
+    let label = "\(job.name)#\(record.id ?? 0)"
+    log("\(label): started (\(describe(trigger, fire: fire, in: job.timeZone)))")
 
     let heartbeat = Task {
       while !Task.isCancelled {
@@ -40,23 +42,29 @@ extension Scheduler {
         _ = try? history.acquireLease(job.name, owner: owner, until: now + Self.leaseSeconds, now: now)
       }
     }
-    var outcome = RunOutcome(status: .cancelled, exitCode: 130)
-    while !Task.isCancelled {
+    var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
+    while !Task.isCancelled && !stopping.load(ordering: .relaxed) {
       record.attempts += 1
-      outcome = await runner.run(job)
+      outcome = await runner.run(job, label: label)
       record.writes += outcome.writes
       record.dryRun = outcome.dryRun
-      if Task.isCancelled { outcome.status = .cancelled }
-      guard outcome.isRetryable, record.attempts <= job.retries else { break }
+      record.output = outcome.output
+      if stopping.load(ordering: .relaxed) && outcome.status != .ok {
+        outcome.status = .interrupted  // a stop, not the job's own failure: never retried
+        outcome.error = outcome.error.map { "the daemon stopped: \($0)" } ?? "the daemon stopped"
+      } else if Task.isCancelled {
+        outcome.status = .cancelled
+      }
+      guard outcome.isRetryable, record.attempts <= job.retries, !stopping.load(ordering: .relaxed) else { break }
       let delay = job.backoff(beforeRetry: record.attempts)
       log(
-        "\(job.name): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s"
+        "\(label): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s"
       )
       record.status = .running
       record.error = outcome.error
       try? history.update(record)
       do {
-        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // at most ten minutes (ScheduledJob.backoff)
       } catch {
         outcome = RunOutcome(status: .cancelled, exitCode: 130, error: "stopped while waiting to retry")
         break
@@ -71,11 +79,11 @@ extension Scheduler {
       try history.update(record)
       try history.releaseLease(job.name, owner: owner)
     } catch {
-      log("\(job.name): cannot write the history: \(error)")
+      log("\(label): cannot write the history: \(error)")
     }
     let seconds = record.endedAt.map { $0.timeIntervalSince(started) } ?? 0
     log(
-      "\(job.name): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
+      "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
     )
     return record
   }

@@ -1,63 +1,65 @@
 import Foundation
+import Synchronization
 
 /// The daemon: wakes at each job's next fire time and runs it, honouring
 /// `overlap`, `catch_up`, `retries` and the lease that keeps two daemons from
 /// running the same job.
 ///
-/// Time comes from a `SchedulerClock`, runs from a `JobRunner`, memory from a
-/// `RunHistory`; the actor itself only decides what runs when.
+/// Every fire ends in one history row with one final status: it ran (`ok`,
+/// `failed`, `timeout`, `cancelled`, `interrupted`), or it was `skipped` and
+/// the row says why. Time comes from a `SchedulerClock`, runs from a
+/// `JobRunner`, memory from a `RunHistory`; the actor only decides what runs when.
 public actor Scheduler {
-  public nonisolated let jobs: [ScheduledJob]
-  /// This daemon's name in leases and in the history (host, process, nonce).
+  public private(set) var jobs: [ScheduledJob]
+  /// This daemon's name in leases and in the history (`DaemonIdentity`).
   public nonisolated let owner: String
   let history: RunHistory
   let runner: any JobRunner
   let clock: any SchedulerClock
   let log: @Sendable (String) -> Void
+  /// How long a stop waits for running jobs before it interrupts them.
+  let stopGrace: TimeInterval
+  /// Set once the daemon is stopping: no new attempt, no retry (read off the actor by `execute`).
+  let stopping = Atomic(false)
 
-  /// A fire still counts as on time this long after it (a busy machine, a slow wake).
-  public static let grace: TimeInterval = 60
   /// A lease lasts this long unless renewed; a running job renews it every third of it.
   public static let leaseSeconds: TimeInterval = 90
 
+  struct Pending {
+    var fire: Date?
+    var trigger: RunTrigger
+  }
   private struct Slot {
     var task: Task<Void, Never>?
-    var pending: [(fire: Date?, trigger: RunTrigger)] = []
+    var pending: [Pending] = []
   }
   private var slots: [String: Slot] = [:]
   private var lastFire: [String: Date] = [:]
 
   public init(
     jobs: [ScheduledJob], history: RunHistory, runner: any JobRunner, clock: any SchedulerClock = SystemClock(),
-    owner: String = Scheduler.defaultOwner(), log: @escaping @Sendable (String) -> Void = { _ in }
+    owner: String = DaemonIdentity.current(), stopGrace: TimeInterval = 10,
+    log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.jobs = jobs
     self.history = history
     self.runner = runner
     self.clock = clock
     self.owner = owner
+    self.stopGrace = stopGrace
     self.log = log
   }
 
-  public static func defaultOwner() -> String {
-    "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
-  }
-
-  /// Runs until the task is cancelled, then stops the running jobs (recorded as cancelled).
+  /// Runs until the task is cancelled, then stops: fires still waiting are
+  /// recorded skipped, running jobs get `stopGrace` to finish and are then
+  /// interrupted (recorded `interrupted`, never retried).
   public func run() async throws {
-    let abandoned = try history.markAbandoned(now: clock.now)
-    if abandoned > 0 {
-      log("\(abandoned) run\(abandoned == 1 ? "" : "s") left running by a stopped daemon marked abandoned")
+    let dead = try history.activeOwners().filter { $0 != owner && DaemonIdentity.isDeadHere($0) }
+    let interrupted = try history.markInterrupted(now: clock.now, dead: dead)
+    if interrupted > 0 {
+      log("\(interrupted) run\(interrupted == 1 ? "" : "s") left running by a daemon that is gone marked interrupted")
     }
-    let start = clock.now
-    for job in jobs {
-      if let last = try history.lastFire(job.name) {
-        lastFire[job.name] = last
-      } else {
-        lastFire[job.name] = start
-        try history.setLastFire(job.name, start)
-      }
-    }
+    try startTracking(jobs)
     while !Task.isCancelled {
       let now = clock.now
       for job in jobs { try tick(job, now: now) }
@@ -71,6 +73,29 @@ public actor Scheduler {
     await stopAll()
   }
 
+  /// Fires of jobs new to the history count from now.
+  private func startTracking(_ jobs: [ScheduledJob]) throws {
+    let start = clock.now
+    for job in jobs where lastFire[job.name] == nil {
+      if let last = try history.lastFire(job.name) {
+        lastFire[job.name] = last
+      } else {
+        lastFire[job.name] = start
+        try history.setLastFire(job.name, start)
+      }
+    }
+  }
+
+  /// Takes a new set of jobs (SIGHUP): runs under way go on; a job that is
+  /// gone fires no more; a new one counts its fires from now.
+  public func reload(_ newJobs: [ScheduledJob]) throws {
+    jobs = newJobs
+    try startTracking(newJobs)
+    let names = Set(newJobs.map(\.name))
+    for name in lastFire.keys where !names.contains(name) { lastFire[name] = nil }
+    log("schedule: reloaded, \(newJobs.count) job\(newJobs.count == 1 ? "" : "s")")
+  }
+
   /// The fires of `job` due by `now`, sorted into runs by its `catch_up` rule.
   private func tick(_ job: ScheduledJob, now: Date) throws {
     guard let last = lastFire[job.name] else { return }
@@ -78,82 +103,108 @@ public actor Scheduler {
     guard let newest = due.last else { return }
     lastFire[job.name] = newest
     try history.setLastFire(job.name, newest)
-    let onTime = now.timeIntervalSince(newest) <= Self.grace
-    let runs: [(Date, RunTrigger)]
+    let onTime = now.timeIntervalSince(newest) <= job.grace
+    var runs: [Pending]
     switch job.catchUp {
-    case .none: runs = onTime ? [(newest, .schedule)] : []
-    case .last: runs = [(newest, onTime ? .schedule : .catchUp)]
-    case .all: runs = due.map { ($0, $0 == newest && onTime ? .schedule : .catchUp) }
+    case .none: runs = onTime ? [Pending(fire: newest, trigger: .schedule)] : []
+    case .last: runs = [Pending(fire: newest, trigger: onTime ? .schedule : .catchUp)]
+    case .all: runs = due.map { Pending(fire: $0, trigger: $0 == newest && onTime ? .schedule : .catchUp) }
     }
-    if runs.count < due.count {
-      let missed = due.count - runs.count
-      log(
-        "\(job.name): \(missed) missed fire\(missed == 1 ? "" : "s") not run (catch_up = \"\(job.catchUp.rawValue)\")")
+    let notRun = due.count - runs.count
+    if notRun > 0 {
+      log("\(job.name): \(notRun) missed fire\(notRun == 1 ? "" : "s") not run (catch_up = \"\(job.catchUp.rawValue)\")")
     }
-    for (fire, trigger) in runs { dispatch(job, fire: fire, trigger: trigger) }
+    if !onTime && job.catchUp == .none {
+      let why = "missed: \(Self.lateness(now, newest)) late, past its grace of \(Int(job.grace)) s (catch_up = \"none\")"
+      recordSkipped(job, Pending(fire: newest, trigger: .schedule), why: why)
+    }
+    dispatch(job, runs)
   }
 
-  /// Starts a run, or applies `overlap` when the last one is still going.
-  /// Late (catch-up) runs always wait their turn.
-  private func dispatch(_ job: ScheduledJob, fire: Date, trigger: RunTrigger) {
+  static func lateness(_ now: Date, _ fire: Date) -> String {
+    let s = Int(now.timeIntervalSince(fire))
+    return s < 120 ? "\(s) s" : s < 7200 ? "\(s / 60) min" : "\(s / 3600) h"
+  }
+
+  /// Starts the first of one tick's runs and queues the rest behind it: they
+  /// are one batch, whatever `overlap` says. When an earlier run is still
+  /// going, `overlap` decides about this batch's scheduled fire; late
+  /// (catch-up) fires always wait their turn.
+  private func dispatch(_ job: ScheduledJob, _ runs: [Pending]) {
+    guard !runs.isEmpty, !stopping.load(ordering: .relaxed) else { return }
     var slot = slots[job.name] ?? Slot()
     defer { slots[job.name] = slot }
     guard slot.task != nil else {
-      slot.task = start(job, fire: fire, trigger: trigger)
+      slot.task = start(job, runs[0])
+      slot.pending += runs.dropFirst()
       return
     }
-    if trigger == .catchUp {
-      slot.pending.append((fire, trigger))
-      return
-    }
+    let late = runs.filter { $0.trigger == .catchUp }
+    slot.pending += late
+    guard let onTime = runs.first(where: { $0.trigger == .schedule }) else { return }
     switch job.overlap {
     case .skip:
-      recordSkipped(job, fire: fire, trigger: trigger, why: "the previous run was still going (overlap = \"skip\")")
+      recordSkipped(job, onTime, why: "the previous run was still going (overlap = \"skip\")")
     case .queue:
-      if slot.pending.isEmpty {
-        slot.pending.append((fire, trigger))
+      if slot.pending.contains(where: { $0.trigger == .schedule }) {
+        recordSkipped(job, onTime, why: "a run was already queued (overlap = \"queue\")")
       } else {
-        recordSkipped(job, fire: fire, trigger: trigger, why: "a run was already queued (overlap = \"queue\")")
+        slot.pending.append(onTime)
       }
     case .replace:
       log("\(job.name): stopping the running attempt to start anew (overlap = \"replace\")")
+      for dropped in slot.pending { recordSkipped(job, dropped, why: "replaced by a newer fire (overlap = \"replace\")") }
       slot.task?.cancel()
-      slot.pending = [(fire, trigger)]
+      slot.pending = [onTime]
     }
   }
 
-  private func start(_ job: ScheduledJob, fire: Date?, trigger: RunTrigger) -> Task<Void, Never> {
+  private func start(_ job: ScheduledJob, _ run: Pending) -> Task<Void, Never> {
     Task {
-      _ = await self.execute(job, fire: fire, trigger: trigger)
-      self.finished(job)
+      _ = await self.execute(job, fire: run.fire, trigger: run.trigger)
+      self.finished(job.name)
     }
   }
 
-  private func finished(_ job: ScheduledJob) {
-    guard var slot = slots[job.name] else { return }
+  private func finished(_ name: String) {
+    guard var slot = slots[name] else { return }
     slot.task = nil
-    if !slot.pending.isEmpty {
-      let next = slot.pending.removeFirst()
-      slot.task = start(job, fire: next.fire, trigger: next.trigger)
+    if !slot.pending.isEmpty, !stopping.load(ordering: .relaxed),
+      let job = jobs.first(where: { $0.name == name })
+    {
+      slot.task = start(job, slot.pending.removeFirst())
     }
-    slots[job.name] = slot
+    slots[name] = slot
   }
 
   private func stopAll() async {
+    stopping.store(true, ordering: .relaxed)
+    for (name, slot) in slots {
+      guard let job = jobs.first(where: { $0.name == name }) else { continue }
+      for waiting in slot.pending { recordSkipped(job, waiting, why: "the daemon stopped before its turn") }
+      slots[name]?.pending = []
+    }
     let tasks = slots.values.compactMap(\.task)
-    for key in slots.keys { slots[key]?.pending = [] }
-    for task in tasks { task.cancel() }
+    guard !tasks.isEmpty else { return }
+    log("schedule: waiting up to \(Int(stopGrace)) s for \(tasks.count) running job\(tasks.count == 1 ? "" : "s")")
+    let deadline = Date().addingTimeInterval(stopGrace)
+    while Date() < deadline, slots.values.contains(where: { $0.task != nil }) {
+      try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    for task in slots.values.compactMap(\.task) { task.cancel() }
     for task in tasks { await task.value }
   }
 
-  private func recordSkipped(_ job: ScheduledJob, fire: Date?, trigger: RunTrigger, why: String) {
+  func recordSkipped(_ job: ScheduledJob, _ run: Pending, why: String) {
     let now = clock.now
-    log("\(job.name): skipped: \(why)")
     do {
-      _ = try history.insert(
+      // Of daemons sharing the history, the first to claim a fire records it: one row per fire.
+      if let fire = run.fire, try !history.claimFire(job.name, fire, owner: owner) { return }
+      let record = try history.insert(
         RunRecord(
-          job: job.name, trigger: trigger, scheduledFor: fire, startedAt: now, endedAt: now, status: .skipped,
+          job: job.name, trigger: run.trigger, scheduledFor: run.fire, startedAt: now, endedAt: now, status: .skipped,
           attempts: 0, writes: 0, error: why, owner: owner))
+      log("\(job.name)#\(record.id ?? 0): skipped: \(why)")
     } catch {
       log("\(job.name): cannot write the history: \(error)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyScheduler
 import Foundation
 import LuaHost
 
@@ -18,14 +19,6 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("With --dry-run, also write the plan as JSON to FILE.", valueName: "FILE"))
   var planJson: String?
 
-  /// For `schedule`: how the run ended, as JSON, for the history.
-  @Option(help: .private)
-  var report: String?
-
-  /// For `schedule`: the folder to run in (the schedule file's).
-  @Option(help: .private)
-  var directory: String?
-
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   var scriptAndArguments: [String] = []
 
@@ -40,15 +33,19 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    if let directory, !FileManager.default.changeCurrentDirectoryPath(directory) {
-      Console.error("ashby-lua: cannot change to the folder \(directory)")
+    // Started by `schedule`: the report goes back on a pipe, and the run ends with the daemon.
+    let report: ReportChannel?
+    do {
+      report = try ScheduledChild.attach()
+    } catch {
+      Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)
     }
     let script = scriptAndArguments.first
     let args = Array(scriptAndArguments.dropFirst())
     let runner = try await ScriptSession.startOrExit(session, report: report)
     let end = await runner.runMain(script: script, arguments: args, chunks: execute)
-    if let report { RunReport(end: end, client: runner.client).write(to: report) }
+    report?.send(RunReport(end: end, client: runner.client))
     await runner.finish(planJSON: planJson)
     if end.code != 0 { throw ExitCode(end.code) }
   }

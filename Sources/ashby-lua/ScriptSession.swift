@@ -1,6 +1,7 @@
 import ArgumentParser
 import AshbyFake
 import AshbyKit
+import AshbyScheduler
 import AshbyScripting
 import Foundation
 import Logging
@@ -23,7 +24,7 @@ final class ScriptSession: Sendable {
     // The first Ctrl-C stops the script at its next Lua instruction; code that
     // never returns to Lua (a pattern match, a looping finalizer) does not
     // hear it, so a second one ends the process.
-    self.signals = SignalWatcher {
+    self.signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
       if vm.interrupt() >= 2 { Self.endProcess(code: Exit.interrupted, message: "interrupted") }
     }
   }
@@ -35,9 +36,9 @@ final class ScriptSession: Sendable {
     _exit(code)
   }
 
-  /// - Parameter report: where `run --report` writes how the run ended, also
+  /// - Parameter report: where a scheduled run reports how it ended, also
   ///   when the watchdog has to end it.
-  static func start(_ options: SessionOptions, report: String? = nil) async throws -> ScriptSession {
+  static func start(_ options: SessionOptions, report: ReportChannel? = nil) async throws -> ScriptSession {
     var fake: FakeAshby?
     var configuration: AshbyConfiguration
     if options.fake {
@@ -60,12 +61,10 @@ final class ScriptSession: Sendable {
     // What the count hook cannot stop in time, the watchdog does: the same
     // message and exit status as the hook's, and the report for the scheduler.
     vmOptions.onRunaway = { [client] message in
-      if let report {
+      report?.send(
         RunReport(
           exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
-          writes: client.writesMade, planned: client.plannedWrites.count
-        ).write(to: report)
-      }
+          writes: client.writesMade, planned: client.plannedWrites.count))
       endProcess(code: Exit.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
     let vm = try LuaVM(options: vmOptions)
@@ -74,7 +73,7 @@ final class ScriptSession: Sendable {
   }
 
   /// `start`, with a configuration problem reported and turned into exit code 2.
-  static func startOrExit(_ options: SessionOptions, report: String? = nil) async throws -> ScriptSession {
+  static func startOrExit(_ options: SessionOptions, report: ReportChannel? = nil) async throws -> ScriptSession {
     do {
       return try await start(options, report: report)
     } catch {

@@ -77,7 +77,7 @@ final class ScriptedRunner: JobRunner {
   var calls: [String] { state.withLock { $0.calls } }
   func release() { state.withLock { $0.released = true } }
 
-  func run(_ job: ScheduledJob) async -> RunOutcome {
+  func run(_ job: ScheduledJob, label: String) async -> RunOutcome {
     let behaviour = state.withLock { s -> Behaviour in
       s.calls.append(job.name)
       return s.plan.isEmpty ? .finish(RunOutcome(status: .ok, exitCode: 0, writes: 1)) : s.plan.removeFirst()

@@ -63,9 +63,10 @@ extension SessionOptions {
     return flags
   }
 
-  func jobRunner() -> ProcessJobRunner {
+  func jobRunner(echo: ProcessJobRunner.Echo) -> ProcessJobRunner {
     ProcessJobRunner(
-      executable: Self.executable, flags: childFlags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout)
+      executable: Self.executable, flags: childFlags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
+      environment: ProcessSecrets.environmentForChild(), echo: echo)
   }
 
   /// This binary, for the child processes.

@@ -6,31 +6,54 @@ import Foundation
 struct ScheduleRunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Run the schedule in the foreground until SIGINT or SIGTERM.",
+    abstract: "Run the schedule in the foreground until SIGINT or SIGTERM; SIGHUP reloads the file.",
     discussion: "Flags like --dry-run, --sandbox and --timeout apply to every job, over the file's settings."
   )
 
   @OptionGroup var files: ScheduleFiles
   @OptionGroup var session: SessionOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "On SIGTERM or SIGINT, wait this long for running jobs before interrupting them.", valueName: "SECONDS"))
+  var stopGrace: Double = 10
+
+  func validate() throws {
+    guard stopGrace >= 0 && stopGrace <= 3600 else { throw ValidationError("--stop-grace must be from 0 to 3600 seconds.") }
+  }
+
   func run() async throws {
     let jobs = try files.jobs()
     let history = try files.openHistory()
-    let scheduler = Scheduler(jobs: jobs, history: history, runner: session.jobRunner(), log: DaemonLog.line)
+    let scheduler = Scheduler(
+      jobs: jobs, history: history, runner: session.jobRunner(echo: .lines(DaemonLog.line)), stopGrace: stopGrace,
+      log: DaemonLog.line)
     DaemonLog.line(
       "schedule: \(jobs.count) job\(jobs.count == 1 ? "" : "s") from \(files.file), history in \(files.history ?? RunHistory.defaultPath()), as \(scheduler.owner)"
     )
-    let now = Date()
-    for job in jobs {
-      let next = job.cron.next(after: now, in: job.timeZone).map { Timetable.format($0, in: job.timeZone) } ?? "never"
-      DaemonLog.line("\(job.name): \(job.cron) (\(job.timeZone.identifier)), next \(next)")
-    }
+    Self.announce(jobs)
     let task = Task { try await scheduler.run() }
-    let watcher = SignalWatcher(signals: [SIGINT, SIGTERM]) {
-      DaemonLog.line("schedule: stopping; running jobs are interrupted")
+    let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) {
+      DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")
       task.cancel()
     }
-    defer { withExtendedLifetime(watcher) {} }
+    // SIGHUP: read the file again; keep the old schedule if the new one has problems.
+    let reload = SignalWatcher(signals: [SIGHUP]) { [files] in
+      do {
+        let jobs = try ScheduleFile.load(files.file)
+        Task {
+          do {
+            try await scheduler.reload(jobs)
+            Self.announce(jobs)
+          } catch {
+            DaemonLog.line("schedule: reload failed, keeping the old schedule: \(error)")
+          }
+        }
+      } catch {
+        DaemonLog.line("schedule: \(files.file) has problems, keeping the old schedule:\n\(error)")
+      }
+    }
+    defer { withExtendedLifetime((stop, reload)) {} }
     do {
       try await task.value
     } catch is CancellationError {
@@ -39,5 +62,13 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       throw ExitCode(Exit.scriptError)
     }
     DaemonLog.line("schedule: stopped")
+  }
+
+  static func announce(_ jobs: [ScheduledJob]) {
+    let now = Date()
+    for job in jobs {
+      let next = job.cron.next(after: now, in: job.timeZone).map { Timetable.format($0, in: job.timeZone) } ?? "never"
+      DaemonLog.line("\(job.name): \(job.cron) (\(job.timeZone.identifier)), next \(next)")
+    }
   }
 }

@@ -21,7 +21,7 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
       throw ExitCode(Exit.usage)
     }
     let history = try files.openHistory()
-    let scheduler = Scheduler(jobs: jobs, history: history, runner: session.jobRunner(), log: DaemonLog.line)
+    let scheduler = Scheduler(jobs: jobs, history: history, runner: session.jobRunner(echo: .passThrough), log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }
     let watcher = SignalWatcher { task.cancel() }
     let record = await task.value
@@ -29,7 +29,7 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     switch record.status {
     case .ok: return
     case .skipped: throw ExitCode(Exit.scriptError)
-    case .cancelled: throw ExitCode(Exit.interrupted)
+    case .cancelled, .interrupted: throw ExitCode(Exit.interrupted)
     default: throw ExitCode(Int32(clamping: record.exitCode ?? Int(Exit.scriptError)))
     }
   }

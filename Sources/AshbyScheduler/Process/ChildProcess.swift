@@ -3,8 +3,18 @@ import Foundation
 /// A child process in a process group of its own, so that a stop or a
 /// timeout reaches everything it started (a shell from `os.execute`, say),
 /// as systemd's control groups do. Foundation's `Process` cannot set the group.
+///
+/// Its stdout and stderr come back on pipes (`OutputTail` keeps the end of
+/// them), its report on a third (`ScheduledChild`), and a fourth is its
+/// lifeline: the child ends itself when our end closes, which the kernel does
+/// when we die.
 struct ChildProcess: Sendable {
   let pid: pid_t
+  /// Our ends: read stdout, stderr and the report; write (hold) the lifeline.
+  let stdout: Int32
+  let stderr: Int32
+  let report: Int32
+  let lifeline: Int32
 
   enum Exit: Equatable {
     case code(Int32)
@@ -15,10 +25,33 @@ struct ChildProcess: Sendable {
     var description: String
   }
 
-  /// Starts `executable` with `arguments`, stdin from /dev/null, stdout and
-  /// stderr shared with us, SIGINT and SIGTERM back to their defaults, and our
-  /// environment plus the API key (which ours no longer holds).
-  static func spawn(_ executable: String, _ arguments: [String]) throws -> ChildProcess {
+  /// Starts `executable` with `arguments` in `directory`, stdin from /dev/null,
+  /// SIGINT and SIGTERM back to their defaults, and `environment` plus the
+  /// names of the report and lifeline descriptors.
+  static func spawn(_ executable: String, _ arguments: [String], directory: String, environment: [String]) throws
+    -> ChildProcess
+  {
+    // One spawn at a time: between pipe() and FD_CLOEXEC another child could
+    // inherit this one's lifeline, and then neither would see the daemon die.
+    try spawnLock.withLock { try spawnLocked(executable, arguments, directory: directory, environment: environment) }
+  }
+
+  private static let spawnLock = NSLock()
+
+  private static func spawnLocked(
+    _ executable: String, _ arguments: [String], directory: String, environment: [String]
+  ) throws -> ChildProcess {
+    var pipes: [[Int32]] = []
+    for _ in 0..<4 {
+      var fds: [Int32] = [0, 0]
+      guard pipe(&fds) == 0 else {
+        pipes.flatMap { $0 }.forEach { close($0) }
+        throw SpawnError(description: "cannot make a pipe: \(String(cString: strerror(errno)))")
+      }
+      for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+      pipes.append(fds)
+    }
+    let (out, err, rep, life) = (pipes[0], pipes[1], pipes[2], pipes[3])
     var attributes = posix_spawnattr_t()
     var actions = posix_spawn_file_actions_t()
     posix_spawnattr_init(&attributes)
@@ -26,18 +59,30 @@ struct ChildProcess: Sendable {
     defer {
       posix_spawnattr_destroy(&attributes)
       posix_spawn_file_actions_destroy(&actions)
+      // The child's ends: it has its copies now.
+      for fd in [out[1], err[1], rep[1], life[0]] { close(fd) }
     }
     var defaults = sigset_t()
     sigemptyset(&defaults)
     sigaddset(&defaults, SIGINT)
     sigaddset(&defaults, SIGTERM)
+    sigaddset(&defaults, SIGHUP)
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setpgroup(&attributes, 0)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+    posix_spawn_file_actions_adddup2(&actions, rep[1], ScheduledChild.reportFD)
+    posix_spawn_file_actions_adddup2(&actions, life[0], ScheduledChild.lifelineFD)
 
+    let names = [
+      "\(ScheduledChild.reportVariable)=\(ScheduledChild.reportFD)",
+      "\(ScheduledChild.lifelineVariable)=\(ScheduledChild.lifelineFD)",
+      "\(ScheduledChild.directoryVariable)=\(directory)",
+    ]
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    let envp = ProcessSecrets.environmentForChild().map { strdup($0) } + [nil]
+    let envp = (environment + names).map { strdup($0) } + [nil]
     defer {
       argv.forEach { free($0) }
       envp.forEach { free($0) }
@@ -45,9 +90,10 @@ struct ChildProcess: Sendable {
     var pid = pid_t()
     let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
     guard status == 0 else {
+      for fd in [out[0], err[0], rep[0], life[1]] { close(fd) }
       throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
     }
-    return ChildProcess(pid: pid)
+    return ChildProcess(pid: pid, stdout: out[0], stderr: err[0], report: rep[0], lifeline: life[1])
   }
 
   /// Sends `signal` to the child's whole process group.
@@ -58,10 +104,12 @@ struct ChildProcess: Sendable {
   /// Whatever the child left running in its group (a shell from
   /// `os.execute`) is killed once it has ended, before it is reaped: until
   /// then its pid, the group's id, cannot be reused, so the signal cannot
-  /// reach anyone else.
+  /// reach anyone else. Our end of the lifeline closes last.
   func exit() async -> Exit {
     let pid = self.pid
+    let lifeline = self.lifeline
     let waiter = Task.detached { () -> Exit in
+      defer { close(lifeline) }
       while true {
         var info = siginfo_t()
         if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid {

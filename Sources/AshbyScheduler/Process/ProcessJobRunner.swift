@@ -1,0 +1,194 @@
+import Foundation
+import Synchronization
+
+/// Runs each attempt as `ashby-lua run` in a child process, as systemd and
+/// Kubernetes do: a script that crashes, hangs in C or calls `os.exit` takes
+/// only itself down, and every run starts with fresh memory.
+///
+/// The child enforces the time limit itself (`--timeout`, which neither
+/// `pcall` nor C code can outlast: its watchdog ends the process); the parent
+/// kills the group outright if it is still there a grace period later.
+/// Cancellation sends SIGINT, then SIGKILL five seconds on.
+public struct ProcessJobRunner: JobRunner {
+  /// What happens to a run's output besides the history's copy.
+  public enum Echo: Sendable {
+    /// To our own stdout and stderr, as it is (`schedule trigger`, in a terminal).
+    case passThrough
+    /// As lines on the daemon's log, each after the run's label.
+    case lines(@Sendable (String) -> Void)
+  }
+
+  /// The `ashby-lua` binary.
+  let executable: String
+  /// Flags for every run: connection (`--fake`, `--base-url`, `--profile`, ...) and forced ones.
+  let flags: [String]
+  let forceDryRun: Bool
+  let forceSandbox: Bool
+  /// `--timeout` given to `schedule run`: no job may take longer.
+  let timeoutCap: Double?
+  /// The child's environment (ours, plus what it needs that ours no longer holds: the key).
+  let environment: [String]
+  let echo: Echo
+
+  public init(
+    executable: String, flags: [String], forceDryRun: Bool, forceSandbox: Bool, timeoutCap: Double?,
+    environment: [String], echo: Echo
+  ) {
+    self.executable = executable
+    self.flags = flags
+    self.forceDryRun = forceDryRun
+    self.forceSandbox = forceSandbox
+    self.timeoutCap = timeoutCap
+    self.environment = environment
+    self.echo = echo
+  }
+
+  /// Seconds past the time limit before the parent kills the child: 5 to 15.
+  static func killGrace(_ timeout: Double) -> Double { min(15, max(5, timeout)) }
+
+  /// The job's own time limit, under the cap.
+  func timeout(for job: ScheduledJob) -> Double { min(job.timeout, timeoutCap ?? job.timeout) }
+
+  func arguments(for job: ScheduledJob) -> [String] {
+    var args = ["run", "--timeout", String(timeout(for: job))] + flags
+    if job.sandbox || forceSandbox { args.append("--sandbox") }
+    if job.dryRun || forceDryRun { args.append("--dry-run") }
+    return args + [job.script] + job.args
+  }
+
+  public func run(_ job: ScheduledJob, label: String) async -> RunOutcome {
+    let child: ChildProcess
+    do {
+      child = try ChildProcess.spawn(
+        executable, arguments(for: job), directory: job.directory, environment: environment + job.environment)
+    } catch {
+      return RunOutcome(status: .failed, exitCode: 2, error: "\(error)")
+    }
+    let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: label, stdout: child.stdout))
+    let report = ReportReader(child.report)
+    let limit = timeout(for: job) + Self.killGrace(timeout(for: job))
+    let killed = Atomic(false)
+    let watchdog = Task {
+      try await Task.sleep(nanoseconds: UInt64(limit * 1e9))  // at most a year and 15 s
+      killed.store(true, ordering: .relaxed)
+      child.signal(SIGKILL)
+    }
+    let stopping = StopTimer()
+    let exit = await withTaskCancellationHandler {
+      await child.exit()
+    } onCancel: {
+      child.signal(SIGINT)
+      stopping.start {
+        try await Task.sleep(nanoseconds: 5_000_000_000)
+        child.signal(SIGKILL)
+      }
+    }
+    // Once the child is reaped its pid may be reused: no signal may follow.
+    watchdog.cancel()
+    stopping.cancel()
+    var outcome = self.outcome(
+      exit, report: report.report(), job: job, limit: limit, killed: killed.load(ordering: .relaxed),
+      cancelled: Task.isCancelled)
+    outcome.output = output.text(waiting: 2)
+    return outcome
+  }
+
+  private func echoer(label: String, stdout: Int32) -> @Sendable (Int32, [UInt8]) -> Void {
+    switch echo {
+    case .passThrough:
+      return { fd, bytes in
+        let target = fd == stdout ? STDOUT_FILENO : STDERR_FILENO
+        bytes.withUnsafeBytes { _ = write(target, $0.baseAddress, $0.count) }
+      }
+    case .lines(let log):
+      let pending = Mutex<[Int32: [UInt8]]>([:])
+      return { fd, bytes in
+        let lines = pending.withLock { partial -> [String] in
+          var buffer = (partial[fd] ?? []) + bytes
+          var lines: [String] = []
+          while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
+            buffer.removeSubrange(...newline)
+          }
+          partial[fd] = buffer
+          return lines
+        }
+        for line in lines { log("\(label): \(line)") }
+      }
+    }
+  }
+
+  func outcome(
+    _ exit: ChildProcess.Exit, report: RunReport?, job: ScheduledJob, limit: Double, killed: Bool, cancelled: Bool
+  ) -> RunOutcome {
+    let code: Int
+    switch exit {
+    case .signal(let number):
+      if cancelled { return RunOutcome(status: .cancelled, exitCode: 130, error: "stopped") }
+      if killed {
+        return RunOutcome(
+          status: .timeout, exitCode: 128 + Int(number),
+          error: "killed after \(Int(limit)) s: the time limit could not stop it")
+      }
+      if [SIGTERM, SIGINT, SIGHUP].contains(number) {
+        return RunOutcome(
+          status: .interrupted, exitCode: 128 + Int(number), error: "stopped by signal \(number) from outside")
+      }
+      return RunOutcome(status: .failed, exitCode: 128 + Int(number), error: "ended by signal \(number)")
+    case .code(let c):
+      code = Int(c)
+    }
+    let dryRun = job.dryRun || forceDryRun
+    let writes = report.map { dryRun ? $0.planned : $0.writes } ?? 0
+    let error = report?.error ?? (code == 0 ? nil : "exited with status \(code)")
+    let status: RunStatus
+    if cancelled {
+      status = .cancelled
+    } else if code == 130 {
+      status = .interrupted  // the child was stopped (SIGINT or SIGTERM) by someone else
+    } else if code == 0 {
+      status = .ok
+    } else {
+      status = report?.kind == "limit" && (report?.error ?? "").contains("time limit") ? .timeout : .failed
+    }
+    return RunOutcome(
+      status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)
+  }
+}
+
+/// Reads the report pipe to its end on a thread of its own (it is written at the child's very end).
+final class ReportReader: Sendable {
+  private let result = Mutex<RunReport?>(nil)
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ fd: Int32) {
+    let thread = Thread { [self] in
+      var data = Data()
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while data.count <= 1 << 20 {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { break }
+        data.append(contentsOf: buffer.prefix(n))
+      }
+      close(fd)
+      self.result.withLock { $0 = RunReport(decoding: data) }
+      self.done.signal()
+    }
+    thread.name = "run-report"
+    thread.start()
+  }
+
+  /// The report, once the pipe has ended (the child and its group are gone by then).
+  func report() -> RunReport? {
+    _ = done.wait(timeout: .now() + 5)
+    return result.withLock { $0 }
+  }
+}
+
+/// The SIGKILL that follows a SIGINT if the child does not stop, cancellable once it has.
+private final class StopTimer: Sendable {
+  private let task = Mutex<Task<Void, any Error>?>(nil)
+  func start(_ body: @escaping @Sendable () async throws -> Void) { task.withLock { $0 = Task(operation: body) } }
+  func cancel() { task.withLock { $0?.cancel() } }
+}

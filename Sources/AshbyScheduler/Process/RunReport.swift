@@ -1,0 +1,35 @@
+import Foundation
+
+/// How a scheduled run ended, as the child tells the daemon: its status, the
+/// error that ended it and the writes it made (or, under dry run, planned).
+/// It travels on a pipe (`ScheduledChild`), never through a file.
+public struct RunReport: Codable, Equatable, Sendable {
+  public var exitCode: Int32
+  public var kind: String?
+  public var error: String?
+  public var writes: Int
+  public var planned: Int
+
+  /// The most a report may say about its error (a script may raise a megabyte).
+  public static let maxErrorLength = 4096
+
+  public init(exitCode: Int32, kind: String?, error: String?, writes: Int, planned: Int) {
+    self.exitCode = exitCode
+    self.kind = kind
+    self.error = error.map { $0.count > Self.maxErrorLength ? String($0.prefix(Self.maxErrorLength)) + "..." : $0 }
+    self.writes = writes
+    self.planned = planned
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case kind, error, writes, planned
+    case exitCode = "exit_code"
+  }
+
+  public var encoded: Data { (try? JSONEncoder().encode(self)) ?? Data() }
+
+  public init?(decoding data: Data) {
+    guard let report = try? JSONDecoder().decode(RunReport.self, from: data) else { return nil }
+    self = report
+  }
+}

@@ -1,0 +1,81 @@
+import Synchronization
+import Foundation
+
+/// The child's side of a scheduled run (`ashby-lua run` started by the daemon).
+///
+/// The daemon hands the child two descriptors, named in its environment: a
+/// pipe for the `RunReport`, and a lifeline whose other end only the daemon
+/// holds. When the daemon dies (even by `kill -9`) the lifeline reads
+/// end-of-file and the child ends its whole process group at once, so no run
+/// goes on unobserved, writing what no history will record.
+public enum ScheduledChild {
+  static let reportVariable = "ASHBY_LUA_REPORT_FD"
+  static let lifelineVariable = "ASHBY_LUA_LIFELINE_FD"
+  /// The folder to run in (the schedule file's).
+  static let directoryVariable = "ASHBY_LUA_DIRECTORY"
+  static let reportFD: Int32 = 3
+  static let lifelineFD: Int32 = 4
+
+  struct ChangeDirectoryError: Error, CustomStringConvertible {
+    let description: String
+  }
+
+  /// Where this run's report goes, when the daemon started it; nil otherwise.
+  /// Call once, at the start: it also starts watching the lifeline and moves
+  /// to the schedule's folder.
+  public static func attach() throws -> ReportChannel? {
+    guard let reportText = getenv(reportVariable), let report = Int32(String(cString: reportText)) else { return nil }
+    unsetenv(reportVariable)
+    if let folder = getenv(directoryVariable).map({ String(cString: $0) }) {
+      unsetenv(directoryVariable)
+      guard chdir(folder) == 0 else {
+        throw ChangeDirectoryError(description: "cannot change to the folder \(folder): \(String(cString: strerror(errno)))")
+      }
+    }
+    _ = fcntl(report, F_SETFD, FD_CLOEXEC)  // not for what the script starts
+    if let text = getenv(lifelineVariable), let lifeline = Int32(String(cString: text)) {
+      unsetenv(lifelineVariable)
+      _ = fcntl(lifeline, F_SETFD, FD_CLOEXEC)
+      watch(lifeline)
+    }
+    return ReportChannel(fd: report)
+  }
+
+  private static func watch(_ fd: Int32) {
+    let thread = Thread {
+      var byte: UInt8 = 0
+      while true {
+        let n = read(fd, &byte, 1)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+      }
+      kill(0, SIGKILL)  // the daemon is gone: this group (the run and what it started) goes too
+    }
+    thread.name = "lifeline"
+    thread.start()
+  }
+}
+
+/// The write end of the report pipe. Written once; safe from any thread
+/// (the watchdog may write it while the VM thread is stuck).
+public final class ReportChannel: Sendable {
+  let fd: Int32
+  private let written = Atomic(false)
+
+  init(fd: Int32) { self.fd = fd }
+
+  public func send(_ report: RunReport) {
+    guard written.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+    let data = report.encoded
+    data.withUnsafeBytes { buffer in
+      var sent = 0
+      while sent < buffer.count, let base = buffer.baseAddress {
+        let n = write(fd, base + sent, buffer.count - sent)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        sent += n
+      }
+    }
+    close(fd)
+  }
+}

@@ -1,0 +1,18 @@
+import AshbyKit
+import AshbyScheduler
+
+extension RunReport {
+  /// How a script session ended, for the scheduler.
+  init(end: ScriptSession.End, client: AshbyClient) {
+    // A table raised without a `__tostring` still says something: its `message`.
+    var message = end.message
+    if case .object(let fields) = end.error?.value, let text = fields["message"]?.stringValue,
+      message?.hasPrefix("table: ") ?? true
+    {
+      message = [fields["kind"]?.stringValue, text].compactMap { $0 }.joined(separator: ": ")
+    }
+    self.init(
+      exitCode: end.code, kind: end.error?.kind?.rawValue, error: message, writes: client.writesMade,
+      planned: client.plannedWrites.count)
+  }
+}
