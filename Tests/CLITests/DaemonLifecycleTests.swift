@@ -1,0 +1,207 @@
+import AshbyFake
+import AshbyScheduler
+import Foundation
+import Testing
+
+/// The daemon as an operator meets it: signals, `kill -9`, restarts, two
+/// daemons on one state. Real processes; each job writes one candidate at the
+/// fake, then sleeps, so "written exactly once" is counted at the server.
+@Suite(.serialized) struct DaemonLifecycleTests {
+  /// A schedule whose job `writer` fires at once when the daemon starts (a
+  /// missed fire, caught up), writes a candidate and naps.
+  struct Bench {
+    let setup: ScheduleTests.Setup
+    let fake: FakeFixture
+    let history: RunHistory
+    let email = "lifecycle-\(UUID().uuidString.prefix(8))@example.com"
+
+    init(extra: String = "", catchUp: String = "last", overlap: String = "skip") async throws {
+      fake = try await FakeFixture.start()
+      setup = try ScheduleTests.Setup(
+        schedule: """
+          [[job]]
+          name = "writer"
+          script = "write-nap.lua"
+          cron = "0 3 * * *"
+          catch_up = "\(catchUp)"
+          overlap = "\(overlap)"
+          retries = 2
+          retry_delay = 1
+          \(extra)
+          """)
+      try """
+        local c = ashby.create_candidate{ first_name = "Once", last_name = "Only", email = arg[1] }
+        print("wrote " .. c.id)
+        ashby.sleep(30)
+        """.write(to: setup.work.appendingPathComponent("write-nap.lua"), atomically: true, encoding: .utf8)
+      try """
+        [[job]]
+        name = "writer"
+        script = "write-nap.lua"
+        cron = "0 3 * * *"
+        catch_up = "\(catchUp)"
+        overlap = "\(overlap)"
+        retries = 2
+        retry_delay = 1
+        args = ["\(email)"]
+        \(extra)
+        """.write(toFile: setup.file, atomically: true, encoding: .utf8)
+      history = try RunHistory(path: setup.historyPath)
+      try history.setLastFire("writer", Date().addingTimeInterval(-3 * 86400))
+    }
+
+    func daemon(_ extraArgs: [String] = []) throws -> Process {
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = ["schedule", "run", "--file", setup.file, "--stop-grace", "1"] + extraArgs
+      var environment = ProcessInfo.processInfo.environment
+      for (k, v) in fake.env { environment[k] = v }
+      environment["XDG_STATE_HOME"] = setup.home.appendingPathComponent("state").path
+      environment["HOME"] = setup.home.path
+      process.environment = environment
+      let log = setup.home.appendingPathComponent("daemon-\(UUID().uuidString).log")
+      FileManager.default.createFile(atPath: log.path, contents: nil)
+      process.standardError = try FileHandle(forWritingTo: log)
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      logs.append(log)
+      return process
+    }
+
+    private var logs: [URL] { get { LogList.shared.urls } nonmutating set { LogList.shared.urls = newValue } }
+
+    var written: Int { fake.fake.candidates(withEmail: email) }
+    func runs() -> [RunRecord] { ((try? history.runs(job: "writer")) ?? []) }
+  }
+
+  /// Until `condition` holds, at most `seconds`.
+  static func until(_ seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if condition() { return true }
+      try? await Task.sleep(for: .milliseconds(50))
+    }
+    return condition()
+  }
+
+  /// The pid of the first child of `pid` (the run), if any.
+  static func child(of pid: Int32) -> Int32? { KeyOutOfReachTests().childrenOf(pid).first }
+
+  static func alive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !stat.contains(") Z ")  // a zombie has ended
+  }
+
+  @Test func killNineThenRestartInsideTheLease() async throws {
+    let b = try await Bench()
+    let first = try b.daemon()
+    #expect(await Self.until { b.written == 1 })
+    let run = try #require(Self.child(of: first.processIdentifier))
+    kill(first.processIdentifier, SIGKILL)
+    first.waitUntilExit()
+    // The run ends with its daemon (the lifeline), not 30 s later with its writes unrecorded.
+    #expect(await Self.until(10) { !Self.alive(run) }, "the orphaned run went on")
+    // A restart within the 90 s lease takes the dead daemon's lease back at once.
+    let second = try b.daemon()
+    #expect(await Self.until { b.runs().first?.status == .interrupted })
+    #expect(try b.history.leaseHolder("writer", now: Date()) == nil)
+    #expect(b.runs().count == 1, "\(b.runs().map(\.status))")
+    #expect(b.written == 1)
+    second.interrupt()
+    second.waitUntilExit()
+    #expect(second.terminationStatus == 0)
+    await b.fake.fake.stop()
+  }
+
+  @Test(arguments: [SIGTERM, SIGINT])
+  func aStopDuringARunInterruptsItAndNeverRetries(_ signal: Int32) async throws {
+    let b = try await Bench()
+    let daemon = try b.daemon()
+    #expect(await Self.until { b.written == 1 })
+    kill(daemon.processIdentifier, signal)
+    daemon.waitUntilExit()
+    #expect(daemon.terminationStatus == 0)
+    let runs = b.runs()
+    #expect(runs.count == 1 && runs[0].status == .interrupted && runs[0].attempts == 1, "\(runs.map(\.status))")
+    #expect(runs[0].output?.contains("wrote ") == true)
+    #expect(b.written == 1)
+    await b.fake.fake.stop()
+  }
+
+  /// systemd without `KillMode=mixed`: SIGTERM to the daemon and its run at once.
+  @Test func aSystemdStyleStopOfTheWholeGroupNeverRetries() async throws {
+    let b = try await Bench()
+    let daemon = try b.daemon()
+    #expect(await Self.until { b.written == 1 })
+    let run = try #require(Self.child(of: daemon.processIdentifier))
+    kill(run, SIGTERM)
+    kill(daemon.processIdentifier, SIGTERM)
+    daemon.waitUntilExit()
+    let runs = b.runs()
+    #expect(runs.count == 1 && runs[0].status == .interrupted && runs[0].attempts == 1, "\(runs.map(\.status))")
+    #expect(b.written == 1)
+    await b.fake.fake.stop()
+  }
+
+  @Test func sighupReloadsTheFileAndABadOneKeepsTheOld() async throws {
+    let b = try await Bench()
+    let daemon = try b.daemon()
+    #expect(await Self.until { b.written == 1 })
+    let original = try String(contentsOfFile: b.setup.file, encoding: .utf8)
+    try (original + "\n[[job]]\nname = \"second\"\nscript = \"write-nap.lua\"\ncron = \"0 4 * * *\"\n").write(
+      toFile: b.setup.file, atomically: true, encoding: .utf8)
+    kill(daemon.processIdentifier, SIGHUP)
+    let log = { LogList.shared.text }
+    #expect(await Self.until(10) { log().contains("reloaded, 2 jobs") }, "\(log())")
+    try "[[job]]\nname = \"broken\"\n".write(toFile: b.setup.file, atomically: true, encoding: .utf8)
+    kill(daemon.processIdentifier, SIGHUP)
+    #expect(await Self.until(10) { log().contains("keeping the old schedule") }, "\(log())")
+    #expect(daemon.isRunning)
+    #expect(b.runs().first?.status == .running)  // the run went on through both
+    daemon.interrupt()
+    daemon.waitUntilExit()
+    #expect(daemon.terminationStatus == 0)
+    #expect(b.written == 1)
+    await b.fake.fake.stop()
+  }
+
+  @Test func twoDaemonsOnOneStateRunTheFireOnce() async throws {
+    let b = try await Bench()
+    let (one, two) = (try b.daemon(), try b.daemon())
+    #expect(await Self.until { b.written >= 1 })
+    try await Task.sleep(for: .seconds(2))
+    for d in [one, two] { d.interrupt() }
+    for d in [one, two] { d.waitUntilExit() }
+    #expect(b.written == 1)
+    let runs = b.runs()
+    #expect(runs.count == 1, "one row for one fire: \(runs.map { "\($0.status) \($0.error ?? "")" })")
+    await b.fake.fake.stop()
+  }
+
+  @Test func firesQueuedAtAStopAreRecorded() async throws {
+    let b = try await Bench(catchUp: "all", overlap: "queue")
+    let daemon = try b.daemon()
+    #expect(await Self.until { b.written == 1 })
+    daemon.interrupt()
+    daemon.waitUntilExit()
+    let runs = b.runs()
+    #expect(runs.count == 3, "\(runs.map(\.status))")  // three missed fires, caught up: one ran, two waited
+    #expect(runs.filter { $0.status == .skipped && $0.error == "the daemon stopped before its turn" }.count == 2)
+    #expect(runs.filter { $0.status == .interrupted }.count == 1)
+    #expect(b.written == 1)
+    await b.fake.fake.stop()
+  }
+}
+
+/// The daemon logs of the running test, to read back.
+final class LogList: @unchecked Sendable {
+  static let shared = LogList()
+  private let lock = NSLock()
+  private var list: [URL] = []
+  var urls: [URL] {
+    get { lock.withLock { list } }
+    set { lock.withLock { list = newValue } }
+  }
+  var text: String { urls.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined() }
+}
