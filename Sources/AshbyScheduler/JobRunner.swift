@@ -36,6 +36,12 @@ public struct RunOutcome: Sendable, Equatable {
 public protocol JobRunner: Sendable {
   /// - Parameter label: how the daemon's log names this run (`report#12`).
   func run(_ job: ScheduledJob, label: String) async -> RunOutcome
+  /// Runs the job's `on_failure` for a run that ended `failed` or `timeout`.
+  func onFailure(_ job: ScheduledJob, record: RunRecord, label: String) async
+}
+
+extension JobRunner {
+  public func onFailure(_ job: ScheduledJob, record: RunRecord, label: String) async {}
 }
 
 /// Wall-clock time for the scheduler; tests drive a manual one.

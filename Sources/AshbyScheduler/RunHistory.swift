@@ -174,6 +174,28 @@ public final class RunHistory: Sendable {
     }
   }
 
+  public func run(id: Int64) throws -> RunRecord? {
+    try queue.read { db in try RunRecord.fetchOne(db, key: id) }
+  }
+
+  /// Forgets `job`'s finished runs past the newest `runs`, and those that
+  /// ended before `before` (the job's `keep`).
+  public func prune(_ job: String, keepingRuns runs: Int?, endedAfter before: Date?) throws {
+    try write { db in
+      if let runs {
+        try db.execute(
+          sql: """
+            DELETE FROM runs WHERE job = ? AND status != 'running'
+              AND id NOT IN (SELECT id FROM runs WHERE job = ? ORDER BY id DESC LIMIT ?)
+            """, arguments: [job, job, runs])
+      }
+      if let before {
+        try db.execute(
+          sql: "DELETE FROM runs WHERE job = ? AND status != 'running' AND ended_at < ?", arguments: [job, before])
+      }
+    }
+  }
+
   /// Runs left `running` by a daemon that is gone become `interrupted`, and
   /// its leases are freed: at once for `dead` owners (daemons of this host
   /// whose process is no more), after their lease's expiry for the others.

@@ -34,7 +34,7 @@ public enum ScheduleFile {
 
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
-    "dry_run", "args", "grace", "env",
+    "dry_run", "args", "grace", "env", "keep", "on_failure",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
 
@@ -91,7 +91,10 @@ private struct Reader {
   }
 
   mutating func problem(_ place: Place, _ key: String?, _ message: String) {
-    let line = lines.line(of: key, section: place.section, occurrence: place.occurrence)
+    let table = place.section.isEmpty ? place.label : place.section.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    let line =
+      lines.line(of: key, section: place.section, occurrence: place.occurrence)
+      ?? key.flatMap(lines.firstMention) ?? lines.firstMention(of: table)
     problems.append(
       ScheduleFile.Problem(
         file: file, line: line, key: key.map { "\(place.label).\($0)" } ?? place.label, message: message))
@@ -159,6 +162,28 @@ private struct Reader {
       if problems.count == before { jobs.append(job) }
     }
     return jobs
+  }
+
+  /// `keep = 200` (runs), `keep = "90d"` (age), or `keep = { runs = 200, age = "90d" }`.
+  mutating func applyKeep(_ v: any TOMLValueConvertible, to job: inout ScheduledJob, place: Place) {
+    let fail = "must be a number of runs (1 to 1000000), an age like \"90d\", or { runs = N, age = \"90d\" }"
+    func runs(_ value: any TOMLValueConvertible) -> Int? { value.int.flatMap { (1...1_000_000).contains($0) ? $0 : nil } }
+    func age(_ value: any TOMLValueConvertible) -> TimeInterval? {
+      guard value.string != nil, let s = Self.seconds(value), s > 0, s <= 100 * 366 * 86400 else { return nil }
+      return s
+    }
+    if let n = runs(v) {
+      (job.keepRuns, job.keepAge) = (n, nil)
+    } else if let a = age(v) {
+      (job.keepRuns, job.keepAge) = (nil, a)
+    } else if let t = v.table, !t.keys.isEmpty, Set(t.keys).isSubset(of: ["runs", "age"]) {
+      let n = t["runs"].flatMap(runs)
+      let a = t["age"].flatMap(age)
+      if (t["runs"] != nil && n == nil) || (t["age"] != nil && a == nil) { problem(place, "keep", fail) }
+      (job.keepRuns, job.keepAge) = (n, a)
+    } else {
+      problem(place, "keep", fail)
+    }
   }
 
   mutating func requiredString(_ table: TOMLTable, _ key: String, _ place: Place) -> String? {
@@ -244,6 +269,16 @@ private struct Reader {
         problem(place, "grace", "must be a number of seconds from 0 to \(Int(Self.maxTimeout)), or a duration like \"5m\"")
       }
     }
+    if let v = table["keep"] {
+      applyKeep(v, to: &job, place: place)
+    }
+    if let v = table["on_failure"] {
+      if let command = v.string, !command.trimmingCharacters(in: .whitespaces).isEmpty {
+        job.onFailure = command
+      } else {
+        problem(place, "on_failure", "must be a command (run with /bin/sh -c) or a .lua script, as a string")
+      }
+    }
     if let v = table["env"] {
       if let env = v.table {
         for key in env.keys.sorted() {
@@ -300,6 +335,7 @@ private struct Reader {
     case "s": scale = 1
     case "m": scale = 60
     case "h": scale = 3600
+    case "d": scale = 86400
     default: return nil
     }
     return Double(text.dropLast()).map { $0 * scale }

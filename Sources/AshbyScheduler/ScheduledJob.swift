@@ -47,6 +47,12 @@ public struct ScheduledJob: Sendable, Equatable {
   /// A fire that starts later than this after its time is `skipped: missed` (a
   /// busy or sleeping machine), unless `catch_up` says to run it late.
   public var grace: TimeInterval = 60
+  /// How much of this job's history to keep (`keep`): the newest runs, and/or runs younger than an age.
+  public var keepRuns: Int? = 1000
+  public var keepAge: TimeInterval?
+  /// A command (`/bin/sh -c`) or a `.lua` script run after a run that ended
+  /// `failed` or `timeout`, with the run's record as JSON (`on_failure`).
+  public var onFailure: String?
   /// Where the script runs: the schedule file's folder.
   public var directory = "."
 

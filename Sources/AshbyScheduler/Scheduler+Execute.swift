@@ -78,8 +78,12 @@ extension Scheduler {
     do {
       try history.update(record)
       try history.releaseLease(job.name, owner: owner)
+      try history.prune(job.name, keepingRuns: job.keepRuns, endedAfter: job.keepAge.map { clock.now - $0 })
     } catch {
       log("\(label): cannot write the history: \(error)")
+    }
+    if job.onFailure != nil, record.status == .failed || record.status == .timeout {
+      await runner.onFailure(job, record: record, label: label)
     }
     let seconds = record.endedAt.map { $0.timeIntervalSince(started) } ?? 0
     log(

@@ -25,6 +25,19 @@ struct SourceLines {
     return section.isEmpty ? nil : start
   }
 
+  /// The first line that names `key` as a key: `key =`, `key.x =`, `[key]`,
+  /// or inside an inline table (`{ key = ... }`); the fallback for keys and
+  /// tables the section walk cannot place (inline tables, dotted keys, `[job]`).
+  func firstMention(of key: String) -> Int? {
+    let patterns = ["\(key) =", "\(key)=", "\(key).", "[\(key)]", "[[\(key)]]"]
+    for (i, line) in lines.enumerated() {
+      let text = line.drop(while: \.isWhitespace)
+      if patterns.contains(where: { text.hasPrefix($0) }) { return i + 1 }
+      if ["{", ",", " "].contains(where: { line.contains("\($0) \(key) =") || line.contains("\($0)\(key) =") }) { return i + 1 }
+    }
+    return nil
+  }
+
   /// The line of `[name]` or `[[name]]`, if any.
   func header(_ name: String) -> Int? {
     lines.firstIndex { Self.header($0) == name || Self.header($0) == "[\(name)]" }.map { $0 + 1 }

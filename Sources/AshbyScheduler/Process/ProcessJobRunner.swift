@@ -93,6 +93,43 @@ public struct ProcessJobRunner: JobRunner {
     return outcome
   }
 
+  /// `on_failure`: a `.lua` script runs as `ashby-lua run SCRIPT RECORD_JSON`
+  /// (sandboxed like the job); anything else is a command for `/bin/sh -c`.
+  /// Either way `ASHBY_LUA_RUN` holds the failed run's record as JSON. At most a
+  /// minute; its output goes to the daemon's log.
+  public func onFailure(_ job: ScheduledJob, record: RunRecord, label: String) async {
+    guard let hook = job.onFailure else { return }
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    var shown = record
+    shown.output = nil
+    let json = (try? encoder.encode(shown)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    let script = hook.hasSuffix(".lua") ? (hook.hasPrefix("/") ? hook : job.directory + "/" + hook) : nil
+    let (program, args): (String, [String]) =
+      if let script {
+        (executable, ["run", "--timeout", "60"] + flags + (job.sandbox || forceSandbox ? ["--sandbox"] : []) + [script, json])
+      } else {
+        ("/bin/sh", ["-c", hook])
+      }
+    let hookLabel = "\(label) on_failure"
+    do {
+      let child = try ChildProcess.spawn(
+        program, args, directory: job.directory, environment: environment + job.environment + ["ASHBY_LUA_RUN=\(json)"])
+      let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: hookLabel, stdout: child.stdout))
+      close(child.report)
+      let killer = Task {
+        try await Task.sleep(nanoseconds: 60_000_000_000)
+        child.signal(SIGKILL)
+      }
+      let exit = await child.exit()
+      killer.cancel()
+      _ = output.text(waiting: 2)
+      if case .lines(let log) = echo { log("\(hookLabel): ended \(exit)") }
+    } catch {
+      if case .lines(let log) = echo { log("\(hookLabel): \(error)") }
+    }
+  }
+
   private func echoer(label: String, stdout: Int32) -> @Sendable (Int32, [UInt8]) -> Void {
     switch echo {
     case .passThrough:

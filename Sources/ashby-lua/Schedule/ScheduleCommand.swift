@@ -13,7 +13,8 @@ struct ScheduleCommand: AsyncParsableCommand {
       Scripts run from the file's folder. See docs/scheduling.md.
       """,
     subcommands: [
-      ScheduleRunCommand.self, ScheduleListCommand.self, ScheduleHistoryCommand.self, ScheduleTriggerCommand.self,
+      ScheduleRunCommand.self, ScheduleListCommand.self, ScheduleStatusCommand.self, ScheduleHistoryCommand.self,
+      ScheduleLogsCommand.self, ScheduleTriggerCommand.self, ScheduleValidateCommand.self,
     ]
   )
 }
@@ -30,11 +31,16 @@ struct ScheduleFiles: ParsableArguments {
   var history: String?
 
   /// The jobs, or every problem of the file on stderr and exit 2.
-  func jobs() throws -> [ScheduledJob] {
+  func jobs() throws -> [ScheduledJob] { try Self.load(file) }
+
+  static func load(_ file: String) throws -> [ScheduledJob] {
     do {
       return try ScheduleFile.load(file)
     } catch {
       Console.error(error.description)
+      if !FileManager.default.fileExists(atPath: file) && file == "schedules.toml" {
+        Console.error("(give the schedule with --file FILE; without it, ./schedules.toml is read)")
+      }
       throw ExitCode(Exit.usage)
     }
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyKit
 import AshbyScheduler
 import Foundation
 
@@ -11,6 +12,9 @@ struct ScheduleListCommand: ParsableCommand {
 
   @Option(help: ArgumentHelp("Fire times to show per job.", valueName: "N"))
   var count = 1
+
+  @Flag(help: "Print one JSON object per job (its settings and next fire times) instead of a table.")
+  var json = false
 
   func validate() throws {
     if count < 1 || count > 100 { throw ValidationError("--count must be from 1 to 100.") }
@@ -28,11 +32,34 @@ struct ScheduleListCommand: ParsableCommand {
         fires.append(next)
         cursor = next
       }
+      if json {
+        print(String(decoding: Self.json(job, fires: fires).encoded(), as: UTF8.self))
+        continue
+      }
       let last = (try? history.runs(job: job.name, limit: 1).first).flatMap { $0 }.map(Timetable.summary) ?? "never run"
-      let next = fires.first.map { "\(Timetable.format($0, in: job.timeZone)) (\(Timetable.relative($0, from: now)))" }
+      let next = fires.first.map { "\(Self.both($0, job.timeZone)) (\(Timetable.relative($0, from: now)))" }
       rows.append([job.name, job.cron.description, job.timeZone.identifier, next ?? "never", last])
-      for more in fires.dropFirst() { rows.append(["", "", "", Timetable.format(more, in: job.timeZone), ""]) }
+      for more in fires.dropFirst() { rows.append(["", "", "", Self.both(more, job.timeZone), ""]) }
     }
-    print(Timetable.table(rows))
+    if !json { print(Timetable.table(rows)) }
+  }
+
+  /// The time in the job's zone, and in this machine's when that differs.
+  static func both(_ date: Date, _ zone: TimeZone) -> String {
+    let there = Timetable.format(date, in: zone)
+    let here = Timetable.format(date, in: .current)
+    return there == here ? there : "\(there) (here \(here))"
+  }
+
+  static func json(_ job: ScheduledJob, fires: [Date]) -> JSONValue {
+    .object([
+      "name": .string(job.name), "script": .string(job.script), "cron": .string(job.cron.description),
+      "timezone": .string(job.timeZone.identifier), "overlap": .string(job.overlap.rawValue),
+      "catch_up": .string(job.catchUp.rawValue), "timeout": .double(job.timeout), "retries": .int(Int64(job.retries)),
+      "grace": .double(job.grace), "sandbox": .bool(job.sandbox), "dry_run": .bool(job.dryRun),
+      "args": .array(job.args.map(JSONValue.string)),
+      "next": .array(fires.map { .string(Timetable.iso($0)) }),
+      "next_local": .array(fires.map { .string(Timetable.format($0, in: job.timeZone)) }),
+    ])
   }
 }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import AshbyKit
+import AshbyScheduler
+import Foundation
+
+/// `schedule status`: each job's last result and next fire, for a glance (or a monitor, with --json).
+struct ScheduleStatusCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status", abstract: "Show each job's last result and its next fire.")
+
+  @OptionGroup var files: ScheduleFiles
+
+  @Flag(help: "Print one JSON object per job instead of a table.")
+  var json = false
+
+  func run() throws {
+    let jobs = try files.jobs()
+    let history = try files.openHistory()
+    let now = Date()
+    var rows = [["JOB", "LAST", "ENDED", "ERROR", "NEXT"]]
+    for job in jobs {
+      let last = try history.runs(job: job.name, limit: 1).first
+      let next = job.cron.next(after: now, in: job.timeZone)
+      if json {
+        var fields: [String: JSONValue] = ["job": .string(job.name)]
+        if let last { fields["last"] = Timetable.json(last) }
+        if let next { fields["next"] = .string(Timetable.iso(next)) }
+        print(String(decoding: JSONValue.object(fields).encoded(), as: UTF8.self))
+        continue
+      }
+      rows.append([
+        job.name, last?.status.rawValue ?? "never run",
+        last?.endedAt.map { Timetable.format($0, in: .current) } ?? "-", Timetable.oneLine(last?.error ?? ""),
+        next.map { Timetable.format($0, in: job.timeZone) } ?? "never",
+      ])
+    }
+    if !json { print(Timetable.table(rows)) }
+  }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import AshbyScheduler
+import Foundation
+
+/// `schedule validate`: every problem of the file at once, touching no state.
+struct ScheduleValidateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check a schedules file: every problem at once with file:line:key (exit 2), no history needed.")
+
+  @Option(name: .shortAndLong, help: ArgumentHelp("The schedule.", valueName: "FILE"))
+  var file = "schedules.toml"
+
+  func run() throws {
+    let jobs = try ScheduleFiles.load(file)
+    print("\(file): \(jobs.count) job\(jobs.count == 1 ? "" : "s"), no problems")
+  }
+}
