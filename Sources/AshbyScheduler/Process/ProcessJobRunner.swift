@@ -109,7 +109,7 @@ public struct ProcessJobRunner: JobRunner {
       if let script {
         (executable, ["run", "--timeout", "60"] + flags + (job.sandbox || forceSandbox ? ["--sandbox"] : []) + [script, json])
       } else {
-        ("/bin/sh", ["-c", hook])
+        ("/bin/sh", ["-c", "cd \"$\(ScheduledChild.directoryVariable)\" && \(hook)"])  // in the schedule's folder, as jobs
       }
     let hookLabel = "\(label) on_failure"
     do {
