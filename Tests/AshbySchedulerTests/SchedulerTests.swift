@@ -98,6 +98,33 @@ import Testing
     await d.stop()
   }
 
+  /// After a downtime the fires a tick finds are one batch: every overlap rule
+  /// runs them one after another, and the on-time one is never skipped
+  /// against its own batch (nor, under `replace`, a catch-up dropped unrecorded).
+  @Test(arguments: [ScheduledJob.Overlap.skip, .queue, .replace], [ScheduledJob.CatchUp.none, .last, .all])
+  func catchUpAfterDowntimeWithEachOverlapRule(overlap: ScheduledJob.Overlap, catchUp: ScheduledJob.CatchUp)
+    async throws
+  {
+    let history = try temporaryHistory()
+    try history.setLastFire("daily", Self.at("09:00:00", day: "2026-03-02"))
+    let j = try job("daily", "0 9 * * *") {
+      $0.catchUp = catchUp
+      $0.overlap = overlap
+    }
+    let d = try Daemon([j], at: Self.at("09:00:30", day: "2026-03-05"), history: history)
+    let expected =
+      catchUp == .all
+      ? ["03-03 09:00 ok catch_up", "03-04 09:00 ok catch_up", "03-05 09:00 ok schedule"]
+      : ["03-05 09:00 ok schedule"]
+    #expect(await eventually { d.runner.calls.count == expected.count && d.clock.sleeping == 1 })
+    #expect(await eventually { (try? history.runs().allSatisfy { $0.status != .running }) == true })
+    let rows = try history.runs().reversed().map {
+      "\(Daemon.minute($0.scheduledFor ?? .distantPast)) \($0.status.rawValue) \($0.trigger.rawValue)"
+    }
+    #expect(rows == expected, "\(overlap) \(catchUp)")
+    await d.stop()
+  }
+
   @Test(arguments: [
     (ScheduledJob.CatchUp.none, ["03-05 09:00 skipped schedule"]),  // missed: past its grace
     (.last, ["03-05 09:00 ok catch_up"]),
