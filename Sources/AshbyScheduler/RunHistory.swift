@@ -57,7 +57,7 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutableP
 }
 
 extension RunRecord {
-  init(
+  public init(
     job: String, trigger: RunTrigger, scheduledFor: Date?, startedAt: Date, endedAt: Date?, status: RunStatus,
     attempts: Int, writes: Int, error: String?, owner: String
   ) {

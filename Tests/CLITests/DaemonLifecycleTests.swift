@@ -114,6 +114,38 @@ import Testing
     await b.fake.fake.stop()
   }
 
+  /// A run left by a daemon of another host: its lease is honoured while it
+  /// lasts (the fire is skipped, once), and once it has expired the run is
+  /// recorded interrupted and the job is free.
+  @Test(arguments: [true, false])
+  func anotherHostsRunWaitsForItsLease(expired: Bool) async throws {
+    let b = try await Bench()
+    let now = Date()
+    let foreign = "elsewhere:4242:1:beef"
+    _ = try b.history.insert(
+      RunRecord(
+        job: "writer", trigger: .schedule, scheduledFor: now - 3600, startedAt: now - 3600, endedAt: nil,
+        status: .running, attempts: 1, writes: 0, error: nil, owner: foreign))
+    _ = try b.history.acquireLease("writer", owner: foreign, until: now + (expired ? -1 : 600), now: now - 3600)
+    let daemon = try b.daemon()
+    #expect(await Self.until { b.runs().count == 2 || (expired && b.written == 1) })
+    try await Task.sleep(for: .seconds(1))
+    daemon.interrupt()
+    daemon.waitUntilExit()
+    let runs = b.runs()
+    let old = try #require(runs.first { $0.owner == foreign })
+    if expired {
+      #expect(old.status == .interrupted && old.error?.contains("stopped renewing its lease") == true)
+      #expect(b.written == 1)
+    } else {
+      #expect(old.status == .running)  // still its owner's
+      let skip = try #require(runs.first { $0.owner != foreign })
+      #expect(skip.status == .skipped && skip.error?.contains("another daemon is running it") == true)
+      #expect(runs.count == 2 && b.written == 0)
+    }
+    await b.fake.fake.stop()
+  }
+
   @Test(arguments: [SIGTERM, SIGINT])
   func aStopDuringARunInterruptsItAndNeverRetries(_ signal: Int32) async throws {
     let b = try await Bench()

@@ -192,14 +192,14 @@ import Testing
     let home = try scratch()
     let work = home.appendingPathComponent("work")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try "ashby.sleep(20)".write(to: work.appendingPathComponent("nap.lua"), atomically: true, encoding: .utf8)
+    try "ashby.sleep(60)".write(to: work.appendingPathComponent("nap.lua"), atomically: true, encoding: .utf8)
     try """
       [[job]]
       name = "nap"
       script = "nap.lua"
       cron = "@hourly"
       """.write(to: work.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
-    for args in [["run", "--fake", "-e", "ashby.sleep(20)"], ["schedule", "trigger", "nap", "--fake", "--file", work.appendingPathComponent("schedules.toml").path]] {
+    for args in [["run", "--fake", "-e", "ashby.sleep(60)"], ["schedule", "trigger", "nap", "--fake", "--file", work.appendingPathComponent("schedules.toml").path]] {
       let process = Process()
       process.executableURL = binary
       process.arguments = args

@@ -38,7 +38,16 @@ public enum ScheduledChild {
       _ = fcntl(lifeline, F_SETFD, FD_CLOEXEC)
       watch(lifeline)
     }
+    closeOnExec()
     return ReportChannel(fd: report)
+  }
+
+  /// Marks every descriptor past stderr close-on-exec: what the daemon's
+  /// process left open must not reach what the script starts (a shell from
+  /// `os.execute` holding a pipe open would keep its reader waiting).
+  static func closeOnExec() {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+    for fd in entries.compactMap(Int32.init) where fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
   }
 
   private static func watch(_ fd: Int32) {
