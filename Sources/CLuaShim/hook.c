@@ -131,6 +131,7 @@ void lsh_begin_run(lua_State *L, double seconds) {
   lsh_runtime *rt = lsh_rt(L);
   atomic_store(&rt->interrupt, LSH_INTERRUPT_NONE);
   atomic_store(&rt->interrupts, 0);
+  atomic_store(&rt->in_run, 1);
   rt->time_limit = seconds > 0 ? seconds : 0;
   rt->deadline = seconds > 0 ? lsh_now() + seconds : 0;
   atomic_store(&rt->watch, seconds > 0 ? rt->deadline + watch_grace(seconds) : 0);
@@ -153,6 +154,7 @@ void lsh_end_run(lua_State *L) {
   lsh_runtime *rt = lsh_rt(L);
   rt->deadline = 0;
   atomic_store(&rt->watch, 0);
+  atomic_store(&rt->in_run, 0);
   plain_hook(L, rt);
 }
 
@@ -168,7 +170,9 @@ int lsh_interrupt(lua_State *L, int why) {
      asynchronously. The running thread stops at its next instruction. */
   lua_State *current = atomic_load(&rt->current);
   if (current) armed_hook(current);
-  return why == LSH_INTERRUPT_CANCEL ? atomic_fetch_add(&rt->interrupts, 1) + 1 : 0;
+  /* Counted only during a run: Ctrl-C at a REPL prompt ends nothing. */
+  if (why != LSH_INTERRUPT_CANCEL || !atomic_load(&rt->in_run)) return 0;
+  return atomic_fetch_add(&rt->interrupts, 1) + 1;
 }
 
 int lsh_interrupted(lua_State *L) { return atomic_load(&lsh_rt(L)->interrupt); }

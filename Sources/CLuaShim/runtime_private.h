@@ -12,6 +12,7 @@ struct lsh_runtime {
   int gc_held;          /* the host stopped the collector while it runs (allocator.c) */
   atomic_int interrupt; /* LSH_INTERRUPT_*; set from any thread */
   atomic_int interrupts; /* Ctrl-Cs since the run began */
+  atomic_int in_run;     /* between lsh_begin_run and lsh_end_run */
   double deadline;      /* monotonic seconds, 0 = none: the count hook raises past it */
   _Atomic double time_limit; /* the run's limit in seconds (for its message; the watchdog reads it), 0 = none */
   _Atomic double watch; /* monotonic seconds past which the watchdog ends the run, 0 = none */

@@ -44,6 +44,7 @@ lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_wa
   if (rt == NULL) return NULL;
   atomic_init(&rt->interrupt, LSH_INTERRUPT_NONE);
   atomic_init(&rt->interrupts, 0);
+  atomic_init(&rt->in_run, 0);
   atomic_init(&rt->watch, 0);
   atomic_init(&rt->current, NULL);
   rt->host = host;

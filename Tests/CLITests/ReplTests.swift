@@ -56,6 +56,18 @@ import Testing
     await f.fake.stop()
   }
 
+  /// Two Ctrl-Cs end a run stuck in C; at the prompt, with no run, they end nothing.
+  @Test func ctrlCAtThePromptLeavesTheSession() async throws {
+    let t = try PseudoTerminal(["repl"], home: try scratch())
+    try await t.expect("> ")
+    for _ in 0..<3 {
+      t.interrupt()
+      try await Task.sleep(for: .milliseconds(200))
+    }
+    try await t.enter("20 + 22", expecting: "42")
+    #expect(try await t.quit() == 0)
+  }
+
   @Test func historySurvivesARestartAndKeepsMultiLineEntriesWhole() async throws {
     let home = try scratch()
     let first = try PseudoTerminal(["repl", "--fake"], home: home)

@@ -62,7 +62,8 @@ double lsh_run_deadline(lua_State *L);
 double lsh_watch_deadline(lua_State *L);
 double lsh_now(void);
 /* Thread-safe: asks the running script to stop (LSH_INTERRUPT_*); returns how
-   many cancels this run has had, this one included (0 for other reasons). */
+   many cancels this run has had, this one included (0 for other reasons, and
+   while no run is going). */
 int lsh_interrupt(lua_State *L, int why);
 int lsh_interrupted(lua_State *L);
 void lsh_clear_interrupt(lua_State *L);
