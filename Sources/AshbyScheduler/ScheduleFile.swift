@@ -53,7 +53,9 @@ public enum ScheduleFile {
 
   public static func parse(_ text: String, file: String, folder: String) throws(Problems) -> [ScheduledJob] {
     if let line = TOMLKeyGuard.badKeyLine(in: text) {
-      throw Problems(all: [Problem(file: file, line: line, message: "a key or table name starts with a character no key can have")])
+      throw Problems(all: [
+        Problem(file: file, line: line, message: "a key starts with a character no key can have, or a } stands where a value belongs")
+      ])
     }
     let root: TOMLTable
     do {

@@ -1,16 +1,18 @@
-/// Refuses, before TOMLKit sees it, a file where a key starts with a
-/// character no key can start with, in a table header (`[?job]`) or an inline
-/// table (`{ ?x = 1 }`).
+/// Refuses, before TOMLKit sees it, a file where toml++ (inside TOMLKit)
+/// would assert instead of reporting: a key that starts with a character no
+/// key can start with, in a table header (`[?job]`) or an inline table
+/// (`{ ?x = 1 }`), and a `}` where an array expects a value (`[1, }`).
 ///
-/// Why: toml++ (inside TOMLKit) asserts instead of reporting there — an abort
-/// in a debug build, undefined behaviour past `__builtin_assume` in a release
-/// one (found by scripts/fuzz with `[\u{FFFD}[job]]`). Everything else is left
-/// to TOMLKit; this only walks strings, comments and brackets to know where
-/// keys begin.
+/// Why: an assertion is an abort in a debug build and undefined behaviour past
+/// `__builtin_assume` in a release one (both found by scripts/fuzz). Everything
+/// else is left to TOMLKit; this only walks strings, comments and brackets to
+/// know where keys and values begin.
 enum TOMLKeyGuard {
   /// The 1-based line of the first such key, or nil.
   static func badKeyLine(in text: String) -> Int? {
-    var scanner = Scanner(Array(text.unicodeScalars))
+    var scalars = Array(text.unicodeScalars)
+    if scalars.first == "\u{FEFF}" { scalars.removeFirst() }  // a byte-order mark, which toml++ skips too
+    var scanner = Scanner(scalars)
     return scanner.run()
   }
 
@@ -25,6 +27,8 @@ enum TOMLKeyGuard {
     var lineStart = true
     /// Inside an inline table, a key comes next (after `{` or `,`).
     var keyNext = false
+    /// Inside an array, a value (or its end) comes next (after `[` or `,`).
+    var valueNext = false
 
     init(_ chars: [Unicode.Scalar]) { self.chars = chars }
 
@@ -57,6 +61,10 @@ enum TOMLKeyGuard {
           if !Self.isKeyStart(c) { return line }
           keyNext = false
         }
+        if valueNext {
+          if c == "}" { return line }
+          valueNext = false
+        }
         if c == "\"" || c == "'" {
           skipString(c)
           lineStart = false
@@ -72,12 +80,15 @@ enum TOMLKeyGuard {
         }
         lineStart = false
         switch c {
-        case "[": stack.append(.array)
+        case "[":
+          stack.append(.array)
+          valueNext = true
         case "{":
           stack.append(.inlineTable)
           keyNext = true
         case "]", "}": _ = stack.popLast()
         case "," where stack.last == .inlineTable: keyNext = true
+        case "," where stack.last == .array: valueNext = true
         default: break
         }
         at += 1
