@@ -103,7 +103,7 @@ import Testing
       name: "a finalizer that allocates while the host works",
       source: """
         local peak = 0
-        for i = 1, 20 do
+        for i = 1, 6 do
           setmetatable({}, { __gc = function() local t = {} for j = 1, 1e7 do t[j] = j end end })
           local jobs = ashby.list_jobs{}.jobs
           peak = math.max(peak, collectgarbage('count'))
@@ -143,13 +143,13 @@ import Testing
     let (args, env, keep) = try await Self.prepare(c)
     defer { keep?.stop() }
     let r = try await run(
-      ["run", "--max-memory", "64", "--timeout", "20"] + args, env: env, cwd: Self.folder(args), marker: Self.marker,
-      timeout: 90)
+      ["run", "--max-memory", "64", "--timeout", "60"] + args, env: env, cwd: Self.folder(args), marker: Self.marker,
+      timeout: 150)
     #expect(r.status == 1, "\(c.name): exit \(r.status)\n\(r.stderr)")
     let expected = c.message.hasPrefix("limit: time") ? "limit: memory limit of 64 MB exceeded" : c.message
     #expect(r.stderr.contains(expected), "\(c.name): \(r.stderr)")
     let seconds = try #require(r.secondsFromMarker, "\(c.name): never started\n\(r.all)")
-    #expect(seconds < 2 * 20 + 1, "\(c.name): took \(seconds) s")
+    #expect(seconds < 2 * 60 + 1, "\(c.name): took \(seconds) s")
     if let peak = r.stderr.firstMatch(of: /peak ([0-9.]+)/).flatMap({ Double($0.1) }) {
       #expect(peak < 64 * 1024, "\(c.name): Lua held \(peak) KB")
     }
