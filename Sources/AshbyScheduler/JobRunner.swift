@@ -58,6 +58,6 @@ public struct SystemClock: SchedulerClock {
   public var now: Date { Date() }
   public func sleep(until date: Date) async throws {
     let seconds = min(60, date.timeIntervalSinceNow)
-    if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+    if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }  // ≤ 60 s
   }
 }

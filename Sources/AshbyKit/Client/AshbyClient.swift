@@ -89,7 +89,7 @@ public final class AshbyClient: Sendable {
         log(endpoint, status: error.status.map(String.init) ?? error.kind.rawValue, ms: elapsedMS, attempts: attempt)
         guard retry else { throw error }
         do {
-          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // ≤ max(maxBackoff, 600 s of Retry-After)
         } catch {
           throw AshbyError.cancelled(endpoint)
         }

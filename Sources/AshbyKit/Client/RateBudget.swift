@@ -34,6 +34,7 @@ final class RateBudget: Sendable {
       s.tokens -= 1
       return s.tokens >= 0 ? 0 : -s.tokens / perSecond
     }
+    // A minute per waiting request at most (perSecond ≥ 1/60): far inside UInt64's nanoseconds.
     if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
   }
 }
