@@ -34,23 +34,16 @@ size_t lsh_memory_limit(lua_State *L) { return lsh_rt(L)->limit; }
 /* Only under a cap: without one a finalizer cannot outgrow anything, and a
    held collector would cost every host call two lua_gc calls for nothing.
    lua_gc answers -1 inside a finalizer (nothing to hold there). */
-lsh_host_frame lsh_host_enter(lsh_runtime *rt, lua_State *L) {
-  lsh_host_frame f = {rt->enforce, 0};
-  rt->enforce = 0;
-  if (rt->limit && !rt->gc_held && lua_gc(L, LUA_GCISRUNNING) == 1) {
-    lua_gc(L, LUA_GCSTOP);
-    rt->gc_held = 1;
-    f.held = 1;
-  }
-  return f;
+int lsh_hold_gc(lsh_runtime *rt, lua_State *L) {
+  if (rt->gc_held || lua_gc(L, LUA_GCISRUNNING) != 1) return 0;
+  lua_gc(L, LUA_GCSTOP);
+  rt->gc_held = 1;
+  return 1;
 }
 
-void lsh_host_leave(lsh_runtime *rt, lua_State *L, lsh_host_frame f) {
-  if (f.held) {
-    rt->gc_held = 0;
-    lua_gc(L, LUA_GCRESTART);
-  }
-  rt->enforce = f.enforce;
+void lsh_release_gc(lsh_runtime *rt, lua_State *L) {
+  rt->gc_held = 0;
+  lua_gc(L, LUA_GCRESTART);
 }
 
 lsh_lua_entry lsh_enter_lua(lsh_runtime *rt, lua_State *L) {

@@ -41,8 +41,22 @@ typedef struct {
   int enforce;
   int held;
 } lsh_host_frame;
-lsh_host_frame lsh_host_enter(lsh_runtime *rt, lua_State *L);
-void lsh_host_leave(lsh_runtime *rt, lua_State *L, lsh_host_frame f);
+/* allocator.c: stops the collector for the host when it runs; returns whether it did. */
+int lsh_hold_gc(lsh_runtime *rt, lua_State *L);
+void lsh_release_gc(lsh_runtime *rt, lua_State *L);
+
+/* Inline: every host call passes here (the hot path of the trampoline). */
+static inline lsh_host_frame lsh_host_enter(lsh_runtime *rt, lua_State *L) {
+  lsh_host_frame f = {rt->enforce, 0};
+  rt->enforce = 0;
+  if (rt->limit) f.held = lsh_hold_gc(rt, L);
+  return f;
+}
+
+static inline void lsh_host_leave(lsh_runtime *rt, lua_State *L, lsh_host_frame f) {
+  if (f.held) lsh_release_gc(rt, L);
+  rt->enforce = f.enforce;
+}
 
 #define LSH_AS_HOST(rt, L, stmt)                         \
   do {                                                  \
