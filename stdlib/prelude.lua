@@ -54,8 +54,8 @@ function ashby.map(list, fn, opts)
 end
 
 --- Iterates every item of a paged endpoint, one page in memory at a time.
-function ashby.pages(endpoint, params)
-  local handle = private.open_pages(endpoint, params)
+function ashby.pages(endpoint, params, options)
+  local handle = private.open_pages(endpoint, params, options)
   -- A loop that stops early leaves the cursor open; close it with the iterator.
   local guard = setmetatable({}, { __gc = function() private.close_pages(handle) end })
   local page, i = nil, 0

@@ -1,3 +1,4 @@
+import AshbyCatalog
 import Foundation
 import Hummingbird
 import NIOCore
@@ -103,7 +104,7 @@ extension FakeAshby {
       return json(
         403, ["success": false, "errorInfo": ["code": "invalid_api_key", "message": "The API key is not valid"]])
     }
-    if access == .readOnly && FakeStore.writeEndpoints.contains(endpoint) {
+    if access == .readOnly && Catalog.isWrite(endpoint) {
       return json(
         403,
         [

@@ -23,9 +23,6 @@ public final class FakeAshby: Sendable {
     public init() {}
   }
 
-  /// The endpoints that change state (a read-only key may not call them).
-  public static var writeEndpoints: Set<String> { FakeStore.writeEndpoints }
-
   /// A key with every permission, and one that may only read.
   public static let fullKey = "fake-full-access-key-0001"
   public static let readOnlyKey = "fake-read-only-key-0002"

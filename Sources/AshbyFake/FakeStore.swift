@@ -1,3 +1,4 @@
+import AshbyCatalog
 import Foundation
 
 /// What an endpoint answers: results in the success envelope, an Ashby error
@@ -25,12 +26,13 @@ final class FakeStore: @unchecked Sendable {
     return body(&data)
   }
 
-  static let writeEndpoints: Set<String> = [
-    "application.changeStage", "application.create", "candidate.create", "candidate.createNote",
-    "candidate.uploadResume", "file.createFileUploadHandle", "interviewSchedule.create",
-  ]
-
+  /// Answers as Ashby would: required fields first (from the endpoint catalog,
+  /// as Ashby checks them), then the modelled endpoints; the rest of the
+  /// catalog answers `invalid_input`, and a name Ashby does not have is a 404.
   func handle(_ endpoint: String, _ p: [String: Any]) -> FakeAnswer {
+    if let known = Catalog.endpoint(endpoint), !known.multipart, let missing = Self.missingRequired(known, p) {
+      return .failure(code: "invalid_input", message: "Missing required field: \(missing)")
+    }
     lock.lock()
     defer { lock.unlock() }
     switch endpoint {
@@ -68,8 +70,19 @@ final class FakeStore: @unchecked Sendable {
     case "interviewSchedule.create": return scheduleCreate(p)
     case "file.createFileUploadHandle": return uploadHandle(p)
     default:
+      if Catalog.endpoint(endpoint) != nil {
+        return .failure(code: "invalid_input", message: "The fake Ashby does not model \(endpoint)")
+      }
       return .http(status: 404, code: "not_found", message: "No such endpoint: \(endpoint)")
     }
+  }
+
+  /// The first required field absent from the params, when no form of the request is complete.
+  static func missingRequired(_ endpoint: Endpoint, _ p: [String: Any]) -> String? {
+    let sets = endpoint.request.requiredSets
+    let given = Set(p.compactMap { $0.value is NSNull ? nil : $0.key })
+    guard !sets.isEmpty, !sets.contains(where: { Set($0).isSubset(of: given) }) else { return nil }
+    return sets[0].first { !given.contains($0) }
   }
 
   // MARK: Reading

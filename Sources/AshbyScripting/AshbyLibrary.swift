@@ -1,3 +1,5 @@
+import AshbyJSON
+import AshbyCatalog
 import AshbyKit
 import AshbyStdlib
 import CLua
@@ -42,16 +44,13 @@ public enum AshbyLibrary {
     }
   }
 
-  /// `ashby.call(endpoint, params)`.
+  /// `ashby.call(endpoint, params [, {unchecked = true}])`.
   static func registerCall(ctx: LuaContext, client: AshbyClient) {
     ctx.registerAsync(
       "ashby.call",
       prepare: { stack -> (String, JSONValue) in
-        guard let endpoint = stack.string(at: 1) else {
-          throw AshbyError.argument(
-            "endpoint", "argument 1 must be an endpoint name like \"candidate.info\"", action: "call")
-        }
-        return (endpoint, .object(try JSONBridge.parameters(try stack.value(at: 2), action: "call")))
+        let (endpoint, params) = try checkedCall(stack, action: "call")
+        return (endpoint, .object(params))
       }
     ) { input in
       do {
@@ -62,15 +61,55 @@ public enum AshbyLibrary {
     }
   }
 
+  /// The endpoint and params of `ashby.call` / `ashby.pages`, checked against
+  /// the endpoint catalog (unless `{unchecked = true}`) and spelled as Ashby
+  /// spells them. Runs on the VM thread: a refused call sends nothing.
+  static func checkedCall(_ stack: LuaStack, action: String) throws -> (String, [String: JSONValue]) {
+    guard let name = stack.string(at: 1) else {
+      throw AshbyError.argument(
+        "endpoint", "argument 1 must be an endpoint name like \"candidate.info\"", action: action)
+    }
+    let params = try JSONBridge.parameters(try stack.value(at: 2), action: action)
+    if try callOptions(stack, action: action).unchecked { return (name, params) }
+    do throws(CallCheckError) {
+      let endpoint = try Catalog.lookup(name)
+      if action == "pages" && endpoint.paging == .none {
+        throw CallCheckError(
+          parameter: "endpoint", message: "\(name) does not page; call it with ashby.call(\"\(name)\", ...)")
+      }
+      return (name, try endpoint.check(params))
+    } catch {
+      throw AshbyError(.argument, error.message, action: action, endpoint: name, parameter: error.parameter)
+    }
+  }
+
+  struct CallOptions { var unchecked = false }
+
+  /// The third argument of `ashby.call` / `ashby.pages`.
+  static func callOptions(_ stack: LuaStack, action: String) throws -> CallOptions {
+    guard stack.count >= 3, !stack.isNil(at: 3) else { return CallOptions() }
+    guard case .object(let fields) = try stack.value(at: 3) else {
+      throw AshbyError.argument("options", "argument 3 must be a table like {unchecked = true}", action: action)
+    }
+    var options = CallOptions()
+    for (key, value) in fields {
+      guard key == "unchecked" else {
+        let shown = key.count > 40 ? "\(key.prefix(40))..." : key
+        throw AshbyError.argument(shown, "unknown option \"\(shown)\"; the one option is unchecked", action: action)
+      }
+      guard case .boolean(let b) = value else {
+        throw AshbyError.argument("unchecked", "\"unchecked\" must be true or false", action: action)
+      }
+      options.unchecked = b
+    }
+    return options
+  }
+
   /// Functions only the prelude sees (under `ashby_private`, removed after it runs).
   static func registerPrivate(ctx: LuaContext, client: AshbyClient) {
     let cursors = PageCursors()
     ctx.register("ashby_private.open_pages") { stack in
-      guard let endpoint = stack.string(at: 1) else {
-        throw AshbyError.argument(
-          "endpoint", "argument 1 must be an endpoint name like \"candidate.list\"", action: "pages")
-      }
-      let params = try JSONBridge.parameters(try stack.value(at: 2), action: "pages")
+      let (endpoint, params) = try checkedCall(stack, action: "pages")
       stack.push(.integer(cursors.open(client.pages(endpoint, params))))
       return 1
     }

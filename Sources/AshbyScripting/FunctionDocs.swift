@@ -1,3 +1,4 @@
+import AshbyCatalog
 import AshbyKit
 
 /// Help for the `ashby` functions that are not one of the six actions.
@@ -81,11 +82,14 @@ enum HelpText {
     if let doc = FunctionDoc.named(name) {
       return "\(doc.signature)\n  \(doc.summary)\n" + params(doc.params) + "  Example:\n    \(doc.example)"
     }
+    if name == "endpoints" { return EndpointHelp.list() }
+    if let endpoint = Catalog.endpoint(name) { return EndpointHelp.text(endpoint) }
     if name == "json" || name.hasPrefix("json.") {
       return "ashby.json.encode(value) -> string, ashby.json.decode(text) -> any\n"
         + "  JSON arrays stay arrays (ashby.json.array{} marks an empty one); ashby.null is JSON null."
     }
-    return "no help for \"\(name)\"; try ashby.help() for the list"
+    let near = Catalog.nearestEndpoint(to: name).map { " (did you mean \"\($0)\"?)" } ?? ""
+    return "no help for \"\(name)\"\(near); try ashby.help() for the list"
   }
 
   static func overview() -> String {
@@ -93,7 +97,8 @@ enum HelpText {
     for spec in Actions.all { out += "  \(pad(spec.name)) \(spec.summary)\n" }
     for doc in FunctionDoc.all { out += "  \(pad(doc.name)) \(doc.summary)\n" }
     out += "  \(pad("json")) encode/decode JSON; ashby.null is JSON null\n"
-    out += "  \(pad("dry_run")) true under --dry-run (read-only)"
+    out += "  \(pad("dry_run")) true under --dry-run (read-only)\n"
+    out += "Every Ashby endpoint: ashby.help(\"endpoints\"); one of them: ashby.help(\"offer.create\")"
     return out
   }
 

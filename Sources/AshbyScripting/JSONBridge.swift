@@ -1,3 +1,4 @@
+import AshbyJSON
 import AshbyKit
 import LuaHost
 
@@ -71,6 +72,7 @@ extension AshbyError: LuaErrorConvertible {
     if let status { f["status"] = .integer(Int64(status)) }
     if let requestId { f["request_id"] = .string(requestId) }
     if let parameter { f["parameter"] = .string(parameter) }
+    if let permission { f["permission"] = .string(permission) }
     if partial {
       f["partial"] = true
       if let result { f["result"] = JSONBridge.lua(result) }

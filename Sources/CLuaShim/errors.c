@@ -8,6 +8,7 @@
  * so raising never runs a script's metamethods. Its `__tostring` is a host
  * function the embedder installs (lsh_set_error_tostring).
  */
+#include <string.h>
 #include "runtime_private.h"
 
 static const char traceback_key = 0;
@@ -40,18 +41,27 @@ int lsh_is_host_error(lua_State *L, int idx) {
 }
 
 /* Adds `where` to a host error table on top (unless it has one), then raises.
+   `where` is the first frame outside the host's own Lua (chunks named
+   "=ashby.*": the prelude and stdlib), so an error raised for `ashby.pages`
+   points at the script's line, not the prelude's.
    Any other value (a script's own table, with whatever metatable) is raised
    untouched. Runs under the cap: a failed allocation is a memory error here. */
 int lsh_raise(lua_State *L, int level) {
   lua_Debug ar;
-  if (lsh_is_host_error(L, -1) && lua_getstack(L, level, &ar)) {
+  if (lsh_is_host_error(L, -1)) {
     lua_pushliteral(L, "where");
     if (lua_rawget(L, -2) == LUA_TNIL) {
-      lua_getinfo(L, "Sl", &ar);
-      if (ar.currentline > 0) {
-        lua_pushliteral(L, "where");
-        lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
-        lua_rawset(L, -4);
+      while (lua_getstack(L, level, &ar)) {
+        lua_getinfo(L, "Sl", &ar);
+        if (strncmp(ar.source, "=ashby.", 7) != 0) {
+          if (ar.currentline > 0) {
+            lua_pushliteral(L, "where");
+            lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+            lua_rawset(L, -4);
+          }
+          break;
+        }
+        level++;
       }
     }
     lua_pop(L, 1);

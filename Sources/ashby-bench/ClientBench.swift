@@ -1,3 +1,4 @@
+import AshbyJSON
 import AshbyFake
 import AshbyKit
 import AsyncHTTPClient

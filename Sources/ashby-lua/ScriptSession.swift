@@ -1,3 +1,4 @@
+import AshbyJSON
 import ArgumentParser
 import AshbyFake
 import AshbyKit

@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -60,7 +60,7 @@ import Testing
       environment["HOME"] = setup.home.path
       process.environment = environment
       let log = setup.home.appendingPathComponent("daemon-\(UUID().uuidString).log")
-      FileManager.default.createFile(atPath: log.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
       process.standardError = try FileHandle(forWritingTo: log)
       process.standardOutput = FileHandle.nullDevice
       try process.run()

@@ -1,3 +1,4 @@
+import AshbyCatalog
 import AshbyFake
 import Foundation
 import Testing
@@ -123,7 +124,7 @@ import Testing
     #expect(r.stderr.contains("dry run: 2 writes planned, none sent"))
     #expect(r.stderr.contains("1. create_candidate"))
     #expect(r.stderr.contains("2. advance_application"))
-    #expect(f.fake.requests.filter { FakeAshby.writeEndpoints.contains($0.endpoint) }.isEmpty)
+    #expect(f.fake.requests.filter { Catalog.isWrite($0.endpoint) }.isEmpty)
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plan))) as? [[String: Any]]
     #expect(json?.map { $0["action"] as? String } == ["create_candidate", "advance_application"])
     #expect(try await run(["run", "--plan-json", plan, "-e", "1"]).status == 2)

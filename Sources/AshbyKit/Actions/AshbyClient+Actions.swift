@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 
 extension AshbyClient {

@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 import Synchronization
 

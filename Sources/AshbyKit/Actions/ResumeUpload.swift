@@ -1,3 +1,4 @@
+import AshbyJSON
 import AsyncHTTPClient
 import Foundation
 import NIOCore

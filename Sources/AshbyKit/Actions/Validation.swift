@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 
 /// Checked action parameters. Every check runs before any request is sent.

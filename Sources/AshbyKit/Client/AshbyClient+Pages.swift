@@ -1,3 +1,5 @@
+import AshbyJSON
+
 /// Every item of a paged endpoint, one page in memory at a time.
 ///
 /// Follows `nextCursor` while `moreDataAvailable`. With a `syncToken` it asks

@@ -1,3 +1,5 @@
+import AshbyCatalog
+import AshbyJSON
 import Foundation
 import Logging
 import Synchronization
@@ -44,15 +46,6 @@ public final class AshbyClient: Sendable {
     try await send(endpoint, params).rawResults
   }
 
-  /// Reads are retried freely; everything else is a write.
-  public static func isRead(_ endpoint: String) -> Bool {
-    guard let dot = endpoint.utf8.lastIndex(of: UInt8(ascii: ".")) else { return false }
-    let method = endpoint.utf8[endpoint.utf8.index(after: dot)...]
-    return readPrefixes.contains { method.starts(with: $0.utf8) }
-  }
-
-  private static let readPrefixes = ["info", "list", "search", "get", "fetch"]
-
   /// Calls an endpoint and returns the whole envelope (for paging).
   public func send(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> AshbyResponse {
     guard configuration.apiKey != nil else {
@@ -65,7 +58,7 @@ public final class AshbyClient: Sendable {
         "endpoint",
         "\"\(shown)\" is not an endpoint name like \"candidate.info\" (category.method, at most \(Self.maxEndpointLength) characters)")
     }
-    let isRead = Self.isRead(endpoint)
+    let isRead = !Catalog.isWrite(endpoint)  // reads are retried freely; writes only when surely not sent
     if configuration.dryRun && !isRead { return planCall(endpoint, params) }
     let body = params.encoded()
     let started = ContinuousClock.now

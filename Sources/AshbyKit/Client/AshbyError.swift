@@ -1,3 +1,5 @@
+import AshbyJSON
+
 /// Every failure AshbyKit reports, in one shape.
 ///
 /// `kind` says what a caller can do about it (fix the input, fix the key, wait,
@@ -27,6 +29,8 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
   public var requestId: String?
   /// For argument errors: the parameter at fault.
   public var parameter: String?
+  /// For permission errors: the permission the key lacks (`candidatesWrite`), from the endpoint catalog.
+  public var permission: String?
   /// Part of a multi-call action was applied; `result` holds what was.
   public var partial: Bool
   public var result: JSONValue?

@@ -1,3 +1,5 @@
+import AshbyCatalog
+import AshbyJSON
 import Foundation
 import NIOCore
 
@@ -48,13 +50,12 @@ enum Envelope {
             syncToken: body["syncToken"]?.string, warnings: body["warnings"]?.array?.compactMap(\.string) ?? [],
             requestId: requestId))
       }
+      if code == "missing_endpoint_permission" { return .failure(permissionError(failure)) }
       return .failure(failure(kind(forCode: code), "Ashby reported a failure without a message"))
     case 401:
       return .failure(failure(.auth, "the API key is missing or not valid (HTTP 401)"))
     case 403:
-      if code == "missing_endpoint_permission" {
-        return .failure(failure(.permission, "the API key lacks the permission for \(endpoint)"))
-      }
+      if code == "missing_endpoint_permission" { return .failure(permissionError(failure)) }
       return .failure(failure(.auth, "the API key was refused (HTTP 403): wrong or deactivated key"))
     case 429:
       return .failure(failure(.rateLimited, "Ashby's rate limit was reached (HTTP 429)", retryable: true))
@@ -65,6 +66,18 @@ enum Envelope {
     default:
       return .failure(failure(.api, "unexpected HTTP \(raw.status) from Ashby"))
     }
+  }
+
+  /// The error names the permission the catalog says the endpoint needs, so
+  /// the fix ("give the key candidatesWrite") is in the message itself.
+  static func permissionError(_ failure: (AshbyError.Kind, String, Bool) -> AshbyError) -> AshbyError {
+    var error = failure(.permission, "the API key lacks a permission", false)
+    guard let endpoint = error.endpoint else { return error }
+    let needed = Catalog.endpoint(endpoint)?.permission
+    error.permission = needed
+    let what = needed.map { "the \($0) permission" } ?? "the permission"
+    error.message = "the API key lacks \(what), which \(endpoint) needs (Ashby: \(error.message))"
+    return error
   }
 
   static func kind(forCode code: String?) -> AshbyError.Kind {

@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 
 /// Name → id lookups (sources, departments, locations, interview stages),

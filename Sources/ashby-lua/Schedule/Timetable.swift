@@ -1,3 +1,4 @@
+import AshbyJSON
 import AshbyKit
 import AshbyScheduler
 import Foundation

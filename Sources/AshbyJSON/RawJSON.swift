@@ -11,7 +11,7 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
   public let bytes: [UInt8]
 
   /// Text the scanner has already checked.
-  init(checked bytes: [UInt8]) { self.bytes = bytes }
+  public init(checked bytes: [UInt8]) { self.bytes = bytes }
 
   /// Checks `bytes`; nil when they are not one valid JSON value.
   public init?(_ bytes: [UInt8]) {
@@ -28,7 +28,7 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
   public var value: JSONValue { (try? JSONValue.decode(Data(bytes))) ?? .null }
 
   /// True unless the text is an array with at least one item (all paging needs to know).
-  var isEmptyList: Bool {
+  public var isEmptyList: Bool {
     var meaningful = bytes.lazy.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }.makeIterator()
     guard meaningful.next() == UInt8(ascii: "[") else { return true }
     return meaningful.next() == UInt8(ascii: "]")

@@ -159,7 +159,7 @@ extension JSONValue {
     JSONValue(foundation: try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
   }
 
-  init(foundation value: Any) {
+  public init(foundation value: Any) {
     switch value {
     case let s as String: self = .string(s)
     case let o as [String: Any]:

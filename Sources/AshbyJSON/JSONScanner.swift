@@ -13,8 +13,8 @@ import Foundation
 /// What it accepts, every decoder in the project accepts: UTF-8 is checked,
 /// lone surrogates in `\u` escapes are refused, nesting is capped at
 /// `maxDepth` (Foundation's own limit).
-struct JSONScanner {
-  static let maxDepth = 512
+public struct JSONScanner {
+  public static let maxDepth = 512
 
   private let bytes: UnsafeRawBufferPointer
   private var i = 0
@@ -24,7 +24,7 @@ struct JSONScanner {
 
   /// The byte range of each member's value when `bytes` is one valid JSON
   /// object; nil when it is anything else. A repeated key keeps its last value.
-  static func members(of bytes: UnsafeRawBufferPointer) -> [String: Range<Int>]? {
+  public static func members(of bytes: UnsafeRawBufferPointer) -> [String: Range<Int>]? {
     var s = JSONScanner(bytes)
     s.skipSpace()
     guard s.peek == UInt8(ascii: "{") else { return nil }
@@ -36,7 +36,7 @@ struct JSONScanner {
   }
 
   /// True when `bytes` is exactly one valid JSON value (surrounding space allowed).
-  static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+  public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
     var s = JSONScanner(bytes)
     s.skipSpace()
     guard s.value() else { return false }
