@@ -91,6 +91,7 @@
 ---@field retryable boolean
 ---@field request_id? string
 ---@field parameter? string For argument errors: the parameter at fault.
+---@field permission? string For permission errors: the permission the key lacks, like "candidatesWrite".
 ---@field where? string script.lua:12
 ---@field partial? boolean Part of a multi-call action was applied.
 ---@field result? table What was applied, when partial.
@@ -109,11 +110,13 @@ ashby = {}
 ---@field stage_id? string The target interview stage's id.
 ---@field stage? string The target stage's title in the application's interview plan (case-insensitive).
 ---@field note? string A note added to the candidate after the move.
+---@field archive_reason? string Required for a stage of type Archived (a rejection), refused for any other: an archive reason's text or id (see archiveReason.list).
+---@field archive_email? string With archive_reason: a rejection email to schedule.
 
 --- Move an application to another interview stage, optionally leaving a note on the candidate.
 ---
---- Ashby endpoints: application.changeStage, application.info, interviewStage.list, candidate.createNote (permissions: candidatesWrite, candidatesRead, interviewsRead).
---- Example: `ashby.advance_application{ application_id = app.id, stage = "Onsite", note = "Strong screen" }`
+--- Ashby endpoints: application.changeStage, application.info, interviewStage.list, interviewStage.info, archiveReason.list, communicationTemplate.list, candidate.createNote (permissions: candidatesWrite, candidatesRead, interviewsRead, hiringProcessMetadataRead).
+--- Example: `ashby.advance_application{ application_id = app.id, stage = "Archived", archive_reason = "Not a fit" }`
 ---@param params ashby.advance_application.params
 ---@return Application
 function ashby.advance_application(params) end
@@ -186,19 +189,193 @@ function ashby.list_jobs(params) end
 ---@return InterviewSchedule
 function ashby.schedule_interview(params) end
 
---- Calls any Ashby endpoint and returns its `results`. Writes obey --dry-run.
+--- Calls any Ashby endpoint and returns its `results`; refuses an unknown endpoint or field before sending. Writes obey --dry-run.
 --- Example: `local c = ashby.call("candidate.info", { id = "..." })`
 ---@param endpoint string An Ashby endpoint, like "candidate.info".
----@param params? table Its parameters, spelled as Ashby documents them.
+---@param params? table Its parameters, in Ashby's camelCase or snake_case; checked against the catalog.
+---@param options? ashby.call.options {unchecked = true} sends the params as given.
 ---@return any
-function ashby.call(endpoint, params) end
+---@overload fun(endpoint: "apiKey.info", params?: ashby.endpoint.apiKey.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.addHiringTeamMember", params: ashby.endpoint.application.addHiringTeamMember, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.changeSource", params: ashby.endpoint.application.changeSource, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.changeStage", params: ashby.endpoint.application.changeStage, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.create", params: ashby.endpoint.application.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.info", params: ashby.endpoint.application.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.list", params?: ashby.endpoint.application.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.listCriteriaEvaluations", params: ashby.endpoint.application.listCriteriaEvaluations, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.listHistory", params?: ashby.endpoint.application.listHistory, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.removeHiringTeamMember", params: ashby.endpoint.application.removeHiringTeamMember, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.transfer", params: ashby.endpoint.application.transfer, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.update", params: ashby.endpoint.application.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "application.updateHistory", params: ashby.endpoint.application.updateHistory, options?: ashby.call.options): any
+---@overload fun(endpoint: "applicationFeedback.list", params?: ashby.endpoint.applicationFeedback.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "applicationFeedback.submit", params: ashby.endpoint.applicationFeedback.submit, options?: ashby.call.options): any
+---@overload fun(endpoint: "applicationForm.submit", params: ashby.endpoint.applicationForm.submit, options?: ashby.call.options): any
+---@overload fun(endpoint: "applicationHiringTeamRole.list", params?: ashby.endpoint.applicationHiringTeamRole.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "approval.list", params?: ashby.endpoint.approval.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "approvalDefinition.update", params: ashby.endpoint.approvalDefinition.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "archiveReason.list", params?: ashby.endpoint.archiveReason.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "assessment.addCompletedToCandidate", params: ashby.endpoint.assessment.addCompletedToCandidate, options?: ashby.call.options): any
+---@overload fun(endpoint: "assessment.cancel", params: ashby.endpoint.assessment.cancel, options?: ashby.call.options): any
+---@overload fun(endpoint: "assessment.list", params?: ashby.endpoint.assessment.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "assessment.start", params: ashby.endpoint.assessment.start, options?: ashby.call.options): any
+---@overload fun(endpoint: "assessment.update", params: ashby.endpoint.assessment.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.addProject", params: ashby.endpoint.candidate.addProject, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.addTag", params: ashby.endpoint.candidate.addTag, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.anonymize", params: ashby.endpoint.candidate.anonymize, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.create", params: ashby.endpoint.candidate.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.createNote", params: ashby.endpoint.candidate.createNote, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.info", params: ashby.endpoint.candidate.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.list", params?: ashby.endpoint.candidate.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.listClientInfo", params: ashby.endpoint.candidate.listClientInfo, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.listNotes", params: ashby.endpoint.candidate.listNotes, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.listProjects", params: ashby.endpoint.candidate.listProjects, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.search", params?: ashby.endpoint.candidate.search, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.update", params: ashby.endpoint.candidate.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.uploadFile", params: ashby.endpoint.candidate.uploadFile, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidate.uploadResume", params: ashby.endpoint.candidate.uploadResume, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidateTag.create", params: ashby.endpoint.candidateTag.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "candidateTag.list", params?: ashby.endpoint.candidateTag.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "closeReason.list", params?: ashby.endpoint.closeReason.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "communicationTemplate.list", params?: ashby.endpoint.communicationTemplate.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "customField.create", params: ashby.endpoint.customField.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "customField.info", params?: ashby.endpoint.customField.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "customField.list", params?: ashby.endpoint.customField.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "customField.setValue", params: ashby.endpoint.customField.setValue, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.archive", params: ashby.endpoint.department.archive, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.create", params: ashby.endpoint.department.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.info", params: ashby.endpoint.department.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.list", params?: ashby.endpoint.department.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.move", params: ashby.endpoint.department.move, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.restore", params: ashby.endpoint.department.restore, options?: ashby.call.options): any
+---@overload fun(endpoint: "department.update", params: ashby.endpoint.department.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "feedbackFormDefinition.info", params: ashby.endpoint.feedbackFormDefinition.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "feedbackFormDefinition.list", params?: ashby.endpoint.feedbackFormDefinition.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "file.info", params: ashby.endpoint.file.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "hiringTeam.addMember", params: ashby.endpoint.hiringTeam.addMember, options?: ashby.call.options): any
+---@overload fun(endpoint: "hiringTeam.removeMember", params: ashby.endpoint.hiringTeam.removeMember, options?: ashby.call.options): any
+---@overload fun(endpoint: "hiringTeamRole.list", params?: ashby.endpoint.hiringTeamRole.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interview.info", params: ashby.endpoint.interview.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "interview.list", params?: ashby.endpoint.interview.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewEvent.list", params: ashby.endpoint.interviewEvent.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewPlan.list", params?: ashby.endpoint.interviewPlan.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewSchedule.cancel", params: ashby.endpoint.interviewSchedule.cancel, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewSchedule.create", params: ashby.endpoint.interviewSchedule.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewSchedule.list", params?: ashby.endpoint.interviewSchedule.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewSchedule.update", params: ashby.endpoint.interviewSchedule.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewStage.info", params: ashby.endpoint.interviewStage.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewStage.list", params: ashby.endpoint.interviewStage.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewStageGroup.list", params?: ashby.endpoint.interviewStageGroup.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.addUser", params: ashby.endpoint.interviewerPool.addUser, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.archive", params: ashby.endpoint.interviewerPool.archive, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.create", params: ashby.endpoint.interviewerPool.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.info", params: ashby.endpoint.interviewerPool.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.list", params?: ashby.endpoint.interviewerPool.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.removeUser", params: ashby.endpoint.interviewerPool.removeUser, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.restore", params: ashby.endpoint.interviewerPool.restore, options?: ashby.call.options): any
+---@overload fun(endpoint: "interviewerPool.update", params: ashby.endpoint.interviewerPool.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.create", params: ashby.endpoint.job.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.info", params: ashby.endpoint.job.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.list", params?: ashby.endpoint.job.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.search", params: ashby.endpoint.job.search, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.setStatus", params: ashby.endpoint.job.setStatus, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.update", params: ashby.endpoint.job.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "job.updateCompensation", params: ashby.endpoint.job.updateCompensation, options?: ashby.call.options): any
+---@overload fun(endpoint: "jobBoard.list", params?: ashby.endpoint.jobBoard.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "jobInterviewPlan.info", params: ashby.endpoint.jobInterviewPlan.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "jobPosting.info", params: ashby.endpoint.jobPosting.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "jobPosting.list", params?: ashby.endpoint.jobPosting.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "jobPosting.update", params: ashby.endpoint.jobPosting.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "jobTemplate.list", params?: ashby.endpoint.jobTemplate.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.archive", params: ashby.endpoint.location.archive, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.create", params: ashby.endpoint.location.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.info", params: ashby.endpoint.location.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.list", params?: ashby.endpoint.location.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.move", params: ashby.endpoint.location.move, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.restore", params: ashby.endpoint.location.restore, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.updateAddress", params: ashby.endpoint.location.updateAddress, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.updateName", params: ashby.endpoint.location.updateName, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.updateRemoteStatus", params: ashby.endpoint.location.updateRemoteStatus, options?: ashby.call.options): any
+---@overload fun(endpoint: "location.updateWorkplaceType", params: ashby.endpoint.location.updateWorkplaceType, options?: ashby.call.options): any
+---@overload fun(endpoint: "offer.approve", params: ashby.endpoint.offer.approve, options?: ashby.call.options): any
+---@overload fun(endpoint: "offer.create", params: ashby.endpoint.offer.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "offer.info", params: ashby.endpoint.offer.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "offer.list", params?: ashby.endpoint.offer.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "offer.start", params: ashby.endpoint.offer.start, options?: ashby.call.options): any
+---@overload fun(endpoint: "offer.update", params: ashby.endpoint.offer.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "offerProcess.start", params: ashby.endpoint.offerProcess.start, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.addJob", params: ashby.endpoint.opening.addJob, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.addLocation", params: ashby.endpoint.opening.addLocation, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.create", params?: ashby.endpoint.opening.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.info", params: ashby.endpoint.opening.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.list", params?: ashby.endpoint.opening.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.removeJob", params: ashby.endpoint.opening.removeJob, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.removeLocation", params: ashby.endpoint.opening.removeLocation, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.search", params: ashby.endpoint.opening.search, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.setArchived", params?: ashby.endpoint.opening.setArchived, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.setOpeningState", params?: ashby.endpoint.opening.setOpeningState, options?: ashby.call.options): any
+---@overload fun(endpoint: "opening.update", params?: ashby.endpoint.opening.update, options?: ashby.call.options): any
+---@overload fun(endpoint: "project.info", params: ashby.endpoint.project.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "project.list", params?: ashby.endpoint.project.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "project.search", params?: ashby.endpoint.project.search, options?: ashby.call.options): any
+---@overload fun(endpoint: "referral.create", params: ashby.endpoint.referral.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "referralForm.info", params?: ashby.endpoint.referralForm.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "report.generate", params: ashby.endpoint.report.generate, options?: ashby.call.options): any
+---@overload fun(endpoint: "report.synchronous", params: ashby.endpoint.report.synchronous, options?: ashby.call.options): any
+---@overload fun(endpoint: "source.list", params?: ashby.endpoint.source.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "sourceTrackingLink.list", params?: ashby.endpoint.sourceTrackingLink.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "surveyFormDefinition.info", params: ashby.endpoint.surveyFormDefinition.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "surveyFormDefinition.list", params?: ashby.endpoint.surveyFormDefinition.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "surveyRequest.create", params: ashby.endpoint.surveyRequest.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "surveyRequest.list", params: ashby.endpoint.surveyRequest.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "surveySubmission.create", params: ashby.endpoint.surveySubmission.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "surveySubmission.list", params: ashby.endpoint.surveySubmission.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "user.info", params: ashby.endpoint.user.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "user.interviewerSettings", params: ashby.endpoint.user.interviewerSettings, options?: ashby.call.options): any
+---@overload fun(endpoint: "user.list", params?: ashby.endpoint.user.list, options?: ashby.call.options): any
+---@overload fun(endpoint: "user.search", params: ashby.endpoint.user.search, options?: ashby.call.options): any
+---@overload fun(endpoint: "user.updateInterviewerSettings", params: ashby.endpoint.user.updateInterviewerSettings, options?: ashby.call.options): any
+---@overload fun(endpoint: "webhook.create", params: ashby.endpoint.webhook.create, options?: ashby.call.options): any
+---@overload fun(endpoint: "webhook.delete", params: ashby.endpoint.webhook.delete, options?: ashby.call.options): any
+---@overload fun(endpoint: "webhook.info", params: ashby.endpoint.webhook.info, options?: ashby.call.options): any
+---@overload fun(endpoint: "webhook.update", params: ashby.endpoint.webhook.update, options?: ashby.call.options): any
+function ashby.call(endpoint, params, options) end
 
 --- Iterates every item across all pages, one page in memory at a time.
 --- Example: `for c in ashby.pages("candidate.list") do print(c.name) end`
 ---@param endpoint string A paged list endpoint, like "candidate.list".
----@param params? table Its parameters.
+---@param params? table Its parameters, checked as for ashby.call.
+---@param options? ashby.call.options {unchecked = true} sends the params as given.
 ---@return fun(): table?
-function ashby.pages(endpoint, params) end
+---@overload fun(endpoint: "application.list", params?: ashby.endpoint.application.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "application.listCriteriaEvaluations", params: ashby.endpoint.application.listCriteriaEvaluations, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "application.listHistory", params?: ashby.endpoint.application.listHistory, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "applicationFeedback.list", params?: ashby.endpoint.applicationFeedback.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "approval.list", params?: ashby.endpoint.approval.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "candidate.list", params?: ashby.endpoint.candidate.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "candidate.listClientInfo", params: ashby.endpoint.candidate.listClientInfo, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "candidate.listNotes", params: ashby.endpoint.candidate.listNotes, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "candidate.listProjects", params: ashby.endpoint.candidate.listProjects, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "candidateTag.list", params?: ashby.endpoint.candidateTag.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "customField.list", params?: ashby.endpoint.customField.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "department.list", params?: ashby.endpoint.department.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "feedbackFormDefinition.list", params?: ashby.endpoint.feedbackFormDefinition.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "interview.list", params?: ashby.endpoint.interview.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "interviewEvent.list", params: ashby.endpoint.interviewEvent.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "interviewPlan.list", params?: ashby.endpoint.interviewPlan.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "interviewSchedule.list", params?: ashby.endpoint.interviewSchedule.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "interviewerPool.list", params?: ashby.endpoint.interviewerPool.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "job.list", params?: ashby.endpoint.job.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "jobTemplate.list", params?: ashby.endpoint.jobTemplate.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "location.list", params?: ashby.endpoint.location.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "offer.list", params?: ashby.endpoint.offer.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "opening.list", params?: ashby.endpoint.opening.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "project.list", params?: ashby.endpoint.project.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "surveyFormDefinition.list", params?: ashby.endpoint.surveyFormDefinition.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "surveyRequest.list", params: ashby.endpoint.surveyRequest.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "surveySubmission.list", params: ashby.endpoint.surveySubmission.list, options?: ashby.call.options): fun(): table?
+---@overload fun(endpoint: "user.list", params?: ashby.endpoint.user.list, options?: ashby.call.options): fun(): table?
+function ashby.pages(endpoint, params, options) end
 
 --- Starts fn(...) as a child; its host calls overlap with yours.
 --- Example: `local h = ashby.spawn(ashby.get_job, id); local job = ashby.wait(h)`
@@ -301,3 +478,871 @@ function ashby.util.date.days_between(a, b) end
 ---@param from? string|number
 ---@return string
 function ashby.util.date.days_ago(days, from) end
+-- Every Ashby endpoint, from the endpoint catalog (scripts/endpoint-catalog).
+
+---@class ashby.call.options
+---@field unchecked? boolean Send as given, unchecked against the catalog (for fields newer than it).
+
+--- apiKey.info: reads; needs the apiKeysRead permission.
+---@class ashby.endpoint.apiKey.info
+
+--- application.addHiringTeamMember: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.addHiringTeamMember
+---@field applicationId string
+---@field teamMemberId string
+---@field roleId string
+
+--- application.changeSource: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.changeSource
+---@field applicationId string
+---@field sourceId string
+
+--- application.changeStage: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.changeStage
+---@field applicationId string
+---@field interviewStageId string
+---@field archiveReasonId? string
+---@field archiveEmail? {communicationTemplateId: string, sendAt?: string}
+
+--- application.create: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.create
+---@field candidateId string
+---@field jobId string
+---@field interviewPlanId? string
+---@field interviewStageId? string
+---@field sourceId? string
+---@field creditedToUserId? string
+---@field createdAt? string
+---@field applicationHistory? {stageId: string, stageNumber: integer, enteredStageAt: string, archiveReasonId?: string}[]
+
+--- application.info: reads; needs the candidatesRead permission.
+---@class ashby.endpoint.application.info
+---@field applicationId? string
+---@field expand? ("openings"|"applicationFormSubmissions"|"referrals")[]
+---@field submittedFormInstanceId? string
+
+--- application.list: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.application.list
+---@field createdAfter? integer
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field status? "Hired"|"Archived"|"Active"|"Lead"
+---@field jobId? string
+---@field expand? "openings"[]
+
+--- application.listCriteriaEvaluations: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.application.listCriteriaEvaluations
+---@field applicationId string
+---@field cursor? string
+---@field limit? number
+
+--- application.listHistory: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.application.listHistory
+---@field applicationId? string
+---@field cursor? string
+---@field limit? number
+
+--- application.removeHiringTeamMember: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.removeHiringTeamMember
+---@field applicationId string
+---@field teamMemberId string
+---@field roleId string
+
+--- application.transfer: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.transfer
+---@field applicationId string
+---@field jobId string
+---@field interviewPlanId string
+---@field interviewStageId string
+---@field startAutomaticActivities? boolean
+
+--- application.update: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.update
+---@field applicationId string
+---@field sourceId? string
+---@field creditedToUserId? string
+---@field createdAt? string
+---@field sendNotifications? boolean
+
+--- application.updateHistory: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.application.updateHistory
+---@field applicationId string
+---@field applicationHistory {stageId: string, stageNumber: integer, enteredStageAt: string, applicationHistoryId?: string, archiveReasonId?: string}[]
+
+--- applicationFeedback.list: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.applicationFeedback.list
+---@field createdAfter? integer
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field applicationId? string
+
+--- applicationFeedback.submit: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.applicationFeedback.submit
+---@field feedbackForm? {fieldSubmissions: {path: string, value: string}[]}
+---@field formDefinitionId? string
+---@field applicationId? string
+---@field userId? string
+---@field interviewEventId? string
+
+--- applicationForm.submit: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.applicationForm.submit
+---@field jobPostingId string
+---@field applicationForm {fieldSubmissions: {path: string, value: string}[]}
+---@field utmData? {utm_source?: string, utm_campaign?: string, utm_medium?: string, utm_term?: string, utm_content?: string}
+---@field tagIds? string[]
+---@field allowSubmissionForUnpublishedJobPosting? boolean
+---@field <file  key>? string
+
+--- applicationHiringTeamRole.list: reads; needs the candidatesRead permission.
+---@class ashby.endpoint.applicationHiringTeamRole.list
+
+--- approval.list: reads; needs the approvalsRead permission; pages.
+---@class ashby.endpoint.approval.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field entityType? "offer"|"job"|"opening"
+---@field entityId? string
+
+--- approvalDefinition.update: writes; needs the approvalsWrite permission.
+---@class ashby.endpoint.approvalDefinition.update
+---@field entityType "offer"
+---@field entityId string
+---@field approvalStepDefinitions {approvalsRequired: integer, approvers: {userId: string, type: "user"}[]}[]
+---@field submitApprovalRequest? boolean
+
+--- archiveReason.list: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.archiveReason.list
+---@field includeArchived? boolean
+
+--- assessment.addCompletedToCandidate: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.assessment.addCompletedToCandidate
+---@field candidateId string
+---@field partnerId string
+---@field assessment {assessmentTypeId: string, assessmentId: string, assessmentName: string, result: {identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean}, metadata: ({identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean})[]}
+---@field timestamp integer
+
+--- assessment.cancel: writes.
+---@class ashby.endpoint.assessment.cancel
+---@field assessment_id string
+
+--- assessment.list: writes.
+---@class ashby.endpoint.assessment.list
+
+--- assessment.start: writes.
+---@class ashby.endpoint.assessment.start
+---@field assessment_type_id string
+---@field candidate {ashby_id: string, first_name: string, last_name: string, email: string, ashby_profile_url: string}
+---@field application {ashby_id: string, status: "Hired"|"Archived"|"Active"|"Lead"}
+---@field job {ashby_id: string, name: string, req_id?: string, ashby_job_url: string, hiringTeam?: {email: string, firstName: string, lastName: string, role: string, userId: string}[]}
+
+--- assessment.update: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.assessment.update
+---@field assessment_id string
+---@field timestamp integer
+---@field assessment_status? {identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean}
+---@field assessment_profile_url? {identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean}
+---@field assessment_result? {identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean}
+---@field cancelled_reason? {identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean}
+---@field metadata? ({identifier: string, label: string, description?: string, type: "numeric_score"|"numeric_duration_minutes"|"url"|"string"|"boolean_success", value: string|number|boolean})[]
+
+--- candidate.addProject: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.addProject
+---@field candidateId string
+---@field projectId string
+
+--- candidate.addTag: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.addTag
+---@field candidateId string
+---@field tagId string
+
+--- candidate.anonymize: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.anonymize
+---@field candidateId string
+
+--- candidate.create: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.create
+---@field name string
+---@field email? string
+---@field phoneNumber? string
+---@field linkedInUrl? string
+---@field githubUrl? string
+---@field website? string
+---@field alternateEmailAddresses? string[]
+---@field sourceId? string
+---@field creditedToUserId? string
+---@field location? {city?: string, region?: string, country?: string}
+---@field createdAt? string
+
+--- candidate.createNote: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.createNote
+---@field candidateId string
+---@field note string|{type: "text/plain"|"text/html", value: string}
+---@field sendNotifications? boolean
+---@field isPrivate? boolean
+---@field createdAt? string
+
+--- candidate.info: reads; needs the candidatesRead permission.
+---@class ashby.endpoint.candidate.info
+---@field id? string
+---@field externalMappingId? string
+
+--- candidate.list: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.candidate.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- candidate.listClientInfo: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.candidate.listClientInfo
+---@field candidateId string
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- candidate.listNotes: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.candidate.listNotes
+---@field candidateId string
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- candidate.listProjects: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.candidate.listProjects
+---@field candidateId string
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- candidate.search: reads; needs the candidatesRead permission.
+---@class ashby.endpoint.candidate.search
+---@field email? string
+---@field name? string
+
+--- candidate.update: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.update
+---@field candidateId string
+---@field name? string
+---@field email? string
+---@field phoneNumber? string
+---@field linkedInUrl? string
+---@field githubUrl? string
+---@field websiteUrl? string
+---@field alternateEmail? string
+---@field socialLinks? ({type: "LinkedIn"|"GitHub"|"Twitter"|"Medium"|"StackOverflow"|"Website", url: string})[]
+---@field sourceId? string
+---@field creditedToUserId? string
+---@field location? {city?: string, region?: string, country?: string}
+---@field createdAt? string
+---@field sendNotifications? boolean
+
+--- candidate.uploadFile: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.uploadFile
+---@field candidateId string
+---@field file string
+
+--- candidate.uploadResume: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.candidate.uploadResume
+---@field candidateId string
+---@field resume string
+
+--- candidateTag.create: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.candidateTag.create
+---@field title string
+
+--- candidateTag.list: reads; needs the hiringProcessMetadataRead permission; pages.
+---@class ashby.endpoint.candidateTag.list
+---@field includeArchived? boolean
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- closeReason.list: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.closeReason.list
+---@field includeArchived? boolean
+
+--- communicationTemplate.list: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.communicationTemplate.list
+
+--- customField.create: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.customField.create
+---@field fieldType "Boolean"|"CompensationRange"|"Date"|"LongText"|"MultiValueSelect"|"Number"|"NumberRange"|"String"|"ValueSelect"|"Url"
+---@field objectType "Application"|"Candidate"|"Job"|"Employee"|"Talent_Project"|"Opening_Version"|"Offer_Version"
+---@field title string
+---@field description? string
+---@field selectableValues? {label: string, value: string}[]
+---@field isDateOnlyField? boolean
+---@field isExposableToCandidate? boolean
+
+--- customField.info: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.customField.info
+---@field customFieldId? string
+
+--- customField.list: reads; needs the hiringProcessMetadataRead permission; pages.
+---@class ashby.endpoint.customField.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- customField.setValue: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.customField.setValue
+---@field objectId string
+---@field objectType "Application"|"Candidate"|"Job"|"Opening"
+---@field fieldId string
+---@field fieldValue boolean|string|string|string[]|number|{type: string, minValue: number, maxValue: number}|{type: string, minValue: number, maxValue: number, currencyCode: string, interval: "NONE"|"1 TIME"|"1 HOUR"|"1 DAY"|"1 WEEK"|"2 WEEK"|"1 MONTH"|"2 MONTH"|"1 YEAR"|"6 MONTH"|"0.5 MONTH"|"3 MONTH"}
+
+--- department.archive: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.department.archive
+---@field departmentId string
+
+--- department.create: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.department.create
+---@field name string
+---@field externalName? string
+---@field parentId? string
+
+--- department.info: reads; needs the organizationRead permission.
+---@class ashby.endpoint.department.info
+---@field departmentId string
+
+--- department.list: reads; needs the organizationRead permission; pages.
+---@class ashby.endpoint.department.list
+---@field includeArchived? boolean
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- department.move: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.department.move
+---@field departmentId string
+---@field parentId? string
+
+--- department.restore: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.department.restore
+---@field departmentId string
+
+--- department.update: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.department.update
+---@field departmentId string
+---@field name? string
+---@field externalName? string
+
+--- feedbackFormDefinition.info: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.feedbackFormDefinition.info
+---@field feedbackFormDefinitionId string
+
+--- feedbackFormDefinition.list: reads; needs the hiringProcessMetadataRead permission; pages.
+---@class ashby.endpoint.feedbackFormDefinition.list
+---@field includeArchived? boolean
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- file.info: reads; needs the candidatesRead permission.
+---@class ashby.endpoint.file.info
+---@field fileHandle string
+
+--- hiringTeam.addMember: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.hiringTeam.addMember
+---@field applicationId? string
+---@field teamMemberId? string
+---@field roleId? string
+---@field jobId? string
+---@field openingId? string
+
+--- hiringTeam.removeMember: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.hiringTeam.removeMember
+---@field applicationId? string
+---@field teamMemberId? string
+---@field roleId? string
+---@field jobId? string
+---@field openingId? string
+
+--- hiringTeamRole.list: reads; needs the organizationRead permission.
+---@class ashby.endpoint.hiringTeamRole.list
+---@field namesOnly? boolean
+
+--- interview.info: reads; needs the interviewsRead permission.
+---@class ashby.endpoint.interview.info
+---@field id string
+
+--- interview.list: reads; needs the interviewsRead permission; pages.
+---@class ashby.endpoint.interview.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field includeArchived? boolean
+---@field includeNonSharedInterviews? boolean
+---@field excludeArchivedScheduleTemplateInterviews? boolean
+
+--- interviewEvent.list: reads; needs the interviewsRead permission; pages.
+---@class ashby.endpoint.interviewEvent.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field interviewScheduleId string
+---@field expand? "interview"[]
+
+--- interviewPlan.list: reads; needs the interviewsRead permission; pages.
+---@class ashby.endpoint.interviewPlan.list
+---@field includeArchived? boolean
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- interviewSchedule.cancel: writes; needs the interviewsWrite permission.
+---@class ashby.endpoint.interviewSchedule.cancel
+---@field id string
+---@field allowReschedule? boolean
+
+--- interviewSchedule.create: writes; needs the interviewsWrite permission.
+---@class ashby.endpoint.interviewSchedule.create
+---@field applicationId string
+---@field interviewEvents {startTime: string, endTime: string, interviewers: {email: string, feedbackRequired?: boolean}[], extraData?: table<string, any>, interviewId?: string}[]
+
+--- interviewSchedule.list: reads; needs the interviewsRead permission; pages.
+---@class ashby.endpoint.interviewSchedule.list
+---@field createdAfter? integer
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field applicationId? string
+---@field interviewStageId? string
+
+--- interviewSchedule.update: writes; needs the interviewsWrite permission.
+---@class ashby.endpoint.interviewSchedule.update
+---@field interviewScheduleId? string
+---@field interviewEvent? {interviewEventId?: string, startTime?: string, endTime?: string, interviewers?: {email: string, feedbackRequired?: boolean}[], extraData?: table<string, any>, interviewId?: string}
+---@field interviewEventIdToCancel? string|string[]
+---@field allowFeedbackDeletion? boolean
+
+--- interviewStage.info: reads; needs the interviewsRead permission.
+---@class ashby.endpoint.interviewStage.info
+---@field interviewStageId string
+
+--- interviewStage.list: reads; needs the interviewsRead permission.
+---@class ashby.endpoint.interviewStage.list
+---@field interviewPlanId string
+
+--- interviewStageGroup.list: reads; needs the interviewsRead permission.
+---@class ashby.endpoint.interviewStageGroup.list
+
+--- interviewerPool.addUser: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.interviewerPool.addUser
+---@field interviewerPoolId string
+---@field userId string
+---@field interviewerPoolTrainingPathStageId? string
+
+--- interviewerPool.archive: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.interviewerPool.archive
+---@field interviewerPoolId string
+
+--- interviewerPool.create: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.interviewerPool.create
+---@field title string
+---@field requiresTraining? boolean
+
+--- interviewerPool.info: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.interviewerPool.info
+---@field interviewerPoolId string
+
+--- interviewerPool.list: reads; needs the hiringProcessMetadataRead permission; pages.
+---@class ashby.endpoint.interviewerPool.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field includeArchivedPools? boolean
+---@field includeArchivedTrainingStages? boolean
+
+--- interviewerPool.removeUser: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.interviewerPool.removeUser
+---@field interviewerPoolId string
+---@field userId string
+
+--- interviewerPool.restore: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.interviewerPool.restore
+---@field interviewerPoolId string
+
+--- interviewerPool.update: writes; needs the hiringProcessMetadataWrite permission.
+---@class ashby.endpoint.interviewerPool.update
+---@field interviewerPoolId string
+---@field title? string
+---@field requiresTraining? boolean
+
+--- job.create: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.job.create
+---@field title string
+---@field teamId string
+---@field locationId string
+---@field defaultInterviewPlanId? string
+---@field jobTemplateId? string
+---@field brandId? string
+
+--- job.info: reads; needs the jobsRead permission.
+---@class ashby.endpoint.job.info
+---@field id string
+---@field includeUnpublishedJobPostingsIds? boolean
+---@field expand? ("location"|"openings")[]
+
+--- job.list: reads; needs the jobsRead permission; pages.
+---@class ashby.endpoint.job.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field status? ("Draft"|"Open"|"Closed"|"Archived")[]
+---@field openedAfter? integer
+---@field openedBefore? integer
+---@field closedAfter? integer
+---@field closedBefore? integer
+---@field includeUnpublishedJobPostingsIds? boolean
+---@field expand? ("location"|"openings")[]
+
+--- job.search: reads; needs the jobsRead permission.
+---@class ashby.endpoint.job.search
+---@field title? string
+---@field requisitionId? string
+
+--- job.setStatus: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.job.setStatus
+---@field jobId string
+---@field status "Draft"|"Open"|"Closed"|"Archived"
+
+--- job.update: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.job.update
+---@field jobId string
+---@field title? string
+---@field teamId? string
+---@field locationId? string
+---@field defaultInterviewPlanId? string
+---@field customRequisitionId? string
+
+--- job.updateCompensation: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.job.updateCompensation
+---@field jobId string
+---@field compensationTiers ({title?: string, additionalInformation?: string, components: ({compensationType: "Salary"|"EquityPercentage"|"EquityCashValue"|"Commission"|"Bonus", interval: "NONE"|"1 TIME"|"1 HOUR"|"1 DAY"|"1 WEEK"|"2 WEEK"|"1 MONTH"|"2 MONTH"|"1 YEAR"|"6 MONTH"|"0.5 MONTH"|"3 MONTH", currencyCode?: string, label?: string, minValue: number, maxValue: number})[]})[]
+
+--- jobBoard.list: reads; needs the jobsRead permission.
+---@class ashby.endpoint.jobBoard.list
+
+--- jobInterviewPlan.info: reads; needs the jobsRead permission.
+---@class ashby.endpoint.jobInterviewPlan.info
+---@field jobId string
+
+--- jobPosting.info: reads; needs the jobsRead permission.
+---@class ashby.endpoint.jobPosting.info
+---@field jobPostingId string
+---@field expand? "job"[]
+
+--- jobPosting.list: reads; needs the jobsRead permission.
+---@class ashby.endpoint.jobPosting.list
+---@field location? string
+---@field department? string
+---@field listedOnly? boolean
+---@field jobBoardId? string
+
+--- jobPosting.update: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.jobPosting.update
+---@field jobPostingId string
+---@field title? string
+---@field workplaceType? "OnSite"|"Hybrid"|"Remote"
+---@field suppressDescriptionOpening? boolean
+---@field suppressDescriptionClosing? boolean
+---@field description? {type: "text/html", content: string}
+
+--- jobTemplate.list: reads; needs the jobsRead permission; pages.
+---@class ashby.endpoint.jobTemplate.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field expand? "location"[]
+
+--- location.archive: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.archive
+---@field locationId string
+
+--- location.create: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.create
+---@field name string
+---@field type "Location"|"LocationHierarchy"
+---@field address? {postalAddress?: {addressCountry?: string, addressRegion?: string, addressLocality?: string, postalCode?: string, streetAddress?: string}}
+---@field parentLocationId? string
+---@field isRemote? boolean
+---@field workplaceType? "OnSite"|"Hybrid"|"Remote"
+
+--- location.info: reads; needs the organizationRead permission.
+---@class ashby.endpoint.location.info
+---@field locationId string
+
+--- location.list: reads; needs the organizationRead permission; pages.
+---@class ashby.endpoint.location.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field includeArchived? boolean
+---@field includeLocationHierarchy? boolean
+
+--- location.move: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.move
+---@field locationId string
+---@field parentLocationHierarchyId string
+
+--- location.restore: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.restore
+---@field locationId string
+
+--- location.updateAddress: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.updateAddress
+---@field locationId string
+---@field address {postalAddress?: {addressCountry?: string, addressRegion?: string, addressLocality?: string, postalCode?: string, streetAddress?: string}}
+
+--- location.updateName: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.updateName
+---@field locationId string
+---@field name string
+
+--- location.updateRemoteStatus: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.updateRemoteStatus
+---@field locationId string
+---@field isRemote boolean
+
+--- location.updateWorkplaceType: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.location.updateWorkplaceType
+---@field locationId string
+---@field workplaceType "OnSite"|"Hybrid"|"Remote"
+
+--- offer.approve: writes; needs the offersWrite permission.
+---@class ashby.endpoint.offer.approve
+---@field offerVersionId string
+---@field approvalStepId? string
+---@field userId? string
+
+--- offer.create: writes; needs the offersWrite permission.
+---@class ashby.endpoint.offer.create
+---@field offerProcessId string
+---@field offerFormId string
+---@field offerForm {fieldSubmissions: {path: string, value: string}[]}
+
+--- offer.info: reads; needs the offersRead permission.
+---@class ashby.endpoint.offer.info
+---@field offerId string
+
+--- offer.list: reads; needs the offersRead permission; pages.
+---@class ashby.endpoint.offer.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field offerStatus? ("WaitingOnApprovalStart"|"WaitingOnOfferApproval"|"WaitingOnApprovalDefinition"|"WaitingOnCandidateResponse"|"CandidateRejected"|"CandidateAccepted"|"OfferCancelled")[]
+---@field acceptanceStatus? ("Accepted"|"Declined"|"Pending"|"Created"|"Cancelled"|"WaitingOnResponse")[]
+---@field applicationId? string
+
+--- offer.start: writes; needs the offersWrite permission.
+---@class ashby.endpoint.offer.start
+---@field offerProcessId string
+
+--- offer.update: writes; needs the offersWrite permission.
+---@class ashby.endpoint.offer.update
+---@field offerId string
+---@field offerForm {fieldSubmissions: {path: string, value: string}[]}
+
+--- offerProcess.start: writes; needs the offersWrite permission.
+---@class ashby.endpoint.offerProcess.start
+---@field applicationId string
+
+--- opening.addJob: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.addJob
+---@field openingId string
+---@field jobId string
+
+--- opening.addLocation: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.addLocation
+---@field openingId string
+---@field locationId string
+
+--- opening.create: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.create
+---@field identifier? string
+---@field description? string
+---@field teamId? string
+---@field locationIds? string[]
+---@field jobIds? string[]
+---@field targetHireDate? string
+---@field targetStartDate? string
+---@field isBackfill? boolean
+---@field employmentType? "FullTime"|"PartTime"|"Intern"|"Contract"|"Temporary"|""
+---@field openingState? "Draft"|"Approved"|"Open"|"Closed"
+
+--- opening.info: reads; needs the jobsRead permission.
+---@class ashby.endpoint.opening.info
+---@field openingId string
+
+--- opening.list: reads; needs the jobsRead permission; pages.
+---@class ashby.endpoint.opening.list
+---@field cursor? string
+---@field syncToken? string
+
+--- opening.removeJob: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.removeJob
+---@field openingId string
+---@field jobId string
+
+--- opening.removeLocation: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.removeLocation
+---@field openingId string
+---@field locationId string
+
+--- opening.search: reads; needs the jobsRead permission.
+---@class ashby.endpoint.opening.search
+---@field identifier string
+
+--- opening.setArchived: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.setArchived
+---@field openingId? string
+---@field archive? boolean
+
+--- opening.setOpeningState: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.setOpeningState
+---@field openingId? string
+---@field openingState? "Draft"|"Approved"|"Open"|"Closed"
+---@field closeReasonId? string
+
+--- opening.update: writes; needs the jobsWrite permission.
+---@class ashby.endpoint.opening.update
+---@field openingId? string
+---@field identifier? string
+---@field description? string
+---@field teamId? string
+---@field targetHireDate? string
+---@field targetStartDate? string
+---@field isBackfill? boolean
+---@field employmentType? "FullTime"|"PartTime"|"Intern"|"Contract"|"Temporary"|""
+
+--- project.info: reads; needs the jobsRead permission.
+---@class ashby.endpoint.project.info
+---@field projectId string
+
+--- project.list: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.project.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- project.search: reads; needs the candidatesRead permission.
+---@class ashby.endpoint.project.search
+---@field title? string
+
+--- referral.create: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.referral.create
+---@field id string
+---@field creditedToUserId string
+---@field fieldSubmissions {path: string, value: string}[]
+---@field createdAt? string
+
+--- referralForm.info: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.referralForm.info
+
+--- report.generate: reads; needs the reportsRead permission.
+---@class ashby.endpoint.report.generate
+---@field reportId string
+---@field includeHeadersInData? boolean
+---@field requestId? string
+
+--- report.synchronous: reads; needs the reportsRead permission.
+---@class ashby.endpoint.report.synchronous
+---@field reportId string
+---@field includeHeadersInData? boolean
+
+--- source.list: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.source.list
+---@field includeArchived? boolean
+
+--- sourceTrackingLink.list: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.sourceTrackingLink.list
+---@field includeDisabled? boolean
+
+--- surveyFormDefinition.info: reads; needs the hiringProcessMetadataRead permission.
+---@class ashby.endpoint.surveyFormDefinition.info
+---@field surveyFormDefinitionId string
+
+--- surveyFormDefinition.list: reads; needs the hiringProcessMetadataRead permission; pages.
+---@class ashby.endpoint.surveyFormDefinition.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- surveyRequest.create: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.surveyRequest.create
+---@field candidateId string
+---@field applicationId string
+---@field surveyFormDefinitionId string
+
+--- surveyRequest.list: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.surveyRequest.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field surveyType "CandidateExperience"
+---@field applicationId? string
+---@field candidateId? string
+
+--- surveySubmission.create: writes; needs the candidatesWrite permission.
+---@class ashby.endpoint.surveySubmission.create
+---@field candidateId string
+---@field applicationId string
+---@field surveyFormDefinitionId string
+---@field submittedValues table<string, any>
+
+--- surveySubmission.list: reads; needs the candidatesRead permission; pages.
+---@class ashby.endpoint.surveySubmission.list
+---@field surveyType "CandidateExperience"|"Questionnaire"
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+
+--- user.info: reads; needs the organizationRead permission.
+---@class ashby.endpoint.user.info
+---@field userId string
+
+--- user.interviewerSettings: reads; needs the organizationRead permission.
+---@class ashby.endpoint.user.interviewerSettings
+---@field userId string
+
+--- user.list: reads; needs the organizationRead permission; pages.
+---@class ashby.endpoint.user.list
+---@field cursor? string
+---@field syncToken? string
+---@field limit? number
+---@field includeDeactivated? boolean
+
+--- user.search: reads; needs the organizationRead permission.
+---@class ashby.endpoint.user.search
+---@field email string
+
+--- user.updateInterviewerSettings: writes; needs the organizationWrite permission.
+---@class ashby.endpoint.user.updateInterviewerSettings
+---@field userId string
+---@field dailyLimit? integer
+---@field weeklyLimit? integer
+
+--- webhook.create: writes; needs the apiKeysWrite permission.
+---@class ashby.endpoint.webhook.create
+---@field webhookType "applicationSubmit"|"applicationUpdate"|"candidateHire"|"candidateStageChange"|"candidateDelete"|"candidateMerge"|"interviewPlanTransition"|"interviewScheduleCreate"|"interviewScheduleUpdate"|"jobPostingUpdate"|"jobPostingPublish"|"jobPostingUnpublish"|"offerCreate"|"offerUpdate"|"offerDelete"|"pushToHRIS"|"surveySubmit"
+---@field requestUrl string
+---@field secretToken string
+
+--- webhook.delete: writes; needs the apiKeysWrite permission.
+---@class ashby.endpoint.webhook.delete
+---@field webhookId string
+
+--- webhook.info: reads; needs the apiKeysRead permission.
+---@class ashby.endpoint.webhook.info
+---@field webhookId string
+
+--- webhook.update: writes; needs the apiKeysWrite permission.
+---@class ashby.endpoint.webhook.update
+---@field webhookId string
+---@field enabled? boolean
+---@field requestUrl? string
+---@field secretToken? string
+

@@ -54,7 +54,10 @@ extension FakeAshby {
     guard let params = (try? JSONSerialization.jsonObject(with: Data(bodyText.utf8))) as? [String: Any] else {
       return envelope(.failure(code: "invalid_input", message: "The body must be a JSON object"))
     }
-    let answer = store.handle(endpoint, params)
+    let answer =
+      endpoint == "apiKey.info"
+      ? Self.keyInfo(readOnly: request.headers[.authorization] == Self.basic(Self.readOnlyKey))
+      : store.handle(endpoint, params)
     if case .http(let code, _, _) = answer { status = code }
     if fault == .reset {
       status = 0
@@ -70,6 +73,20 @@ extension FakeAshby {
     if fault == .slowBody { return slow(response) }
     return response
   }
+
+  /// `apiKey.info`: the key's title and its scopes, in Ashby's `area:level` form.
+  static func keyInfo(readOnly: Bool) -> FakeAnswer {
+    let permissions = Set(Catalog.endpoints.compactMap(\.permission)).filter { !readOnly || $0.hasSuffix("Read") }
+    let scopes = permissions.sorted().map { p -> String in
+      let level = p.hasSuffix("Write") ? "write" : "read"
+      return "\(p.dropLast(level.count)):\(level)"
+    }
+    return .results([
+      "title": readOnly ? "Fake read-only key" : "Fake key", "createdAt": FakeData.date(daysAgo: 10), "scopes": scopes,
+    ])
+  }
+
+  static func basic(_ key: String) -> String { "Basic " + Data("\(key):".utf8).base64EncodedString() }
 
   func record(_ entry: FakeRequest) { state.withLock { $0.log.append(entry) } }
 

@@ -131,6 +131,27 @@ public final class FakeAshby: Sendable {
     }
   }
 
+  /// An application's status and archive reason text (nil when it has none).
+  public func archiveState(ofApplication id: String) -> (status: String?, reason: String?) {
+    store.withData { d in
+      let app = d.applications.first { $0["id"] as? String == id }
+      return (app?["status"] as? String, (app?["archiveReason"] as? [String: Any])?["text"] as? String)
+    }
+  }
+
+  /// Rejection emails scheduled so far: application id, template id, send time.
+  public var archiveEmails: [(application: String, template: String?, sendAt: String?)] {
+    store.withData { d in
+      d.archiveEmails.map { e in
+        let email = e["email"] as? [String: Any]
+        return (
+          e["applicationId"] as? String ?? "", email?["communicationTemplateId"] as? String,
+          email?["sendAt"] as? String
+        )
+      }
+    }
+  }
+
   /// Whether a candidate has a resume attached.
   public func hasResume(candidate id: String) -> Bool {
     store.withData { d in d.candidates.first { $0["id"] as? String == id }?["resumeFileHandle"] != nil }
@@ -147,6 +168,8 @@ public final class FakeAshby: Sendable {
       case "department": items = d.departments
       case "location": items = d.locations
       case "user": items = d.users
+      case "archive_reason": items = d.archiveReasons
+      case "template": items = d.communicationTemplates
       default: items = []
       }
       return items.compactMap { $0["id"] as? String }

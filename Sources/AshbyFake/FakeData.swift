@@ -13,6 +13,10 @@ struct FakeData {
   var notes: [[String: Any]] = []
   var schedules: [[String: Any]] = []
   var uploadHandles: [String: [String: Any]] = [:]  // handle -> {filename, uploaded}
+  var archiveReasons: [[String: Any]] = []
+  var communicationTemplates: [[String: Any]] = []
+  /// Rejection emails scheduled by a move to an Archived stage.
+  var archiveEmails: [[String: Any]] = []
   /// Bumped on every candidate change; sync tokens name a version.
   var version = 0
   var candidateVersions: [String: Int] = [:]
@@ -40,6 +44,16 @@ struct FakeData {
     }
     for (i, title) in ["Referral", "LinkedIn", "Careers Page", "Agency", "Conference"].enumerated() {
       d.sources.append(["id": id("src", i), "title": title, "isArchived": false, "sourceType": ["title": "Inbound"]])
+    }
+    let reasons = [
+      ("Not a fit", "RejectedByOrg"), ("Position filled", "RejectedByOrg"), ("Withdrew", "RejectedByCandidate"),
+      ("Went silent", "RejectedByCandidate"), ("Hired elsewhere", "Other"),
+    ]
+    for (i, r) in reasons.enumerated() {
+      d.archiveReasons.append(["id": id("arc", i), "text": r.0, "reasonType": r.1, "isArchived": false])
+    }
+    for (i, title) in ["Rejection - standard", "Rejection - after onsite", "Thanks for applying"].enumerated() {
+      d.communicationTemplates.append(["id": id("tpl", i), "title": title, "intendedTypes": ["email"]])
     }
     let firstNames = ["Lee", "Sam", "Alex", "Priya", "Chen", "Maria", "Tom", "Aisha", "Jonas", "Yuki"]
     for i in 0..<10 {

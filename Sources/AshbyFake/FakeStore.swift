@@ -36,8 +36,6 @@ final class FakeStore: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     switch endpoint {
-    case "apiKey.info":
-      return .results(["title": "Fake key", "createdAt": FakeData.date(daysAgo: 10)])
     case "job.list": return jobList(p)
     case "job.info": return find(data.jobs, p["id"], code: "job_not_found", what: "job")
     case "department.list": return page(data.departments, p)
@@ -57,6 +55,14 @@ final class FakeStore: @unchecked Sendable {
     case "application.list": return page(data.applications, p)
     case "application.create": return applicationCreate(p)
     case "application.changeStage": return changeStage(p)
+    case "archiveReason.list": return .results(data.archiveReasons, extra: ["moreDataAvailable": false])
+    case "communicationTemplate.list": return page(data.communicationTemplates, p)
+    case "interviewStage.info":
+      let id = p["interviewStageId"] as? String
+      guard let stage = data.plans.values.joined().first(where: { $0["id"] as? String == id }) else {
+        return .failure(code: "interview_stage_not_found", message: "Interview stage not found")
+      }
+      return .results(stage)
     case "interviewStage.list":
       guard let plan = p["interviewPlanId"] as? String, let stages = data.plans[plan] else {
         return .failure(code: "interview_plan_not_found", message: "Interview plan not found")
@@ -272,8 +278,25 @@ final class FakeStore: @unchecked Sendable {
     guard let stage = data.plans[plan]?.first(where: { $0["id"] as? String == p["interviewStageId"] as? String }) else {
       return .failure(code: "interview_stage_not_found", message: "Interview stage not found in the application's plan")
     }
-    if stage["type"] as? String == "Archived", p["archiveReasonId"] == nil {
-      return .failure(code: "archive_reason_not_found", message: "An archive reason is required for an archived stage")
+    // Ashby's rule: a move to an `Archived` stage needs a real archive reason.
+    if stage["type"] as? String == "Archived" {
+      guard let reasonID = p["archiveReasonId"] as? String else {
+        return .failure(
+          code: "invalid_input", message: "archiveReasonId is required when moving to an Archived interview stage")
+      }
+      guard let reason = data.archiveReasons.first(where: { $0["id"] as? String == reasonID }) else {
+        return .failure(code: "archive_reason_not_found", message: "Archive reason not found")
+      }
+      if let email = p["archiveEmail"] as? [String: Any] {
+        let template = email["communicationTemplateId"] as? String
+        guard data.communicationTemplates.contains(where: { $0["id"] as? String == template }) else {
+          return .failure(code: "communication_template_not_found", message: "Communication template not found")
+        }
+        data.archiveEmails.append(["applicationId": p["applicationId"] ?? "", "email": email])
+      }
+      data.applications[i]["archiveReason"] = reason
+    } else {
+      data.applications[i]["archiveReason"] = nil
     }
     data.applications[i]["currentInterviewStage"] = stage
     data.applications[i]["status"] =

@@ -29,18 +29,17 @@ public enum AshbyLibrary {
   static func registerAction(_ spec: ActionSpec, ctx: LuaContext, client: AshbyClient) {
     ctx.registerAsync(
       "ashby.\(spec.name)",
-      prepare: { stack -> [String: JSONValue] in
+      prepare: { stack -> ActionParams in
         if let positional = spec.positional, stack.count >= 1, case .string(let s) = try stack.value(at: 1) {
-          return [positional: .string(s)]
+          return try ActionParams(spec, [positional: .string(s)])
         }
         guard stack.count <= 1 else {
           throw AshbyError.argument("params", "takes one table of parameters", action: spec.name)
         }
-        let values = try JSONBridge.parameters(try stack.value(at: 1), action: spec.name)
-        return try ActionParams(spec, values).values
+        return try ActionParams(spec, try JSONBridge.parameters(try stack.value(at: 1), action: spec.name))
       }
-    ) { values in
-      [JSONBridge.lua(try await client.performRaw(spec.name, values))]
+    ) { params in
+      [JSONBridge.lua(try await client.performRaw(params))]
     }
   }
 

@@ -19,15 +19,19 @@ struct FunctionDoc: Sendable {
       name: "call",
       params: [
         ("endpoint", "string", "An Ashby endpoint, like \"candidate.info\"."),
-        ("params?", "table", "Its parameters, spelled as Ashby documents them."),
+        ("params?", "table", "Its parameters, in Ashby's camelCase or snake_case; checked against the catalog."),
+        ("options?", "ashby.call.options", "{unchecked = true} sends the params as given."),
       ],
-      returns: "any", summary: "Calls any Ashby endpoint and returns its `results`. Writes obey --dry-run.",
+      returns: "any",
+      summary:
+        "Calls any Ashby endpoint and returns its `results`; refuses an unknown endpoint or field before sending. Writes obey --dry-run.",
       example: #"local c = ashby.call("candidate.info", { id = "..." })"#),
     FunctionDoc(
       name: "pages",
       params: [
         ("endpoint", "string", "A paged list endpoint, like \"candidate.list\"."),
-        ("params?", "table", "Its parameters."),
+        ("params?", "table", "Its parameters, checked as for ashby.call."),
+        ("options?", "ashby.call.options", "{unchecked = true} sends the params as given."),
       ],
       returns: "fun(): table?", summary: "Iterates every item across all pages, one page in memory at a time.",
       example: #"for c in ashby.pages("candidate.list") do print(c.name) end"#),

@@ -1,3 +1,4 @@
+import AshbyCatalog
 import AshbyKit
 
 /// The LuaLS `---@meta` file for the `ashby` table, generated from the same
@@ -22,6 +23,7 @@ public enum TypeStubs {
     for spec in Actions.all { out += action(spec) }
     for doc in FunctionDoc.all { out += function(doc) }
     out += extras
+    out += EndpointStubs.generate()
     return out
   }
 
@@ -49,6 +51,7 @@ public enum TypeStubs {
     var out = "--- \(doc.summary)\n--- Example: `\(doc.example)`\n"
     for (name, type, text) in doc.params { out += "---@param \(name) \(type) \(text)\n" }
     if !doc.returns.isEmpty { out += "---@return \(doc.returns)\n" }
+    if doc.name == "call" || doc.name == "pages" { out += EndpointStubs.overloads(for: doc.name) }
     let names = doc.params.map { $0.0.replacingOccurrences(of: "?", with: "") }.joined(separator: ", ")
     return out + "function ashby.\(doc.name)(\(names)) end\n\n"
   }
@@ -143,6 +146,7 @@ public enum TypeStubs {
     ---@field retryable boolean
     ---@field request_id? string
     ---@field parameter? string For argument errors: the parameter at fault.
+    ---@field permission? string For permission errors: the permission the key lacks, like "candidatesWrite".
     ---@field where? string script.lua:12
     ---@field partial? boolean Part of a multi-call action was applied.
     ---@field result? table What was applied, when partial.

@@ -92,14 +92,14 @@ enum ClientBench {
     let ids = fake.seedIDs("job")
     // Open the 16 connections first: the figure is about steady-state calls.
     try await withThrowingTaskGroup(of: Void.self) { group in
-      for i in 0..<16 { group.addTask { _ = try await client.performRaw("get_job", ["job_id": .string(ids[i])]) } }
+      for i in 0..<16 { group.addTask { _ = try await client.performRaw(ActionParams(Actions.getJob, ["job_id": .string(ids[i])])) } }
       try await group.waitForAll()
     }
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
       for i in 0..<400 {
         if i >= 16 { try await group.next() }
-        group.addTask { _ = try await client.performRaw("get_job", ["job_id": .string(ids[i % ids.count])]) }
+        group.addTask { _ = try await client.performRaw(ActionParams(Actions.getJob, ["job_id": .string(ids[i % ids.count])])) }
       }
       try await group.waitForAll()
     }

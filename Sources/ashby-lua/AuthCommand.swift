@@ -18,15 +18,16 @@ struct AuthCommand: AsyncParsableCommand {
     )
     var baseURL: String?
 
-    /// Asks Ashby about the key (`apiKey.info`); returns the key's title, if it has one.
-    func verify(_ key: AshbyAPIKey) async throws -> Result<String?, AshbyError> {
+    /// Asks Ashby about the key (`apiKey.info`): its title and scopes, as far as Ashby says.
+    func verify(_ key: AshbyAPIKey) async throws -> Result<KeyInfo, AshbyError> {
       var configuration = AshbyConfiguration(baseURL: try ScriptSession.baseURL(flag: baseURL), apiKey: key)
       configuration.maxAttempts = 2
       configuration.totalTimeout = .seconds(30)
       let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: false))
-      let result: Result<String?, AshbyError>
+      let result: Result<KeyInfo, AshbyError>
       do {
-        result = .success(try await client.call("apiKey.info")["title"]?.string)
+        let info = try await client.call("apiKey.info")
+        result = .success(KeyInfo(title: info["title"]?.string, scopes: info["scopes"]?.array?.compactMap(\.string)))
       } catch {
         result = .failure(error)
       }
@@ -49,7 +50,8 @@ struct AuthCommand: AsyncParsableCommand {
         throw ExitCode(Exit.usage)
       }
       switch try await options.verify(key) {
-      case .success(let title):
+      case .success(let info):
+        let title = info.title
         try AuthConfig.store(key: text, profile: options.profile)
         print(
           "saved key \(key)\(title.map { " (\($0))" } ?? "") as profile \"\(options.profile)\" in \(AuthConfig.configFile.path)"
@@ -87,7 +89,9 @@ struct AuthCommand: AsyncParsableCommand {
       }
       print("key: \(key) from \(origin)")
       switch try await options.verify(key) {
-      case .success(let title): print("works: yes\(title.map { " (\($0))" } ?? "")")
+      case .success(let info):
+        print("works: yes\(info.title.map { " (\($0))" } ?? "")")
+        print(info.permissionReport())
       case .failure(let error):
         print("works: no — \(error)")
         throw ExitCode(Exit.code(for: error))

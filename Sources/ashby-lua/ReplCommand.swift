@@ -24,7 +24,7 @@ struct ReplCommand: AsyncParsableCommand {
     let vm = runner.vm
     let reader: any LineReader & Sendable =
       interactive
-      ? EditLineReader(historyFile: Self.historyFile, complete: { Repl.completions(vm, $0) })
+      ? EditLineReader(historyFile: Self.historyFile, complete: { Repl.completions(vm, $0, line: $1) })
       : PipeReader()
     var repl = Repl(session: runner, reader: reader, interactive: interactive, color: color)
     let code = await repl.loop()

@@ -8,12 +8,27 @@ public enum Actions {
       .optional("stage_id", .id, "The target interview stage's id."),
       .optional("stage", .string, "The target stage's title in the application's interview plan (case-insensitive)."),
       .optional("note", .string, "A note added to the candidate after the move."),
+      .optional(
+        "archive_reason", .string,
+        "Required for a stage of type Archived (a rejection), refused for any other: an archive reason's text or id (see archiveReason.list)."
+      ),
+      .table(
+        "archive_email", "With archive_reason: a rejection email to schedule.",
+        fields: [
+          .required("template", .string, "A communication template's title or id (see communicationTemplate.list)."),
+          .optional("send_at", .time, "When to send it (ISO 8601); Ashby's default is the next morning."),
+        ]),
     ],
     oneOf: [["stage_id", "stage"]],
-    endpoints: ["application.changeStage", "application.info", "interviewStage.list", "candidate.createNote"],
-    permissions: ["candidatesWrite", "candidatesRead", "interviewsRead"],
+    endpoints: [
+      "application.changeStage", "application.info", "interviewStage.list", "interviewStage.info",
+      "archiveReason.list", "communicationTemplate.list", "candidate.createNote",
+    ],
+    permissions: ["candidatesWrite", "candidatesRead", "interviewsRead", "hiringProcessMetadataRead"],
     returns: "Application",
-    example: #"ashby.advance_application{ application_id = app.id, stage = "Onsite", note = "Strong screen" }"#)
+    example: #"ashby.advance_application{ application_id = app.id, stage = "Archived", archive_reason = "Not a fit" }"#,
+    body: { client, p throws(AshbyError) in .value(try await client.advanceApplication(p)) },
+    plan: { client, p throws(AshbyError) in try await client.planAdvance(p) })
 
   public static let createApplication = ActionSpec(
     name: "create_application",
@@ -29,7 +44,9 @@ public enum Actions {
     ],
     permissions: ["candidatesWrite", "hiringProcessMetadataRead", "candidatesRead"],
     returns: "Application",
-    example: #"ashby.create_application{ job_id = job.id, candidate_id = c.id, source = "Referral" }"#)
+    example: #"ashby.create_application{ job_id = job.id, candidate_id = c.id, source = "Referral" }"#,
+    body: { client, p throws(AshbyError) in .value(try await client.createApplication(p)) },
+    plan: { client, p throws(AshbyError) in try await client.planCreateApplication(p) })
 
   public static let createCandidate = ActionSpec(
     name: "create_candidate",
@@ -47,7 +64,9 @@ public enum Actions {
     endpoints: ["candidate.create", "file.createFileUploadHandle", "candidate.uploadResume"],
     permissions: ["candidatesWrite"],
     returns: "Candidate",
-    example: #"ashby.create_candidate{ first_name = "Ada", last_name = "Lovelace", email = "ada@example.com" }"#)
+    example: #"ashby.create_candidate{ first_name = "Ada", last_name = "Lovelace", email = "ada@example.com" }"#,
+    body: { client, p throws(AshbyError) in .value(try await client.createCandidate(p)) },
+    plan: { client, p throws(AshbyError) in client.planCreateCandidate(p) })
 
   public static let getJob = ActionSpec(
     name: "get_job",
@@ -57,7 +76,11 @@ public enum Actions {
     endpoints: ["job.info"],
     permissions: ["jobsRead"],
     returns: "Job",
-    example: #"local job = ashby.get_job("4a6e7c1e-...")  -- or ashby.get_job{ job_id = "..." }"#)
+    example: #"local job = ashby.get_job("4a6e7c1e-...")  -- or ashby.get_job{ job_id = "..." }"#,
+    body: { client, p throws(AshbyError) in
+      .text(try await client.callRaw("job.info", ["id": .string(p.string("job_id") ?? "")]))
+    },
+    plan: nil)
 
   public static let listJobs = ActionSpec(
     name: "list_jobs",
@@ -70,7 +93,9 @@ public enum Actions {
     endpoints: ["job.list", "department.list", "location.list"],
     permissions: ["jobsRead", "organizationRead"],
     returns: "JobList",
-    example: #"for _, job in ipairs(ashby.list_jobs{ status = "open" }.jobs) do print(job.title) end"#)
+    example: #"for _, job in ipairs(ashby.list_jobs{ status = "open" }.jobs) do print(job.title) end"#,
+    body: { client, p throws(AshbyError) in .value(try await client.listJobs(p)) },
+    plan: nil)
 
   public static let scheduleInterview = ActionSpec(
     name: "schedule_interview",
@@ -86,8 +111,9 @@ public enum Actions {
     permissions: ["interviewsWrite"],
     returns: "InterviewSchedule",
     example:
-      #"ashby.schedule_interview{ application_id = app.id, start_time = "2026-03-02T15:00:00Z", end_time = "2026-03-02T16:00:00Z", interviewer_email = "lee@example.com" }"#
-  )
+      #"ashby.schedule_interview{ application_id = app.id, start_time = "2026-03-02T15:00:00Z", end_time = "2026-03-02T16:00:00Z", interviewer_email = "lee@example.com" }"#,
+    body: { client, p throws(AshbyError) in .text(try await client.scheduleInterview(p)) },
+    plan: { client, p throws(AshbyError) in client.planScheduleInterview(p) })
 
   public static let all: [ActionSpec] = [
     advanceApplication, createApplication, createCandidate, getJob, listJobs, scheduleInterview,

@@ -2,60 +2,45 @@ import AshbyJSON
 import Foundation
 
 extension AshbyClient {
-  /// Runs one of the six actions by name, with checked parameters.
+  /// Runs one of the six actions by name, checking its parameters.
   public func perform(_ action: String, _ values: [String: JSONValue]) async throws(AshbyError) -> JSONValue {
-    switch try await run(action, values) {
+    switch try await run(try Self.params(action, values)) {
     case .text(let raw): return raw.value
     case .value(let value): return value
     }
   }
 
-  /// `perform`, with the result as JSON text. Single-call actions pass Ashby's
-  /// text through undecoded, for the Lua bridge to decode straight into tables.
-  public func performRaw(_ action: String, _ values: [String: JSONValue]) async throws(AshbyError) -> RawJSON {
-    switch try await run(action, values) {
+  /// Runs an action whose parameters are already checked, with the result as
+  /// JSON text. Single-call actions pass Ashby's text through undecoded, for
+  /// the Lua bridge to decode straight into tables.
+  public func performRaw(_ params: ActionParams) async throws(AshbyError) -> RawJSON {
+    switch try await run(params) {
     case .text(let raw): return raw
     case .value(let value): return RawJSON(encoding: value)
     }
   }
 
-  private enum ActionResult {
-    case text(RawJSON)
-    case value(JSONValue)
-  }
-
-  private func run(_ action: String, _ values: [String: JSONValue]) async throws(AshbyError) -> ActionResult {
+  static func params(_ action: String, _ values: [String: JSONValue]) throws(AshbyError) -> ActionParams {
     guard let spec = Actions.spec(action) else {
       throw AshbyError.argument("action", "unknown action \"\(action)\"")
     }
-    let p = try ActionParams(spec, values)
+    return try ActionParams(spec, values)
+  }
+
+  private func run(_ p: ActionParams) async throws(AshbyError) -> ActionSpec.Result {
     do {
-      if configuration.dryRun && Self.writeActions.contains(action) { return .value(try await planAction(p)) }
-      switch action {
-      case "advance_application": return .value(try await advanceApplication(p))
-      case "create_application": return .value(try await createApplication(p))
-      case "create_candidate": return .value(try await createCandidate(p))
-      case "get_job": return .text(try await callRaw("job.info", ["id": .string(p.string("job_id") ?? "")]))
-      case "list_jobs": return .value(try await listJobs(p))
-      default: return .text(try await scheduleInterview(p))
-      }
+      if configuration.dryRun, let plan = p.spec.plan { return .value(try await plan(self, p)) }
+      return try await p.spec.body(self, p)
     } catch {
-      throw error.within(action: action)
+      throw error.within(action: p.spec.name)
     }
   }
 
   // MARK: advance_application
 
   func advanceApplication(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
-    let applicationID = p.string("application_id") ?? ""
-    let stageID: String
-    if let id = p.string("stage_id") {
-      stageID = id
-    } else {
-      stageID = try await resolveStage(p.string("stage") ?? "", application: applicationID)
-    }
-    let application = try await call(
-      "application.changeStage", ["applicationId": .string(applicationID), "interviewStageId": .string(stageID)])
+    let move = try await stageMove(p)
+    let application = try await call("application.changeStage", .object(move.body))
     guard let note = p.string("note") else { return application }
     guard let candidateID = application["candidate"]?["id"]?.string ?? application["candidateId"]?.string else {
       throw AshbyError(
@@ -72,8 +57,63 @@ extension AshbyClient {
     return application
   }
 
-  /// The id of the stage titled `title` in the application's interview plan.
-  func resolveStage(_ title: String, application: String) async throws(AshbyError) -> String {
+  /// The `application.changeStage` body of a move, with every name resolved
+  /// and the archive rule checked (a reason exactly when the target stage is
+  /// of type `Archived`), before anything is written.
+  func stageMove(_ p: ActionParams) async throws(AshbyError) -> (body: [String: JSONValue], stage: JSONValue) {
+    let applicationID = p.string("application_id") ?? ""
+    let stage: JSONValue
+    if let id = p.string("stage_id") {
+      stage = try await call("interviewStage.info", ["interviewStageId": .string(id)])
+    } else {
+      stage = try await resolveStage(p.string("stage") ?? "", application: applicationID)
+    }
+    let stageID = stage["id"]?.string ?? p.string("stage_id") ?? ""
+    var body: [String: JSONValue] = ["applicationId": .string(applicationID), "interviewStageId": .string(stageID)]
+    let title = stage["title"]?.string ?? stageID
+    let reasons = { () async throws(AshbyError) -> [JSONValue] in
+      try await self.resolver.list("archiveReasons") { () async throws(AshbyError) -> [JSONValue] in
+        try await self.call("archiveReason.list", [:]).array ?? []
+      }
+    }
+    guard stage["type"]?.string == "Archived" else {
+      if let given = ["archive_reason", "archive_email"].first(where: { p[$0] != nil }) {
+        throw AshbyError.argument(
+          given,
+          "\"\(given)\" is only for a move to a stage of type Archived; \"\(title)\" is of type \(stage["type"]?.string ?? "unknown")"
+        )
+      }
+      return (body, stage)
+    }
+    guard let reason = p.string("archive_reason") else {
+      let texts = try await reasons().filter { $0["isArchived"]?.bool != true }.compactMap { $0["text"]?.string }
+      throw AshbyError.argument(
+        "archive_reason",
+        "\"\(title)\" is an Archived stage: give archive_reason, one of \(Resolver.choices(texts))")
+    }
+    body["archiveReasonId"] = .string(
+      try Resolver.resolve(reason, among: try await reasons(), nameKey: "text", what: "archive reason",
+        parameter: "archive_reason"))
+    if let email = p["archive_email"] {
+      let templates = try await resolver.list("templates") { () async throws(AshbyError) -> [JSONValue] in
+        try await self.all("communicationTemplate.list", [:])
+      }
+      var archiveEmail: [String: JSONValue] = [
+        "communicationTemplateId": .string(
+          try Resolver.resolve(
+            email["template"]?.string ?? "", among: templates, nameKey: "title", what: "communication template",
+            parameter: "archive_email.template"))
+      ]
+      if let sendAt = email["send_at"]?.string, let utc = Timestamps.utc(sendAt) {
+        archiveEmail["sendAt"] = .string(utc)
+      }
+      body["archiveEmail"] = .object(archiveEmail)
+    }
+    return (body, stage)
+  }
+
+  /// The stage titled `title` in the application's interview plan.
+  func resolveStage(_ title: String, application: String) async throws(AshbyError) -> JSONValue {
     let info = try await call("application.info", ["applicationId": .string(application)])
     guard let plan = info["currentInterviewStage"]?["interviewPlanId"]?.string ?? info["interviewPlanId"]?.string
     else {
@@ -82,7 +122,8 @@ extension AshbyClient {
     let stages = try await resolver.list("stages:\(plan)") { () async throws(AshbyError) -> [JSONValue] in
       try await self.call("interviewStage.list", ["interviewPlanId": .string(plan)]).array ?? []
     }
-    return try Resolver.resolve(title, among: stages, nameKey: "title", what: "stage", parameter: "stage")
+    let id = try Resolver.resolve(title, among: stages, nameKey: "title", what: "stage", parameter: "stage")
+    return stages.first { $0["id"]?.string == id } ?? ["id": .string(id)]
   }
 
   // MARK: create_application

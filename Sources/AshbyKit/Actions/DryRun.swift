@@ -35,55 +35,58 @@ extension AshbyClient {
   /// The writes a dry run planned, in order.
   public var plannedWrites: [PlannedWrite] { dryRun.planned }
 
-  static let writeActions: Set<String> = [
-    "advance_application", "create_application", "create_candidate", "schedule_interview",
-  ]
+  // The plans of the write actions: the reads they need still go out (so
+  // names are checked for real), the write is recorded and answered with a stand-in.
 
-  /// A write action under dry run: the reads it needs still go out (so names
-  /// are checked for real), the write is recorded and answered with a stand-in.
-  func planAction(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
-    var fields: [String: JSONValue] = ["dry_run": true]
-    switch p.spec.name {
-    case "advance_application":
-      let application = p.string("application_id") ?? ""
-      var stage: [String: JSONValue] = [:]
-      if let id = p.string("stage_id") {
-        stage["id"] = .string(id)
-      } else {
-        stage["id"] = .string(try await resolveStage(p.string("stage") ?? "", application: application))
-        stage["title"] = p["stage"]
+  func planAdvance(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
+    let move = try await stageMove(p)
+    _ = dryRun.record(p.spec.name, p.values, kind: "application")
+    var stage: [String: JSONValue] = ["id": move.body["interviewStageId"] ?? .null]
+    if let title = move.stage["title"] { stage["title"] = title }
+    var fields: [String: JSONValue] = [
+      "dry_run": true, "id": move.body["applicationId"] ?? .null, "currentInterviewStage": .object(stage),
+    ]
+    if let reason = move.body["archiveReasonId"] {
+      fields["status"] = "Archived"
+      fields["archiveReason"] = ["id": reason]
+    }
+    return .object(fields)
+  }
+
+  func planCreateApplication(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
+    if let source = p.string("source") {
+      let sources = try await resolver.list("sources") { () async throws(AshbyError) -> [JSONValue] in
+        try await self.call("source.list", [:]).array ?? []
       }
-      _ = dryRun.record(p.spec.name, p.values, kind: "application")
-      fields["id"] = .string(application)
-      fields["currentInterviewStage"] = .object(stage)
-    case "create_application":
-      if let source = p.string("source") {
-        let sources = try await resolver.list("sources") { () async throws(AshbyError) -> [JSONValue] in
-          try await self.call("source.list", [:]).array ?? []
-        }
-        _ = try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source")
-      }
-      fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "application"))
-      fields["candidate"] = ["id": p["candidate_id"] ?? .null]
-      fields["job"] = ["id": p["job_id"] ?? .null]
-      fields["status"] = "Lead"
-    case "create_candidate":
-      fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "candidate"))
-      fields["name"] = .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")")
-      fields["primaryEmailAddress"] = ["value": p["email"] ?? .null, "type": "Personal", "isPrimary": true]
-    default:  // schedule_interview
-      let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""  // checked by ActionParams
-      let end = Timestamps.utc(p.string("end_time") ?? "") ?? ""
-      fields["id"] = .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule"))
-      fields["applicationId"] = p["application_id"]
-      fields["interviewEvents"] = [
+      _ = try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source")
+    }
+    return [
+      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "application")),
+      "candidate": ["id": p["candidate_id"] ?? .null], "job": ["id": p["job_id"] ?? .null], "status": "Lead",
+    ]
+  }
+
+  func planCreateCandidate(_ p: ActionParams) -> JSONValue {
+    [
+      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "candidate")),
+      "name": .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")"),
+      "primaryEmailAddress": ["value": p["email"] ?? .null, "type": "Personal", "isPrimary": true],
+    ]
+  }
+
+  func planScheduleInterview(_ p: ActionParams) -> JSONValue {
+    let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""  // checked by ActionParams
+    let end = Timestamps.utc(p.string("end_time") ?? "") ?? ""
+    return [
+      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule")),
+      "applicationId": p["application_id"] ?? .null,
+      "interviewEvents": [
         [
           "startTime": .string(start), "endTime": .string(end),
           "interviewers": [["email": p["interviewer_email"] ?? .null, "feedbackRequired": true]],
         ]
-      ]
-    }
-    return .object(fields)
+      ],
+    ]
   }
 
   /// A raw write endpoint under dry run.

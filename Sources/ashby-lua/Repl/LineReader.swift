@@ -22,8 +22,8 @@ struct PipeReader: LineReader, Sendable {
 struct EditLineReader: LineReader, Sendable {
   let historyFile: URL
 
-  /// - Parameter complete: completions for the word before the cursor.
-  init(historyFile: URL, complete: @escaping @Sendable (String) -> [String]) {
+  /// - Parameter complete: completions for the word before the cursor, given the line up to the cursor.
+  init(historyFile: URL, complete: @escaping @Sendable (_ word: String, _ line: String) -> [String]) {
     self.historyFile = historyFile
     Completion.provider = complete
     ale_set_name("ashby-lua")
@@ -55,7 +55,7 @@ struct EditLineReader: LineReader, Sendable {
 
 /// The C callback libedit calls on Tab, and the Swift function behind it.
 enum Completion {
-  nonisolated(unsafe) static var provider: (@Sendable (String) -> [String])?
+  nonisolated(unsafe) static var provider: (@Sendable (String, String) -> [String])?
 
   /// Returns a malloc'd, NULL-terminated list: the common prefix, then every match.
   static let attempt:
@@ -64,7 +64,12 @@ enum Completion {
     >? = { text, _, _ in
       ale_completion_over()  // never fall back to file names
       guard let text, let provider = Completion.provider else { return nil }
-      let matches = provider(String(cString: text))
+      var line = ""
+      if let buffer = ale_line_buffer() {
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: strlen(buffer))
+        line = String(decoding: bytes.prefix(max(0, Int(ale_point()))), as: UTF8.self)
+      }
+      let matches = provider(String(cString: text), line)
       guard !matches.isEmpty else { return nil }
       // libedit frees the list and its strings with free(), so they come from malloc.
       let size = MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (matches.count + 2)

@@ -154,8 +154,10 @@ struct Repl {
     return false
   }
 
-  /// Completions for the REPL's Tab key, computed in Lua without side effects.
-  static func completions(_ vm: LuaVM, _ text: String) -> [String] {
+  /// Completions for the REPL's Tab key: endpoint and field names inside
+  /// `ashby.call(...)`, else names computed in Lua without side effects.
+  static func completions(_ vm: LuaVM, _ text: String, line: String) -> [String] {
+    if let names = CallCompletion.names(word: text, line: line) { return names }
     let values =
       (try? vm.performBlocking { ctx in try ctx.callProtected("ashby_repl_complete", args: [.string(text)]) }) ?? []
     return values.first?.arrayValue?.compactMap(\.stringValue) ?? []

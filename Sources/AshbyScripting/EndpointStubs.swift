@@ -1,0 +1,56 @@
+import AshbyCatalog
+
+/// The endpoint half of the LuaLS stubs: one params class per endpoint and a
+/// typed overload of `ashby.call` (and `ashby.pages` where it pages) per
+/// endpoint, so an editor checks `ashby.call("candidate.create", {...})`.
+enum EndpointStubs {
+  static func generate() -> String {
+    var out = "-- Every Ashby endpoint, from the endpoint catalog (scripts/endpoint-catalog).\n\n"
+    out += "---@class ashby.call.options\n"
+    out += "---@field unchecked? boolean Send as given, unchecked against the catalog (for fields newer than it).\n\n"
+    for endpoint in Catalog.endpoints { out += paramsClass(endpoint) }
+    return out
+  }
+
+  static func className(_ endpoint: Endpoint) -> String { "ashby.endpoint.\(endpoint.name)" }
+
+  static func paramsClass(_ endpoint: Endpoint) -> String {
+    var out = "--- \(endpoint.name): \(endpoint.access == .read ? "reads" : "writes")"
+    out += endpoint.permission.map { "; needs the \($0) permission" } ?? ""
+    out += endpoint.paging == .none ? "" : "; pages"
+    out += ".\n---@class \(className(endpoint))\n"
+    let optional = endpoint.request.requiredSets.count > 1
+    for field in endpoint.request.fields {
+      out += "---@field \(field.name)\(field.required && !optional ? "" : "?") \(luaType(field.type))\n"
+    }
+    return out + "\n"
+  }
+
+  /// `---@overload` lines for `ashby.call` or `ashby.pages`.
+  static func overloads(for function: String) -> String {
+    var out = ""
+    for endpoint in Catalog.endpoints where function == "call" || endpoint.paging != .none {
+      let returns = function == "call" ? "any" : "fun(): table?"
+      let params = endpoint.request.requiredSets.isEmpty ? "params?" : "params"
+      out += "---@overload fun(endpoint: \"\(endpoint.name)\", \(params): \(className(endpoint)), "
+      out += "options?: ashby.call.options): \(returns)\n"
+    }
+    return out
+  }
+
+  /// A LuaLS type for a catalog type; nested objects become table literals.
+  static func luaType(_ type: FieldType) -> String {
+    switch type {
+    case .object(let shape):
+      if shape.isOpen || shape.fields.isEmpty { return "table<string, any>" }
+      let optional = shape.requiredSets.count > 1
+      let fields = shape.fields.map { "\($0.name)\($0.required && !optional ? "" : "?"): \(luaType($0.type))" }
+      return "{" + fields.joined(separator: ", ") + "}"
+    case .array(let item):
+      let inner = luaType(item)
+      return inner.contains("|") ? "(\(inner))[]" : "\(inner)[]"
+    case .union(let types): return types.map(luaType).joined(separator: "|")
+    default: return type.luaName
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import AshbyCatalog
+
+/// What `apiKey.info` says about a key, and which permission areas that opens.
+struct KeyInfo {
+  var title: String?
+  /// Ashby's scopes (`candidates:read`), when it lists them.
+  var scopes: [String]?
+
+  /// The permissions the scopes grant, spelled as the catalog spells them (`candidatesRead`).
+  var permissions: Set<String>? {
+    scopes.map { scopes in
+      Set(
+        scopes.compactMap { scope -> String? in
+          let parts = scope.split(separator: ":")
+          guard parts.count == 2, let level = parts[1].first else { return nil }
+          return parts[0] + level.uppercased() + parts[1].dropFirst()
+        })
+    }
+  }
+
+  /// One line per permission area of the catalog: granted or not, and how many endpoints it opens.
+  func permissionReport() -> String {
+    guard let granted = permissions else { return "permissions: apiKey.info does not list this key's scopes" }
+    var counts: [String: Int] = [:]
+    for endpoint in Catalog.endpoints { if let p = endpoint.permission { counts[p, default: 0] += 1 } }
+    var out = "permissions (from apiKey.info):"
+    let width = counts.keys.map(\.count).max() ?? 0
+    for permission in counts.keys.sorted() {
+      let mark = granted.contains(permission) ? "yes" : "no "
+      out += "\n  \(mark)  \(permission.padding(toLength: width, withPad: " ", startingAt: 0))  "
+      out += "\(counts[permission] ?? 0) endpoint\(counts[permission] == 1 ? "" : "s")"
+    }
+    return out
+  }
+}
