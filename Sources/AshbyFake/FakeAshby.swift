@@ -170,6 +170,7 @@ public final class FakeAshby: Sendable {
       case "user": items = d.users
       case "archive_reason": items = d.archiveReasons
       case "template": items = d.communicationTemplates
+      case "stage": items = d.plans.keys.sorted().flatMap { d.plans[$0] ?? [] }
       default: items = []
       }
       return items.compactMap { $0["id"] as? String }

@@ -176,10 +176,11 @@ import Testing
     let archived = await expectAshbyError {
       _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage": "Archived"])
     }
-    #expect(archived?.code == "archive_reason_not_found")
-    #expect(archived?.kind == .notFound)
+    #expect(archived?.kind == .argument)  // refused before any write: RejectionTests has the rest
+    #expect(archived?.parameter == "archive_reason")
+    let stage = try #require(h.fake.seedIDs("stage").first)
     let missing = await expectAshbyError {
-      _ = try await h.client.perform("advance_application", ["application_id": "app-nope", "stage_id": "x"])
+      _ = try await h.client.perform("advance_application", ["application_id": "app-nope", "stage_id": .string(stage)])
     }
     #expect(missing?.kind == .notFound)
     #expect(missing?.code == "application_not_found")

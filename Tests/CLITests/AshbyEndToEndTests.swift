@@ -98,6 +98,7 @@ import Testing
     ("pipeline-report.lua", ["--csv"]),
     ("open-jobs-digest.lua", []),
     ("advance-stale.lua", ["Application Review", "Phone Screen", "7"]),
+    ("reject-stale.lua", ["Application Review", "7", "Went silent", "Rejection - standard"]),
     ("import-candidates.lua", ["scripts/data/candidates.csv", "Backend Engineer 1"]),
     ("schedule-interviews.lua", ["scripts/data/interview-plan.lua"]),
   ])
@@ -130,5 +131,30 @@ import Testing
     #expect(!scheduled.stdout.contains("FAILED"))
     #expect(f.fake.scheduleCount == 3)
     await f.fake.stop()
+  }
+
+  @Test func theRejectionExampleArchivesWithAReasonAndItsDryRunWritesNothing() async throws {
+    let f = try await FakeFixture.start()
+    defer { Task { await f.fake.stop() } }
+    let args = ["scripts/reject-stale.lua", "Application Review", "0", "went silent", "Rejection - standard"]
+    let dry = try await run(["run", "--dry-run"] + args, env: f.env, cwd: packageRoot)
+    #expect(dry.status == 0, "\(dry.all)")
+    #expect(dry.stderr.contains("writes planned, none sent"))
+    #expect(f.fake.count("application.changeStage") == 0)
+    let real = try await run(["run"] + args, env: f.env, cwd: packageRoot)
+    #expect(real.status == 0, "\(real.all)")
+    let moves = f.fake.requests(to: "application.changeStage")
+    #expect(!moves.isEmpty)
+    for move in moves {
+      let app = try #require(move.json["applicationId"] as? String)
+      #expect(move.json["archiveReasonId"] as? String == f.fake.seedIDs("archive_reason")[3])
+      #expect(f.fake.archiveState(ofApplication: app).reason == "Went silent")
+      #expect(f.fake.archiveState(ofApplication: app).status == "Archived")
+    }
+    #expect(f.fake.archiveEmails.count == moves.count)
+    let typo = try await run(["run", args[0], "Phone Screen", "0", "went silentt"], env: f.env, cwd: packageRoot)
+    #expect(typo.status != 0)
+    #expect(typo.stderr.contains("unknown archive reason \"went silentt\""))
+    #expect(f.fake.requests(to: "application.changeStage").count == moves.count)
   }
 }
