@@ -1,5 +1,6 @@
 import AshbyCatalog
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -10,9 +11,13 @@ extension FakeAshby {
     let endpoint = context.parameters.get("endpoint") ?? ""
     let bodyBuffer = try await request.body.collect(upTo: 16 << 20)
     let bodyText = String(buffer: bodyBuffer)
-    let (latency, fault, retryAfter) = state.withLock { s -> (Duration, FakeFault.Kind?, String) in
+    let arrived = ContinuousClock.now
+    let (latency, fault, retryAfter, limit) = state.withLock {
+      s -> (Duration, FakeFault.Kind?, String, RateDecision?) in
       s.arrivals += 1
-      return (s.latency, Self.pickFault(&s, endpoint: endpoint), s.retryAfter)
+      let limit = s.rateLimit.map { RateDecision($0, admitted: &s.admitted, at: arrived) }
+      if limit?.wait != nil { s.rateLimited += 1 }
+      return (s.latency, limit?.wait == nil ? Self.pickFault(&s, endpoint: endpoint) : nil, s.retryAfter, limit)
     }
     if latency > .zero { try await Task.sleep(for: latency) }
 
@@ -32,6 +37,14 @@ extension FakeAshby {
       status = denied.status.code == 401 ? 401 : 403
       return denied
     case .none: break
+    }
+    if let limit, let wait = limit.wait {
+      status = 429
+      var headers = limit.headers
+      headers[.retryAfter] = "\(max(1, Int((wait / .milliseconds(1)).rounded(.up) / 1000) + 1))"
+      return json(
+        429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
+        headers: headers)
     }
     switch fault {
     case .rateLimit:
@@ -69,9 +82,27 @@ extension FakeAshby {
       try await context.channel.close()
       throw HTTPError(.internalServerError)
     }
-    let response = envelope(answer)
+    var response = envelope(answer)
+    if let limit { response.headers.append(contentsOf: limit.headers) }
     if fault == .slowBody { return slow(response) }
     return response
+  }
+
+  /// The sliding window's say on one request.
+  struct RateDecision: Sendable {
+    /// Refused: how long until a slot frees.
+    var wait: Duration?
+    var headers: HTTPFields = [:]
+
+    init(_ limit: FakeRateLimit, admitted: inout [ContinuousClock.Instant], at now: ContinuousClock.Instant) {
+      wait = limit.admit(&admitted, at: now)
+      guard limit.headers, let name = HTTPField.Name("X-RateLimit-Limit"),
+        let remaining = HTTPField.Name("X-RateLimit-Remaining")
+      else { return }
+      let live = admitted.reversed().prefix { $0 + limit.window > now }.count
+      headers[name] = "\(limit.limit)"
+      headers[remaining] = "\(max(0, limit.limit - live))"
+    }
   }
 
   /// `apiKey.info`: the key's title and its scopes, in Ashby's `area:level` form.

@@ -20,6 +20,8 @@ public final class FakeAshby: Sendable {
     public var seed: UInt64 = 42
     /// Seconds sent in `Retry-After` with a 429.
     public var retryAfter = "1"
+    /// Ashby's rate limit as a sliding window; nil: no limit.
+    public var rateLimit: FakeRateLimit?
     public init() {}
   }
 
@@ -34,6 +36,11 @@ public final class FakeAshby: Sendable {
     var log: [FakeRequest] = []
     var arrivals = 0
     var rng = SeededGenerator(seed: 7)
+    var rateLimit: FakeRateLimit?
+    /// Arrival times of the requests the sliding window let through.
+    var admitted: [ContinuousClock.Instant] = []
+    /// 429s the sliding window sent.
+    var rateLimited = 0
   }
 
   let store: FakeStore
@@ -50,7 +57,10 @@ public final class FakeAshby: Sendable {
 
   private init(options: Options) {
     host = options.host
-    state = Mutex(Mutable(latency: options.latency, faults: options.faults, retryAfter: options.retryAfter))
+    state = Mutex(
+      Mutable(
+        latency: options.latency, faults: options.faults, retryAfter: options.retryAfter,
+        rateLimit: options.rateLimit))
     let portBox = self.portBox
     let host = options.host
     store = FakeStore(seed: options.seed, baseURL: { "http://\(host):\(portBox.port.load(ordering: .relaxed))" })
@@ -106,6 +116,11 @@ public final class FakeAshby: Sendable {
   public func setFaults(_ faults: [FakeFault]) { state.withLock { $0.faults = faults } }
   public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
   public func setRetryAfter(_ value: String) { state.withLock { $0.retryAfter = value } }
+
+  /// 429s sent by the sliding-window limit so far.
+  public var rateLimitedCount: Int { state.withLock { $0.rateLimited } }
+  /// When each request the limit let through arrived.
+  public var admittedArrivals: [ContinuousClock.Instant] { state.withLock { $0.admitted } }
   /// Expires every sync token handed out so far.
   public func expireSyncTokens() { store.withData { $0.tokenEpoch += 1 } }
 

@@ -56,3 +56,29 @@ public struct FakeRequest: Sendable {
     (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: any Sendable]) ?? [:]
   }
 }
+
+/// Ashby's rate limit, as the fake enforces it: at most `limit` requests in any
+/// `window`, counted at arrival; the rest get 429 with `Retry-After` (whole
+/// seconds until a slot frees) and, with `headers`, `X-RateLimit-*`.
+public struct FakeRateLimit: Sendable {
+  public var limit: Int
+  public var window: Duration
+  public var headers: Bool
+
+  public init(limit: Int, window: Duration = .seconds(60), headers: Bool = false) {
+    self.limit = limit
+    self.window = window
+    self.headers = headers
+  }
+
+  /// Admits a request arriving `now`, or says how long until one would be.
+  func admit(_ admitted: inout [ContinuousClock.Instant], at now: ContinuousClock.Instant) -> Duration? {
+    let live = admitted.reversed().prefix { $0 + window > now }
+    if live.count < limit {
+      admitted.append(now)
+      return nil
+    }
+    let oldest = live.last ?? now
+    return oldest + window - now
+  }
+}

@@ -235,12 +235,26 @@ import Testing
     #expect(info["title"]?.string == "Fake key")
   }
 
-  @Test func theBudgetPacesRequests() async throws {
-    let h = try await Harness.start { $0.requestsPerMinute = 100 }  // 1.67 per second, burst 10
+  @Test func theBudgetHoldsTheRequestPastItForAWindow() async throws {
+    let h = try await Harness.start {
+      $0.requestsPerMinute = 10
+      $0.rateWindow = .seconds(1)
+    }
     defer { Task { await h.stop() } }
     let start = ContinuousClock.now
-    for _ in 0..<11 { _ = try await h.client.call("apiKey.info") }
-    #expect(ContinuousClock.now - start > .milliseconds(500))  // the 11th waits ~600 ms for its token
+    for _ in 0..<10 { _ = try await h.client.call("apiKey.info") }
+    _ = try await h.client.call("apiKey.info")  // its slot frees a window after the first answer
+    #expect(ContinuousClock.now - start >= .seconds(1))
+  }
+
+  @Test func aWriteIsResentOn429PastTheAttemptLimit() async throws {
+    let h = try await Harness.start { $0.maxAttempts = 2 }
+    defer { Task { await h.stop() } }
+    h.fake.setFaults([FakeFault(.rateLimit, endpoint: "candidate.create", count: 6)])
+    _ = try await h.client.perform(
+      "create_candidate", ["first_name": "Many", "last_name": "Tries", "email": "tries@example.com"])
+    #expect(h.fake.count("candidate.create") == 7)
+    #expect(h.fake.candidates(withEmail: "tries@example.com") == 1)
   }
 
   @Test func endpointNamesAreChecked() async throws {

@@ -12,10 +12,11 @@ struct Session {
 
   static func start(
     key: String? = FakeAshby.fullKey, dryRun: Bool = false, latency: Duration = .zero,
-    configure: (inout AshbyConfiguration) -> Void = { _ in }
+    rateLimit: FakeRateLimit? = nil, configure: (inout AshbyConfiguration) -> Void = { _ in }
   ) async throws -> Session {
     var options = FakeAshby.Options()
     options.latency = latency
+    options.rateLimit = rateLimit
     options.retryAfter = "0"
     let fake = try await FakeAshby.start(options)
     var config = AshbyConfiguration(baseURL: fake.baseURL, apiKey: key.flatMap(AshbyAPIKey.init))

@@ -22,7 +22,12 @@ public final class AshbyClient: Sendable {
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
     self.configuration = configuration
     self.transport = AshbyTransport(configuration: configuration)
-    self.budget = RateBudget(requestsPerMinute: configuration.requestsPerMinute)
+    self.budget = RateBudget(limit: configuration.requestsPerMinute, window: configuration.rateWindow) {
+      waited, limit in
+      logger.debug(
+        "pacing: waited \(Int(waited / .milliseconds(1))) ms for the rate budget (\(limit) requests per \(configuration.rateWindow))",
+        metadata: ["pacing_ms": "\(Int(waited / .milliseconds(1)))"])
+    }
     self.logger = logger
     self.resolver = Resolver()
   }
@@ -31,6 +36,9 @@ public final class AshbyClient: Sendable {
 
   /// HTTP requests sent so far (retries count), for statistics.
   public var requestsSent: Int { counter.load(ordering: .relaxed) }
+
+  /// The request budget in force now: the configured one, or less after the server asked for less.
+  public var currentRateLimit: Int { budget.currentLimit }
 
   /// Writes Ashby answered with success (the scheduler's history reports them).
   public var writesMade: Int { writes.load(ordering: .relaxed) }
@@ -63,7 +71,9 @@ public final class AshbyClient: Sendable {
     let body = params.encoded()
     let started = ContinuousClock.now
     let deadline = started.advanced(by: configuration.totalTimeout)
+    let patience = started.advanced(by: configuration.rateLimitPatience)
     var attempt = 0
+    var counted = 0  // attempts that count against maxAttempts (a 429 does not)
     while true {
       attempt += 1
       let outcome = await attemptOnce(endpoint, body: body, isRead: isRead)
@@ -75,12 +85,22 @@ public final class AshbyClient: Sendable {
         return response
       case .failure(let failure):
         let (error, retryAfter) = (failure.error, failure.retryAfter)
-        let delay = backoff(attempt: attempt, retryAfter: retryAfter)
-        let retry =
-          error.retryable && attempt < configuration.maxAttempts
-          && ContinuousClock.now.advanced(by: .nanoseconds(Int64(delay * 1e9))) < deadline
         log(endpoint, status: error.status.map(String.init) ?? error.kind.rawValue, ms: elapsedMS, attempts: attempt)
-        guard retry else { throw error }
+        let delay: Double
+        if error.kind == .rateLimited {
+          // Ashby refused it, so it was not applied: resend, write or read, until the
+          // run's deadline (which cancels this task) or `rateLimitPatience`. The
+          // budget holds every request back for `Retry-After`; this adds jitter.
+          delay = Double.random(in: 0...configuration.baseBackoff.seconds)
+          guard ContinuousClock.now < patience else { throw error }
+        } else {
+          counted += 1
+          delay = backoff(attempt: counted, retryAfter: retryAfter)
+          let retry =
+            error.retryable && counted < configuration.maxAttempts
+            && ContinuousClock.now.advanced(by: .nanoseconds(Int64(delay * 1e9))) < deadline
+          guard retry else { throw error }
+        }
         do {
           try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // ≤ max(maxBackoff, 600 s of Retry-After)
         } catch {
@@ -107,6 +127,7 @@ public final class AshbyClient: Sendable {
     do {
       raw = try await transport.post(endpoint: endpoint, body: body)
     } catch {
+      budget.release(RateBudget.Answer(status: nil))
       if Task.isCancelled { return cancelled }
       // A write that may have reached Ashby must not be sent twice.
       if isRead || error.notSent {
@@ -114,6 +135,8 @@ public final class AshbyClient: Sendable {
       }
       return .failure(FailedAttempt(.ambiguousWrite(error.message, endpoint: endpoint), nil))
     }
+    let headers = raw.headers
+    budget.release(RateBudget.Answer(status: raw.status, header: { headers.first(name: $0) }))
     switch Envelope.parse(raw, endpoint: endpoint) {
     case .success(let response): return .success(response)
     case .failure(var error):

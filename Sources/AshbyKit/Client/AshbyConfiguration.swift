@@ -4,8 +4,14 @@ import Foundation
 public struct AshbyConfiguration: Sendable {
   public var baseURL: URL
   public var apiKey: AshbyAPIKey?
-  /// Requests per minute for everything in this process (Ashby's limit is per key).
-  public var requestsPerMinute: Double = 1000
+  /// Requests per `rateWindow` for everything in this process (Ashby's limit is
+  /// per key): no window of that length ever holds more (see `RateBudget`).
+  public var requestsPerMinute: Int = 1000
+  /// The window the budget counts in (a minute, as Ashby counts; shorter in tests).
+  public var rateWindow: Duration = .seconds(60)
+  /// How long a call keeps resending after 429s (each one unapplied) when the
+  /// run has no deadline of its own.
+  public var rateLimitPatience: Duration = .seconds(1800)
   /// Requests in flight at once (the HTTP connection pool's size).
   public var maxInFlight: Int = 16
   /// One request, from sending to the end of the body.

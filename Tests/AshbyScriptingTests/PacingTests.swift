@@ -1,0 +1,87 @@
+import AshbyFake
+import AshbyKit
+import Foundation
+import LuaHost
+import Testing
+
+/// Bulk writes against a fake that enforces a sliding-window rate limit. The
+/// window is two seconds instead of Ashby's minute, so the test is short; the
+/// pacer's logic does not depend on the window's length. Nothing here is timed:
+/// the assertions count 429s, writes and the share of the budget used.
+@Suite(.serialized) struct PacingTests {
+  static let window: Duration = .seconds(2)
+
+  /// `writes` create_candidate calls through ashby.map, 16 in flight; returns how many succeeded.
+  static func bulkCreate(_ s: Session, writes: Int, tag: String) async throws -> Int {
+    let r = try await s.run(
+      """
+      local ids = {}
+      for i = 1, \(writes) do ids[i] = i end
+      local ok = 0
+      local results = ashby.map(ids, function(i)
+        local done, err = pcall(ashby.create_candidate, {
+          first_name = "Bulk", last_name = "N" .. i, email = "\(tag)" .. i .. "@example.com" })
+        if not done then io.stderr:write(tostring(err), "\\n") end
+        return done
+      end, { concurrency = 16 })
+      for _, done in ipairs(results) do if done then ok = ok + 1 end end
+      return ok
+      """)
+    return Int(r.first?.integerValue ?? -1)
+  }
+
+  static func everyWriteLandedOnce(_ s: Session, writes: Int, tag: String) -> Bool {
+    (1...writes).allSatisfy { s.fake.candidates(withEmail: "\(tag)\($0)@example.com") == 1 }
+  }
+
+  @Test func writesAtTheBudgetGetNo429AndUseMostOfIt() async throws {
+    let (budget, writes) = (40, 300)
+    let s = try await Session.start(rateLimit: FakeRateLimit(limit: budget, window: Self.window)) {
+      $0.requestsPerMinute = budget
+      $0.rateWindow = Self.window
+    }
+    let ok = try await Self.bulkCreate(s, writes: writes, tag: "paced")
+    #expect(ok == writes)
+    #expect(s.fake.rateLimitedCount == 0)
+    #expect(Self.everyWriteLandedOnce(s, writes: writes, tag: "paced"))
+    // The first `budget` go at once; each later batch can start a window after the one before.
+    let arrivals = s.fake.admittedArrivals
+    let span = try #require(arrivals.last) - (try #require(arrivals.first))
+    let ideal = Self.window * ((writes - 1) / budget)
+    let used = ideal / span
+    #expect(used >= 0.9, "used \(used) of the budget: \(span) for what could take \(ideal)")
+    await s.stop()
+  }
+
+  /// The server allows less than the client's budget and says nothing but 429:
+  /// every write is resent until it lands, once.
+  @Test func aServerStricterThanTheBudgetStillGetsEveryWriteExactlyOnce() async throws {
+    let writes = 200
+    let s = try await Session.start(rateLimit: FakeRateLimit(limit: 30, window: Self.window)) {
+      $0.requestsPerMinute = 40
+      $0.rateWindow = Self.window
+      $0.maxAttempts = 3  // 429s do not count against it
+    }
+    let ok = try await Self.bulkCreate(s, writes: writes, tag: "strict")
+    #expect(ok == writes)
+    #expect(s.fake.rateLimitedCount > 0)
+    #expect(Self.everyWriteLandedOnce(s, writes: writes, tag: "strict"))
+    #expect(s.fake.count("candidate.create") == writes + s.fake.rateLimitedCount)
+    await s.stop()
+  }
+
+  /// With `X-RateLimit-Limit` the client adopts the server's limit after the first answers.
+  @Test func theServersLimitHeaderIsAdopted() async throws {
+    let writes = 120
+    let s = try await Session.start(rateLimit: FakeRateLimit(limit: 30, window: Self.window, headers: true)) {
+      $0.requestsPerMinute = 40
+      $0.rateWindow = Self.window
+    }
+    let ok = try await Self.bulkCreate(s, writes: writes, tag: "told")
+    #expect(ok == writes)
+    #expect(s.fake.rateLimitedCount <= 16)  // at most the first flight, before an answer arrived
+    #expect(s.client.currentRateLimit <= 30)
+    #expect(Self.everyWriteLandedOnce(s, writes: writes, tag: "told"))
+    await s.stop()
+  }
+}
