@@ -1,4 +1,4 @@
-#!/usr/bin/env ashby-lua run
+#!/usr/bin/env -S ashby-lua run
 -- Bulk-advance applications that have sat in one stage for N days or more,
 -- leaving a note on each candidate. Try it with --dry-run first: the plan of
 -- intended moves is printed and nothing is changed.

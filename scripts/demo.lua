@@ -1,4 +1,4 @@
-#!/usr/bin/env ashby-lua run
+#!/usr/bin/env -S ashby-lua run
 -- A first tour of ashby-lua: list open jobs, look one up, count the pipeline,
 -- and fetch several jobs in parallel. Safe to run anywhere: it only reads.
 --

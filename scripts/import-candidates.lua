@@ -1,4 +1,4 @@
-#!/usr/bin/env ashby-lua run
+#!/usr/bin/env -S ashby-lua run
 -- Create candidates from a CSV file and consider each for a job. The CSV has a
 -- header row with first_name, last_name, email and optionally phone, source,
 -- resume_url. A candidate whose email already exists in Ashby is not created

@@ -1,4 +1,4 @@
-#!/usr/bin/env ashby-lua run
+#!/usr/bin/env -S ashby-lua run
 -- Weekly open-jobs digest: open jobs grouped by department, then location,
 -- with how long each has been open and the ones opened this week marked.
 -- Prints Markdown, ready to paste into a team channel or an email.

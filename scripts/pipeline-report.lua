@@ -1,4 +1,4 @@
-#!/usr/bin/env ashby-lua run
+#!/usr/bin/env -S ashby-lua run
 -- Pipeline report: for every job with applications, how many sit in each
 -- interview stage, as a plain-text table (or CSV with --csv).
 --

@@ -1,4 +1,4 @@
-#!/usr/bin/env ashby-lua run
+#!/usr/bin/env -S ashby-lua run
 -- Schedule interviews from a small plan file: a Lua file that returns a list
 -- of { application_id, start, minutes, interviewer, location }. Times carry a
 -- zone (Z or an offset); each interview is sent as UTC.

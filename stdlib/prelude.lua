@@ -89,6 +89,54 @@ end
 --- True for the error tables that ashby functions raise.
 ashby.is_error = private.is_error
 
+-- Levenshtein distance, for "did you mean".
+local function distance(a, b)
+  if #a > 64 or #b > 64 then return math.huge end
+  local row = {}
+  for j = 0, #b do row[j] = j end
+  for i = 1, #a do
+    local prev, ca = row[0], a:byte(i)
+    row[0] = i
+    for j = 1, #b do
+      local cur = row[j]
+      row[j] = math.min(row[j] + 1, row[j - 1] + 1, prev + (ca == b:byte(j) and 0 or 1))
+      prev = cur
+    end
+  end
+  return row[#b]
+end
+
+--- Makes reading an absent field of `t` an error that names the nearest field,
+--- so `ashby.getjob(...)` says what was meant instead of "attempt to call a nil value".
+local function strict(t, name, extra)
+  local mt = getmetatable(t) or {}
+  local index = mt.__index
+  mt.__index = function(self, key)
+    if index then
+      local value = index(self, key)
+      if value ~= nil then return value end
+    end
+    local best, best_d = nil, 3
+    if type(key) == "string" then
+      for k in next, self do
+        if type(k) == "string" then
+          local d = distance(key:lower(), k:lower())
+          if d < best_d then best, best_d = k, d end
+        end
+      end
+      for _, k in ipairs(extra or {}) do
+        local d = distance(key:lower(), k:lower())
+        if d < best_d then best, best_d = k, d end
+      end
+    end
+    local shown = type(key) == "string" and ("'" .. (#key > 60 and key:sub(1, 60) .. "..." or key) .. "'")
+      or ("a " .. type(key) .. " key")
+    local hint = best and (" (did you mean " .. name .. "." .. best .. "?)") or ""
+    error(name .. " has no field " .. shown .. hint, 2)
+  end
+  return setmetatable(t, mt)
+end
+
 local dry_run = private.dry_run
 setmetatable(ashby, {
   __index = function(_, key)
@@ -101,5 +149,8 @@ setmetatable(ashby, {
     rawset(t, key, value)
   end,
 })
+strict(ashby, "ashby", { "dry_run" })
+strict(ashby.util, "ashby.util")
+strict(ashby.util.date, "ashby.util.date")
 
 return ashby

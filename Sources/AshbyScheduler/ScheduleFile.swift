@@ -34,7 +34,7 @@ public enum ScheduleFile {
 
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
-    "dry_run", "args", "grace", "env", "keep", "on_failure",
+    "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
 
@@ -249,6 +249,13 @@ private struct Reader {
           "must be a number of seconds from 0 to \(Int(Self.maxRetryDelay)) (a day), or a duration like \"30s\"")
       }
     }
+    if let v = table["rate_limit"] {
+      if let n = v.int, (1...Self.maxRateLimit).contains(n) {
+        job.rateLimit = n
+      } else {
+        problem(place, "rate_limit", "must be a whole number of requests per minute from 1 to \(Self.maxRateLimit)")
+      }
+    }
     if let v = table["retries"] {
       if let n = v.int, (0...10).contains(n) {
         job.retries = n
@@ -304,6 +311,9 @@ private struct Reader {
       }
     }
   }
+
+  /// The largest `rate_limit`, as `--rate-limit` takes it.
+  static let maxRateLimit = 1_000_000
 
   /// The longest `timeout` (a year: `ashby-lua run` takes no more).
   public static let maxTimeout: Double = 366 * 24 * 3600

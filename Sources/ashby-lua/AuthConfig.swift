@@ -41,6 +41,18 @@ struct AuthConfig {
     return (nil, .none)
   }
 
+  /// `rate_limit` of a profile: requests per minute for its key (Ashby counts per key).
+  static func rateLimit(profile: String) throws -> Int? {
+    guard let value = try readFile()?[profile]?.table?["rate_limit"] else { return nil }
+    guard let n = value.int, (1...SessionOptions.maxRateLimit).contains(n) else {
+      throw Failure(
+        description:
+          "\(configFile.path): [\(profile)] rate_limit must be a whole number of requests per minute from 1 to \(SessionOptions.maxRateLimit)"
+      )
+    }
+    return n
+  }
+
   /// The parsed config file, or nil when there is none. Refuses a file others can read.
   static func readFile() throws -> TOMLTable? {
     let path = configFile.path

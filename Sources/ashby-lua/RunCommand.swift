@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyCatalog
 import AshbyScheduler
 import Foundation
 import LuaHost
@@ -26,6 +27,13 @@ struct RunCommand: AsyncParsableCommand {
     if let first = scriptAndArguments.first, first == "--help" || first == "-h" {
       throw CleanExit.helpRequest(self)
     }
+    // An option of ours before the script was parsed already: what is left
+    // there is a typo, not the script's name (`--dryrun` is no file).
+    if let first = scriptAndArguments.first, first.hasPrefix("-"), first != "-", first != "--" {
+      let name = String(first.prefix { $0 != "=" })
+      let hint = Suggestion.closest(name, Self.optionNames).map { " (did you mean \($0)?)" } ?? ""
+      throw ValidationError("unknown option \(name)\(hint); `ashby-lua run --help` lists the options.")
+    }
     if scriptAndArguments.isEmpty && execute.isEmpty {
       throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
     }
@@ -41,12 +49,35 @@ struct RunCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)
     }
-    let script = scriptAndArguments.first
-    let args = Array(scriptAndArguments.dropFirst())
+    let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
+    let script = rest.first
+    let args = Array(rest.dropFirst())
     let runner = try await ScriptSession.startOrExit(session, report: report)
     let end = await runner.runMain(script: script, arguments: args, chunks: execute)
     report?.send(RunReport(end: end, client: runner.client))
     await runner.finish(planJSON: planJson)
-    if end.code != 0 { throw ExitCode(end.code) }
+    if end.code != 0 {
+      // `run script.lua --fake`: like lua, what follows the script is the script's.
+      if let misplaced = args.first(where: { Self.optionNames.contains(String($0.prefix { $0 != "=" })) }) {
+        Console.error(
+          "ashby-lua: note: \(misplaced) came after the script, so it went to the script as an argument; ashby-lua's options go before the script (ashby-lua run \(misplaced) \(script ?? "SCRIPT") ...)"
+        )
+      }
+      throw ExitCode(end.code)
+    }
   }
+
+  /// Every option `run` takes, read from its own help text (one fact, one place).
+  static let optionNames: [String] = {
+    let help = RunCommand.helpMessage(columns: 200)
+    var names: [String] = []
+    for word in help.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" }) {
+      let token = word.prefix { $0 != "<" && $0 != "=" }
+      guard token.count > 1, token.hasPrefix("-"), !names.contains(String(token)),
+        token.dropFirst().allSatisfy({ $0.isLetter || $0 == "-" })
+      else { continue }
+      names.append(String(token))
+    }
+    return names
+  }()
 }

@@ -52,6 +52,9 @@ final class ScriptSession: Sendable {
     }
     configuration.dryRun = options.dryRun
     configuration.maxInFlight = options.concurrency
+    if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile) {
+      configuration.requestsPerMinute = rate
+    }
     let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: options.verbose))
 
     var vmOptions = LuaVM.Options()

@@ -29,12 +29,21 @@ struct SessionOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Ashby requests in flight at once.", valueName: "N"))
   var concurrency: Int = 16
 
-  @Flag(name: .shortAndLong, help: "Print one line per Ashby call on stderr: endpoint, status, milliseconds, retries.")
+  @Option(
+    help: ArgumentHelp(
+      "Ashby requests per minute for this process (default: rate_limit in config.toml, else 1000).",
+      valueName: "PER_MINUTE"))
+  var rateLimit: Int?
+
+  @Flag(
+    name: .shortAndLong,
+    help: "Print one line per Ashby call on stderr (endpoint, status, milliseconds, retries) and waits for the rate budget.")
   var verbose = false
 
   /// The largest `--max-memory`, in MB (a terabyte), and `--concurrency`.
   static let maxMemoryMB = 1 << 20
   static let maxConcurrency = 1000
+  static let maxRateLimit = 1_000_000
 
   func validate() throws {
     if let timeout, !(timeout > 0 && timeout <= LuaVM.maxTimeLimit) {
@@ -42,6 +51,9 @@ struct SessionOptions: ParsableArguments {
     }
     if let maxMemory, !(1...Self.maxMemoryMB).contains(maxMemory) {
       throw ValidationError("--max-memory must be a number of MB from 1 to \(Self.maxMemoryMB).")
+    }
+    if let rateLimit, !(1...Self.maxRateLimit).contains(rateLimit) {
+      throw ValidationError("--rate-limit must be a whole number of requests per minute from 1 to \(Self.maxRateLimit).")
     }
     if !(1...Self.maxConcurrency).contains(concurrency) {
       throw ValidationError("--concurrency must be from 1 to \(Self.maxConcurrency).")

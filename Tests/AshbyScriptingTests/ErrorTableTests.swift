@@ -112,7 +112,7 @@ let inspect = """
     #expect(perm["status"] == 403)
 
     let s = try await Session.start {
-      $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200)
+      $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200); $0.rateLimitPatience = .zero
     }
     defer { Task { await s.stop() } }
     s.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 5)])
