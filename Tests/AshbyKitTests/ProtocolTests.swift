@@ -245,6 +245,8 @@ import Testing
     for _ in 0..<10 { _ = try await h.client.call("apiKey.info") }
     _ = try await h.client.call("apiKey.info")  // its slot frees a window after the first answer
     #expect(ContinuousClock.now - start >= .seconds(1))
+    // --verbose shows the wait (the CLI logs the client's debug lines).
+    #expect(CapturedLogs.shared.all.contains { $0.contains("pacing: waited") && $0.contains("10 requests per 1.0 seconds") })
   }
 
   @Test func aWriteIsResentOn429PastTheAttemptLimit() async throws {

@@ -19,6 +19,7 @@ import Testing
       [defaults]
       timezone = "Europe/Berlin"
       retries = 1
+      rate_limit = 300
 
       [[job]]
       name = "report"
@@ -37,6 +38,7 @@ import Testing
       retry_delay = 5
       sandbox = true
       dry_run = true
+      rate_limit = 120
       args = ["--days", "7"]
       """, file: "schedules.toml", folder: dir)
     #expect(jobs.map(\.name) == ["report", "sweep"])
@@ -47,6 +49,16 @@ import Testing
     #expect(s.timeZone.secondsFromGMT() == 0 && s.overlap == .queue && s.catchUp == .all)
     #expect(s.timeout == 900 && s.retries == 3 && s.retryDelay == 5 && s.sandbox && s.dryRun)
     #expect(s.args == ["--days", "7"])
+    #expect(jobs[0].rateLimit == 300 && s.rateLimit == 120)
+    let runner = ProcessJobRunner(
+      executable: "/bin/ashby-lua", flags: [], forceDryRun: false, forceSandbox: false, timeoutCap: nil,
+      environment: [], echo: .passThrough)
+    #expect(runner.arguments(for: s).contains { $0 == "--rate-limit" })
+    #expect(runner.arguments(for: s).split(separator: "--rate-limit").last?.first == "120")
+    #expect {
+      try ScheduleFile.parse(
+        "[[job]]\nname = \"x\"\nscript = \"report.lua\"\ncron = \"@daily\"\nrate_limit = 0\n", file: "s.toml", folder: dir)
+    } throws: { "\($0)".contains("rate_limit: must be a whole number of requests per minute") }
   }
 
   @Test func everyProblemAtOnceWithLineAndKey() throws {

@@ -112,4 +112,22 @@ import Testing
     #expect(getenv.stdout == "nil\tnil\n")
     await f.fake.stop()
   }
+
+  @Test func aProfilesRateLimitIsReadAndChecked() async throws {
+    let f = try await FakeFixture.start()
+    defer { Task { await f.fake.stop() } }
+    let home = try scratch()
+    let file = configFile(home)
+    try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try "[default]\napi_key = \"\(FakeAshby.fullKey)\"\nrate_limit = 0\n".write(to: file, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    let env = ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString]
+    let bad = try await run(["run", "-e", "print(1)"], env: env, home: home)
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("[default] rate_limit must be a whole number of requests per minute"))
+    let flag = try await run(["run", "--rate-limit", "50", "-e", "print(#ashby.list_jobs().jobs > 0)"], env: env, home: home)
+    #expect(flag.stdout == "true\n", "\(flag.all)")  // the flag wins over the file
+    let zero = try await run(["run", "--rate-limit", "0", "-e", "print(1)"], env: env, home: home)
+    #expect(zero.status == 2)
+  }
 }

@@ -22,11 +22,12 @@ public final class AshbyClient: Sendable {
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
     self.configuration = configuration
     self.transport = AshbyTransport(configuration: configuration)
+    let window = configuration.rateWindow == .seconds(60) ? "minute" : "\(configuration.rateWindow)"
     self.budget = RateBudget(limit: configuration.requestsPerMinute, window: configuration.rateWindow) {
       waited, limit in
+      let ms = Int(waited / .milliseconds(1))
       logger.debug(
-        "pacing: waited \(Int(waited / .milliseconds(1))) ms for the rate budget (\(limit) requests per \(configuration.rateWindow))",
-        metadata: ["pacing_ms": "\(Int(waited / .milliseconds(1)))"])
+        "pacing: waited \(ms) ms for the rate budget (\(limit) requests per \(window))", metadata: ["pacing_ms": "\(ms)"])
     }
     self.logger = logger
     self.resolver = Resolver()
