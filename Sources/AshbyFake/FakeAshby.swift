@@ -20,6 +20,8 @@ public final class FakeAshby: Sendable {
     public var seed: UInt64 = 42
     /// Seconds sent in `Retry-After` with a 429.
     public var retryAfter = "1"
+    /// Candidates in the seed data (at least 60).
+    public var candidates = 60
     /// Ashby's rate limit as a sliding window; nil: no limit.
     public var rateLimit: FakeRateLimit?
     public init() {}
@@ -63,7 +65,7 @@ public final class FakeAshby: Sendable {
         rateLimit: options.rateLimit))
     let portBox = self.portBox
     let host = options.host
-    store = FakeStore(seed: options.seed, baseURL: { "http://\(host):\(portBox.port.load(ordering: .relaxed))" })
+    store = FakeStore(seed: options.seed, candidates: options.candidates, baseURL: { "http://\(host):\(portBox.port.load(ordering: .relaxed))" })
   }
 
   /// Starts the server and returns once it accepts connections.

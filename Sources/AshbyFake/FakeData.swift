@@ -28,7 +28,8 @@ struct FakeData {
     ("Onsite", "Active"), ("Offer", "Offer"), ("Hired", "Hired"), ("Archived", "Archived"),
   ]
 
-  static func seeded(_ seed: UInt64) -> FakeData {
+  /// - Parameter candidates: how many candidates (the benchmark pages through 100,000).
+  static func seeded(_ seed: UInt64, candidates: Int = 60) -> FakeData {
     var rng = SeededGenerator(seed: seed)
     var d = FakeData()
     let departmentNames = ["Engineering", "Design", "Sales", "Marketing", "People", "Finance", "Support", "Product"]
@@ -87,7 +88,7 @@ struct FakeData {
       ])
     }
     let lastNames = ["Lovelace", "Hopper", "Turing", "Liskov", "Knuth", "Hamilton", "Ritchie", "Torvalds"]
-    for i in 0..<60 {
+    for i in 0..<max(60, candidates) {
       let first = firstNames[i % firstNames.count], last = lastNames[i % lastNames.count]
       let email = "\(first.lowercased()).\(last.lowercased())\(i)@example.org"
       var c = candidate(id: id("cand", i), name: "\(first) \(last)", email: email, phone: nil)
@@ -124,11 +125,9 @@ struct FakeData {
     iso(now.addingTimeInterval(-Double(daysAgo) * 86_400))
   }
 
-  static func iso(_ d: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: d)
-  }
+  static func iso(_ d: Date) -> String { d.formatted(isoStyle) }
+
+  static let isoStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
   static func candidate(id: String, name: String, email: String, phone: String?) -> [String: Any] {
     var c: [String: Any] = [

@@ -15,8 +15,8 @@ final class FakeStore: @unchecked Sendable {
   private var data: FakeData
   let baseURL: @Sendable () -> String
 
-  init(seed: UInt64, baseURL: @escaping @Sendable () -> String) {
-    data = FakeData.seeded(seed)
+  init(seed: UInt64, candidates: Int, baseURL: @escaping @Sendable () -> String) {
+    data = FakeData.seeded(seed, candidates: candidates)
     self.baseURL = baseURL
   }
 

@@ -1,15 +1,30 @@
 import Foundation
 
-/// `ashby-bench [lua|json|client|all]`: prints ratios against baselines measured in the same run.
+/// `ashby-bench [--quick] [lua|json|client|startup|pages|pacing|all]...`: one table, every row a
+/// ratio against a baseline measured in the same run. `--quick` shortens the rows that take
+/// more than a minute (CI runs it); scripts/bench builds everything and runs this.
 @main
 struct Bench {
+  static let groups = ["lua", "json", "client", "startup", "pages", "pacing"]
+
   static func main() async throws {
-    let which = CommandLine.arguments.dropFirst().first ?? "all"
+    let args = CommandLine.arguments.dropFirst()
+    let quick = args.contains("--quick")
+    var which = args.filter { $0 != "--quick" }
+    if which.isEmpty || which.contains("all") { which = groups }
+    if let unknown = which.first(where: { !groups.contains($0) }) {
+      throw BenchError("unknown benchmark \(unknown); choose from \(groups.joined(separator: ", ")), all")
+    }
     var rows: [Row] = []
-    if which == "lua" || which == "all" { rows += try await LuaCallBench.run() }
-    if which == "json" || which == "all" { rows += try await JSONBench.run() }
-    if which == "client" || which == "all" { rows += try await ClientBench.run() }
+    if which.contains("lua") { rows += try await LuaCallBench.run() }
+    if which.contains("json") { rows += try await JSONBench.run() }
+    if which.contains("client") { rows += try await ClientBench.run() }
+    if which.contains("startup") { rows += try ProcessBench.coldStart(quick: quick) }
+    if which.contains("pages") { rows += try await ProcessBench.pagesMemory(quick: quick) }
+    if which.contains("pacing") { rows += try await PacingBench.run(quick: quick) }
     print(Row.table(rows))
+    let missed = rows.filter { $0.met == false }
+    print(missed.isEmpty ? "every target met" : "\(missed.count) target\(missed.count == 1 ? "" : "s") not met")
   }
 }
 

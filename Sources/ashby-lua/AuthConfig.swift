@@ -17,22 +17,30 @@ struct AuthConfig {
     case none
   }
 
-  static var configDirectory: URL {
-    let env = ProcessInfo.processInfo.environment
-    if let xdg = env["XDG_CONFIG_HOME"], !xdg.isEmpty {
-      return URL(fileURLWithPath: xdg).appendingPathComponent("ashby-lua")
-    }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config/ashby-lua")
+  static var configDirectory: URL { URL(fileURLWithPath: configDirectoryPath, isDirectory: true) }
+
+  /// As a plain path: every run asks where the config is, and `URL` and the
+  /// passwd lookup behind `homeDirectoryForCurrentUser` cost a cold start more than the read.
+  static var configDirectoryPath: String {
+    if let xdg = Environment.value("XDG_CONFIG_HOME"), !xdg.isEmpty { return xdg + "/ashby-lua" }
+    if let home = Environment.value("HOME"), !home.isEmpty { return home + "/.config/ashby-lua" }
+    return FileManager.default.homeDirectoryForCurrentUser.path + "/.config/ashby-lua"
   }
 
-  static var configFile: URL { configDirectory.appendingPathComponent("config.toml") }
+  static var configFile: URL { URL(fileURLWithPath: configFilePath) }
+  static var configFilePath: String { configDirectoryPath + "/config.toml" }
 
   /// The key to use and where it came from; `.none` (and nil) when no key is configured.
   /// `ASHBY_API_KEY` was taken out of the environment at start (`ProcessSecrets`),
   /// so neither `os.getenv`, `/proc/self/environ` nor a child process sees it.
   static func resolve(profile: String) throws -> (AshbyAPIKey?, Source) {
+    try resolve(profile: profile, in: { try readFile() })
+  }
+
+  /// `resolve`, reading the file (once) only when the environment has no key.
+  static func resolve(profile: String, in file: () throws -> TOMLTable?) throws -> (AshbyAPIKey?, Source) {
     if let env = ProcessSecrets.apiKey, let key = AshbyAPIKey(env) { return (key, .environment) }
-    guard let table = try readFile() else { return (nil, .none) }
+    guard let table = try file() else { return (nil, .none) }
     guard let section = table[profile]?.table else { return (nil, .none) }
     if let key = section["api_key"]?.string, let parsed = AshbyAPIKey(key) { return (parsed, .file(profile: profile)) }
     if let command = section["api_key_command"]?.string {
@@ -42,8 +50,8 @@ struct AuthConfig {
   }
 
   /// `rate_limit` of a profile: requests per minute for its key (Ashby counts per key).
-  static func rateLimit(profile: String) throws -> Int? {
-    guard let value = try readFile()?[profile]?.table?["rate_limit"] else { return nil }
+  static func rateLimit(profile: String, in table: TOMLTable?) throws -> Int? {
+    guard let value = table?[profile]?.table?["rate_limit"] else { return nil }
     guard let n = value.int, (1...SessionOptions.maxRateLimit).contains(n) else {
       throw Failure(
         description:
@@ -55,10 +63,10 @@ struct AuthConfig {
 
   /// The parsed config file, or nil when there is none. Refuses a file others can read.
   static func readFile() throws -> TOMLTable? {
-    let path = configFile.path
-    guard FileManager.default.fileExists(atPath: path) else { return nil }
-    let attributes = try FileManager.default.attributesOfItem(atPath: path)
-    let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0
+    let path = configFilePath
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    let mode = Int(info.st_mode & 0o777)
     if mode & 0o077 != 0 {
       throw Failure(
         description: """

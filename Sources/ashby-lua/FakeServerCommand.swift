@@ -48,16 +48,9 @@ struct FakeServerCommand: AsyncParsableCommand {
       """
     FileHandle.standardOutput.write(Data(banner.utf8))
     let stop = AsyncStream<Void>.makeStream()
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let sources = [SIGINT, SIGTERM].map { sig in
-      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-      source.setEventHandler { stop.continuation.finish() }
-      source.resume()
-      return source
-    }
+    let watcher = SignalWatcher(signals: [SIGINT, SIGTERM]) { stop.continuation.finish() }
     for await _ in stop.stream {}
-    sources.forEach { $0.cancel() }
+    withExtendedLifetime(watcher) {}
     await server.stop()
   }
 }

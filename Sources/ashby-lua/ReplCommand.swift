@@ -12,7 +12,7 @@ struct ReplCommand: AsyncParsableCommand {
   @OptionGroup var session: SessionOptions
 
   func run() async throws {
-    let runner = try await ScriptSession.startOrExit(session)
+    let runner = try await ScriptSession.startOrExit(session.settings)
     try await runner.vm.perform { ctx in
       try ctx.load(
         "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete = repl.run, repl.complete",

@@ -27,6 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     if let first = scriptAndArguments.first, first == "--help" || first == "-h" {
       throw CleanExit.helpRequest(self)
     }
+    if scriptAndArguments.first == "--version" { throw CleanExit.message(AshbyLua.version) }
     // An option of ours before the script was parsed already: what is left
     // there is a typo, not the script's name (`--dryrun` is no file).
     if let first = scriptAndArguments.first, first.hasPrefix("-"), first != "-", first != "--" {
@@ -41,30 +42,43 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
+    let code = await Self.perform(
+      script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: session.settings,
+      planJSON: planJson)
+    if code != 0 { throw ExitCode(code) }
+  }
+
+  /// A run, from plain settings: what `run()` does after parsing, and what
+  /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
+  static func perform(
+    script: String?, arguments args: [String], chunks: [String], settings: SessionSettings, planJSON: String?
+  ) async -> Int32 {
     // Started by `schedule`: the report goes back on a pipe, and the run ends with the daemon.
     let report: ReportChannel?
     do {
       report = try ScheduledChild.attach()
     } catch {
       Console.error("ashby-lua: \(error)")
-      throw ExitCode(Exit.usage)
+      return Exit.usage
     }
-    let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
-    let script = rest.first
-    let args = Array(rest.dropFirst())
-    let runner = try await ScriptSession.startOrExit(session, report: report)
-    let end = await runner.runMain(script: script, arguments: args, chunks: execute)
+    let runner: ScriptSession
+    do {
+      runner = try await ScriptSession.start(settings, report: report)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      return Exit.usage
+    }
+    let end = await runner.runMain(script: script, arguments: args, chunks: chunks)
     report?.send(RunReport(end: end, client: runner.client))
-    await runner.finish(planJSON: planJson)
-    if end.code != 0 {
+    await runner.finish(planJSON: planJSON)
+    if end.code != 0, let misplaced = args.first(where: { optionNames.contains(String($0.prefix { $0 != "=" })) }) {
       // `run script.lua --fake`: like lua, what follows the script is the script's.
-      if let misplaced = args.first(where: { Self.optionNames.contains(String($0.prefix { $0 != "=" })) }) {
-        Console.error(
-          "ashby-lua: note: \(misplaced) came after the script, so it went to the script as an argument; ashby-lua's options go before the script (ashby-lua run \(misplaced) \(script ?? "SCRIPT") ...)"
-        )
-      }
-      throw ExitCode(end.code)
+      Console.error(
+        "ashby-lua: note: \(misplaced) came after the script, so it went to the script as an argument; ashby-lua's options go before the script (ashby-lua run \(misplaced) \(script ?? "SCRIPT") ...)"
+      )
     }
+    return end.code
   }
 
   /// Every option `run` takes, read from its own help text (one fact, one place).

@@ -7,24 +7,28 @@ import AshbyScripting
 import Foundation
 import Logging
 import LuaHost
+import TOMLKit
 
-/// One VM with the `ashby` table, its client (and fake server, with
-/// `--fake`), and Ctrl-C wired to interrupt the running script.
+/// The CLI's session: an `AshbySession` (a VM with the `ashby` table and its
+/// client), the fake server with `--fake`, Ctrl-C wired to interrupt the
+/// running script, and the way a run's end is reported.
 final class ScriptSession: Sendable {
-  let vm: LuaVM
-  let client: AshbyClient
-  let options: SessionOptions
+  let session: AshbySession
+  let options: SessionSettings
   let fake: FakeAshby?
   private let signals: SignalWatcher
 
-  private init(vm: LuaVM, client: AshbyClient, fake: FakeAshby?, options: SessionOptions) {
-    self.vm = vm
-    self.client = client
+  var vm: LuaVM { session.vm }
+  var client: AshbyClient { session.client }
+
+  private init(session: AshbySession, fake: FakeAshby?, options: SessionSettings) {
+    self.session = session
     self.fake = fake
     self.options = options
     // The first Ctrl-C stops the script at its next Lua instruction; code that
     // never returns to Lua (a pattern match, a looping finalizer) does not
     // hear it, so a second one ends the process.
+    let vm = session.vm
     self.signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
       if vm.interrupt() >= 2 { Self.endProcess(code: Exit.interrupted, message: "interrupted") }
     }
@@ -39,24 +43,29 @@ final class ScriptSession: Sendable {
 
   /// - Parameter report: where a scheduled run reports how it ended, also
   ///   when the watchdog has to end it.
-  static func start(_ options: SessionOptions, report: ReportChannel? = nil) async throws -> ScriptSession {
+  static func start(_ options: SessionSettings, report: ReportChannel? = nil) async throws -> ScriptSession {
     var fake: FakeAshby?
     var configuration: AshbyConfiguration
+    var file: TOMLTable??  // config.toml, read at most once
+    func configFile() throws -> TOMLTable? {
+      if let file { return file }
+      let read = try AuthConfig.readFile()
+      file = .some(read)
+      return read
+    }
     if options.fake {
       let server = try await FakeAshby.start()
       fake = server
       configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(FakeAshby.fullKey))
     } else {
-      let (key, _) = try AuthConfig.resolve(profile: options.profile)
+      let (key, _) = try AuthConfig.resolve(profile: options.profile, in: configFile)
       configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL), apiKey: key)
     }
     configuration.dryRun = options.dryRun
     configuration.maxInFlight = options.concurrency
-    if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile) {
+    if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile, in: configFile()) {
       configuration.requestsPerMinute = rate
     }
-    let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: options.verbose))
-
     var vmOptions = LuaVM.Options()
     vmOptions.sandbox = options.sandbox
     vmOptions.memoryLimit = options.maxMemory.map { $0 << 20 }
@@ -64,20 +73,20 @@ final class ScriptSession: Sendable {
     vmOptions.logger = Loggers.lua
     // What the count hook cannot stop in time, the watchdog does: the same
     // message and exit status as the hook's, and the report for the scheduler.
-    vmOptions.onRunaway = { [client] message in
+    let session = try await AshbySession.start(
+      configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions
+    ) { client, message in
       report?.send(
         RunReport(
           exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
           writes: client.writesMade, planned: client.plannedWrites.count))
       endProcess(code: Exit.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
-    let vm = try LuaVM(options: vmOptions)
-    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
-    return ScriptSession(vm: vm, client: client, fake: fake, options: options)
+    return ScriptSession(session: session, fake: fake, options: options)
   }
 
   /// `start`, with a configuration problem reported and turned into exit code 2.
-  static func startOrExit(_ options: SessionOptions, report: ReportChannel? = nil) async throws -> ScriptSession {
+  static func startOrExit(_ options: SessionSettings, report: ReportChannel? = nil) async throws -> ScriptSession {
     do {
       return try await start(options, report: report)
     } catch {
@@ -88,7 +97,7 @@ final class ScriptSession: Sendable {
 
   /// `--base-url`, else `ASHBY_BASE_URL`, else Ashby's own.
   static func baseURL(flag: String?) throws -> URL {
-    let text = flag ?? ProcessInfo.processInfo.environment["ASHBY_BASE_URL"]
+    let text = flag ?? Environment.value("ASHBY_BASE_URL")
     guard let text, !text.isEmpty else { return AshbyConfiguration.defaultBaseURL }
     guard let url = URL(string: text), url.host != nil, ["http", "https"].contains(url.scheme ?? "") else {
       throw AuthConfig.Failure(description: "ASHBY_BASE_URL is not an http(s) URL: \(text)")
@@ -138,7 +147,7 @@ final class ScriptSession: Sendable {
   /// After the script: the dry-run plan, then shutting the client (and fake) down.
   func finish(planJSON: String? = nil) async {
     if options.dryRun { DryRunPlan.report(client.plannedWrites, jsonFile: planJSON) }
-    await client.shutdown()
+    await session.shutdown()
     await fake?.stop()
   }
 
@@ -162,6 +171,11 @@ final class ScriptSession: Sendable {
     }
     Console.error(text)
   }
+}
+
+/// One environment variable, without building `ProcessInfo`'s whole dictionary.
+enum Environment {
+  static func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }
 
 /// Writes to the terminal's streams.

@@ -15,7 +15,7 @@ struct SessionOptions: ParsableArguments {
   var baseURL: String?
 
   @Option(help: ArgumentHelp("The profile in config.toml that holds the API key.", valueName: "NAME"))
-  var profile: String = "default"
+  var profile: String = SessionSettings.defaults.profile
 
   @Flag(help: "Run without file, process or debug access (no io, os.execute, package.loadlib, string.dump, bytecode).")
   var sandbox = false
@@ -27,7 +27,7 @@ struct SessionOptions: ParsableArguments {
   var maxMemory: Int?
 
   @Option(help: ArgumentHelp("Ashby requests in flight at once.", valueName: "N"))
-  var concurrency: Int = 16
+  var concurrency: Int = SessionSettings.defaults.concurrency
 
   @Option(
     help: ArgumentHelp(
@@ -63,4 +63,28 @@ struct SessionOptions: ParsableArguments {
     }
     if fake && baseURL != nil { throw ValidationError("--fake and --base-url cannot be used together.") }
   }
+
+  /// What the flags ask for, as plain values.
+  var settings: SessionSettings {
+    SessionSettings(
+      fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, timeout: timeout,
+      maxMemory: maxMemory, concurrency: concurrency, rateLimit: rateLimit, verbose: verbose)
+  }
+}
+
+/// A session's settings, apart from how they were given: `run script.lua` with
+/// no flags starts from `defaults` without the argument parser (see `AshbyLua.main`).
+struct SessionSettings: Sendable {
+  var fake = false
+  var dryRun = false
+  var baseURL: String?
+  var profile = "default"
+  var sandbox = false
+  var timeout: Double?
+  var maxMemory: Int?
+  var concurrency = 16
+  var rateLimit: Int?
+  var verbose = false
+
+  static let defaults = SessionSettings()
 }

@@ -25,10 +25,8 @@ struct Session {
     config.maxBackoff = .milliseconds(10)
     config.requestsPerMinute = 1_000_000
     configure(&config)
-    let client = AshbyClient(configuration: config)
-    let vm = try LuaVM()
-    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
-    return Session(fake: fake, client: client, vm: vm)
+    let session = try await AshbySession.start(config)  // as the CLI builds one
+    return Session(fake: fake, client: session.client, vm: session.vm)
   }
 
   func run(_ source: String, name: String = "@script.lua") async throws -> [LuaValue] {

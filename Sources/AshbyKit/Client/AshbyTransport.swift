@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One HTTP exchange with Ashby: what came back, or how it failed.
 struct RawResponse: Sendable {
@@ -20,8 +21,11 @@ struct TransportFailure: Error {
 
 /// The HTTP layer: one pooled async-http-client shared by every call of a client.
 /// The `Authorization` header is added here and only here, for the Ashby base URL.
+///
+/// The HTTP client and its event loops start with the first request: a script
+/// that makes none (or a run that fails before one) never pays for them.
 final class AshbyTransport: Sendable {
-  let http: HTTPClient
+  private let started = Mutex<HTTPClient?>(nil)
   let configuration: AshbyConfiguration
   /// `https://api.ashbyhq.com/` once, not per request.
   private let base: String
@@ -30,6 +34,19 @@ final class AshbyTransport: Sendable {
     self.configuration = configuration
     let url = configuration.baseURL.absoluteString
     self.base = url.hasSuffix("/") ? url : url + "/"
+  }
+
+  /// The HTTP client, started on first use.
+  var http: HTTPClient {
+    started.withLock { client in
+      if let client { return client }
+      let made = Self.makeClient(configuration)
+      client = made
+      return made
+    }
+  }
+
+  private static func makeClient(_ configuration: AshbyConfiguration) -> HTTPClient {
     var http = HTTPClient.Configuration()
     http.connectionPool = .init(
       idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight))
@@ -37,11 +54,15 @@ final class AshbyTransport: Sendable {
     http.connectionPool.retryConnectionEstablishment = false
     http.timeout = .init(connect: .seconds(10), read: .nanoseconds(configuration.requestTimeout.nanoseconds))
     http.redirectConfiguration = .disallow
-    self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
   }
 
   func shutdown() async {
-    try? await http.shutdown()
+    let client = started.withLock { client -> HTTPClient? in
+      defer { client = nil }
+      return client
+    }
+    try? await client?.shutdown()
   }
 
   /// POSTs a JSON body to `/<endpoint>`.
