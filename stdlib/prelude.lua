@@ -3,7 +3,12 @@
 -- registering the Swift functions, as `prelude(ashby, private)`.
 local ashby, private = ...
 
-ashby.util = require("ashby.util")
+-- The embedded modules compile when first required, not at every start.
+for name, source in pairs(private.module_sources) do
+  package.preload[name] = function(...)
+    return assert(load(source, "=" .. name, "t"))(...)
+  end
+end
 
 local spawn, wait = ashby.spawn, ashby.wait
 local pack, unpack = table.pack, table.unpack
@@ -149,8 +154,17 @@ setmetatable(ashby, {
     rawset(t, key, value)
   end,
 })
-strict(ashby, "ashby", { "dry_run" })
-strict(ashby.util, "ashby.util")
-strict(ashby.util.date, "ashby.util.date")
+-- `ashby.util` loads on first use.
+local index = getmetatable(ashby).__index
+getmetatable(ashby).__index = function(t, key)
+  if key == "util" then
+    local util = strict(require("ashby.util"), "ashby.util")
+    strict(util.date, "ashby.util.date")
+    rawset(t, "util", util)
+    return util
+  end
+  return index(t, key)
+end
+strict(ashby, "ashby", { "dry_run", "util" })
 
 return ashby

@@ -140,15 +140,14 @@ public enum AshbyLibrary {
     ctx.setGlobal("ashby_private.dry_run", .boolean(client.configuration.dryRun))
   }
 
-  /// `require("ashby.pretty")`, `"ashby.util"` and `"ashby.repl"` from the embedded sources.
+  /// `require("ashby.pretty")`, `"ashby.util"` and `"ashby.repl"` from the embedded
+  /// sources: handed to the prelude as text, compiled on first `require`.
   static func installModules(_ ctx: LuaContext) throws {
-    let modules = [
-      ("ashby.pretty", AshbyStdlib.pretty), ("ashby.util", AshbyStdlib.util), ("ashby.repl", AshbyStdlib.repl),
+    let modules: [String: LuaValue] = [
+      "ashby.pretty": .string(AshbyStdlib.pretty), "ashby.util": .string(AshbyStdlib.util),
+      "ashby.repl": .string(AshbyStdlib.repl),
     ]
-    for (name, source) in modules {
-      try ctx.load(source, name: "=\(name)")
-      ctx.storeTop(in: "package.preload", key: name)
-    }
+    ctx.setGlobal("ashby_private.module_sources", .object(modules))
   }
 
   static func runPrelude(_ ctx: LuaContext) throws {
