@@ -55,7 +55,7 @@ let package = Package(
       name: "AshbyStdlib", path: "stdlib", exclude: ["tests"], sources: ["AshbyStdlib.swift"],
       resources: [
         .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"), .embedInCode("repl.lua"),
-        .embedInCode("ashby.meta.lua"),
+        .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
     // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon.

@@ -11,6 +11,12 @@ public enum AshbyStdlib {
   public static var util: String { text(PackageResources.util_lua) }
   /// `require("ashby.repl")`: runs REPL lines and completes names.
   public static var repl: String { text(PackageResources.repl_lua) }
+  /// `require("ashby.progress")`: the status line for long work.
+  public static var progress: String { text(PackageResources.progress_lua) }
+  /// `require("ashby.chart")`: bar charts and funnels in the terminal.
+  public static var chart: String { text(PackageResources.chart_lua) }
+  /// `require("ashby.report")`: self-contained HTML reports.
+  public static var report: String { text(PackageResources.report_lua) }
   /// The LuaLS `---@meta` file for the `ashby` table, as checked in (see TypeStubs).
   public static var stubs: String { text(PackageResources.ashby_meta_lua) }
 

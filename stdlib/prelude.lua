@@ -13,6 +13,52 @@ end
 local spawn, wait = ashby.spawn, ashby.wait
 local pack, unpack = table.pack, table.unpack
 
+-- The progress line (ashby.progress), configured on first use; nothing loads
+-- when the host says there is nowhere to show it.
+local progress_mode = private.progress_mode
+local host_clock, host_columns, host_pacing = private.clock, private.columns, private.pacing
+local private_unicode = private.unicode
+local function progress_module()
+  local loaded = package.loaded["ashby.progress"]
+  if loaded then return loaded end
+  local module = require("ashby.progress")
+  module.configure { mode = progress_mode, clock = host_clock, columns = host_columns, pacing = host_pacing }
+  return module
+end
+local function bar(opts)
+  if progress_mode == "off" then return nil end
+  return progress_module().new(opts)
+end
+
+-- On a terminal, the script's own output steps aside for the line.
+if progress_mode == "terminal" then
+  local function aside()
+    local module = package.loaded["ashby.progress"]
+    if module then module.clear() end
+  end
+  local print_ = print
+  print = function(...)
+    aside()
+    return print_(...)
+  end
+  if type(io) == "table" and type(io.write) == "function" then
+    local write = io.write
+    io.write = function(...)
+      aside()
+      return write(...)
+    end
+  end
+  local stdout = type(io) == "table" and io.stdout
+  local mt = stdout and getmetatable(stdout)
+  if type(mt) == "table" and type(mt.__index) == "table" and type(mt.__index.write) == "function" then
+    local write = mt.__index.write
+    mt.__index.write = function(f, ...)
+      if f == stdout then aside() end
+      return write(f, ...)
+    end
+  end
+end
+
 --- Runs each function as a child and returns their first results, in order.
 function ashby.all(fns)
   if type(fns) ~= "table" then
@@ -23,10 +69,19 @@ function ashby.all(fns)
     if type(fn) ~= "function" then
       error(("ashby.all: item %d is a %s, not a function"):format(i, type(fn)), 2)
     end
-    handles[i] = spawn(fn)
+  end
+  local p = bar { total = #fns, label = "ashby.all" }
+  for i, fn in ipairs(fns) do
+    handles[i] = spawn(p and function()
+      local r = pack(fn())
+      p:step()
+      return unpack(r, 1, r.n)
+    end or fn)
   end
   if #handles == 0 then return {} end
-  local results = pack(wait(unpack(handles)))
+  local ok, results = pcall(function() return pack(wait(unpack(handles))) end)
+  if p then p:done() end
+  if not ok then error(results, 0) end
   results.n = nil
   return results
 end
@@ -40,6 +95,7 @@ function ashby.map(list, fn, opts)
     error("ashby.map: concurrency must be a positive integer", 2)
   end
   local n, results, failures, next_index = #list, {}, {}, 0
+  local p = bar { total = n, label = (opts and opts.label) or "ashby.map" }
   local function worker()
     while true do
       next_index = next_index + 1
@@ -47,11 +103,15 @@ function ashby.map(list, fn, opts)
       if i > n then return end
       local ok, value = pcall(fn, list[i], i)
       if ok then results[i] = value else failures[i] = value end
+      if p then p:step() end
     end
   end
   local workers = {}
   for w = 1, math.min(concurrency, n) do workers[w] = spawn(worker) end
-  if #workers > 0 then wait(unpack(workers)) end
+  local ok, err = true, nil
+  if #workers > 0 then ok, err = pcall(wait, unpack(workers)) end
+  if p then p:done() end
+  if not ok then error(err, 0) end
   for i = 1, n do
     if failures[i] ~= nil then error(failures[i], 0) end
   end
@@ -61,8 +121,12 @@ end
 --- Iterates every item of a paged endpoint, one page in memory at a time.
 function ashby.pages(endpoint, params, options)
   local handle = private.open_pages(endpoint, params, options)
+  local p = bar { label = tostring(endpoint) }
   -- A loop that stops early leaves the cursor open; close it with the iterator.
-  local guard = setmetatable({}, { __gc = function() private.close_pages(handle) end })
+  local guard = setmetatable({}, { __gc = function()
+    private.close_pages(handle)
+    if p then p:done() end
+  end })
   local page, i = nil, 0
   return function()
     local _ = guard
@@ -70,10 +134,13 @@ function ashby.pages(endpoint, params, options)
       page, i = private.next_page(handle), 0
       if page == nil or #page == 0 then
         page = {}
+        if p then p:done() end
         return nil
       end
+      if p then p:page() end
     end
     i = i + 1
+    if p then p:step() end
     return page[i]
   end
 end
@@ -157,6 +224,22 @@ setmetatable(ashby, {
 -- `ashby.util` loads on first use.
 local index = getmetatable(ashby).__index
 getmetatable(ashby).__index = function(t, key)
+  if key == "progress" then
+    local module = progress_module()
+    rawset(t, "progress", module)
+    return module
+  end
+  if key == "chart" then
+    local module = require("ashby.chart")
+    module.configure { unicode = private_unicode, columns = host_columns }
+    rawset(t, "chart", module)
+    return module
+  end
+  if key == "report" then
+    local module = require("ashby.report")
+    rawset(t, "report", module)
+    return module
+  end
   if key == "util" then
     local util = strict(require("ashby.util"), "ashby.util")
     strict(util.date, "ashby.util.date")
@@ -165,6 +248,6 @@ getmetatable(ashby).__index = function(t, key)
   end
   return index(t, key)
 end
-strict(ashby, "ashby", { "dry_run", "util" })
+strict(ashby, "ashby", { "dry_run", "util", "progress", "chart", "report" })
 
 return ashby

@@ -63,4 +63,10 @@ function repl.complete(text)
   return out
 end
 
+--- `:chart [label value]`: the last result as a bar chart (text), for the REPL to print.
+function repl.chart(label, value)
+  if _G._ == nil then return "(no result to chart yet: evaluate a list of rows first)" end
+  return ashby.chart.bar_text(_G._, { label = label, value = value })
+end
+
 return repl

@@ -13,7 +13,7 @@ import Synchronization
 /// VM does not. Arguments are checked on the VM thread before anything is
 /// sent, so a typo raises at the script's line without a request.
 public enum AshbyLibrary {
-  public static func install(into ctx: LuaContext, client: AshbyClient) throws {
+  public static func install(into ctx: LuaContext, client: AshbyClient, display: Display = Display()) throws {
     ctx.installTaskLibrary(at: "ashby")
     ctx.installJSON(at: "ashby.json")
     ctx.setGlobal("ashby.null", .null)
@@ -21,6 +21,7 @@ public enum AshbyLibrary {
     for spec in Actions.all { registerAction(spec, ctx: ctx, client: client) }
     registerCall(ctx: ctx, client: client)
     registerPrivate(ctx: ctx, client: client)
+    registerDisplay(ctx: ctx, client: client, display: display)
     try installModules(ctx)
     try runPrelude(ctx)
   }
@@ -140,12 +141,33 @@ public enum AshbyLibrary {
     ctx.setGlobal("ashby_private.dry_run", .boolean(client.configuration.dryRun))
   }
 
+  /// What the progress line and the charts need from the host: a clock, the
+  /// terminal's width, whether a live line may be drawn, and the pacer's queue.
+  static func registerDisplay(ctx: LuaContext, client: AshbyClient, display: Display) {
+    let start = ContinuousClock.now
+    ctx.register("ashby_private.clock") { stack in
+      stack.push(.number((ContinuousClock.now - start) / .seconds(1)))
+      return 1
+    }
+    ctx.register("ashby_private.columns") { stack in
+      stack.push(.integer(Int64(Display.columns)))
+      return 1
+    }
+    ctx.register("ashby_private.pacing") { stack in
+      stack.push(.integer(Int64(client.requestsWaitingForBudget)))
+      return 1
+    }
+    ctx.setGlobal("ashby_private.progress_mode", .string(display.progress.rawValue))
+    ctx.setGlobal("ashby_private.unicode", .boolean(display.unicode))
+  }
+
   /// `require("ashby.pretty")`, `"ashby.util"` and `"ashby.repl"` from the embedded
   /// sources: handed to the prelude as text, compiled on first `require`.
   static func installModules(_ ctx: LuaContext) throws {
     let modules: [String: LuaValue] = [
       "ashby.pretty": .string(AshbyStdlib.pretty), "ashby.util": .string(AshbyStdlib.util),
-      "ashby.repl": .string(AshbyStdlib.repl),
+      "ashby.repl": .string(AshbyStdlib.repl), "ashby.progress": .string(AshbyStdlib.progress),
+      "ashby.chart": .string(AshbyStdlib.chart), "ashby.report": .string(AshbyStdlib.report),
     ]
     ctx.setGlobal("ashby_private.module_sources", .object(modules))
   }

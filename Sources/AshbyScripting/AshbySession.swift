@@ -19,14 +19,14 @@ public final class AshbySession: Sendable {
   ///     process); it is given the client, for what was written so far.
   public static func start(
     _ configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby"),
-    vm options: LuaVM.Options = LuaVM.Options(),
+    vm options: LuaVM.Options = LuaVM.Options(), display: Display = Display(),
     onRunaway: (@Sendable (AshbyClient, String) -> Void)? = nil
   ) async throws -> AshbySession {
     let client = AshbyClient(configuration: configuration, logger: logger)
     var options = options
     if let onRunaway { options.onRunaway = { [client] message in onRunaway(client, message) } }
     let vm = try LuaVM(options: options)
-    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client) }
+    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client, display: display) }
     return AshbySession(vm: vm, client: client)
   }
 

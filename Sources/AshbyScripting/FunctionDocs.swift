@@ -87,6 +87,18 @@ enum HelpText {
       return "\(doc.signature)\n  \(doc.summary)\n" + params(doc.params) + "  Example:\n    \(doc.example)"
     }
     if name == "endpoints" { return EndpointHelp.list() }
+    if name == "chart" || name.hasPrefix("chart.") {
+      return "ashby.chart.bar(rows, { label = ..., value = ... }), ashby.chart.funnel(stages)\n"
+        + "  Prints bar charts and funnels (Unicode, or ASCII with TERM=dumb / NO_COLOR / ascii = true); *_text returns the text."
+    }
+    if name == "report" || name.hasPrefix("report.") {
+      return "ashby.report.html(path, { title = ..., sections = { { title, text, bar, funnel, table }, ... } })\n"
+        + "  Writes one self-contained HTML file: inline CSS and SVG charts, every text escaped."
+    }
+    if name == "progress" {
+      return "local p = ashby.progress{ total = n, label = \"import\" }; p:step(); p:done()\n"
+        + "  A status line on the terminal for long work (ashby.map, ashby.all and ashby.pages have their own)."
+    }
     if let endpoint = Catalog.endpoint(name) { return EndpointHelp.text(endpoint) }
     if name == "json" || name.hasPrefix("json.") {
       return "ashby.json.encode(value) -> string, ashby.json.decode(text) -> any\n"
@@ -101,6 +113,9 @@ enum HelpText {
     for spec in Actions.all { out += "  \(pad(spec.name)) \(spec.summary)\n" }
     for doc in FunctionDoc.all { out += "  \(pad(doc.name)) \(doc.summary)\n" }
     out += "  \(pad("json")) encode/decode JSON; ashby.null is JSON null\n"
+    out += "  \(pad("chart")) bar charts and funnels in the terminal\n"
+    out += "  \(pad("report")) self-contained HTML reports\n"
+    out += "  \(pad("progress")) a status line for long work\n"
     out += "  \(pad("dry_run")) true under --dry-run (read-only)\n"
     out += "Every Ashby endpoint: ashby.help(\"endpoints\"); one of them: ashby.help(\"offer.create\")"
     return out

@@ -19,6 +19,9 @@ public enum TypeStubs {
     out += "---@field null lightuserdata JSON null (to send an explicit null).\n"
     out += "---@field json ashby.json\n"
     out += "---@field util ashby.util\n"
+    out += "---@field chart ashby.chart\n"
+    out += "---@field report ashby.report\n"
+    out += "---@field progress fun(opts?: {total?: integer, label?: string, unit?: string}): ashby.progress.Handle\n"
     out += "ashby = {}\n\n"
     for spec in Actions.all { out += action(spec) }
     for doc in FunctionDoc.all { out += function(doc) }
@@ -170,6 +173,59 @@ public enum TypeStubs {
     function ashby.json.array(t) end
     ---@type lightuserdata
     ashby.json.null = nil
+
+    ---@class ashby.chart.options
+    ---@field label? string The rows' label field (default "label").
+    ---@field value? string The rows' number field (default "value").
+    ---@field width? integer Columns (default: the terminal's).
+    ---@field ascii? boolean ASCII instead of Unicode blocks.
+    ---@field title? string
+
+    ---@class ashby.chart
+    ashby.chart = {}
+    --- Prints a horizontal bar chart.
+    ---@param rows table[]|table<string, number>
+    ---@param opts? ashby.chart.options
+    function ashby.chart.bar(rows, opts) end
+    --- Prints a funnel of stages, each with its share of the first.
+    ---@param stages table[]
+    ---@param opts? ashby.chart.options
+    function ashby.chart.funnel(stages, opts) end
+    ---@param rows table[]|table<string, number>
+    ---@param opts? ashby.chart.options
+    ---@return string
+    function ashby.chart.bar_text(rows, opts) end
+    ---@param stages table[]
+    ---@param opts? ashby.chart.options
+    ---@return string
+    function ashby.chart.funnel_text(stages, opts) end
+
+    ---@class ashby.report.section
+    ---@field title? string
+    ---@field text? string
+    ---@field bar? table[] Rows for a bar chart.
+    ---@field funnel? table[] Stages for a funnel.
+    ---@field label? string
+    ---@field value? string
+    ---@field table? {columns?: string[], rows: any[][]}
+
+    ---@class ashby.report
+    ashby.report = {}
+    --- Writes one self-contained HTML file (inline CSS and SVG, every text escaped).
+    ---@param path string
+    ---@param spec {title?: string, subtitle?: string, sections?: ashby.report.section[]}
+    ---@return string path
+    function ashby.report.html(path, spec) end
+    ---@param value any
+    ---@return string
+    function ashby.report.escape(value) end
+
+    ---@class ashby.progress.Handle
+    local ProgressHandle = {}
+    ---@param n? integer
+    function ProgressHandle:step(n) end
+    function ProgressHandle:page() end
+    function ProgressHandle:done() end
 
     ---@class ashby.util
     ---@field date ashby.util.date

@@ -15,7 +15,7 @@ struct ReplCommand: AsyncParsableCommand {
     let runner = try await ScriptSession.startOrExit(session.settings)
     try await runner.vm.perform { ctx in
       try ctx.load(
-        "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete = repl.run, repl.complete",
+        "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete, ashby_repl_chart = repl.run, repl.complete, repl.chart",
         name: "=repl")
       try ctx.call { _, _ in () }
     }

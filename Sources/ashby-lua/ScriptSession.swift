@@ -74,7 +74,8 @@ final class ScriptSession: Sendable {
     // What the count hook cannot stop in time, the watchdog does: the same
     // message and exit status as the hook's, and the report for the scheduler.
     let session = try await AshbySession.start(
-      configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions
+      configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
+      display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil)
     ) { client, message in
       report?.send(
         RunReport(
@@ -115,6 +116,10 @@ final class ScriptSession: Sendable {
   /// Runs `-e` chunks, then the script, like `lua`; errors go to stderr.
   func runMain(script: String?, arguments: [String], chunks: [String]) async -> End {
     let end = await execute(script: script, arguments: arguments, chunks: chunks)
+    // A progress line left by work that stopped early (a loop over pages that broke) goes now.
+    _ = try? await vm.perform { ctx in
+      try ctx.run("local p = package.loaded['ashby.progress'] if p then p.clear() end", name: "=(end of run)")
+    }
     if let error = end.error {
       report(error)
     } else if let message = end.message {

@@ -40,6 +40,9 @@ struct SessionOptions: ParsableArguments {
     help: "Print one line per Ashby call on stderr (endpoint, status, milliseconds, retries) and waits for the rate budget.")
   var verbose = false
 
+  @Flag(name: .shortAndLong, help: "No progress line on the terminal for long work (ashby.map, ashby.pages, ...).")
+  var quiet = false
+
   /// The largest `--max-memory`, in MB (a terabyte), and `--concurrency`.
   static let maxMemoryMB = 1 << 20
   static let maxConcurrency = 1000
@@ -68,7 +71,7 @@ struct SessionOptions: ParsableArguments {
   var settings: SessionSettings {
     SessionSettings(
       fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, timeout: timeout,
-      maxMemory: maxMemory, concurrency: concurrency, rateLimit: rateLimit, verbose: verbose)
+      maxMemory: maxMemory, concurrency: concurrency, rateLimit: rateLimit, verbose: verbose, quiet: quiet)
   }
 }
 
@@ -85,6 +88,7 @@ struct SessionSettings: Sendable {
   var concurrency = 16
   var rateLimit: Int?
   var verbose = false
+  var quiet = false
 
   static let defaults = SessionSettings()
 }

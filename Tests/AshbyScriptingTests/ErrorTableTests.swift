@@ -111,15 +111,19 @@ let inspect = """
     #expect(perm["code"] == "missing_endpoint_permission")
     #expect(perm["status"] == 403)
 
-    let s = try await Session.start {
-      $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200); $0.rateLimitPatience = .zero
-    }
-    defer { Task { await s.stop() } }
-    s.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 5)])
-    let limited = try await s.run(inspect + "\nreturn inspect(ashby.get_job, 'x')")[0]
+    // 429s are resent until the run's deadline; with no patience at all the first one surfaces.
+    let impatient = try await Session.start { $0.rateLimitPatience = .zero }
+    defer { Task { await impatient.stop() } }
+    impatient.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 5)])
+    let limited = try await impatient.run(inspect + "\nreturn inspect(ashby.get_job, 'x')")[0]
     #expect(limited["kind"] == "rate_limited")
     #expect(limited["retryable"] == true)
     #expect(limited["status"] == 429)
+
+    let s = try await Session.start {
+      $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200)
+    }
+    defer { Task { await s.stop() } }
 
     s.fake.setFaults([FakeFault(.slowBody, endpoint: "job.list", count: 5)])
     let timeout = try await s.run(inspect + "\nreturn inspect(ashby.list_jobs)")[0]

@@ -38,6 +38,9 @@ public final class AshbyClient: Sendable {
   /// HTTP requests sent so far (retries count), for statistics.
   public var requestsSent: Int { counter.load(ordering: .relaxed) }
 
+  /// Requests held back by the rate budget right now (the progress line says so).
+  public var requestsWaitingForBudget: Int { budget.waiting }
+
   /// The request budget in force now: the configured one, or less after the server asked for less.
   public var currentRateLimit: Int { budget.currentLimit }
 

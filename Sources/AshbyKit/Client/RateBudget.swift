@@ -58,6 +58,9 @@ final class RateBudget: Sendable {
     state = Mutex(State(limit: max(1, limit), lastChange: .now))
   }
 
+  /// Requests waiting for a slot.
+  var waiting: Int { state.withLock { $0.waiters.count } }
+
   /// The limit in force now (below the configured one after a 429, for a while).
   var currentLimit: Int { state.withLock { $0.limit } }
 

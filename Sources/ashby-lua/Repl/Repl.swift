@@ -19,6 +19,7 @@ struct Repl {
     `_` holds the last result. Multi-line input continues with >>. Tab completes names.
     ashby.help()  the ashby functions      ashby.help(ashby.get_job)  one function
     :help         this text                :time   time the next line and count its API calls
+    :chart [LABEL VALUE]  the last result (a list of rows, or label = number) as a bar chart
     :quit         leave (or Ctrl-D)        Ctrl-C  cancel the running line
     Top-level `local` variables last one line, as in `lua`; use globals to keep values.
     """
@@ -141,7 +142,22 @@ struct Repl {
     fflush(nil)
   }
 
-  /// `:help`, `:time`, `:quit`. Returns true to leave.
+  /// `:chart [LABEL VALUE]`: the last result (`_`) as a bar chart: a list of rows (their
+  /// LABEL and VALUE fields, `label`/`value` by default, or `{label, value}` pairs) or a
+  /// table of label = number.
+  func chart(_ keys: [String]) {
+    let args: [LuaValue] = keys.prefix(2).map { LuaValue.string($0) }
+    do {
+      let text = try session.vm.performBlocking { ctx -> String? in
+        try ctx.callProtected("ashby_repl_chart", args: args).first?.stringValue
+      }
+      print(text ?? "(nothing to chart)")
+    } catch {
+      Console.error("\(error)")
+    }
+  }
+
+  /// `:help`, `:time`, `:chart`, `:quit`. Returns true to leave.
   mutating func handleCommand(_ line: String) -> Bool {
     switch line.split(separator: " ").first ?? "" {
     case ":help", ":h", ":?": print(Self.help)
@@ -149,6 +165,7 @@ struct Repl {
       timeNextLine = true
       if interactive { print("the next line will be timed") }
     case ":quit", ":q", ":exit": return true
+    case ":chart", ":c": chart(line.split(separator: " ").dropFirst().map(String.init))
     default: Console.error("unknown command \(line); :help lists them")
     }
     return false
