@@ -121,4 +121,15 @@ import Testing
     #expect(r.stderr.contains("unknown command"))
     #expect(!r.stdout.contains("not reached"))
   }
+
+  @Test func chartDrawsTheLastResult() async throws {
+    let r = try await run(
+      ["repl"],
+      stdin: "{ { label = 'Onsite', value = 4 }, { label = 'Offer', value = 2 } }\n:chart\n"
+        + "{ { stage = 'Lead', n = 1 } }\n:chart stage n\n'text'\n:chart\n",
+      env: ["COLUMNS": "30"])
+    #expect(r.stdout.contains("Onsite ████████████████████ 4\nOffer  ██████████           2"), "\(r.stdout)")
+    #expect(r.stdout.contains("Lead ██████████████████████ 1"))
+    #expect(r.stderr.contains("ashby.chart.bar: expects a list of rows"), "\(r.stderr)")
+  }
 }
