@@ -87,28 +87,35 @@ local function options(opts, fname)
   return opts, ascii, width
 end
 
---- The text of a horizontal bar chart (one line per row, longest bar = the largest value).
-function chart.bar_text(rows, opts)
-  local ascii, width
-  opts, ascii, width = options(opts, "ashby.chart.bar")
-  local items = normalize(rows, opts, "ashby.chart.bar")
-  if #items == 0 then return "(no data)" end
+-- The rows, the label and value columns' widths and the largest value, for a chart `width` wide.
+local function measure(rows, opts, fname)
+  local items = normalize(rows, opts, fname)
   local label_w, value_w, max = 0, 0, 0
   for _, it in ipairs(items) do
     label_w = math.max(label_w, width_of(it.label))
     value_w = math.max(value_w, #number_text(it.value))
     max = math.max(max, it.value)
   end
+  return items, label_w, value_w, max
+end
+
+local function value_cell(v, w) return string.rep(" ", w - #number_text(v)) .. number_text(v) end
+
+--- The text of a horizontal bar chart (one line per row, longest bar = the largest value).
+function chart.bar_text(rows, opts)
+  local ascii, width
+  opts, ascii, width = options(opts, "ashby.chart.bar")
+  local items, label_w, value_w, max = measure(rows, opts, "ashby.chart.bar")
+  if #items == 0 then return "(no data)" end
   label_w = math.min(label_w, math.max(8, width // 3))
   local bar_w = math.max(1, width - label_w - value_w - 3)
   local lines = {}
   if opts.title then lines[#lines + 1] = tostring(opts.title) end
   for _, it in ipairs(items) do
     local cells = max > 0 and math.max(it.value, 0) / max * bar_w or 0
-    local b = bar(cells, ascii)
-    lines[#lines + 1] = ("%s %s %s"):format(
-      pad(truncate(it.label, label_w), label_w), pad(b, bar_w), string.rep(" ", value_w - #number_text(it.value))
-        .. number_text(it.value)):gsub("%s+$", "")
+    local line = ("%s %s %s"):format(
+      pad(truncate(it.label, label_w), label_w), pad(bar(cells, ascii), bar_w), value_cell(it.value, value_w))
+    lines[#lines + 1] = (line:gsub("%s+$", ""))
   end
   return table.concat(lines, "\n")
 end
@@ -117,14 +124,8 @@ end
 function chart.funnel_text(stages, opts)
   local ascii, width
   opts, ascii, width = options(opts, "ashby.chart.funnel")
-  local items = normalize(stages, opts, "ashby.chart.funnel")
+  local items, label_w, value_w, max = measure(stages, opts, "ashby.chart.funnel")
   if #items == 0 then return "(no data)" end
-  local label_w, value_w, max = 0, 0, 0
-  for _, it in ipairs(items) do
-    label_w = math.max(label_w, width_of(it.label))
-    value_w = math.max(value_w, #number_text(it.value))
-    max = math.max(max, it.value)
-  end
   label_w = math.min(label_w, math.max(8, width // 3))
   local pct_w = 5 -- "100%"
   local bar_w = math.max(2, width - label_w - value_w - pct_w - 4)
@@ -139,9 +140,7 @@ function chart.funnel_text(stages, opts)
     local b = string.rep(" ", left) .. string.rep(ascii and "#" or "█", whole) .. string.rep(" ", bar_w - whole - left)
     local pct = first > 0 and ("%d%%"):format(math.floor(it.value * 100 / first + 0.5)) or "-"
     lines[#lines + 1] = ("%s %s %s %s"):format(
-      pad(truncate(it.label, label_w), label_w), b,
-      string.rep(" ", value_w - #number_text(it.value)) .. number_text(it.value),
-      string.rep(" ", pct_w - #pct) .. pct)
+      pad(truncate(it.label, label_w), label_w), b, value_cell(it.value, value_w), string.rep(" ", pct_w - #pct) .. pct)
   end
   return table.concat(lines, "\n")
 end

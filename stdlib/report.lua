@@ -34,47 +34,43 @@ local function rows_of(list, section, what)
   return out
 end
 
-local function bar_svg(rows)
+local function largest(rows)
   local max = 0
   for _, r in ipairs(rows) do max = math.max(max, r.value) end
-  local row_h, label_w, bar_w = 26, 220, 460
-  local h = #rows * row_h + 10
-  local out = { ('<svg class="chart bar" role="img" viewBox="0 0 %d %d" width="%d" height="%d">'):format(
-    label_w + bar_w + 80, h, label_w + bar_w + 80, h) }
+  return max
+end
+
+-- An <svg> of one row per item; `row(i, r, y, w)` draws one (w: the bar's length).
+local function chart_svg(class, rows, row_h, extra_w, row)
+  local max, label_w, bar_w = largest(rows), 220, 460
+  local w, h = label_w + bar_w + extra_w, #rows * row_h + 10
+  local out = { ('<svg class="chart %s" role="img" viewBox="0 0 %d %d" width="%d" height="%d">'):format(class, w, h, w, h) }
   for i, r in ipairs(rows) do
-    local y = (i - 1) * row_h + 5
-    local w = max > 0 and math.max(r.value, 0) / max * bar_w or 0
-    out[#out + 1] = ('<text x="%d" y="%d" text-anchor="end" direction="ltr">%s</text>'):format(
-      label_w - 8, y + 17, esc(r.label))
-    out[#out + 1] = ('<rect x="%d" y="%d" width="%.1f" height="%d" rx="3"><title>%s: %s</title></rect>'):format(
-      label_w, y + 3, w, row_h - 8, esc(r.label), number_text(r.value))
-    out[#out + 1] = ('<text class="value" x="%.1f" y="%d">%s</text>'):format(label_w + w + 6, y + 17, number_text(r.value))
+    row(out, r, (i - 1) * row_h + 5, max > 0 and math.max(r.value, 0) / max * bar_w or 0, label_w, bar_w)
   end
   out[#out + 1] = "</svg>"
   return table.concat(out, "\n")
 end
 
+local function bar_svg(rows)
+  return chart_svg("bar", rows, 26, 80, function(out, r, y, w, label_w)
+    out[#out + 1] = ('<text x="%d" y="%d" text-anchor="end">%s</text>'):format(label_w - 8, y + 17, esc(r.label))
+    out[#out + 1] = ('<rect x="%d" y="%d" width="%.1f" height="18" rx="3"><title>%s: %s</title></rect>'):format(
+      label_w, y + 3, w, esc(r.label), number_text(r.value))
+    out[#out + 1] = ('<text class="value" x="%.1f" y="%d">%s</text>'):format(label_w + w + 6, y + 17, number_text(r.value))
+  end)
+end
+
 local function funnel_svg(rows)
-  local max = 0
-  for _, r in ipairs(rows) do max = math.max(max, r.value) end
   local first = rows[1] and rows[1].value or 0
-  local row_h, label_w, bar_w = 34, 220, 460
-  local h = #rows * row_h + 10
-  local out = { ('<svg class="chart funnel" role="img" viewBox="0 0 %d %d" width="%d" height="%d">'):format(
-    label_w + bar_w + 110, h, label_w + bar_w + 110, h) }
-  for i, r in ipairs(rows) do
-    local y = (i - 1) * row_h + 5
-    local w = max > 0 and math.max(r.value, 0) / max * bar_w or 0
-    local x = label_w + (bar_w - w) / 2
+  return chart_svg("funnel", rows, 34, 110, function(out, r, y, w, label_w, bar_w)
     local pct = first > 0 and ("%d%%"):format(math.floor(r.value * 100 / first + 0.5)) or "-"
     out[#out + 1] = ('<text x="%d" y="%d" text-anchor="end">%s</text>'):format(label_w - 8, y + 21, esc(r.label))
-    out[#out + 1] = ('<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="4"><title>%s: %s</title></rect>'):format(
-      x, y + 3, w, row_h - 8, esc(r.label), number_text(r.value))
+    out[#out + 1] = ('<rect x="%.1f" y="%d" width="%.1f" height="26" rx="4"><title>%s: %s</title></rect>'):format(
+      label_w + (bar_w - w) / 2, y + 3, w, esc(r.label), number_text(r.value))
     out[#out + 1] = ('<text class="value" x="%d" y="%d">%s · %s</text>'):format(
       label_w + bar_w + 8, y + 21, number_text(r.value), pct)
-  end
-  out[#out + 1] = "</svg>"
-  return table.concat(out, "\n")
+  end)
 end
 
 local function table_html(t)
