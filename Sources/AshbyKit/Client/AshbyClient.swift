@@ -125,7 +125,10 @@ public final class AshbyClient: Sendable {
     } catch {
       return cancelled
     }
-    if Task.isCancelled { return cancelled }
+    if Task.isCancelled {
+      budget.release(RateBudget.Answer(status: nil))  // the slot was ours; nothing was sent on it
+      return cancelled
+    }
     counter.add(1, ordering: .relaxed)
     let raw: RawResponse
     do {
