@@ -41,7 +41,9 @@ extension FakeAshby {
     if let limit, let wait = limit.wait {
       status = 429
       var headers = limit.headers
-      headers[.retryAfter] = "\(max(1, Int((wait / .milliseconds(1)).rounded(.up) / 1000) + 1))"
+      // Whole seconds until a slot frees, at least 1; the wait is under one window, capped at a day.
+      let waitMS = min(wait, .seconds(86_400)) / .milliseconds(1)
+      headers[.retryAfter] = "\(max(1, Int(waitMS.rounded(.up) / 1000) + 1))"
       return json(
         429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
         headers: headers)

@@ -25,7 +25,7 @@ public final class AshbyClient: Sendable {
     let window = configuration.rateWindow == .seconds(60) ? "minute" : "\(configuration.rateWindow)"
     self.budget = RateBudget(limit: configuration.requestsPerMinute, window: configuration.rateWindow) {
       waited, limit in
-      let ms = Int(waited / .milliseconds(1))
+      let ms = Int(waited / .milliseconds(1))  // a wait this process lived through: far inside Int
       logger.debug(
         "pacing: waited \(ms) ms for the rate budget (\(limit) requests per \(window))", metadata: ["pacing_ms": "\(ms)"])
     }

@@ -125,11 +125,11 @@ final class RateBudget: Sendable {
       s.limit = max(1, s.limit - max(1, s.limit / 4))
       s.lastChange = now
       let seconds = answer.header("Retry-After").flatMap(AshbyClient.retryAfterSeconds) ?? 1
-      s.pausedUntil = max(s.pausedUntil ?? now, now + .milliseconds(Int64(seconds * 1000)))
+      s.pausedUntil = max(s.pausedUntil ?? now, now + .milliseconds(Int64(seconds * 1000)))  // 0...600 s
     } else if answer.header("X-RateLimit-Remaining").flatMap(Int.init) == 0,
       let reset = answer.header("X-RateLimit-Reset").flatMap(Self.resetSeconds)
     {
-      s.pausedUntil = max(s.pausedUntil ?? now, now + .milliseconds(Int64(reset * 1000)))
+      s.pausedUntil = max(s.pausedUntil ?? now, now + .milliseconds(Int64(reset * 1000)))  // 0...600 s
     } else if answer.status.map({ (200..<300).contains($0) }) == true, s.limit < configuredLimit,
       now - s.lastChange >= window / 4
     {
