@@ -22,11 +22,10 @@ public struct Display: Sendable {
 
   /// For a process whose stderr may be a terminal: a live line only there, and only when asked.
   public static func forStandardError(quiet: Bool, verbose: Bool, unattended: Bool) -> Display {
-    let env = ProcessInfo.processInfo.environment
-    let dumb = env["TERM"] == "dumb" || env["NO_COLOR"] != nil
+    let term = getenv("TERM").map { String(cString: $0) }
+    let dumb = term == "dumb" || getenv("NO_COLOR") != nil
     let tty = isatty(STDERR_FILENO) != 0
-    let progress: Progress =
-      quiet ? .off : (tty && !unattended && env["TERM"] != "dumb") ? .terminal : verbose ? .summary : .off
+    let progress: Progress = quiet ? .off : (tty && !unattended && term != "dumb") ? .terminal : verbose ? .summary : .off
     return Display(progress: progress, unicode: !dumb)
   }
 
