@@ -87,62 +87,58 @@ local function options(opts, fname)
   return opts, ascii, width
 end
 
--- The rows, the label and value columns' widths and the largest value, for a chart `width` wide.
-local function measure(rows, opts, fname)
-  local items = normalize(rows, opts, fname)
-  local label_w, value_w, max = 0, 0, 0
-  for _, it in ipairs(items) do
-    label_w = math.max(label_w, width_of(it.label))
-    value_w = math.max(value_w, #number_text(it.value))
-    max = math.max(max, it.value)
+-- What both charts start from: the options, the rows, the label and value columns'
+-- widths, the largest value, and the lines so far (the title). Nil when there are no rows.
+local function layout(rows, opts, fname)
+  local c = {}
+  c.opts, c.ascii, c.width = options(opts, fname)
+  c.items = normalize(rows, c.opts, fname)
+  if #c.items == 0 then return nil end
+  c.label_w, c.value_w, c.max = 0, 0, 0
+  for _, it in ipairs(c.items) do
+    c.label_w = math.max(c.label_w, width_of(it.label))
+    c.value_w = math.max(c.value_w, #number_text(it.value))
+    c.max = math.max(c.max, it.value)
   end
-  return items, label_w, value_w, max
+  c.label_w = math.min(c.label_w, math.max(8, c.width // 3))
+  c.lines = { c.opts.title and tostring(c.opts.title) or nil }
+  return c
 end
 
 local function value_cell(v, w) return string.rep(" ", w - #number_text(v)) .. number_text(v) end
+local function label_cell(c, label) return pad(truncate(label, c.label_w), c.label_w) end
+local function cells(c, value, bar_w) return c.max > 0 and math.max(value, 0) / c.max * bar_w or 0 end
 
 --- The text of a horizontal bar chart (one line per row, longest bar = the largest value).
 function chart.bar_text(rows, opts)
-  local ascii, width
-  opts, ascii, width = options(opts, "ashby.chart.bar")
-  local items, label_w, value_w, max = measure(rows, opts, "ashby.chart.bar")
-  if #items == 0 then return "(no data)" end
-  label_w = math.min(label_w, math.max(8, width // 3))
-  local bar_w = math.max(1, width - label_w - value_w - 3)
-  local lines = {}
-  if opts.title then lines[#lines + 1] = tostring(opts.title) end
-  for _, it in ipairs(items) do
-    local cells = max > 0 and math.max(it.value, 0) / max * bar_w or 0
+  local c = layout(rows, opts, "ashby.chart.bar")
+  if not c then return "(no data)" end
+  local bar_w = math.max(1, c.width - c.label_w - c.value_w - 3)
+  for _, it in ipairs(c.items) do
     local line = ("%s %s %s"):format(
-      pad(truncate(it.label, label_w), label_w), pad(bar(cells, ascii), bar_w), value_cell(it.value, value_w))
-    lines[#lines + 1] = (line:gsub("%s+$", ""))
+      label_cell(c, it.label), pad(bar(cells(c, it.value, bar_w), c.ascii), bar_w), value_cell(it.value, c.value_w))
+    c.lines[#c.lines + 1] = (line:gsub("%s+$", ""))
   end
-  return table.concat(lines, "\n")
+  return table.concat(c.lines, "\n")
 end
 
 --- The text of a funnel: one centred bar per stage, with its share of the first stage.
 function chart.funnel_text(stages, opts)
-  local ascii, width
-  opts, ascii, width = options(opts, "ashby.chart.funnel")
-  local items, label_w, value_w, max = measure(stages, opts, "ashby.chart.funnel")
-  if #items == 0 then return "(no data)" end
-  label_w = math.min(label_w, math.max(8, width // 3))
+  local c = layout(stages, opts, "ashby.chart.funnel")
+  if not c then return "(no data)" end
   local pct_w = 5 -- "100%"
-  local bar_w = math.max(2, width - label_w - value_w - pct_w - 4)
-  local first = items[1].value
-  local lines = {}
-  if opts.title then lines[#lines + 1] = tostring(opts.title) end
-  for _, it in ipairs(items) do
-    local cells = max > 0 and math.max(it.value, 0) / max * bar_w or 0
-    local whole = math.floor(cells + 0.5)
+  local bar_w = math.max(2, c.width - c.label_w - c.value_w - pct_w - 4)
+  local first = c.items[1].value
+  for _, it in ipairs(c.items) do
+    local whole = math.floor(cells(c, it.value, bar_w) + 0.5)
     if it.value > 0 and whole == 0 then whole = 1 end
     local left = (bar_w - whole) // 2
-    local b = string.rep(" ", left) .. string.rep(ascii and "#" or "█", whole) .. string.rep(" ", bar_w - whole - left)
+    local b = string.rep(" ", left) .. string.rep(c.ascii and "#" or "█", whole) .. string.rep(" ", bar_w - whole - left)
     local pct = first > 0 and ("%d%%"):format(math.floor(it.value * 100 / first + 0.5)) or "-"
-    lines[#lines + 1] = ("%s %s %s %s"):format(
-      pad(truncate(it.label, label_w), label_w), b, value_cell(it.value, value_w), string.rep(" ", pct_w - #pct) .. pct)
+    c.lines[#c.lines + 1] = ("%s %s %s %s"):format(
+      label_cell(c, it.label), b, value_cell(it.value, c.value_w), string.rep(" ", pct_w - #pct) .. pct)
   end
-  return table.concat(lines, "\n")
+  return table.concat(c.lines, "\n")
 end
 
 --- Prints a horizontal bar chart: `ashby.chart.bar(rows, { label = "title", value = "count" })`.

@@ -102,11 +102,12 @@ public final class AshbyClient: Sendable {
           delay = backoff(attempt: counted, retryAfter: retryAfter)
           let retry =
             error.retryable && counted < configuration.maxAttempts
-            && ContinuousClock.now.advanced(by: .nanoseconds(Int64(delay * 1e9))) < deadline
+            && ContinuousClock.now.advanced(by: .nanoseconds(Int64(delay * 1e9))) < deadline  // delay ≤ 600 s
           guard retry else { throw error }
         }
         do {
-          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // ≤ max(maxBackoff, 600 s of Retry-After)
+          // ≤ max(maxBackoff, 600 s of Retry-After); after a 429, ≤ baseBackoff
+          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
         } catch {
           throw AshbyError.cancelled(endpoint)
         }
