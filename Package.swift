@@ -2,7 +2,8 @@
 import Foundation
 import PackageDescription
 
-// The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top.
+// The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top;
+// AshbyScheduler (with the hooks' listener) beside, AshbyWebhook under it and the fake.
 let package = Package(
   name: "ashby-lua",
   platforms: [.macOS(.v14)],
@@ -18,6 +19,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
   ],
   targets: [
     // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -42,10 +44,15 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
+    // Ashby's webhook payload and its signature (HMAC-SHA256), shared by the daemon and the fake.
+    .target(
+      name: "AshbyWebhook",
+      dependencies: ["AshbyJSON", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "AshbyFake",
       dependencies: [
-        "AshbyJSON", "AshbyCatalog",
+        "AshbyJSON", "AshbyCatalog", "AshbyWebhook",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "Logging", package: "swift-log"),
@@ -58,16 +65,22 @@ let package = Package(
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
-    // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon.
-    // Knows nothing of Lua or Ashby: the CLI gives it a runner.
+    // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon,
+    // and the hooks' listener and queue. Knows nothing of Lua: the CLI gives it a runner.
     .target(
       name: "AshbyScheduler",
-      dependencies: [.product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: [
+        "AshbyJSON", "AshbyWebhook",
+        .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
-        "AshbyScheduler", "CLineEdit",
+        "AshbyScheduler", "AshbyWebhook", "CLineEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
@@ -82,12 +95,14 @@ let package = Package(
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake"]),
-    .testTarget(name: "AshbySchedulerTests", dependencies: ["AshbyScheduler"]),
+    .testTarget(name: "AshbySchedulerTests", dependencies: ["AshbyScheduler", "AshbyWebhook"]),
     .testTarget(
       name: "AshbyScriptingTests",
       dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
     // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.
-    .testTarget(name: "CLITests", dependencies: ["AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler"]),
+    .testTarget(
+      name: "CLITests",
+      dependencies: ["AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyWebhook"]),
   ],
   swiftLanguageModes: [.v6]
 )

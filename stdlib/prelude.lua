@@ -145,6 +145,65 @@ function ashby.pages(endpoint, params, options)
   end
 end
 
+local change_options = { on_first = true, on_resync = true }
+
+--- Iterates only what changed at `endpoint` since this job's last successful
+--- run (Ashby's syncToken, kept by the scheduler or `run --state NAME`).
+--- options.on_first = "skip": with no token yet, note where things stand
+--- and yield nothing; options.on_resync(info): Ashby refused the token, so
+--- everything comes again (info.reason is Ashby's code).
+function ashby.changes(endpoint, params, options)
+  options = options or {}
+  if type(options) ~= "table" then
+    error("ashby.changes: argument 3 must be a table of options", 2)
+  end
+  for key in pairs(options) do
+    if not change_options[key] then
+      error("ashby.changes: unknown option " .. tostring(key) .. "; the options are on_first and on_resync", 2)
+    end
+  end
+  local on_first, on_resync = options.on_first or "run", options.on_resync
+  if on_first ~= "run" and on_first ~= "skip" then
+    error('ashby.changes: on_first must be "run" (the default: yield everything) or "skip"', 2)
+  end
+  if on_resync ~= nil and type(on_resync) ~= "function" then
+    error("ashby.changes: on_resync must be a function", 2)
+  end
+  local handle, first = private.open_changes(endpoint, params)
+  local p = bar { label = tostring(endpoint) .. " changes" }
+  local guard = setmetatable({}, { __gc = function()
+    private.close_pages(handle)
+    if p then p:done() end
+  end })
+  if first and on_first == "skip" then
+    while private.next_page(handle) do end  -- to the end: the token is where things stand now
+    if p then p:done() end
+    return function() return nil end
+  end
+  local page, i, told = nil, 0, false
+  return function()
+    local _ = guard
+    if page == nil or i >= #page then
+      local resync
+      page, resync = private.next_page(handle)
+      i = 0
+      if resync and not told then
+        told = true
+        if on_resync then on_resync { endpoint = endpoint, reason = resync } end
+      end
+      if page == nil or #page == 0 then
+        page = {}
+        if p then p:done() end
+        return nil
+      end
+      if p then p:page() end
+    end
+    i = i + 1
+    if p then p:step() end
+    return page[i]
+  end
+end
+
 local names = {}
 for name, value in pairs(ashby) do
   if type(value) == "function" then names[value] = name end
@@ -188,6 +247,9 @@ local function strict(t, name, extra)
       local value = index(self, key)
       if value ~= nil then return value end
     end
+    for _, k in ipairs(extra or {}) do
+      if k == key then return nil end  -- a known field that may be nil (ashby.event outside a hook)
+    end
     local best, best_d = nil, 3
     if type(key) == "string" then
       for k in next, self do
@@ -209,14 +271,15 @@ local function strict(t, name, extra)
   return setmetatable(t, mt)
 end
 
-local dry_run = private.dry_run
+local dry_run, event = private.dry_run, private.event
 setmetatable(ashby, {
   __index = function(_, key)
     if key == "dry_run" then return dry_run end
+    if key == "event" then return event end
   end,
   __newindex = function(t, key, value)
-    if key == "dry_run" then
-      error("ashby.dry_run is read-only: run with --dry-run to turn it on", 2)
+    if key == "dry_run" or key == "event" then
+      error("ashby." .. key .. " is read-only", 2)
     end
     rawset(t, key, value)
   end,
@@ -248,6 +311,6 @@ getmetatable(ashby).__index = function(t, key)
   end
   return index(t, key)
 end
-strict(ashby, "ashby", { "dry_run", "util", "progress", "chart", "report" })
+strict(ashby, "ashby", { "dry_run", "event", "util", "progress", "chart", "report" })
 
 return ashby

@@ -73,6 +73,7 @@ extension FakeAshby {
       endpoint == "apiKey.info"
       ? Self.keyInfo(readOnly: request.headers[.authorization] == Self.basic(Self.readOnlyKey))
       : store.handle(endpoint, params)
+    for (event, targets) in store.takeOutbox() { webhooks.send(event, to: targets) }
     if case .http(let code, _, _) = answer { status = code }
     if fault == .reset {
       status = 0

@@ -47,6 +47,7 @@ public final class FakeAshby: Sendable {
 
   let store: FakeStore
   let state: Mutex<Mutable>
+  let webhooks = FakeWebhookSender()
   private let portBox = PortBox()
   private let task = Mutex<Task<Void, any Error>?>(nil)
   let host: String
@@ -104,6 +105,35 @@ public final class FakeAshby: Sendable {
     }
     task?.cancel()
     _ = try? await task?.value
+    await webhooks.shutdown()
+  }
+
+  // MARK: Webhooks
+
+  /// Registers a webhook as `webhook.create` would (how `--fake --listen` wires the fake to the daemon).
+  @discardableResult
+  public func registerWebhook(type: String, url: String, secret: String) -> String? {
+    store.withData { d in
+      guard case .results(let hook, _) = store.webhookCall(
+        "webhook.create", ["webhookType": type, "requestUrl": url, "secretToken": secret], data: &d)
+      else { return nil }
+      return (hook as? [String: Any])?["id"] as? String
+    }
+  }
+
+  /// The webhooks registered: id, type, URL, enabled (never the secret).
+  public var registeredWebhooks: [(id: String, type: String, url: String, enabled: Bool)] {
+    store.withData { d in
+      d.webhooks.map {
+        ($0["id"] as? String ?? "", $0["webhookType"] as? String ?? "", $0["requestUrl"] as? String ?? "",
+          $0["enabled"] as? Bool ?? false)
+      }
+    }
+  }
+
+  /// Every POST to a webhook so far: URL, event, HTTP status (0: no connection).
+  public var webhookAttempts: [(url: String, action: String, webhookActionId: String, status: Int)] {
+    webhooks.attemptsMade.map { ($0.url, $0.event.action, $0.event.webhookActionId, $0.status) }
   }
 
   // MARK: Test controls

@@ -1,3 +1,4 @@
+import AshbyWebhook
 import Foundation
 
 /// The fake's world: seeded, deterministic, large enough to need several pages.
@@ -17,11 +18,16 @@ struct FakeData {
   var communicationTemplates: [[String: Any]] = []
   /// Rejection emails scheduled by a move to an Archived stage.
   var archiveEmails: [[String: Any]] = []
-  /// Bumped on every candidate change; sync tokens name a version.
+  /// Bumped on every change; sync tokens name a version, and each item
+  /// (candidate, application) the version of its last change (by id).
   var version = 0
-  var candidateVersions: [String: Int] = [:]
+  var versions: [String: Int] = [:]
   /// Sync tokens from before this epoch are expired.
   var tokenEpoch = 1
+  /// Registered webhooks (`webhook.create`): id, webhookType, requestUrl, secretToken, enabled.
+  var webhooks: [[String: Any]] = []
+  /// Events waiting to be sent to the webhooks, once the lock is released.
+  var outbox: [WebhookEvent] = []
 
   static let stageTitles: [(String, String)] = [
     ("Lead", "Lead"), ("Application Review", "PreInterviewScreen"), ("Phone Screen", "Active"),
@@ -94,7 +100,7 @@ struct FakeData {
       var c = candidate(id: id("cand", i), name: "\(first) \(last)", email: email, phone: nil)
       if i % 3 == 0 { c["resumeFileHandle"] = ["id": id("file", i), "name": "resume.pdf", "handle": "h-\(i)"] }
       d.candidates.append(c)
-      d.candidateVersions[id("cand", i)] = 0
+      d.versions[id("cand", i)] = 0
     }
     for i in 0..<120 {
       let cand = d.candidates[i % 60]

@@ -44,7 +44,7 @@ final class FakeStore: @unchecked Sendable {
     case "user.search":
       let email = (p["email"] as? String ?? "").lowercased()
       return .results(data.users.filter { ($0["email"] as? String)?.lowercased() == email })
-    case "candidate.list": return candidateList(p)
+    case "candidate.list": return changedPage(data.candidates, p)
     case "candidate.info": return find(data.candidates, p["id"], code: "candidate_not_found", what: "candidate")
     case "candidate.search": return candidateSearch(p)
     case "candidate.create": return candidateCreate(p)
@@ -52,7 +52,7 @@ final class FakeStore: @unchecked Sendable {
     case "candidate.uploadResume": return uploadResume(p)
     case "application.info":
       return find(data.applications, p["applicationId"], code: "application_not_found", what: "application")
-    case "application.list": return page(data.applications, p)
+    case "application.list": return changedPage(data.applications, p)
     case "application.create": return applicationCreate(p)
     case "application.changeStage": return changeStage(p)
     case "archiveReason.list": return .results(data.archiveReasons, extra: ["moreDataAvailable": false])
@@ -75,6 +75,7 @@ final class FakeStore: @unchecked Sendable {
       return .results(["jobId": job["id"] ?? "", "interviewPlanId": plan, "stages": data.plans[plan] ?? []])
     case "interviewSchedule.create": return scheduleCreate(p)
     case "file.createFileUploadHandle": return uploadHandle(p)
+    case "webhook.create", "webhook.info", "webhook.update", "webhook.delete": return webhookCall(endpoint, p, data: &data)
     default:
       if Catalog.endpoint(endpoint) != nil {
         return .failure(code: "invalid_input", message: "The fake Ashby does not model \(endpoint)")
@@ -131,8 +132,9 @@ final class FakeStore: @unchecked Sendable {
     return page(data.jobs.filter { statuses.contains($0["status"] as? String ?? "") }, p)
   }
 
-  private func candidateList(_ p: [String: Any]) -> FakeAnswer {
-    guard let token = p["syncToken"] as? String else { return page(data.candidates, p) }
+  /// A list with sync tokens: with one, only the items changed since its version.
+  private func changedPage(_ items: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
+    guard let token = p["syncToken"] as? String else { return page(items, p) }
     let parts = token.dropFirst().split(separator: "-")
     guard token.hasPrefix("s"), parts.count == 2, let epoch = Int(parts[0]), let since = Int(parts[1]) else {
       return .failure(code: "sync_token_invalid", message: "The sync token is not valid")
@@ -140,7 +142,7 @@ final class FakeStore: @unchecked Sendable {
     guard epoch == data.tokenEpoch else {
       return .failure(code: "sync_token_expired", message: "The sync token has expired")
     }
-    let changed = data.candidates.filter { data.candidateVersions[$0["id"] as? String ?? ""] ?? 0 > since }
+    let changed = items.filter { data.versions[$0["id"] as? String ?? ""] ?? 0 > since }
     return page(changed, p)
   }
 
@@ -157,9 +159,10 @@ final class FakeStore: @unchecked Sendable {
 
   // MARK: Writing
 
-  private func touch(_ candidate: String) {
+  /// Marks an item (candidate or application, by id) changed now.
+  private func touch(_ id: String) {
     data.version += 1
-    data.candidateVersions[candidate] = data.version
+    data.versions[id] = data.version
   }
 
   private func candidateCreate(_ p: [String: Any]) -> FakeAnswer {
@@ -267,6 +270,8 @@ final class FakeStore: @unchecked Sendable {
     data.candidates[ci]["applicationIds"] =
       ((data.candidates[ci]["applicationIds"] as? [String]) ?? []) + [app["id"] as? String ?? ""]
     touch(data.candidates[ci]["id"] as? String ?? "")
+    touch(app["id"] as? String ?? "")
+    emit("applicationSubmit", ["application": app], data: &data)
     return .results(app)
   }
 
@@ -302,6 +307,9 @@ final class FakeStore: @unchecked Sendable {
     data.applications[i]["status"] =
       stage["type"] as? String == "Hired" ? "Hired" : (stage["type"] as? String == "Archived" ? "Archived" : "Active")
     data.applications[i]["updatedAt"] = FakeData.iso(Date())
+    touch(data.applications[i]["id"] as? String ?? "")
+    emit("candidateStageChange", ["application": data.applications[i]], data: &data)
+    if stage["type"] as? String == "Hired" { emit("candidateHire", ["application": data.applications[i]], data: &data) }
     return .results(data.applications[i])
   }
 
@@ -338,6 +346,7 @@ final class FakeStore: @unchecked Sendable {
       "interviewEvents": out,
     ]
     data.schedules.append(schedule)
+    emit("interviewScheduleCreate", ["interviewSchedule": schedule], data: &data)
     return .results(schedule)
   }
 }

@@ -10,6 +10,8 @@ public struct RunOutcome: Sendable, Equatable {
   public var dryRun: Bool
   /// The end of what the run printed (stdout and stderr), for the history.
   public var output: String
+  /// Where `ashby.changes` got to (endpoint → sync token); kept only if the run ended `ok`.
+  public var syncTokens: [String: String] = [:]
 
   public init(
     status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0, dryRun: Bool = false, output: String = ""
@@ -36,11 +38,18 @@ public struct RunOutcome: Sendable, Equatable {
 public protocol JobRunner: Sendable {
   /// - Parameter label: how the daemon's log names this run (`report#12`).
   func run(_ job: ScheduledJob, label: String) async -> RunOutcome
+  /// The same, with what the run is given besides its arguments: the sync
+  /// tokens, for a hook the delivery. Runners that need neither implement only `run(_:label:)`.
+  func run(_ job: ScheduledJob, label: String, input: RunInput) async -> RunOutcome
   /// Runs the job's `on_failure` for a run that ended `failed` or `timeout`.
   func onFailure(_ job: ScheduledJob, record: RunRecord, label: String) async
 }
 
 extension JobRunner {
+  public func run(_ job: ScheduledJob, label: String, input: RunInput) async -> RunOutcome {
+    await run(job, label: label)
+  }
+
   public func onFailure(_ job: ScheduledJob, record: RunRecord, label: String) async {}
 }
 

@@ -21,6 +21,8 @@ public enum RunTrigger: String, Sendable, Codable {
   case catchUp = "catch_up"
   /// `schedule trigger`.
   case manual
+  /// An Ashby webhook delivery to a `[[hook]]`.
+  case webhook
 }
 
 /// One row of the history.
@@ -43,9 +45,11 @@ public struct RunRecord: Sendable, Codable, Equatable, FetchableRecord, MutableP
   public var owner: String
   /// The end of what the run printed (`OutputTail.capacity`), for `schedule logs`.
   public var output: String?
+  /// For a hook's run: the event (`applicationSubmit 3f2a…`), as `DeliveryRecord.summary` says it.
+  public var event: String?
 
   enum CodingKeys: String, CodingKey {
-    case id, job, trigger, status, attempts, writes, error, owner, output
+    case id, job, trigger, status, attempts, writes, error, owner, output, event
     case scheduledFor = "scheduled_for"
     case startedAt = "started_at"
     case endedAt = "ended_at"
@@ -64,7 +68,7 @@ extension RunRecord {
     self.init(
       id: nil, job: job, trigger: trigger, scheduledFor: scheduledFor, startedAt: startedAt, endedAt: endedAt,
       status: status, exitCode: nil, attempts: attempts, writes: writes, dryRun: false, error: error, owner: owner,
-      output: nil)
+      output: nil, event: nil)
   }
 }
 
@@ -136,10 +140,35 @@ public final class RunHistory: Sendable {
         t.primaryKey(["job", "fire"])
       }
     }
+    // Hooks: each delivery kept until it has run (durable across a crash,
+    // deduplicated by webhookActionId per hook); the runs say which event;
+    // `ashby.changes` keeps its sync tokens per state (job) and endpoint.
+    migrator.registerMigration("v4: hooks and change feeds") { db in
+      try db.alter(table: "runs") { t in t.add(column: "event", .text) }
+      try db.create(table: "deliveries") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("hook", .text).notNull()
+        t.column("action_id", .text).notNull()
+        t.column("action", .text).notNull()
+        t.column("body", .blob).notNull()
+        t.column("received_at", .datetime).notNull()
+        t.column("status", .text).notNull().indexed()
+        t.column("owner", .text)
+        t.column("run_id", .integer)
+        t.uniqueKey(["hook", "action_id"])
+      }
+      try db.create(table: "sync_tokens") { t in
+        t.column("state", .text).notNull()
+        t.column("endpoint", .text).notNull()
+        t.column("token", .text).notNull()
+        t.column("updated_at", .datetime).notNull()
+        t.primaryKey(["state", "endpoint"])
+      }
+    }
     return migrator
   }
 
-  private func write<T>(_ body: (Database) throws -> T) throws -> T {
+  func write<T>(_ body: (Database) throws -> T) throws -> T {
     try queue.writeWithoutTransaction { db in
       var result: T?
       try db.inTransaction(.immediate) {
@@ -166,10 +195,14 @@ public final class RunHistory: Sendable {
   }
 
   /// The newest runs first.
-  public func runs(job: String? = nil, limit: Int = 20) throws -> [RunRecord] {
+  /// - Parameter hook: only a hook's deliveries and runs (`schedule history --hook`).
+  public func runs(job: String? = nil, hook: String? = nil, limit: Int = 20) throws -> [RunRecord] {
     try queue.read { db in
       var request = RunRecord.order(Column("id").desc).limit(limit)
       if let job { request = request.filter(Column("job") == job) }
+      if let hook {
+        request = request.filter(Column("job") == hook && Column("trigger") == RunTrigger.webhook.rawValue)
+      }
       return try request.fetchAll(db)
     }
   }

@@ -1,4 +1,5 @@
 import Foundation
+import AshbyWebhook
 import TOMLKit
 
 /// `schedules.toml`: a `[defaults]` table (optional) and one `[[job]]` table per job.
@@ -37,21 +38,32 @@ public enum ScheduleFile {
     "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
+  static let hookKeys: Set<String> = [
+    "name", "events", "script", "secret_env", "secret_command", "unsigned", "timeout", "retries", "retry_delay",
+    "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit",
+  ]
 
   /// Schedule files larger than this are refused (a schedule is a few KB).
   public static let maxBytes = 1 << 20
 
-  public static func load(_ path: String) throws(Problems) -> [ScheduledJob] {
+  /// The jobs of the file (`loadSchedule` for its hooks too).
+  public static func load(_ path: String) throws(Problems) -> [ScheduledJob] { try loadSchedule(path).jobs }
+
+  public static func parse(_ text: String, file: String, folder: String) throws(Problems) -> [ScheduledJob] {
+    try parseSchedule(text, file: file, folder: folder).jobs
+  }
+
+  public static func loadSchedule(_ path: String) throws(Problems) -> Schedule {
     let text: String
     switch TextFile.load(path, maxBytes: maxBytes) {
     case .text(let t): text = t
     case .problem(let why): throw Problems(all: [Problem(file: path, message: why)])
     }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    return try parse(text, file: path, folder: folder)
+    return try parseSchedule(text, file: path, folder: folder)
   }
 
-  public static func parse(_ text: String, file: String, folder: String) throws(Problems) -> [ScheduledJob] {
+  public static func parseSchedule(_ text: String, file: String, folder: String) throws(Problems) -> Schedule {
     if let line = TOMLKeyGuard.badKeyLine(in: text) {
       throw Problems(all: [
         Problem(file: file, line: line, message: "a key starts with a character no key can have, or a } stands where a value belongs")
@@ -65,15 +77,15 @@ public enum ScheduleFile {
     } catch {
       throw Problems(all: [Problem(file: file, message: "\(error)")])
     }
-    var reader = Reader(file: file, folder: folder, lines: SourceLines(text))
-    let jobs = reader.jobs(in: root)
+    var reader = ScheduleReader(file: file, folder: folder, lines: SourceLines(text))
+    let schedule = reader.schedule(in: root)
     guard reader.problems.isEmpty else { throw Problems(all: reader.problems) }
-    return jobs
+    return schedule
   }
 }
 
 /// Reads the tables into jobs, collecting problems instead of stopping at the first.
-private struct Reader {
+struct ScheduleReader {
   let file: String
   let folder: String
   let lines: SourceLines
@@ -102,26 +114,69 @@ private struct Reader {
         file: file, line: line, key: key.map { "\(place.label).\($0)" } ?? place.label, message: message))
   }
 
-  mutating func jobs(in root: TOMLTable) -> [ScheduledJob] {
-    for key in root.keys where key != "job" && key != "defaults" {
+  mutating func schedule(in root: TOMLTable) -> Schedule {
+    for key in root.keys where key != "job" && key != "defaults" && key != "hook" {
       problems.append(
         ScheduleFile.Problem(
           file: file, line: lines.line(of: key, section: "", occurrence: 0) ?? lines.header(key), key: key,
-          message: "unknown table or key; a schedule file has [defaults] and [[job]] tables"))
+          message: "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables"))
     }
     var defaults = ScheduledJob(name: "", script: "", cron: .midnight, timeZone: .current)
     if let table = root["defaults"]?.table {
-      apply(table, to: &defaults, place: Place(section: "defaults", occurrence: 0, label: "defaults"), isJob: false)
+      apply(
+        table, to: &defaults, place: Place(section: "defaults", occurrence: 0, label: "defaults"),
+        allowed: ScheduleFile.defaultKeys)
     } else if root["defaults"] != nil {
       problem(Place(section: "", occurrence: 0, label: "defaults"), nil, "must be a table: [defaults]")
     }
-    guard let list = root["job"]?.array else {
-      if root["job"] != nil {
-        problem(Place(section: "", occurrence: 0, label: "job"), nil, "must be tables: [[job]]")
-      } else {
-        problems.append(
-          ScheduleFile.Problem(file: file, message: "no jobs: add a [[job]] table with name, script and cron"))
+    if root["job"] == nil && root["hook"] == nil {
+      problems.append(
+        ScheduleFile.Problem(
+          file: file, message: "no jobs: add a [[job]] table with name, script and cron (or a [[hook]] table)"))
+      return Schedule(jobs: [], hooks: [])
+    }
+    let jobs = self.jobs(in: root, defaults: defaults)
+    var hooks: [Hook] = []
+    if root["hook"] != nil {
+      hooks = self.hooks(in: root, defaults: defaults)
+      let jobNames = Set(jobs.map(\.name))
+      for (i, hook) in hooks.enumerated() where jobNames.contains(hook.name) {
+        problem(
+          Place(section: "[hook]", occurrence: i, label: "hook \"\(hook.name)\""), "name",
+          "a job has this name; jobs and hooks share the history, so their names must differ")
       }
+    }
+    return Schedule(jobs: jobs, hooks: hooks)
+  }
+
+  /// The script of a job or a hook, made absolute and checked.
+  mutating func script(_ table: TOMLTable, _ place: Place) -> String? {
+    guard let script = requiredString(table, "script", place) else { return nil }
+    let path = script.hasPrefix("/") ? script : URL(fileURLWithPath: folder).appendingPathComponent(script).path
+    if let why = TextFile.notAScript(path) {
+      problem(place, "script", "\(why): \(path)")
+      return nil
+    }
+    return path
+  }
+
+  /// A job's or a hook's name: present, and made of characters a log and a URL path keep as they are.
+  mutating func name(_ table: TOMLTable, _ place: Place, seen: inout [String: Int], index: Int, what: String) -> String? {
+    let name = requiredString(table, "name", place)
+    let named = Place(section: place.section, occurrence: index, label: name.map { "\(what) \"\($0)\"" } ?? place.label)
+    if let name, !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) {
+      problem(named, "name", "use letters, digits, \"-\", \"_\" and \".\" only")
+    }
+    if let name, let first = seen[name] {
+      problem(named, "name", "another \(what) (number \(first)) has this name")
+    }
+    if let name { seen[name] = index + 1 }
+    return name
+  }
+
+  mutating func jobs(in root: TOMLTable, defaults: ScheduledJob) -> [ScheduledJob] {
+    guard let list = root["job"]?.array else {
+      if root["job"] != nil { problem(Place(section: "", occurrence: 0, label: "job"), nil, "must be tables: [[job]]") }
       return []
     }
     var jobs: [ScheduledJob] = []
@@ -135,24 +190,10 @@ private struct Reader {
       var job = defaults
       job.directory = folder
       let before = problems.count
-      let name = requiredString(table, "name", place)
+      let name = name(table, place, seen: &seen, index: i, what: "job")
       let named = Place(section: place.section, occurrence: i, label: name.map { "job \"\($0)\"" } ?? place.label)
       job.name = name ?? ""
-      if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) {
-        problem(named, "name", "use letters, digits, \"-\", \"_\" and \".\" only")
-      }
-      if let name, let first = seen[name] {
-        problem(named, "name", "another job (number \(first)) has this name")
-      }
-      if let name { seen[name] = i + 1 }
-      if let script = requiredString(table, "script", named) {
-        let path = script.hasPrefix("/") ? script : URL(fileURLWithPath: folder).appendingPathComponent(script).path
-        if let why = TextFile.notAScript(path) {
-          problem(named, "script", "\(why): \(path)")
-        } else {
-          job.script = path
-        }
-      }
+      if let path = script(table, named) { job.script = path }
       if let cron = requiredString(table, "cron", named) {
         do {
           job.cron = try CronExpression(cron)
@@ -160,7 +201,7 @@ private struct Reader {
           problem(named, "cron", error.description)
         }
       }
-      apply(table, to: &job, place: named, isJob: true)
+      apply(table, to: &job, place: named, allowed: ScheduleFile.jobKeys)
       if problems.count == before { jobs.append(job) }
     }
     return jobs
@@ -201,10 +242,9 @@ private struct Reader {
   }
 
   /// The optional keys (in a job, or in [defaults]).
-  mutating func apply(_ table: TOMLTable, to job: inout ScheduledJob, place: Place, isJob: Bool) {
-    let allowed = isJob ? ScheduleFile.jobKeys : ScheduleFile.defaultKeys
+  mutating func apply(_ table: TOMLTable, to job: inout ScheduledJob, place: Place, allowed: Set<String>) {
     for key in table.keys where !allowed.contains(key) {
-      let hint = isJob ? "" : " in [defaults]"
+      let hint = allowed == ScheduleFile.defaultKeys ? " in [defaults]" : ""
       problem(place, key, "unknown key\(hint); known: \(allowed.sorted().joined(separator: ", "))")
     }
     if let v = table["timezone"] {

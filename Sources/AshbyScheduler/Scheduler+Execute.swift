@@ -43,9 +43,10 @@ extension Scheduler {
       }
     }
     var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
+    let input = RunInput(state: job.name, syncTokens: (try? history.syncTokens(state: job.name)) ?? [:])
     while !Task.isCancelled && !stopping.load(ordering: .relaxed) {
       record.attempts += 1
-      outcome = await runner.run(job, label: label)
+      outcome = await runner.run(job, label: label, input: input)
       record.writes += outcome.writes
       record.dryRun = outcome.dryRun
       record.output = outcome.output
@@ -77,6 +78,8 @@ extension Scheduler {
     record.endedAt = clock.now
     do {
       try history.update(record)
+      // Only a run that ended ok moves the change feeds on: a failed one sees the same changes again.
+      if record.status == .ok { try history.saveSyncTokens(outcome.syncTokens, state: job.name) }
       try history.releaseLease(job.name, owner: owner)
       try history.prune(job.name, keepingRuns: job.keepRuns, endedAfter: job.keepAge.map { clock.now - $0 })
     } catch {

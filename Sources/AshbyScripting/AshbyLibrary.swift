@@ -13,14 +13,18 @@ import Synchronization
 /// VM does not. Arguments are checked on the VM thread before anything is
 /// sent, so a typo raises at the script's line without a request.
 public enum AshbyLibrary {
-  public static func install(into ctx: LuaContext, client: AshbyClient, display: Display = Display()) throws {
+  public static func install(
+    into ctx: LuaContext, client: AshbyClient, display: Display = Display(),
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil
+  ) throws {
     ctx.installTaskLibrary(at: "ashby")
     ctx.installJSON(at: "ashby.json")
     ctx.setGlobal("ashby.null", .null)
     ctx.setErrorDescriber(ErrorText.describe)
     for spec in Actions.all { registerAction(spec, ctx: ctx, client: client) }
     registerCall(ctx: ctx, client: client)
-    registerPrivate(ctx: ctx, client: client)
+    registerPrivate(ctx: ctx, client: client, feeds: feeds)
+    if let event { ctx.setGlobal("ashby_private.event", event.luaValue) }
     registerDisplay(ctx: ctx, client: client, display: display)
     try installModules(ctx)
     try runPrelude(ctx)
@@ -77,6 +81,16 @@ public enum AshbyLibrary {
         throw CallCheckError(
           parameter: "endpoint", message: "\(name) does not page; call it with ashby.call(\"\(name)\", ...)")
       }
+      if action == "changes" && endpoint.paging != .sync {
+        let feeds = Catalog.endpoints.filter { $0.paging == .sync }.map(\.name).sorted()
+        throw CallCheckError(
+          parameter: "endpoint",
+          message: "\(name) has no change feed (it takes no syncToken); these do: \(feeds.joined(separator: ", "))")
+      }
+      if action == "changes", let given = ["syncToken", "sync_token", "cursor"].first(where: { params[$0] != nil }) {
+        throw CallCheckError(
+          parameter: given, message: "ashby.changes keeps the sync token and the cursor itself; leave \(given) out")
+      }
       return (name, try endpoint.check(params))
     } catch {
       throw AshbyError(.argument, error.message, action: action, endpoint: name, parameter: error.parameter)
@@ -106,24 +120,44 @@ public enum AshbyLibrary {
   }
 
   /// Functions only the prelude sees (under `ashby_private`, removed after it runs).
-  static func registerPrivate(ctx: LuaContext, client: AshbyClient) {
+  static func registerPrivate(ctx: LuaContext, client: AshbyClient, feeds: ChangeFeeds) {
     let cursors = PageCursors()
     ctx.register("ashby_private.open_pages") { stack in
       let (endpoint, params) = try checkedCall(stack, action: "pages")
       stack.push(.integer(cursors.open(client.pages(endpoint, params))))
       return 1
     }
+    // `ashby.changes`: the pages of what changed since the stored token
+    // (all of them without one); true as a second result when there was none.
+    ctx.register("ashby_private.open_changes") { stack in
+      var (endpoint, params) = try checkedCall(stack, action: "changes")
+      guard feeds.state != nil else {
+        throw AshbyError.argument(
+          "state",
+          "ashby.changes keeps its place between runs, and this run has nowhere to keep it: run it from `ashby-lua schedule` or with `ashby-lua run --state NAME`",
+          action: "changes")
+      }
+      let token = feeds.token(for: endpoint)
+      if let token { params["syncToken"] = .string(token) }
+      stack.push(.integer(cursors.open(client.pages(endpoint, params), feed: endpoint)))
+      stack.push(.boolean(token == nil))
+      return 2
+    }
+    // The next page, and (once, with the first) why a stored token was refused.
     ctx.registerAsync("ashby_private.next_page", prepare: { stack -> Int64 in stack.integer(at: 1) ?? 0 }) { id in
-      guard let pages = cursors.get(id) else { return [.nil] }
+      guard let (pages, feed) = cursors.get(id) else { return [.nil] }
       do {
-        guard let page = try await pages.nextPage() else {
+        let page = try await pages.nextPage()
+        let resync = pages.fullSyncReason.map(LuaValue.string) ?? .nil
+        guard let page else {
+          if let feed, let token = pages.syncToken { feeds.reached(feed, token: token) }
           cursors.close(id)
-          return [.nil]
+          return [.nil, resync]
         }
-        return [JSONBridge.lua(page)]
+        return [JSONBridge.lua(page), resync]
       } catch let error as AshbyError {
         cursors.close(id)
-        throw error.within(action: "pages")
+        throw error.within(action: feed == nil ? "pages" : "changes")
       }
     }
     ctx.register("ashby_private.close_pages") { stack in
@@ -184,17 +218,18 @@ public enum AshbyLibrary {
 /// Open `ashby.pages` iterators, by handle. Each is advanced by one coroutine at a time.
 final class PageCursors: @unchecked Sendable {
   private let lock = NSLock()
-  private var open: [Int64: AshbyPages] = [:]
+  /// The pages, and for `ashby.changes` the endpoint whose token the last page moves on.
+  private var open: [Int64: (AshbyPages, String?)] = [:]
   private var last: Int64 = 0
 
-  func open(_ pages: AshbyPages) -> Int64 {
+  func open(_ pages: AshbyPages, feed: String? = nil) -> Int64 {
     lock.withLock {
       last += 1
-      open[last] = pages
+      open[last] = (pages, feed)
       return last
     }
   }
 
-  func get(_ id: Int64) -> AshbyPages? { lock.withLock { open[id] } }
+  func get(_ id: Int64) -> (AshbyPages, String?)? { lock.withLock { open[id] } }
   func close(_ id: Int64) { lock.withLock { open[id] = nil } }
 }

@@ -17,16 +17,19 @@ public final class AshbySession: Sendable {
   ///   - onRunaway: what to do when the watchdog finds the script past its
   ///     limit where the hook cannot stop it (the CLI reports and ends the
   ///     process); it is given the client, for what was written so far.
+  ///   - feeds: where `ashby.changes` starts from (a run with no state has none).
+  ///   - event: for a hook's run, the delivery (`ashby.event`).
   public static func start(
     _ configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby"),
     vm options: LuaVM.Options = LuaVM.Options(), display: Display = Display(),
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil,
     onRunaway: (@Sendable (AshbyClient, String) -> Void)? = nil
   ) async throws -> AshbySession {
     let client = AshbyClient(configuration: configuration, logger: logger)
     var options = options
     if let onRunaway { options.onRunaway = { [client] message in onRunaway(client, message) } }
     let vm = try LuaVM(options: options)
-    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client, display: display) }
+    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client, display: display, feeds: feeds, event: event) }
     return AshbySession(vm: vm, client: client)
   }
 

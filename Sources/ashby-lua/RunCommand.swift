@@ -1,6 +1,7 @@
 import ArgumentParser
 import AshbyCatalog
 import AshbyScheduler
+import AshbyScripting
 import Foundation
 import LuaHost
 
@@ -19,6 +20,12 @@ struct RunCommand: AsyncParsableCommand {
 
   @Option(help: ArgumentHelp("With --dry-run, also write the plan as JSON to FILE.", valueName: "FILE"))
   var planJson: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Keep ashby.changes' place under NAME (in the state file, as a scheduled job keeps its own); it moves on only when the run succeeds.",
+      valueName: "NAME"))
+  var state: String?
 
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   var scriptAndArguments: [String] = []
@@ -39,38 +46,66 @@ struct RunCommand: AsyncParsableCommand {
       throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
     }
     if planJson != nil && !session.dryRun { throw ValidationError("--plan-json needs --dry-run.") }
+    if let state, state.isEmpty || state.count > 200 || !state.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+      throw ValidationError("--state must be a name of letters, digits, \"-\", \"_\" and \".\".")
+    }
   }
 
   func run() async throws {
     let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
     let code = await Self.perform(
       script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: session.settings,
-      planJSON: planJson)
+      planJSON: planJson, state: state)
     if code != 0 { throw ExitCode(code) }
   }
 
   /// A run, from plain settings: what `run()` does after parsing, and what
   /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
   static func perform(
-    script: String?, arguments args: [String], chunks: [String], settings: SessionSettings, planJSON: String?
+    script: String?, arguments args: [String], chunks: [String], settings: SessionSettings, planJSON: String?,
+    state: String? = nil
   ) async -> Int32 {
-    // Started by `schedule`: the report goes back on a pipe, and the run ends with the daemon.
-    let report: ReportChannel?
+    // Started by `schedule`: the report goes back on a pipe, the event and the
+    // sync tokens come on another, and the run ends with the daemon.
+    let attachment: ScheduledChild.Attachment?
+    let feeds: ChangeFeeds
+    var store: RunHistory?
     do {
-      report = try ScheduledChild.attach()
+      attachment = try ScheduledChild.attach()
+      if let input = attachment?.input {
+        feeds = ChangeFeeds(state: input.state, tokens: input.syncTokens)
+      } else if let state {
+        let history = try RunHistory(path: RunHistory.defaultPath())
+        store = history
+        feeds = ChangeFeeds(state: state, tokens: try history.syncTokens(state: state))
+      } else {
+        feeds = ChangeFeeds(state: nil)
+      }
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
+    }
+    let event = attachment?.input.event.map {
+      HookEvent(
+        hook: $0.hook, action: $0.action, webhookActionId: $0.webhookActionId,
+        receivedAt: ISO8601DateFormatter().string(from: $0.receivedAt), body: $0.body)
     }
     let runner: ScriptSession
     do {
-      runner = try await ScriptSession.start(settings, report: report)
+      runner = try await ScriptSession.start(settings, report: attachment?.report, feeds: feeds, event: event)
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
     }
-    let end = await runner.runMain(script: script, arguments: args, chunks: chunks)
-    report?.send(RunReport(end: end, client: runner.client))
+    let end = await runner.runMain(script: script, arguments: args, chunks: chunks, event: event)
+    attachment?.report.send(RunReport(end: end, client: runner.client, syncTokens: feeds.reached))
+    if end.code == 0, let store, let state {
+      do {
+        try store.saveSyncTokens(feeds.reached, state: state)
+      } catch {
+        Console.error("ashby-lua: cannot keep ashby.changes' place under \(state): \(error)")
+      }
+    }
     await runner.finish(planJSON: planJSON)
     if end.code != 0, let misplaced = args.first(where: { optionNames.contains(String($0.prefix { $0 != "=" })) }) {
       // `run script.lua --fake`: like lua, what follows the script is the script's.

@@ -3,7 +3,7 @@ import AshbyScheduler
 
 extension RunReport {
   /// How a script session ended, for the scheduler.
-  init(end: ScriptSession.End, client: AshbyClient) {
+  init(end: ScriptSession.End, client: AshbyClient, syncTokens: [String: String] = [:]) {
     // A table raised without a `__tostring` still says something: its `message`.
     var message = end.message
     if case .object(let fields) = end.error?.value, let text = fields["message"]?.stringValue,
@@ -13,6 +13,6 @@ extension RunReport {
     }
     self.init(
       exitCode: end.code, kind: end.error?.kind?.rawValue, error: message, writes: client.writesMade,
-      planned: client.plannedWrites.count)
+      planned: client.plannedWrites.count, syncTokens: syncTokens.isEmpty ? nil : syncTokens)
   }
 }

@@ -43,7 +43,11 @@ final class ScriptSession: Sendable {
 
   /// - Parameter report: where a scheduled run reports how it ended, also
   ///   when the watchdog has to end it.
-  static func start(_ options: SessionSettings, report: ReportChannel? = nil) async throws -> ScriptSession {
+  ///   - feeds: where `ashby.changes` starts from; `event`: a hook's delivery.
+  static func start(
+    _ options: SessionSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
+    event: HookEvent? = nil
+  ) async throws -> ScriptSession {
     var fake: FakeAshby?
     var configuration: AshbyConfiguration
     var file: TOMLTable??  // config.toml, read at most once
@@ -75,7 +79,8 @@ final class ScriptSession: Sendable {
     // message and exit status as the hook's, and the report for the scheduler.
     let session = try await AshbySession.start(
       configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
-      display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil)
+      display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil),
+      feeds: feeds, event: event
     ) { client, message in
       report?.send(
         RunReport(
@@ -114,8 +119,10 @@ final class ScriptSession: Sendable {
   }
 
   /// Runs `-e` chunks, then the script, like `lua`; errors go to stderr.
-  func runMain(script: String?, arguments: [String], chunks: [String]) async -> End {
-    let end = await execute(script: script, arguments: arguments, chunks: chunks)
+  /// A hook's script gets the delivery's payload as `...`.
+  func runMain(script: String?, arguments: [String], chunks: [String], event: HookEvent? = nil) async -> End {
+    let values = (event.map { [$0.payload] } ?? []) + arguments.map(LuaValue.string)
+    let end = await execute(script: script, arguments: arguments, values: values, chunks: chunks)
     // A progress line left by work that stopped early (a loop over pages that broke) goes now.
     _ = try? await vm.perform { ctx in
       try ctx.run("local p = package.loaded['ashby.progress'] if p then p.clear() end", name: "=(end of run)")
@@ -128,7 +135,7 @@ final class ScriptSession: Sendable {
     return end
   }
 
-  private func execute(script: String?, arguments: [String], chunks: [String]) async -> End {
+  private func execute(script: String?, arguments: [String], values: [LuaValue], chunks: [String]) async -> End {
     let timeout = options.timeout
     do {
       try await vm.perform { ctx in
@@ -139,7 +146,7 @@ final class ScriptSession: Sendable {
         }
         guard let script else { return }
         try ctx.loadFile(script == "-" ? nil : script)  // Lua's loader: stdin, shebang lines, binary chunks
-        try ctx.call(args: arguments.map(LuaValue.string), timeout: timeout) { _, _ in () }
+        try ctx.call(args: values, timeout: timeout) { _, _ in () }
       }
       return End(code: 0)
     } catch let error as ScriptError {

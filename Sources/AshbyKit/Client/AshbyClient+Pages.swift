@@ -23,7 +23,9 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
   /// The token to store for the next incremental sync (set after the last page).
   public private(set) var syncToken: String?
   /// True when a given sync token was refused and a full sync ran instead.
-  public private(set) var fellBackToFullSync = false
+  public var fellBackToFullSync: Bool { fullSyncReason != nil }
+  /// Ashby's error code for the refused token (`sync_token_expired`, ...).
+  public private(set) var fullSyncReason: String?
   /// Pages fetched so far.
   public private(set) var pagesFetched = 0
 
@@ -79,7 +81,7 @@ public final class AshbyPages: AsyncSequence, AsyncIteratorProtocol, @unchecked 
     } catch {
       if !started, let code = error.code, Self.syncTokenFailures.contains(code), params["syncToken"] != nil {
         params["syncToken"] = nil
-        fellBackToFullSync = true
+        fullSyncReason = code
         return try await fetch()
       }
       throw error

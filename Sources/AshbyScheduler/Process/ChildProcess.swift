@@ -28,19 +28,52 @@ struct ChildProcess: Sendable {
   /// Starts `executable` with `arguments` in `directory`, stdin from /dev/null,
   /// SIGINT and SIGTERM back to their defaults, and `environment` plus the
   /// names of the report and lifeline descriptors.
-  static func spawn(_ executable: String, _ arguments: [String], directory: String, environment: [String]) throws
-    -> ChildProcess
-  {
+  /// - Parameter input: what the run is given besides its arguments
+  ///   (`RunInput`: the event, the sync tokens), on a descriptor of its own.
+  static func spawn(
+    _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data? = nil
+  ) throws -> ChildProcess {
     // One spawn at a time: between pipe() and FD_CLOEXEC another child could
     // inherit this one's lifeline, and then neither would see the daemon die.
-    try spawnLock.withLock { try spawnLocked(executable, arguments, directory: directory, environment: environment) }
+    try spawnLock.withLock {
+      try spawnLocked(executable, arguments, directory: directory, environment: environment, input: input)
+    }
+  }
+
+  /// An unlinked temporary file holding `data`, read from its start: no name
+  /// anyone could open, gone with its last descriptor, and no pipe to keep
+  /// fed (a megabyte of event needs no writer thread).
+  static func memoryFile(_ data: Data) throws -> Int32 {
+    let folder = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array((folder + "/ashby-lua-input.XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else { throw SpawnError(description: "cannot make the run's input: \(String(cString: strerror(errno)))") }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    var sent = 0
+    let ok = data.withUnsafeBytes { buffer -> Bool in
+      while sent < buffer.count, let base = buffer.baseAddress {
+        let n = write(fd, base + sent, buffer.count - sent)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return false }
+        sent += n
+      }
+      return true
+    }
+    guard ok, lseek(fd, 0, SEEK_SET) == 0 else {
+      close(fd)
+      throw SpawnError(description: "cannot write the run's input: \(String(cString: strerror(errno)))")
+    }
+    return fd
   }
 
   private static let spawnLock = NSLock()
 
   private static func spawnLocked(
-    _ executable: String, _ arguments: [String], directory: String, environment: [String]
+    _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data?
   ) throws -> ChildProcess {
+    let inputFD = try input.map(memoryFile)
+    defer { if let inputFD { close(inputFD) } }
     var pipes: [[Int32]] = []
     for _ in 0..<4 {
       var fds: [Int32] = [0, 0]
@@ -75,12 +108,13 @@ struct ChildProcess: Sendable {
     posix_spawn_file_actions_adddup2(&actions, err[1], 2)
     posix_spawn_file_actions_adddup2(&actions, rep[1], ScheduledChild.reportFD)
     posix_spawn_file_actions_adddup2(&actions, life[0], ScheduledChild.lifelineFD)
+    if let inputFD { posix_spawn_file_actions_adddup2(&actions, inputFD, ScheduledChild.inputFD) }
 
     let names = [
       "\(ScheduledChild.reportVariable)=\(ScheduledChild.reportFD)",
       "\(ScheduledChild.lifelineVariable)=\(ScheduledChild.lifelineFD)",
       "\(ScheduledChild.directoryVariable)=\(directory)",
-    ]
+    ] + (inputFD == nil ? [] : ["\(ScheduledChild.inputVariable)=\(ScheduledChild.inputFD)"])
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = (environment + names).map { strdup($0) } + [nil]
     defer {

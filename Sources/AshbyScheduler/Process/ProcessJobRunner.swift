@@ -58,10 +58,15 @@ public struct ProcessJobRunner: JobRunner {
   }
 
   public func run(_ job: ScheduledJob, label: String) async -> RunOutcome {
+    await run(job, label: label, input: RunInput(state: job.name))
+  }
+
+  public func run(_ job: ScheduledJob, label: String, input: RunInput) async -> RunOutcome {
     let child: ChildProcess
     do {
       child = try ChildProcess.spawn(
-        executable, arguments(for: job), directory: job.directory, environment: environment + job.environment)
+        executable, arguments(for: job), directory: job.directory, environment: environment + job.environment,
+        input: input.encoded)
     } catch {
       return RunOutcome(status: .failed, exitCode: 2, error: "\(error)")
     }
@@ -189,8 +194,10 @@ public struct ProcessJobRunner: JobRunner {
     } else {
       status = report?.kind == "limit" && (report?.error ?? "").contains("time limit") ? .timeout : .failed
     }
-    return RunOutcome(
+    var outcome = RunOutcome(
       status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)
+    outcome.syncTokens = report?.syncTokens ?? [:]
+    return outcome
   }
 }
 

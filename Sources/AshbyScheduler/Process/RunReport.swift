@@ -9,11 +9,17 @@ public struct RunReport: Codable, Equatable, Sendable {
   public var error: String?
   public var writes: Int
   public var planned: Int
+  /// The sync tokens `ashby.changes` reached (endpoint → token), for the
+  /// daemon to keep if the run ends `ok`.
+  public var syncTokens: [String: String]?
 
   /// The most a report may say about its error (a script may raise a megabyte).
   public static let maxErrorLength = 4096
 
-  public init(exitCode: Int32, kind: String?, error: String?, writes: Int, planned: Int) {
+  public init(
+    exitCode: Int32, kind: String?, error: String?, writes: Int, planned: Int, syncTokens: [String: String]? = nil
+  ) {
+    self.syncTokens = syncTokens
     self.exitCode = exitCode
     self.kind = kind
     self.error = error.map { $0.count > Self.maxErrorLength ? String($0.prefix(Self.maxErrorLength)) + "..." : $0 }
@@ -24,6 +30,7 @@ public struct RunReport: Codable, Equatable, Sendable {
   enum CodingKeys: String, CodingKey {
     case kind, error, writes, planned
     case exitCode = "exit_code"
+    case syncTokens = "sync_tokens"
   }
 
   public var encoded: Data { (try? JSONEncoder().encode(self)) ?? Data() }

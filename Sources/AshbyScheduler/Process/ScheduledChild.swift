@@ -13,18 +13,33 @@ public enum ScheduledChild {
   static let lifelineVariable = "ASHBY_LUA_LIFELINE_FD"
   /// The folder to run in (the schedule file's).
   static let directoryVariable = "ASHBY_LUA_DIRECTORY"
+  static let inputVariable = "ASHBY_LUA_INPUT_FD"
   static let reportFD: Int32 = 3
   static let lifelineFD: Int32 = 4
+  static let inputFD: Int32 = 5
 
   struct ChangeDirectoryError: Error, CustomStringConvertible {
     let description: String
   }
 
-  /// Where this run's report goes, when the daemon started it; nil otherwise.
+  /// What the daemon gave a run it started.
+  public struct Attachment: Sendable {
+    /// Where the run's report goes.
+    public var report: ReportChannel
+    /// The event and the sync tokens.
+    public var input: RunInput
+  }
+
+  /// What the daemon gave this run, when it started it; nil otherwise.
   /// Call once, at the start: it also starts watching the lifeline and moves
   /// to the schedule's folder.
-  public static func attach() throws -> ReportChannel? {
+  public static func attach() throws -> Attachment? {
     guard let reportText = getenv(reportVariable), let report = Int32(String(cString: reportText)) else { return nil }
+    var input = RunInput()
+    if let text = getenv(inputVariable), let fd = Int32(String(cString: text)) {
+      unsetenv(inputVariable)
+      input = try RunInput(readingFrom: fd)
+    }
     unsetenv(reportVariable)
     if let folder = getenv(directoryVariable).map({ String(cString: $0) }) {
       unsetenv(directoryVariable)
@@ -39,7 +54,7 @@ public enum ScheduledChild {
       watch(lifeline)
     }
     closeOnExec()
-    return ReportChannel(fd: report)
+    return Attachment(report: ReportChannel(fd: report), input: input)
   }
 
   /// Marks every descriptor past stderr close-on-exec: what the daemon's

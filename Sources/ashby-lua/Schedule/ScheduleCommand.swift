@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyFake
 import AshbyScheduler
 import Foundation
 
@@ -31,11 +32,14 @@ struct ScheduleFiles: ParsableArguments {
   var history: String?
 
   /// The jobs, or every problem of the file on stderr and exit 2.
-  func jobs() throws -> [ScheduledJob] { try Self.load(file) }
+  func jobs() throws -> [ScheduledJob] { try Self.load(file).jobs }
 
-  static func load(_ file: String) throws -> [ScheduledJob] {
+  /// The jobs and the hooks, the same way.
+  func schedule() throws -> Schedule { try Self.load(file) }
+
+  static func load(_ file: String) throws -> Schedule {
     do {
-      return try ScheduleFile.load(file)
+      return try ScheduleFile.loadSchedule(file)
     } catch {
       Console.error(error.description)
       if !FileManager.default.fileExists(atPath: file) && file == "schedules.toml" {
@@ -69,10 +73,20 @@ extension SessionOptions {
     return flags
   }
 
-  func jobRunner(echo: ProcessJobRunner.Echo) -> ProcessJobRunner {
-    ProcessJobRunner(
-      executable: Self.executable, flags: childFlags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
-      environment: ProcessSecrets.environmentForChild(), echo: echo)
+  /// - Parameter sharedFake: the daemon's own fake Ashby, which the runs use
+  ///   instead of one each (`schedule run --fake`).
+  func jobRunner(echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil) -> ProcessJobRunner {
+    var flags = childFlags
+    var environment = ProcessSecrets.environmentForChild()
+    if let sharedFake {
+      flags.removeAll { $0 == "--fake" }
+      flags += ["--base-url", sharedFake.baseURL.absoluteString]
+      environment.removeAll { $0.hasPrefix("\(ProcessSecrets.apiKeyVariable)=") }
+      environment.append("\(ProcessSecrets.apiKeyVariable)=\(FakeAshby.fullKey)")
+    }
+    return ProcessJobRunner(
+      executable: Self.executable, flags: flags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
+      environment: environment, echo: echo)
   }
 
   /// This binary, for the child processes.

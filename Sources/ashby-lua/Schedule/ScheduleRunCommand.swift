@@ -18,20 +18,25 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       "On SIGTERM or SIGINT, wait this long for running jobs before interrupting them.", valueName: "SECONDS"))
   var stopGrace: Double = 10
 
+  @OptionGroup var hooks: HookServing
+
   func validate() throws {
     guard stopGrace >= 0 && stopGrace <= 3600 else { throw ValidationError("--stop-grace must be from 0 to 3600 seconds.") }
   }
 
   func run() async throws {
-    let jobs = try files.jobs()
+    let schedule = try files.schedule()
     let history = try files.openHistory()
+    // `--fake`: one fake Ashby for the whole daemon, so a hook sees what a job (or another shell) did there.
+    let fake = session.fake ? try await hooks.startFake() : nil
+    let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake)
     let scheduler = Scheduler(
-      jobs: jobs, history: history, runner: session.jobRunner(echo: .lines(DaemonLog.line)), stopGrace: stopGrace,
-      log: DaemonLog.line)
+      jobs: schedule.jobs, history: history, runner: runner, stopGrace: stopGrace, log: DaemonLog.line)
     DaemonLog.line(
-      "schedule: \(jobs.count) job\(jobs.count == 1 ? "" : "s") from \(files.file), history in \(files.history ?? RunHistory.defaultPath()), as \(scheduler.owner)"
+      "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), history in \(files.history ?? RunHistory.defaultPath()), as \(scheduler.owner)"
     )
-    Self.announce(jobs)
+    Self.announce(schedule.jobs)
+    let listener = try await hooks.serve(schedule.hooks, history: history, runner: runner, owner: scheduler.owner, fake: fake)
     let task = Task { try await scheduler.run() }
     let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) {
       DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")
@@ -40,11 +45,12 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     // SIGHUP: read the file again; keep the old schedule if the new one has problems.
     let reload = SignalWatcher(signals: [SIGHUP]) { [files] in
       do {
-        let jobs = try ScheduleFile.load(files.file)
+        let schedule = try ScheduleFile.loadSchedule(files.file)
         Task {
           do {
-            try await scheduler.reload(jobs)
-            Self.announce(jobs)
+            try await listener?.reload(schedule.hooks)
+            try await scheduler.reload(schedule.jobs)
+            Self.announce(schedule.jobs)
           } catch {
             DaemonLog.line("schedule: reload failed, keeping the old schedule: \(error)")
           }
@@ -54,11 +60,17 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       }
     }
     defer { withExtendedLifetime((stop, reload)) {} }
+    var failure: (any Error)?
     do {
       try await task.value
     } catch is CancellationError {
     } catch {
-      DaemonLog.line("schedule: stopped: \(error)")
+      failure = error
+    }
+    await listener?.stop(grace: stopGrace)
+    await fake?.stop()
+    if let failure {
+      DaemonLog.line("schedule: stopped: \(failure)")
       throw ExitCode(Exit.scriptError)
     }
     DaemonLog.line("schedule: stopped")

@@ -12,7 +12,8 @@ struct ScheduleValidateCommand: ParsableCommand {
   var file = "schedules.toml"
 
   func run() throws {
-    let jobs = try ScheduleFiles.load(file)
-    print("\(file): \(jobs.count) job\(jobs.count == 1 ? "" : "s"), no problems")
+    let schedule = try ScheduleFiles.load(file)
+    let (jobs, hooks) = (schedule.jobs.count, schedule.hooks.count)
+    print("\(file): \(jobs) job\(jobs == 1 ? "" : "s"), \(hooks) hook\(hooks == 1 ? "" : "s"), no problems")
   }
 }

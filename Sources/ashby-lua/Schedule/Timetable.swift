@@ -41,6 +41,7 @@ enum Timetable {
     if let d = r.endedAt { fields["ended_at"] = .string(iso(d)) }
     if let c = r.exitCode { fields["exit_code"] = .int(Int64(c)) }
     if let e = r.error { fields["error"] = .string(e) }
+    if let e = r.event { fields["event"] = .string(e) }
     return .object(fields)
   }
 

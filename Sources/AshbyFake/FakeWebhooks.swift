@@ -1,0 +1,158 @@
+import AshbyJSON
+import AshbyWebhook
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+
+/// The fake's webhooks, as Ashby keeps them: `webhook.create/info/update/delete`
+/// register a URL and a secret per event type; a change to the fake's state
+/// (an application submitted, a stage changed, a hire, an interview
+/// scheduled) is POSTed, signed, to every enabled webhook of its type, and
+/// sent again on anything but a 2xx with the same `webhookActionId`.
+final class FakeWebhookSender: Sendable {
+  /// One POST the fake made, for tests.
+  struct Attempt: Sendable {
+    var url: String
+    var event: WebhookEvent
+    /// The HTTP status, or 0 when the connection failed.
+    var status: Int
+  }
+
+  /// Waits between attempts of one delivery (the last entry repeats); `attempts` in all.
+  let delays: [Duration]
+  let attempts: Int
+  private let client = Mutex<HTTPClient?>(nil)
+  private let log = Mutex<[Attempt]>([])
+  private let inFlight = Mutex<[UUID: Task<Void, Never>]>([:])
+
+  init(attempts: Int = 8, delays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]) {
+    self.attempts = attempts
+    self.delays = delays
+  }
+
+  private var http: HTTPClient {
+    client.withLock { c in
+      if let c { return c }
+      let made = HTTPClient(eventLoopGroupProvider: .singleton)
+      c = made
+      return made
+    }
+  }
+
+  var attemptsMade: [Attempt] { log.withLock { $0 } }
+
+  /// Sends `event` to each target in the background.
+  func send(_ event: WebhookEvent, to targets: [(url: String, secret: String)]) {
+    for target in targets {
+      let id = UUID()
+      let task = Task {
+        await self.deliver(event, url: target.url, secret: target.secret)
+        _ = self.inFlight.withLock { $0.removeValue(forKey: id) }
+      }
+      inFlight.withLock { $0[id] = task }
+    }
+  }
+
+  private func deliver(_ event: WebhookEvent, url: String, secret: String) async {
+    let body = event.body
+    for attempt in 0..<attempts {
+      if attempt > 0 {
+        try? await Task.sleep(for: delays[min(attempt - 1, delays.count - 1)])
+        if Task.isCancelled { return }
+      }
+      var request = HTTPClientRequest(url: url)
+      request.method = .POST
+      request.headers.add(name: "Content-Type", value: "application/json")
+      request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret))
+      request.body = .bytes(ByteBuffer(bytes: body))
+      var status = 0
+      do {
+        let response = try await http.execute(request, timeout: .seconds(10))
+        status = Int(response.status.code)
+        _ = try? await response.body.collect(upTo: 1 << 20)
+      } catch {
+        status = 0
+      }
+      log.withLock { $0.append(Attempt(url: url, event: event, status: status)) }
+      if (200..<300).contains(status) { return }
+    }
+  }
+
+  func shutdown() async {
+    for task in inFlight.withLock({ Array($0.values) }) { task.cancel() }
+    let made = client.withLock { c -> HTTPClient? in
+      defer { c = nil }
+      return c
+    }
+    try? await made?.shutdown()
+  }
+}
+
+extension FakeStore {
+  /// `webhook.create` / `info` / `update` / `delete` (called with the lock held).
+  func webhookCall(_ endpoint: String, _ p: [String: Any], data: inout FakeData) -> FakeAnswer {
+    func find() -> Int? { data.webhooks.firstIndex { $0["id"] as? String == p["webhookId"] as? String } }
+    switch endpoint {
+    case "webhook.create":
+      guard let type = p["webhookType"] as? String, WebhookEvent.types.contains(type) else {
+        return .failure(code: "invalid_input", message: "webhookType is not a webhook type")
+      }
+      guard let url = p["requestUrl"] as? String, URL(string: url)?.host != nil else {
+        return .failure(code: "invalid_input", message: "requestUrl must be a URL")
+      }
+      guard let secret = p["secretToken"] as? String, !secret.isEmpty else {
+        return .failure(code: "invalid_input", message: "secretToken is required")
+      }
+      let hook: [String: Any] = [
+        "id": FakeData.id("whk", 1000 + data.webhooks.count), "webhookType": type, "requestUrl": url,
+        "secretToken": secret, "enabled": true,
+      ]
+      data.webhooks.append(hook)
+      return .results(Self.shown(hook))
+    case "webhook.info":
+      guard let i = find() else { return .failure(code: "webhook_not_found", message: "Webhook not found") }
+      return .results(Self.shown(data.webhooks[i]))
+    case "webhook.update":
+      guard let i = find() else { return .failure(code: "webhook_not_found", message: "Webhook not found") }
+      for key in ["enabled", "requestUrl", "secretToken"] where p[key] != nil { data.webhooks[i][key] = p[key] }
+      return .results(Self.shown(data.webhooks[i]))
+    default:
+      guard let i = find() else { return .failure(code: "webhook_not_found", message: "Webhook not found") }
+      let removed = data.webhooks.remove(at: i)
+      return .results(Self.shown(removed))
+    }
+  }
+
+  /// A webhook as Ashby shows it: never with its secret.
+  static func shown(_ hook: [String: Any]) -> [String: Any] {
+    var shown = hook
+    shown["secretToken"] = nil
+    return shown
+  }
+
+  /// Queues an event for every webhook of `type` (called with the lock held; sent after it is released).
+  func emit(_ type: String, _ payload: [String: Any], data: inout FakeData) {
+    guard data.webhooks.contains(where: { $0["webhookType"] as? String == type && $0["enabled"] as? Bool == true })
+    else { return }
+    data.outbox.append(
+      WebhookEvent(
+        webhookActionId: UUID().uuidString.lowercased(), action: type, data: JSONValue(foundation: payload)))
+  }
+
+  /// The events queued since the last call, each with where it goes.
+  func takeOutbox() -> [(WebhookEvent, [(url: String, secret: String)])] {
+    withData { d in
+      defer { d.outbox = [] }
+      return d.outbox.map { event in
+        let targets = d.webhooks.filter {
+          $0["webhookType"] as? String == event.action && $0["enabled"] as? Bool == true
+        }.compactMap { h -> (url: String, secret: String)? in
+          guard let url = h["requestUrl"] as? String, let secret = h["secretToken"] as? String else { return nil }
+          return (url, secret)
+        }
+        return (event, targets)
+      }
+    }
+  }
+}

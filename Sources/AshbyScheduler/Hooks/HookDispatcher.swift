@@ -1,0 +1,207 @@
+import Foundation
+import Synchronization
+
+/// Runs the deliveries hooks accepted, oldest first, on a few workers: each
+/// delivery one run (with the hook's retries), one history row, the event on it.
+///
+/// Deliveries live in the history file from the moment they are accepted,
+/// so a crash loses none: at start, the ones a dead daemon had taken go back
+/// in the queue. A delivery is run at least once; one whose run a stop or a
+/// crash cut short runs again (Ashby had its 2xx and will not send it again).
+public actor HookDispatcher {
+  public private(set) var hooks: [String: Hook]
+  let history: RunHistory
+  let runner: any JobRunner
+  public nonisolated let owner: String
+  let workers: Int
+  let log: @Sendable (String) -> Void
+  let stopping = Atomic(false)
+  private let doorbell = Doorbell()
+  private var tasks: [Task<Void, Never>] = []
+  /// Deliveries running now, by delivery id (a stop cancels them after its grace).
+  private var running: [Int64: Task<Void, Never>] = [:]
+
+  public init(
+    hooks: [Hook], history: RunHistory, runner: any JobRunner, owner: String, workers: Int = 4,
+    log: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
+    self.hooks = Dictionary(hooks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    self.history = history
+    self.runner = runner
+    self.owner = owner
+    self.workers = max(1, workers)
+    self.log = log
+  }
+
+  /// Puts back what dead daemons of this host left running, then starts the workers.
+  public func start() throws {
+    let dead = try history.deliveryOwners().filter { $0 != owner && DaemonIdentity.isDeadHere($0) }
+    let requeued = try history.requeueDeliveries(ownedBy: dead)
+    if requeued > 0 {
+      log("hooks: \(requeued) deliver\(requeued == 1 ? "y" : "ies") a daemon that is gone had taken queued again")
+    }
+    for _ in 0..<workers {
+      tasks.append(Task { await self.work() })
+    }
+  }
+
+  /// A delivery was accepted: wake a worker.
+  public nonisolated func deliveryAccepted() { doorbell.ring() }
+
+  public func reload(_ newHooks: [Hook]) {
+    hooks = Dictionary(newHooks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    doorbell.ring()
+  }
+
+  private func work() async {
+    while !stopping.load(ordering: .relaxed) {
+      let next: DeliveryRecord?
+      do {
+        next = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner)
+      } catch {
+        log("hooks: cannot read the queue: \(error)")
+        next = nil
+      }
+      guard let delivery = next, let hook = hooks[delivery.hook] else {
+        // Nothing waiting: sleep until a delivery comes, or a second passes
+        // (another daemon sharing the file may have queued one).
+        await doorbell.wait(upTo: .seconds(1))
+        continue
+      }
+      let id = delivery.id ?? 0
+      let task = Task { await self.run(delivery, hook: hook) }
+      running[id] = task
+      await task.value
+      running[id] = nil
+    }
+  }
+
+  /// Stops taking deliveries; running ones get `grace` seconds, then are
+  /// interrupted and queued again for the next start.
+  public func stop(grace: TimeInterval) async {
+    stopping.store(true, ordering: .relaxed)
+    doorbell.ring()
+    let deadline = Date().addingTimeInterval(grace)
+    while Date() < deadline, !running.isEmpty {
+      try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    for task in running.values { task.cancel() }
+    for task in tasks { await task.value }
+  }
+
+  /// One delivery: its history row, the attempts, then the queue told it ran.
+  func run(_ delivery: DeliveryRecord, hook: Hook) async {
+    let started = Date()
+    var record = RunRecord(
+      job: hook.name, trigger: .webhook, scheduledFor: nil, startedAt: started, endedAt: nil, status: .running,
+      attempts: 0, writes: 0, error: nil, owner: owner)
+    record.event = delivery.summary
+    do {
+      record = try history.insert(record)
+    } catch {
+      log("\(hook.name): cannot write the history: \(error)")
+    }
+    let label = "\(hook.name)#\(record.id ?? 0)"
+    log("\(label): started (\(delivery.summary))")
+    let input = RunInput(
+      state: hook.name, syncTokens: (try? history.syncTokens(state: hook.name)) ?? [:],
+      event: RunInput.Event(
+        hook: hook.name, webhookActionId: delivery.actionID, action: delivery.action, receivedAt: delivery.receivedAt,
+        body: String(decoding: delivery.body, as: UTF8.self)))
+    var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
+    while !Task.isCancelled {
+      record.attempts += 1
+      outcome = await runner.run(hook.job, label: label, input: input)
+      record.writes += outcome.writes
+      record.dryRun = outcome.dryRun
+      record.output = outcome.output
+      if Task.isCancelled || stopping.load(ordering: .relaxed) && outcome.status != .ok {
+        outcome.status = .interrupted
+        outcome.error = outcome.error.map { "the daemon stopped: \($0)" } ?? "the daemon stopped"
+      }
+      guard outcome.isRetryable, record.attempts <= hook.job.retries else { break }
+      let delay = hook.job.backoff(beforeRetry: record.attempts)
+      log("\(label): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s")
+      record.error = outcome.error
+      try? history.update(record)
+      do {
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // at most ten minutes (ScheduledJob.backoff)
+      } catch {
+        outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped while waiting to retry")
+        break
+      }
+    }
+    record.status = outcome.status
+    record.exitCode = outcome.exitCode
+    record.error = outcome.error
+    record.endedAt = Date()
+    do {
+      try history.update(record)
+      if outcome.status == .interrupted {
+        // Cut short by a stop: it runs again after the restart, under a new row.
+        _ = try history.requeueDeliveries(ownedBy: [owner], only: delivery.id)
+      } else {
+        try history.finishDelivery(delivery.id ?? 0, run: record.id)
+      }
+      if record.status == .ok { try history.saveSyncTokens(outcome.syncTokens, state: hook.name) }
+      try history.prune(hook.name, keepingRuns: hook.job.keepRuns, endedAfter: hook.job.keepAge.map { Date() - $0 })
+    } catch {
+      log("\(label): cannot write the history: \(error)")
+    }
+    if hook.job.onFailure != nil, record.status == .failed || record.status == .timeout {
+      await runner.onFailure(hook.job, record: record, label: label)
+    }
+    let seconds = Date().timeIntervalSince(started)
+    log(
+      "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
+    )
+  }
+}
+
+/// Wakes waiting workers: `ring` resumes everyone waiting, or the next to wait.
+final class Doorbell: Sendable {
+  private struct State {
+    var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    var rung = false
+    var next: UInt64 = 0
+  }
+  private let state = Mutex(State())
+
+  func ring() {
+    let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+      if s.waiters.isEmpty { s.rung = true }
+      defer { s.waiters = [:] }
+      return Array(s.waiters.values)
+    }
+    for waiter in waiters { waiter.resume() }
+  }
+
+  /// Returns when rung, or after `limit`.
+  func wait(upTo limit: Duration) async {
+    let id = state.withLock { s -> UInt64 in
+      s.next += 1
+      return s.next
+    }
+    let timer = Task {
+      try? await Task.sleep(for: limit)
+      self.resume(id)
+    }
+    await withCheckedContinuation { continuation in
+      let resumeNow = state.withLock { s -> Bool in
+        if s.rung {
+          s.rung = false
+          return true
+        }
+        s.waiters[id] = continuation
+        return false
+      }
+      if resumeNow { continuation.resume() }
+    }
+    timer.cancel()
+  }
+
+  private func resume(_ id: UInt64) {
+    let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+    waiter?.resume()
+  }
+}

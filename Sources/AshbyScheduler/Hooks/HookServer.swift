@@ -1,0 +1,240 @@
+import AshbyJSON
+import AshbyWebhook
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// `POST /hooks/<name>` and `GET /healthz`: where Ashby delivers webhooks to
+/// the daemon (`schedule run --listen`).
+///
+/// A delivery is answered within a bounded time whatever the sender does:
+/// the body is capped and must arrive within `bodyDeadline`; the signature is
+/// checked over the raw bytes before anything reads them; only then is it
+/// parsed, filtered, deduplicated and stored, and 2xx goes out once it is on
+/// disk. The script runs later (`HookDispatcher`), so Ashby never waits on it.
+public final class HookServer: Sendable {
+  public struct Limits: Sendable {
+    /// Larger bodies get 413 (Ashby's payloads are a few KB).
+    public var maxBody = 1 << 20
+    /// A body that takes longer to arrive gets 408: a slow client holds one connection, briefly.
+    public var bodyDeadline: Duration = .seconds(10)
+    /// Idle connections are closed after this.
+    public var idleTimeout: Int64 = 30
+    /// Deliveries waiting or running past this get 503 with `Retry-After`.
+    public var queueCapacity = 1000
+    /// What `Retry-After` says on a 503.
+    public var retryAfterSeconds = 30
+    public init() {}
+  }
+
+  /// A hook and its secret, resolved when the daemon (re)loads.
+  struct Armed: Sendable {
+    var hook: Hook
+    var secret: String?
+  }
+
+  private let armed: Mutex<[String: Armed]>
+  let history: RunHistory
+  let limits: Limits
+  let owner: String
+  let onAccepted: @Sendable () -> Void
+  let log: @Sendable (String) -> Void
+  private let task = Mutex<Task<Void, any Error>?>(nil)
+  private let boundPort = Atomic<Int>(0)
+
+  /// - Parameter onAccepted: a delivery was stored (wake the dispatcher).
+  public init(
+    hooks: [Hook], history: RunHistory, owner: String, limits: Limits = Limits(),
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    onAccepted: @escaping @Sendable () -> Void, log: @escaping @Sendable (String) -> Void
+  ) throws(Hook.SecretError) {
+    self.armed = Mutex(try Self.arm(hooks, environment: environment))
+    self.history = history
+    self.limits = limits
+    self.owner = owner
+    self.onAccepted = onAccepted
+    self.log = log
+  }
+
+  static func arm(_ hooks: [Hook], environment: [String: String]) throws(Hook.SecretError) -> [String: Armed] {
+    var armed: [String: Armed] = [:]
+    for hook in hooks { armed[hook.name] = Armed(hook: hook, secret: try hook.resolveSecret(environment: environment)) }
+    return armed
+  }
+
+  /// New hooks (SIGHUP); the old ones stay if a secret cannot be read.
+  public func reload(_ hooks: [Hook], environment: [String: String] = ProcessInfo.processInfo.environment)
+    throws(Hook.SecretError)
+  {
+    let new = try Self.arm(hooks, environment: environment)
+    armed.withLock { $0 = new }
+  }
+
+  /// The port listened on (after `start`).
+  public var port: Int { boundPort.load(ordering: .relaxed) }
+
+  public struct ListenError: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Listens on `host:port` and returns once connections are accepted.
+  public func start(host: String, port: Int) async throws {
+    let router = Router()
+    router.post("hooks/:name") { request, context in try await self.deliver(request, context) }
+    router.on("hooks/:name", method: .get) { _, _ in Self.answer(.methodNotAllowed, "deliveries are POSTed") }
+    router.on("hooks/:name", method: .put) { _, _ in Self.answer(.methodNotAllowed, "deliveries are POSTed") }
+    router.get("healthz") { _, _ in
+      let waiting = (try? self.history.pendingDeliveries().count) ?? -1
+      return Self.answer(.ok, "ok", extra: ["queued": "\(waiting)"])
+    }
+    var logger = Logger(label: "ashby-lua.hooks")
+    logger.logLevel = .critical
+    let started = AsyncStream<Int>.makeStream()
+    let app = Application(
+      router: router,
+      server: .http1(configuration: .init(idleTimeout: .seconds(limits.idleTimeout))),
+      configuration: .init(address: .hostname(host, port: port), serverName: "ashby-lua"),
+      onServerRunning: { channel in
+        started.continuation.yield(channel.localAddress?.port ?? 0)
+        started.continuation.finish()
+      },
+      logger: logger)
+    let running = Task { try await app.run() }
+    task.withLock { $0 = running }
+    var iterator = started.stream.makeAsyncIterator()
+    guard let bound = await iterator.next(), bound > 0 else {
+      running.cancel()
+      let why = (try? await running.value).map { _ in "" } ?? ""
+      throw ListenError(description: "cannot listen on \(host):\(port)\(why)")
+    }
+    boundPort.store(bound, ordering: .relaxed)
+  }
+
+  public func stop() async {
+    let running = task.withLock { t -> Task<Void, any Error>? in
+      defer { t = nil }
+      return t
+    }
+    running?.cancel()
+    _ = try? await running?.value
+  }
+
+  // MARK: One delivery
+
+  func deliver(_ request: Request, _ context: some RequestContext) async throws -> Response {
+    let name = context.parameters.get("name") ?? ""
+    guard let armed = armed.withLock({ $0[name] }) else {
+      return Self.answer(.notFound, "no hook named \"\(name)\"")
+    }
+    let body: ByteBuffer
+    switch await readBody(request) {
+    case .success(let b): body = b
+    case .failure(let status, let why): return Self.answer(status, why)
+    }
+    let bytes = Data(buffer: body)
+    if let secret = armed.secret {
+      let signature =
+        request.headers[HTTPField.Name(WebhookSignature.header)!]
+        ?? request.headers[HTTPField.Name(WebhookSignature.alternateHeader)!]
+      guard WebhookSignature.verify(signature, body: bytes, secret: secret) else {
+        log("\(name): refused a delivery: \(signature == nil ? "no" : "a wrong") \(WebhookSignature.header) header (401)")
+        return Self.answer(.unauthorized, signature == nil ? "the delivery is not signed" : "the signature does not match")
+      }
+    }
+    let event: WebhookEvent
+    do {
+      event = try WebhookEvent(parsing: bytes)
+    } catch {
+      log("\(name): refused a delivery: \(error) (400)")
+      return Self.answer(.badRequest, error.description)
+    }
+    let now = Date()
+    do {
+      if event.action == WebhookEvent.ping || !armed.hook.wants(event.action) {
+        let why = event.action == WebhookEvent.ping ? "ping" : "ignored: \(event.action) is not in this hook's events"
+        try history.remember(hook: name, actionID: event.webhookActionId, action: event.action, receivedAt: now)
+        record(name, event, status: .skipped, why: why, at: now)
+        return Self.answer(.ok, event.action == WebhookEvent.ping ? "pong" : "ignored")
+      }
+      switch try history.accept(
+        hook: name, actionID: event.webhookActionId, action: event.action, body: bytes, receivedAt: now,
+        capacity: limits.queueCapacity)
+      {
+      case .accepted(let id):
+        onAccepted()
+        return Self.answer(.ok, "accepted", extra: ["delivery": "\(id)"])
+      case .duplicate(let id):
+        record(name, event, status: .skipped, why: "duplicate: delivery #\(id) had this webhookActionId", at: now)
+        return Self.answer(.ok, "duplicate", extra: ["delivery": "\(id)"])
+      case .full:
+        log("\(name): queue full (\(limits.queueCapacity) deliveries waiting); answered 503, Ashby will deliver again")
+        var response = Self.answer(.serviceUnavailable, "the queue is full; deliver again later")
+        response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
+        return response
+      }
+    } catch {
+      log("\(name): cannot store a delivery: \(error) (500)")
+      return Self.answer(.internalServerError, "cannot store the delivery")
+    }
+  }
+
+  enum BodyRead {
+    case success(ByteBuffer)
+    case failure(HTTPResponse.Status, String)
+  }
+
+  /// The whole body, under the cap and the deadline.
+  func readBody(_ request: Request) async -> BodyRead {
+    let max = limits.maxBody
+    let deadline = limits.bodyDeadline
+    return await withTaskGroup(of: BodyRead?.self) { group in
+      group.addTask {
+        do {
+          return .success(try await request.body.collect(upTo: max))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+          return .failure(.contentTooLarge, "the body is over \(max) bytes")
+        } catch {
+          return .failure(.badRequest, "the body could not be read")
+        }
+      }
+      group.addTask {
+        try? await Task.sleep(for: deadline)
+        return Task.isCancelled ? nil : .failure(.requestTimeout, "the body did not arrive in time")
+      }
+      var result: BodyRead = .failure(.requestTimeout, "the body did not arrive in time")
+      for await answer in group {
+        if let answer {
+          result = answer
+          break
+        }
+      }
+      group.cancelAll()
+      return result
+    }
+  }
+
+  /// A delivery that runs nothing still gets its history row.
+  func record(_ hook: String, _ event: WebhookEvent, status: RunStatus, why: String, at now: Date) {
+    var row = RunRecord(
+      job: hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: now, status: status, attempts: 0,
+      writes: 0, error: why, owner: owner)
+    row.event = DeliveryRecord.summary(action: event.action, actionID: event.webhookActionId)
+    do {
+      let saved = try history.insert(row)
+      log("\(hook)#\(saved.id ?? 0): \(why) (\(row.event ?? ""))")
+    } catch {
+      log("\(hook): cannot write the history: \(error)")
+    }
+  }
+
+  static func answer(_ status: HTTPResponse.Status, _ message: String, extra: [String: String] = [:]) -> Response {
+    var fields = extra.mapValues(JSONValue.string)
+    fields["status"] = .string(message)
+    return Response(
+      status: status, headers: [.contentType: "application/json"],
+      body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(fields).encodedBytes())))
+  }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+
+/// One delivery a hook accepted, kept until it has run.
+public struct DeliveryRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+  public static let databaseTableName = "deliveries"
+
+  public enum Status: String, Sendable, Codable {
+    /// Accepted and acknowledged; waiting for a worker (also after a restart).
+    case queued
+    /// A worker is running it (`owner` says which daemon).
+    case running
+    /// Its run ended (the run's row says how).
+    case ran
+  }
+
+  public var id: Int64?
+  public var hook: String
+  public var actionID: String
+  public var action: String
+  /// The raw body as Ashby sent it (verified), handed to the script.
+  public var body: Data
+  public var receivedAt: Date
+  public var status: Status
+  public var owner: String?
+  public var runID: Int64?
+
+  enum CodingKeys: String, CodingKey {
+    case id, hook, action, body, status, owner
+    case actionID = "action_id"
+    case receivedAt = "received_at"
+    case runID = "run_id"
+  }
+
+  public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+  /// How the history names the event: its type and the start of its id.
+  public var summary: String { Self.summary(action: action, actionID: actionID) }
+  public static func summary(action: String, actionID: String) -> String { "\(action) \(actionID)" }
+}
+
+extension RunHistory {
+  /// What `accept` did with a delivery.
+  public enum Acceptance: Equatable, Sendable {
+    /// Stored, to run (its id).
+    case accepted(Int64)
+    /// This hook accepted the same `webhookActionId` before (that delivery's id): nothing to run.
+    case duplicate(Int64)
+    /// `capacity` deliveries are waiting or running: refuse, Ashby delivers again later.
+    case full
+  }
+
+  /// Stores a verified delivery in one transaction: a redelivery is found, a
+  /// full queue refused, and a new one is on disk before the 2xx goes out.
+  public func accept(
+    hook: String, actionID: String, action: String, body: Data, receivedAt: Date, capacity: Int
+  ) throws -> Acceptance {
+    try write { db in
+      if let id = try Int64.fetchOne(
+        db, sql: "SELECT id FROM deliveries WHERE hook = ? AND action_id = ?", arguments: [hook, actionID])
+      {
+        return .duplicate(id)
+      }
+      let waiting =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE status IN ('queued', 'running')") ?? 0
+      if waiting >= capacity { return .full }
+      var record = DeliveryRecord(
+        id: nil, hook: hook, actionID: actionID, action: action, body: body, receivedAt: receivedAt, status: .queued,
+        owner: nil, runID: nil)
+      try record.insert(db)
+      return .accepted(record.id ?? 0)
+    }
+  }
+
+  /// Remembers a delivery that runs nothing (a `ping`, an event type the hook
+  /// does not want), so a redelivery of it is known too.
+  public func remember(hook: String, actionID: String, action: String, receivedAt: Date) throws {
+    try write { db in
+      var record = DeliveryRecord(
+        id: nil, hook: hook, actionID: actionID, action: action, body: Data(), receivedAt: receivedAt, status: .ran,
+        owner: nil, runID: nil)
+      try record.insert(db, onConflict: .ignore)
+    }
+  }
+
+  /// Takes the oldest waiting delivery of one of `hooks` for `owner`, or nil.
+  public func takeDelivery(hooks: Set<String>, owner: String) throws -> DeliveryRecord? {
+    guard !hooks.isEmpty else { return nil }
+    return try write { db in
+      let marks = Array(repeating: "?", count: hooks.count).joined(separator: ", ")
+      guard
+        var record = try DeliveryRecord.fetchOne(
+          db, sql: "SELECT * FROM deliveries WHERE status = 'queued' AND hook IN (\(marks)) ORDER BY id LIMIT 1",
+          arguments: StatementArguments(hooks.sorted()))
+      else { return nil }
+      record.status = .running
+      record.owner = owner
+      try record.update(db)
+      return record
+    }
+  }
+
+  /// The delivery has run (`run` is its history row).
+  public func finishDelivery(_ id: Int64, run: Int64?) throws {
+    try write { db in
+      try db.execute(
+        sql: "UPDATE deliveries SET status = 'ran', run_id = ?, body = x'' WHERE id = ?", arguments: [run, id])
+    }
+  }
+
+  /// Deliveries a daemon took and did not finish, because it died or was
+  /// stopped: back in the queue. Ashby had its 2xx, so no one else would send them again.
+  /// - Parameter only: just this delivery (one a stop cut short).
+  public func requeueDeliveries(ownedBy owners: Set<String>, only: Int64? = nil) throws -> Int {
+    try write { db in
+      var changed = 0
+      for owner in owners.sorted() {
+        try db.execute(
+          sql: """
+            UPDATE deliveries SET status = 'queued', owner = NULL
+            WHERE status = 'running' AND owner = ? AND (? IS NULL OR id = ?)
+            """, arguments: [owner, only, only])
+        changed += db.changesCount
+      }
+      return changed
+    }
+  }
+
+  /// The owners of deliveries marked running.
+  public func deliveryOwners() throws -> Set<String> {
+    try queue.read { db in
+      Set(try String.fetchAll(db, sql: "SELECT DISTINCT owner FROM deliveries WHERE status = 'running' AND owner IS NOT NULL"))
+    }
+  }
+
+  /// Deliveries waiting or running, for `schedule status` and the tests.
+  public func pendingDeliveries() throws -> [DeliveryRecord] {
+    try queue.read { db in
+      try DeliveryRecord.filter(["queued", "running"].contains(Column("status"))).order(Column("id")).fetchAll(db)
+    }
+  }
+
+  /// Forgets deliveries that ran longer ago than `age` (their runs stay in the history).
+  public func pruneDeliveries(before date: Date) throws {
+    try write { db in
+      try db.execute(sql: "DELETE FROM deliveries WHERE status = 'ran' AND received_at < ?", arguments: [date])
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What the daemon gives a run besides its arguments, on a descriptor of its
+/// own (`ScheduledChild`): the state `ashby.changes` keeps its place under,
+/// the tokens it had reached, and for a hook the delivery.
+public struct RunInput: Codable, Sendable, Equatable {
+  /// The job's or the hook's name.
+  public var state: String?
+  /// Endpoint → the sync token of the last run that ended `ok`.
+  public var syncTokens: [String: String]
+  public var event: Event?
+
+  /// A webhook delivery, as the script sees it (`...` and `ashby.event`).
+  public struct Event: Codable, Sendable, Equatable {
+    public var hook: String
+    public var webhookActionId: String
+    public var action: String
+    public var receivedAt: Date
+    /// The body as Ashby sent it.
+    public var body: String
+
+    public init(hook: String, webhookActionId: String, action: String, receivedAt: Date, body: String) {
+      self.hook = hook
+      self.webhookActionId = webhookActionId
+      self.action = action
+      self.receivedAt = receivedAt
+      self.body = body
+    }
+  }
+
+  public init(state: String? = nil, syncTokens: [String: String] = [:], event: Event? = nil) {
+    self.state = state
+    self.syncTokens = syncTokens
+    self.event = event
+  }
+
+  /// The most a run's input may be: an event's body is capped well below.
+  static let maxBytes = 8 << 20
+
+  struct Unreadable: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  public var encoded: Data {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    return (try? encoder.encode(self)) ?? Data()
+  }
+
+  init(readingFrom fd: Int32) throws {
+    defer { close(fd) }
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while data.count <= Self.maxBytes {
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { break }
+      data.append(contentsOf: buffer.prefix(n))
+    }
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    do {
+      self = try decoder.decode(RunInput.self, from: data)
+    } catch {
+      throw Unreadable(description: "the daemon's input for this run is unreadable: \(error)")
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import AshbyJSON
+import Foundation
+import LuaHost
+import Synchronization
+
+/// Where `ashby.changes` keeps its place between runs: the sync token each
+/// endpoint's feed had reached when the last successful run ended.
+///
+/// The session only reads the tokens it was given and collects the ones it
+/// reaches; whoever started the run stores them, and only when the run ended
+/// `ok` (the daemon, or `ashby-lua run --state NAME`), so a failed run sees
+/// the same changes again.
+public final class ChangeFeeds: Sendable {
+  /// The name the tokens are kept under (a job's, a hook's, `--state NAME`); nil: nowhere, `ashby.changes` refuses.
+  public let state: String?
+  private let tokens: [String: String]
+  private let reachedTokens = Mutex<[String: String]>([:])
+
+  public init(state: String?, tokens: [String: String] = [:]) {
+    self.state = state
+    self.tokens = tokens
+  }
+
+  /// The token the last successful run reached for `endpoint`, if any.
+  func token(for endpoint: String) -> String? { tokens[endpoint] }
+
+  /// A feed of `endpoint` was read to its end: `token` asks for what changes after.
+  func reached(_ endpoint: String, token: String) { reachedTokens.withLock { $0[endpoint] = token } }
+
+  /// Endpoint → token, for the feeds this run read to the end.
+  public var reached: [String: String] { reachedTokens.withLock { $0 } }
+}
+
+/// A webhook delivery a hook's script runs for: `...` is its payload, `ashby.event` this.
+public struct HookEvent: Sendable {
+  public var hook: String
+  public var action: String
+  public var webhookActionId: String
+  /// ISO 8601, UTC.
+  public var receivedAt: String
+  /// The body as Ashby sent it.
+  public var body: String
+
+  public init(hook: String, action: String, webhookActionId: String, receivedAt: String, body: String) {
+    self.hook = hook
+    self.action = action
+    self.webhookActionId = webhookActionId
+    self.receivedAt = receivedAt
+    self.body = body
+  }
+}
+
+extension HookEvent {
+  /// The payload as the script's `...`: the body, decoded.
+  public var payload: LuaValue {
+    (try? JSONValue.decode(Data(body.utf8))).map(JSONBridge.lua) ?? .nil
+  }
+
+  /// `ashby.event`: `action`, `data`, `webhook_action_id`, `received_at`, `hook`.
+  var luaValue: LuaValue {
+    let data = (try? JSONValue.decode(Data(body.utf8)))?["data"] ?? .object([:])
+    return .object([
+      "hook": .string(hook), "action": .string(action), "webhook_action_id": .string(webhookActionId),
+      "received_at": .string(receivedAt), "data": JSONBridge.lua(data),
+    ])
+  }
+}

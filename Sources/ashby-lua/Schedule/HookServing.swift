@@ -1,0 +1,119 @@
+import ArgumentParser
+import AshbyFake
+import AshbyScheduler
+import AshbyWebhook
+import Foundation
+
+/// `schedule run --listen HOST:PORT`: the hooks' listener and its queue, beside the cron jobs.
+struct HookServing: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Serve the file's [[hook]]s at POST http://HOST:PORT/hooks/NAME (and GET /healthz).", valueName: "HOST:PORT"))
+  var listen: String?
+
+  @Option(help: ArgumentHelp("Hook deliveries run at once.", valueName: "N"))
+  var hookWorkers = 4
+
+  @Option(
+    help: ArgumentHelp(
+      "Deliveries waiting or running before new ones get 503 (Ashby sends them again later).", valueName: "N"))
+  var hookQueue = 1000
+
+  @Option(help: ArgumentHelp("With --fake: the port of the daemon's fake Ashby (0 picks one).", valueName: "PORT"))
+  var fakePort = 0
+
+  func validate() throws {
+    if let listen, Self.address(listen) == nil {
+      throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8787, got \"\(listen)\".")
+    }
+    guard (1...64).contains(hookWorkers) else { throw ValidationError("--hook-workers must be from 1 to 64.") }
+    guard (1...1_000_000).contains(hookQueue) else { throw ValidationError("--hook-queue must be from 1 to 1000000.") }
+    guard (0...65535).contains(fakePort) else { throw ValidationError("--fake-port must be from 0 to 65535.") }
+  }
+
+  static func address(_ text: String) -> (host: String, port: Int)? {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { return nil }
+    let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    return host.isEmpty ? nil : (host, port)
+  }
+
+  func startFake() async throws -> FakeAshby {
+    var options = FakeAshby.Options()
+    options.port = fakePort
+    let fake = try await FakeAshby.start(options)
+    DaemonLog.line(
+      "schedule: fake Ashby at \(fake.baseURL.absoluteString) (from another shell: ASHBY_BASE_URL=\(fake.baseURL.absoluteString) ASHBY_API_KEY=\(FakeAshby.fullKey) ashby-lua run SCRIPT)"
+    )
+    return fake
+  }
+
+  /// Starts the listener and the workers; nil without `--listen`.
+  func serve(
+    _ hooks: [Hook], history: RunHistory, runner: any JobRunner, owner: String, fake: FakeAshby?
+  ) async throws -> HookListener? {
+    guard let listen, let (host, port) = Self.address(listen) else {
+      if !hooks.isEmpty {
+        DaemonLog.line("schedule: \(hooks.count) hook\(hooks.count == 1 ? "" : "s") not served: give --listen HOST:PORT")
+      }
+      return nil
+    }
+    let dispatcher = HookDispatcher(
+      hooks: hooks, history: history, runner: runner, owner: owner, workers: hookWorkers, log: DaemonLog.line)
+    var limits = HookServer.Limits()
+    limits.queueCapacity = hookQueue
+    let server: HookServer
+    do {
+      server = try HookServer(
+        hooks: hooks, history: history, owner: owner, limits: limits,
+        onAccepted: { dispatcher.deliveryAccepted() }, log: DaemonLog.line)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+    try await dispatcher.start()
+    do {
+      try await server.start(host: host, port: port)
+    } catch {
+      Console.error("ashby-lua: cannot listen on \(listen): \(error)")
+      await dispatcher.stop(grace: 0)
+      throw ExitCode(Exit.usage)
+    }
+    let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)"
+    DaemonLog.line("hooks: listening on \(base) (POST /hooks/NAME, GET /healthz)")
+    for hook in hooks {
+      let events = hook.events.isEmpty ? "every event" : hook.events.sorted().joined(separator: ", ")
+      DaemonLog.line("\(hook.name): \(base)/hooks/\(hook.name) for \(events)")
+    }
+    if let fake { try register(hooks, at: fake, base: base) }
+    return HookListener(server: server, dispatcher: dispatcher)
+  }
+
+  /// `--fake --listen`: the fake's webhooks point at this daemon, with each hook's secret.
+  func register(_ hooks: [Hook], at fake: FakeAshby, base: String) throws {
+    for hook in hooks {
+      let secret = (try hook.resolveSecret()) ?? WebhookSignature.newSecret()
+      let types = hook.events.isEmpty ? WebhookEvent.types : hook.events.sorted()
+      for type in types { fake.registerWebhook(type: type, url: "\(base)/hooks/\(hook.name)", secret: secret) }
+    }
+    DaemonLog.line("schedule: the fake Ashby sends its webhooks to this daemon's hooks")
+  }
+}
+
+/// The running listener and its workers.
+struct HookListener: Sendable {
+  let server: HookServer
+  let dispatcher: HookDispatcher
+
+  func reload(_ hooks: [Hook]) async throws {
+    try server.reload(hooks)
+    await dispatcher.reload(hooks)
+  }
+
+  /// No new deliveries; running ones get `grace`, then run again after the next start.
+  func stop(grace: TimeInterval) async {
+    await server.stop()
+    await dispatcher.stop(grace: grace)
+  }
+}
