@@ -166,6 +166,8 @@ public final class FakeAshby: Sendable {
   }
 
   public var noteCount: Int { store.withData { $0.notes.count } }
+  /// What each note says, oldest first.
+  public var noteContents: [String] { store.withData { $0.notes.compactMap { $0["content"] as? String } } }
   public var scheduleCount: Int { store.withData { $0.schedules.count } }
   public var applicationCount: Int { store.withData { $0.applications.count } }
   public var candidateCount: Int { store.withData { $0.candidates.count } }

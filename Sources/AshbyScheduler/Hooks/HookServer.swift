@@ -194,7 +194,7 @@ public final class HookServer: Sendable {
       group.addTask {
         do {
           return .success(try await request.body.collect(upTo: max))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
           return .failure(.contentTooLarge, "the body is over \(max) bytes")
         } catch {
           return .failure(.badRequest, "the body could not be read")

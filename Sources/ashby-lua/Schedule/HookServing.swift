@@ -19,6 +19,12 @@ struct HookServing: ParsableArguments {
       "Deliveries waiting or running before new ones get 503 (Ashby sends them again later).", valueName: "N"))
   var hookQueue = 1000
 
+  @Option(
+    help: ArgumentHelp(
+      "A delivery's body must arrive within this many seconds (else 408): a slow client holds one connection, briefly.",
+      valueName: "SECONDS"))
+  var hookBodyTimeout: Double = 10
+
   @Option(help: ArgumentHelp("With --fake: the port of the daemon's fake Ashby (0 picks one).", valueName: "PORT"))
   var fakePort = 0
 
@@ -28,6 +34,9 @@ struct HookServing: ParsableArguments {
     }
     guard (1...64).contains(hookWorkers) else { throw ValidationError("--hook-workers must be from 1 to 64.") }
     guard (1...1_000_000).contains(hookQueue) else { throw ValidationError("--hook-queue must be from 1 to 1000000.") }
+    guard hookBodyTimeout > 0 && hookBodyTimeout <= 600 else {
+      throw ValidationError("--hook-body-timeout must be above 0 and at most 600 seconds.")
+    }
     guard (0...65535).contains(fakePort) else { throw ValidationError("--fake-port must be from 0 to 65535.") }
   }
 
@@ -63,6 +72,7 @@ struct HookServing: ParsableArguments {
       hooks: hooks, history: history, runner: runner, owner: owner, workers: hookWorkers, log: DaemonLog.line)
     var limits = HookServer.Limits()
     limits.queueCapacity = hookQueue
+    limits.bodyDeadline = .milliseconds(Int64(hookBodyTimeout * 1000))  // 1 ms to 10 min (validate)
     let server: HookServer
     do {
       server = try HookServer(

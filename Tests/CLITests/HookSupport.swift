@@ -1,0 +1,154 @@
+import AshbyFake
+import AshbyScheduler
+import AshbyWebhook
+import Foundation
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// A daemon serving hooks (`schedule run --listen 127.0.0.1:0`), its fake
+/// Ashby, and a way to deliver to it as Ashby does.
+final class HookDaemon: @unchecked Sendable {
+  let setup: ScheduleTests.Setup
+  let fake: FakeFixture
+  let secret = "hook-secret-\(UUID().uuidString)"
+  let extraArgs: [String]
+  private(set) var process: Process
+  private(set) var port = 0
+  private(set) var logs: [URL] = []
+
+  /// - Parameters:
+  ///   - schedule: the file's text; `SECRET_ENV` is set to `secret` for the daemon.
+  ///   - scripts: more scripts for the work folder, by name.
+  init(schedule: String, scripts: [String: String] = [:], args: [String] = []) async throws {
+    fake = try await FakeFixture.start()
+    setup = try ScheduleTests.Setup(schedule: schedule)
+    for (name, text) in scripts {
+      try text.write(to: setup.work.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+    extraArgs = args
+    process = Process()
+    process = try launch()
+  }
+
+  var stateFolder: String { setup.home.appendingPathComponent("state").path }
+
+  func launch() throws -> Process {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments =
+      ["schedule", "run", "--file", setup.file, "--stop-grace", "1", "--listen", "127.0.0.1:0"] + extraArgs
+    var environment = ProcessInfo.processInfo.environment
+    for (k, v) in fake.env { environment[k] = v }
+    environment["SECRET_ENV"] = secret
+    environment["XDG_STATE_HOME"] = stateFolder
+    environment["HOME"] = setup.home.path
+    process.environment = environment
+    let log = setup.home.appendingPathComponent("daemon-\(logs.count).log")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: log)
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    logs.append(log)
+    return process
+  }
+
+  /// Waits for the listener, and remembers its port.
+  func ready() async throws -> HookDaemon {
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+      let latest = logs.last.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
+      if let range = latest.range(of: "hooks: listening on http://127.0.0.1:") {
+        let digits = latest[range.upperBound...].prefix { $0.isNumber }
+        if let p = Int(digits) {
+          port = p
+          return self
+        }
+      }
+      if !process.isRunning { break }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    throw HookTestError("the daemon did not start listening:\n\(log)")
+  }
+
+  /// Stops (SIGKILL when `kill`) and starts the daemon again on the same state.
+  func restart(kill: Bool = false) async throws {
+    if kill {
+      Foundation.kill(process.processIdentifier, SIGKILL)
+    } else {
+      process.interrupt()
+    }
+    process.waitUntilExit()
+    process = try launch()
+    port = 0
+    _ = try await ready()
+  }
+
+  func stop() async {
+    if process.isRunning {
+      process.interrupt()
+      process.waitUntilExit()
+    }
+    await fake.fake.stop()
+  }
+
+  var log: String {
+    logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }.joined(separator: "\n--- restart ---\n")
+  }
+
+  var history: RunHistory {
+    get throws { try RunHistory(path: setup.historyPath) }
+  }
+
+  func runs(_ hook: String) -> [RunRecord] { ((try? history.runs(hook: hook, limit: 10000)) ?? []) }
+
+  /// A body as Ashby sends it.
+  static func body(action: String = "applicationSubmit", id: String = UUID().uuidString, data: String = "{}") -> Data {
+    Data(#"{"webhookActionId":"\#(id)","action":"\#(action)","data":\#(data)}"#.utf8)
+  }
+
+  struct Answer {
+    var status: Int
+    var body: String
+    var headers: [String: String]
+  }
+
+  /// POSTs `body` to `/hooks/<hook>`, signed with the secret unless `signature` is given (nil: unsigned).
+  func deliver(
+    _ hook: String, _ body: Data, signature: String?? = .none, header: String = WebhookSignature.header,
+    method: String = "POST"
+  ) async throws -> Answer {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/\(hook.isEmpty ? "healthz" : "hooks/\(hook)")")!)
+    request.httpMethod = method
+    request.timeoutInterval = 30
+    if method == "POST" { request.httpBody = body }
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    let sign: String? =
+      switch signature {
+      case .none: WebhookSignature.sign(body, secret: secret)
+      case .some(let given): given
+      }
+    if let sign { request.setValue(sign, forHTTPHeaderField: header) }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let http = response as? HTTPURLResponse
+    var headers: [String: String] = [:]
+    for (k, v) in http?.allHeaderFields ?? [:] { headers["\(k)".lowercased()] = "\(v)" }
+    return Answer(status: http?.statusCode ?? 0, body: String(decoding: data, as: UTF8.self), headers: headers)
+  }
+}
+
+struct HookTestError: Error, CustomStringConvertible {
+  let description: String
+  init(_ d: String) { description = d }
+}
+
+/// Until `condition` holds, at most `seconds`.
+func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if (try? condition()) == true { return true }
+    try? await Task.sleep(for: .milliseconds(50))
+  }
+  return (try? condition()) == true
+}
