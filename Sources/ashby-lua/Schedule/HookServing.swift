@@ -53,7 +53,7 @@ struct HookServing: ParsableArguments {
     options.port = fakePort
     let fake = try await FakeAshby.start(options)
     DaemonLog.line(
-      "schedule: fake Ashby at \(fake.baseURL.absoluteString) (from another shell: ASHBY_BASE_URL=\(fake.baseURL.absoluteString) ASHBY_API_KEY=\(FakeAshby.fullKey) ashby-lua run SCRIPT)"
+      "schedule: fake Ashby at \(fake.baseURL.absoluteString) (from another shell: ASHBY_BASE_URL=\(fake.baseURL.absoluteString) with the key `ashby-lua fake-server` prints)"
     )
     return fake
   }
