@@ -50,7 +50,7 @@ struct AshbyLua: AsyncParsableCommand {
     version: version,
     subcommands: [
       RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleCommand.self, FakeServerCommand.self,
-      TypesCommand.self, CheckCommand.self,
+      TypesCommand.self, CheckCommand.self, HookCommand.self,
     ]
   )
 }

@@ -1,0 +1,208 @@
+import ArgumentParser
+import AshbyCatalog
+import AshbyJSON
+import AshbyKit
+import AshbyScheduler
+import AshbyWebhook
+import Foundation
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// `ashby-lua hook register|list|unregister|test`: the webhooks in Ashby that feed the daemon's hooks.
+struct HookCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hook",
+    abstract: "Manage the Ashby webhooks that deliver to `schedule run --listen` ([[hook]] in schedules.toml).",
+    discussion: "See docs/hooks.md.",
+    subcommands: [HookRegisterCommand.self, HookListCommand.self, HookUnregisterCommand.self, HookTestCommand.self]
+  )
+
+  /// The hook of the schedule file named `name`, or exit 2 saying which exist.
+  static func hook(_ name: String, in file: String) throws -> Hook {
+    let schedule = try ScheduleFiles.load(file)
+    guard let hook = schedule.hooks.first(where: { $0.name == name }) else {
+      let names = schedule.hooks.map(\.name)
+      Console.error(
+        "ashby-lua: \(file) has no hook \"\(name)\"\(names.isEmpty ? " (it has no [[hook]] tables)" : "; its hooks: \(names.joined(separator: ", "))")"
+      )
+      throw ExitCode(Exit.usage)
+    }
+    return hook
+  }
+
+  /// Ashby's answer to one call, or the error on stderr and exit 1.
+  static func call(_ client: AshbyClient, _ endpoint: String, _ params: [String: JSONValue]) async throws -> JSONValue {
+    do {
+      return try await client.call(endpoint, .object(params))
+    } catch {
+      Console.error("ashby-lua: \(endpoint): \(error)")
+      throw ExitCode(Exit.scriptError)
+    }
+  }
+}
+
+struct HookRegisterCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "register",
+    abstract: "Create the hook's webhooks in Ashby (one per event type) with a new secret, stored owner-only.")
+
+  @Argument(help: "The hook's name in schedules.toml.") var name: String
+  @Option(help: ArgumentHelp("Where Ashby delivers: the daemon's public URL for this hook.", valueName: "URL"))
+  var url: String
+  @Option(name: .shortAndLong, help: ArgumentHelp("The schedule.", valueName: "FILE")) var file = "schedules.toml"
+  @OptionGroup var session: SessionOptions
+
+  func validate() throws {
+    guard let parsed = URL(string: url), parsed.host != nil, ["http", "https"].contains(parsed.scheme ?? "") else {
+      throw ValidationError("--url must be an http(s) URL like https://hooks.example.com/hooks/\(name).")
+    }
+  }
+
+  func run() async throws {
+    let hook = try HookCommand.hook(name, in: file)
+    if try HookRegistration.load(name) != nil {
+      Console.error("ashby-lua: \(name) is registered already (see `ashby-lua hook list`); `hook unregister \(name)` first")
+      throw ExitCode(Exit.usage)
+    }
+    let accepted = Catalog.endpoint("webhook.create")?.request.fields.first { $0.name == "webhookType" }
+    var types = hook.events.isEmpty ? WebhookEvent.types : hook.events.sorted()
+    if case .enumeration(let known)? = accepted?.type { types = types.filter(known.contains) }
+    let secret = WebhookSignature.newSecret()
+    let runner = try await ScriptSession.startOrExit(session.settings)
+    var made: [(id: String, type: String)] = []
+    do {
+      for type in types {
+        let answer = try await runner.client.call(
+          "webhook.create",
+          .object(["webhookType": .string(type), "requestUrl": .string(url), "secretToken": .string(secret)]))
+        made.append((answer["id"]?.string ?? "", type))
+      }
+      try HookRegistration(name: name, url: url, webhooks: made).save(secret: secret)
+    } catch {
+      // All or nothing: what was made is taken back.
+      for webhook in made { _ = try? await runner.client.call("webhook.delete", .object(["webhookId": .string(webhook.id)])) }
+      await runner.finish()
+      Console.error("ashby-lua: cannot register \(name): \(error)")
+      throw ExitCode(Exit.scriptError)
+    }
+    await runner.finish()
+    print("registered \(name): \(made.count) webhook\(made.count == 1 ? "" : "s") (\(types.joined(separator: ", "))) delivering to \(url)")
+    print("secret \(HookRegistration.hint(secret)) stored in \(HookRegistration.secretPath(name)) (mode 0600)")
+    if case .command(let command) = hook.secret, command.contains(HookRegistration.secretPath(name)) {
+      print("\(file) reads it already")
+    } else {
+      print("in \(file), give the hook: secret_command = \"cat \(HookRegistration.secretPath(name))\"")
+    }
+  }
+}
+
+struct HookListCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "list", abstract: "The registered hooks and their webhooks, as Ashby has them.")
+
+  @OptionGroup var session: SessionOptions
+
+  func run() async throws {
+    let registrations = try HookRegistration.all()
+    guard !registrations.isEmpty else {
+      print("no hooks registered (ashby-lua hook register NAME --url URL)")
+      return
+    }
+    let runner = try await ScriptSession.startOrExit(session.settings)
+    var rows = [["HOOK", "EVENT", "WEBHOOK", "ENABLED", "URL"]]
+    for r in registrations {
+      for webhook in r.webhooks {
+        let state: String
+        do {
+          let info = try await runner.client.call("webhook.info", .object(["webhookId": .string(webhook.id)]))
+          state = info["enabled"]?.bool.map { $0 ? "yes" : "no" } ?? "?"
+        } catch {
+          state = error.code == "webhook_not_found" ? "gone from Ashby" : "unknown (\(error.kind.rawValue))"
+        }
+        rows.append([r.name, webhook.type, webhook.id, state, r.url])
+      }
+    }
+    await runner.finish()
+    print(Timetable.table(rows))
+  }
+}
+
+struct HookUnregisterCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "unregister", abstract: "Delete the hook's webhooks in Ashby and forget its secret.")
+
+  @Argument(help: "The hook's name.") var name: String
+  @OptionGroup var session: SessionOptions
+
+  func run() async throws {
+    guard let registration = try HookRegistration.load(name) else {
+      Console.error("ashby-lua: \(name) is not registered (see `ashby-lua hook list`)")
+      throw ExitCode(Exit.usage)
+    }
+    let runner = try await ScriptSession.startOrExit(session.settings)
+    var failed: [String] = []
+    for webhook in registration.webhooks {
+      do {
+        _ = try await runner.client.call("webhook.delete", .object(["webhookId": .string(webhook.id)]))
+      } catch where error.code == "webhook_not_found" {
+      } catch {
+        failed.append("\(webhook.id) (\(webhook.type)): \(error)")
+      }
+    }
+    await runner.finish()
+    guard failed.isEmpty else {
+      Console.error("ashby-lua: could not delete:\n  " + failed.joined(separator: "\n  ") + "\n\(name) stays registered; try again")
+      throw ExitCode(Exit.scriptError)
+    }
+    HookRegistration.remove(name)
+    print("unregistered \(name): \(registration.webhooks.count) webhook\(registration.webhooks.count == 1 ? "" : "s") deleted")
+  }
+}
+
+struct HookTestCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "test", abstract: "Send a signed ping to the local daemon's hook, as Ashby tests an endpoint.")
+
+  @Argument(help: "The hook's name in schedules.toml.") var name: String
+  @Option(name: .shortAndLong, help: ArgumentHelp("The schedule.", valueName: "FILE")) var file = "schedules.toml"
+  @Option(
+    help: ArgumentHelp("The daemon's URL for the hook (default: http://127.0.0.1:8787/hooks/NAME).", valueName: "URL"))
+  var url: String?
+
+  func run() async throws {
+    let hook = try HookCommand.hook(name, in: file)
+    let secret: String?
+    do {
+      secret = try hook.resolveSecret()
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+    let target = url ?? "http://127.0.0.1:8787/hooks/\(name)"
+    guard let endpoint = URL(string: target), endpoint.host != nil else {
+      Console.error("ashby-lua: --url must be a URL like http://127.0.0.1:8787/hooks/\(name)")
+      throw ExitCode(Exit.usage)
+    }
+    let event = WebhookEvent(
+      webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookEvent.ping, data: .object([:]))
+    var request = URLRequest(url: endpoint)
+    request.httpMethod = "POST"
+    request.httpBody = event.body
+    request.timeoutInterval = 10
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    if let secret { request.setValue(WebhookSignature.sign(event.body, secret: secret), forHTTPHeaderField: WebhookSignature.header) }
+    do {
+      let (data, response) = try await URLSession.shared.data(for: request)
+      let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+      print("\(target): \(status) \(String(decoding: data.prefix(500), as: UTF8.self))")
+      if !(200..<300).contains(status) { throw ExitCode(Exit.scriptError) }
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      Console.error("ashby-lua: cannot reach \(target): \(error.localizedDescription) (is `ashby-lua schedule run --listen` running?)")
+      throw ExitCode(Exit.scriptError)
+    }
+  }
+}

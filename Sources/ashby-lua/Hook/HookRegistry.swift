@@ -1,0 +1,82 @@
+import AshbyJSON
+import Foundation
+
+/// What `hook register` made in Ashby, kept in
+/// `$XDG_CONFIG_HOME/ashby-lua/hooks/`: `NAME.json` (the URL and the
+/// webhooks' ids) and `NAME.secret` (the secret token, mode 0600, for
+/// `secret_command = "cat …"`). Ashby has no way to list webhooks, so this is
+/// how `hook list` and `hook unregister` find them.
+struct HookRegistration: Equatable {
+  var name: String
+  var url: String
+  /// Webhook id → its `webhookType` (Ashby keeps one type per webhook).
+  var webhooks: [(id: String, type: String)]
+
+  static func == (a: HookRegistration, b: HookRegistration) -> Bool {
+    a.name == b.name && a.url == b.url && a.webhooks.map(\.id) == b.webhooks.map(\.id)
+  }
+
+  static var folder: String { AuthConfig.configDirectoryPath + "/hooks" }
+  static func recordPath(_ name: String) -> String { folder + "/\(name).json" }
+  static func secretPath(_ name: String) -> String { folder + "/\(name).secret" }
+
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  static func load(_ name: String) throws -> HookRegistration? {
+    let path = recordPath(name)
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    guard let data = FileManager.default.contents(atPath: path), data.count < 1 << 20,
+      let json = try? JSONValue.decode(data), let url = json["url"]?.string, let list = json["webhooks"]?.array
+    else { throw Failure(description: "\(path) is not a hook registration; remove it to register again") }
+    let webhooks = list.compactMap { w -> (id: String, type: String)? in
+      guard let id = w["id"]?.string, let type = w["type"]?.string else { return nil }
+      return (id, type)
+    }
+    return HookRegistration(name: name, url: url, webhooks: webhooks)
+  }
+
+  static func all() throws -> [HookRegistration] {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+      .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    return try names.compactMap(load)
+  }
+
+  /// Writes the record and the secret, owner-only.
+  func save(secret: String) throws {
+    try FileManager.default.createDirectory(
+      atPath: Self.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    let record = JSONValue.object([
+      "name": .string(name), "url": .string(url),
+      "webhooks": .array(webhooks.map { .object(["id": .string($0.id), "type": .string($0.type)]) }),
+    ])
+    try Self.writePrivately(Data(secret.utf8), to: Self.secretPath(name))
+    try Self.writePrivately(record.encoded(), to: Self.recordPath(name))
+  }
+
+  /// Created 0600 from the start: the secret is never readable by others, not even for a moment.
+  static func writePrivately(_ data: Data, to path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    _ = fchmod(fd, 0o600)
+    let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == data.count else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+  }
+
+  static func remove(_ name: String) {
+    try? FileManager.default.removeItem(atPath: recordPath(name))
+    try? FileManager.default.removeItem(atPath: secretPath(name))
+  }
+
+  /// The stored secret, if `hook register` made one.
+  static func secret(_ name: String) -> String? {
+    FileManager.default.contents(atPath: secretPath(name)).map {
+      String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }.flatMap { $0.isEmpty ? nil : $0 }
+  }
+
+  /// How a secret may be shown: its first four characters only.
+  static func hint(_ secret: String) -> String { String(secret.prefix(4)) + "…" }
+}
