@@ -136,16 +136,7 @@ struct ScheduleReader {
       return Schedule(jobs: [], hooks: [])
     }
     let jobs = self.jobs(in: root, defaults: defaults)
-    var hooks: [Hook] = []
-    if root["hook"] != nil {
-      hooks = self.hooks(in: root, defaults: defaults)
-      let jobNames = Set(jobs.map(\.name))
-      for (i, hook) in hooks.enumerated() where jobNames.contains(hook.name) {
-        problem(
-          Place(section: "[hook]", occurrence: i, label: "hook \"\(hook.name)\""), "name",
-          "a job has this name; jobs and hooks share the history, so their names must differ")
-      }
-    }
+    let hooks = root["hook"] == nil ? [] : self.hooks(in: root, defaults: defaults, jobNames: Set(jobs.map(\.name)))
     return Schedule(jobs: jobs, hooks: hooks)
   }
 

@@ -4,7 +4,8 @@ import TOMLKit
 /// The `[[hook]]` tables: a job's keys that make sense for a delivery, plus
 /// `events` and where the secret comes from.
 extension ScheduleReader {
-  mutating func hooks(in root: TOMLTable, defaults: ScheduledJob) -> [Hook] {
+  /// - Parameter jobNames: the jobs' names: jobs and hooks share the history, so a hook may not take one.
+  mutating func hooks(in root: TOMLTable, defaults: ScheduledJob, jobNames: Set<String>) -> [Hook] {
     guard let list = root["hook"]?.array else {
       problem(Place(section: "", occurrence: 0, label: "hook"), nil, "must be tables: [[hook]]")
       return []
@@ -20,6 +21,9 @@ extension ScheduleReader {
       let before = problems.count
       let name = name(table, place, seen: &seen, index: i, what: "hook")
       let named = Place(section: place.section, occurrence: i, label: name.map { "hook \"\($0)\"" } ?? place.label)
+      if let name, jobNames.contains(name) {
+        problem(named, "name", "a job has this name; jobs and hooks share the history, so their names must differ")
+      }
       var job = defaults
       job.directory = folder
       job.name = name ?? ""
