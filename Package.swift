@@ -90,7 +90,8 @@ let package = Package(
     .executableTarget(
       name: "ashby-bench",
       dependencies: [
-        "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake",
+        "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),

@@ -94,6 +94,13 @@ public final class RunHistory: Sendable {
       atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
+    // Write-ahead logging: a commit is one append and one fsync (synchronous
+    // = FULL keeps each one on disk before it returns, power loss included),
+    // and readers (`schedule history`, a hook's 2xx) never wait on a writer.
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA journal_mode = WAL")
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
     queue = try DatabaseQueue(path: path, configuration: configuration)
     try Self.migrator.migrate(queue)
   }

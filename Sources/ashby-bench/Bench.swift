@@ -1,11 +1,11 @@
 import Foundation
 
-/// `ashby-bench [--quick] [lua|json|client|startup|pages|pacing|all]...`: one table, every row a
+/// `ashby-bench [--quick] [lua|json|client|startup|pages|pacing|hooks|all]...`: one table, every row a
 /// ratio against a baseline measured in the same run. `--quick` shortens the rows that take
 /// more than a minute (CI runs it); scripts/bench builds everything and runs this.
 @main
 struct Bench {
-  static let groups = ["lua", "json", "client", "startup", "pages", "pacing"]
+  static let groups = ["lua", "json", "client", "startup", "pages", "pacing", "hooks"]
 
   static func main() async throws {
     let args = CommandLine.arguments.dropFirst()
@@ -22,6 +22,7 @@ struct Bench {
     if which.contains("startup") { rows += try ProcessBench.coldStart(quick: quick) }
     if which.contains("pages") { rows += try await ProcessBench.pagesMemory(quick: quick) }
     if which.contains("pacing") { rows += try await PacingBench.run(quick: quick) }
+    if which.contains("hooks") { rows += try await HookBench.run(quick: quick) }
     print(Row.table(rows))
     let missed = rows.filter { $0.met == false }
     print(missed.isEmpty ? "every target met" : "\(missed.count) target\(missed.count == 1 ? "" : "s") not met")

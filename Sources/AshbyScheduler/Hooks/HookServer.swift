@@ -38,6 +38,7 @@ public final class HookServer: Sendable {
 
   private let armed: Mutex<[String: Armed]>
   let history: RunHistory
+  let intake: DeliveryIntake
   let limits: Limits
   let owner: String
   let onAccepted: @Sendable () -> Void
@@ -53,6 +54,7 @@ public final class HookServer: Sendable {
   ) throws(Hook.SecretError) {
     self.armed = Mutex(try Self.arm(hooks, environment: environment))
     self.history = history
+    self.intake = DeliveryIntake(history: history, capacity: limits.queueCapacity)
     self.limits = limits
     self.owner = owner
     self.onAccepted = onAccepted
@@ -159,10 +161,9 @@ public final class HookServer: Sendable {
         record(name, event, status: .skipped, why: why, at: now)
         return Self.answer(.ok, event.action == WebhookEvent.ping ? "pong" : "ignored")
       }
-      switch try history.accept(
-        hook: name, actionID: event.webhookActionId, action: event.action, body: bytes, receivedAt: now,
-        capacity: limits.queueCapacity)
-      {
+      let arrival = RunHistory.Arrival(
+        hook: name, actionID: event.webhookActionId, action: event.action, body: bytes, receivedAt: now)
+      switch try await intake.accept(arrival) {
       case .accepted(let id):
         onAccepted()
         return Self.answer(.ok, "accepted", extra: ["delivery": "\(id)"])

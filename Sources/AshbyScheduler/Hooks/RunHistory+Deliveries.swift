@@ -50,25 +50,52 @@ extension RunHistory {
     case full
   }
 
-  /// Stores a verified delivery in one transaction: a redelivery is found, a
-  /// full queue refused, and a new one is on disk before the 2xx goes out.
-  public func accept(
-    hook: String, actionID: String, action: String, body: Data, receivedAt: Date, capacity: Int
-  ) throws -> Acceptance {
+  /// A verified delivery to store.
+  public struct Arrival: Sendable {
+    public var hook: String
+    public var actionID: String
+    public var action: String
+    public var body: Data
+    public var receivedAt: Date
+
+    public init(hook: String, actionID: String, action: String, body: Data, receivedAt: Date) {
+      self.hook = hook
+      self.actionID = actionID
+      self.action = action
+      self.body = body
+      self.receivedAt = receivedAt
+    }
+  }
+
+  /// Stores verified deliveries in one transaction: a redelivery is found, a
+  /// full queue refused, and the new ones are on disk before any 2xx goes
+  /// out. One transaction for many (`DeliveryIntake` gathers those that
+  /// arrive together) is one wait for the disk instead of many.
+  public func accept(_ arrivals: [Arrival], capacity: Int) throws -> [Acceptance] {
     try write { db in
-      if let id = try Int64.fetchOne(
-        db, sql: "SELECT id FROM deliveries WHERE hook = ? AND action_id = ?", arguments: [hook, actionID])
-      {
-        return .duplicate(id)
-      }
-      let waiting =
+      var waiting =
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE status IN ('queued', 'running')") ?? 0
-      if waiting >= capacity { return .full }
-      var record = DeliveryRecord(
-        id: nil, hook: hook, actionID: actionID, action: action, body: body, receivedAt: receivedAt, status: .queued,
-        owner: nil, runID: nil)
-      try record.insert(db)
-      return .accepted(record.id ?? 0)
+      var answers: [Acceptance] = []
+      for arrival in arrivals {
+        if let id = try Int64.fetchOne(
+          db, sql: "SELECT id FROM deliveries WHERE hook = ? AND action_id = ?",
+          arguments: [arrival.hook, arrival.actionID])
+        {
+          answers.append(.duplicate(id))
+          continue
+        }
+        if waiting >= capacity {
+          answers.append(.full)
+          continue
+        }
+        var record = DeliveryRecord(
+          id: nil, hook: arrival.hook, actionID: arrival.actionID, action: arrival.action, body: arrival.body,
+          receivedAt: arrival.receivedAt, status: .queued, owner: nil, runID: nil)
+        try record.insert(db)
+        waiting += 1
+        answers.append(.accepted(record.id ?? 0))
+      }
+      return answers
     }
   }
 
