@@ -42,6 +42,7 @@ final class HookDaemon: @unchecked Sendable {
     var environment = ProcessInfo.processInfo.environment
     for (k, v) in fake.env { environment[k] = v }
     environment["SECRET_ENV"] = secret
+    environment["ASHBY_WEBHOOK_SECRET"] = secret
     environment["XDG_STATE_HOME"] = stateFolder
     environment["HOME"] = setup.home.path
     process.environment = environment
