@@ -100,6 +100,7 @@
 
 ---@class ashby
 ---@field dry_run boolean True under --dry-run (read-only).
+---@field event? ashby.Event The webhook delivery a hook's run is for (nil outside a hook; read-only).
 ---@field null lightuserdata JSON null (to send an explicit null).
 ---@field json ashby.json
 ---@field util ashby.util
@@ -380,6 +381,14 @@ function ashby.call(endpoint, params, options) end
 ---@overload fun(endpoint: "user.list", params?: ashby.endpoint.user.list, options?: ashby.call.options): fun(): table?
 function ashby.pages(endpoint, params, options) end
 
+--- Iterates only what changed since this job's last successful run (Ashby's sync token, kept by the scheduler or `run --state NAME`).
+--- Example: `for app in ashby.changes("application.list") do print(app.id, app.status) end`
+---@param endpoint string A list endpoint with a change feed (it takes syncToken), like "application.list".
+---@param params? table Its parameters, checked as for ashby.call (no syncToken or cursor).
+---@param options? ashby.changes.options on_first = "skip"; on_resync = function(info).
+---@return fun(): table?
+function ashby.changes(endpoint, params, options) end
+
 --- Starts fn(...) as a child; its host calls overlap with yours.
 --- Example: `local h = ashby.spawn(ashby.get_job, id); local job = ashby.wait(h)`
 ---@param fn function Runs at once as a child coroutine.
@@ -428,6 +437,17 @@ function ashby.is_error(value) end
 --- Example: `ashby.help(ashby.create_candidate)`
 ---@param fn_or_name? function|string A function or its name.
 function ashby.help(fn_or_name) end
+
+---@class ashby.Event
+---@field hook string The [[hook]] it was delivered to.
+---@field action string Ashby's webhookType, like "applicationSubmit".
+---@field data table The event's objects, like data.application.
+---@field webhook_action_id string The same across Ashby's retries of one event.
+---@field received_at string When the daemon accepted it (ISO 8601, UTC).
+
+---@class ashby.changes.options
+---@field on_first? "run"|"skip" With no token yet: yield everything (run), or note where things stand and yield nothing (skip).
+---@field on_resync? fun(info: {endpoint: string, reason: string}) Called when Ashby refused the token and everything comes again.
 
 ---@class ashby.json
 ashby.json = {}

@@ -36,6 +36,17 @@ struct FunctionDoc: Sendable {
       returns: "fun(): table?", summary: "Iterates every item across all pages, one page in memory at a time.",
       example: #"for c in ashby.pages("candidate.list") do print(c.name) end"#),
     FunctionDoc(
+      name: "changes",
+      params: [
+        ("endpoint", "string", "A list endpoint with a change feed (it takes syncToken), like \"application.list\"."),
+        ("params?", "table", "Its parameters, checked as for ashby.call (no syncToken or cursor)."),
+        ("options?", "ashby.changes.options", "on_first = \"skip\"; on_resync = function(info)."),
+      ],
+      returns: "fun(): table?",
+      summary:
+        "Iterates only what changed since this job's last successful run (Ashby's sync token, kept by the scheduler or `run --state NAME`).",
+      example: #"for app in ashby.changes("application.list") do print(app.id, app.status) end"#),
+    FunctionDoc(
       name: "spawn",
       params: [("fn", "function", "Runs at once as a child coroutine."), ("...", "any", "Its arguments.")],
       returns: "ashby.Task", summary: "Starts fn(...) as a child; its host calls overlap with yours.",

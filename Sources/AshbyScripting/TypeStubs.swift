@@ -16,6 +16,7 @@ public enum TypeStubs {
     out += objectClasses
     out += "\n---@class ashby\n"
     out += "---@field dry_run boolean True under --dry-run (read-only).\n"
+    out += "---@field event? ashby.Event The webhook delivery a hook's run is for (nil outside a hook; read-only).\n"
     out += "---@field null lightuserdata JSON null (to send an explicit null).\n"
     out += "---@field json ashby.json\n"
     out += "---@field util ashby.util\n"
@@ -159,6 +160,17 @@ public enum TypeStubs {
     """
 
   static let extras = """
+    ---@class ashby.Event
+    ---@field hook string The [[hook]] it was delivered to.
+    ---@field action string Ashby's webhookType, like "applicationSubmit".
+    ---@field data table The event's objects, like data.application.
+    ---@field webhook_action_id string The same across Ashby's retries of one event.
+    ---@field received_at string When the daemon accepted it (ISO 8601, UTC).
+
+    ---@class ashby.changes.options
+    ---@field on_first? "run"|"skip" With no token yet: yield everything (run), or note where things stand and yield nothing (skip).
+    ---@field on_resync? fun(info: {endpoint: string, reason: string}) Called when Ashby refused the token and everything comes again.
+
     ---@class ashby.json
     ashby.json = {}
     ---@param value any
