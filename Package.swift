@@ -82,6 +82,8 @@ let package = Package(
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
         "AshbyScheduler", "AshbyWebhook", "CLineEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
       ]),

@@ -39,7 +39,7 @@ import Testing
 
     // The daemon reads the new secret on SIGHUP, as after any edit.
     kill(d.process.processIdentifier, SIGHUP)
-    try await Task.sleep(for: .seconds(1))
+    #expect(await eventually { d.log.contains("schedule: reloaded") })
     let ping = try await run(["hook", "test", "welcome", "--url", url, "--file", file], home: home)
     #expect(ping.status == 0 && ping.stdout.contains("200") && ping.stdout.contains("pong"), "\(ping.all)\n\(d.log)")
     #expect(await eventually { d.runs("welcome").contains { $0.error == "ping" } })

@@ -59,12 +59,13 @@ import Testing
   }
 
   @Test func scheduleRunWithFakeAndListenWiresTheTwoTogether() async throws {
+    let port = try freePort()
     let d = try await HookDaemon(
-      schedule: Self.schedule, scripts: ["welcome.lua": Self.welcome], args: ["--fake"]
+      schedule: Self.schedule, scripts: ["welcome.lua": Self.welcome], args: ["--fake", "--fake-port", "\(port)"]
     ).ready()
     // The daemon's own fake, as the README's demo uses it from another shell.
-    let line = try #require(d.log.split(separator: "\n").first { $0.contains("schedule: fake Ashby at ") })
-    let base = try #require(line.split(separator: " ").first { $0.hasPrefix("ASHBY_BASE_URL=") }).dropFirst(15)
+    let base = "http://127.0.0.1:\(port)"
+    #expect(d.log.contains("schedule: fake Ashby at \(base)"))
     #expect(!d.log.contains(FakeAshby.fullKey))
     let script = try script(Self.newApplication, name: "new.lua")
     let made = try await run(
@@ -76,4 +77,19 @@ import Testing
     #expect(d.fake.fake.noteCount == 0, "the hook wrote to the daemon's fake, not the test's")
     await d.stop()
   }
+}
+
+/// A port nothing listens on now.
+func freePort() throws -> Int {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let bound = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+  }
+  guard bound else { throw HookTestError("no free port") }
+  return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -83,7 +83,10 @@ import Testing
       #expect(r.status == 0, "`\(command.text)` exited \(r.status): \(r.stderr)")
       if args.first == "fake-server" { #expect(r.stdout.contains("fake Ashby listening on http://127.0.0.1:")) }
       if args.first == "repl", command.stdin != nil { #expect(r.stdout == "2\n") }
-      if args.starts(with: ["schedule", "history"]) { #expect(r.stdout.contains("open-jobs-digest  manual")) }
+      if args.starts(with: ["schedule", "history"]) {
+        // The hook's history is empty here: the README's demo of it runs in two shells (HookLoopTests runs it).
+        #expect(r.stdout.contains(args.contains("--hook") ? "no runs of welcome recorded" : "open-jobs-digest  manual"))
+      }
       if args.starts(with: ["schedule", "run"]) { #expect(r.stderr.contains("schedule: stopped")) }
     }
     await f.fake.stop()

@@ -4,11 +4,10 @@ import AshbyJSON
 import AshbyKit
 import AshbyScheduler
 import AshbyWebhook
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// `ashby-lua hook register|list|unregister|test`: the webhooks in Ashby that feed the daemon's hooks.
 struct HookCommand: AsyncParsableCommand {
@@ -187,21 +186,24 @@ struct HookTestCommand: AsyncParsableCommand {
     }
     let event = WebhookEvent(
       webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookEvent.ping, data: .object([:]))
-    var request = URLRequest(url: endpoint)
-    request.httpMethod = "POST"
-    request.httpBody = event.body
-    request.timeoutInterval = 10
-    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    if let secret { request.setValue(WebhookSignature.sign(event.body, secret: secret), forHTTPHeaderField: WebhookSignature.header) }
+    var request = HTTPClientRequest(url: endpoint.absoluteString)
+    request.method = .POST
+    request.body = .bytes(ByteBuffer(bytes: event.body))
+    request.headers.add(name: "Content-Type", value: "application/json")
+    if let secret { request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(event.body, secret: secret)) }
+    let http = HTTPClient(
+      eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3))))
+    defer { Task { try? await http.shutdown() } }
     do {
-      let (data, response) = try await URLSession.shared.data(for: request)
-      let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-      print("\(target): \(status) \(String(decoding: data.prefix(500), as: UTF8.self))")
+      let response = try await http.execute(request, timeout: .seconds(10))
+      let body = try await response.body.collect(upTo: 1 << 16)
+      let status = Int(response.status.code)
+      print("\(target): \(status) \(String(buffer: body).prefix(500))")
       if !(200..<300).contains(status) { throw ExitCode(Exit.scriptError) }
     } catch let error as ExitCode {
       throw error
     } catch {
-      Console.error("ashby-lua: cannot reach \(target): \(error.localizedDescription) (is `ashby-lua schedule run --listen` running?)")
+      Console.error("ashby-lua: cannot reach \(target): \(error) (is `ashby-lua schedule run --listen` running?)")
       throw ExitCode(Exit.scriptError)
     }
   }
