@@ -95,22 +95,34 @@ public final class HookServer: Sendable {
     var logger = Logger(label: "ashby-lua.hooks")
     logger.logLevel = .critical
     let started = AsyncStream<Int>.makeStream()
+    let headLimit = TimeAmount.nanoseconds(Int64(limits.bodyDeadline / .nanoseconds(1)))
     let app = Application(
       router: router,
-      server: .http1(configuration: .init(idleTimeout: .seconds(limits.idleTimeout))),
+      server: .http1(
+        configuration: .init(
+          additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit)], idleTimeout: .seconds(limits.idleTimeout))),
       configuration: .init(address: .hostname(host, port: port), serverName: "ashby-lua"),
       onServerRunning: { channel in
         started.continuation.yield(channel.localAddress?.port ?? 0)
         started.continuation.finish()
       },
       logger: logger)
-    let running = Task { try await app.run() }
+    let running = Task {
+      defer { started.continuation.finish() }  // a server that cannot bind ends here, and so does the wait below
+      try await app.run()
+    }
     task.withLock { $0 = running }
     var iterator = started.stream.makeAsyncIterator()
     guard let bound = await iterator.next(), bound > 0 else {
       running.cancel()
-      let why = (try? await running.value).map { _ in "" } ?? ""
-      throw ListenError(description: "cannot listen on \(host):\(port)\(why)")
+      do {
+        try await running.value
+        throw ListenError(description: "cannot listen on \(host):\(port)")
+      } catch let error as ListenError {
+        throw error
+      } catch {
+        throw ListenError(description: "cannot listen on \(host):\(port): \(error)")
+      }
     }
     boundPort.store(bound, ordering: .relaxed)
   }
