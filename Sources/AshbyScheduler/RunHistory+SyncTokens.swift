@@ -15,14 +15,16 @@ extension RunHistory {
   /// so a failed run sees the same changes again.
   public func saveSyncTokens(_ tokens: [String: String], state: String, now: Date = Date()) throws {
     guard !tokens.isEmpty else { return }
-    try write { db in
-      for (endpoint, token) in tokens {
-        try db.execute(
-          sql: """
-            INSERT INTO sync_tokens(state, endpoint, token, updated_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT(state, endpoint) DO UPDATE SET token = excluded.token, updated_at = excluded.updated_at
-            """, arguments: [state, endpoint, token, now])
-      }
+    try write { db in try Self.saveSyncTokens(db, tokens, state: state, now: now) }
+  }
+
+  static func saveSyncTokens(_ db: Database, _ tokens: [String: String], state: String, now: Date) throws {
+    for (endpoint, token) in tokens {
+      try db.execute(
+        sql: """
+          INSERT INTO sync_tokens(state, endpoint, token, updated_at) VALUES (?, ?, ?, ?)
+          ON CONFLICT(state, endpoint) DO UPDATE SET token = excluded.token, updated_at = excluded.updated_at
+          """, arguments: [state, endpoint, token, now])
     }
   }
 }

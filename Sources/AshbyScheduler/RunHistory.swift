@@ -221,18 +221,20 @@ public final class RunHistory: Sendable {
   /// Forgets `job`'s finished runs past the newest `runs`, and those that
   /// ended before `before` (the job's `keep`).
   public func prune(_ job: String, keepingRuns runs: Int?, endedAfter before: Date?) throws {
-    try write { db in
-      if let runs {
-        try db.execute(
-          sql: """
-            DELETE FROM runs WHERE job = ? AND status != 'running'
-              AND id NOT IN (SELECT id FROM runs WHERE job = ? ORDER BY id DESC LIMIT ?)
-            """, arguments: [job, job, runs])
-      }
-      if let before {
-        try db.execute(
-          sql: "DELETE FROM runs WHERE job = ? AND status != 'running' AND ended_at < ?", arguments: [job, before])
-      }
+    try write { db in try Self.prune(db, job, keepingRuns: runs, endedAfter: before) }
+  }
+
+  static func prune(_ db: Database, _ job: String, keepingRuns runs: Int?, endedAfter before: Date?) throws {
+    if let runs {
+      try db.execute(
+        sql: """
+          DELETE FROM runs WHERE job = ? AND status != 'running'
+            AND id NOT IN (SELECT id FROM runs WHERE job = ? ORDER BY id DESC LIMIT ?)
+          """, arguments: [job, job, runs])
+    }
+    if let before {
+      try db.execute(
+        sql: "DELETE FROM runs WHERE job = ? AND status != 'running' AND ended_at < ?", arguments: [job, before])
     }
   }
 

@@ -182,11 +182,23 @@ import Testing
     let status = slow.send(
       "POST /hooks/note HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\"")
     #expect(status == 408, "got \(status)")
+    // One that never finishes its headers: the same.
+    let dribbler = try SlowClient(port: d.port)
+    #expect(dribbler.send("POST /hooks/note HTTP/1.1\r\nHost: x\r\nContent-Ty") == 408)
     #expect(Date().timeIntervalSince(started) < 10)
     let health = try await d.deliver("", Data(), method: "GET")
     #expect(health.status == 200 && health.body.contains("ok"))
     #expect(d.runs("note").isEmpty && d.fake.fake.noteCount == 0)
     #expect(!d.log.contains(d.secret))
+    await d.stop()
+  }
+
+  @Test func aPortInUseStopsTheDaemonSayingWhy() async throws {
+    let d = try await Self.daemon()
+    let second = try await run(
+      ["schedule", "run", "--file", d.setup.file, "--listen", "127.0.0.1:\(d.port)"], env: ["SECRET_ENV": "x"],
+      home: try scratch(), timeout: 30)
+    #expect(second.status == 2 && second.stderr.contains("cannot listen on 127.0.0.1:\(d.port)"), "\(second.stderr)")
     await d.stop()
   }
 

@@ -55,21 +55,28 @@ public actor HookDispatcher {
 
   private func work() async {
     while !stopping.load(ordering: .relaxed) {
-      let next: DeliveryRecord?
+      let taken: (DeliveryRecord, RunRecord)?
       do {
-        next = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner)
+        taken = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner) { delivery in
+          var record = RunRecord(
+            job: delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: Date(), endedAt: nil,
+            status: .running, attempts: 0, writes: 0, error: nil, owner: self.owner)
+          record.event = delivery.summary
+          return record
+        }
       } catch {
         log("hooks: cannot read the queue: \(error)")
-        next = nil
+        taken = nil
       }
-      guard let delivery = next, let hook = hooks[delivery.hook] else {
+      guard let (delivery, record) = taken else {
         // Nothing waiting: sleep until a delivery comes, or a second passes
         // (another daemon sharing the file may have queued one).
         await doorbell.wait(upTo: .seconds(1))
         continue
       }
       let id = delivery.id ?? 0
-      let task = Task { await self.run(delivery, hook: hook) }
+      let hook = hooks[delivery.hook]
+      let task = Task { await self.run(delivery, record, hook: hook) }
       running[id] = task
       await task.value
       running[id] = nil
@@ -89,19 +96,18 @@ public actor HookDispatcher {
     for task in tasks { await task.value }
   }
 
-  /// One delivery: its history row, the attempts, then the queue told it ran.
-  func run(_ delivery: DeliveryRecord, hook: Hook) async {
-    let started = Date()
-    var record = RunRecord(
-      job: hook.name, trigger: .webhook, scheduledFor: nil, startedAt: started, endedAt: nil, status: .running,
-      attempts: 0, writes: 0, error: nil, owner: owner)
-    record.event = delivery.summary
-    do {
-      record = try history.insert(record)
-    } catch {
-      log("\(hook.name): cannot write the history: \(error)")
+  /// One delivery: the attempts, then its row and the queue told how it went.
+  /// - Parameter hook: nil when the file lost the hook between taking and running (a reload).
+  func run(_ delivery: DeliveryRecord, _ started: RunRecord, hook: Hook?) async {
+    var record = started
+    let label = "\(delivery.hook)#\(record.id ?? 0)"
+    guard let hook else {
+      record.status = .interrupted
+      record.error = "the hook is no longer in the schedule file; the delivery waits for it"
+      record.endedAt = Date()
+      finish(delivery, record, requeue: true, syncTokens: [:], hook: nil, label: label)
+      return
     }
-    let label = "\(hook.name)#\(record.id ?? 0)"
     log("\(label): started (\(delivery.summary))")
     let input = RunInput(
       state: hook.name, syncTokens: (try? history.syncTokens(state: hook.name)) ?? [:],
@@ -135,26 +141,28 @@ public actor HookDispatcher {
     record.exitCode = outcome.exitCode
     record.error = outcome.error
     record.endedAt = Date()
-    do {
-      try history.update(record)
-      if outcome.status == .interrupted {
-        // Cut short by a stop: it runs again after the restart, under a new row.
-        _ = try history.requeueDeliveries(ownedBy: [owner], only: delivery.id)
-      } else {
-        try history.finishDelivery(delivery.id ?? 0, run: record.id)
-      }
-      if record.status == .ok { try history.saveSyncTokens(outcome.syncTokens, state: hook.name) }
-      try history.prune(hook.name, keepingRuns: hook.job.keepRuns, endedAfter: hook.job.keepAge.map { Date() - $0 })
-    } catch {
-      log("\(label): cannot write the history: \(error)")
-    }
+    // Cut short by a stop: it runs again after the restart, under a new row.
+    finish(delivery, record, requeue: outcome.status == .interrupted, syncTokens: outcome.syncTokens, hook: hook, label: label)
     if hook.job.onFailure != nil, record.status == .failed || record.status == .timeout {
       await runner.onFailure(hook.job, record: record, label: label)
     }
-    let seconds = Date().timeIntervalSince(started)
+    let seconds = (record.endedAt ?? Date()).timeIntervalSince(record.startedAt)
     log(
       "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
     )
+  }
+
+  private func finish(
+    _ delivery: DeliveryRecord, _ record: RunRecord, requeue: Bool, syncTokens: [String: String], hook: Hook?,
+    label: String
+  ) {
+    do {
+      try history.finishDelivery(
+        delivery, run: record, requeue: requeue, syncTokens: syncTokens, keepRuns: hook?.job.keepRuns,
+        endedAfter: hook?.job.keepAge.map { Date() - $0 })
+    } catch {
+      log("\(label): cannot write the history: \(error)")
+    }
   }
 }
 

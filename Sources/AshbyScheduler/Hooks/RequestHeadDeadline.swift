@@ -2,10 +2,13 @@ import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
-/// Answers 408 and closes a connection whose request head has not arrived
-/// within `limit` of the connection opening (or of the last response): a
-/// client that dribbles its headers is cut off as one that dribbles its body
-/// is (`HookServer.readBody`), and holds its connection for seconds, not for ever.
+/// Answers 408 and closes a connection whose first request head has not
+/// arrived within `limit` of it opening, and closes (silently, as an idle
+/// keep-alive connection is closed) one whose next head has not arrived
+/// within `limit` of the last response: a client that dribbles its headers
+/// is cut off as one that dribbles its body is (`HookServer.readBody`), and
+/// holds its connection for seconds, not for ever. An unasked-for 408 on a
+/// kept-alive connection could be read as the answer to the client's next request.
 final class RequestHeadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
   typealias InboundIn = HTTPRequestPart
   typealias InboundOut = HTTPRequestPart
@@ -14,6 +17,7 @@ final class RequestHeadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
   let limit: TimeAmount
   private var timer: Scheduled<Void>?
+  private var answered = false
 
   init(limit: TimeAmount) { self.limit = limit }
 
@@ -42,7 +46,10 @@ final class RequestHeadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
   func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
     let ended = if case .end = unwrapOutboundIn(data) { true } else { false }
     context.write(data, promise: promise)
-    if ended { arm(context) }  // the next request's head has the same time to arrive
+    if ended {
+      answered = true
+      arm(context)  // the next request's head has the same time to arrive
+    }
   }
 
   private func arm(_ context: ChannelHandlerContext) {
@@ -56,6 +63,10 @@ final class RequestHeadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
   private func timedOut(_ context: ChannelHandlerContext) {
     timer = nil
+    guard !answered else {
+      context.close(promise: nil)
+      return
+    }
     var head = HTTPResponse(status: .requestTimeout)
     head.headerFields[.connection] = "close"
     head.headerFields[.contentLength] = "0"

@@ -110,43 +110,60 @@ extension RunHistory {
     }
   }
 
-  /// Takes the oldest waiting delivery of one of `hooks` for `owner`, or nil.
-  public func takeDelivery(hooks: Set<String>, owner: String) throws -> DeliveryRecord? {
+  /// Takes the oldest waiting delivery of one of `hooks` for `owner` and
+  /// records its run as started (`run` makes the row), in one transaction; nil when none waits.
+  public func takeDelivery(
+    hooks: Set<String>, owner: String, run: (DeliveryRecord) -> RunRecord
+  ) throws -> (DeliveryRecord, RunRecord)? {
     guard !hooks.isEmpty else { return nil }
     return try write { db in
       let marks = Array(repeating: "?", count: hooks.count).joined(separator: ", ")
       guard
-        var record = try DeliveryRecord.fetchOne(
+        var delivery = try DeliveryRecord.fetchOne(
           db, sql: "SELECT * FROM deliveries WHERE status = 'queued' AND hook IN (\(marks)) ORDER BY id LIMIT 1",
           arguments: StatementArguments(hooks.sorted()))
       else { return nil }
-      record.status = .running
-      record.owner = owner
-      try record.update(db)
-      return record
+      delivery.status = .running
+      delivery.owner = owner
+      try delivery.update(db)
+      var record = run(delivery)
+      try record.insert(db)
+      return (delivery, record)
     }
   }
 
-  /// The delivery has run (`run` is its history row).
-  public func finishDelivery(_ id: Int64, run: Int64?) throws {
+  /// How a delivery's run ended, written in one transaction: its row, the
+  /// delivery done (or queued again, when a stop cut the run short), the
+  /// change feeds' tokens of an `ok` run, and the hook's history trimmed.
+  public func finishDelivery(
+    _ delivery: DeliveryRecord, run record: RunRecord, requeue: Bool, syncTokens: [String: String],
+    keepRuns: Int?, endedAfter: Date?
+  ) throws {
     try write { db in
-      try db.execute(
-        sql: "UPDATE deliveries SET status = 'ran', run_id = ?, body = x'' WHERE id = ?", arguments: [run, id])
+      try record.update(db)
+      if requeue {
+        try db.execute(
+          sql: "UPDATE deliveries SET status = 'queued', owner = NULL WHERE id = ? AND status = 'running'",
+          arguments: [delivery.id])
+      } else {
+        try db.execute(
+          sql: "UPDATE deliveries SET status = 'ran', run_id = ?, body = x'' WHERE id = ?",
+          arguments: [record.id, delivery.id])
+      }
+      if record.status == .ok { try Self.saveSyncTokens(db, syncTokens, state: record.job, now: record.endedAt ?? Date()) }
+      try Self.prune(db, record.job, keepingRuns: keepRuns, endedAfter: endedAfter)
     }
   }
 
   /// Deliveries a daemon took and did not finish, because it died or was
   /// stopped: back in the queue. Ashby had its 2xx, so no one else would send them again.
-  /// - Parameter only: just this delivery (one a stop cut short).
-  public func requeueDeliveries(ownedBy owners: Set<String>, only: Int64? = nil) throws -> Int {
+  public func requeueDeliveries(ownedBy owners: Set<String>) throws -> Int {
     try write { db in
       var changed = 0
       for owner in owners.sorted() {
         try db.execute(
-          sql: """
-            UPDATE deliveries SET status = 'queued', owner = NULL
-            WHERE status = 'running' AND owner = ? AND (? IS NULL OR id = ?)
-            """, arguments: [owner, only, only])
+          sql: "UPDATE deliveries SET status = 'queued', owner = NULL WHERE status = 'running' AND owner = ?",
+          arguments: [owner])
         changed += db.changesCount
       }
       return changed
