@@ -54,7 +54,7 @@ enum HookBench {
     daemon.arguments = [
       "schedule", "run", "--file", folder.appendingPathComponent("schedules.toml").path, "--history", history,
       "--listen", "127.0.0.1:0", "--hook-queue", "\(total)",
-    ]
+    ] + (ProcessInfo.processInfo.environment["ASHBY_BENCH_HOOK_ARGS"]?.split(separator: " ").map(String.init) ?? [])
     var environment = ProcessInfo.processInfo.environment
     environment["ASHBY_BASE_URL"] = fake.baseURL.absoluteString
     environment["ASHBY_API_KEY"] = FakeAshby.fullKey

@@ -69,6 +69,9 @@ struct ChildProcess: Sendable {
 
   private static let spawnLock = NSLock()
 
+  /// How much lower than the daemon's a run's CPU priority is (nice).
+  static let runNiceness: Int32 = 10
+
   private static func spawnLocked(
     _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data?
   ) throws -> ChildProcess {
@@ -127,6 +130,10 @@ struct ChildProcess: Sendable {
       for fd in [out[0], err[0], rep[0], life[1]] { close(fd) }
       throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
     }
+    // Runs yield the CPU to the daemon: it must go on acknowledging Ashby's
+    // deliveries and firing on time while scripts run. Set now, before the
+    // child has started a second thread (each new one inherits it).
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) + runNiceness)
     return ChildProcess(pid: pid, stdout: out[0], stderr: err[0], report: rep[0], lifeline: life[1])
   }
 
