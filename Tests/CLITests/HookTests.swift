@@ -61,6 +61,7 @@ import Testing
     let history = try await run(["schedule", "history", "--hook", "note", "--file", d.setup.file], home: d.setup.home)
     #expect(history.stdout.contains("applicationSubmit \(id)") && history.stdout.contains("EVENT"), "\(history.stdout)")
     #expect(!d.log.contains(d.secret) && !history.stdout.contains(d.secret))
+    #expect(filesHolding(d.secret, under: d.setup.home).isEmpty)
     await d.stop()
   }
 
@@ -116,6 +117,7 @@ import Testing
   @Test func aFailingScriptIsRetried() async throws {
     // Fails on its first attempt (the counter file is in the schedule's folder).
     let flaky = """
+      assert(os.getenv("SECRET_ENV") == nil, "the hook's secret reached the script")
       local f = io.open("attempts.txt", "a+"); f:write("x"); f:seek("set"); local n = #f:read("a"); f:close()
       if n < 2 then error("not yet (attempt " .. n .. ")") end
       local app = ashby.event.data.application

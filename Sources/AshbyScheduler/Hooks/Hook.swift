@@ -93,6 +93,11 @@ public struct Schedule: Sendable, Equatable {
   public var jobs: [ScheduledJob]
   public var hooks: [Hook]
 
+  /// The variables that hold the hooks' secrets (`secret_env`): no run may see them.
+  public var secretVariables: Set<String> {
+    Set(hooks.compactMap { if case .environment(let name) = $0.secret { name } else { nil } })
+  }
+
   public init(jobs: [ScheduledJob], hooks: [Hook]) {
     self.jobs = jobs
     self.hooks = hooks

@@ -28,6 +28,8 @@ public struct ProcessJobRunner: JobRunner {
   let timeoutCap: Double?
   /// The child's environment (ours, plus what it needs that ours no longer holds: the key).
   let environment: [String]
+  /// Variables no run may see: the hooks' `secret_env` (a script must never hold a webhook secret).
+  public let hidden = HiddenVariables()
   let echo: Echo
 
   public init(
@@ -65,7 +67,7 @@ public struct ProcessJobRunner: JobRunner {
     let child: ChildProcess
     do {
       child = try ChildProcess.spawn(
-        executable, arguments(for: job), directory: job.directory, environment: environment + job.environment,
+        executable, arguments(for: job), directory: job.directory, environment: hidden.filter(environment) + job.environment,
         input: input.encoded)
     } catch {
       return RunOutcome(status: .failed, exitCode: 2, error: "\(error)")
@@ -120,7 +122,8 @@ public struct ProcessJobRunner: JobRunner {
     let hookLabel = "\(label) on_failure"
     do {
       let child = try ChildProcess.spawn(
-        program, args, directory: job.directory, environment: environment + job.environment + ["ASHBY_LUA_RUN=\(json)"])
+        program, args, directory: job.directory,
+        environment: hidden.filter(environment) + job.environment + ["ASHBY_LUA_RUN=\(json)"])
       let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: hookLabel, stdout: child.stdout))
       close(child.report)
       let killer = Task {
@@ -198,6 +201,22 @@ public struct ProcessJobRunner: JobRunner {
       status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)
     outcome.syncTokens = report?.syncTokens ?? [:]
     return outcome
+  }
+}
+
+/// The names of variables kept from every run's environment; the daemon sets
+/// them from its hooks at start and on each reload.
+public final class HiddenVariables: Sendable {
+  private let names = Mutex<Set<String>>([])
+
+  public func set(_ new: Set<String>) { names.withLock { $0 = new } }
+  /// The names hidden now, with `more`: a reload never un-hides a secret an earlier file named.
+  public func union(_ more: Set<String>) -> Set<String> { names.withLock { $0.union(more) } }
+
+  func filter(_ environment: [String]) -> [String] {
+    let hidden = names.withLock { $0 }
+    guard !hidden.isEmpty else { return environment }
+    return environment.filter { entry in !hidden.contains(String(entry.prefix { $0 != "=" })) }
   }
 }
 

@@ -30,6 +30,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     // `--fake`: one fake Ashby for the whole daemon, so a hook sees what a job (or another shell) did there.
     let fake = session.fake ? try await hooks.startFake() : nil
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake)
+    runner.hidden.set(schedule.secretVariables)
     let scheduler = Scheduler(
       jobs: schedule.jobs, history: history, runner: runner, stopGrace: stopGrace, log: DaemonLog.line)
     DaemonLog.line(
@@ -48,6 +49,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
         let schedule = try ScheduleFile.loadSchedule(files.file)
         Task {
           do {
+            runner.hidden.set(runner.hidden.union(schedule.secretVariables))
             try await listener?.reload(schedule.hooks)
             try await scheduler.reload(schedule.jobs)
             Self.announce(schedule.jobs)
