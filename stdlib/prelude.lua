@@ -118,20 +118,26 @@ function ashby.map(list, fn, opts)
   return results
 end
 
---- Iterates every item of a paged endpoint, one page in memory at a time.
-function ashby.pages(endpoint, params, options)
-  local handle = private.open_pages(endpoint, params, options)
-  local p = bar { label = tostring(endpoint) }
+--- The items of an open page cursor, one page in memory at a time, with a
+--- progress bar; `on_resync(reason)` hears (once) that Ashby refused a sync token.
+local function items(handle, label, on_resync)
+  local p = bar { label = label }
   -- A loop that stops early leaves the cursor open; close it with the iterator.
   local guard = setmetatable({}, { __gc = function()
     private.close_pages(handle)
     if p then p:done() end
   end })
-  local page, i = nil, 0
+  local page, i, told = nil, 0, false
   return function()
     local _ = guard
     if page == nil or i >= #page then
-      page, i = private.next_page(handle), 0
+      local resync
+      page, resync = private.next_page(handle)
+      i = 0
+      if resync and not told and on_resync then
+        told = true
+        on_resync(resync)
+      end
       if page == nil or #page == 0 then
         page = {}
         if p then p:done() end
@@ -143,6 +149,11 @@ function ashby.pages(endpoint, params, options)
     if p then p:step() end
     return page[i]
   end
+end
+
+--- Iterates every item of a paged endpoint, one page in memory at a time.
+function ashby.pages(endpoint, params, options)
+  return items(private.open_pages(endpoint, params, options), tostring(endpoint))
 end
 
 local change_options = { on_first = true, on_resync = true }
@@ -170,38 +181,13 @@ function ashby.changes(endpoint, params, options)
     error("ashby.changes: on_resync must be a function", 2)
   end
   local handle, first = private.open_changes(endpoint, params)
-  local p = bar { label = tostring(endpoint) .. " changes" }
-  local guard = setmetatable({}, { __gc = function()
-    private.close_pages(handle)
-    if p then p:done() end
-  end })
   if first and on_first == "skip" then
     while private.next_page(handle) do end  -- to the end: the token is where things stand now
-    if p then p:done() end
     return function() return nil end
   end
-  local page, i, told = nil, 0, false
-  return function()
-    local _ = guard
-    if page == nil or i >= #page then
-      local resync
-      page, resync = private.next_page(handle)
-      i = 0
-      if resync and not told then
-        told = true
-        if on_resync then on_resync { endpoint = endpoint, reason = resync } end
-      end
-      if page == nil or #page == 0 then
-        page = {}
-        if p then p:done() end
-        return nil
-      end
-      if p then p:page() end
-    end
-    i = i + 1
-    if p then p:step() end
-    return page[i]
-  end
+  return items(handle, tostring(endpoint) .. " changes", on_resync and function(reason)
+    on_resync { endpoint = endpoint, reason = reason }
+  end)
 end
 
 local names = {}

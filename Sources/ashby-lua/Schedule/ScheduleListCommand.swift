@@ -22,7 +22,8 @@ struct ScheduleListCommand: ParsableCommand {
   }
 
   func run() throws {
-    let jobs = try files.jobs()
+    let schedule = try files.schedule()
+    let jobs = schedule.jobs
     let history = try files.openHistory()
     let now = Date()
     var rows = [["JOB", "CRON", "ZONE", "NEXT", "LAST RUN"]]
@@ -42,7 +43,33 @@ struct ScheduleListCommand: ParsableCommand {
       rows.append([job.name, job.cron.description, job.timeZone.identifier, next ?? "never", last])
       for more in fires.dropFirst() { rows.append(["", "", "", Self.both(more, job.timeZone), ""]) }
     }
-    if !json { print(Timetable.table(rows)) }
+    if !json && !jobs.isEmpty { print(Timetable.table(rows)) }
+    guard !schedule.hooks.isEmpty else { return }
+    var hookRows = [["HOOK", "EVENTS", "SECRET", "LAST DELIVERY"]]
+    for hook in schedule.hooks {
+      let events = hook.events.isEmpty ? ["*"] : hook.events.sorted()
+      let secret: String
+      switch hook.secret {
+      case .environment(let name): secret = "$\(name)"
+      case .command: secret = "secret_command"
+      case .unsigned: secret = "unsigned"
+      }
+      if json {
+        let fields: [String: JSONValue] = [
+          "hook": .string(hook.name), "script": .string(hook.job.script), "events": .array(events.map(JSONValue.string)),
+          "secret": .string(secret), "timeout": .double(hook.job.timeout), "retries": .int(Int64(hook.job.retries)),
+          "sandbox": .bool(hook.job.sandbox), "dry_run": .bool(hook.job.dryRun),
+        ]
+        print(String(decoding: JSONValue.object(fields).encoded(), as: UTF8.self))
+        continue
+      }
+      let last = (try? history.runs(hook: hook.name, limit: 1).first).flatMap { $0 }
+      hookRows.append([
+        hook.name, events.joined(separator: ", "), secret,
+        last.map { "\($0.event ?? "") \(Timetable.summary($0))" } ?? "none yet",
+      ])
+    }
+    if !json { print((jobs.isEmpty ? "" : "\n") + Timetable.table(hookRows)) }
   }
 
   /// The time in the job's zone, and in this machine's when that differs.

@@ -14,6 +14,7 @@ struct ScheduleValidateCommand: ParsableCommand {
   func run() throws {
     let schedule = try ScheduleFiles.load(file)
     let (jobs, hooks) = (schedule.jobs.count, schedule.hooks.count)
-    print("\(file): \(jobs) job\(jobs == 1 ? "" : "s"), \(hooks) hook\(hooks == 1 ? "" : "s"), no problems")
+    let hookCount = hooks == 0 ? "" : " and \(hooks) hook\(hooks == 1 ? "" : "s")"
+    print("\(file): \(jobs) job\(jobs == 1 ? "" : "s")\(hookCount), no problems")
   }
 }
