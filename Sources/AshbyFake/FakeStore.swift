@@ -44,7 +44,7 @@ final class FakeStore: @unchecked Sendable {
     case "user.search":
       let email = (p["email"] as? String ?? "").lowercased()
       return .results(data.users.filter { ($0["email"] as? String)?.lowercased() == email })
-    case "candidate.list": return changedPage(data.candidates, p)
+    case "candidate.list": return page(data.candidates, p)
     case "candidate.info": return find(data.candidates, p["id"], code: "candidate_not_found", what: "candidate")
     case "candidate.search": return candidateSearch(p)
     case "candidate.create": return candidateCreate(p)
@@ -52,7 +52,7 @@ final class FakeStore: @unchecked Sendable {
     case "candidate.uploadResume": return uploadResume(p)
     case "application.info":
       return find(data.applications, p["applicationId"], code: "application_not_found", what: "application")
-    case "application.list": return changedPage(data.applications, p)
+    case "application.list": return page(data.applications, p)
     case "application.create": return applicationCreate(p)
     case "application.changeStage": return changeStage(p)
     case "archiveReason.list": return .results(data.archiveReasons, extra: ["moreDataAvailable": false])
@@ -102,8 +102,21 @@ final class FakeStore: @unchecked Sendable {
     return .results(item)
   }
 
-  /// Cursor paging: the cursor is the offset; the last page carries a sync token.
-  private func page(_ items: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
+  /// Cursor paging: the cursor is the offset; the last page carries a sync
+  /// token. With a token, only the items changed since its version (every
+  /// list: an item the fake never changes never comes again).
+  private func page(_ all: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
+    var items = all
+    if let token = p["syncToken"] as? String {
+      let parts = token.dropFirst().split(separator: "-")
+      guard token.hasPrefix("s"), parts.count == 2, let epoch = Int(parts[0]), let since = Int(parts[1]) else {
+        return .failure(code: "sync_token_invalid", message: "The sync token is not valid")
+      }
+      guard epoch == data.tokenEpoch else {
+        return .failure(code: "sync_token_expired", message: "The sync token has expired")
+      }
+      items = all.filter { data.versions[$0["id"] as? String ?? ""] ?? 0 > since }
+    }
     let limit = min(max((p["limit"] as? Int) ?? 100, 1), 100)
     var offset = 0
     if let cursor = p["cursor"] as? String {
@@ -130,20 +143,6 @@ final class FakeStore: @unchecked Sendable {
       return .failure(code: "invalid_input", message: "Invalid job status: \(bad)")
     }
     return page(data.jobs.filter { statuses.contains($0["status"] as? String ?? "") }, p)
-  }
-
-  /// A list with sync tokens: with one, only the items changed since its version.
-  private func changedPage(_ items: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
-    guard let token = p["syncToken"] as? String else { return page(items, p) }
-    let parts = token.dropFirst().split(separator: "-")
-    guard token.hasPrefix("s"), parts.count == 2, let epoch = Int(parts[0]), let since = Int(parts[1]) else {
-      return .failure(code: "sync_token_invalid", message: "The sync token is not valid")
-    }
-    guard epoch == data.tokenEpoch else {
-      return .failure(code: "sync_token_expired", message: "The sync token has expired")
-    }
-    let changed = items.filter { data.versions[$0["id"] as? String ?? ""] ?? 0 > since }
-    return page(changed, p)
   }
 
   private func candidateSearch(_ p: [String: Any]) -> FakeAnswer {

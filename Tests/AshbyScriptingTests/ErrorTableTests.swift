@@ -138,9 +138,12 @@ let inspect = """
     #expect(ambiguous["retryable"] == false)
     #expect(s.fake.candidates(withEmail: "amb@example.com") == 1)
 
-    s.fake.setFaults([FakeFault(.serverError, endpoint: "candidate.createNote", count: 1)])
-    let app = s.fake.seedIDs("application")[3]
-    let partial = try await s.run(
+    // A session of its own: the 200 ms limit above is for the timeout, not for a loaded machine's stage move.
+    let p = try await Session.start { $0.maxAttempts = 2 }
+    defer { Task { await p.stop() } }
+    p.fake.setFaults([FakeFault(.serverError, endpoint: "candidate.createNote", count: 1)])
+    let app = p.fake.seedIDs("application")[3]
+    let partial = try await p.run(
       inspect + """
 
         local e = inspect(ashby.advance_application, { application_id = "\(app)", stage = "Offer", note = "x" })
