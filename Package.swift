@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top;
-// AshbyScheduler (with the hooks' listener) beside, AshbyWebhook under it and the fake.
+// AshbyScheduler beside, AshbyHooks (the webhook listener) on it, AshbyWebhook under that and the fake.
 let package = Package(
   name: "ashby-lua",
   platforms: [.macOS(.v14)],
@@ -48,7 +48,7 @@ let package = Package(
     // Ashby's webhook payload and its signature (HMAC-SHA256), shared by the daemon and the fake.
     .target(
       name: "AshbyWebhook",
-      dependencies: ["AshbyJSON", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["AshbyJSON", "AshbyCatalog", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "AshbyFake",
       dependencies: [
@@ -66,13 +66,19 @@ let package = Package(
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
-    // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon,
-    // and the hooks' listener and queue. Knows nothing of Lua: the CLI gives it a runner.
+    // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon, the
+    // hooks' deliveries and workers. Knows nothing of Lua or HTTP: the CLI gives it a runner.
     .target(
       name: "AshbyScheduler",
       dependencies: [
-        "AshbyJSON", "AshbyWebhook",
+        "AshbyJSON", "AshbyCatalog",
         .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    // The hooks' listener (`schedule run --listen`): limits, signature, dedup, group commit.
+    .target(
+      name: "AshbyHooks",
+      dependencies: [
+        "AshbyScheduler", "AshbyJSON", "AshbyWebhook",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -82,7 +88,7 @@ let package = Package(
       name: "ashby-lua",
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
-        "AshbyScheduler", "AshbyWebhook", "CLineEdit",
+        "AshbyScheduler", "AshbyHooks", "AshbyWebhook", "CLineEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AshbyCatalog
 import AshbyJSON
 import Foundation
 
@@ -43,12 +44,7 @@ public struct WebhookEvent: Sendable, Equatable {
     JSONValue.object(["webhookActionId": .string(webhookActionId), "action": .string(action), "data": data]).encoded()
   }
 
-  /// The event types Ashby sends (`webhookType`), from shared/ashby-api.md; `ping` tests an endpoint.
-  public static let types: [String] = [
-    "applicationSubmit", "applicationUpdate", "candidateHire", "candidateStageChange", "candidateDelete",
-    "candidateMerge", "interviewPlanTransition", "interviewScheduleCreate", "interviewScheduleUpdate",
-    "jobPostingUpdate", "jobPostingPublish", "jobPostingUnpublish", "offerCreate", "offerUpdate", "offerDelete",
-    "pushToHRIS", "surveySubmit", "jobCreate", "jobUpdate", "openingCreate", "signatureRequestUpdate",
-  ]
+  /// The event types Ashby sends (`webhookType`); `ping` tests an endpoint.
+  public static var types: [String] { Catalog.webhookTypes }
   public static let ping = "ping"
 }

@@ -148,7 +148,7 @@ enum HookBench {
   static func percentile(_ xs: [Double], _ p: Double) -> Double {
     let sorted = xs.sorted()
     guard !sorted.isEmpty else { return 0 }
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    return sorted[max(0, min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1))]  // p in 0...1
   }
 
   static func listeningPort(_ log: URL, _ daemon: Process) async throws -> Int {

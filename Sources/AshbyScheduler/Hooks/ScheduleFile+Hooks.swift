@@ -1,4 +1,4 @@
-import AshbyWebhook
+import AshbyCatalog
 import TOMLKit
 
 /// The `[[hook]]` tables: a job's keys that make sense for a delivery, plus
@@ -54,8 +54,8 @@ extension ScheduleReader {
       if names.count > 1 { problem(place, "events", "\"*\" means every type; list nothing else with it") }
       return []
     }
-    for name in names where !WebhookEvent.types.contains(name) {
-      let hint = Self.closest(name, WebhookEvent.types).map { " (did you mean \"\($0)\"?)" } ?? ""
+    for name in names where !Catalog.webhookTypes.contains(name) {
+      let hint = Self.closest(name, Catalog.webhookTypes).map { " (did you mean \"\($0)\"?)" } ?? ""
       problem(place, "events", "\"\(name)\" is not an Ashby webhook type\(hint)")
     }
     return Set(names)

@@ -46,9 +46,9 @@ struct ChildProcess: Sendable {
   static func memoryFile(_ data: Data) throws -> Int32 {
     let folder = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     var template = Array((folder + "/ashby-lua-input.XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
     guard fd >= 0 else { throw SpawnError(description: "cannot make the run's input: \(String(cString: strerror(errno)))") }
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     var sent = 0
     let ok = data.withUnsafeBytes { buffer -> Bool in

@@ -65,9 +65,8 @@ struct HookRegisterCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(name) is registered already (see `ashby-lua hook list`); `hook unregister \(name)` first")
       throw ExitCode(Exit.usage)
     }
-    let accepted = Catalog.endpoint("webhook.create")?.request.fields.first { $0.name == "webhookType" }
-    var types = hook.events.isEmpty ? WebhookEvent.types : hook.events.sorted()
-    if case .enumeration(let known)? = accepted?.type { types = types.filter(known.contains) }
+    let accepted = Catalog.registrableWebhookTypes
+    let types = (hook.events.isEmpty ? accepted : hook.events.sorted()).filter(accepted.contains)
     let secret = WebhookSignature.newSecret()
     let runner = try await ScriptSession.startOrExit(session.settings)
     var made: [(id: String, type: String)] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyFake
+import AshbyHooks
 import AshbyScheduler
 import AshbyWebhook
 import Foundation

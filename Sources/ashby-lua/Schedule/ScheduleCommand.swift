@@ -15,7 +15,7 @@ struct ScheduleCommand: AsyncParsableCommand {
       """,
     subcommands: [
       ScheduleRunCommand.self, ScheduleListCommand.self, ScheduleStatusCommand.self, ScheduleHistoryCommand.self,
-      ScheduleLogsCommand.self, ScheduleTriggerCommand.self, ScheduleValidateCommand.self,
+      ScheduleLogsCommand.self, ScheduleTriggerCommand.self, ScheduleValidateCommand.self, ScheduleExportCommand.self,
     ]
   )
 }

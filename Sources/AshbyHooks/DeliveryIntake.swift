@@ -1,3 +1,4 @@
+import AshbyScheduler
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 import AshbyJSON
+import AshbyScheduler
 import AshbyWebhook
 import Foundation
 import HTTPTypes
@@ -95,7 +96,7 @@ public final class HookServer: Sendable {
     var logger = Logger(label: "ashby-lua.hooks")
     logger.logLevel = .critical
     let started = AsyncStream<Int>.makeStream()
-    let headLimit = TimeAmount.nanoseconds(Int64(limits.bodyDeadline / .nanoseconds(1)))
+    let headLimit = TimeAmount.nanoseconds(Int64(limits.bodyDeadline / .nanoseconds(1)))  // at most 10 min (--hook-body-timeout)
     let app = Application(
       router: router,
       server: .http1(
@@ -150,9 +151,7 @@ public final class HookServer: Sendable {
     }
     let bytes = Data(buffer: body)
     if let secret = armed.secret {
-      let signature =
-        request.headers[HTTPField.Name(WebhookSignature.header)!]
-        ?? request.headers[HTTPField.Name(WebhookSignature.alternateHeader)!]
+      let signature = Self.signatureFields.lazy.compactMap { request.headers[$0] }.first
       guard WebhookSignature.verify(signature, body: bytes, secret: secret) else {
         log("\(name): refused a delivery: \(signature == nil ? "no" : "a wrong") \(WebhookSignature.header) header (401)")
         return Self.answer(.unauthorized, signature == nil ? "the delivery is not signed" : "the signature does not match")
@@ -192,6 +191,11 @@ public final class HookServer: Sendable {
       log("\(name): cannot store a delivery: \(error) (500)")
       return Self.answer(.internalServerError, "cannot store the delivery")
     }
+  }
+
+  /// `Ashby-Signature`, then the spelling one catalog uses.
+  static let signatureFields = [WebhookSignature.header, WebhookSignature.alternateHeader].compactMap {
+    HTTPField.Name($0)
   }
 
   enum BodyRead {
