@@ -91,13 +91,11 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
       && minutes.contains(minute)
   }
 
+  /// cronie's rule: when either day field starts with `*` (`*`, `*/2`) both
+  /// must match; when neither does, either one may.
   func matchesDay(day: Int, weekday: Int) -> Bool {
-    switch (dayOfMonthRestricted, weekdayRestricted) {
-    case (true, true): return daysOfMonth.contains(day) || weekdays.contains(weekday)
-    case (true, false): return daysOfMonth.contains(day)
-    case (false, true): return weekdays.contains(weekday)
-    case (false, false): return true
-    }
+    if dayOfMonthRestricted && weekdayRestricted { return daysOfMonth.contains(day) || weekdays.contains(weekday) }
+    return daysOfMonth.contains(day) && weekdays.contains(weekday)
   }
 
   static func maxDays(inMonth month: Int) -> Int { month == 2 ? 29 : [4, 6, 9, 11].contains(month) ? 30 : 31 }

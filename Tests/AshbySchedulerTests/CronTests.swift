@@ -37,6 +37,13 @@ import Testing
     #expect(try next("0 0 13 * fri", after: "2026-03-06T00:00:00Z") == Self.date("2026-03-13T00:00:00Z"))
   }
 
+  @Test func aDayFieldStartingWithAStarMeansBoth() throws {
+    // cronie: `*/2` in day-of-month with a weekday is "odd days that are Mondays", not "every Monday".
+    // 2026-03-02 is a Monday (even), 2026-03-09 a Monday (odd).
+    #expect(try next("0 6 */2 * mon", after: "2026-03-01T00:00:00Z") == Self.date("2026-03-09T06:00:00Z"))
+    #expect(try next("0 6 13 * */2", after: "2026-03-01T00:00:00Z") == Self.date("2026-06-13T06:00:00Z"))  // a Saturday
+  }
+
   @Test func wallClockTimeInTheJobsZone() throws {
     // 08:00 in Berlin is 07:00Z in winter and 06:00Z in summer.
     #expect(

@@ -41,6 +41,11 @@ import Testing
     timezone = "UTC"
 
     [[job]]
+    name = "odd-mondays"
+    script = "hire.lua"
+    cron = "0 6 */2 * mon"
+
+    [[job]]
     name = "monthly"
     script = "hire.lua"
     cron = "@monthly"

@@ -68,12 +68,11 @@ public enum SystemdUnits {
     let days = list(cron.daysOfMonth, 1...31, width: 2)
     let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     let weekdays = weekdayList(cron.weekdays, names: names)
-    switch (cron.dayOfMonthRestricted, cron.weekdayRestricted) {
-    case (true, true): return ["\(weekdays) *-\(months)-* \(time)", "*-\(months)-\(days) \(time)"]
-    case (false, true): return ["\(weekdays) *-\(months)-* \(time)"]
-    case (true, false): return ["*-\(months)-\(days) \(time)"]
-    case (false, false): return ["*-\(months)-* \(time)"]
+    if cron.dayOfMonthRestricted && cron.weekdayRestricted {
+      return ["\(weekdays) *-\(months)-* \(time)", "*-\(months)-\(days) \(time)"]
     }
+    let both = cron.weekdays.count == 7 ? "" : "\(weekdays) "
+    return ["\(both)*-\(months)-\(days) \(time)"]
   }
 
   /// `*` for the whole range, else runs as `a..b` and single values, comma-separated.
