@@ -41,15 +41,20 @@ import Testing
     timezone = "UTC"
 
     [[job]]
-    name = "odd-mondays"
-    script = "hire.lua"
-    cron = "0 6 */2 * mon"
-
-    [[job]]
     name = "monthly"
     script = "hire.lua"
     cron = "@monthly"
     timezone = "Asia/Kolkata"
+    """
+
+  /// A cron systemd can run and Kubernetes cannot (its day rule differs): for the systemd tests.
+  static let systemdOnly = everyKey + """
+
+
+    [[job]]
+    name = "odd-mondays"
+    script = "hire.lua"
+    cron = "0 6 */2 * mon"
     """
 
   /// Runs a program; its status, stdout and stderr.
@@ -73,7 +78,7 @@ import Testing
 
   @Test(arguments: ["scripts", "every-key"])
   func theUnitsPassSystemdAnalyzeVerify(_ which: String) async throws {
-    let s = try ScheduleTests.Setup(schedule: Self.everyKey)
+    let s = try ScheduleTests.Setup(schedule: Self.systemdOnly)
     let file = which == "scripts" ? packageRoot.appendingPathComponent("scripts/schedules.toml").path : s.file
     let out = s.home.appendingPathComponent("units").path
     let r = try await run(["schedule", "export", "--file", file, "--systemd", out], home: s.home)
@@ -86,7 +91,7 @@ import Testing
   }
 
   @Test func theTimersFireWhenTheCronDoes() throws {
-    let s = try ScheduleTests.Setup(schedule: Self.everyKey)
+    let s = try ScheduleTests.Setup(schedule: Self.systemdOnly)
     for job in try ScheduleFile.load(s.file) {
       // systemd's next elapses over every OnCalendar= line, merged, against the cron's own.
       var elapses: [Date] = []
@@ -148,5 +153,108 @@ import Testing
     let timer = try String(contentsOfFile: "\(out)/ashby-lua-hire.timer", encoding: .utf8)
     #expect(timer.contains("OnCalendar=*-*-* 00:00:00 ") && timer.contains("Persistent=false"))
     await f.fake.stop()
+  }
+
+  // MARK: Kubernetes
+
+  static let validator = packageRoot.appendingPathComponent(".build-tools/k8s/bin/kubernetes-validate").path
+
+  static let withHooks = everyKey + """
+
+
+    [[hook]]
+    name = "welcome"
+    events = ["applicationSubmit"]
+    script = "hire.lua"
+    secret_env = "ASHBY_WEBHOOK_SECRET"
+    """
+
+  /// The documents of a YAML stream, as JSON (read back by Python's yaml, not by our writer).
+  static func documents(_ yaml: String) throws -> [[String: Any]] {
+    let file = try scratch().appendingPathComponent("k.yaml")
+    try yaml.write(to: file, atomically: true, encoding: .utf8)
+    let (status, out, err) = try shell(
+      "/usr/bin/python3", ["-c", "import json,sys,yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))", file.path])
+    guard status == 0 else { throw HookTestError("yaml: \(err)") }
+    return (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]]) ?? []
+  }
+
+  @Test(arguments: ["scripts", "every-key"])
+  func theKubernetesObjectsMatchTheAPISchema(_ which: String) async throws {
+    #expect(FileManager.default.isExecutableFile(atPath: Self.validator), "run scripts/setup-deps test (kubernetes-validate)")
+    let s = try ScheduleTests.Setup(schedule: Self.withHooks)
+    let file = which == "scripts" ? packageRoot.appendingPathComponent("scripts/schedules.toml").path : s.file
+    let out = s.home.appendingPathComponent("k8s.yaml").path
+    let r = try await run(
+      ["schedule", "export", "--kubernetes", "--file", file, "--namespace", "recruiting", "--image", "registry.example/ashby-lua:1", "-o", out],
+      home: s.home)
+    #expect(r.status == 0, "\(r.stderr)")
+    let (status, stdout, stderr) = try Self.shell(Self.validator, ["--strict", "-k", "1.30.0", out])
+    #expect(status == 0 && !stdout.contains("ERROR") && !stderr.contains("ERROR"), "\(stdout)\(stderr)")
+    let docs = try Self.documents(try String(contentsOfFile: out, encoding: .utf8))
+    let jobs = try ScheduleFile.load(file)
+    #expect(docs.filter { $0["kind"] as? String == "CronJob" }.count == jobs.count)
+    #expect(docs.allSatisfy { ($0["metadata"] as? [String: Any])?["namespace"] as? String == "recruiting" })
+    #expect(stdout.components(separatedBy: " passed for resource ").count - 1 == docs.count, "\(stdout)")
+  }
+
+  @Test func everyKeyMapsOntoTheCronJob() async throws {
+    let s = try ScheduleTests.Setup(schedule: Self.withHooks)
+    let r = try await run(["schedule", "export", "--kubernetes", "--file", s.file], home: s.home)
+    #expect(r.status == 0, "\(r.stderr)")
+    let docs = try Self.documents(r.stdout)
+    func cronJob(_ name: String) -> [String: Any]? {
+      docs.first { $0["kind"] as? String == "CronJob" && ($0["metadata"] as? [String: Any])?["name"] as? String == name }?["spec"]
+        as? [String: Any]
+    }
+    let morning = try #require(cronJob("ashby-lua-weekday-mornings"))
+    #expect(morning["schedule"] as? String == "0,30 8 * * 1-5" && morning["timeZone"] as? String == "Europe/Berlin")
+    #expect(morning["concurrencyPolicy"] as? String == "Forbid" && morning["startingDeadlineSeconds"] as? Int == 86400)
+    #expect(morning["successfulJobsHistoryLimit"] as? Int == 20)
+    let template = try #require((morning["jobTemplate"] as? [String: Any])?["spec"] as? [String: Any])
+    #expect(template["backoffLimit"] as? Int == 2 && template["activeDeadlineSeconds"] as? Int == 3 * 600 + 1200 + 60)
+    let pod = try #require(((template["template"] as? [String: Any])?["spec"] as? [String: Any]))
+    let container = try #require((pod["containers"] as? [[String: Any]])?.first)
+    #expect(container["args"] as? [String] == [
+      "schedule", "trigger", "weekday-mornings", "--file", "/etc/ashby-lua/schedules.toml", "--no-retry",
+    ])
+    let either = try #require(cronJob("ashby-lua-either-day"))
+    #expect(either["schedule"] as? String == "15 0,6,12,18 1,15 * 0" && either["startingDeadlineSeconds"] as? Int == 60)
+    #expect(try #require(cronJob("ashby-lua-monthly"))["schedule"] as? String == "0 0 1 * *")
+    // The hooks: a Deployment serving them only, its Service, the webhook secret from the Secret.
+    let deployment = try #require(docs.first { $0["kind"] as? String == "Deployment" })
+    let text = String(describing: deployment)
+    #expect(text.contains("--hooks-only") && text.contains("ashby-webhook-secret") && text.contains("/healthz"))
+    #expect(docs.contains { $0["kind"] as? String == "Service" })
+    let config = try #require(docs.first { $0["kind"] as? String == "ConfigMap" }?["data"] as? [String: Any])
+    #expect(config["schedules.toml"] as? String == (try String(contentsOfFile: s.file, encoding: .utf8)))
+    #expect((config["hire.lua"] as? String)?.contains("ashby.create_candidate") == true)
+  }
+
+  @Test func whatKubernetesCannotRunIsRefusedClearly() async throws {
+    let s = try ScheduleTests.Setup(
+      schedule: """
+        [[job]]
+        name = "odd-mondays"
+        script = "hire.lua"
+        cron = "0 6 */2 * mon"
+
+        [[hook]]
+        name = "h"
+        events = ["*"]
+        script = "hire.lua"
+        secret_command = "pass show x"
+        """)
+    let r = try await run(["schedule", "export", "--kubernetes", "--file", s.file], home: s.home)
+    #expect(r.status == 2 && r.stderr.contains("restricts both day fields with a `*` step"), "\(r.stderr)")
+    try """
+      [[hook]]
+      name = "h"
+      events = ["*"]
+      script = "hire.lua"
+      secret_command = "pass show x"
+      """.write(toFile: s.file, atomically: true, encoding: .utf8)
+    let hook = try await run(["schedule", "export", "--kubernetes", "--file", s.file], home: s.home)
+    #expect(hook.status == 2 && hook.stderr.contains("secret_command, which a pod cannot run"), "\(hook.stderr)")
   }
 }

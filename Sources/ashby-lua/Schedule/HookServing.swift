@@ -12,6 +12,9 @@ struct HookServing: ParsableArguments {
       "Serve the file's [[hook]]s at POST http://HOST:PORT/hooks/NAME (and GET /healthz).", valueName: "HOST:PORT"))
   var listen: String?
 
+  @Flag(help: "Serve the hooks only; run no cron job (when timers or CronJobs run them: `schedule export`).")
+  var hooksOnly = false
+
   @Option(help: ArgumentHelp("Hook deliveries run at once.", valueName: "N"))
   var hookWorkers = 4
 
@@ -33,6 +36,7 @@ struct HookServing: ParsableArguments {
     if let listen, Self.address(listen) == nil {
       throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8787, got \"\(listen)\".")
     }
+    if hooksOnly && listen == nil { throw ValidationError("--hooks-only needs --listen HOST:PORT.") }
     guard (1...64).contains(hookWorkers) else { throw ValidationError("--hook-workers must be from 1 to 64.") }
     guard (1...1_000_000).contains(hookQueue) else { throw ValidationError("--hook-queue must be from 1 to 1000000.") }
     guard hookBodyTimeout > 0 && hookBodyTimeout <= 600 else {

@@ -1,45 +1,120 @@
 import ArgumentParser
+import AshbyJSON
 import AshbyScheduler
 import Foundation
+import Yams
 
-/// `schedule export --systemd DIR`: the jobs as systemd units, for machines that run everything with systemd.
+/// `schedule export --systemd DIR | --kubernetes`: the schedule run by the engine a team already operates.
 struct ScheduleExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
-    abstract: "Write each job as a systemd .service + .timer pair that runs `schedule trigger JOB`.",
+    abstract: "Write the schedule as systemd units (--systemd DIR) or Kubernetes objects (--kubernetes).",
     discussion: """
-      The timer fires on the job's cron in its time zone (two OnCalendar= lines when both day fields are \
-      set, as cron fires on either); Persistent= follows catch_up. The service runs `ashby-lua schedule \
-      trigger`, so the job's limits, retries, lease and history are the same as under `schedule run`. \
-      See docs/scheduling.md.
+      systemd: a .service + .timer pair per job; the timer fires on the job's cron in its time zone (two \
+      OnCalendar= lines when both day fields are set, as cron fires on either), Persistent= follows catch_up. \
+      Kubernetes: a CronJob per job, a Deployment and Service for the hooks, the scripts in a ConfigMap, the \
+      state on a volume; the key and the hooks' secrets come from a Secret. Every run is `ashby-lua schedule \
+      trigger JOB`, so its limits, retries, lease and history are as under `schedule run`. See docs/scaling.md.
       """)
 
   @Option(name: .shortAndLong, help: ArgumentHelp("The schedule.", valueName: "FILE")) var file = "schedules.toml"
 
-  @Option(help: ArgumentHelp("Write the units into this folder (created if needed).", valueName: "DIR"))
-  var systemd: String
+  @Option(help: ArgumentHelp("Write systemd units into this folder (created if needed).", valueName: "DIR"))
+  var systemd: String?
+
+  @Flag(help: "Write Kubernetes objects as YAML (to --output, else standard output).")
+  var kubernetes = false
+
+  @Option(help: ArgumentHelp("With --kubernetes: the namespace.", valueName: "NAME")) var namespace = "default"
+  @Option(help: ArgumentHelp("With --kubernetes: the image that holds ashby-lua (see Containerfile).", valueName: "IMAGE"))
+  var image = "ashby-lua:latest"
+  @Option(help: ArgumentHelp("With --kubernetes: the Secret with api-key and the hooks' secrets.", valueName: "NAME"))
+  var secret = "ashby-lua"
+  @Option(name: .shortAndLong, help: ArgumentHelp("With --kubernetes: write the YAML here.", valueName: "FILE"))
+  var output: String?
+
+  func validate() throws {
+    guard (systemd != nil) != kubernetes else { throw ValidationError("Give one of --systemd DIR and --kubernetes.") }
+    if output != nil && !kubernetes { throw ValidationError("--output goes with --kubernetes.") }
+  }
 
   func run() throws {
     let schedule = try ScheduleFiles.load(file)
     let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+    if let systemd {
+      try writeUnits(schedule, file: absolute, into: systemd)
+    } else {
+      try writeManifests(schedule, file: absolute)
+    }
+  }
+
+  func writeUnits(_ schedule: Schedule, file absolute: String, into folder: String) throws {
     do {
-      try FileManager.default.createDirectory(atPath: systemd, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       for job in schedule.jobs {
-        let base = URL(fileURLWithPath: systemd).appendingPathComponent(SystemdUnits.name(job)).path
+        let base = URL(fileURLWithPath: folder).appendingPathComponent(SystemdUnits.name(job)).path
         try SystemdUnits.service(job, executable: SessionOptions.executable, file: absolute)
           .write(toFile: base + ".service", atomically: true, encoding: .utf8)
         try SystemdUnits.timer(job).write(toFile: base + ".timer", atomically: true, encoding: .utf8)
       }
     } catch {
-      Console.error("ashby-lua: cannot write the units into \(systemd): \(error.localizedDescription)")
+      Console.error("ashby-lua: cannot write the units into \(folder): \(error.localizedDescription)")
       throw ExitCode(Exit.usage)
     }
     let count = schedule.jobs.count
-    print("wrote \(count) timer\(count == 1 ? "" : "s") and service\(count == 1 ? "" : "s") to \(systemd)")
+    print("wrote \(count) timer\(count == 1 ? "" : "s") and service\(count == 1 ? "" : "s") to \(folder)")
     for job in schedule.jobs { print("  \(SystemdUnits.name(job)).timer: \(job.cron.description) (\(job.timeZone.identifier))") }
     if !schedule.hooks.isEmpty {
-      print("hooks are not exported: serve them with `ashby-lua schedule run --listen` (docs/hooks.md)")
+      print("hooks are not exported: serve them with `ashby-lua schedule run --hooks-only --listen` (docs/hooks.md)")
     }
     print("install: copy them to ~/.config/systemd/user/, then `systemctl --user enable --now ashby-lua-JOB.timer`")
+  }
+
+  func writeManifests(_ schedule: Schedule, file absolute: String) throws {
+    var options = KubernetesManifests.Options()
+    options.namespace = namespace
+    options.image = image
+    options.secretName = secret
+    let yaml: String
+    do {
+      let text = try String(contentsOfFile: absolute, encoding: .utf8)
+      let documents = try KubernetesManifests.documents(schedule, file: absolute, text: text, options: options) {
+        try String(contentsOfFile: $0, encoding: .utf8)
+      }
+      yaml = try documents.map {
+        try Yams.dump(object: $0.yamlObject, width: -1, allowUnicode: true, sortKeys: true, newLineScalarStyle: .literal)
+      }
+        .joined(separator: "---\n")
+    } catch {
+      Console.error("ashby-lua: cannot export \(file) for Kubernetes: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+    let header = "# Generated by `ashby-lua schedule export --kubernetes` from \(file); edit that file and export again.\n"
+    if let output {
+      do {
+        try (header + yaml).write(toFile: output, atomically: true, encoding: .utf8)
+      } catch {
+        Console.error("ashby-lua: cannot write \(output): \(error.localizedDescription)")
+        throw ExitCode(Exit.usage)
+      }
+      Console.error("wrote \(output): apply with `kubectl apply -f \(output)` after creating the Secret \(secret) (api-key)")
+    } else {
+      print(header + yaml, terminator: "")
+    }
+  }
+}
+
+extension JSONValue {
+  /// The value as the plain Swift values Yams writes.
+  var yamlObject: Any {
+    switch self {
+    case .null: return NSNull()
+    case .bool(let b): return b
+    case .int(let i): return Int(i)
+    case .double(let d): return d
+    case .string(let s): return s
+    case .array(let a): return a.map(\.yamlObject)
+    case .object(let o): return o.mapValues(\.yamlObject)
+    }
   }
 }

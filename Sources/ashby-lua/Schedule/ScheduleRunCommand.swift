@@ -25,7 +25,8 @@ struct ScheduleRunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let schedule = try files.schedule()
+    var schedule = try files.schedule()
+    if hooks.hooksOnly { schedule.jobs = [] }
     let history = try files.openHistory()
     // `--fake`: one fake Ashby for the whole daemon, so a hook sees what a job (or another shell) did there.
     let fake = session.fake ? try await hooks.startFake() : nil
@@ -44,9 +45,10 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       task.cancel()
     }
     // SIGHUP: read the file again; keep the old schedule if the new one has problems.
-    let reload = SignalWatcher(signals: [SIGHUP]) { [files] in
+    let reload = SignalWatcher(signals: [SIGHUP]) { [files, hooks] in
       do {
-        let schedule = try ScheduleFile.loadSchedule(files.file)
+        var schedule = try ScheduleFile.loadSchedule(files.file)
+        if hooks.hooksOnly { schedule.jobs = [] }
         Task {
           do {
             runner.hidden.set(runner.hidden.union(schedule.secretVariables))

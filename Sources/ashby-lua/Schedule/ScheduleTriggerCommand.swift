@@ -13,13 +13,17 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
   @OptionGroup var files: ScheduleFiles
   @OptionGroup var session: SessionOptions
 
+  @Flag(help: "One attempt, whatever `retries` says: for an engine that retries itself (a Kubernetes Job's backoffLimit).")
+  var noRetry = false
+
   func run() async throws {
     let jobs = try files.jobs()
-    guard let job = jobs.first(where: { $0.name == name }) else {
+    guard var job = jobs.first(where: { $0.name == name }) else {
       Console.error(
         "ashby-lua: no job named \"\(name)\" in \(files.file); jobs: \(jobs.map(\.name).joined(separator: ", "))")
       throw ExitCode(Exit.usage)
     }
+    if noRetry { job.retries = 0 }
     let history = try files.openHistory()
     let scheduler = Scheduler(jobs: jobs, history: history, runner: session.jobRunner(echo: .passThrough), log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }
