@@ -195,6 +195,19 @@ import Testing
     await d.stop()
   }
 
+  @Test func hooksOnlyServesTheHooksAndRunsNoJob() async throws {
+    // A job that is due at once (catch_up of a fire missed long ago) would run without --hooks-only.
+    let d = try await Self.daemon(
+      schedule: Self.schedule + "\n\n[[job]]\nname = \"due\"\nscript = \"hire.lua\"\ncron = \"* * * * *\"\ncatch_up = \"last\"\n",
+      args: ["--hooks-only"])
+    #expect(d.log.contains("schedule: 0 jobs and 1 hook"), "\(d.log)")
+    let id = UUID().uuidString
+    #expect(try await d.deliver("note", HookDaemon.body(id: id, data: Self.application(d))).status == 200)
+    #expect(await eventually { notes(d, id) == 1 })
+    #expect(try d.history.runs(job: "due").isEmpty)
+    await d.stop()
+  }
+
   @Test func aPortInUseStopsTheDaemonSayingWhy() async throws {
     let d = try await Self.daemon()
     let second = try await run(
