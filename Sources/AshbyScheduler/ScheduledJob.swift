@@ -83,6 +83,13 @@ public struct ScheduledJob: Sendable, Equatable {
     return f.string(from: date)
   }
 
+  /// Seconds a whole run may take, every attempt and the longest waits
+  /// between them, plus a minute to record its end: what an engine that
+  /// starts `schedule trigger` should allow it (at most 11 years: timeout ≤ a year, retries ≤ 10).
+  public var runBudget: Int64 {
+    Int64((timeout * Double(retries + 1) + 600 * Double(retries) + 60).rounded(.up))
+  }
+
   /// Full jitter on an exponential step: a random wait up to `retryDelay`,
   /// then twice that, ... up to ten minutes. `retry` counts from 1.
   public func backoff(beforeRetry retry: Int) -> Double {

@@ -174,8 +174,6 @@ public enum KubernetesManifests {
     // A missed fire still starts within its grace; with catch_up, within a day (Kubernetes runs the newest one).
     let deadline = max(10, Int64(job.catchUp == .none ? job.grace : max(job.grace, 86400)))  // ≤ a year (grace)
     let keep = Int64(min(job.keepRuns ?? 3, 20))
-    let attempts = Double(job.retries + 1)
-    let active = Int64((job.timeout * attempts + 600 * Double(job.retries) + 60).rounded(.up))  // timeout ≤ a year
     let args = ["schedule", "trigger", job.name, "--file", "\(configFolder)/schedules.toml", "--no-retry"]
     return .object([
       "apiVersion": "batch/v1", "kind": "CronJob", "metadata": metadata(try resourceName(job.name), "job", options),
@@ -185,7 +183,7 @@ public enum KubernetesManifests {
         "successfulJobsHistoryLimit": .int(keep), "failedJobsHistoryLimit": .int(keep),
         "jobTemplate": .object([
           "spec": .object([
-            "backoffLimit": .int(Int64(job.retries)), "activeDeadlineSeconds": .int(active),
+            "backoffLimit": .int(Int64(job.retries)), "activeDeadlineSeconds": .int(job.runBudget),
             "template": .object([
               "metadata": .object(["labels": .object(["app.kubernetes.io/name": "ashby-lua", "ashby-lua/job": .string(job.name)])]),
               "spec": pod(args: args, items: items, extraEnv: [], restart: "Never", options: options),
