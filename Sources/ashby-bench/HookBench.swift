@@ -4,6 +4,7 @@ import AshbyWebhook
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -183,12 +184,14 @@ final class BareServer: Sendable {
       return Response(status: .ok)
     }
     let started = AsyncStream<Int>.makeStream()
+    var logger = Logger(label: "bench-bare")
+    logger.logLevel = .critical
     let app = Application(
       router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
       onServerRunning: { channel in
         started.continuation.yield(channel.localAddress?.port ?? 0)
         started.continuation.finish()
-      })
+      }, logger: logger)
     let task = Task { try await app.run() }
     var iterator = started.stream.makeAsyncIterator()
     guard let port = await iterator.next(), port > 0 else { throw BenchError("the bare server did not start") }
