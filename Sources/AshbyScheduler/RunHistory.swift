@@ -241,6 +241,7 @@ public final class RunHistory: Sendable {
   /// Runs left `running` by a daemon that is gone become `interrupted`, and
   /// its leases are freed: at once for `dead` owners (daemons of this host
   /// whose process is no more), after their lease's expiry for the others.
+  /// A hook's run holds no lease, so only its owner's death ends it here.
   public func markInterrupted(now: Date, dead: Set<String>) throws -> Int {
     try write { db in
       var changed = 0
@@ -258,7 +259,7 @@ public final class RunHistory: Sendable {
         sql: """
           UPDATE runs SET status = 'interrupted', ended_at = ?,
             error = 'the daemon running it stopped renewing its lease; writes it made before are not counted'
-          WHERE status = 'running' AND NOT EXISTS (
+          WHERE status = 'running' AND trigger != 'webhook' AND NOT EXISTS (
             SELECT 1 FROM leases WHERE leases.job = runs.job AND leases.owner = runs.owner AND leases.expires_at > ?)
           """, arguments: [now, now])
       return changed + db.changesCount

@@ -39,7 +39,8 @@ public struct WebhookEvent: Sendable, Equatable {
     self.init(webhookActionId: id, action: action, data: fields["data"] ?? .object([:]))
   }
 
-  /// The body Ashby would send.
+  /// The body Ashby would send. Each call encodes anew, and object keys come
+  /// in no fixed order: encode once, then sign and send those same bytes.
   public var body: Data {
     JSONValue.object(["webhookActionId": .string(webhookActionId), "action": .string(action), "data": data]).encoded()
   }

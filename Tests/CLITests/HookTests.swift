@@ -118,6 +118,10 @@ import Testing
     // Fails on its first attempt (the counter file is in the schedule's folder).
     let flaky = """
       assert(os.getenv("SECRET_ENV") == nil, "the hook's secret reached the script")
+      -- The daemon's runs yield the CPU to it: nice 10 (the 17th field after the command's name in /proc/self/stat).
+      local fields = {}
+      for field in io.open("/proc/self/stat"):read("a"):match("%) (.*)"):gmatch("%S+") do fields[#fields + 1] = field end
+      assert(fields[17] == "10", "nice " .. tostring(fields[17]))
       local f = io.open("attempts.txt", "a+"); f:write("x"); f:seek("set"); local n = #f:read("a"); f:close()
       if n < 2 then error("not yet (attempt " .. n .. ")") end
       local app = ashby.event.data.application
@@ -151,6 +155,24 @@ import Testing
     #expect(try await d.deliver("note", HookDaemon.body(id: id, data: Self.application(d))).status == 200)
     try await Task.sleep(for: .seconds(1))
     #expect(notes(d, id) == 1)
+    await d.stop()
+  }
+
+  @Test func aSecondDaemonOnTheSameHistoryLeavesARunningHookRunAlone() async throws {
+    // A hook's run holds no lease: a daemon starting beside it must not take it for abandoned.
+    let d = try await Self.daemon(
+      schedule: Self.schedule.replacingOccurrences(of: "note.lua", with: "slow.lua"),
+      scripts: ["slow.lua": "ashby.sleep(3)\n" + Self.note])
+    let id = UUID().uuidString
+    #expect(try await d.deliver("note", HookDaemon.body(id: id, data: Self.application(d))).status == 200)
+    #expect(await eventually { d.runs("note").first?.status == .running })
+    let second = try await run(
+      ["schedule", "run", "--file", d.setup.file, "--stop-grace", "0"], env: d.fake.env.merging(["SECRET_ENV": "x"]) { $1 },
+      home: d.setup.home, interruptAfter: 1)
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(d.runs("note").first?.status == .running, "\(d.runs("note").map(\.status))")
+    #expect(await eventually { d.runs("note").first?.status == .ok })
+    #expect(d.runs("note").filter { $0.status == .interrupted }.isEmpty && notes(d, id) == 1)
     await d.stop()
   }
 

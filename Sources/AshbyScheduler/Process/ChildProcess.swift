@@ -30,13 +30,16 @@ struct ChildProcess: Sendable {
   /// names of the report and lifeline descriptors.
   /// - Parameter input: what the run is given besides its arguments
   ///   (`RunInput`: the event, the sync tokens), on a descriptor of its own.
+  /// - Parameter niceness: how much lower than ours the child's CPU priority is.
   static func spawn(
-    _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data? = nil
+    _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data? = nil,
+    niceness: Int32 = 0
   ) throws -> ChildProcess {
     // One spawn at a time: between pipe() and FD_CLOEXEC another child could
     // inherit this one's lifeline, and then neither would see the daemon die.
     try spawnLock.withLock {
-      try spawnLocked(executable, arguments, directory: directory, environment: environment, input: input)
+      try spawnLocked(
+        executable, arguments, directory: directory, environment: environment, input: input, niceness: niceness)
     }
   }
 
@@ -69,11 +72,10 @@ struct ChildProcess: Sendable {
 
   private static let spawnLock = NSLock()
 
-  /// How much lower than the daemon's a run's CPU priority is (nice).
-  static let runNiceness: Int32 = 10
 
   private static func spawnLocked(
-    _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data?
+    _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data?,
+    niceness: Int32
   ) throws -> ChildProcess {
     let inputFD = try input.map(memoryFile)
     defer { if let inputFD { close(inputFD) } }
@@ -130,10 +132,11 @@ struct ChildProcess: Sendable {
       for fd in [out[0], err[0], rep[0], life[1]] { close(fd) }
       throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
     }
-    // Runs yield the CPU to the daemon: it must go on acknowledging Ashby's
-    // deliveries and firing on time while scripts run. Set now, before the
-    // child has started a second thread (each new one inherits it).
-    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) + runNiceness)
+    // Set now, before the child has started a second thread (each new one inherits it).
+    if niceness > 0 {
+      let which = __priority_which_t(PRIO_PROCESS.rawValue)
+      _ = setpriority(which, id_t(pid), getpriority(which, 0) + niceness)
+    }
     return ChildProcess(pid: pid, stdout: out[0], stderr: err[0], report: rep[0], lifeline: life[1])
   }
 

@@ -31,11 +31,16 @@ public struct ProcessJobRunner: JobRunner {
   /// Variables no run may see: the hooks' `secret_env` (a script must never hold a webhook secret).
   public let hidden = HiddenVariables()
   let echo: Echo
+  /// How much lower than ours a run's CPU priority is: the daemon sets it so
+  /// that it goes on acknowledging deliveries and firing on time while
+  /// scripts run; `trigger`, with nothing else to serve, does not.
+  let niceness: Int32
 
   public init(
     executable: String, flags: [String], forceDryRun: Bool, forceSandbox: Bool, timeoutCap: Double?,
-    environment: [String], echo: Echo
+    environment: [String], echo: Echo, niceness: Int32 = 0
   ) {
+    self.niceness = niceness
     self.executable = executable
     self.flags = flags
     self.forceDryRun = forceDryRun
@@ -68,7 +73,7 @@ public struct ProcessJobRunner: JobRunner {
     do {
       child = try ChildProcess.spawn(
         executable, arguments(for: job), directory: job.directory, environment: hidden.filter(environment) + job.environment,
-        input: input.encoded)
+        input: input.encoded, niceness: niceness)
     } catch {
       return RunOutcome(status: .failed, exitCode: 2, error: "\(error)")
     }

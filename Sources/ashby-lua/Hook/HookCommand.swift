@@ -185,11 +185,13 @@ struct HookTestCommand: AsyncParsableCommand {
     }
     let event = WebhookEvent(
       webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookEvent.ping, data: .object([:]))
+    // One encoding, signed and sent: the signature covers these bytes, not the event's meaning.
+    let body = event.body
     var request = HTTPClientRequest(url: endpoint.absoluteString)
     request.method = .POST
-    request.body = .bytes(ByteBuffer(bytes: event.body))
+    request.body = .bytes(ByteBuffer(bytes: body))
     request.headers.add(name: "Content-Type", value: "application/json")
-    if let secret { request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(event.body, secret: secret)) }
+    if let secret { request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret)) }
     let http = HTTPClient(
       eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3))))
     defer { Task { try? await http.shutdown() } }

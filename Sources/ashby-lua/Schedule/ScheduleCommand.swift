@@ -75,7 +75,8 @@ extension SessionOptions {
 
   /// - Parameter sharedFake: the daemon's own fake Ashby, which the runs use
   ///   instead of one each (`schedule run --fake`).
-  func jobRunner(echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil) -> ProcessJobRunner {
+  ///   - niceness: how much lower the runs' CPU priority is (the daemon's runs: 10).
+  func jobRunner(echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil, niceness: Int32 = 0) -> ProcessJobRunner {
     var flags = childFlags
     var environment = ProcessSecrets.environmentForChild()
     if let sharedFake {
@@ -86,7 +87,7 @@ extension SessionOptions {
     }
     return ProcessJobRunner(
       executable: Self.executable, flags: flags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
-      environment: environment, echo: echo)
+      environment: environment, echo: echo, niceness: niceness)
   }
 
   /// This binary, for the child processes.

@@ -30,7 +30,8 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let history = try files.openHistory()
     // `--fake`: one fake Ashby for the whole daemon, so a hook sees what a job (or another shell) did there.
     let fake = session.fake ? try await hooks.startFake() : nil
-    let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake)
+    // Runs yield the CPU to the daemon, which must go on answering Ashby and firing on time.
+    let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
     runner.hidden.set(schedule.secretVariables)
     let scheduler = Scheduler(
       jobs: schedule.jobs, history: history, runner: runner, stopGrace: stopGrace, log: DaemonLog.line)
