@@ -55,6 +55,7 @@ let package = Package(
       dependencies: [
         "AshbyJSON", "AshbyCatalog", "AshbyWebhook",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "Logging", package: "swift-log"),
@@ -81,6 +82,7 @@ let package = Package(
       dependencies: [
         "AshbyScheduler", "AshbyJSON", "AshbyWebhook",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         .product(name: "Logging", package: "swift-log"),
@@ -104,6 +106,8 @@ let package = Package(
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),

@@ -1,5 +1,4 @@
 import Foundation
-import AshbyWebhook
 import TOMLKit
 
 /// `schedules.toml`: a `[defaults]` table (optional) and one `[[job]]` table per job.
