@@ -32,6 +32,11 @@ final class HookDaemon: @unchecked Sendable {
     process = try launch()
   }
 
+  /// A test that throws before `stop()` must not leave its daemon running.
+  deinit {
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+  }
+
   var stateFolder: String { setup.home.appendingPathComponent("state").path }
 
   func launch() throws -> Process {

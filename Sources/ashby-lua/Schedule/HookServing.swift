@@ -15,8 +15,13 @@ struct HookServing: ParsableArguments {
   @Flag(help: "Serve the hooks only; run no cron job (when timers or CronJobs run them: `schedule export`).")
   var hooksOnly = false
 
-  @Option(help: ArgumentHelp("Hook deliveries run at once.", valueName: "N"))
-  var hookWorkers = 4
+  @Option(
+    help: ArgumentHelp(
+      "Hook deliveries run at once (default: the CPUs, 2 to 8; more when scripts mostly wait on Ashby).", valueName: "N"))
+  var hookWorkers = Self.defaultWorkers
+
+  /// One run per CPU: runs that compute share them with the listener, which must go on answering.
+  static let defaultWorkers = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))
 
   @Option(
     help: ArgumentHelp(
