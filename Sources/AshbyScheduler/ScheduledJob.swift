@@ -87,7 +87,7 @@ public struct ScheduledJob: Sendable, Equatable {
   /// between them, plus a minute to record its end: what an engine that
   /// starts `schedule trigger` should allow it (at most 11 years: timeout ≤ a year, retries ≤ 10).
   public var runBudget: Int64 {
-    Int64((timeout * Double(retries + 1) + 600 * Double(retries) + 60).rounded(.up))
+    Int64((timeout * Double(retries + 1) + 600 * Double(retries) + 60).rounded(.up))  // ≤ 11 years of seconds
   }
 
   /// Full jitter on an exponential step: a random wait up to `retryDelay`,
