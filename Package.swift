@@ -3,7 +3,8 @@ import Foundation
 import PackageDescription
 
 // The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top;
-// AshbyScheduler beside, AshbyHooks (the webhook listener) on it, AshbyWebhook under that and the fake.
+// AshbyScheduler beside, AshbyHooks (the webhook listener) and AshbyPostgres (the shared state) on it,
+// AshbyWebhook under the listener and the fake.
 let package = Package(
   name: "ashby-lua",
   platforms: [.macOS(.v14)],
@@ -22,6 +23,8 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -68,7 +71,7 @@ let package = Package(
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
-    // schedules.toml, cron in a time zone, the SQLite history and leases, the daemon, the
+    // schedules.toml, cron in a time zone, the state store (SQLite here) and leases, the daemon, the
     // hooks' deliveries and workers. Knows nothing of Lua or HTTP: the CLI gives it a runner.
     .target(
       name: "AshbyScheduler",
@@ -87,11 +90,23 @@ let package = Package(
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // The state in PostgreSQL (`--state postgres://…`), for daemons on several hosts.
+    .target(
+      name: "AshbyPostgres",
+      dependencies: [
+        "AshbyScheduler",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
-        "AshbyScheduler", "AshbyHooks", "AshbyWebhook", "CLineEdit",
+        "AshbyScheduler", "AshbyHooks", "AshbyPostgres", "AshbyWebhook", "CLineEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -112,14 +127,16 @@ let package = Package(
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake"]),
-    .testTarget(name: "AshbySchedulerTests", dependencies: ["AshbyScheduler", "AshbyWebhook"]),
+    .testTarget(name: "AshbySchedulerTests", dependencies: ["AshbyScheduler", "AshbyPostgres", "AshbyWebhook"]),
     .testTarget(
       name: "AshbyScriptingTests",
       dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
     // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.
     .testTarget(
       name: "CLITests",
-      dependencies: ["AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyWebhook"]),
+      dependencies: [
+        "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyPostgres", "AshbyWebhook",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

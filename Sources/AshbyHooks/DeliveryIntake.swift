@@ -7,8 +7,8 @@ import Synchronization
 /// row, and no thread of Swift's cooperative pool blocks on SQLite.
 final class DeliveryIntake: Sendable {
   private struct Waiting {
-    var arrival: RunHistory.Arrival
-    var continuation: CheckedContinuation<RunHistory.Acceptance, any Error>
+    var arrival: StateStore.Arrival
+    var continuation: CheckedContinuation<StateStore.Acceptance, any Error>
   }
   private struct State {
     var waiting: [Waiting] = []
@@ -16,17 +16,17 @@ final class DeliveryIntake: Sendable {
   }
 
   private let state = Mutex(State())
-  private let history: RunHistory
+  private let history: StateStore
   private let capacity: Int
   private let queue = DispatchQueue(label: "ashby-lua.hooks.intake")
 
-  init(history: RunHistory, capacity: Int) {
+  init(history: StateStore, capacity: Int) {
     self.history = history
     self.capacity = capacity
   }
 
   /// Stores `arrival` with whatever else is waiting; returns once it is on disk.
-  func accept(_ arrival: RunHistory.Arrival) async throws -> RunHistory.Acceptance {
+  func accept(_ arrival: StateStore.Arrival) async throws -> StateStore.Acceptance {
     try await withCheckedThrowingContinuation { continuation in
       let start = state.withLock { s -> Bool in
         s.waiting.append(Waiting(arrival: arrival, continuation: continuation))

@@ -38,7 +38,7 @@ public final class HookServer: Sendable {
   }
 
   private let armed: Mutex<[String: Armed]>
-  let history: RunHistory
+  let history: StateStore
   let intake: DeliveryIntake
   let limits: Limits
   let owner: String
@@ -49,7 +49,7 @@ public final class HookServer: Sendable {
 
   /// - Parameter onAccepted: a delivery was stored (wake the dispatcher).
   public init(
-    hooks: [Hook], history: RunHistory, owner: String, limits: Limits = Limits(),
+    hooks: [Hook], history: StateStore, owner: String, limits: Limits = Limits(),
     environment: [String: String] = ProcessInfo.processInfo.environment,
     onAccepted: @escaping @Sendable () -> Void, log: @escaping @Sendable (String) -> Void
   ) throws(Hook.SecretError) {
@@ -172,7 +172,7 @@ public final class HookServer: Sendable {
         record(name, event, status: .skipped, why: why, at: now)
         return Self.answer(.ok, event.action == WebhookEvent.ping ? "pong" : "ignored")
       }
-      let arrival = RunHistory.Arrival(
+      let arrival = StateStore.Arrival(
         hook: name, actionID: event.webhookActionId, action: event.action, body: bytes, receivedAt: now)
       switch try await intake.accept(arrival) {
       case .accepted(let id):

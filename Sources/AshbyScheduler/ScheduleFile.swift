@@ -114,11 +114,21 @@ struct ScheduleReader {
   }
 
   mutating func schedule(in root: TOMLTable) -> Schedule {
-    for key in root.keys where key != "job" && key != "defaults" && key != "hook" {
+    for key in root.keys where !["job", "defaults", "hook", "state", "state_password_command"].contains(key) {
       problems.append(
         ScheduleFile.Problem(
           file: file, line: lines.line(of: key, section: "", occurrence: 0) ?? lines.header(key), key: key,
-          message: "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables"))
+          message:
+            "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys state and state_password_command"
+        ))
+    }
+    var stateKeys: [String: String] = [:]
+    for key in ["state", "state_password_command"] where root[key] != nil {
+      guard let value = root[key]?.string, !value.isEmpty else {
+        problem(Place(section: "", occurrence: 0, label: key), nil, "must be a string (before any table)")
+        continue
+      }
+      stateKeys[key] = value
     }
     var defaults = ScheduledJob(name: "", script: "", cron: .midnight, timeZone: .current)
     if let table = root["defaults"]?.table {
@@ -136,7 +146,8 @@ struct ScheduleReader {
     }
     let jobs = self.jobs(in: root, defaults: defaults)
     let hooks = root["hook"] == nil ? [] : self.hooks(in: root, defaults: defaults, jobNames: Set(jobs.map(\.name)))
-    return Schedule(jobs: jobs, hooks: hooks)
+    return Schedule(
+      jobs: jobs, hooks: hooks, state: stateKeys["state"], statePasswordCommand: stateKeys["state_password_command"])
   }
 
   /// The script of a job or a hook, made absolute and checked.

@@ -9,16 +9,12 @@ extension Scheduler {
       job: job.name, trigger: trigger, scheduledFor: fire, startedAt: started, endedAt: nil, status: .running,
       attempts: 0, writes: 0, error: nil, owner: owner)
     do {
-      switch try history.claim(job.name, owner: owner, until: started + Self.leaseSeconds, now: started, fire: fire) {
-      case .acquired:
-        record = try history.insert(record)
-      case .held(let holder):
-        record.status = .skipped
-        record.endedAt = started
-        record.error = "another daemon is running it (\(holder))"
-        record = (try? history.insert(record)) ?? record
-        log("\(job.name)#\(record.id ?? 0): skipped: \(record.error ?? "")")
-        return record
+      switch try history.startRun(record, until: started + leaseSeconds, now: started) {
+      case .started(let row):
+        record = row
+      case .held(_, let row):
+        log("\(job.name)#\(row.id ?? 0): skipped: \(row.error ?? "")")
+        return row
       case .taken:
         log("\(job.name): another daemon has taken this fire")
         record.status = .skipped
@@ -26,20 +22,22 @@ extension Scheduler {
         return record
       }
     } catch {
-      log("\(job.name): cannot use the history file: \(error)")
+      log("\(job.name): cannot use the history: \(error)")
       record.status = .failed
-      record.error = "cannot use the history file: \(error)"
+      record.error = "cannot use the history: \(error)"
       return record
     }
     let label = "\(job.name)#\(record.id ?? 0)"
     log("\(label): started (\(describe(trigger, fire: fire, in: job.timeZone)))")
 
+    let fence = record.fence
     let heartbeat = Task {
       while !Task.isCancelled {
-        try? await Task.sleep(nanoseconds: UInt64(Self.leaseSeconds / 3 * 1e9))
+        try? await Task.sleep(nanoseconds: UInt64(leaseSeconds / 3 * 1e9))  // the lease is 1 s to a day (--lease)
         if Task.isCancelled { break }
-        let now = clock.now
-        _ = try? history.acquireLease(job.name, owner: owner, until: now + Self.leaseSeconds, now: now)
+        if (try? history.renewLease(job.name, owner: owner, fence: fence, until: clock.now + leaseSeconds)) == false {
+          log("\(job.name): another daemon took the job over while this one did not renew its lease")
+        }
       }
     }
     var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
@@ -63,7 +61,7 @@ extension Scheduler {
       )
       record.status = .running
       record.error = outcome.error
-      try? history.update(record)
+      _ = try? history.update(record)
       do {
         try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // at most ten minutes (ScheduledJob.backoff)
       } catch {
@@ -77,11 +75,13 @@ extension Scheduler {
     record.error = outcome.error
     record.endedAt = clock.now
     do {
-      try history.update(record)
       // Only a run that ended ok moves the change feeds on: a failed one sees the same changes again.
-      if record.status == .ok { try history.saveSyncTokens(outcome.syncTokens, state: job.name) }
-      try history.releaseLease(job.name, owner: owner)
-      try history.prune(job.name, keepingRuns: job.keepRuns, endedAfter: job.keepAge.map { clock.now - $0 })
+      let recorded = try history.finishRun(
+        record, syncTokens: outcome.syncTokens, keepRuns: job.keepRuns, endedAfter: job.keepAge.map { clock.now - $0 })
+      if !recorded {
+        log("\(label): not recorded: another daemon took the job over after this one's lease ran out (fence \(fence))")
+        record.status = .interrupted
+      }
     } catch {
       log("\(label): cannot write the history: \(error)")
     }

@@ -8,12 +8,12 @@ import Synchronization
 /// Every fire ends in one history row with one final status: it ran (`ok`,
 /// `failed`, `timeout`, `cancelled`, `interrupted`), or it was `skipped` and
 /// the row says why. Time comes from a `SchedulerClock`, runs from a
-/// `JobRunner`, memory from a `RunHistory`; the actor only decides what runs when.
+/// `JobRunner`, memory from a `StateStore`; the actor only decides what runs when.
 public actor Scheduler {
   public private(set) var jobs: [ScheduledJob]
   /// This daemon's name in leases and in the history (`DaemonIdentity`).
   public nonisolated let owner: String
-  let history: RunHistory
+  let history: StateStore
   let runner: any JobRunner
   let clock: any SchedulerClock
   let log: @Sendable (String) -> Void
@@ -22,8 +22,11 @@ public actor Scheduler {
   /// Set once the daemon is stopping: no new attempt, no retry (read off the actor by `execute`).
   let stopping = Atomic(false)
 
-  /// A lease lasts this long unless renewed; a running job renews it every third of it.
-  public static let leaseSeconds: TimeInterval = 90
+  /// A lease lasts this long unless renewed; a running job renews it every
+  /// third of it. It bounds how long a job (or a delivery) whose daemon died
+  /// on another host waits before another daemon takes it over.
+  public static let defaultLease: TimeInterval = 90
+  let leaseSeconds: TimeInterval
 
   struct Pending {
     var fire: Date?
@@ -37,10 +40,11 @@ public actor Scheduler {
   private var lastFire: [String: Date] = [:]
 
   public init(
-    jobs: [ScheduledJob], history: RunHistory, runner: any JobRunner, clock: any SchedulerClock = SystemClock(),
-    owner: String = DaemonIdentity.current(), stopGrace: TimeInterval = 10,
+    jobs: [ScheduledJob], history: StateStore, runner: any JobRunner, clock: any SchedulerClock = SystemClock(),
+    owner: String = DaemonIdentity.current(), stopGrace: TimeInterval = 10, lease: TimeInterval = defaultLease,
     log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.leaseSeconds = lease
     self.jobs = jobs
     self.history = history
     self.runner = runner

@@ -69,13 +69,13 @@ struct RunCommand: AsyncParsableCommand {
     // sync tokens come on another, and the run ends with the daemon.
     let attachment: ScheduledChild.Attachment?
     let feeds: ChangeFeeds
-    var store: RunHistory?
+    var store: StateStore?
     do {
       attachment = try ScheduledChild.attach()
       if let input = attachment?.input {
         feeds = ChangeFeeds(state: input.state, tokens: input.syncTokens)
       } else if let state {
-        let history = try RunHistory(path: RunHistory.defaultPath())
+        let history = try StateStore(path: StateStore.defaultPath())
         store = history
         feeds = ChangeFeeds(state: state, tokens: try history.syncTokens(state: state))
       } else {

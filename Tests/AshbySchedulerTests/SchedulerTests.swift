@@ -9,12 +9,12 @@ import Testing
   /// A scheduler on a manual clock, running in a task the test cancels at the end.
   struct Daemon {
     let clock: ManualClock
-    let history: RunHistory
+    let history: StateStore
     let runner: ScriptedRunner
     let scheduler: Scheduler
     let task: Task<Void, any Error>
 
-    init(_ jobs: [ScheduledJob], at start: Date, runner: ScriptedRunner = ScriptedRunner(), history: RunHistory? = nil)
+    init(_ jobs: [ScheduledJob], at start: Date, runner: ScriptedRunner = ScriptedRunner(), history: StateStore? = nil)
       throws
     {
       clock = ManualClock(start)

@@ -104,8 +104,8 @@ func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async re
   return try condition()
 }
 
-func temporaryHistory() throws -> RunHistory {
-  try RunHistory(
+func temporaryHistory() throws -> StateStore {
+  try StateStore(
     path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString)/s.sqlite").path)
 }
 

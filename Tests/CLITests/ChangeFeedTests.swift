@@ -108,7 +108,7 @@ import Testing
       let failing = try await run(["schedule", "trigger", "failing-feed", "--file", s.file], env: f.fake.env, home: s.home)
       #expect(failing.status != 0 && failing.stdout.contains("changes \(all)"), "\(failing.stdout)")
     }
-    let history = try RunHistory(path: s.historyPath)
+    let history = try StateStore(path: s.historyPath)
     #expect(try history.syncTokens(state: "feed")["application.list"] != nil)
     #expect(try history.syncTokens(state: "failing-feed").isEmpty)
     await f.fake.fake.stop()

@@ -12,7 +12,7 @@ import Testing
   struct Bench {
     let setup: ScheduleTests.Setup
     let fake: FakeFixture
-    let history: RunHistory
+    let history: StateStore
     let email = "lifecycle-\(UUID().uuidString.prefix(8))@example.com"
 
     init(extra: String = "", catchUp: String = "last", overlap: String = "skip") async throws {
@@ -46,7 +46,7 @@ import Testing
         args = ["\(email)"]
         \(extra)
         """.write(toFile: setup.file, atomically: true, encoding: .utf8)
-      history = try RunHistory(path: setup.historyPath)
+      history = try StateStore(path: setup.historyPath)
       try history.setLastFire("writer", Date().addingTimeInterval(-3 * 86400))
     }
 

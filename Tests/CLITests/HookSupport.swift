@@ -103,8 +103,8 @@ final class HookDaemon: @unchecked Sendable {
     logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }.joined(separator: "\n--- restart ---\n")
   }
 
-  var history: RunHistory {
-    get throws { try RunHistory(path: setup.historyPath) }
+  var history: StateStore {
+    get throws { try StateStore(path: setup.historyPath) }
   }
 
   func runs(_ hook: String) -> [RunRecord] { ((try? history.runs(hook: hook, limit: 10000)) ?? []) }

@@ -147,7 +147,7 @@ import Testing
     // As systemd would run it: the command line of the unit, from its working directory.
     let r = try await run(Array(words.dropFirst()), env: f.env, home: s.home)
     #expect(r.status == 0, "\(r.stderr)")
-    let runs = try RunHistory(path: s.historyPath).runs(job: "hire")
+    let runs = try StateStore(path: s.historyPath).runs(job: "hire")
     #expect(runs.count == 1 && runs[0].status == .ok && runs[0].trigger == .manual)
     #expect(f.fake.candidates(withEmail: "unit@example.com") == 1)
     let timer = try String(contentsOfFile: "\(out)/ashby-lua-hire.timer", encoding: .utf8)

@@ -29,7 +29,7 @@ import Testing
       #expect(r.status == 0, "\(r.stderr)")
       #expect(r.stdout == "region emea\n" && r.stderr.contains("to stderr"))  // trigger passes output through
     }
-    let history = try RunHistory(path: s.historyPath)
+    let history = try StateStore(path: s.historyPath)
     let talks = try history.runs(job: "talk")
     #expect(talks.count == 2)  // keep = 2
     // stdout and stderr come on two pipes (and stdout is buffered in the child): both kept, in either order.

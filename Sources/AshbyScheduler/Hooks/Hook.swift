@@ -54,37 +54,12 @@ public struct Hook: Sendable, Equatable {
       }
       return value
     case .command(let command):
-      let value = try Self.output(of: command, hook: self.name)
+      let value = try SecretCommand.output(of: command, what: "hook \"\(self.name)\": secret_command")
       guard !value.isEmpty else {
         throw SecretError(description: "hook \"\(self.name)\": secret_command printed nothing")
       }
       return value
     }
-  }
-
-  /// What `/bin/sh -c command` prints, trimmed; at most 10 s and 64 KB.
-  static func output(of command: String, hook: String) throws(SecretError) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardInput = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      throw SecretError(description: "hook \"\(hook)\": cannot run secret_command: \(error.localizedDescription)")
-    }
-    let killer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: killer)
-    let data = pipe.fileHandleForReading.readDataToEndOfFile().prefix(65536)
-    process.waitUntilExit()
-    killer.cancel()
-    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-      throw SecretError(
-        description: "hook \"\(hook)\": secret_command failed (status \(process.terminationStatus)); its output is not shown")
-    }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }
 
@@ -92,14 +67,20 @@ public struct Hook: Sendable, Equatable {
 public struct Schedule: Sendable, Equatable {
   public var jobs: [ScheduledJob]
   public var hooks: [Hook]
+  /// Where the state is (`state = "postgres://…"` or a SQLite path), unless `--state` says.
+  public var state: String?
+  /// How to get the PostgreSQL password (`/bin/sh -c`), instead of PGPASSWORD or ~/.pgpass.
+  public var statePasswordCommand: String?
 
   /// The variables that hold the hooks' secrets (`secret_env`): no run may see them.
   public var secretVariables: Set<String> {
     Set(hooks.compactMap { if case .environment(let name) = $0.secret { name } else { nil } })
   }
 
-  public init(jobs: [ScheduledJob], hooks: [Hook]) {
+  public init(jobs: [ScheduledJob], hooks: [Hook], state: String? = nil, statePasswordCommand: String? = nil) {
     self.jobs = jobs
     self.hooks = hooks
+    self.state = state
+    self.statePasswordCommand = statePasswordCommand
   }
 }

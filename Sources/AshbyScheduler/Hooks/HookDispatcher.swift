@@ -10,10 +10,12 @@ import Synchronization
 /// crash cut short runs again (Ashby had its 2xx and will not send it again).
 public actor HookDispatcher {
   public private(set) var hooks: [String: Hook]
-  let history: RunHistory
+  let history: StateStore
   let runner: any JobRunner
   public nonisolated let owner: String
   let workers: Int
+  /// How long a delivery stays this daemon's without a renewal (`Scheduler.defaultLease`).
+  let lease: TimeInterval
   let log: @Sendable (String) -> Void
   let stopping = Atomic(false)
   private let doorbell = Doorbell()
@@ -22,9 +24,10 @@ public actor HookDispatcher {
   private var running: [Int64: Task<Void, Never>] = [:]
 
   public init(
-    hooks: [Hook], history: RunHistory, runner: any JobRunner, owner: String, workers: Int = 4,
-    log: @escaping @Sendable (String) -> Void = { _ in }
+    hooks: [Hook], history: StateStore, runner: any JobRunner, owner: String, workers: Int = 4,
+    lease: TimeInterval = Scheduler.defaultLease, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.lease = lease
     self.hooks = Dictionary(hooks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     self.history = history
     self.runner = runner
@@ -57,7 +60,8 @@ public actor HookDispatcher {
     while !stopping.load(ordering: .relaxed) {
       let taken: (DeliveryRecord, RunRecord)?
       do {
-        taken = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner) { delivery in
+        let now = Date()
+        taken = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner, now: now, until: now + lease) { delivery in
           var record = RunRecord(
             job: delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: Date(), endedAt: nil,
             status: .running, attempts: 0, writes: 0, error: nil, owner: self.owner)
@@ -109,6 +113,18 @@ public actor HookDispatcher {
       return
     }
     log("\(label): started (\(delivery.summary))")
+    let lease = self.lease
+    let heartbeat = Task { [history, log] in
+      while !Task.isCancelled {
+        try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))  // the lease is 1 s to a day (--lease)
+        if Task.isCancelled { break }
+        if (try? history.renewDelivery(delivery, until: Date() + lease)) == false {
+          log("\(label): another daemon took the delivery over while this one did not renew its lease")
+          break
+        }
+      }
+    }
+    defer { heartbeat.cancel() }
     let input = RunInput(
       state: hook.name, syncTokens: (try? history.syncTokens(state: hook.name)) ?? [:],
       event: RunInput.Event(
@@ -129,7 +145,7 @@ public actor HookDispatcher {
       let delay = hook.job.backoff(beforeRetry: record.attempts)
       log("\(label): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s")
       record.error = outcome.error
-      try? history.update(record)
+      _ = try? history.update(record)
       do {
         try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // at most ten minutes (ScheduledJob.backoff)
       } catch {
@@ -157,9 +173,12 @@ public actor HookDispatcher {
     label: String
   ) {
     do {
-      try history.finishDelivery(
+      let recorded = try history.finishDelivery(
         delivery, run: record, requeue: requeue, syncTokens: syncTokens, keepRuns: hook?.job.keepRuns,
         endedAfter: hook?.job.keepAge.map { Date() - $0 })
+      if !recorded {
+        log("\(label): not recorded: another daemon took the delivery over after this one's lease ran out")
+      }
     } catch {
       log("\(label): cannot write the history: \(error)")
     }

@@ -70,7 +70,7 @@ struct HookServing: ParsableArguments {
 
   /// Starts the listener and the workers; nil without `--listen`.
   func serve(
-    _ hooks: [Hook], history: RunHistory, runner: any JobRunner, owner: String, fake: FakeAshby?
+    _ hooks: [Hook], history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval, fake: FakeAshby?
   ) async throws -> HookListener? {
     guard let listen, let (host, port) = Self.address(listen) else {
       if !hooks.isEmpty {
@@ -79,7 +79,8 @@ struct HookServing: ParsableArguments {
       return nil
     }
     let dispatcher = HookDispatcher(
-      hooks: hooks, history: history, runner: runner, owner: owner, workers: hookWorkers, log: DaemonLog.line)
+      hooks: hooks, history: history, runner: runner, owner: owner, workers: hookWorkers, lease: lease,
+      log: DaemonLog.line)
     var limits = HookServer.Limits()
     limits.queueCapacity = hookQueue
     limits.bodyDeadline = .milliseconds(Int64(hookBodyTimeout * 1000))  // 1 ms to 10 min (validate)

@@ -27,8 +27,11 @@ struct ScheduleFiles: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "The run history (default: $XDG_STATE_HOME/ashby-lua/schedule.sqlite, else ~/.local/state/...).",
-      valueName: "FILE"))
+      "Where the history, leases and deliveries are: a SQLite file, or postgres://user@host[:port]/db for daemons on several hosts (default: $ASHBY_LUA_STATE, else the file's state key, else $XDG_STATE_HOME/ashby-lua/schedule.sqlite).",
+      valueName: "FILE|URL"))
+  var state: String?
+
+  @Option(help: ArgumentHelp("The same as --state (its older name).", valueName: "FILE", visibility: .hidden))
   var history: String?
 
   /// The jobs, or every problem of the file on stderr and exit 2.
@@ -49,14 +52,16 @@ struct ScheduleFiles: ParsableArguments {
     }
   }
 
-  func openHistory() throws -> RunHistory {
-    let path = history ?? RunHistory.defaultPath()
-    do {
-      return try RunHistory(path: path)
-    } catch {
-      Console.error("ashby-lua: cannot open the run history \(path): \(error)")
-      throw ExitCode(Exit.usage)
-    }
+  /// Where the state is (`StateLocation`); `schedule` is the file read already, if it was.
+  func stateLocation(_ schedule: Schedule? = nil) throws -> (spec: String, passwordCommand: String?) {
+    let fileSettings =
+      schedule ?? (FileManager.default.fileExists(atPath: file) ? try Self.load(file) : nil)
+    return (StateLocation.choose(flag: state ?? history, file: fileSettings?.state), fileSettings?.statePasswordCommand)
+  }
+
+  func openHistory(_ schedule: Schedule? = nil) throws -> StateStore {
+    let (spec, command) = try stateLocation(schedule)
+    return try StateLocation.open(spec, passwordCommand: command)
   }
 }
 

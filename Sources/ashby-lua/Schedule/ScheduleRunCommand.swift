@@ -18,28 +18,36 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       "On SIGTERM or SIGINT, wait this long for running jobs before interrupting them.", valueName: "SECONDS"))
   var stopGrace: Double = 10
 
+  @Option(
+    help: ArgumentHelp(
+      "How long this daemon's hold on a running job or delivery lasts without renewal: after a crash on another host, the others wait this long to take over.",
+      valueName: "SECONDS"))
+  var lease: Double = Scheduler.defaultLease
+
   @OptionGroup var hooks: HookServing
 
   func validate() throws {
     guard stopGrace >= 0 && stopGrace <= 3600 else { throw ValidationError("--stop-grace must be from 0 to 3600 seconds.") }
+    guard lease >= 1 && lease <= 86400 else { throw ValidationError("--lease must be from 1 to 86400 seconds.") }
   }
 
   func run() async throws {
     var schedule = try files.schedule()
     if hooks.hooksOnly { schedule.jobs = [] }
-    let history = try files.openHistory()
+    let history = try files.openHistory(schedule)
     // `--fake`: one fake Ashby for the whole daemon, so a hook sees what a job (or another shell) did there.
     let fake = session.fake ? try await hooks.startFake() : nil
     // Runs yield the CPU to the daemon, which must go on answering Ashby and firing on time.
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
     runner.hidden.set(schedule.secretVariables)
     let scheduler = Scheduler(
-      jobs: schedule.jobs, history: history, runner: runner, stopGrace: stopGrace, log: DaemonLog.line)
+      jobs: schedule.jobs, history: history, runner: runner, stopGrace: stopGrace, lease: lease, log: DaemonLog.line)
     DaemonLog.line(
-      "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), history in \(files.history ?? RunHistory.defaultPath()), as \(scheduler.owner)"
+      "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(scheduler.owner)"
     )
     Self.announce(schedule.jobs)
-    let listener = try await hooks.serve(schedule.hooks, history: history, runner: runner, owner: scheduler.owner, fake: fake)
+    let listener = try await hooks.serve(
+      schedule.hooks, history: history, runner: runner, owner: scheduler.owner, lease: lease, fake: fake)
     let task = Task { try await scheduler.run() }
     let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) {
       DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")

@@ -1,0 +1,166 @@
+import AshbyScheduler
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import NIOConcurrencyHelpers
+
+/// The state in PostgreSQL, for daemons on several hosts (`--state postgres://…`).
+///
+/// The store's calls are synchronous (as SQLite's are), so this engine runs
+/// each transaction on one connection with postgres-nio's EventLoopFuture
+/// API and waits for it: the answers come on NIO's own threads, never on the
+/// Swift concurrency pool the caller may be blocking. Writers from every
+/// host are serialized by a transaction-level advisory lock, which is what
+/// SQLite's immediate transactions give the same code.
+public final class PostgresEngine: StateEngine, @unchecked Sendable {
+  public let location: String
+  let configuration: PostgresConnection.Configuration
+  let logger: Logger
+  private let lock = NIOLock()
+  /// The one connection, made on first use and again after the server closed it (under `lock`).
+  nonisolated(unsafe) private var open: PostgresConnection?
+  private static let group = MultiThreadedEventLoopGroup.singleton
+
+  /// The advisory lock every write takes (any fixed number: ashby-lua's own).
+  static let writeLock: Int64 = 0x6173_6862_7973
+
+  public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Connects (so a wrong URL or password stops the daemon at start) and brings the schema up to date.
+  /// - Parameter passwordCommand: `state_password_command` from the schedules file.
+  public init(_ place: PostgresLocation, passwordCommand: String? = nil) throws {
+    location = place.description
+    var logger = Logger(label: "ashby-lua.state")
+    logger.logLevel = .critical
+    self.logger = logger
+    let password = try place.password(command: passwordCommand)
+    let tls: PostgresConnection.Configuration.TLS
+    switch place.sslMode {
+    case .disable: tls = .disable
+    case .prefer, .require:
+      var settings = TLSConfiguration.makeClientConfiguration()
+      settings.certificateVerification = .none
+      let context = try NIOSSLContext(configuration: settings)
+      tls = place.sslMode == .prefer ? .prefer(context) : .require(context)
+    case .verifyFull:
+      tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+    }
+    configuration = PostgresConnection.Configuration(
+      host: place.host, port: place.port, username: place.user, password: password, database: place.database, tls: tls)
+    try PostgresSchema.migrate(self)
+  }
+
+  deinit {
+    _ = open?.close()
+  }
+
+  public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
+    try transaction(locked: true, body)
+  }
+
+  public func read<T>(_ body: (any StateSQL) throws -> T) throws -> T {
+    try transaction(locked: false, body)
+  }
+
+  func transaction<T>(locked: Bool, _ body: (any StateSQL) throws -> T) throws -> T {
+    try lock.withLock {
+      var statements = Statements(connection: try connected(), logger: logger)
+      do {
+        try statements.execute("BEGIN", [])
+      } catch {
+        // A connection the server or the network closed: one new try, before anything was done.
+        open = nil
+        statements = Statements(connection: try connected(), logger: logger)
+        try statements.execute("BEGIN", [])
+      }
+      do {
+        if locked { try statements.execute("SELECT pg_advisory_xact_lock(?)", [.int(Self.writeLock)]) }
+        let result = try body(statements)
+        try statements.execute("COMMIT", [])
+        return result
+      } catch {
+        _ = try? statements.execute("ROLLBACK", [])
+        if statements.connection.isClosed { open = nil }
+        throw error
+      }
+    }
+  }
+
+  private func connected() throws -> PostgresConnection {
+    if let existing = open, !existing.isClosed { return existing }
+    do {
+      let made = try PostgresConnection.connect(
+        on: Self.group.next(), configuration: configuration, id: 1, logger: logger
+      ).wait()
+      open = made
+      return made
+    } catch {
+      throw Failure(description: "cannot connect to the state at \(location): \(Self.describe(error))")
+    }
+  }
+
+  /// What went wrong, as the server said it (postgres-nio's own text hides it).
+  static func describe(_ error: any Error) -> String {
+    if let psql = error as? PSQLError {
+      if let message = psql.serverInfo?[.message] { return message }
+      return "\(psql.code)"
+    }
+    return "\(error)"
+  }
+
+  struct Statements: StateSQL {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func execute(_ sql: String, _ arguments: [StateValue]) throws -> Int {
+      try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    func fetch(_ sql: String, _ arguments: [StateValue]) throws -> [any StateRow] {
+      try run(sql, arguments).rows.map { PostgresStateRow(row: $0.makeRandomAccess()) }
+    }
+
+    func run(_ sql: String, _ arguments: [StateValue]) throws -> PostgresQueryResult {
+      var binds = PostgresBindings(capacity: arguments.count)
+      for value in arguments {
+        switch value {
+        case .null: binds.appendNull()
+        case .int(let v): binds.append(v)
+        case .text(let v): binds.append(v)
+        case .date(let v): binds.append(v)
+        case .blob(let v): binds.append(ByteBuffer(bytes: v))
+        case .bool(let v): binds.append(v)
+        }
+      }
+      let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
+      let future: EventLoopFuture<PostgresQueryResult> = connection.query(query, logger: logger)
+      do {
+        return try future.wait()
+      } catch {
+        throw Failure(description: "the state database: \(PostgresEngine.describe(error))")
+      }
+    }
+
+    /// `?` placeholders as PostgreSQL's `$1`, `$2`, …, outside quoted text.
+    static func numbered(_ sql: String) -> String {
+      var out = ""
+      var n = 0
+      var quoted = false
+      for c in sql {
+        if c == "'" { quoted.toggle() }
+        if c == "?" && !quoted {
+          n += 1
+          out += "$\(n)"
+        } else {
+          out.append(c)
+        }
+      }
+      return out
+    }
+  }
+}

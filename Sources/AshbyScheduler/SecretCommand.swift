@@ -1,0 +1,30 @@
+import Foundation
+
+/// A secret read from a command (a hook's `secret_command`, the state's
+/// `state_password_command`): errors name the command's role, never what it printed.
+public enum SecretCommand {
+  /// What `/bin/sh -c command` prints, trimmed; at most 10 s and 64 KB.
+  public static func output(of command: String, what: String) throws(Hook.SecretError) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardInput = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      throw Hook.SecretError(description: "\(what): cannot run: \(error.localizedDescription)")
+    }
+    let killer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: killer)
+    let data = pipe.fileHandleForReading.readDataToEndOfFile().prefix(65536)
+    process.waitUntilExit()
+    killer.cancel()
+    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+      throw Hook.SecretError(
+        description: "\(what) failed (status \(process.terminationStatus)); its output is not shown")
+    }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+
+/// The state in one SQLite file (the default): no set-up, and daemons of one
+/// host may share it.
+public struct SQLiteEngine: StateEngine {
+  let queue: DatabaseQueue
+  public let location: String
+
+  public init(path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    // Write-ahead logging: a commit is one append and one fsync (synchronous
+    // = FULL keeps each one on disk before it returns, power loss included),
+    // and readers (`schedule history`, a hook's 2xx) never wait on a writer.
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA journal_mode = WAL")
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    queue = try DatabaseQueue(path: path, configuration: configuration)
+    location = path
+    try Self.migrator.migrate(queue)
+  }
+
+  public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
+    try queue.writeWithoutTransaction { db in
+      var result: T?
+      try db.inTransaction(.immediate) {
+        result = try body(Statements(db: db))
+        return .commit
+      }
+      guard let result else { throw DatabaseError(message: "the transaction did not run") }
+      return result
+    }
+  }
+
+  public func read<T>(_ body: (any StateSQL) throws -> T) throws -> T {
+    try queue.read { db in try body(Statements(db: db)) }
+  }
+
+  struct Statements: StateSQL {
+    let db: Database
+
+    func execute(_ sql: String, _ arguments: [StateValue]) throws -> Int {
+      try db.execute(sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+      return db.changesCount
+    }
+
+    func fetch(_ sql: String, _ arguments: [StateValue]) throws -> [any StateRow] {
+      try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue))).map(SQLiteRow.init)
+    }
+  }
+
+  struct SQLiteRow: StateRow {
+    let row: Row
+    func int(_ column: String) -> Int64? { row[column] }
+    func string(_ column: String) -> String? { row[column] }
+    func date(_ column: String) -> Date? { row[column] }
+    func data(_ column: String) -> Data? { row[column] }
+    func bool(_ column: String) -> Bool? { row[column] }
+  }
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.create(table: "runs") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("job", .text).notNull().indexed()
+        t.column("trigger", .text).notNull()
+        t.column("scheduled_for", .datetime)
+        t.column("started_at", .datetime).notNull()
+        t.column("ended_at", .datetime)
+        t.column("status", .text).notNull()
+        t.column("exit_code", .integer)
+        t.column("attempts", .integer).notNull()
+        t.column("writes", .integer).notNull()
+        t.column("dry_run", .boolean).notNull()
+        t.column("error", .text)
+        t.column("owner", .text).notNull()
+      }
+      try db.create(table: "fires") { t in
+        t.primaryKey("job", .text)
+        t.column("last_fire", .datetime).notNull()
+        t.column("claimed_fire", .datetime)
+      }
+      try db.create(table: "leases") { t in
+        t.primaryKey("job", .text)
+        t.column("owner", .text).notNull()
+        t.column("expires_at", .datetime).notNull()
+      }
+    }
+    migrator.registerMigration("v2: output") { db in
+      try db.alter(table: "runs") { t in t.add(column: "output", .text) }
+    }
+    // One row per fire claimed (run or recorded skipped) by some daemon: a fire
+    // is claimed once, whatever order queued, late and skipped fires come in.
+    migrator.registerMigration("v3: fire claims") { db in
+      try db.create(table: "fire_claims") { t in
+        t.column("job", .text).notNull()
+        t.column("fire", .datetime).notNull()
+        t.column("owner", .text).notNull()
+        t.primaryKey(["job", "fire"])
+      }
+    }
+    // Hooks: each delivery kept until it has run (durable across a crash,
+    // deduplicated by webhookActionId per hook); the runs say which event;
+    // `ashby.changes` keeps its sync tokens per state (job) and endpoint.
+    migrator.registerMigration("v4: hooks and change feeds") { db in
+      try db.alter(table: "runs") { t in t.add(column: "event", .text) }
+      try db.create(table: "deliveries") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("hook", .text).notNull()
+        t.column("action_id", .text).notNull()
+        t.column("action", .text).notNull()
+        t.column("body", .blob).notNull()
+        t.column("received_at", .datetime).notNull()
+        t.column("status", .text).notNull().indexed()
+        t.column("owner", .text)
+        t.column("run_id", .integer)
+        t.uniqueKey(["hook", "action_id"])
+      }
+      try db.create(table: "sync_tokens") { t in
+        t.column("state", .text).notNull()
+        t.column("endpoint", .text).notNull()
+        t.column("token", .text).notNull()
+        t.column("updated_at", .datetime).notNull()
+        t.primaryKey(["state", "endpoint"])
+      }
+    }
+    // Fencing: every lease (a job's, a delivery's) carries a number that grows
+    // each time another daemon takes it; a record is written only under the
+    // number it was started with. Deliveries get leases of their own, so a
+    // daemon on another host can take over one whose daemon died.
+    migrator.registerMigration("v5: fencing") { db in
+      try db.alter(table: "leases") { t in t.add(column: "fence", .integer).notNull().defaults(to: 0) }
+      try db.alter(table: "runs") { t in t.add(column: "fence", .integer).notNull().defaults(to: 0) }
+      try db.alter(table: "deliveries") { t in
+        t.add(column: "fence", .integer).notNull().defaults(to: 0)
+        t.add(column: "lease_expires_at", .datetime)
+      }
+    }
+    return migrator
+  }
+}
+
+extension StateValue {
+  var databaseValue: DatabaseValue {
+    switch self {
+    case .null: .null
+    case .int(let v): v.databaseValue
+    case .text(let v): v.databaseValue
+    case .date(let v): v.databaseValue
+    case .blob(let v): v.databaseValue
+    case .bool(let v): v.databaseValue
+    }
+  }
+}

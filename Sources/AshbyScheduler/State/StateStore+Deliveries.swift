@@ -1,0 +1,262 @@
+import Foundation
+
+/// One delivery a hook accepted, kept until it has run.
+public struct DeliveryRecord: Sendable, Codable, Equatable {
+
+  public enum Status: String, Sendable, Codable {
+    /// Accepted and acknowledged; waiting for a worker (also after a restart).
+    case queued
+    /// A worker is running it (`owner` says which daemon, under a lease until `leaseExpiresAt`).
+    case running
+    /// Its run ended (the run's row says how).
+    case ran
+  }
+
+  public var id: Int64?
+  public var hook: String
+  public var actionID: String
+  public var action: String
+  /// The raw body as Ashby sent it (verified), handed to the script.
+  public var body: Data
+  public var receivedAt: Date
+  public var status: Status
+  public var owner: String?
+  public var runID: Int64?
+  /// Grows each time a daemon takes the delivery: its end is recorded only under the number it was taken with.
+  public var fence: Int64 = 0
+  /// When a running delivery's lease ends unless renewed: then any daemon may run it again.
+  public var leaseExpiresAt: Date?
+
+  enum CodingKeys: String, CodingKey {
+    case id, hook, action, body, status, owner
+    case actionID = "action_id"
+    case receivedAt = "received_at"
+    case runID = "run_id"
+    case fence
+    case leaseExpiresAt = "lease_expires_at"
+  }
+
+  /// How the history names the event: its type and the start of its id.
+  public var summary: String { Self.summary(action: action, actionID: actionID) }
+  public static func summary(action: String, actionID: String) -> String { "\(action) \(actionID)" }
+}
+
+extension DeliveryRecord {
+  static let selectAll =
+    "SELECT id, hook, action_id, action, body, received_at, status, owner, run_id, fence, lease_expires_at FROM deliveries"
+
+  init?(row: any StateRow) {
+    guard let hook = row.string("hook"), let actionID = row.string("action_id"), let action = row.string("action"),
+      let receivedAt = row.date("received_at"), let status = row.string("status").flatMap(Status.init(rawValue:))
+    else { return nil }
+    self.init(
+      id: row.int("id"), hook: hook, actionID: actionID, action: action, body: row.data("body") ?? Data(),
+      receivedAt: receivedAt, status: status, owner: row.string("owner"), runID: row.int("run_id"),
+      fence: row.int("fence") ?? 0, leaseExpiresAt: row.date("lease_expires_at"))
+  }
+}
+
+extension StateStore {
+  /// What `accept` did with a delivery.
+  public enum Acceptance: Equatable, Sendable {
+    /// Stored, to run (its id).
+    case accepted(Int64)
+    /// This hook accepted the same `webhookActionId` before (that delivery's id): nothing to run.
+    case duplicate(Int64)
+    /// `capacity` deliveries are waiting or running: refuse, Ashby delivers again later.
+    case full
+  }
+
+  /// A verified delivery to store.
+  public struct Arrival: Sendable {
+    public var hook: String
+    public var actionID: String
+    public var action: String
+    public var body: Data
+    public var receivedAt: Date
+
+    public init(hook: String, actionID: String, action: String, body: Data, receivedAt: Date) {
+      self.hook = hook
+      self.actionID = actionID
+      self.action = action
+      self.body = body
+      self.receivedAt = receivedAt
+    }
+  }
+
+  /// Stores verified deliveries in one transaction: a redelivery is found, a
+  /// full queue refused, and the new ones are on disk before any 2xx goes
+  /// out. One transaction for many (`DeliveryIntake` gathers those that
+  /// arrive together) is one wait for the disk instead of many.
+  public func accept(_ arrivals: [Arrival], capacity: Int) throws -> [Acceptance] {
+    try write { db in
+      var waiting =
+        try db.one("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('queued', 'running')", [])?.int("n") ?? 0
+      var answers: [Acceptance] = []
+      for arrival in arrivals {
+        if let id = try db.one(
+          "SELECT id FROM deliveries WHERE hook = ? AND action_id = ?", values(arrival.hook, arrival.actionID)
+        )?.int("id") {
+          answers.append(.duplicate(id))
+          continue
+        }
+        if waiting >= capacity {
+          answers.append(.full)
+          continue
+        }
+        let id = try Self.insertDelivery(
+          db, hook: arrival.hook, actionID: arrival.actionID, action: arrival.action, body: arrival.body,
+          receivedAt: arrival.receivedAt, status: .queued)
+        waiting += 1
+        answers.append(.accepted(id ?? 0))
+      }
+      return answers
+    }
+  }
+
+  static func insertDelivery(
+    _ db: any StateSQL, hook: String, actionID: String, action: String, body: Data, receivedAt: Date,
+    status: DeliveryRecord.Status
+  ) throws -> Int64? {
+    try db.one(
+      """
+      INSERT INTO deliveries(hook, action_id, action, body, received_at, status) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING RETURNING id
+      """, values(hook, actionID, action, body, receivedAt, status.rawValue))?.int("id")
+  }
+
+  /// Remembers a delivery that runs nothing (a `ping`, an event type the hook
+  /// does not want), so a redelivery of it is known too.
+  public func remember(hook: String, actionID: String, action: String, receivedAt: Date) throws {
+    try write { db in
+      _ = try Self.insertDelivery(
+        db, hook: hook, actionID: actionID, action: action, body: Data(), receivedAt: receivedAt, status: .ran)
+    }
+  }
+
+  /// Takes the oldest delivery of one of `hooks` that waits, or whose
+  /// daemon's lease on it ran out (it died, or stalled: it is fenced off),
+  /// for `owner` until `expiry`, and records its run as started (`run` makes
+  /// the row), in one transaction; nil when there is none.
+  public func takeDelivery(
+    hooks: Set<String>, owner: String, now: Date = Date(), until expiry: Date = .distantFuture,
+    run: (DeliveryRecord) -> RunRecord
+  ) throws -> (DeliveryRecord, RunRecord)? {
+    guard !hooks.isEmpty else { return nil }
+    return try write { db in
+      let marks = Array(repeating: "?", count: hooks.count).joined(separator: ", ")
+      guard
+        var delivery = try db.one(
+          """
+          \(DeliveryRecord.selectAll) WHERE hook IN (\(marks))
+            AND (status = 'queued' OR (status = 'running' AND lease_expires_at < ?)) ORDER BY id LIMIT 1
+          """, hooks.sorted().map(StateValue.text) + [.date(now)]
+        ).flatMap(DeliveryRecord.init(row:))
+      else { return nil }
+      if delivery.status == .running, let stale = delivery.runID {
+        try db.execute(
+          """
+          UPDATE runs SET status = 'interrupted', ended_at = ?,
+            error = 'its daemon stopped renewing the delivery''s lease and another ran it again; writes it made before are not counted'
+          WHERE id = ? AND status = 'running'
+          """, values(now, stale))
+      }
+      var record = run(delivery)
+      record.fence = delivery.fence + 1
+      record = try Self.insert(db, record)
+      delivery.status = .running
+      delivery.owner = owner
+      delivery.fence += 1
+      delivery.leaseExpiresAt = expiry
+      delivery.runID = record.id
+      try db.execute(
+        "UPDATE deliveries SET status = 'running', owner = ?, fence = ?, lease_expires_at = ?, run_id = ? WHERE id = ?",
+        values(owner, delivery.fence, expiry, record.id, delivery.id))
+      return (delivery, record)
+    }
+  }
+
+  /// Renews the lease on a delivery this daemon runs; false when another daemon has taken it over.
+  public func renewDelivery(_ delivery: DeliveryRecord, until expiry: Date) throws -> Bool {
+    try write { db in
+      try db.execute(
+        "UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+        values(expiry, delivery.id, delivery.owner, delivery.fence)) > 0
+    }
+  }
+
+  /// How a delivery's run ended, written in one transaction: its row, the
+  /// delivery done (or queued again, when a stop cut the run short), the
+  /// change feeds' tokens of an `ok` run, and the hook's history trimmed;
+  /// only while the delivery is still this run's (its fence): false, and
+  /// nothing written, when another daemon took it over.
+  @discardableResult
+  public func finishDelivery(
+    _ delivery: DeliveryRecord, run record: RunRecord, requeue: Bool, syncTokens: [String: String],
+    keepRuns: Int?, endedAfter: Date?
+  ) throws -> Bool {
+    try write { db in
+      let ours = values(delivery.id, delivery.owner, delivery.fence)
+      guard
+        try db.one(
+          "SELECT 1 AS ours FROM deliveries WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'", ours)
+          != nil
+      else { return false }
+      _ = try Self.update(db, record)
+      if requeue {
+        try db.execute(
+          "UPDATE deliveries SET status = 'queued', owner = NULL, lease_expires_at = NULL WHERE id = ? AND owner = ? AND fence = ?",
+          ours)
+      } else {
+        try db.execute(
+          "UPDATE deliveries SET status = 'ran', run_id = ?, body = ?, lease_expires_at = NULL WHERE id = ?",
+          values(record.id, Data(), delivery.id))
+      }
+      if record.status == .ok { try Self.saveSyncTokens(db, syncTokens, state: record.job, now: record.endedAt ?? Date()) }
+      try Self.prune(db, record.job, keepingRuns: keepRuns, endedAfter: endedAfter)
+      return true
+    }
+  }
+
+  /// Deliveries a daemon took and did not finish, because it died or was
+  /// stopped: back in the queue. Ashby had its 2xx, so no one else would send them again.
+  public func requeueDeliveries(ownedBy owners: Set<String>) throws -> Int {
+    try write { db in
+      var changed = 0
+      for owner in owners.sorted() {
+        changed += try db.execute(
+          "UPDATE deliveries SET status = 'queued', owner = NULL WHERE status = 'running' AND owner = ?", [.text(owner)])
+      }
+      return changed
+    }
+  }
+
+  /// The owners of deliveries marked running.
+  public func deliveryOwners() throws -> Set<String> {
+    try read { db in
+      Set(
+        try db.fetch("SELECT DISTINCT owner FROM deliveries WHERE status = 'running' AND owner IS NOT NULL", [])
+          .compactMap { $0.string("owner") })
+    }
+  }
+
+  /// Deliveries waiting or running, for `schedule status` and the tests.
+  public func pendingDeliveries() throws -> [DeliveryRecord] {
+    try read { db in
+      try db.fetch("\(DeliveryRecord.selectAll) WHERE status IN ('queued', 'running') ORDER BY id", [])
+        .compactMap(DeliveryRecord.init(row:))
+    }
+  }
+
+  /// Every delivery, oldest first (`schedule migrate-state`).
+  public func allDeliveries() throws -> [DeliveryRecord] {
+    try read { db in try db.fetch("\(DeliveryRecord.selectAll) ORDER BY id", []).compactMap(DeliveryRecord.init(row:)) }
+  }
+
+  /// Forgets deliveries that ran longer ago than `age` (their runs stay in the history).
+  public func pruneDeliveries(before date: Date) throws {
+    try write { db in
+      try db.execute("DELETE FROM deliveries WHERE status = 'ran' AND received_at < ?", [.date(date)])
+    }
+  }
+}
