@@ -127,7 +127,10 @@ let package = Package(
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake"]),
-    .testTarget(name: "AshbySchedulerTests", dependencies: ["AshbyScheduler", "AshbyPostgres", "AshbyWebhook"]),
+    // Each test's state: a SQLite file, or a new PostgreSQL database (ASHBY_TEST_STATE=postgres).
+    .target(name: "StateTestSupport", dependencies: ["AshbyScheduler", "AshbyPostgres"], path: "Tests/StateTestSupport"),
+    .testTarget(
+      name: "AshbySchedulerTests", dependencies: ["AshbyScheduler", "AshbyPostgres", "AshbyWebhook", "StateTestSupport"]),
     .testTarget(
       name: "AshbyScriptingTests",
       dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
@@ -136,6 +139,7 @@ let package = Package(
       name: "CLITests",
       dependencies: [
         "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyPostgres", "AshbyWebhook",
+        "StateTestSupport",
       ]),
   ],
   swiftLanguageModes: [.v6]

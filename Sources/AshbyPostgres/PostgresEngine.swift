@@ -56,7 +56,10 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   }
 
   deinit {
-    _ = open?.close()
+    // postgres-nio insists that a connection is closed before it goes.
+    guard let open else { return }
+    let closing: EventLoopFuture<Void> = open.close()
+    if !open.eventLoop.inEventLoop { try? closing.wait() }
   }
 
   public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
@@ -100,7 +103,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
       open = made
       return made
     } catch {
-      throw Failure(description: "cannot connect to the state at \(location): \(Self.describe(error))")
+      throw Failure(description: "cannot connect: \(Self.describe(error))")
     }
   }
 
@@ -108,7 +111,10 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   static func describe(_ error: any Error) -> String {
     if let psql = error as? PSQLError {
       if let message = psql.serverInfo?[.message] { return message }
-      return "\(psql.code)"
+      if psql.code == .authMechanismRequiresPassword {
+        return "the server wants a password: set PGPASSWORD, add a line to ~/.pgpass, or give state_password_command"
+      }
+      return psql.underlying.map { "\(psql.code): \($0)" } ?? "\(psql.code)"
     }
     return "\(error)"
   }
@@ -117,6 +123,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
 
+    @discardableResult
     func execute(_ sql: String, _ arguments: [StateValue]) throws -> Int {
       try run(sql, arguments).metadata.rows ?? 0
     }

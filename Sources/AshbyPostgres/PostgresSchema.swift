@@ -8,7 +8,9 @@ struct PostgresStateRow: StateRow {
 
   func value<T: PostgresDecodable>(_ column: String, _ type: T.Type) -> T? {
     guard row.contains(column) else { return nil }
-    return try? row[column].decode(T?.self)
+    let cell = row[column]
+    guard cell.bytes != nil else { return nil }
+    return try? cell.decode(T.self)
   }
 
   func int(_ column: String) -> Int64? { value(column, Int64.self) }

@@ -1,4 +1,5 @@
 import Foundation
+import StateTestSupport
 import Synchronization
 
 @testable import AshbyScheduler
@@ -104,9 +105,11 @@ func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async re
   return try condition()
 }
 
+/// A new state: a SQLite file, or a new PostgreSQL database when the run is on it (`FreshState`).
 func temporaryHistory() throws -> StateStore {
-  try StateStore(
-    path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString)/s.sqlite").path)
+  try FreshState.open(
+    try FreshState.make(
+      sqlite: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString)/s.sqlite").path))
 }
 
 func job(_ name: String, _ cron: String, configure: (inout ScheduledJob) -> Void = { _ in }) throws -> ScheduledJob {

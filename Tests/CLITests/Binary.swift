@@ -1,5 +1,7 @@
 import AshbyFake
+import AshbyPostgres
 import Foundation
+import StateTestSupport
 import Testing
 
 /// What a run of the binary printed and how it exited.
@@ -20,11 +22,30 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
   .deletingLastPathComponent()
 
 /// A scratch folder, also used as XDG_CONFIG_HOME / XDG_STATE_HOME so tests never touch the user's.
+/// When the suites run on PostgreSQL, the folder gets a new database of its own (`stateSpec`).
 func scratch() throws -> URL {
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-tests-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  if FreshState.onPostgres {
+    try FreshState.database().write(to: dir.appendingPathComponent("state-url"), atomically: true, encoding: .utf8)
+  }
   return dir
 }
+
+/// The state the binary keeps under `home`: its PostgreSQL database (given
+/// as ASHBY_LUA_STATE), else the SQLite file in its XDG_STATE_HOME.
+func stateSpec(home: URL) -> String {
+  (try? String(contentsOf: home.appendingPathComponent("state-url"), encoding: .utf8))
+    ?? home.appendingPathComponent("state/ashby-lua/schedule.sqlite").path
+}
+
+/// The environment that points the binary at `home`'s state.
+func stateEnvironment(home: URL) -> [String: String] {
+  let spec = stateSpec(home: home)
+  return PostgresLocation.isURL(spec) ? [StateVariable.name: spec] : [:]
+}
+
+enum StateVariable { static let name = "ASHBY_LUA_STATE" }
 
 /// Runs the binary. Every output is checked for `secret` (the API key it was
 /// given, if any): no command may ever print it.
@@ -42,6 +63,8 @@ func run(
   environment["XDG_CONFIG_HOME"] = dir.appendingPathComponent("config").path
   environment["XDG_STATE_HOME"] = dir.appendingPathComponent("state").path
   environment["HOME"] = dir.path
+  environment[StateVariable.name] = nil
+  for (k, v) in stateEnvironment(home: dir) { environment[k] = v }
   for (k, v) in env { environment[k] = v }
   process.environment = environment
   if let cwd { process.currentDirectoryURL = cwd }

@@ -1,6 +1,7 @@
 import AshbyFake
 import AshbyScheduler
 import Foundation
+import StateTestSupport
 import Testing
 
 /// `ashby.changes`: only what changed since the last successful run, the
@@ -108,7 +109,7 @@ import Testing
       let failing = try await run(["schedule", "trigger", "failing-feed", "--file", s.file], env: f.fake.env, home: s.home)
       #expect(failing.status != 0 && failing.stdout.contains("changes \(all)"), "\(failing.stdout)")
     }
-    let history = try StateStore(path: s.historyPath)
+    let history = try FreshState.open(s.historyPath)
     #expect(try history.syncTokens(state: "feed")["application.list"] != nil)
     #expect(try history.syncTokens(state: "failing-feed").isEmpty)
     await f.fake.fake.stop()

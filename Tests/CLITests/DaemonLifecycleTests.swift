@@ -1,6 +1,7 @@
 import AshbyFake
 import AshbyScheduler
 import Foundation
+import StateTestSupport
 import Testing
 
 /// The daemon as an operator meets it: signals, `kill -9`, restarts, two
@@ -46,7 +47,7 @@ import Testing
         args = ["\(email)"]
         \(extra)
         """.write(toFile: setup.file, atomically: true, encoding: .utf8)
-      history = try StateStore(path: setup.historyPath)
+      history = try FreshState.open(setup.historyPath)
       try history.setLastFire("writer", Date().addingTimeInterval(-3 * 86400))
     }
 
@@ -58,6 +59,8 @@ import Testing
       for (k, v) in fake.env { environment[k] = v }
       environment["XDG_STATE_HOME"] = setup.home.appendingPathComponent("state").path
       environment["HOME"] = setup.home.path
+      environment[StateVariable.name] = nil
+      for (k, v) in stateEnvironment(home: setup.home) { environment[k] = v }
       process.environment = environment
       let log = setup.home.appendingPathComponent("daemon-\(UUID().uuidString).log")
       _ = FileManager.default.createFile(atPath: log.path, contents: nil)

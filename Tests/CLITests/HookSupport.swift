@@ -2,6 +2,7 @@ import AshbyFake
 import AshbyScheduler
 import AshbyWebhook
 import Foundation
+import StateTestSupport
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -50,6 +51,8 @@ final class HookDaemon: @unchecked Sendable {
     environment["ASHBY_WEBHOOK_SECRET"] = secret
     environment["XDG_STATE_HOME"] = stateFolder
     environment["HOME"] = setup.home.path
+    environment[StateVariable.name] = nil
+    for (k, v) in stateEnvironment(home: setup.home) { environment[k] = v }
     process.environment = environment
     let log = setup.home.appendingPathComponent("daemon-\(logs.count).log")
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -104,7 +107,7 @@ final class HookDaemon: @unchecked Sendable {
   }
 
   var history: StateStore {
-    get throws { try StateStore(path: setup.historyPath) }
+    get throws { try FreshState.open(setup.historyPath) }
   }
 
   func runs(_ hook: String) -> [RunRecord] { ((try? history.runs(hook: hook, limit: 10000)) ?? []) }

@@ -1,5 +1,6 @@
 import AshbyScheduler
 import Foundation
+import StateTestSupport
 import Testing
 
 /// `schedule export --systemd`: units systemd accepts, timers that fire when
@@ -147,7 +148,7 @@ import Testing
     // As systemd would run it: the command line of the unit, from its working directory.
     let r = try await run(Array(words.dropFirst()), env: f.env, home: s.home)
     #expect(r.status == 0, "\(r.stderr)")
-    let runs = try StateStore(path: s.historyPath).runs(job: "hire")
+    let runs = try FreshState.open(s.historyPath).runs(job: "hire")
     #expect(runs.count == 1 && runs[0].status == .ok && runs[0].trigger == .manual)
     #expect(f.fake.candidates(withEmail: "unit@example.com") == 1)
     let timer = try String(contentsOfFile: "\(out)/ashby-lua-hire.timer", encoding: .utf8)

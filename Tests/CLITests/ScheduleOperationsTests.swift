@@ -1,5 +1,6 @@
 import AshbyScheduler
 import Foundation
+import StateTestSupport
 import Testing
 
 /// The operations features around runs: output in the history, `logs`,
@@ -29,7 +30,7 @@ import Testing
       #expect(r.status == 0, "\(r.stderr)")
       #expect(r.stdout == "region emea\n" && r.stderr.contains("to stderr"))  // trigger passes output through
     }
-    let history = try StateStore(path: s.historyPath)
+    let history = try FreshState.open(s.historyPath)
     let talks = try history.runs(job: "talk")
     #expect(talks.count == 2)  // keep = 2
     // stdout and stderr come on two pipes (and stdout is buffered in the child): both kept, in either order.

@@ -1,6 +1,7 @@
 import AshbyFake
 import AshbyScheduler
 import Foundation
+import StateTestSupport
 import Testing
 
 /// `ashby-lua schedule`: the real binary, real child runs, the fake Ashby over loopback.
@@ -10,7 +11,8 @@ import Testing
     let home: URL
     let work: URL
     var file: String { work.appendingPathComponent("schedules.toml").path }
-    var historyPath: String { home.appendingPathComponent("state/ashby-lua/schedule.sqlite").path }
+    /// The daemon's state: a SQLite path, or a PostgreSQL URL when the suites run there.
+    var historyPath: String { stateSpec(home: home) }
 
     init(schedule: String) throws {
       home = try scratch()
@@ -99,7 +101,7 @@ import Testing
         cron = "0 8 * * *"
         catch_up = "none"
         """)
-    let history = try StateStore(path: s.historyPath)
+    let history = try FreshState.open(s.historyPath)
     let threeDaysAgo = Date().addingTimeInterval(-3 * 86400)
     for job in ["hire", "nap", "quiet"] { try history.setLastFire(job, threeDaysAgo) }
 
@@ -147,7 +149,7 @@ import Testing
     #expect(spin.seconds < 20)
     let fail = try await run(["schedule", "trigger", "fail", "--file", s.file], env: f.env, home: s.home)
     #expect(fail.status == 1)
-    let runs = try StateStore(path: s.historyPath).runs()
+    let runs = try FreshState.open(s.historyPath).runs()
     #expect(runs.map(\.status) == [.failed, .timeout])
     #expect(runs[0].attempts == 2 && runs[0].error?.contains("it broke") == true)
     #expect(runs[1].error?.contains("time limit") == true)
@@ -167,7 +169,7 @@ import Testing
     let r = try await run(["schedule", "trigger", "stuck", "--file", s.file], home: s.home)
     #expect(r.status == 1)
     #expect(r.seconds < 10)  // the child's watchdog ends it at 1.5 s, long before its 30 s sleep ends
-    let run = try #require(try StateStore(path: s.historyPath).runs().first)
+    let run = try #require(try FreshState.open(s.historyPath).runs().first)
     #expect(run.status == .timeout)
     #expect(run.error == "limit: time limit of 1 s exceeded")
   }

@@ -44,6 +44,7 @@ public struct SQLiteEngine: StateEngine {
   struct Statements: StateSQL {
     let db: Database
 
+    @discardableResult
     func execute(_ sql: String, _ arguments: [StateValue]) throws -> Int {
       try db.execute(sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
       return db.changesCount

@@ -54,8 +54,8 @@ struct ScheduleFiles: ParsableArguments {
 
   /// Where the state is (`StateLocation`); `schedule` is the file read already, if it was.
   func stateLocation(_ schedule: Schedule? = nil) throws -> (spec: String, passwordCommand: String?) {
-    let fileSettings =
-      schedule ?? (FileManager.default.fileExists(atPath: file) ? try Self.load(file) : nil)
+    var fileSettings = schedule
+    if fileSettings == nil && FileManager.default.fileExists(atPath: file) { fileSettings = try Self.load(file) }
     return (StateLocation.choose(flag: state ?? history, file: fileSettings?.state), fileSettings?.statePasswordCommand)
   }
 
