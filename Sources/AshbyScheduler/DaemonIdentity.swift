@@ -11,7 +11,13 @@ public enum DaemonIdentity {
     return "\(hostName):\(pid):\(startTime(of: pid) ?? 0):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
   }
 
-  static var hostName: String { ProcessInfo.processInfo.hostName.replacingOccurrences(of: ":", with: "_") }
+  /// The host's name, or `ASHBY_LUA_HOST` (a pod's name, or one of several
+  /// daemons a test runs on one machine as if on several hosts).
+  static var hostName: String {
+    let environment = ProcessInfo.processInfo.environment
+    let name = environment["ASHBY_LUA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+    return name.replacingOccurrences(of: ":", with: "_")
+  }
 
   /// Whether `owner` names a daemon of this host that is no longer running;
   /// false for other hosts' daemons and for names this cannot read.

@@ -58,6 +58,12 @@ public protocol SchedulerClock: Sendable {
   var now: Date { get }
   /// Returns at `date` or a little after; throws when the task is cancelled.
   func sleep(until date: Date) async throws
+  /// Seconds of this clock per real second (1 but for `ScaledClock`): how often a lease is renewed.
+  var rate: Double { get }
+}
+
+extension SchedulerClock {
+  public var rate: Double { 1 }
 }
 
 /// The system's clock. Long sleeps are cut into minutes, so a clock change or
@@ -67,6 +73,37 @@ public struct SystemClock: SchedulerClock {
   public var now: Date { Date() }
   public func sleep(until date: Date) async throws {
     let seconds = min(60, date.timeIntervalSinceNow)
+    if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }  // ≤ 60 s
+  }
+}
+
+/// The system's clock run fast from an origin: at `speed` 60 a minute of
+/// schedule passes each second, so tests watch twenty fires of a `* * * * *`
+/// job in twenty seconds. Daemons given the same origin and speed agree on
+/// the time, as daemons on hosts with synchronized clocks do.
+/// `schedule run` takes it from `ASHBY_LUA_CLOCK=ORIGIN:SPEED` (Unix seconds; tests only).
+public struct ScaledClock: SchedulerClock {
+  let origin: Date
+  let speed: Double
+
+  public init(origin: Date, speed: Double) {
+    self.origin = origin
+    self.speed = max(1, min(speed, 3600))
+  }
+
+  /// `ORIGIN:SPEED`, or nil when the text is not that.
+  public init?(_ text: String) {
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, let origin = Double(parts[0]), let speed = Double(parts[1]), origin.isFinite, speed.isFinite
+    else { return nil }
+    self.init(origin: Date(timeIntervalSince1970: origin), speed: speed)
+  }
+
+  public var now: Date { origin + Date().timeIntervalSince(origin) * speed }
+  public var rate: Double { speed }
+
+  public func sleep(until date: Date) async throws {
+    let seconds = min(60, date.timeIntervalSince(now) / speed)
     if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }  // ≤ 60 s
   }
 }

@@ -26,6 +26,11 @@ struct ScheduleRunCommand: AsyncParsableCommand {
 
   @OptionGroup var hooks: HookServing
 
+  /// The system clock, or a fast one for tests (`ScaledClock`, `ASHBY_LUA_CLOCK`).
+  static func clock() -> any SchedulerClock {
+    ProcessInfo.processInfo.environment["ASHBY_LUA_CLOCK"].flatMap(ScaledClock.init) ?? SystemClock()
+  }
+
   func validate() throws {
     guard stopGrace >= 0 && stopGrace <= 3600 else { throw ValidationError("--stop-grace must be from 0 to 3600 seconds.") }
     guard lease >= 1 && lease <= 86400 else { throw ValidationError("--lease must be from 1 to 86400 seconds.") }
@@ -41,7 +46,8 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
     runner.hidden.set(schedule.secretVariables)
     let scheduler = Scheduler(
-      jobs: schedule.jobs, history: history, runner: runner, stopGrace: stopGrace, lease: lease, log: DaemonLog.line)
+      jobs: schedule.jobs, history: history, runner: runner, clock: Self.clock(), stopGrace: stopGrace, lease: lease,
+      log: DaemonLog.line)
     DaemonLog.line(
       "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(scheduler.owner)"
     )
