@@ -45,15 +45,16 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     // Runs yield the CPU to the daemon, which must go on answering Ashby and firing on time.
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
     runner.hidden.set(schedule.secretVariables)
+    let clock = Self.clock()
     let scheduler = Scheduler(
-      jobs: schedule.jobs, history: history, runner: runner, clock: Self.clock(), stopGrace: stopGrace, lease: lease,
+      jobs: schedule.jobs, history: history, runner: runner, clock: clock, stopGrace: stopGrace, lease: lease,
       log: DaemonLog.line)
     DaemonLog.line(
       "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(scheduler.owner)"
     )
     Self.announce(schedule.jobs)
     let listener = try await hooks.serve(
-      schedule.hooks, history: history, runner: runner, owner: scheduler.owner, lease: lease, fake: fake)
+      schedule.hooks, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, fake: fake)
     let task = Task { try await scheduler.run() }
     let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) {
       DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")
