@@ -248,11 +248,6 @@ extension StateStore {
     }
   }
 
-  /// Every delivery, oldest first (`schedule migrate-state`).
-  public func allDeliveries() throws -> [DeliveryRecord] {
-    try read { db in try db.fetch("\(DeliveryRecord.selectAll) ORDER BY id", []).compactMap(DeliveryRecord.init(row:)) }
-  }
-
   /// Forgets deliveries that ran longer ago than `age` (their runs stay in the history).
   public func pruneDeliveries(before date: Date) throws {
     try write { db in

@@ -13,19 +13,6 @@ extension StateStore {
     }
   }
 
-  /// Every state's tokens (`schedule migrate-state`).
-  public func allSyncTokens() throws -> [String: [String: String]] {
-    try read { db in
-      var states: [String: [String: String]] = [:]
-      for row in try db.fetch("SELECT state, endpoint, token FROM sync_tokens", []) {
-        if let state = row.string("state"), let endpoint = row.string("endpoint"), let token = row.string("token") {
-          states[state, default: [:]][endpoint] = token
-        }
-      }
-      return states
-    }
-  }
-
   /// Stores the tokens a run ended with; call only for a run that ended `ok`,
   /// so a failed run sees the same changes again.
   public func saveSyncTokens(_ tokens: [String: String], state: String, now: Date = Date()) throws {

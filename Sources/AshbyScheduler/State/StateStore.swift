@@ -86,11 +86,6 @@ public final class StateStore: Sendable {
     try read { db in try db.one("\(RunRecord.selectAll) WHERE id = ?", [.int(id)]).flatMap(RunRecord.init(row:)) }
   }
 
-  /// Every run in the order they started (`schedule migrate-state`).
-  public func allRuns() throws -> [RunRecord] {
-    try read { db in try db.fetch("\(RunRecord.selectAll) ORDER BY id", []).compactMap(RunRecord.init(row:)) }
-  }
-
   /// Forgets `job`'s finished runs past the newest `runs`, and those that
   /// ended before `before` (the job's `keep`).
   public func prune(_ job: String, keepingRuns runs: Int?, endedAfter before: Date?) throws {
@@ -159,17 +154,6 @@ public final class StateStore: Sendable {
       try db.execute(
         "INSERT INTO fires(job, last_fire) VALUES (?, ?) ON CONFLICT(job) DO UPDATE SET last_fire = excluded.last_fire",
         values(job, date))
-    }
-  }
-
-  /// Every job's newest handled fire (`schedule migrate-state`).
-  public func allLastFires() throws -> [String: Date] {
-    try read { db in
-      var fires: [String: Date] = [:]
-      for row in try db.fetch("SELECT job, last_fire FROM fires", []) {
-        if let job = row.string("job"), let fire = row.date("last_fire") { fires[job] = fire }
-      }
-      return fires
     }
   }
 

@@ -16,6 +16,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     subcommands: [
       ScheduleRunCommand.self, ScheduleListCommand.self, ScheduleStatusCommand.self, ScheduleHistoryCommand.self,
       ScheduleLogsCommand.self, ScheduleTriggerCommand.self, ScheduleValidateCommand.self, ScheduleExportCommand.self,
+      ScheduleMigrateStateCommand.self,
     ]
   )
 }

@@ -1,0 +1,108 @@
+import AshbyScheduler
+import Foundation
+import StateTestSupport
+import Testing
+
+/// `schedule migrate-state`: a SQLite history moved into PostgreSQL, whole,
+/// once, and only while no daemon runs.
+@Suite(.enabled(if: FreshState.postgres != nil, "needs ASHBY_TEST_POSTGRES (scripts/pg-cluster)"))
+struct MigrateStateTests {
+  @Test func aSQLiteHistoryMovesToPostgresWholeAndOnce() async throws {
+    let f = try await FakeFixture.start()
+    let s = try ScheduleTests.Setup(
+      schedule: """
+        [[job]]
+        name = "hire"
+        script = "hire.lua"
+        cron = "0 9 * * mon-fri"
+        args = ["migrate@example.com"]
+
+        [[hook]]
+        name = "welcome"
+        events = ["applicationSubmit"]
+        script = "hire.lua"
+        unsigned = true
+        """)
+    let sqlite = s.home.appendingPathComponent("old.sqlite").path
+    for _ in 0..<2 {
+      let r = try await run(["schedule", "trigger", "hire", "--file", s.file, "--state", sqlite], env: f.env, home: s.home)
+      #expect(r.status == 0, "\(r.stderr)")
+    }
+    // In-process connections to the SQLite file are opened only between runs of the binary: `run` reads
+    // every file under the home for the key, and closing any descriptor of the file drops this process's
+    // POSIX locks on it, which SQLite's connection here would not survive.
+    var old: StateStore? = try StateStore(path: sqlite)
+    let when = Date(timeIntervalSince1970: 1_790_000_000)
+    try old?.setLastFire("hire", when)
+    _ = try old?.claimFire("hire", when, owner: "a-daemon")
+    _ = try old?.accept(
+      [StateStore.Arrival(hook: "welcome", actionID: "e-1", action: "applicationSubmit", body: Data("{}".utf8), receivedAt: when)],
+      capacity: 10)
+    try old?.remember(hook: "welcome", actionID: "e-2", action: "ping", receivedAt: when)
+    try old?.saveSyncTokens(["application.list": "tok-1"], state: "hire")
+    let before = try old?.runs(limit: 100) ?? []
+    old = nil
+
+    let url = try FreshState.database()
+    let moved = try await run(
+      ["schedule", "migrate-state", "--file", s.file, "--state", sqlite, "--to", url], env: f.env, home: s.home)
+    #expect(moved.status == 0, "\(moved.stderr)")
+    #expect(moved.stdout.contains("copied 2 runs, 1 job fire mark, 1 fire claim, 2 deliveries and 1 sync token"))
+    #expect(!moved.all.contains(ProcessInfo.processInfo.environment["PGPASSWORD"] ?? "no password here"))
+
+    let new = try FreshState.open(url)
+    let after = try new.runs(limit: 100)
+    #expect(after.map(\.status) == before.map(\.status))
+    #expect(after.map(\.job) == before.map(\.job))
+    #expect(after.map(\.writes) == before.map(\.writes))
+    #expect(after.map(\.output) == before.map(\.output))
+    #expect(zip(after, before).allSatisfy { abs($0.startedAt.timeIntervalSince($1.startedAt)) < 0.01 })
+    #expect(try new.lastFire("hire").map { abs($0.timeIntervalSince(when)) < 0.01 } == true)
+    #expect(try new.claimFire("hire", when) == false)  // still claimed: no daemon runs that fire again
+    #expect(try new.pendingDeliveries().map(\.actionID) == ["e-1"])
+    #expect(try new.accept(
+      [StateStore.Arrival(hook: "welcome", actionID: "e-2", action: "ping", body: Data(), receivedAt: when)], capacity: 10)
+      .first.map { if case .duplicate = $0 { true } else { false } } == true)
+    #expect(try new.syncTokens(state: "hire") == ["application.list": "tok-1"])
+
+    // The history reads the same through the binary, and the next run goes on from there.
+    let listed = try await run(["schedule", "history", "--state", url], env: f.env, home: s.home)
+    #expect(listed.status == 0 && listed.stdout.contains("hire"), "\(listed.stderr)")
+    let next = try await run(["schedule", "trigger", "hire", "--file", s.file, "--state", url], env: f.env, home: s.home)
+    #expect(next.status == 0, "\(next.stderr)")
+    #expect(try new.runs(job: "hire").count == 3)
+
+    // Once only: the target has runs now.
+    let again = try await run(
+      ["schedule", "migrate-state", "--file", s.file, "--state", sqlite, "--to", url], env: f.env, home: s.home)
+    #expect(again.status == 2 && again.stderr.contains("has 3 runs already"), "\(again.stderr)")
+
+    // Not while a daemon is running something: nothing is written.
+    _ = try StateStore(path: sqlite).insert(
+      RunRecord(
+        job: "hire", trigger: .manual, scheduledFor: nil, startedAt: Date(), endedAt: nil, status: .running, attempts: 1,
+        writes: 0, error: nil, owner: "busy-daemon"))
+    let empty = try FreshState.database()
+    let busy = try await run(
+      ["schedule", "migrate-state", "--file", s.file, "--state", sqlite, "--to", empty], env: f.env, home: s.home)
+    #expect(busy.status == 2 && busy.stderr.contains("stop every daemon first"), "\(busy.all)")
+    #expect(try FreshState.open(empty).runs().isEmpty)
+    await f.fake.stop()
+  }
+
+  @Test func aWrongPasswordOrServerSaysSoWithoutThePassword() async throws {
+    let admin = try #require(FreshState.postgres)
+    var url = try #require(URLComponents(string: admin))
+    url.password = "wrong-password-7f3a"
+    let r = try await run(["schedule", "history", "--state", url.string ?? ""])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("cannot open the state postgres://"), "\(r.stderr)")
+    #expect(!r.all.contains("wrong-password-7f3a"))
+    let none = try await run(["schedule", "history", "--state", admin], env: ["PGPASSWORD": ""])
+    #expect(none.status == 2 && none.stderr.contains("the server wants a password"), "\(none.stderr)")
+    let refused = try await run(["schedule", "history", "--state", "postgres://ashby@127.0.0.1:1/x?sslmode=disable"])
+    #expect(refused.status == 2 && refused.stderr.contains("Connection refused"), "\(refused.stderr)")
+    let bad = try await run(["schedule", "history", "--state", "postgres://ashby@127.0.0.1/x?sslmode=maybe"])
+    #expect(bad.status == 2 && bad.stderr.contains("sslmode must be"), "\(bad.stderr)")
+  }
+}
