@@ -61,6 +61,9 @@ public struct PostgresLocation: Sendable, Equatable {
     sslMode = mode
   }
 
+  /// Whether the URL itself holds a password (it is never printed back).
+  public var hasPassword: Bool { urlPassword != nil }
+
   /// The URL as it may be printed: never a password.
   public var description: String {
     "postgres://\(user)@\(host)\(port == 5432 ? "" : ":\(port)")/\(database)\(sslMode == .prefer ? "" : "?sslmode=\(sslMode.rawValue)")"

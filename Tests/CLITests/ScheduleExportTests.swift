@@ -232,6 +232,53 @@ import Testing
     #expect((config["hire.lua"] as? String)?.contains("ashby.create_candidate") == true)
   }
 
+  @Test func onPostgresThePodsShareTheStateAndNoVolume() async throws {
+    let s = try ScheduleTests.Setup(schedule: Self.withHooks)
+    let out = s.home.appendingPathComponent("k8s.yaml").path
+    let url = "postgres://ashby@db.recruiting.svc:5433/ashby?sslmode=require"
+    let r = try await run(["schedule", "export", "--kubernetes", "--file", s.file, "--state", url, "-o", out], home: s.home)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("pg-password"))
+    let (status, stdout, stderr) = try Self.shell(Self.validator, ["--strict", "-k", "1.30.0", out])
+    #expect(status == 0 && !stdout.contains("ERROR") && !stderr.contains("ERROR"), "\(stdout)\(stderr)")
+    let docs = try Self.documents(try String(contentsOfFile: out, encoding: .utf8))
+    #expect(!docs.contains { $0["kind"] as? String == "PersistentVolumeClaim" })
+    let pods = docs.compactMap { doc -> [String: Any]? in
+      let spec = doc["spec"] as? [String: Any]
+      let template = (doc["kind"] as? String == "CronJob" ? (spec?["jobTemplate"] as? [String: Any])?["spec"] as? [String: Any] : spec)
+      return (template?["template"] as? [String: Any])?["spec"] as? [String: Any]
+    }
+    #expect(pods.count == docs.filter { ["CronJob", "Deployment"].contains($0["kind"] as? String) }.count)
+    for pod in pods {
+      let container = try #require((pod["containers"] as? [[String: Any]])?.first)
+      let env = try #require(container["env"] as? [[String: Any]])
+      #expect(env.contains { $0["name"] as? String == "ASHBY_LUA_STATE" && $0["value"] as? String == url })
+      let password = env.first { $0["name"] as? String == "PGPASSWORD" }
+      #expect(String(describing: password).contains("pg-password"))
+      #expect(!String(describing: pod["volumes"]).contains("persistentVolumeClaim"))
+    }
+    let deployment = try #require(docs.first { $0["kind"] as? String == "Deployment" }?["spec"] as? [String: Any])
+    #expect(deployment["replicas"] as? Int == 2)
+    // The state key of the file does the same; a password in the URL, or a SQLite file, is refused.
+    try (Self.withHooks.replacingOccurrences(of: "[defaults]", with: "state = \"\(url)\"\n\n[defaults]"))
+      .write(toFile: s.file, atomically: true, encoding: .utf8)
+    let fromFile = try await run(["schedule", "export", "--kubernetes", "--file", s.file], home: s.home)
+    #expect(fromFile.status == 0 && fromFile.stdout.contains("ASHBY_LUA_STATE") && !fromFile.stdout.contains("PersistentVolumeClaim"), "\(fromFile.stderr)")
+    let secret = try await run(
+      ["schedule", "export", "--kubernetes", "--file", s.file, "--state", "postgres://ashby:hunter2-secret@db/ashby"], home: s.home)
+    #expect(secret.status == 2 && secret.stderr.contains("holds a password") && !secret.all.contains("hunter2-secret"))
+    let sqlite = try await run(
+      ["schedule", "export", "--kubernetes", "--file", s.file, "--state", "/var/lib/x.sqlite"], home: s.home)
+    #expect(sqlite.status == 2 && sqlite.stderr.contains("cannot share the SQLite file"))
+    // systemd: the units' runs take the state as given, and still verify.
+    let units = s.home.appendingPathComponent("units").path
+    let unitRun = try await run(
+      ["schedule", "export", "--file", s.file, "--systemd", units, "--state", "postgres://ashby@db/ashby"], home: s.home)
+    #expect(unitRun.status == 0, "\(unitRun.stderr)")
+    let service = try String(contentsOfFile: "\(units)/ashby-lua-weekday-mornings.service", encoding: .utf8)
+    #expect(service.contains("--state postgres://ashby@db/ashby\n"))
+  }
+
   @Test func whatKubernetesCannotRunIsRefusedClearly() async throws {
     let s = try ScheduleTests.Setup(
       schedule: """

@@ -3,15 +3,19 @@ import Foundation
 
 /// A schedule as Kubernetes objects (`schedule export --kubernetes`): one
 /// `batch/v1` CronJob per job, a Deployment and a Service for the hooks, the
-/// scripts in a ConfigMap and the state on a volume. Each pod runs
+/// scripts in a ConfigMap and the state in PostgreSQL (or, without one, on a
+/// volume that only one node can mount). Each pod runs
 /// `ashby-lua schedule trigger JOB` (or `schedule run --hooks-only`), so the
 /// history stays the one record. The CLI writes the documents as YAML.
 public enum KubernetesManifests {
   public struct Options: Sendable {
     public var namespace = "default"
     public var image = "ashby-lua:latest"
-    /// The Secret with `api-key` and the hooks' secrets.
+    /// The Secret with `api-key`, the hooks' secrets and (with `state`) `pg-password`.
     public var secretName = "ashby-lua"
+    /// A PostgreSQL URL without its password: the pods share that state
+    /// (the password from the Secret's `pg-password`). Nil: a volume.
+    public var state: String?
     public init() {}
   }
 
@@ -56,7 +60,8 @@ public enum KubernetesManifests {
       }
       names[name] = job.name
     }
-    var docs: [JSONValue] = [configMap(files, options), stateClaim(options)]
+    var docs: [JSONValue] = [configMap(files, options)]
+    if options.state == nil { docs.append(stateClaim(options)) }
     let items = JSONValue.array(files.map { .object(["key": .string($0.key), "path": .string($0.path)]) })
     for job in schedule.jobs { docs.append(try cronJob(job, items: items, options: options)) }
     if !schedule.hooks.isEmpty {
@@ -112,7 +117,7 @@ public enum KubernetesManifests {
     ])
   }
 
-  /// The history, leases and deliveries (SQLite), until a shared store replaces the volume.
+  /// The history, leases and deliveries (SQLite) when there is no PostgreSQL state: one node mounts it at a time.
   static func stateClaim(_ options: Options) -> JSONValue {
     .object([
       "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata("ashby-lua-state", "state", options),
@@ -129,20 +134,35 @@ public enum KubernetesManifests {
     ])
   }
 
+  /// Where a pod's state is: PostgreSQL (`ASHBY_LUA_STATE`, the password as
+  /// PGPASSWORD from the Secret), or the volume as XDG_STATE_HOME.
+  static func stateEnvironment(_ options: Options) -> [JSONValue] {
+    guard let state = options.state else {
+      return [.object(["name": "XDG_STATE_HOME", "value": .string(stateFolder)])]
+    }
+    return [.object(["name": "ASHBY_LUA_STATE", "value": .string(state)]), secretVariable("PGPASSWORD", key: "pg-password", options)]
+  }
+
   /// The pod both kinds share: the image, the key, the scripts, the state, a writable /tmp.
   static func pod(args: [String], items: JSONValue, extraEnv: [JSONValue], ports: [JSONValue] = [], probe: JSONValue? = nil,
     restart: String, options: Options) -> JSONValue
   {
+    var mounts: [JSONValue] = [
+      .object(["name": "scripts", "mountPath": .string(configFolder), "readOnly": true]),
+      .object(["name": "tmp", "mountPath": "/tmp"]),
+    ]
+    var volumes: [JSONValue] = [
+      .object(["name": "scripts", "configMap": .object(["name": "ashby-lua-scripts", "items": items])]),
+      .object(["name": "tmp", "emptyDir": .object([:])]),
+    ]
+    if options.state == nil {
+      mounts.append(.object(["name": "state", "mountPath": .string(stateFolder)]))
+      volumes.append(.object(["name": "state", "persistentVolumeClaim": .object(["claimName": "ashby-lua-state"])]))
+    }
     var container: [String: JSONValue] = [
       "name": "ashby-lua", "image": .string(options.image), "args": .array(args.map(JSONValue.string)),
-      "env": .array(
-        [secretVariable("ASHBY_API_KEY", key: "api-key", options), .object(["name": "XDG_STATE_HOME", "value": .string(stateFolder)])]
-          + extraEnv),
-      "volumeMounts": [
-        .object(["name": "scripts", "mountPath": .string(configFolder), "readOnly": true]),
-        .object(["name": "state", "mountPath": .string(stateFolder)]),
-        .object(["name": "tmp", "mountPath": "/tmp"]),
-      ],
+      "env": .array([secretVariable("ASHBY_API_KEY", key: "api-key", options)] + stateEnvironment(options) + extraEnv),
+      "volumeMounts": .array(mounts),
       "securityContext": .object([
         "runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false,
         "capabilities": .object(["drop": ["ALL"]]),
@@ -154,11 +174,7 @@ public enum KubernetesManifests {
       "restartPolicy": .string(restart),
       "securityContext": .object(["runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001]),
       "containers": .array([.object(container)]),
-      "volumes": [
-        .object(["name": "scripts", "configMap": .object(["name": "ashby-lua-scripts", "items": items])]),
-        .object(["name": "state", "persistentVolumeClaim": .object(["claimName": "ashby-lua-state"])]),
-        .object(["name": "tmp", "emptyDir": .object([:])]),
-      ],
+      "volumes": .array(volumes),
     ])
   }
 
@@ -205,8 +221,10 @@ public enum KubernetesManifests {
     return .object([
       "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata("ashby-lua-hooks", "hooks", options),
       "spec": .object([
-        // One replica: the deliveries live on the state volume (ReadWriteOnce).
-        "replicas": 1, "strategy": .object(["type": "Recreate"]),
+        // On PostgreSQL, two replicas share the deliveries (each taken once, under a lease);
+        // on the volume (ReadWriteOnce), one, replaced rather than rolled.
+        "replicas": options.state == nil ? 1 : 2,
+        "strategy": .object(["type": options.state == nil ? "Recreate" : "RollingUpdate"]),
         "selector": .object(["matchLabels": labels]),
         "template": .object([
           "metadata": .object(["labels": labels]),

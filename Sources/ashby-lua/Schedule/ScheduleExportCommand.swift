@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyJSON
+import AshbyPostgres
 import AshbyScheduler
 import Foundation
 import Yams
@@ -32,6 +33,11 @@ struct ScheduleExportCommand: ParsableCommand {
   var secret = "ashby-lua"
   @Option(name: .shortAndLong, help: ArgumentHelp("With --kubernetes: write the YAML here.", valueName: "FILE"))
   var output: String?
+  @Option(
+    help: ArgumentHelp(
+      "The state the exported runs share: postgres://user@host[:port]/db, its password kept out (PGPASSWORD, ~/.pgpass, or the Secret's pg-password) (default: the file's state key).",
+      valueName: "URL"))
+  var state: String?
 
   func validate() throws {
     guard (systemd != nil) != kubernetes else { throw ValidationError("Give one of --systemd DIR and --kubernetes.") }
@@ -44,7 +50,29 @@ struct ScheduleExportCommand: ParsableCommand {
     if let systemd {
       try writeUnits(schedule, file: absolute, into: systemd)
     } else {
-      try writeManifests(schedule, file: absolute)
+      try writeManifests(schedule, file: absolute, state: try sharedState(state ?? schedule.state))
+    }
+  }
+
+  /// The PostgreSQL URL the pods share (printable: never a password), or nil for the volume.
+  func sharedState(_ spec: String?) throws -> String? {
+    guard let spec else { return nil }
+    guard PostgresLocation.isURL(spec) else {
+      Console.error(
+        "ashby-lua: pods on several nodes cannot share the SQLite file \(spec): give --state postgres://… (or leave the state out for a volume)")
+      throw ExitCode(Exit.usage)
+    }
+    do {
+      let place = try PostgresLocation(spec)
+      guard !place.hasPassword else {
+        Console.error(
+          "ashby-lua: the state URL holds a password, which would land in the YAML: leave it out and put it in the Secret's pg-password")
+        throw ExitCode(Exit.usage)
+      }
+      return place.description
+    } catch let invalid as PostgresLocation.Invalid {
+      Console.error("ashby-lua: \(invalid.description)")
+      throw ExitCode(Exit.usage)
     }
   }
 
@@ -53,7 +81,7 @@ struct ScheduleExportCommand: ParsableCommand {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       for job in schedule.jobs {
         let base = URL(fileURLWithPath: folder).appendingPathComponent(SystemdUnits.name(job)).path
-        try SystemdUnits.service(job, executable: SessionOptions.executable, file: absolute)
+        try SystemdUnits.service(job, executable: SessionOptions.executable, file: absolute, state: try unitState())
           .write(toFile: base + ".service", atomically: true, encoding: .utf8)
         try SystemdUnits.timer(job).write(toFile: base + ".timer", atomically: true, encoding: .utf8)
       }
@@ -70,8 +98,16 @@ struct ScheduleExportCommand: ParsableCommand {
     print("install: copy them to ~/.config/systemd/user/, then `systemctl --user enable --now ashby-lua-JOB.timer`")
   }
 
-  func writeManifests(_ schedule: Schedule, file absolute: String) throws {
+  /// `--state` for the units, as given (a URL without its password, or a SQLite file).
+  func unitState() throws -> String? {
+    guard let state else { return nil }
+    if PostgresLocation.isURL(state) { return try sharedState(state) }
+    return URL(fileURLWithPath: state).standardizedFileURL.path
+  }
+
+  func writeManifests(_ schedule: Schedule, file absolute: String, state: String?) throws {
     var options = KubernetesManifests.Options()
+    options.state = state
     options.namespace = namespace
     options.image = image
     options.secretName = secret
@@ -97,7 +133,8 @@ struct ScheduleExportCommand: ParsableCommand {
         Console.error("ashby-lua: cannot write \(output): \(error.localizedDescription)")
         throw ExitCode(Exit.usage)
       }
-      Console.error("wrote \(output): apply with `kubectl apply -f \(output)` after creating the Secret \(secret) (api-key)")
+      Console.error(
+        "wrote \(output): apply with `kubectl apply -f \(output)` after creating the Secret \(secret) (api-key\(state == nil ? "" : ", pg-password"))")
     } else {
       print(header + yaml, terminator: "")
     }
