@@ -1,0 +1,90 @@
+import AshbyPostgres
+import Foundation
+import StateTestSupport
+import Testing
+
+@testable import AshbyScheduler
+
+/// Where a PostgreSQL state is, and where its password comes from: never
+/// from a URL that is printed back.
+@Suite struct StateLocationTests {
+  @Test func theURLIsReadAndPrintedWithoutItsPassword() throws {
+    let place = try PostgresLocation("postgres://ashby:s3cr%40t@db.internal:5433/recruiting?sslmode=require", environment: [:])
+    #expect(place.user == "ashby" && place.host == "db.internal" && place.port == 5433 && place.database == "recruiting")
+    #expect(place.sslMode == .require && place.hasPassword)
+    #expect(place.description == "postgres://ashby@db.internal:5433/recruiting?sslmode=require")
+    #expect(try place.password(command: nil, environment: ["PGPASSWORD": "other"]) == "s3cr@t")
+    #expect(!PostgresLocation.redacting("postgresql://a:hunter2@h/d").contains("hunter2"))
+    let plain = try PostgresLocation("postgresql://db/ashby", environment: ["USER": "ops"])
+    #expect(plain.user == "ops" && plain.port == 5432 && plain.sslMode == .prefer && !plain.hasPassword)
+    #expect(try PostgresLocation("postgres://u@db", environment: [:]).database == "u")
+    for bad in ["postgres://", "postgres:///x", "mysql://u@h/d", "postgres://u@h/d?sslmode=sometimes", "postgres://u@h/d?foo=1"] {
+      #expect(throws: PostgresLocation.Invalid.self, "\(bad)") { try PostgresLocation(bad, environment: [:]) }
+    }
+  }
+
+  @Test func thePasswordComesFromTheCommandThenPGPASSWORDThenAPassFile() throws {
+    let place = try PostgresLocation("postgres://ashby@db.internal/recruiting", environment: [:])
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let passfile = dir.appendingPathComponent("pgpass").path
+    try """
+      # comment
+      other.host:5432:*:ashby:not-this
+      db.internal:5432:recruiting:ashby:with\\:colon\\\\slash
+      *:*:*:*:fallback
+      """.write(toFile: passfile, atomically: true, encoding: .utf8)
+    #expect(try place.password(command: "printf 'from-command\\nsecond line'", environment: ["PGPASSWORD": "env"]) == "from-command")
+    #expect(try place.password(command: nil, environment: ["PGPASSWORD": "env", "PGPASSFILE": passfile]) == "env")
+    #expect(try place.password(command: nil, environment: ["PGPASSFILE": passfile]) == "with:colon\\slash")
+    let elsewhere = try PostgresLocation("postgres://root@x/y", environment: [:])
+    #expect(try elsewhere.password(command: nil, environment: ["PGPASSFILE": passfile]) == "fallback")
+    #expect(try place.password(command: nil, environment: ["PGPASSFILE": dir.appendingPathComponent("none").path]) == nil)
+    // A failing command says which, never what it printed.
+    do {
+      _ = try place.password(command: "echo leaked-value; exit 3", environment: [:])
+      Issue.record("a failing command gave a password")
+    } catch {
+      #expect("\(error)".contains("state_password_command failed (status 3)"))
+      #expect(!"\(error)".contains("leaked-value"))
+    }
+  }
+
+  @Test func theScheduleFileMayNameTheState() throws {
+    let dir = try ScheduleFileTests.folder()
+    let schedule = try ScheduleFile.parseSchedule(
+      """
+      state = "postgres://ashby@db/ashby"
+      state_password_command = "pass show db"
+
+      [[job]]
+      name = "report"
+      script = "report.lua"
+      cron = "@daily"
+      """, file: "s.toml", folder: dir)
+    #expect(schedule.state == "postgres://ashby@db/ashby" && schedule.statePasswordCommand == "pass show db")
+    do {
+      _ = try ScheduleFile.parseSchedule(
+        """
+        state = 5
+
+        [[job]]
+        name = "report"
+        script = "report.lua"
+        cron = "@daily"
+        """, file: "s.toml", folder: dir)
+      Issue.record("a number for state was taken")
+    } catch {
+      #expect(error.description.contains("s.toml:1") && error.description.contains("state: must be a string"), "\(error)")
+    }
+  }
+
+  @Test(.enabled(if: FreshState.postgres != nil, "needs ASHBY_TEST_POSTGRES"))
+  func aPasswordCommandReachesTheServer() throws {
+    let url = try FreshState.database()
+    let password = try #require(ProcessInfo.processInfo.environment["PGPASSWORD"])
+    let engine = try PostgresEngine(try PostgresLocation(url), passwordCommand: "printf %s '\(password)'")
+    #expect(StateStore(engine: engine).location.hasPrefix("postgres://"))
+    #expect(throws: (any Error).self) { try PostgresEngine(try PostgresLocation(url), passwordCommand: "echo wrong") }
+  }
+}
