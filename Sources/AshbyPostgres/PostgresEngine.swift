@@ -56,10 +56,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   }
 
   deinit {
-    // postgres-nio insists that a connection is closed before it goes.
-    guard let open else { return }
-    let closing: EventLoopFuture<Void> = open.close()
-    if !open.eventLoop.inEventLoop { try? closing.wait() }
+    discard()
   }
 
   public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
@@ -77,7 +74,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
         try statements.execute("BEGIN", [])
       } catch {
         // A connection the server or the network closed: one new try, before anything was done.
-        open = nil
+        discard()
         statements = Statements(connection: try connected(), logger: logger)
         try statements.execute("BEGIN", [])
       }
@@ -88,14 +85,23 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
         return result
       } catch {
         _ = try? statements.execute("ROLLBACK", [])
-        if statements.connection.isClosed { open = nil }
+        if statements.connection.isClosed { discard() }
         throw error
       }
     }
   }
 
+  /// Forgets the connection, closed first (postgres-nio insists on that).
+  private func discard() {
+    guard let old = open else { return }
+    open = nil
+    let closing: EventLoopFuture<Void> = old.close()
+    if !old.eventLoop.inEventLoop { try? closing.wait() }
+  }
+
   private func connected() throws -> PostgresConnection {
     if let existing = open, !existing.isClosed { return existing }
+    discard()
     do {
       let made = try PostgresConnection.connect(
         on: Self.group.next(), configuration: configuration, id: 1, logger: logger

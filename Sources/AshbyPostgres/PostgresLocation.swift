@@ -82,10 +82,7 @@ public struct PostgresLocation: Sendable, Equatable {
     command: String?, environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> String? {
     if let urlPassword { return urlPassword }
-    if let command {
-      let output = try SecretCommand.output(of: command, what: "state_password_command")
-      return output.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-    }
+    if let command { return try SecretCommand.firstLine(of: command, what: "state_password_command") }
     if let value = environment["PGPASSWORD"], !value.isEmpty { return value }
     let file = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
     guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A secret read from a command (a hook's `secret_command`, the state's
-/// `state_password_command`): errors name the command's role, never what it printed.
+/// `state_password_command`, a profile's `api_key_command`): errors name the
+/// command's role, never what it printed.
 public enum SecretCommand {
   /// What `/bin/sh -c command` prints, trimmed; at most 10 s and 64 KB.
   public static func output(of command: String, what: String) throws(Hook.SecretError) -> String {
@@ -26,5 +27,10 @@ public enum SecretCommand {
         description: "\(what) failed (status \(process.terminationStatus)); its output is not shown")
     }
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// The first line of what the command prints (a password, a key).
+  public static func firstLine(of command: String, what: String) throws(Hook.SecretError) -> String {
+    try output(of: command, what: what).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
   }
 }

@@ -1,4 +1,5 @@
 import AshbyKit
+import AshbyScheduler
 import Foundation
 import TOMLKit
 
@@ -84,19 +85,12 @@ struct AuthConfig {
 
   /// Runs `api_key_command` through the shell; its first line of output is the key.
   static func run(_ command: String) throws -> AshbyAPIKey {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.standardError
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw Failure(description: "api_key_command failed (exit \(process.terminationStatus)): \(command)")
+    let first: String
+    do {
+      first = try SecretCommand.firstLine(of: command, what: "api_key_command")
+    } catch {
+      throw Failure(description: error.description)
     }
-    let first = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
     guard let key = AshbyAPIKey(first) else { throw Failure(description: "api_key_command printed no key: \(command)") }
     return key
   }

@@ -87,4 +87,24 @@ import Testing
     #expect(StateStore(engine: engine).location.hasPrefix("postgres://"))
     #expect(throws: (any Error).self) { try PostgresEngine(try PostgresLocation(url), passwordCommand: "echo wrong") }
   }
+
+  @Test(.enabled(if: FreshState.postgres != nil, "needs ASHBY_TEST_POSTGRES"))
+  func aConnectionTheServerEndedIsMadeAgain() throws {
+    let url = try FreshState.database()
+    let store = try FreshState.open(url)
+    try store.setLastFire("j", Date(timeIntervalSince1970: 1_800_000_000))
+    let database = try #require(URLComponents(string: url)?.path.dropFirst())
+    let psql = Process()
+    psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+    psql.arguments = [
+      "-X", "-q", try #require(FreshState.postgres), "-c",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
+    ]
+    psql.standardOutput = FileHandle.nullDevice
+    try psql.run()
+    psql.waitUntilExit()
+    #expect(psql.terminationStatus == 0)
+    try store.setLastFire("j", Date(timeIntervalSince1970: 1_800_000_060))
+    #expect(try store.lastFire("j") == Date(timeIntervalSince1970: 1_800_000_060))
+  }
 }

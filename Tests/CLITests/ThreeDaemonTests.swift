@@ -219,11 +219,13 @@ struct ThreeDaemonTests {
     #expect(byFire.values.allSatisfy { $0.count == 1 }, "fires with more than one row: \(byFire.filter { $0.value.count > 1 })")
     let ok = tickRuns.filter { $0.status == .ok }.count
     let cut = tickRuns.filter { $0.status == .interrupted }.count
-    #expect(ok >= 15)
+    #expect(ok >= 10)
     #expect(c.notes("tick") >= ok && c.notes("tick") <= ok + cut, "\(c.notes("tick")) writes for \(ok) ok and \(cut) cut-short runs")
     for run in tickRuns where run.status != .ok {
       #expect(run.status == .interrupted || run.status == .skipped, "\(run)")
-      if run.status == .skipped { #expect(run.error?.contains("another daemon is running it") == true, "\(run)") }
+      // Skipped only by the job's own overlap rule: its run (on this daemon or another) was still going.
+      let overlapped = ["another daemon is running it", "the previous run was still going"]
+      if run.status == .skipped { #expect(overlapped.contains { run.error?.contains($0) == true }, "\(run)") }
     }
     // The stopped daemon's run: ended by its successor, and not written over when it came back.
     if let paused {
