@@ -75,7 +75,14 @@ struct RunCommand: AsyncParsableCommand {
       if let input = attachment?.input {
         feeds = ChangeFeeds(state: input.state, tokens: input.syncTokens)
       } else if let state {
-        let history = try StateStore(path: StateStore.defaultPath())
+        // `ASHBY_LUA_STATE` (a PostgreSQL URL, say) if set, else the default SQLite file.
+        let spec = StateLocation.choose(flag: nil, file: nil)
+        let history: StateStore
+        do {
+          history = try StateLocation.store(spec, passwordCommand: nil)
+        } catch {
+          throw StateLocation.Unopened(spec: spec, error: error)
+        }
         store = history
         feeds = ChangeFeeds(state: state, tokens: try history.syncTokens(state: state))
       } else {

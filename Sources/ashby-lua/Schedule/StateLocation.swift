@@ -16,13 +16,18 @@ enum StateLocation {
     flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } ?? file ?? StateStore.defaultPath()
   }
 
-  /// The store, connected and migrated; exit 2 saying why when it cannot be.
+  /// The store, connected and migrated.
+  static func store(_ spec: String, passwordCommand: String?) throws -> StateStore {
+    if PostgresLocation.isURL(spec) {
+      return StateStore(engine: try PostgresEngine(try PostgresLocation(spec), passwordCommand: passwordCommand))
+    }
+    return try StateStore(path: spec)
+  }
+
+  /// The store; exit 2 saying why when it cannot be opened.
   static func open(_ spec: String, passwordCommand: String?) throws -> StateStore {
     do {
-      if PostgresLocation.isURL(spec) {
-        return StateStore(engine: try PostgresEngine(try PostgresLocation(spec), passwordCommand: passwordCommand))
-      }
-      return try StateStore(path: spec)
+      return try store(spec, passwordCommand: passwordCommand)
     } catch {
       Console.error("ashby-lua: cannot open the state \(printable(spec)): \(error)")
       throw ExitCode(Exit.usage)
@@ -32,5 +37,12 @@ enum StateLocation {
   /// `spec` as it may be printed: a URL's password hidden.
   static func printable(_ spec: String) -> String {
     PostgresLocation.isURL(spec) ? ((try? PostgresLocation(spec))?.description ?? PostgresLocation.redacting(spec)) : spec
+  }
+
+  /// A state that could not be opened, said without its password.
+  struct Unopened: Error, CustomStringConvertible {
+    var spec: String
+    var error: any Error
+    var description: String { "cannot open the state \(StateLocation.printable(spec)): \(error)" }
   }
 }
