@@ -41,6 +41,7 @@ public struct PostgresLocation: Sendable, Equatable {
     }
     self.host = host
     port = url.port ?? 5432
+    guard (1...65535).contains(port) else { throw Invalid(description: "the state URL's port must be from 1 to 65535") }
     user = url.user.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
     urlPassword = url.password.flatMap { $0.removingPercentEncoding }
     let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path

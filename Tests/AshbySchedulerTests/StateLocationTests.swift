@@ -18,7 +18,10 @@ import Testing
     let plain = try PostgresLocation("postgresql://db/ashby", environment: ["USER": "ops"])
     #expect(plain.user == "ops" && plain.port == 5432 && plain.sslMode == .prefer && !plain.hasPassword)
     #expect(try PostgresLocation("postgres://u@db", environment: [:]).database == "u")
-    for bad in ["postgres://", "postgres:///x", "mysql://u@h/d", "postgres://u@h/d?sslmode=sometimes", "postgres://u@h/d?foo=1"] {
+    for bad in [
+      "postgres://", "postgres:///x", "mysql://u@h/d", "postgres://u@h/d?sslmode=sometimes", "postgres://u@h/d?foo=1",
+      "postgres://u@h:0/d", "postgres://u@h:99999/d",
+    ] {
       #expect(throws: PostgresLocation.Invalid.self, "\(bad)") { try PostgresLocation(bad, environment: [:]) }
     }
   }
