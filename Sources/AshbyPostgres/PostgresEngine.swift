@@ -10,18 +10,21 @@ import NIOConcurrencyHelpers
 /// The state in PostgreSQL, for daemons on several hosts (`--state postgres://…`).
 ///
 /// The store's calls are synchronous (as SQLite's are), so this engine runs
-/// each transaction on one connection with postgres-nio's EventLoopFuture
-/// API and waits for it: the answers come on NIO's own threads, never on the
-/// Swift concurrency pool the caller may be blocking. Writers from every
-/// host are serialized by a transaction-level advisory lock, which is what
-/// SQLite's immediate transactions give the same code.
+/// each transaction on a connection of its own with postgres-nio's
+/// EventLoopFuture API and waits for it: the answers come on NIO's own
+/// threads, never on the Swift concurrency pool the caller may be blocking.
+/// Connections are kept for the next transaction; there are as many as
+/// callers wait at once (the hooks' intake, the workers, the scheduler: a
+/// handful). Writers from every host are serialized by a transaction-level
+/// advisory lock, which is what SQLite's immediate transactions give the same code.
 public final class PostgresEngine: StateEngine, @unchecked Sendable {
   public let location: String
   let configuration: PostgresConnection.Configuration
   let logger: Logger
   private let lock = NIOLock()
-  /// The one connection, made on first use and again after the server closed it (under `lock`).
-  nonisolated(unsafe) private var open: PostgresConnection?
+  /// Connections no transaction is using (under `lock`).
+  nonisolated(unsafe) private var idle: [PostgresConnection] = []
+  private let nextID = NIOLockedValueBox(0)
   private static let group = MultiThreadedEventLoopGroup.singleton
 
   /// The advisory lock every write takes (any fixed number: ashby-lua's own).
@@ -56,7 +59,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   }
 
   deinit {
-    discard()
+    for connection in idle { Self.close(connection) }
   }
 
   public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {
@@ -68,46 +71,60 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   }
 
   func transaction<T>(locked: Bool, _ body: (any StateSQL) throws -> T) throws -> T {
-    try lock.withLock {
-      var statements = Statements(connection: try connected(), logger: logger)
-      do {
-        try statements.execute("BEGIN", [])
-      } catch {
-        // A connection the server or the network closed: one new try, before anything was done.
-        discard()
-        statements = Statements(connection: try connected(), logger: logger)
-        try statements.execute("BEGIN", [])
-      }
-      do {
-        if locked { try statements.execute("SELECT pg_advisory_xact_lock(?)", [.int(Self.writeLock)]) }
-        let result = try body(statements)
-        try statements.execute("COMMIT", [])
-        return result
-      } catch {
-        _ = try? statements.execute("ROLLBACK", [])
-        if statements.connection.isClosed { discard() }
-        throw error
-      }
+    var statements = Statements(connection: try checkOut(), logger: logger)
+    do {
+      try statements.execute("BEGIN", [])
+    } catch {
+      // A connection the server or the network closed while it was idle: one
+      // new try on a new connection, before anything was done.
+      Self.close(statements.connection)
+      statements = Statements(connection: try connect(), logger: logger)
+      try statements.execute("BEGIN", [])
+    }
+    do {
+      if locked { try statements.execute("SELECT pg_advisory_xact_lock(?)", [.int(Self.writeLock)]) }
+      let result = try body(statements)
+      try statements.execute("COMMIT", [])
+      checkIn(statements.connection)
+      return result
+    } catch {
+      _ = try? statements.execute("ROLLBACK", [])
+      checkIn(statements.connection)
+      throw error
     }
   }
 
-  /// Forgets the connection, closed first (postgres-nio insists on that).
-  private func discard() {
-    guard let old = open else { return }
-    open = nil
-    let closing: EventLoopFuture<Void> = old.close()
-    if !old.eventLoop.inEventLoop { try? closing.wait() }
+  private func checkOut() throws -> PostgresConnection {
+    while let connection = lock.withLock({ idle.popLast() }) {
+      if !connection.isClosed { return connection }
+      Self.close(connection)
+    }
+    return try connect()
   }
 
-  private func connected() throws -> PostgresConnection {
-    if let existing = open, !existing.isClosed { return existing }
-    discard()
+  /// Back for the next transaction, or closed if the server closed it.
+  private func checkIn(_ connection: PostgresConnection) {
+    if connection.isClosed {
+      Self.close(connection)
+    } else {
+      lock.withLock { idle.append(connection) }
+    }
+  }
+
+  /// postgres-nio insists that a connection is closed before it goes.
+  private static func close(_ connection: PostgresConnection) {
+    let closing: EventLoopFuture<Void> = connection.close()
+    if !connection.eventLoop.inEventLoop { try? closing.wait() }
+  }
+
+  private func connect() throws -> PostgresConnection {
+    let id = nextID.withLockedValue { n -> Int in
+      n += 1
+      return n
+    }
     do {
-      let made = try PostgresConnection.connect(
-        on: Self.group.next(), configuration: configuration, id: 1, logger: logger
-      ).wait()
-      open = made
-      return made
+      return try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: id, logger: logger)
+        .wait()
     } catch {
       throw Failure(description: "cannot connect: \(Self.describe(error))")
     }

@@ -116,7 +116,7 @@ public actor HookDispatcher {
     let lease = self.lease
     let heartbeat = Task { [history, log] in
       while !Task.isCancelled {
-        try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))  // the lease is 1 s to a day (--lease)
+        try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))  // the lease: --lease (1 s to a day) over the clock's rate (1 to 3600)
         if Task.isCancelled { break }
         if (try? history.renewDelivery(delivery, until: Date() + lease)) == false {
           log("\(label): another daemon took the delivery over while this one did not renew its lease")

@@ -94,21 +94,22 @@ extension StateStore {
         try db.one("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('queued', 'running')", [])?.int("n") ?? 0
       var answers: [Acceptance] = []
       for arrival in arrivals {
-        if let id = try db.one(
+        // With room, one statement stores a new delivery (the usual case); only
+        // a redelivery, or a full queue, needs the look-up as well.
+        if waiting < capacity,
+          let id = try Self.insertDelivery(
+            db, hook: arrival.hook, actionID: arrival.actionID, action: arrival.action, body: arrival.body,
+            receivedAt: arrival.receivedAt, status: .queued)
+        {
+          waiting += 1
+          answers.append(.accepted(id))
+        } else if let id = try db.one(
           "SELECT id FROM deliveries WHERE hook = ? AND action_id = ?", values(arrival.hook, arrival.actionID)
         )?.int("id") {
           answers.append(.duplicate(id))
-          continue
-        }
-        if waiting >= capacity {
+        } else {
           answers.append(.full)
-          continue
         }
-        let id = try Self.insertDelivery(
-          db, hook: arrival.hook, actionID: arrival.actionID, action: arrival.action, body: arrival.body,
-          receivedAt: arrival.receivedAt, status: .queued)
-        waiting += 1
-        answers.append(.accepted(id ?? 0))
       }
       return answers
     }
