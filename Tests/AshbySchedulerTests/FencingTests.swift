@@ -115,4 +115,21 @@ import Testing
     #expect(try store.runs(hook: "h").map(\.status) == [.ok, .interrupted])
     #expect(try store.syncTokens(state: "h").isEmpty)
   }
+
+  @Test func aBatchOfDeliveriesIsDedupedWithinItselfAndAgainstTheStoreAndStopsAtCapacity() throws {
+    let store = try temporaryHistory()
+    #expect(try store.accept([Self.arrival("old")], capacity: 10) == [.accepted(1)])
+    let answers = try store.accept(
+      [Self.arrival("a"), Self.arrival("old"), Self.arrival("a"), Self.arrival("b"), Self.arrival("c"), Self.arrival("b")],
+      capacity: 3)
+    guard answers.count == 6, case .accepted(let a) = answers[0], case .accepted(let b) = answers[3] else {
+      Issue.record("\(answers)")
+      return
+    }
+    // Room for two more: a and b are stored, c is refused, and each copy is a duplicate of the one stored.
+    #expect(answers == [.accepted(a), .duplicate(1), .duplicate(a), .accepted(b), .full, .duplicate(b)])
+    #expect(try store.pendingDeliveries().map(\.actionID) == ["old", "a", "b"])
+    #expect(try store.accept([Self.arrival("c")], capacity: 3) == [.full])
+    #expect(try store.accept([], capacity: 3).isEmpty)
+  }
 }

@@ -85,33 +85,59 @@ extension StateStore {
   }
 
   /// Stores verified deliveries in one transaction: a redelivery is found, a
-  /// full queue refused, and the new ones are on disk before any 2xx goes
+  /// full queue refused, and the new ones are stored before any 2xx goes
   /// out. One transaction for many (`DeliveryIntake` gathers those that
-  /// arrive together) is one wait for the disk instead of many.
+  /// arrive together) is one wait for the disk instead of many, and a few
+  /// statements whatever their number (each is a round trip to PostgreSQL).
   public func accept(_ arrivals: [Arrival], capacity: Int) throws -> [Acceptance] {
-    try write { db in
-      var waiting =
+    guard !arrivals.isEmpty else { return [] }
+    return try write { db in
+      let waiting =
         try db.one("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('queued', 'running')", [])?.int("n") ?? 0
-      var answers: [Acceptance] = []
-      for arrival in arrivals {
-        // With room, one statement stores a new delivery (the usual case); only
-        // a redelivery, or a full queue, needs the look-up as well.
-        if waiting < capacity,
-          let id = try Self.insertDelivery(
-            db, hook: arrival.hook, actionID: arrival.actionID, action: arrival.action, body: arrival.body,
-            receivedAt: arrival.receivedAt, status: .queued)
+      struct Key: Hashable {
+        var hook: String
+        var actionID: String
+      }
+      // Accepted before: by this hook, in an earlier batch.
+      var known: [Key: Int64] = [:]
+      for (hook, group) in Dictionary(grouping: arrivals, by: \.hook) {
+        let ids = Array(Set(group.map(\.actionID))).sorted()
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        for row in try db.fetch(
+          "SELECT id, action_id FROM deliveries WHERE hook = ? AND action_id IN (\(marks))",
+          [.text(hook)] + ids.map(StateValue.text))
         {
-          waiting += 1
-          answers.append(.accepted(id))
-        } else if let id = try db.one(
-          "SELECT id FROM deliveries WHERE hook = ? AND action_id = ?", values(arrival.hook, arrival.actionID)
-        )?.int("id") {
-          answers.append(.duplicate(id))
-        } else {
-          answers.append(.full)
+          if let id = row.int("id"), let actionID = row.string("action_id") { known[Key(hook: hook, actionID: actionID)] = id }
         }
       }
-      return answers
+      // New ones, in order, while there is room (the same one twice in a batch is stored once).
+      var fresh: [Arrival] = []
+      var seen = Set<Key>()
+      for arrival in arrivals where known[Key(hook: arrival.hook, actionID: arrival.actionID)] == nil {
+        if fresh.count + Int(clamping: waiting) >= capacity { break }
+        if seen.insert(Key(hook: arrival.hook, actionID: arrival.actionID)).inserted { fresh.append(arrival) }
+      }
+      if !fresh.isEmpty {
+        let rows = Array(repeating: "(?, ?, ?, ?, ?, 'queued')", count: fresh.count).joined(separator: ", ")
+        let inserted = try db.fetch(
+          """
+          INSERT INTO deliveries(hook, action_id, action, body, received_at, status) VALUES \(rows)
+          ON CONFLICT DO NOTHING RETURNING id, hook, action_id
+          """, fresh.flatMap { values($0.hook, $0.actionID, $0.action, $0.body, $0.receivedAt) })
+        for row in inserted {
+          if let id = row.int("id"), let hook = row.string("hook"), let actionID = row.string("action_id") {
+            known[Key(hook: hook, actionID: actionID)] = id
+          }
+        }
+      }
+      let stored = Set(fresh.map { Key(hook: $0.hook, actionID: $0.actionID) })
+      var answered = Set<Key>()
+      return arrivals.map { arrival in
+        let key = Key(hook: arrival.hook, actionID: arrival.actionID)
+        guard let id = known[key] else { return .full }
+        // The first of a batch's copies is the one stored now; every other copy is a redelivery.
+        return stored.contains(key) && answered.insert(key).inserted ? .accepted(id) : .duplicate(id)
+      }
     }
   }
 
