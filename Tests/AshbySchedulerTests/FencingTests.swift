@@ -132,4 +132,26 @@ import Testing
     #expect(try store.accept([Self.arrival("c")], capacity: 3) == [.full])
     #expect(try store.accept([], capacity: 3).isEmpty)
   }
+
+  @Test func aWorkerWhoseDeliveryIsTakenOverStopsItsRun() async throws {
+    let store = try temporaryHistory()
+    _ = try store.accept([Self.arrival("e1")], capacity: 10)
+    let runner = ScriptedRunner([.hold])
+    let hook = Hook(name: "h", events: [], secret: .unsigned, job: try job("h", "@daily"))
+    let dispatcher = HookDispatcher(hooks: [hook], history: store, runner: runner, owner: "A", workers: 1, lease: 0.3)
+    try await dispatcher.start()
+    #expect(await eventually(10) { runner.calls.count == 1 })
+    // Another daemon takes the delivery over, as it would once A's lease ran out (here: "later").
+    let taken = try #require(
+      try store.takeDelivery(hooks: ["h"], owner: "B", now: Date() + 3600, until: Date() + 7200, run: Self.hookRun("B")))
+    // A's next renewal fails and its run is stopped: the held attempt ends only when cancelled, so
+    // A's one worker is free for the next delivery only if it was.
+    _ = try store.accept([Self.arrival("e2")], capacity: 10)
+    #expect(await eventually(10) { runner.calls.count == 2 })
+    #expect(try store.pendingDeliveries().map(\.actionID) == ["e1"])
+    #expect(try store.pendingDeliveries().map(\.owner) == ["B"])
+    #expect(try store.run(id: taken.1.id ?? 0)?.status == .running)
+    #expect(try store.runs(hook: "h").first { $0.owner == "A" && $0.event?.hasSuffix("e1") == true }?.status == .interrupted)
+    await dispatcher.stop(grace: 1)
+  }
 }

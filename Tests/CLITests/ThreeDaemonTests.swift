@@ -18,7 +18,9 @@ import Testing
 /// fire wrote twice, every fire has one row.
 @Suite(.serialized, .enabled(if: FreshState.postgres != nil, "needs ASHBY_TEST_POSTGRES (scripts/pg-cluster)"))
 struct ThreeDaemonTests {
-  static let lease = 120.0  // schedule seconds: 2 s of real time at speed 60
+  // Schedule seconds: 5 s of real time at speed 60, long enough that a loaded
+  // machine renews in time (a lease lost to load is a second run: at least once).
+  static let lease = 300.0
   static let speed = 60.0
 
   final class Cluster: @unchecked Sendable {
@@ -188,7 +190,7 @@ struct ThreeDaemonTests {
     #expect(caught, "daemon 1 never ran the job")
     let paused = c.running("tick", on: 1)
     kill(c.daemons[1].processIdentifier, SIGSTOP)
-    try await Task.sleep(for: .seconds(5))  // 2.5 leases
+    try await Task.sleep(for: .seconds(11))  // over two leases
     kill(c.daemons[1].processIdentifier, SIGCONT)
     let fenced = await eventually(30) { c.log(1).contains("not recorded: another daemon took the job over") }
     #expect(fenced, "daemon 1 did not find itself fenced off:\n\(c.log(1))")

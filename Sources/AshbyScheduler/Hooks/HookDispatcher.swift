@@ -81,9 +81,29 @@ public actor HookDispatcher {
       let id = delivery.id ?? 0
       let hook = hooks[delivery.hook]
       let task = Task { await self.run(delivery, record, hook: hook) }
+      let heartbeat = renewing(delivery, label: "\(delivery.hook)#\(record.id ?? 0)", stopping: task)
       running[id] = task
       await task.value
+      heartbeat.cancel()
       running[id] = nil
+    }
+  }
+
+  /// Renews the delivery's lease every third of it while `run` goes on. When
+  /// another daemon has taken the delivery over (this one stalled past its
+  /// lease), the run is stopped: its script, if it has not written yet, does
+  /// not write what the other daemon's run will, and its end is not recorded.
+  private func renewing(_ delivery: DeliveryRecord, label: String, stopping run: Task<Void, Never>) -> Task<Void, Never> {
+    Task { [history, log, lease] in
+      while !Task.isCancelled {
+        try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))  // the lease: --lease (1 s to a day) over the clock's rate (1 to 3600)
+        if Task.isCancelled { break }
+        if (try? history.renewDelivery(delivery, until: Date() + lease)) == false {
+          log("\(label): another daemon took the delivery over while this one did not renew its lease; stopping its run")
+          run.cancel()
+          break
+        }
+      }
     }
   }
 
@@ -113,18 +133,6 @@ public actor HookDispatcher {
       return
     }
     log("\(label): started (\(delivery.summary))")
-    let lease = self.lease
-    let heartbeat = Task { [history, log] in
-      while !Task.isCancelled {
-        try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))  // the lease: --lease (1 s to a day) over the clock's rate (1 to 3600)
-        if Task.isCancelled { break }
-        if (try? history.renewDelivery(delivery, until: Date() + lease)) == false {
-          log("\(label): another daemon took the delivery over while this one did not renew its lease")
-          break
-        }
-      }
-    }
-    defer { heartbeat.cancel() }
     let input = RunInput(
       state: hook.name, syncTokens: (try? history.syncTokens(state: hook.name)) ?? [:],
       event: RunInput.Event(
