@@ -79,7 +79,12 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
       // new try on a new connection, before anything was done.
       Self.close(statements.connection)
       statements = Statements(connection: try connect(), logger: logger)
-      try statements.execute("BEGIN", [])
+      do {
+        try statements.execute("BEGIN", [])
+      } catch {
+        Self.close(statements.connection)
+        throw error
+      }
     }
     do {
       if locked { try statements.execute("SELECT pg_advisory_xact_lock(?)", [.int(Self.writeLock)]) }
@@ -88,8 +93,12 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
       checkIn(statements.connection)
       return result
     } catch {
-      _ = try? statements.execute("ROLLBACK", [])
-      checkIn(statements.connection)
+      // A connection that cannot even roll back is not given to the next transaction.
+      if (try? statements.execute("ROLLBACK", [])) != nil {
+        checkIn(statements.connection)
+      } else {
+        Self.close(statements.connection)
+      }
       throw error
     }
   }
