@@ -52,17 +52,21 @@ public enum ScheduleFile {
     try parseSchedule(text, file: file, folder: folder).jobs
   }
 
-  public static func loadSchedule(_ path: String) throws(Problems) -> Schedule {
+  /// `runOptions` are `ashby-lua run`'s own options: a job's `args` may not
+  /// name one before a `--` (`ScriptArguments`).
+  public static func loadSchedule(_ path: String, runOptions: Set<String> = []) throws(Problems) -> Schedule {
     let text: String
     switch TextFile.load(path, maxBytes: maxBytes) {
     case .text(let t): text = t
     case .problem(let why): throw Problems(all: [Problem(file: path, message: why)])
     }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    return try parseSchedule(text, file: path, folder: folder)
+    return try parseSchedule(text, file: path, folder: folder, runOptions: runOptions)
   }
 
-  public static func parseSchedule(_ text: String, file: String, folder: String) throws(Problems) -> Schedule {
+  public static func parseSchedule(
+    _ text: String, file: String, folder: String, runOptions: Set<String> = []
+  ) throws(Problems) -> Schedule {
     if let line = TOMLKeyGuard.badKeyLine(in: text) {
       throw Problems(all: [
         Problem(file: file, line: line, message: "a key starts with a character no key can have, or a } stands where a value belongs")
@@ -77,6 +81,7 @@ public enum ScheduleFile {
       throw Problems(all: [Problem(file: file, message: "\(error)")])
     }
     var reader = ScheduleReader(file: file, folder: folder, lines: SourceLines(text))
+    reader.runOptions = runOptions
     let schedule = reader.schedule(in: root)
     guard reader.problems.isEmpty else { throw Problems(all: reader.problems) }
     return schedule
@@ -89,6 +94,7 @@ struct ScheduleReader {
   let folder: String
   let lines: SourceLines
   var problems: [ScheduleFile.Problem] = []
+  var runOptions: Set<String> = []
 
   init(file: String, folder: String, lines: SourceLines) {
     self.file = file
@@ -347,6 +353,13 @@ struct ScheduleReader {
     if let v = table["args"] {
       if let list = v.array, case let strings = list.compactMap(\.string), strings.count == list.count {
         job.args = strings
+        if let option = ScriptArguments.misplacedOption(in: strings, options: runOptions) {
+          let key = ScriptArguments.jobKey(for: option).map { "set \($0) for the job instead, or " } ?? ""
+          problem(
+            place, "args",
+            "\"\(option)\" is an option of ashby-lua run, and here it would go to the script, not to ashby-lua: \(key)put \"--\" before it in args to pass it to the script"
+          )
+        }
       } else {
         problem(place, "args", "must be a list of strings")
       }

@@ -65,6 +65,20 @@ struct RunCommand: AsyncParsableCommand {
     script: String?, arguments args: [String], chunks: [String], settings: SessionSettings, planJSON: String?,
     state: String? = nil
   ) async -> Int32 {
+    // Only an argument that looks like an option costs the parser's reflection here.
+    if args.contains(where: { $0.hasPrefix("-") }),
+      let option = ScriptArguments.misplacedOption(in: args, options: ownOptions)
+    {
+      let name = script ?? "SCRIPT"
+      Console.error(
+        """
+        ashby-lua: \(option) comes after the script, where it would go to the script and not to ashby-lua; nothing was run.
+          ashby-lua run \(option) \(name) ...      for ashby-lua's \(option)
+          ashby-lua run \(name) -- \(option) ...   to pass it to the script
+        """)
+      return Exit.usage
+    }
+    let args = ScriptArguments.forScript(args)
     // Started by `schedule`: the report goes back on a pipe, the event and the
     // sync tokens come on another, and the run ends with the daemon.
     let attachment: ScheduledChild.Attachment?
@@ -114,14 +128,11 @@ struct RunCommand: AsyncParsableCommand {
       }
     }
     await runner.finish(planJSON: planJSON)
-    if end.code != 0, let misplaced = args.first(where: { optionNames.contains(String($0.prefix { $0 != "=" })) }) {
-      // `run script.lua --fake`: like lua, what follows the script is the script's.
-      Console.error(
-        "ashby-lua: note: \(misplaced) came after the script, so it went to the script as an argument; ashby-lua's options go before the script (ashby-lua run \(misplaced) \(script ?? "SCRIPT") ...)"
-      )
-    }
     return end.code
   }
+
+  /// `optionNames` as a set, `--` aside: what may not follow the script (`ScriptArguments`).
+  static let ownOptions = Set(optionNames).subtracting(["--"])
 
   /// Every option `run` takes, read from its own help text (one fact, one place).
   static let optionNames: [String] = {

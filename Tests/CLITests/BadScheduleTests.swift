@@ -45,6 +45,8 @@ import Testing
     Bad(name: "retry_delay = nan", text: "[[job]]\n\(job)\nretry_delay = nan\n", says: "retry_delay", line: 5),
     Bad(name: "sandbox in words", text: "[[job]]\n\(job)\nsandbox = \"yes\"\n", says: "true or false", line: 5),
     Bad(name: "numbers as args", text: "[[job]]\n\(job)\nargs = [1, 2]\n", says: "list of strings", line: 5),
+    Bad(name: "--dry-run in args", text: "[[job]]\n\(job)\nargs = [\"x\", \"--dry-run\"]\n", says: "\"--dry-run\" is an option of ashby-lua run, and here it would go to the script, not to ashby-lua: set dry_run = true for the job instead, or put \"--\" before it", line: 5),
+    Bad(name: "--base-url=URL in args", text: "[[job]]\n\(job)\nargs = [\"--base-url=http://127.0.0.1:1\"]\n", says: "\"--base-url\" is an option of ashby-lua run", line: 5),
     Bad(name: "two jobs of one name", text: "[[job]]\n\(job)\n[[job]]\n\(job)\n", says: "another job", line: 6),
     Bad(name: "a name with spaces", text: "[[job]]\nname = \"my job\"\nscript = \"ok.lua\"\ncron = \"@daily\"\n", says: "letters, digits", line: 2),
     Bad(name: "a bad env name", text: "[[job]]\n\(job)\nenv = { \"1BAD\" = \"x\" }\n", says: "variable name", line: 5),

@@ -16,14 +16,52 @@ import Testing
     #expect(dashes.stdout == "ran\n")
   }
 
-  @Test func anOptionAfterTheScriptGoesToItAndAFailureSaysWhere() async throws {
-    let echo = try await run(["run", try script("print(arg[1], ...)"), "--fake"])
-    #expect(echo.status == 0)
-    #expect(echo.stdout == "--fake\t--fake\n")  // passed on, as lua does
-    let failed = try await run(["run", try script("ashby.get_job('x')"), "--fake"])
-    #expect(failed.status == 3)
-    #expect(failed.stderr.contains("note: --fake came after the script, so it went to the script as an argument"))
-    #expect(failed.stderr.contains("options go before the script"))
+  /// Every option `run --help` lists, as a user would read them there.
+  static func runOptions() async throws -> [String] {
+    let help = try await run(["run", "--help"])
+    var names: [String] = []
+    for word in help.stdout.split(whereSeparator: { " ,\n".contains($0) }) {
+      let token = String(word.prefix { $0 != "<" && $0 != "=" })
+      if token.count > 1, token != "--", token.hasPrefix("-"), token.dropFirst().allSatisfy({ $0.isLetter || $0 == "-" }),
+        !names.contains(token)
+      {
+        names.append(token)
+      }
+    }
+    return names
+  }
+
+  @Test func everyOwnOptionAfterTheScriptIsRefusedAndDashDashPassesIt() async throws {
+    let options = try await Self.runOptions()
+    for expected in ["--dry-run", "--fake", "--sandbox", "--base-url", "--profile", "--timeout", "-e", "--plan-json"] {
+      #expect(options.contains(expected), "\(options)")
+    }
+    let path = try script("print('ran', ...)")
+    for option in options {
+      // Both ways in: bare `run SCRIPT ...` (no parser) and with an option before the script.
+      for args in [["run", path, "x", option], ["run", "--quiet", path, option + "=1"]] {
+        let r = try await run(args)
+        #expect(r.status == 2, "\(args): \(r.all)")
+        #expect(r.stdout.isEmpty, "\(args) ran the script: \(r.all)")
+        #expect(r.stderr.contains("\(option) comes after the script") && r.stderr.contains("nothing was run"), "\(r.all)")
+        #expect(r.stderr.contains("ashby-lua run \(option) \(path)") && r.stderr.contains("ashby-lua run \(path) -- \(option)"))
+      }
+      let through = try await run(["run", path, "--", option, "--"])
+      #expect(through.status == 0, "\(option): \(through.all)")
+      #expect(through.stdout == "ran\t\(option)\t--\n", "only the first -- is taken: \(through.all)")
+    }
+    // An argument that only looks like an option is the script's, as in lua.
+    let own = try await run(["run", path, "--since", "-n", "5"])
+    #expect(own.status == 0 && own.stdout == "ran\t--since\t-n\t5\n", "\(own.all)")
+  }
+
+  @Test func aMisplacedDryRunWritesNothing() async throws {
+    let f = try await FakeFixture.start()
+    let path = try script("ashby.create_candidate{ first_name = 'Mis', last_name = 'Placed', email = 'misplaced@example.com' }")
+    let r = try await run(["run", path, "--dry-run"], env: f.env)
+    #expect(r.status == 2, "\(r.all)")
+    #expect(f.fake.candidates(withEmail: "misplaced@example.com") == 0)
+    #expect(f.fake.requests.isEmpty, "nothing may be sent")
   }
 
   @Test func anUnknownAshbyFieldRaisesWithTheNearestName() async throws {

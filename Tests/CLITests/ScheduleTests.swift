@@ -36,6 +36,21 @@ import Testing
     }
   }
 
+  @Test func triggerRefusesAnOwnOptionInArgsAndDashDashPassesIt() async throws {
+    let f = try await FakeFixture.start()
+    let job = "script = \"echo.lua\"\ncron = \"@daily\""
+    let s = try Setup(schedule: "[[job]]\nname = \"plain\"\n\(job)\nargs = [\"--\", \"--dry-run\"]\n")
+    try "print('got', ...)".write(to: s.work.appendingPathComponent("echo.lua"), atomically: true, encoding: .utf8)
+    let through = try await run(["schedule", "trigger", "plain", "--file", s.file], env: f.env, home: s.home)
+    #expect(through.status == 0 && through.stdout.contains("got\t--dry-run\n"), "\(through.all)")
+
+    try "[[job]]\nname = \"plain\"\n\(job)\nargs = [\"--dry-run\"]\n".write(toFile: s.file, atomically: true, encoding: .utf8)
+    let refused = try await run(["schedule", "trigger", "plain", "--file", s.file], env: f.env, home: s.home)
+    #expect(refused.status == 2, "\(refused.all)")
+    #expect(!refused.stdout.contains("got"))
+    #expect(refused.stderr.contains("\"--dry-run\" is an option of ashby-lua run"), "\(refused.all)")
+  }
+
   @Test func triggerRunsTheJobAndTheHistoryRecordsIt() async throws {
     let f = try await FakeFixture.start()
     let s = try Setup(

@@ -43,7 +43,7 @@ struct ScheduleFiles: ParsableArguments {
 
   static func load(_ file: String) throws -> Schedule {
     do {
-      return try ScheduleFile.loadSchedule(file)
+      return try ScheduleFile.loadSchedule(file, runOptions: RunCommand.ownOptions)
     } catch {
       Console.error(error.description)
       if !FileManager.default.fileExists(atPath: file) && file == "schedules.toml" {

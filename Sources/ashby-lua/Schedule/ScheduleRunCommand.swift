@@ -63,7 +63,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     // SIGHUP: read the file again; keep the old schedule if the new one has problems.
     let reload = SignalWatcher(signals: [SIGHUP]) { [files, hooks] in
       do {
-        var schedule = try ScheduleFile.loadSchedule(files.file)
+        var schedule = try ScheduleFile.loadSchedule(files.file, runOptions: RunCommand.ownOptions)
         if hooks.hooksOnly { schedule.jobs = [] }
         Task {
           do {
