@@ -139,8 +139,8 @@ end
 function report.html(path, spec)
   if type(path) ~= "string" or path == "" then error("ashby.report.html: argument 1 must be a file path", 2) end
   local text = report.render(spec)
-  if type(io) ~= "table" or type(io.open) ~= "function" then
-    error("ashby.report.html needs to write a file, which --sandbox does not allow", 2)
+  if type(io) ~= "table" or type(rawget(io, "open")) ~= "function" then
+    error("ashby.report.html needs to write a file, which a sandboxed run cannot: print(ashby.report.render(spec)) writes the HTML to standard output instead", 2)
   end
   local f, err = io.open(path, "w")
   if not f then error("ashby.report.html: " .. tostring(err), 2) end

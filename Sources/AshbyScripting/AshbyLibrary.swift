@@ -57,12 +57,28 @@ public enum AshbyLibrary {
         return (endpoint, .object(params))
       }
     ) { input in
+      let response: AshbyResponse
       do {
-        return [JSONBridge.lua(try await client.callRaw(input.0, input.1))]
+        response = try await client.send(input.0, input.1)
       } catch let error as AshbyError {
         throw error.within(action: "call")
       }
+      if response.moreDataAvailable, input.1["cursor"] == nil {
+        client.warnOnce(
+          "first page: \(input.0)",
+          "\(input.0) returned its first \(response.results.array?.count ?? 0) results; ashby.pages(\"\(input.0)\") iterates all")
+      }
+      return [JSONBridge.lua(response.rawResults), pageMeta(response)]
     }
+  }
+
+  /// `ashby.call`'s second value: where the page stands, so a script that pages
+  /// by hand can go on, and one that did not mean to can see it got a part.
+  static func pageMeta(_ response: AshbyResponse) -> LuaValue {
+    var meta: [String: LuaValue] = ["more": .boolean(response.moreDataAvailable)]
+    if let cursor = response.nextCursor { meta["next_cursor"] = .string(cursor) }
+    if let token = response.syncToken { meta["sync_token"] = .string(token) }
+    return .object(meta)
   }
 
   /// The endpoint and params of `ashby.call` / `ashby.pages`, checked against

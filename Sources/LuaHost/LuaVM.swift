@@ -13,6 +13,9 @@ public final class LuaVM: Sendable {
     /// No `io`, `os.execute`/`exit`/`remove`/`rename`/`getenv`, C modules,
     /// `debug` (but `traceback`), `string.dump`, binary chunks.
     public var sandbox = false
+    /// Why the sandbox is on and how to lift it, for the message a script gets
+    /// when it reaches for what the sandbox took away (`Sandbox.scheduledReason`).
+    public var sandboxReason = Sandbox.flagReason
     /// Bytes Lua may hold; allocations past it fail with a memory error.
     public var memoryLimit: Int?
     /// Async host calls running at once; more wait their turn.

@@ -72,6 +72,7 @@ final class ScriptSession: Sendable {
     }
     var vmOptions = LuaVM.Options()
     vmOptions.sandbox = options.sandbox
+    if report != nil { vmOptions.sandboxReason = Sandbox.scheduledReason }
     vmOptions.memoryLimit = options.maxMemory.map { $0 << 20 }
     vmOptions.maxConcurrentCalls = max(options.concurrency, 64)
     vmOptions.logger = Loggers.lua

@@ -51,6 +51,24 @@ import Testing
     #expect(refused.stderr.contains("\"--dry-run\" is an option of ashby-lua run"), "\(refused.all)")
   }
 
+  @Test func aSandboxedJobThatReachesForAFileIsWarnedOfAndToldWhatToDo() async throws {
+    let f = try await FakeFixture.start()
+    let s = try Setup(schedule: "[[job]]\nname = \"boxed\"\nscript = \"here.lua\"\ncron = \"@daily\"\n")
+    let validate = try await run(["schedule", "validate", "--file", s.file], home: s.home)
+    #expect(validate.status == 0 && validate.stdout == "\(s.file): 1 job, no problems\n", "\(validate.all)")
+    let script = s.work.appendingPathComponent("here.lua").path
+    #expect(
+      validate.stderr.contains(
+        "warning: \(script):1: job \"boxed\" is sandboxed, and its script uses io.open, which a sandboxed run does not have"),
+      "\(validate.all)")
+    #expect(validate.stderr.contains("set sandbox = false for the job to allow it"))
+
+    let r = try await run(["schedule", "trigger", "boxed", "--file", s.file], env: f.env, home: s.home)
+    #expect(r.status == 1, "\(r.all)")
+    #expect(r.stderr.contains("io.open is not available in a sandboxed run"), "\(r.all)")
+    #expect(r.stderr.contains("scheduled jobs and hooks are sandboxed (set sandbox = false for this job or hook"))
+  }
+
   @Test func triggerRunsTheJobAndTheHistoryRecordsIt() async throws {
     let f = try await FakeFixture.start()
     let s = try Setup(

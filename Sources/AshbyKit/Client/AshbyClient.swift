@@ -18,6 +18,7 @@ public final class AshbyClient: Sendable {
   let dryRun = DryRunRecorder()
   private let counter = Atomic<Int>(0)
   private let writes = Atomic<Int>(0)
+  private let warned = Mutex<Set<String>>([])
 
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
     self.configuration = configuration
@@ -56,6 +57,13 @@ public final class AshbyClient: Sendable {
   /// for callers that decode it themselves (the Lua bridge builds tables from it).
   public func callRaw(_ endpoint: String, _ params: JSONValue = .object([:])) async throws(AshbyError) -> RawJSON {
     try await send(endpoint, params).rawResults
+  }
+
+  /// Logs `message` as a warning the first time `key` is given, then never
+  /// again in this process (a run): a hint repeated in a loop is noise.
+  public func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
+    guard warned.withLock({ $0.insert(key).inserted }) else { return }
+    logger.warning("\(message())")
   }
 
   /// Calls an endpoint and returns the whole envelope (for paging).
