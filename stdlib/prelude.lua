@@ -190,22 +190,6 @@ function ashby.changes(endpoint, params, options)
   end)
 end
 
-local names = {}
-for name, value in pairs(ashby) do
-  if type(value) == "function" then names[value] = name end
-end
-
---- Prints what a function takes, calls and returns, with an example.
-function ashby.help(what)
-  local name = what
-  if type(what) == "function" then name = names[what] end
-  if type(name) == "string" then name = name:gsub("^ashby%.", "") end
-  print(private.help_text(name))
-end
-
---- True for the error tables that ashby functions raise.
-ashby.is_error = private.is_error
-
 -- Levenshtein distance, for "did you mean".
 local function distance(a, b)
   if #a > 64 or #b > 64 then return math.huge end
@@ -222,6 +206,115 @@ local function distance(a, b)
   end
   return row[#b]
 end
+
+-- Strict results: a result table raises for a field its object does not have
+-- ("Application has no field 'currentStage' (did you mean 'currentInterviewStage'?)"),
+-- where a typo would otherwise be a silent nil. A field the object has but this
+-- answer left out is nil, and a field the answer has always works (the table
+-- itself is untouched: rawget, pairs, ashby.json.encode and the pretty printer
+-- see what Ashby sent). Objects and their fields come from Ashby's OpenAPI
+-- description, through the host, on first use.
+if private.strict_results then
+  local array_mt = getmetatable(ashby.json.array {})
+  local result_object, object_fields = private.result_object, private.object_fields
+  local known = { dry_run = true }  -- on every dry-run stand-in
+  local metatables = {}  -- object name -> its metatable, or false for one that is open
+
+  local function nearest(key, fields, t)
+    local best, best_d = nil, 3
+    local function consider(k)
+      if type(k) == "string" then
+        local d = distance(key:lower(), k:lower())
+        if d < best_d then best, best_d = k, d end
+      end
+    end
+    for k in pairs(fields) do consider(k) end
+    for k in next, t do consider(k) end
+    return best
+  end
+
+  local function metatable_of(name)
+    local mt = metatables[name]
+    if mt == nil then
+      local fields = object_fields(name)
+      mt = false
+      if fields then
+        mt = {
+          __name = name,
+          -- Only absent keys come here; number keys (ipairs, t[1]) stay nil.
+          __index = function(t, key)
+            if type(key) ~= "string" or fields[key] ~= nil or known[key] then return nil end
+            local best = nearest(key, fields, t)
+            local shown = #key > 60 and key:sub(1, 60) .. "..." or key
+            error(name .. " has no field '" .. shown .. "'" .. (best and (" (did you mean '" .. best .. "'?)") or ""), 2)
+          end,
+          fields = fields,
+        }
+      end
+      metatables[name] = mt
+    end
+    return mt
+  end
+
+  --- Gives `value` (an object, or a list of them) and what it holds the
+  --- metatables of `name`'s object; tables that have a metatable are left alone.
+  local function shape(value, name)
+    if type(value) ~= "table" or name == nil then return value end
+    local mt = getmetatable(value)
+    if mt == array_mt then
+      for i = 1, rawlen(value) do shape(rawget(value, i), name) end
+    elseif mt == nil then
+      mt = metatable_of(name)
+      if mt then
+        setmetatable(value, mt)
+        local fields = mt.fields
+        for k, v in next, value do
+          local child = fields[k]
+          if child and type(v) == "table" then shape(v, child) end
+        end
+      end
+    end
+    return value
+  end
+
+  local call = ashby.call
+  function ashby.call(endpoint, params, options)
+    local results, meta = call(endpoint, params, options)
+    return shape(results, result_object(endpoint)), meta
+  end
+  for action, object in pairs(private.action_results) do
+    local raw = ashby[action]
+    ashby[action] = function(...) return shape(raw(...), object) end
+  end
+  local pages, changes = ashby.pages, ashby.changes
+  local function shaped(endpoint, iterate)
+    local object = result_object(endpoint)
+    if object == nil then return iterate end
+    return function() return shape(iterate(), object) end
+  end
+  function ashby.pages(endpoint, params, options)
+    return shaped(endpoint, pages(endpoint, params, options))
+  end
+  function ashby.changes(endpoint, params, options)
+    return shaped(endpoint, changes(endpoint, params, options))
+  end
+end
+
+local names = {}
+for name, value in pairs(ashby) do
+  if type(value) == "function" then names[value] = name end
+end
+
+--- Prints what a function takes, calls and returns, with an example.
+function ashby.help(what)
+  local name = what
+  if type(what) == "function" then name = names[what] end
+  if type(name) == "string" then name = name:gsub("^ashby%.", "") end
+  print(private.help_text(name))
+end
+
+--- True for the error tables that ashby functions raise.
+ashby.is_error = private.is_error
 
 --- Makes reading an absent field of `t` an error that names the nearest field,
 --- so `ashby.getjob(...)` says what was meant instead of "attempt to call a nil value".

@@ -1,3 +1,4 @@
+import Foundation
 import AshbyJSON
 
 /// A call refused before it was sent: which parameter, and why, in words a
@@ -165,6 +166,8 @@ enum ShapeCheck {
       case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: return .int(Int64(d))
       default: throw wrong("an integer")
       }
+    case .epochMilliseconds:
+      return try epochMilliseconds(v, path: path)
     case .enumeration(let values):
       guard case .string(let s) = v else { throw wrong("one of \(list(values))") }
       if values.contains(s) { return v }
@@ -196,6 +199,36 @@ enum ShapeCheck {
     }
   }
 
+  /// Ashby reads these as milliseconds since the epoch; `os.time()` and
+  /// `ashby.util.date.parse` give seconds, and a count of seconds sent as
+  /// milliseconds is a date in January 1970 that filters nothing, silently.
+  /// So an ISO 8601 time is turned into milliseconds here, and a number too
+  /// small to be milliseconds of this era (below 10^11, March 1973) is refused.
+  static func epochMilliseconds(_ v: JSONValue, path: String) throws(CallCheckError) -> JSONValue {
+    let ms: Int64
+    switch v {
+    case .string(let s):
+      guard let date = Timestamps.parse(s) else {
+        throw CallCheckError(
+          parameter: path,
+          message: "\"\(path)\" must be milliseconds since the epoch or an ISO 8601 time with Z or an offset, got \(describe(v))")
+      }
+      return .int(Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    case .int(let i): ms = i
+    case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: ms = Int64(d)
+    default:
+      throw CallCheckError(
+        parameter: path,
+        message: "\"\(path)\" must be milliseconds since the epoch (an integer) or an ISO 8601 time, got \(describe(v))")
+    }
+    if ms.magnitude < 100_000_000_000 {
+      throw CallCheckError(
+        parameter: path,
+        message: "\"\(path)\" is \(ms), which looks like seconds; Ashby wants milliseconds since the epoch: give \(ms) * 1000, or an ISO 8601 time such as ashby.util.date.format(t)")
+    }
+    return .int(ms)
+  }
+
   static func list(_ values: [String]) -> String {
     let shown = values.prefix(12).map { "\"\($0)\"" }.joined(separator: ", ")
     return values.count > 12 ? shown + ", ..." : shown
@@ -222,6 +255,7 @@ extension FieldType {
     case .id: return "a string (an id)"
     case .time: return "a string (an ISO 8601 time)"
     case .integer: return "an integer"
+    case .epochMilliseconds: return "milliseconds since the epoch or an ISO 8601 time"
     case .number: return "a number"
     case .boolean: return "a boolean"
     case .null: return "null"

@@ -4,22 +4,22 @@
 extension Catalog {
   /// Every endpoint of Ashby's public API, by name.
   static let generated: [Endpoint] = [
-    Endpoint("apiKey.info", .read, permission: "apiKeysRead", paging: .none, request: Shape([])),
-    Endpoint("application.addHiringTeamMember", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("apiKey.info", .read, permission: "apiKeysRead", paging: .none, results: "ApiKey", request: Shape([])),
+    Endpoint("application.addHiringTeamMember", .write, permission: "candidatesWrite", paging: .none, results: "HiringTeamMember", request: Shape([
       Field("applicationId", .id, required: true),
       Field("teamMemberId", .id, required: true),
       Field("roleId", .id, required: true)])),
-    Endpoint("application.changeSource", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.changeSource", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("applicationId", .id, required: true),
       Field("sourceId", .id, required: true)])),
-    Endpoint("application.changeStage", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.changeStage", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("applicationId", .id, required: true),
       Field("interviewStageId", .id, required: true),
       Field("archiveReasonId", .id),
       Field("archiveEmail", .object(Shape([
       Field("communicationTemplateId", .id, required: true),
       Field("sendAt", .time)])))])),
-    Endpoint("application.create", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.create", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("candidateId", .id, required: true),
       Field("jobId", .id, required: true),
       Field("interviewPlanId", .id),
@@ -32,43 +32,43 @@ extension Catalog {
       Field("stageNumber", .integer, required: true),
       Field("enteredStageAt", .time, required: true),
       Field("archiveReasonId", .id)]))))])),
-    Endpoint("application.info", .read, permission: "candidatesRead", paging: .none, request: Shape([
+    Endpoint("application.info", .read, permission: "candidatesRead", paging: .none, results: "Application", request: Shape([
       Field("applicationId", .id),
       Field("expand", .array(.enumeration(["openings", "applicationFormSubmissions", "referrals"]))),
       Field("submittedFormInstanceId", .id)], requiredSets: [["applicationId"], ["submittedFormInstanceId"]])),
-    Endpoint("application.list", .read, permission: "candidatesRead", paging: .sync, request: Shape([
-      Field("createdAfter", .integer),
+    Endpoint("application.list", .read, permission: "candidatesRead", paging: .sync, results: "[Application]", request: Shape([
+      Field("createdAfter", .epochMilliseconds),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("status", .enumeration(["Hired", "Archived", "Active", "Lead"])),
       Field("jobId", .id),
       Field("expand", .array(.enumeration(["openings"])))])),
-    Endpoint("application.listCriteriaEvaluations", .read, permission: "candidatesRead", paging: .cursor, request: Shape([
+    Endpoint("application.listCriteriaEvaluations", .read, permission: "candidatesRead", paging: .cursor, results: "[ApplicationCriteriaEvaluations]", request: Shape([
       Field("applicationId", .id, required: true),
       Field("cursor", .string),
       Field("limit", .number)])),
-    Endpoint("application.listHistory", .read, permission: "candidatesRead", paging: .cursor, request: Shape([
+    Endpoint("application.listHistory", .read, permission: "candidatesRead", paging: .cursor, results: "[ApplicationHistory]", request: Shape([
       Field("applicationId", .id),
       Field("cursor", .string),
       Field("limit", .number)])),
-    Endpoint("application.removeHiringTeamMember", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.removeHiringTeamMember", .write, permission: "candidatesWrite", paging: .none, results: "HiringTeamMember", request: Shape([
       Field("applicationId", .id, required: true),
       Field("teamMemberId", .id, required: true),
       Field("roleId", .id, required: true)])),
-    Endpoint("application.transfer", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.transfer", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("applicationId", .id, required: true),
       Field("jobId", .id, required: true),
       Field("interviewPlanId", .id, required: true),
       Field("interviewStageId", .id, required: true),
       Field("startAutomaticActivities", .boolean)])),
-    Endpoint("application.update", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.update", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("applicationId", .id, required: true),
       Field("sourceId", .id),
       Field("creditedToUserId", .id),
       Field("createdAt", .time),
       Field("sendNotifications", .boolean)])),
-    Endpoint("application.updateHistory", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("application.updateHistory", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("applicationId", .id, required: true),
       Field("applicationHistory", .array(.object(Shape([
       Field("stageId", .id, required: true),
@@ -76,13 +76,13 @@ extension Catalog {
       Field("enteredStageAt", .time, required: true),
       Field("applicationHistoryId", .id),
       Field("archiveReasonId", .id)]))), required: true)])),
-    Endpoint("applicationFeedback.list", .read, permission: "candidatesRead", paging: .sync, request: Shape([
-      Field("createdAfter", .integer),
+    Endpoint("applicationFeedback.list", .read, permission: "candidatesRead", paging: .sync, results: "[ApplicationFeedback]", request: Shape([
+      Field("createdAfter", .epochMilliseconds),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("applicationId", .id)])),
-    Endpoint("applicationFeedback.submit", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("applicationFeedback.submit", .write, permission: "candidatesWrite", paging: .none, results: "ApplicationFeedbackSubmit", request: Shape([
       Field("feedbackForm", .object(Shape([
       Field("fieldSubmissions", .array(.object(Shape([
       Field("path", .string, required: true),
@@ -91,7 +91,7 @@ extension Catalog {
       Field("applicationId", .id, required: true),
       Field("userId", .id),
       Field("interviewEventId", .id)], requiredSets: [["feedbackForm", "formDefinitionId", "applicationId"], ["feedbackForm", "formDefinitionId", "applicationId", "userId", "interviewEventId"]])),
-    Endpoint("applicationForm.submit", .write, permission: "candidatesWrite", paging: .none, multipart: true, request: Shape([
+    Endpoint("applicationForm.submit", .write, permission: "candidatesWrite", paging: .none, multipart: true, results: "ApplicationFormSubmit", request: Shape([
       Field("jobPostingId", .id, required: true),
       Field("applicationForm", .object(Shape([
       Field("fieldSubmissions", .array(.object(Shape([
@@ -106,14 +106,14 @@ extension Catalog {
       Field("tagIds", .array(.id)),
       Field("allowSubmissionForUnpublishedJobPosting", .boolean),
       Field("<file  key>", .string)])),
-    Endpoint("applicationHiringTeamRole.list", .read, permission: "candidatesRead", paging: .none, request: Shape([])),
-    Endpoint("approval.list", .read, permission: "approvalsRead", paging: .sync, request: Shape([
+    Endpoint("applicationHiringTeamRole.list", .read, permission: "candidatesRead", paging: .none, results: "[ApplicationHiringTeamRole]", request: Shape([])),
+    Endpoint("approval.list", .read, permission: "approvalsRead", paging: .sync, results: "[Approval]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("entityType", .enumeration(["offer", "job", "opening"])),
       Field("entityId", .id)])),
-    Endpoint("approvalDefinition.update", .write, permission: "approvalsWrite", paging: .none, request: Shape([
+    Endpoint("approvalDefinition.update", .write, permission: "approvalsWrite", paging: .none, results: "ApprovalDefinition", request: Shape([
       Field("entityType", .enumeration(["offer"]), required: true),
       Field("entityId", .id, required: true),
       Field("approvalStepDefinitions", .array(.object(Shape([
@@ -122,9 +122,9 @@ extension Catalog {
       Field("userId", .id, required: true),
       Field("type", .enumeration(["user"]), required: true)]))), required: true)]))), required: true),
       Field("submitApprovalRequest", .boolean)])),
-    Endpoint("archiveReason.list", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("archiveReason.list", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "[ArchiveReason]", request: Shape([
       Field("includeArchived", .boolean)])),
-    Endpoint("assessment.addCompletedToCandidate", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("assessment.addCompletedToCandidate", .write, permission: "candidatesWrite", paging: .none, results: "AssessmentCompletedToCandidate", request: Shape([
       Field("candidateId", .id, required: true),
       Field("partnerId", .id, required: true),
       Field("assessment", .object(Shape([
@@ -143,11 +143,11 @@ extension Catalog {
       Field("description", .string),
       Field("type", .enumeration(["numeric_score", "numeric_duration_minutes", "url", "string", "boolean_success"]), required: true),
       Field("value", .union([.string, .number, .boolean]), required: true)]))), required: true)])), required: true),
-      Field("timestamp", .integer, required: true)])),
-    Endpoint("assessment.cancel", .write, permission: nil, paging: .none, request: Shape([
+      Field("timestamp", .epochMilliseconds, required: true)])),
+    Endpoint("assessment.cancel", .write, permission: nil, paging: .none, results: "AssessmentResult", request: Shape([
       Field("assessment_id", .id, required: true)])),
-    Endpoint("assessment.list", .write, permission: nil, paging: .none, request: Shape([])),
-    Endpoint("assessment.start", .write, permission: nil, paging: .none, request: Shape([
+    Endpoint("assessment.list", .write, permission: nil, paging: .none, results: "[Assessment]", request: Shape([])),
+    Endpoint("assessment.start", .write, permission: nil, paging: .none, results: "AssessmentResult", request: Shape([
       Field("assessment_type_id", .id, required: true),
       Field("candidate", .object(Shape([
       Field("ashby_id", .string, required: true),
@@ -171,7 +171,7 @@ extension Catalog {
       Field("userId", .id, required: true)]))))])), required: true)])),
     Endpoint("assessment.update", .write, permission: "candidatesWrite", paging: .none, request: Shape([
       Field("assessment_id", .id, required: true),
-      Field("timestamp", .integer, required: true),
+      Field("timestamp", .epochMilliseconds, required: true),
       Field("assessment_status", .object(Shape([
       Field("identifier", .string, required: true),
       Field("label", .string, required: true),
@@ -202,15 +202,15 @@ extension Catalog {
       Field("description", .string),
       Field("type", .enumeration(["numeric_score", "numeric_duration_minutes", "url", "string", "boolean_success"]), required: true),
       Field("value", .union([.string, .number, .boolean]), required: true)]))))])),
-    Endpoint("candidate.addProject", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("candidate.addProject", .write, permission: "candidatesWrite", paging: .none, results: "Candidate", request: Shape([
       Field("candidateId", .id, required: true),
       Field("projectId", .id, required: true)])),
-    Endpoint("candidate.addTag", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("candidate.addTag", .write, permission: "candidatesWrite", paging: .none, results: "Candidate", request: Shape([
       Field("candidateId", .string, required: true),
       Field("tagId", .string, required: true)])),
-    Endpoint("candidate.anonymize", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("candidate.anonymize", .write, permission: "candidatesWrite", paging: .none, results: "Candidate", request: Shape([
       Field("candidateId", .id, required: true)])),
-    Endpoint("candidate.create", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("candidate.create", .write, permission: "candidatesWrite", paging: .none, results: "Candidate", request: Shape([
       Field("name", .string, required: true),
       Field("email", .string),
       Field("phoneNumber", .string),
@@ -225,7 +225,7 @@ extension Catalog {
       Field("region", .string),
       Field("country", .string)]))),
       Field("createdAt", .time)])),
-    Endpoint("candidate.createNote", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("candidate.createNote", .write, permission: "candidatesWrite", paging: .none, results: "CandidateNote", request: Shape([
       Field("candidateId", .id, required: true),
       Field("note", .union([.string, .object(Shape([
       Field("type", .enumeration(["text/plain", "text/html"]), required: true),
@@ -233,32 +233,32 @@ extension Catalog {
       Field("sendNotifications", .boolean),
       Field("isPrivate", .boolean),
       Field("createdAt", .time)])),
-    Endpoint("candidate.info", .read, permission: "candidatesRead", paging: .none, request: Shape([
+    Endpoint("candidate.info", .read, permission: "candidatesRead", paging: .none, results: "Candidate", request: Shape([
       Field("id", .id),
       Field("externalMappingId", .string)], requiredSets: [["id"], ["externalMappingId"]])),
-    Endpoint("candidate.list", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("candidate.list", .read, permission: "candidatesRead", paging: .sync, results: "[Candidate]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("candidate.listClientInfo", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("candidate.listClientInfo", .read, permission: "candidatesRead", paging: .sync, results: "[CandidateClientInfo]", request: Shape([
       Field("candidateId", .id, required: true),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("candidate.listNotes", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("candidate.listNotes", .read, permission: "candidatesRead", paging: .sync, results: "[CandidateNote]", request: Shape([
       Field("candidateId", .id, required: true),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("candidate.listProjects", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("candidate.listProjects", .read, permission: "candidatesRead", paging: .sync, results: "[Project]", request: Shape([
       Field("candidateId", .id, required: true),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("candidate.search", .read, permission: "candidatesRead", paging: .none, request: Shape([
+    Endpoint("candidate.search", .read, permission: "candidatesRead", paging: .none, results: "[Candidate]", request: Shape([
       Field("email", .string),
       Field("name", .string)])),
-    Endpoint("candidate.update", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("candidate.update", .write, permission: "candidatesWrite", paging: .none, results: "Candidate", request: Shape([
       Field("candidateId", .id, required: true),
       Field("name", .string),
       Field("email", .string),
@@ -278,23 +278,23 @@ extension Catalog {
       Field("country", .string)]))),
       Field("createdAt", .time),
       Field("sendNotifications", .boolean)])),
-    Endpoint("candidate.uploadFile", .write, permission: "candidatesWrite", paging: .none, multipart: true, request: Shape([
+    Endpoint("candidate.uploadFile", .write, permission: "candidatesWrite", paging: .none, multipart: true, results: "Candidate", request: Shape([
       Field("candidateId", .id, required: true),
       Field("file", .string, required: true)])),
-    Endpoint("candidate.uploadResume", .write, permission: "candidatesWrite", paging: .none, multipart: true, request: Shape([
+    Endpoint("candidate.uploadResume", .write, permission: "candidatesWrite", paging: .none, multipart: true, results: "Candidate", request: Shape([
       Field("candidateId", .id, required: true),
       Field("resume", .string, required: true)])),
-    Endpoint("candidateTag.create", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("candidateTag.create", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "CandidateTag", request: Shape([
       Field("title", .string, required: true)])),
-    Endpoint("candidateTag.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, request: Shape([
+    Endpoint("candidateTag.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, results: "[CandidateTag]", request: Shape([
       Field("includeArchived", .boolean),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("closeReason.list", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("closeReason.list", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "[CloseReason]", request: Shape([
       Field("includeArchived", .boolean)])),
-    Endpoint("communicationTemplate.list", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([])),
-    Endpoint("customField.create", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("communicationTemplate.list", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "[CommunicationTemplate]", request: Shape([])),
+    Endpoint("customField.create", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "CustomField", request: Shape([
       Field("fieldType", .enumeration(["Boolean", "CompensationRange", "Date", "LongText", "MultiValueSelect", "Number", "NumberRange", "String", "ValueSelect", "Url"]), required: true),
       Field("objectType", .enumeration(["Application", "Candidate", "Job", "Employee", "Talent_Project", "Opening_Version", "Offer_Version"]), required: true),
       Field("title", .string, required: true),
@@ -304,13 +304,13 @@ extension Catalog {
       Field("value", .string, required: true)])))),
       Field("isDateOnlyField", .boolean),
       Field("isExposableToCandidate", .boolean)])),
-    Endpoint("customField.info", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("customField.info", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "CustomField", request: Shape([
       Field("customFieldId", .id)])),
-    Endpoint("customField.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, request: Shape([
+    Endpoint("customField.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, results: "[CustomField]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("customField.setValue", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("customField.setValue", .write, permission: "candidatesWrite", paging: .none, results: "CustomFieldValue", request: Shape([
       Field("objectId", .id, required: true),
       Field("objectType", .enumeration(["Application", "Candidate", "Job", "Opening"]), required: true),
       Field("fieldId", .id, required: true),
@@ -323,75 +323,75 @@ extension Catalog {
       Field("maxValue", .number, required: true),
       Field("currencyCode", .string, required: true),
       Field("interval", .enumeration(["NONE", "1 TIME", "1 HOUR", "1 DAY", "1 WEEK", "2 WEEK", "1 MONTH", "2 MONTH", "1 YEAR", "6 MONTH", "0.5 MONTH", "3 MONTH"]), required: true)]))]), required: true)])),
-    Endpoint("department.archive", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("department.archive", .write, permission: "organizationWrite", paging: .none, results: "Department", request: Shape([
       Field("departmentId", .string, required: true)])),
-    Endpoint("department.create", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("department.create", .write, permission: "organizationWrite", paging: .none, results: "Department", request: Shape([
       Field("name", .string, required: true),
       Field("externalName", .string),
       Field("parentId", .id)])),
-    Endpoint("department.info", .read, permission: "organizationRead", paging: .none, request: Shape([
+    Endpoint("department.info", .read, permission: "organizationRead", paging: .none, results: "Department", request: Shape([
       Field("departmentId", .id, required: true)])),
-    Endpoint("department.list", .read, permission: "organizationRead", paging: .sync, request: Shape([
+    Endpoint("department.list", .read, permission: "organizationRead", paging: .sync, results: "[Department]", request: Shape([
       Field("includeArchived", .boolean),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("department.move", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("department.move", .write, permission: "organizationWrite", paging: .none, results: "Department", request: Shape([
       Field("departmentId", .string, required: true),
       Field("parentId", .string)])),
-    Endpoint("department.restore", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("department.restore", .write, permission: "organizationWrite", paging: .none, results: "Department", request: Shape([
       Field("departmentId", .string, required: true)])),
-    Endpoint("department.update", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("department.update", .write, permission: "organizationWrite", paging: .none, results: "Department", request: Shape([
       Field("departmentId", .string, required: true),
       Field("name", .string),
       Field("externalName", .string)])),
-    Endpoint("feedbackFormDefinition.info", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("feedbackFormDefinition.info", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "FormDefinition", request: Shape([
       Field("feedbackFormDefinitionId", .id, required: true)])),
-    Endpoint("feedbackFormDefinition.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, request: Shape([
+    Endpoint("feedbackFormDefinition.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, results: "[FormDefinition]", request: Shape([
       Field("includeArchived", .boolean),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("file.info", .read, permission: "candidatesRead", paging: .none, request: Shape([
+    Endpoint("file.info", .read, permission: "candidatesRead", paging: .none, results: "File", request: Shape([
       Field("fileHandle", .string, required: true)])),
-    Endpoint("hiringTeam.addMember", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("hiringTeam.addMember", .write, permission: "organizationWrite", paging: .none, results: "HiringTeamMember", request: Shape([
       Field("applicationId", .id),
       Field("teamMemberId", .id, required: true),
       Field("roleId", .id, required: true),
       Field("jobId", .id),
       Field("openingId", .id)], requiredSets: [["applicationId", "teamMemberId", "roleId"], ["jobId", "teamMemberId", "roleId"], ["openingId", "teamMemberId", "roleId"]])),
-    Endpoint("hiringTeam.removeMember", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("hiringTeam.removeMember", .write, permission: "organizationWrite", paging: .none, results: "HiringTeamMember", request: Shape([
       Field("applicationId", .id),
       Field("teamMemberId", .id, required: true),
       Field("roleId", .id, required: true),
       Field("jobId", .id),
       Field("openingId", .id)], requiredSets: [["applicationId", "teamMemberId", "roleId"], ["jobId", "teamMemberId", "roleId"], ["openingId", "teamMemberId", "roleId"]])),
-    Endpoint("hiringTeamRole.list", .read, permission: "organizationRead", paging: .none, request: Shape([
+    Endpoint("hiringTeamRole.list", .read, permission: "organizationRead", paging: .none, results: "[HiringTeamRole]", request: Shape([
       Field("namesOnly", .boolean)])),
-    Endpoint("interview.info", .read, permission: "interviewsRead", paging: .none, request: Shape([
+    Endpoint("interview.info", .read, permission: "interviewsRead", paging: .none, results: "Interview", request: Shape([
       Field("id", .id, required: true)])),
-    Endpoint("interview.list", .read, permission: "interviewsRead", paging: .sync, request: Shape([
+    Endpoint("interview.list", .read, permission: "interviewsRead", paging: .sync, results: "[Interview]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("includeArchived", .boolean),
       Field("includeNonSharedInterviews", .boolean),
       Field("excludeArchivedScheduleTemplateInterviews", .boolean)])),
-    Endpoint("interviewEvent.list", .read, permission: "interviewsRead", paging: .sync, request: Shape([
+    Endpoint("interviewEvent.list", .read, permission: "interviewsRead", paging: .sync, results: "[InterviewEvent]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("interviewScheduleId", .id, required: true),
       Field("expand", .array(.enumeration(["interview"])))])),
-    Endpoint("interviewPlan.list", .read, permission: "interviewsRead", paging: .sync, request: Shape([
+    Endpoint("interviewPlan.list", .read, permission: "interviewsRead", paging: .sync, results: "[InterviewPlan]", request: Shape([
       Field("includeArchived", .boolean),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("interviewSchedule.cancel", .write, permission: "interviewsWrite", paging: .none, request: Shape([
+    Endpoint("interviewSchedule.cancel", .write, permission: "interviewsWrite", paging: .none, results: "InterviewSchedule", request: Shape([
       Field("id", .id, required: true),
       Field("allowReschedule", .boolean)])),
-    Endpoint("interviewSchedule.create", .write, permission: "interviewsWrite", paging: .none, request: Shape([
+    Endpoint("interviewSchedule.create", .write, permission: "interviewsWrite", paging: .none, results: "InterviewSchedule", request: Shape([
       Field("applicationId", .id, required: true),
       Field("interviewEvents", .array(.object(Shape([
       Field("startTime", .string, required: true),
@@ -401,14 +401,14 @@ extension Catalog {
       Field("feedbackRequired", .boolean)]))), required: true),
       Field("extraData", .object(.open)),
       Field("interviewId", .id)]))), required: true)])),
-    Endpoint("interviewSchedule.list", .read, permission: "interviewsRead", paging: .sync, request: Shape([
-      Field("createdAfter", .integer),
+    Endpoint("interviewSchedule.list", .read, permission: "interviewsRead", paging: .sync, results: "[InterviewSchedule]", request: Shape([
+      Field("createdAfter", .epochMilliseconds),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("applicationId", .id),
       Field("interviewStageId", .id)])),
-    Endpoint("interviewSchedule.update", .write, permission: "interviewsWrite", paging: .none, request: Shape([
+    Endpoint("interviewSchedule.update", .write, permission: "interviewsWrite", paging: .none, results: "InterviewSchedule", request: Shape([
       Field("interviewScheduleId", .id, required: true),
       Field("interviewEvent", .object(Shape([
       Field("interviewEventId", .id),
@@ -421,73 +421,73 @@ extension Catalog {
       Field("interviewId", .id)], requiredSets: [["startTime", "endTime", "interviewers"]]))),
       Field("interviewEventIdToCancel", .union([.id, .array(.id)])),
       Field("allowFeedbackDeletion", .boolean)], requiredSets: [["interviewScheduleId", "interviewEvent"], ["interviewScheduleId", "interviewEventIdToCancel"]])),
-    Endpoint("interviewStage.info", .read, permission: "interviewsRead", paging: .none, request: Shape([
+    Endpoint("interviewStage.info", .read, permission: "interviewsRead", paging: .none, results: "InterviewStage", request: Shape([
       Field("interviewStageId", .id, required: true)])),
-    Endpoint("interviewStage.list", .read, permission: "interviewsRead", paging: .none, request: Shape([
+    Endpoint("interviewStage.list", .read, permission: "interviewsRead", paging: .none, results: "[InterviewStage]", request: Shape([
       Field("interviewPlanId", .id, required: true)])),
-    Endpoint("interviewStageGroup.list", .read, permission: "interviewsRead", paging: .none, request: Shape([])),
-    Endpoint("interviewerPool.addUser", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("interviewStageGroup.list", .read, permission: "interviewsRead", paging: .none, results: "[InterviewStageGroup]", request: Shape([])),
+    Endpoint("interviewerPool.addUser", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "InterviewerPool", request: Shape([
       Field("interviewerPoolId", .id, required: true),
       Field("userId", .id, required: true),
       Field("interviewerPoolTrainingPathStageId", .id)])),
-    Endpoint("interviewerPool.archive", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("interviewerPool.archive", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "InterviewerPool", request: Shape([
       Field("interviewerPoolId", .id, required: true)])),
-    Endpoint("interviewerPool.create", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("interviewerPool.create", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "InterviewerPool", request: Shape([
       Field("title", .string, required: true),
       Field("requiresTraining", .boolean)])),
-    Endpoint("interviewerPool.info", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("interviewerPool.info", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "InterviewerPool", request: Shape([
       Field("interviewerPoolId", .id, required: true)])),
-    Endpoint("interviewerPool.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, request: Shape([
+    Endpoint("interviewerPool.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, results: "[InterviewerPool]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("includeArchivedPools", .boolean),
       Field("includeArchivedTrainingStages", .boolean)])),
-    Endpoint("interviewerPool.removeUser", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("interviewerPool.removeUser", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "InterviewerPool", request: Shape([
       Field("interviewerPoolId", .id, required: true),
       Field("userId", .id, required: true)])),
-    Endpoint("interviewerPool.restore", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("interviewerPool.restore", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "InterviewerPool", request: Shape([
       Field("interviewerPoolId", .id, required: true)])),
-    Endpoint("interviewerPool.update", .write, permission: "hiringProcessMetadataWrite", paging: .none, request: Shape([
+    Endpoint("interviewerPool.update", .write, permission: "hiringProcessMetadataWrite", paging: .none, results: "InterviewerPool", request: Shape([
       Field("interviewerPoolId", .id, required: true),
       Field("title", .string),
       Field("requiresTraining", .boolean)])),
-    Endpoint("job.create", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("job.create", .write, permission: "jobsWrite", paging: .none, results: "Job", request: Shape([
       Field("title", .string, required: true),
       Field("teamId", .id, required: true),
       Field("locationId", .id, required: true),
       Field("defaultInterviewPlanId", .id),
       Field("jobTemplateId", .id),
       Field("brandId", .id)])),
-    Endpoint("job.info", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("job.info", .read, permission: "jobsRead", paging: .none, results: "Job", request: Shape([
       Field("id", .id, required: true),
       Field("includeUnpublishedJobPostingsIds", .boolean),
       Field("expand", .array(.enumeration(["location", "openings"])))])),
-    Endpoint("job.list", .read, permission: "jobsRead", paging: .sync, request: Shape([
+    Endpoint("job.list", .read, permission: "jobsRead", paging: .sync, results: "[Job]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("status", .array(.enumeration(["Draft", "Open", "Closed", "Archived"]))),
-      Field("openedAfter", .integer),
-      Field("openedBefore", .integer),
-      Field("closedAfter", .integer),
-      Field("closedBefore", .integer),
+      Field("openedAfter", .epochMilliseconds),
+      Field("openedBefore", .epochMilliseconds),
+      Field("closedAfter", .epochMilliseconds),
+      Field("closedBefore", .epochMilliseconds),
       Field("includeUnpublishedJobPostingsIds", .boolean),
       Field("expand", .array(.enumeration(["location", "openings"])))])),
-    Endpoint("job.search", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("job.search", .read, permission: "jobsRead", paging: .none, results: "[Job]", request: Shape([
       Field("title", .string),
       Field("requisitionId", .string)], requiredSets: [["title"], ["requisitionId"]])),
-    Endpoint("job.setStatus", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("job.setStatus", .write, permission: "jobsWrite", paging: .none, results: "Job", request: Shape([
       Field("jobId", .id, required: true),
       Field("status", .enumeration(["Draft", "Open", "Closed", "Archived"]), required: true)])),
-    Endpoint("job.update", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("job.update", .write, permission: "jobsWrite", paging: .none, results: "Job", request: Shape([
       Field("jobId", .id, required: true),
       Field("title", .string),
       Field("teamId", .id),
       Field("locationId", .id),
       Field("defaultInterviewPlanId", .id),
       Field("customRequisitionId", .id)])),
-    Endpoint("job.updateCompensation", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("job.updateCompensation", .write, permission: "jobsWrite", paging: .none, results: "Job", request: Shape([
       Field("jobId", .id, required: true),
       Field("compensationTiers", .array(.object(Shape([
       Field("title", .string),
@@ -499,18 +499,18 @@ extension Catalog {
       Field("label", .string),
       Field("minValue", .number, required: true),
       Field("maxValue", .number, required: true)]))), required: true)]))), required: true)])),
-    Endpoint("jobBoard.list", .read, permission: "jobsRead", paging: .none, request: Shape([])),
-    Endpoint("jobInterviewPlan.info", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("jobBoard.list", .read, permission: "jobsRead", paging: .none, results: "[JobBoard]", request: Shape([])),
+    Endpoint("jobInterviewPlan.info", .read, permission: "jobsRead", paging: .none, results: "JobInterviewPlan", request: Shape([
       Field("jobId", .id, required: true)])),
-    Endpoint("jobPosting.info", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("jobPosting.info", .read, permission: "jobsRead", paging: .none, results: "JobPosting", request: Shape([
       Field("jobPostingId", .id, required: true),
       Field("expand", .array(.enumeration(["job"])))])),
-    Endpoint("jobPosting.list", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("jobPosting.list", .read, permission: "jobsRead", paging: .none, results: "[JobPosting]", request: Shape([
       Field("location", .string),
       Field("department", .string),
       Field("listedOnly", .boolean),
       Field("jobBoardId", .id)])),
-    Endpoint("jobPosting.update", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("jobPosting.update", .write, permission: "jobsWrite", paging: .none, results: "JobPosting", request: Shape([
       Field("jobPostingId", .id, required: true),
       Field("title", .string),
       Field("workplaceType", .enumeration(["OnSite", "Hybrid", "Remote"])),
@@ -519,14 +519,14 @@ extension Catalog {
       Field("description", .object(Shape([
       Field("type", .enumeration(["text/html"]), required: true),
       Field("content", .string, required: true)])))])),
-    Endpoint("jobTemplate.list", .read, permission: "jobsRead", paging: .sync, request: Shape([
+    Endpoint("jobTemplate.list", .read, permission: "jobsRead", paging: .sync, results: "[JobTemplate]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("expand", .array(.enumeration(["location"])))])),
-    Endpoint("location.archive", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.archive", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true)])),
-    Endpoint("location.create", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.create", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("name", .string, required: true),
       Field("type", .enumeration(["Location", "LocationHierarchy"]), required: true),
       Field("address", .object(Shape([
@@ -539,20 +539,20 @@ extension Catalog {
       Field("parentLocationId", .string),
       Field("isRemote", .boolean),
       Field("workplaceType", .enumeration(["OnSite", "Hybrid", "Remote"]))])),
-    Endpoint("location.info", .read, permission: "organizationRead", paging: .none, request: Shape([
+    Endpoint("location.info", .read, permission: "organizationRead", paging: .none, results: "Location", request: Shape([
       Field("locationId", .id, required: true)])),
-    Endpoint("location.list", .read, permission: "organizationRead", paging: .sync, request: Shape([
+    Endpoint("location.list", .read, permission: "organizationRead", paging: .sync, results: "[Location]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("includeArchived", .boolean),
       Field("includeLocationHierarchy", .boolean)])),
-    Endpoint("location.move", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.move", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true),
       Field("parentLocationHierarchyId", .string, required: true)])),
-    Endpoint("location.restore", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.restore", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true)])),
-    Endpoint("location.updateAddress", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.updateAddress", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true),
       Field("address", .object(Shape([
       Field("postalAddress", .object(Shape([
@@ -561,52 +561,52 @@ extension Catalog {
       Field("addressLocality", .string),
       Field("postalCode", .string),
       Field("streetAddress", .string)])))])), required: true)])),
-    Endpoint("location.updateName", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.updateName", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true),
       Field("name", .string, required: true)])),
-    Endpoint("location.updateRemoteStatus", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.updateRemoteStatus", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true),
       Field("isRemote", .boolean, required: true)])),
-    Endpoint("location.updateWorkplaceType", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("location.updateWorkplaceType", .write, permission: "organizationWrite", paging: .none, results: "Location", request: Shape([
       Field("locationId", .string, required: true),
       Field("workplaceType", .enumeration(["OnSite", "Hybrid", "Remote"]), required: true)])),
-    Endpoint("offer.approve", .write, permission: "offersWrite", paging: .none, request: Shape([
+    Endpoint("offer.approve", .write, permission: "offersWrite", paging: .none, results: "Offer", request: Shape([
       Field("offerVersionId", .id, required: true),
       Field("approvalStepId", .id),
       Field("userId", .id)])),
-    Endpoint("offer.create", .write, permission: "offersWrite", paging: .none, request: Shape([
+    Endpoint("offer.create", .write, permission: "offersWrite", paging: .none, results: "Offer", request: Shape([
       Field("offerProcessId", .id, required: true),
       Field("offerFormId", .id, required: true),
       Field("offerForm", .object(Shape([
       Field("fieldSubmissions", .array(.object(Shape([
       Field("path", .string, required: true),
       Field("value", .string, required: true)]))), required: true)])), required: true)])),
-    Endpoint("offer.info", .read, permission: "offersRead", paging: .none, request: Shape([
+    Endpoint("offer.info", .read, permission: "offersRead", paging: .none, results: "Offer", request: Shape([
       Field("offerId", .id, required: true)])),
-    Endpoint("offer.list", .read, permission: "offersRead", paging: .sync, request: Shape([
+    Endpoint("offer.list", .read, permission: "offersRead", paging: .sync, results: "[Offer]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("offerStatus", .array(.enumeration(["WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition", "WaitingOnCandidateResponse", "CandidateRejected", "CandidateAccepted", "OfferCancelled"]))),
       Field("acceptanceStatus", .array(.enumeration(["Accepted", "Declined", "Pending", "Created", "Cancelled", "WaitingOnResponse"]))),
       Field("applicationId", .id)])),
-    Endpoint("offer.start", .write, permission: "offersWrite", paging: .none, request: Shape([
+    Endpoint("offer.start", .write, permission: "offersWrite", paging: .none, results: "OfferStart", request: Shape([
       Field("offerProcessId", .id, required: true)])),
-    Endpoint("offer.update", .write, permission: "offersWrite", paging: .none, request: Shape([
+    Endpoint("offer.update", .write, permission: "offersWrite", paging: .none, results: "Offer", request: Shape([
       Field("offerId", .id, required: true),
       Field("offerForm", .object(Shape([
       Field("fieldSubmissions", .array(.object(Shape([
       Field("path", .string, required: true),
       Field("value", .string, required: true)]))), required: true)])), required: true)])),
-    Endpoint("offerProcess.start", .write, permission: "offersWrite", paging: .none, request: Shape([
+    Endpoint("offerProcess.start", .write, permission: "offersWrite", paging: .none, results: "OfferProcessStart", request: Shape([
       Field("applicationId", .id, required: true)])),
-    Endpoint("opening.addJob", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.addJob", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string, required: true),
       Field("jobId", .string, required: true)])),
-    Endpoint("opening.addLocation", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.addLocation", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string, required: true),
       Field("locationId", .string, required: true)])),
-    Endpoint("opening.create", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.create", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("identifier", .string),
       Field("description", .string),
       Field("teamId", .string),
@@ -617,27 +617,27 @@ extension Catalog {
       Field("isBackfill", .boolean),
       Field("employmentType", .enumeration(["FullTime", "PartTime", "Intern", "Contract", "Temporary", ""])),
       Field("openingState", .enumeration(["Draft", "Approved", "Open", "Closed"]))])),
-    Endpoint("opening.info", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("opening.info", .read, permission: "jobsRead", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string, required: true)])),
-    Endpoint("opening.list", .read, permission: "jobsRead", paging: .sync, request: Shape([
+    Endpoint("opening.list", .read, permission: "jobsRead", paging: .sync, results: "[Opening]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string)])),
-    Endpoint("opening.removeJob", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.removeJob", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string, required: true),
       Field("jobId", .string, required: true)])),
-    Endpoint("opening.removeLocation", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.removeLocation", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string, required: true),
       Field("locationId", .string, required: true)])),
-    Endpoint("opening.search", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("opening.search", .read, permission: "jobsRead", paging: .none, results: "[Opening]", request: Shape([
       Field("identifier", .string, required: true)])),
-    Endpoint("opening.setArchived", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.setArchived", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string),
       Field("archive", .boolean)])),
-    Endpoint("opening.setOpeningState", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.setOpeningState", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string),
       Field("openingState", .enumeration(["Draft", "Approved", "Open", "Closed"])),
       Field("closeReasonId", .string)])),
-    Endpoint("opening.update", .write, permission: "jobsWrite", paging: .none, request: Shape([
+    Endpoint("opening.update", .write, permission: "jobsWrite", paging: .none, results: "Opening", request: Shape([
       Field("openingId", .string),
       Field("identifier", .string),
       Field("description", .string),
@@ -646,84 +646,84 @@ extension Catalog {
       Field("targetStartDate", .string),
       Field("isBackfill", .boolean),
       Field("employmentType", .enumeration(["FullTime", "PartTime", "Intern", "Contract", "Temporary", ""]))])),
-    Endpoint("project.info", .read, permission: "jobsRead", paging: .none, request: Shape([
+    Endpoint("project.info", .read, permission: "jobsRead", paging: .none, results: "Project", request: Shape([
       Field("projectId", .string, required: true)])),
-    Endpoint("project.list", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("project.list", .read, permission: "candidatesRead", paging: .sync, results: "[Project]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("project.search", .read, permission: "candidatesRead", paging: .none, request: Shape([
+    Endpoint("project.search", .read, permission: "candidatesRead", paging: .none, results: "[Project]", request: Shape([
       Field("title", .string)])),
-    Endpoint("referral.create", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("referral.create", .write, permission: "candidatesWrite", paging: .none, results: "Application", request: Shape([
       Field("id", .id, required: true),
       Field("creditedToUserId", .id, required: true),
       Field("fieldSubmissions", .array(.object(Shape([
       Field("path", .string, required: true),
       Field("value", .string, required: true)]))), required: true),
       Field("createdAt", .time)])),
-    Endpoint("referralForm.info", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([])),
-    Endpoint("report.generate", .read, permission: "reportsRead", paging: .none, request: Shape([
+    Endpoint("referralForm.info", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "ReferralForm", request: Shape([])),
+    Endpoint("report.generate", .read, permission: "reportsRead", paging: .none, results: "ReportGenerate", request: Shape([
       Field("reportId", .id, required: true),
       Field("includeHeadersInData", .boolean),
       Field("requestId", .string)])),
-    Endpoint("report.synchronous", .read, permission: "reportsRead", paging: .none, request: Shape([
+    Endpoint("report.synchronous", .read, permission: "reportsRead", paging: .none, results: "ReportGenerate", request: Shape([
       Field("reportId", .id, required: true),
       Field("includeHeadersInData", .boolean)])),
-    Endpoint("source.list", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("source.list", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "[Source]", request: Shape([
       Field("includeArchived", .boolean)])),
-    Endpoint("sourceTrackingLink.list", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("sourceTrackingLink.list", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "[SourceTrackingLink]", request: Shape([
       Field("includeDisabled", .boolean)])),
-    Endpoint("surveyFormDefinition.info", .read, permission: "hiringProcessMetadataRead", paging: .none, request: Shape([
+    Endpoint("surveyFormDefinition.info", .read, permission: "hiringProcessMetadataRead", paging: .none, results: "FormDefinition", request: Shape([
       Field("surveyFormDefinitionId", .id, required: true)])),
-    Endpoint("surveyFormDefinition.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, request: Shape([
+    Endpoint("surveyFormDefinition.list", .read, permission: "hiringProcessMetadataRead", paging: .sync, results: "[FormDefinition]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("surveyRequest.create", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("surveyRequest.create", .write, permission: "candidatesWrite", paging: .none, results: "SurveyRequest", request: Shape([
       Field("candidateId", .id, required: true),
       Field("applicationId", .id, required: true),
       Field("surveyFormDefinitionId", .id, required: true)])),
-    Endpoint("surveyRequest.list", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("surveyRequest.list", .read, permission: "candidatesRead", paging: .sync, results: "[SurveyRequest]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("surveyType", .enumeration(["CandidateExperience"]), required: true),
       Field("applicationId", .id),
       Field("candidateId", .id)])),
-    Endpoint("surveySubmission.create", .write, permission: "candidatesWrite", paging: .none, request: Shape([
+    Endpoint("surveySubmission.create", .write, permission: "candidatesWrite", paging: .none, results: "SurveySubmission", request: Shape([
       Field("candidateId", .id, required: true),
       Field("applicationId", .id, required: true),
       Field("surveyFormDefinitionId", .id, required: true),
       Field("submittedValues", .object(.open), required: true)])),
-    Endpoint("surveySubmission.list", .read, permission: "candidatesRead", paging: .sync, request: Shape([
+    Endpoint("surveySubmission.list", .read, permission: "candidatesRead", paging: .sync, results: "[SurveySubmission]", request: Shape([
       Field("surveyType", .enumeration(["CandidateExperience", "Questionnaire"]), required: true),
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number)])),
-    Endpoint("user.info", .read, permission: "organizationRead", paging: .none, request: Shape([
+    Endpoint("user.info", .read, permission: "organizationRead", paging: .none, results: "User", request: Shape([
       Field("userId", .id, required: true)])),
-    Endpoint("user.interviewerSettings", .read, permission: "organizationRead", paging: .none, request: Shape([
+    Endpoint("user.interviewerSettings", .read, permission: "organizationRead", paging: .none, results: "UserInterviewerSettings", request: Shape([
       Field("userId", .id, required: true)])),
-    Endpoint("user.list", .read, permission: "organizationRead", paging: .sync, request: Shape([
+    Endpoint("user.list", .read, permission: "organizationRead", paging: .sync, results: "[User]", request: Shape([
       Field("cursor", .string),
       Field("syncToken", .string),
       Field("limit", .number),
       Field("includeDeactivated", .boolean)])),
-    Endpoint("user.search", .read, permission: "organizationRead", paging: .none, request: Shape([
+    Endpoint("user.search", .read, permission: "organizationRead", paging: .none, results: "[User]", request: Shape([
       Field("email", .string, required: true)])),
-    Endpoint("user.updateInterviewerSettings", .write, permission: "organizationWrite", paging: .none, request: Shape([
+    Endpoint("user.updateInterviewerSettings", .write, permission: "organizationWrite", paging: .none, results: "UserInterviewerSettings", request: Shape([
       Field("userId", .id, required: true),
       Field("dailyLimit", .integer),
       Field("weeklyLimit", .integer)])),
-    Endpoint("webhook.create", .write, permission: "apiKeysWrite", paging: .none, request: Shape([
+    Endpoint("webhook.create", .write, permission: "apiKeysWrite", paging: .none, results: "Webhook", request: Shape([
       Field("webhookType", .enumeration(["applicationSubmit", "applicationUpdate", "candidateHire", "candidateStageChange", "candidateDelete", "candidateMerge", "interviewPlanTransition", "interviewScheduleCreate", "interviewScheduleUpdate", "jobPostingUpdate", "jobPostingPublish", "jobPostingUnpublish", "offerCreate", "offerUpdate", "offerDelete", "pushToHRIS", "surveySubmit"]), required: true),
       Field("requestUrl", .string, required: true),
       Field("secretToken", .string, required: true)])),
-    Endpoint("webhook.delete", .write, permission: "apiKeysWrite", paging: .none, request: Shape([
+    Endpoint("webhook.delete", .write, permission: "apiKeysWrite", paging: .none, results: "WebhookDelete", request: Shape([
       Field("webhookId", .id, required: true)])),
-    Endpoint("webhook.info", .read, permission: "apiKeysRead", paging: .none, request: Shape([
+    Endpoint("webhook.info", .read, permission: "apiKeysRead", paging: .none, results: "Webhook", request: Shape([
       Field("webhookId", .id, required: true)])),
-    Endpoint("webhook.update", .write, permission: "apiKeysWrite", paging: .none, request: Shape([
+    Endpoint("webhook.update", .write, permission: "apiKeysWrite", paging: .none, results: "Webhook", request: Shape([
       Field("webhookId", .id, required: true),
       Field("enabled", .boolean),
       Field("requestUrl", .string),

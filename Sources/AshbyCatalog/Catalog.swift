@@ -13,6 +13,15 @@ public enum Catalog {
 
   public static func endpoint(_ name: String) -> Endpoint? { byName[name] }
 
+  /// The objects of Ashby's answers by name (`Catalog+Objects.swift`).
+  static let objectsByName: [String: ResponseObject] = Dictionary(
+    generatedObjects.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+  /// Every object in Ashby's answers, sorted by name.
+  public static var objects: [ResponseObject] { generatedObjects }
+
+  public static func object(_ name: String) -> ResponseObject? { objectsByName[name] }
+
   /// Whether a call may change Ashby's state. An endpoint the catalog does not
   /// know (reachable only with `unchecked`) counts as a write: never retried
   /// after it may have arrived, and recorded rather than sent in a dry run.
@@ -37,21 +46,57 @@ public struct Endpoint: Sendable {
   public let paging: Paging
   /// A file upload (`multipart/form-data`): JSON calls cannot send it.
   public let multipart: Bool
+  /// What `results` holds: an object's name (`Application`), `[Application]`
+  /// for a list of them, or a plain type; nil where the spec says nothing.
+  public let results: String?
   public let request: Shape
 
   init(
     _ name: String, _ access: Access, permission: String?, paging: Paging, multipart: Bool = false,
-    request: Shape
+    results: String? = nil, request: Shape
   ) {
     self.name = name
     self.access = access
     self.permission = permission
     self.paging = paging
     self.multipart = multipart
+    self.results = results
     self.request = request
   }
 
+  /// The object `results` holds, or holds a list of (`Application` for both).
+  public var resultObject: String? {
+    guard let results, case let name = results.trimmingCharacters(in: ["[", "]"]), Catalog.object(name) != nil
+    else { return nil }
+    return name
+  }
+
   public var category: Substring { name.prefix { $0 != "." } }
+}
+
+/// An object in Ashby's answers, as the spec describes it: the fields it may
+/// have. Result tables are strict against it (a typo raises, a known field
+/// that the answer left out is nil).
+public struct ResponseObject: Sendable {
+  /// `Application`; a nested object the spec defines in place is `Application.candidate`.
+  public let name: String
+  /// Each field, with what it holds: an object's name, `[name]` for a list, or
+  /// a Lua type (`string`, `integer`, `number`, `boolean`, `any`, or a union of them).
+  public let fields: [(name: String, type: String)]
+
+  init(_ name: String, _ fields: [(String, String)]) {
+    self.name = name
+    self.fields = fields.map { (name: $0.0, type: $0.1) }
+  }
+
+  /// The spec lists no field, so any goes.
+  public var isOpen: Bool { fields.isEmpty }
+
+  /// The object a field holds, or holds a list of; nil for a plain value.
+  public static func objectName(in type: String) -> String? {
+    let name = type.trimmingCharacters(in: ["[", "]"])
+    return Catalog.object(name) == nil ? nil : name
+  }
 }
 
 /// The fields of an object, and which of them must be given.
@@ -114,6 +159,9 @@ public indirect enum FieldType: Sendable {
   case id
   /// An ISO 8601 date and time string.
   case time
+  /// An integer of milliseconds since the Unix epoch (`createdAfter`): also
+  /// given as an ISO 8601 string, which the check turns into milliseconds.
+  case epochMilliseconds
   case integer, number, boolean, null
   case enumeration([String])
   case array(FieldType)
@@ -126,6 +174,7 @@ public indirect enum FieldType: Sendable {
     switch self {
     case .string, .id, .time: return "string"
     case .integer: return "integer"
+    case .epochMilliseconds: return "integer|string"
     case .number: return "number"
     case .boolean: return "boolean"
     case .null: return "nil"

@@ -84,14 +84,17 @@ struct FakeData {
     let statuses = ["Open", "Open", "Open", "Closed", "Archived", "Draft"]
     for i in 0..<250 {
       let plan = id("plan", i % 3)
-      d.jobs.append([
-        "id": id("job", i), "title": "\(roles[i % roles.count]) \(i + 1)", "status": statuses[Int(rng.next() % 6)],
+      let status = statuses[Int(rng.next() % 6)]
+      var job: [String: Any] = [
+        "id": id("job", i), "title": "\(roles[i % roles.count]) \(i + 1)", "status": status,
         "employmentType": "FullTime", "confidential": false,
         "departmentId": id("dep", i % departmentNames.count), "locationId": id("loc", i % locationNames.count),
         "defaultInterviewPlanId": plan, "interviewPlanIds": [plan], "jobPostingIds": [id("post", i)],
         "createdAt": date(daysAgo: 200 - i % 200), "updatedAt": date(daysAgo: i % 30),
         "openedAt": date(daysAgo: 180 - i % 180),
-      ])
+      ]
+      if status == "Closed" || status == "Archived" { job["closedAt"] = date(daysAgo: i % 60) }
+      d.jobs.append(job)
     }
     let lastNames = ["Lovelace", "Hopper", "Turing", "Liskov", "Knuth", "Hamilton", "Ritchie", "Torvalds"]
     for i in 0..<max(60, candidates) {

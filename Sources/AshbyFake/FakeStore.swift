@@ -52,7 +52,7 @@ final class FakeStore: @unchecked Sendable {
     case "candidate.uploadResume": return uploadResume(p)
     case "application.info":
       return find(data.applications, p["applicationId"], code: "application_not_found", what: "application")
-    case "application.list": return page(data.applications, p)
+    case "application.list": return timeFiltered(endpoint, data.applications, p)
     case "application.create": return applicationCreate(p)
     case "application.changeStage": return changeStage(p)
     case "archiveReason.list": return .results(data.archiveReasons, extra: ["moreDataAvailable": false])
@@ -142,7 +142,16 @@ final class FakeStore: @unchecked Sendable {
     if let bad = statuses.first(where: { !valid.contains($0) }) {
       return .failure(code: "invalid_input", message: "Invalid job status: \(bad)")
     }
-    return page(data.jobs.filter { statuses.contains($0["status"] as? String ?? "") }, p)
+    return timeFiltered("job.list", data.jobs.filter { statuses.contains($0["status"] as? String ?? "") }, p)
+  }
+
+  /// A page of the items the endpoint's time filters keep (`FakeTimeFilters`).
+  private func timeFiltered(_ endpoint: String, _ items: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
+    do {
+      return page(try FakeTimeFilters.apply(endpoint, items, p), p)
+    } catch {
+      return .failure(code: "invalid_input", message: error.message)
+    }
   }
 
   private func candidateSearch(_ p: [String: Any]) -> FakeAnswer {

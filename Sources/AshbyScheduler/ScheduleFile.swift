@@ -34,12 +34,12 @@ public enum ScheduleFile {
 
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
-    "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit",
+    "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit", "strict_results",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
   static let hookKeys: Set<String> = [
     "name", "events", "script", "secret_env", "secret_command", "unsigned", "timeout", "retries", "retry_delay",
-    "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit",
+    "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results",
   ]
 
   /// Schedule files larger than this are refused (a schedule is a few KB).
@@ -310,13 +310,17 @@ struct ScheduleReader {
         problem(place, "retries", "must be a whole number from 0 to 10")
       }
     }
-    for key in ["sandbox", "dry_run"] {
+    for key in ["sandbox", "dry_run", "strict_results"] {
       guard let v = table[key] else { continue }
       guard let b = v.bool else {
         problem(place, key, "must be true or false")
         continue
       }
-      if key == "sandbox" { job.sandbox = b } else { job.dryRun = b }
+      switch key {
+      case "sandbox": job.sandbox = b
+      case "dry_run": job.dryRun = b
+      default: job.strictResults = b
+      }
     }
     if let v = table["grace"] {
       if let seconds = Self.seconds(v), seconds >= 0, seconds <= Self.maxTimeout {

@@ -43,6 +43,8 @@ public struct ScheduledJob: Sendable, Equatable {
   /// On unless the file says `sandbox = false`: a script left to run on its own gets no files (DESIGN.md §9).
   public var sandbox = true
   public var dryRun = false
+  /// Result tables raise for a field their object does not have (`strict_results = false`: nil).
+  public var strictResults = true
   public var args: [String] = []
   /// `NAME=value` for the script's environment (`env`; not for secrets: the history and `list --json` show them).
   public var environment: [String] = []

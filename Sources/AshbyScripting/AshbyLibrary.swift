@@ -15,7 +15,7 @@ import Synchronization
 public enum AshbyLibrary {
   public static func install(
     into ctx: LuaContext, client: AshbyClient, display: Display = Display(),
-    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil, strictResults: Bool = true
   ) throws {
     ctx.installTaskLibrary(at: "ashby")
     ctx.installJSON(at: "ashby.json")
@@ -26,6 +26,7 @@ public enum AshbyLibrary {
     registerPrivate(ctx: ctx, client: client, feeds: feeds)
     if let event { ctx.setGlobal("ashby_private.event", event.luaValue) }
     registerDisplay(ctx: ctx, client: client, display: display)
+    ResultShapes.register(ctx: ctx, strict: strictResults)
     try installModules(ctx)
     try runPrelude(ctx)
   }

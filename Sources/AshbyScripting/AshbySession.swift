@@ -19,17 +19,22 @@ public final class AshbySession: Sendable {
   ///     process); it is given the client, for what was written so far.
   ///   - feeds: where `ashby.changes` starts from (a run with no state has none).
   ///   - event: for a hook's run, the delivery (`ashby.event`).
+  ///   - strictResults: result tables raise for a field their object does not
+  ///     have (`--loose-results` turns it off).
   public static func start(
     _ configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby"),
     vm options: LuaVM.Options = LuaVM.Options(), display: Display = Display(),
-    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil,
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil, strictResults: Bool = true,
     onRunaway: (@Sendable (AshbyClient, String) -> Void)? = nil
   ) async throws -> AshbySession {
     let client = AshbyClient(configuration: configuration, logger: logger)
     var options = options
     if let onRunaway { options.onRunaway = { [client] message in onRunaway(client, message) } }
     let vm = try LuaVM(options: options)
-    try await vm.perform { ctx in try AshbyLibrary.install(into: ctx, client: client, display: display, feeds: feeds, event: event) }
+    try await vm.perform { ctx in 
+      try AshbyLibrary.install(
+        into: ctx, client: client, display: display, feeds: feeds, event: event, strictResults: strictResults)
+    }
     return AshbySession(vm: vm, client: client)
   }
 

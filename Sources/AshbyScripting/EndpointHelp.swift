@@ -55,6 +55,7 @@ enum EndpointHelp {
     switch type {
     case .id: return "string (id)"
     case .time: return "string (ISO 8601 time)"
+    case .epochMilliseconds: return "integer (milliseconds since the epoch) or string (ISO 8601 time)"
     case .object(let s) where s.isOpen: return "table (any fields)"
     case .array(.object): return "table[] (each:)"
     case .object: return "table:"

@@ -62,6 +62,15 @@ struct AuthConfig {
     return n
   }
 
+  /// `strict_results` in the profile: nil when not set.
+  static func strictResults(profile: String, in table: TOMLTable?) throws -> Bool? {
+    guard let value = table?[profile]?.table?["strict_results"] else { return nil }
+    guard let b = value.bool else {
+      throw Failure(description: "\(configFile.path): [\(profile)] strict_results must be true or false")
+    }
+    return b
+  }
+
   /// The parsed config file, or nil when there is none. Refuses a file others can read.
   static func readFile() throws -> TOMLTable? {
     let path = configFilePath

@@ -13,6 +13,6 @@ extension RunReport {
     }
     self.init(
       exitCode: end.code, kind: end.error?.kind?.rawValue, error: message, writes: client.writesMade,
-      planned: client.plannedWrites.count, syncTokens: syncTokens.isEmpty ? nil : syncTokens)
+      planned: client.plannedWrites.endpointCalls, syncTokens: syncTokens.isEmpty ? nil : syncTokens)
   }
 }

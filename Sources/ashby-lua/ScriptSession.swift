@@ -81,12 +81,13 @@ final class ScriptSession: Sendable {
     let session = try await AshbySession.start(
       configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
       display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil),
-      feeds: feeds, event: event
+      feeds: feeds, event: event,
+      strictResults: !options.looseResults && (try AuthConfig.strictResults(profile: options.profile, in: configFile()) ?? true)
     ) { client, message in
       report?.send(
         RunReport(
           exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
-          writes: client.writesMade, planned: client.plannedWrites.count))
+          writes: client.writesMade, planned: client.plannedWrites.endpointCalls))
       endProcess(code: Exit.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
     return ScriptSession(session: session, fake: fake, options: options)
@@ -202,12 +203,17 @@ enum Console {
 /// What a dry run would have written.
 enum DryRunPlan {
   static func report(_ writes: [PlannedWrite], jsonFile: String?) {
-    var text = "dry run: \(writes.count) write\(writes.count == 1 ? "" : "s") planned, none sent"
+    // Counted as a real run counts (endpoint calls that write), so the two agree.
+    let calls = writes.endpointCalls
+    let breakdown = writes.breakdown.map { "\($0.count) \($0.endpoint)" }.joined(separator: ", ")
+    var text = "dry run: \(calls) write\(calls == 1 ? "" : "s") planned, none sent"
+    if calls > 0 { text += " (\(breakdown))" }
     for (i, w) in writes.enumerated() {
       let params = w.parameters.sorted { $0.key < $1.key }.map {
         "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))"
       }
-      text += "\n  \(i + 1). \(w.action) \(params.joined(separator: " ")) -> \(w.syntheticID)"
+      let more = w.calls.count > 1 ? " [\(w.calls.joined(separator: " + "))]" : ""
+      text += "\n  \(i + 1). \(w.action) \(params.joined(separator: " ")) -> \(w.syntheticID)\(more)"
     }
     Console.error(text)
     if let jsonFile {

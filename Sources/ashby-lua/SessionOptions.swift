@@ -20,6 +20,12 @@ struct SessionOptions: ParsableArguments {
   @Flag(help: "Run without file, process or debug access (no io, os.execute, package.loadlib, string.dump, bytecode).")
   var sandbox = false
 
+  @Flag(
+    help:
+      "Result tables give nil for any field they lack, instead of raising for a field their object does not have (default: strict_results in config.toml, else strict)."
+  )
+  var looseResults = false
+
   @Option(help: ArgumentHelp("Stop the script after this many seconds.", valueName: "SECONDS"))
   var timeout: Double?
 
@@ -70,7 +76,8 @@ struct SessionOptions: ParsableArguments {
   /// What the flags ask for, as plain values.
   var settings: SessionSettings {
     SessionSettings(
-      fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, timeout: timeout,
+      fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, looseResults: looseResults,
+      timeout: timeout,
       maxMemory: maxMemory, concurrency: concurrency, rateLimit: rateLimit, verbose: verbose, quiet: quiet)
   }
 }
@@ -83,6 +90,7 @@ struct SessionSettings: Sendable {
   var baseURL: String?
   var profile = "default"
   var sandbox = false
+  var looseResults = false
   var timeout: Double?
   var maxMemory: Int?
   var concurrency = 16

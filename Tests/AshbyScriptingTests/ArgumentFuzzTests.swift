@@ -1,4 +1,5 @@
 import AshbyFake
+import AshbyJSON
 import AshbyKit
 import AshbyScripting
 import Foundation

@@ -189,6 +189,7 @@ import Testing
     switch type {
     case .string, .id, .any: return "x"
     case .time: return "2026-01-05T09:00:00Z"
+    case .epochMilliseconds: return 1_780_000_000_000
     case .integer, .number: return 1
     case .boolean: return true
     case .null: return .null

@@ -9,9 +9,28 @@ public struct PlannedWrite: Sendable, Equatable {
   public var parameters: [String: JSONValue]
   /// The id of the synthetic object returned in its place.
   public var syntheticID: String
+  /// The write endpoints it stands for, in order: what a real run would call
+  /// and count (`advance_application` with a note is two).
+  public var calls: [String]
 
   public var json: JSONValue {
-    ["action": .string(action), "parameters": .object(parameters), "synthetic_id": .string(syntheticID)]
+    [
+      "action": .string(action), "parameters": .object(parameters), "synthetic_id": .string(syntheticID),
+      "calls": .array(calls.map { .string($0) }),
+    ]
+  }
+}
+
+extension [PlannedWrite] {
+  /// Endpoint calls that write: the one count a dry run, the history and a
+  /// real run's `AshbyClient.writesMade` share.
+  public var endpointCalls: Int { reduce(0) { $0 + $1.calls.count } }
+
+  /// How many of each write endpoint, most first: "22 application.changeStage, 22 candidate.createNote".
+  public var breakdown: [(endpoint: String, count: Int)] {
+    var counts: [String: Int] = [:]
+    for call in flatMap(\.calls) { counts[call, default: 0] += 1 }
+    return counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
   }
 }
 
@@ -21,11 +40,11 @@ final class DryRunRecorder: Sendable {
 
   var planned: [PlannedWrite] { writes.withLock { $0 } }
 
-  /// Records a write; returns a recognisable fake id (`dry-run-candidate-1`).
-  func record(_ action: String, _ parameters: [String: JSONValue], kind: String) -> String {
+  /// Records a write that would call `calls`; returns a recognisable fake id (`dry-run-candidate-1`).
+  func record(_ action: String, _ parameters: [String: JSONValue], kind: String, calls: [String]) -> String {
     writes.withLock { w in
       let id = "dry-run-\(kind)-\(w.count + 1)"
-      w.append(PlannedWrite(action: action, parameters: parameters, syntheticID: id))
+      w.append(PlannedWrite(action: action, parameters: parameters, syntheticID: id, calls: calls))
       return id
     }
   }
@@ -40,7 +59,8 @@ extension AshbyClient {
 
   func planAdvance(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
     let move = try await stageMove(p)
-    _ = dryRun.record(p.spec.name, p.values, kind: "application")
+    let note = p.string("note") == nil ? [] : ["candidate.createNote"]
+    _ = dryRun.record(p.spec.name, p.values, kind: "application", calls: ["application.changeStage"] + note)
     var stage: [String: JSONValue] = ["id": move.body["interviewStageId"] ?? .null]
     if let title = move.stage["title"] { stage["title"] = title }
     var fields: [String: JSONValue] = [
@@ -60,15 +80,33 @@ extension AshbyClient {
       }
       _ = try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source")
     }
+    var calls = ["application.create"]
+    if p.string("resume_url") != nil, let candidate = p.string("candidate_id"), await needsResume(candidate) {
+      calls += Self.resumeUploadCalls
+    }
     return [
-      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "application")),
+      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "application", calls: calls)),
       "candidate": ["id": p["candidate_id"] ?? .null], "job": ["id": p["job_id"] ?? .null], "status": "Lead",
     ]
   }
 
+  /// Whether `create_application` would upload a resume: as the real run
+  /// decides, from `candidate.info` (a read, so it goes out); a candidate this
+  /// dry run made up, or one that cannot be read, counts as having none.
+  private func needsResume(_ candidate: String) async -> Bool {
+    guard !candidate.hasPrefix("dry-run-"), let info = try? await call("candidate.info", ["id": .string(candidate)])
+    else { return true }
+    return info["resumeFileHandle"] == nil || info["resumeFileHandle"] == .null
+  }
+
+  /// The write endpoints `uploadResume` calls.
+  static let resumeUploadCalls = ["file.createFileUploadHandle", "candidate.uploadResume"]
+
   func planCreateCandidate(_ p: ActionParams) -> JSONValue {
-    [
-      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "candidate")),
+    var calls = ["candidate.create"]
+    if let url = p.string("resume_url"), ProfileLink.kind(of: url) == .other { calls += Self.resumeUploadCalls }
+    return [
+      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "candidate", calls: calls)),
       "name": .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")"),
       "primaryEmailAddress": ["value": p["email"] ?? .null, "type": "Personal", "isPrimary": true],
     ]
@@ -78,7 +116,8 @@ extension AshbyClient {
     let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""  // checked by ActionParams
     let end = Timestamps.utc(p.string("end_time") ?? "") ?? ""
     return [
-      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule")),
+      "dry_run": true,
+      "id": .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule", calls: ["interviewSchedule.create"])),
       "applicationId": p["application_id"] ?? .null,
       "interviewEvents": [
         [
@@ -92,7 +131,7 @@ extension AshbyClient {
   /// A raw write endpoint under dry run.
   func planCall(_ endpoint: String, _ params: JSONValue) -> AshbyResponse {
     let kind = endpoint.replacingOccurrences(of: ".", with: "-")
-    let id = dryRun.record(endpoint, params.object ?? [:], kind: kind)
+    let id = dryRun.record(endpoint, params.object ?? [:], kind: kind, calls: [endpoint])
     return AshbyResponse(
       rawResults: RawJSON(encoding: ["id": .string(id), "dry_run": true]), moreDataAvailable: false, nextCursor: nil,
       syncToken: nil,

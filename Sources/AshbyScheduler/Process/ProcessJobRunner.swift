@@ -60,6 +60,7 @@ public struct ProcessJobRunner: JobRunner {
     var args = ["run", "--timeout", String(timeout(for: job))] + flags
     if job.sandbox || forceSandbox { args.append("--sandbox") }
     if job.dryRun || forceDryRun { args.append("--dry-run") }
+    if !job.strictResults { args.append("--loose-results") }
     if let rate = job.rateLimit { args += ["--rate-limit", String(rate)] }
     return args + [job.script] + job.args
   }

@@ -76,6 +76,7 @@ extension SessionOptions {
     if let maxMemory { flags += ["--max-memory", String(maxMemory)] }
     flags += ["--concurrency", String(concurrency)]
     if verbose { flags.append("--verbose") }
+    if looseResults { flags.append("--loose-results") }
     return flags
   }
 
