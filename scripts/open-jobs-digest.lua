@@ -7,8 +7,9 @@
 local util, date = ashby.util, ashby.util.date
 local new_days = tonumber(arg[1] or "7")
 
-local departments = util.index_by(ashby.call("department.list", {}))
-local locations = util.index_by(ashby.call("location.list", {}))
+-- (parentheses: ashby.call's second value, the page's meta, is not index_by's key)
+local departments = util.index_by((ashby.call("department.list", {})))
+local locations = util.index_by((ashby.call("location.list", {})))
 local jobs = ashby.list_jobs{ status = "open" }.jobs
 
 local function name_of(index, id) return id and index[id] and index[id].name or "Unassigned" end

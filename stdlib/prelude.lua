@@ -118,9 +118,13 @@ function ashby.map(list, fn, opts)
   return results
 end
 
+-- What each item of `endpoint` becomes on its way to the script (strict
+-- results, below, set it); as it came by default.
+local shape_item = function(item) return item end
+
 --- The items of an open page cursor, one page in memory at a time, with a
 --- progress bar; `on_resync(reason)` hears (once) that Ashby refused a sync token.
-local function items(handle, label, on_resync)
+local function items(handle, label, on_resync, endpoint)
   local p = bar { label = label }
   -- A loop that stops early leaves the cursor open; close it with the iterator.
   local guard = setmetatable({}, { __gc = function()
@@ -147,13 +151,13 @@ local function items(handle, label, on_resync)
     end
     i = i + 1
     if p then p:step() end
-    return page[i]
+    return shape_item(page[i], endpoint)
   end
 end
 
 --- Iterates every item of a paged endpoint, one page in memory at a time.
 function ashby.pages(endpoint, params, options)
-  return items(private.open_pages(endpoint, params, options), tostring(endpoint))
+  return items(private.open_pages(endpoint, params, options), tostring(endpoint), nil, endpoint)
 end
 
 local change_options = { on_first = true, on_resync = true }
@@ -187,7 +191,7 @@ function ashby.changes(endpoint, params, options)
   end
   return items(handle, tostring(endpoint) .. " changes", on_resync and function(reason)
     on_resync { endpoint = endpoint, reason = reason }
-  end)
+  end, endpoint)
 end
 
 -- Levenshtein distance, for "did you mean".
@@ -220,17 +224,35 @@ if private.strict_results then
   local known = { dry_run = true }  -- on every dry-run stand-in
   local metatables = {}  -- object name -> its metatable, or false for one that is open
 
+  -- Whether the letters of `short` stand in `long` in order ("currentstage" in
+  -- "currentinterviewstage"): a name shortened by words.
+  local function within(short, long)
+    local at = 1
+    for i = 1, #short do
+      at = long:find(short:sub(i, i), at, true)
+      if not at then return false end
+      at = at + 1
+    end
+    return true
+  end
+
+  -- The field meant: a near spelling first, else the shortest that holds the key's letters.
   local function nearest(key, fields, t)
-    local best, best_d = nil, 3
+    local lower = key:lower()
+    local best, best_d, held = nil, 3, nil
     local function consider(k)
       if type(k) == "string" then
-        local d = distance(key:lower(), k:lower())
-        if d < best_d then best, best_d = k, d end
+        local name = k:lower()
+        local d = distance(lower, name)
+        if d < best_d or (d == best_d and best and k < best) then best, best_d = k, d end
+        if #lower >= 4 and within(lower, name) and (held == nil or #k < #held or (#k == #held and k < held)) then
+          held = k
+        end
       end
     end
     for k in pairs(fields) do consider(k) end
     for k in next, t do consider(k) end
-    return best
+    return best or held
   end
 
   local function metatable_of(name)
@@ -277,27 +299,26 @@ if private.strict_results then
     return value
   end
 
-  local call = ashby.call
-  function ashby.call(endpoint, params, options)
-    local results, meta = call(endpoint, params, options)
-    return shape(results, result_object(endpoint)), meta
+  -- Each wrapper is a C closure (`after`): a Lua one would hide the script's
+  -- line from errors when the script tail-calls (`return ashby.get_job(id)`).
+  local after = private.after
+  local objects = {}  -- endpoint -> the object its results hold, or false
+  local function object_of(endpoint)
+    if type(endpoint) ~= "string" then return nil end
+    local object = objects[endpoint]
+    if object == nil then
+      object = result_object(endpoint) or false
+      objects[endpoint] = object
+    end
+    return object or nil
   end
+  ashby.call = after(ashby.call, function(results, endpoint)
+    return shape(results, object_of(endpoint))
+  end)
   for action, object in pairs(private.action_results) do
-    local raw = ashby[action]
-    ashby[action] = function(...) return shape(raw(...), object) end
+    ashby[action] = after(ashby[action], function(result) return shape(result, object) end)
   end
-  local pages, changes = ashby.pages, ashby.changes
-  local function shaped(endpoint, iterate)
-    local object = result_object(endpoint)
-    if object == nil then return iterate end
-    return function() return shape(iterate(), object) end
-  end
-  function ashby.pages(endpoint, params, options)
-    return shaped(endpoint, pages(endpoint, params, options))
-  end
-  function ashby.changes(endpoint, params, options)
-    return shaped(endpoint, changes(endpoint, params, options))
-  end
+  shape_item = function(item, endpoint) return shape(item, object_of(endpoint)) end
 end
 
 local names = {}

@@ -8,6 +8,10 @@ enum EndpointStubs {
     var out = "-- Every Ashby endpoint, from the endpoint catalog (scripts/endpoint-catalog).\n\n"
     out += "---@class ashby.call.options\n"
     out += "---@field unchecked? boolean Send as given, unchecked against the catalog (for fields newer than it).\n\n"
+    out += "---@class ashby.call.page\n"
+    out += "---@field more boolean Ashby has more: this was one page (ashby.pages reads them all).\n"
+    out += "---@field next_cursor? string Give it as `cursor` for the next page.\n"
+    out += "---@field sync_token? string On a list's last page: where a later ashby.changes starts.\n\n"
     for endpoint in Catalog.endpoints { out += paramsClass(endpoint) }
     return out
   }
@@ -30,12 +34,21 @@ enum EndpointStubs {
   static func overloads(for function: String) -> String {
     var out = ""
     for endpoint in Catalog.endpoints where function == "call" || endpoint.paging != .none {
-      let returns = function == "call" ? "any" : "fun(): table?"
+      let object = endpoint.resultObject ?? "table"
+      let returns =
+        function == "call" ? "\(endpoint.results.map(resultType) ?? "any"), ashby.call.page" : "fun(): \(object)?"
       let params = endpoint.request.requiredSets.isEmpty ? "params?" : "params"
       out += "---@overload fun(endpoint: \"\(endpoint.name)\", \(params): \(className(endpoint)), "
       out += "options?: ashby.call.options): \(returns)\n"
     }
     return out
+  }
+
+  /// A LuaLS type for a field of an answer's object: `[Job]` is `Job[]`.
+  static func resultType(_ type: String) -> String {
+    guard type.hasPrefix("["), type.hasSuffix("]") else { return type }
+    let inner = resultType(String(type.dropFirst().dropLast()))
+    return inner.contains("|") ? "(\(inner))[]" : "\(inner)[]"
   }
 
   /// A LuaLS type for a catalog type; nested objects become table literals.

@@ -22,9 +22,9 @@ struct FunctionDoc: Sendable {
         ("params?", "table", "Its parameters, in Ashby's camelCase or snake_case; checked against the catalog."),
         ("options?", "ashby.call.options", "{unchecked = true} sends the params as given."),
       ],
-      returns: "any",
+      returns: "any, ashby.call.page",
       summary:
-        "Calls any Ashby endpoint and returns its `results`; refuses an unknown endpoint or field before sending. Writes obey --dry-run.",
+        "Calls any Ashby endpoint and returns its `results` and where the page stands ({more, next_cursor, sync_token}): a list endpoint answers one page, and says so on stderr once when there was more (ashby.pages reads them all); refuses an unknown endpoint or field before sending. Writes obey --dry-run.",
       example: #"local c = ashby.call("candidate.info", { id = "..." })"#),
     FunctionDoc(
       name: "pages",

@@ -18,6 +18,7 @@ enum ResultShapes {
   static func register(ctx: LuaContext, strict: Bool) {
     ctx.setGlobal("ashby_private.strict_results", .boolean(strict))
     guard strict else { return }
+    ctx.installAfter(at: "ashby_private.after")
     ctx.setGlobal("ashby_private.action_results", .object(actionResults.mapValues { .string($0) }))
     // The object `results` holds for an endpoint (`Application` for
     // `application.list` too), or nil where the catalog knows none.

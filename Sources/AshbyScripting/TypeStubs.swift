@@ -60,85 +60,21 @@ public enum TypeStubs {
     return out + "function ashby.\(doc.name)(\(names)) end\n\n"
   }
 
-  static let objectClasses = """
-    ---@class Job
-    ---@field id string
-    ---@field title string
-    ---@field status "Draft"|"Open"|"Closed"|"Archived"
-    ---@field employmentType string
-    ---@field confidential boolean
-    ---@field locationId? string
-    ---@field departmentId? string
-    ---@field defaultInterviewPlanId? string
-    ---@field interviewPlanIds? string[]
-    ---@field jobPostingIds? string[]
-    ---@field hiringTeam? table[]
-    ---@field createdAt? string
-    ---@field updatedAt string
-    ---@field openedAt? string
-    ---@field closedAt? string
+  /// A class per object of Ashby's answers (from the endpoint catalog), every
+  /// field optional as an answer may leave any out; then the host's own.
+  static var objectClasses: String {
+    var out = ""
+    for object in Catalog.objects {
+      out += "---@class \(object.name)\n"
+      for (name, type) in object.fields { out += "---@field \(name)? \(EndpointStubs.resultType(type))\n" }
+      out += "---@field dry_run? boolean Set on the stand-ins a dry run returns.\n\n"
+    }
+    return out + hostClasses
+  }
 
+  static let hostClasses = """
     ---@class JobList
     ---@field jobs Job[]
-
-    ---@class EmailAddress
-    ---@field value string
-    ---@field type string
-    ---@field isPrimary boolean
-
-    ---@class Candidate
-    ---@field id string
-    ---@field name string
-    ---@field primaryEmailAddress? EmailAddress
-    ---@field emailAddresses EmailAddress[]
-    ---@field primaryPhoneNumber? table
-    ---@field phoneNumbers table[]
-    ---@field socialLinks {type: string, url: string}[]
-    ---@field tags table[]
-    ---@field applicationIds string[]
-    ---@field resumeFileHandle? {id: string, name: string, handle: string}
-    ---@field fileHandles table[]
-    ---@field profileUrl string
-    ---@field source? table
-    ---@field createdAt? string
-    ---@field dry_run? boolean Set on the stand-ins a dry run returns.
-
-    ---@class InterviewStage
-    ---@field id string
-    ---@field title string
-    ---@field type "Lead"|"PreInterviewScreen"|"Active"|"Offer"|"Hired"|"Archived"
-    ---@field orderInInterviewPlan integer
-    ---@field interviewPlanId string
-
-    ---@class Application
-    ---@field id string
-    ---@field createdAt string
-    ---@field updatedAt string
-    ---@field status "Active"|"Hired"|"Archived"|"Lead"
-    ---@field candidate {id: string, name: string}
-    ---@field currentInterviewStage InterviewStage
-    ---@field job {id: string, title: string, locationId?: string, departmentId?: string}
-    ---@field source? table
-    ---@field archiveReason? table
-    ---@field hiringTeam table[]
-    ---@field dry_run? boolean Set on the stand-ins a dry run returns.
-
-    ---@class InterviewEvent
-    ---@field id string
-    ---@field startTime string
-    ---@field endTime string
-    ---@field interviewers table[]
-    ---@field location? string
-    ---@field meetingLink? string
-    ---@field extraData? table<string, string>
-
-    ---@class InterviewSchedule
-    ---@field id string
-    ---@field applicationId string
-    ---@field interviewStageId string
-    ---@field status string
-    ---@field interviewEvents InterviewEvent[]
-    ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
     ---@class AshbyError
     ---@field kind "argument"|"api"|"auth"|"permission"|"not_found"|"rate_limited"|"network"|"timeout"|"ambiguous"|"cancelled"|"limit"

@@ -42,8 +42,8 @@ int lsh_is_host_error(lua_State *L, int idx) {
 
 /* Adds `where` to a host error table on top (unless it has one), then raises.
    `where` is the first frame outside the host's own Lua (chunks named
-   "=ashby.*": the prelude and stdlib), so an error raised for `ashby.pages`
-   points at the script's line, not the prelude's.
+   "=ashby.*": the prelude and stdlib, and the closures of `after`), so an
+   error raised for `ashby.pages` points at the script's line, not the prelude's.
    Any other value (a script's own table, with whatever metatable) is raised
    untouched. Runs under the cap: a failed allocation is a memory error here. */
 int lsh_raise(lua_State *L, int level) {
@@ -52,8 +52,10 @@ int lsh_raise(lua_State *L, int level) {
     lua_pushliteral(L, "where");
     if (lua_rawget(L, -2) == LUA_TNIL) {
       while (lua_getstack(L, level, &ar)) {
-        lua_getinfo(L, "Sl", &ar);
-        if (strncmp(ar.source, "=ashby.", 7) != 0) {
+        lua_getinfo(L, "Slf", &ar);
+        int after = lua_tocfunction(L, -1) == lsh_after_call;
+        lua_pop(L, 1);
+        if (!after && strncmp(ar.source, "=ashby.", 7) != 0) {
           if (ar.currentline > 0) {
             lua_pushliteral(L, "where");
             lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);

@@ -85,6 +85,8 @@ extern const char lsh_waiting_key;
 void lsh_errors_setup(lua_State *L);
 /* Adds `where` (file:line of the caller at `level`) to a host error table on top; then raises. */
 int lsh_raise(lua_State *L, int level);
+/* The closures `after` makes (after.c): lsh_raise looks past their frames. */
+int lsh_after_call(lua_State *L);
 /* hook.c: gives a thread about to run the hook it needs (armed after an interrupt). */
 void lsh_enter(lua_State *co, lsh_runtime *rt);
 void lsh_install_coroutine_wrappers(lua_State *L);

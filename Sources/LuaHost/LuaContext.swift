@@ -87,6 +87,13 @@ public struct LuaContext {
     withField(path) { _ = lsh_json_push_module(L) }
   }
 
+  /// `after(f, post)` at `path`: a function that calls `f`, then returns
+  /// `post(first result, first argument)` and `f`'s other results. Unlike a
+  /// Lua wrapper it keeps the caller's line in errors after a tail call.
+  public func installAfter(at path: String) {
+    withField(path) { lsh_push_after(L) }
+  }
+
   /// Pushes the value with `push`, then stores it at the dotted global path.
   /// Stack effect: none.
   func withField(_ path: String, _ push: () -> Void) {

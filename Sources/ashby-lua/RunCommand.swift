@@ -131,8 +131,9 @@ struct RunCommand: AsyncParsableCommand {
     return end.code
   }
 
-  /// `optionNames` as a set, `--` aside: what may not follow the script (`ScriptArguments`).
-  static let ownOptions = Set(optionNames).subtracting(["--"])
+  /// `optionNames` and `--version` (the root's, shown in `run --help` too), `--`
+  /// aside: what may not follow the script (`ScriptArguments`).
+  static let ownOptions = Set(optionNames + ["--version"]).subtracting(["--"])
 
   /// Every option `run` takes, read from its own help text (one fact, one place).
   static let optionNames: [String] = {

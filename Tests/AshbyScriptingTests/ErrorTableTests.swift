@@ -147,8 +147,8 @@ let inspect = """
       inspect + """
 
         local e = inspect(ashby.advance_application, { application_id = "\(app)", stage = "Offer", note = "x" })
-        local ok, err = pcall(ashby.advance_application, { application_id = "\(app)", stage = "Offer", note = "x" })
-        return e, err.result and err.result.currentInterviewStage.title
+        local ok, moved = pcall(ashby.advance_application, { application_id = "\(app)", stage = "Offer", note = "x" })
+        return e, ok and moved.currentInterviewStage.title
         """)
     #expect(partial[0]["partial"] == true)
     #expect(partial[0]["text"].stringValue?.contains("the stage changed, but the note failed") == true)

@@ -124,7 +124,10 @@ import Testing
     let r = try await run(["run", "--dry-run", "--plan-json", plan, path], env: f.env)
     #expect(r.status == 0)
     #expect(r.stdout == "dry-run-candidate-1\ttrue\ttrue\n")
-    #expect(r.stderr.contains("dry run: 2 writes planned, none sent"))
+    #expect(
+      r.stderr.contains(
+        "dry run: 3 writes planned, none sent (1 application.changeStage, 1 candidate.create, 1 candidate.createNote)"),
+      "\(r.all)")
     #expect(r.stderr.contains("1. create_candidate"))
     #expect(r.stderr.contains("2. advance_application"))
     #expect(f.fake.requests.filter { Catalog.isWrite($0.endpoint) }.isEmpty)

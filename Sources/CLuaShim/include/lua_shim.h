@@ -112,6 +112,9 @@ int lsh_is_null(lua_State *L, int idx);
 void lsh_mark_array(lua_State *L, int idx);
 int lsh_is_marked_array(lua_State *L, int idx);
 
+/* Pushes `after(f, post)` (after.c): f, then post(first result, first argument). */
+void lsh_push_after(lua_State *L);
+
 /* Lua's macros as functions Swift can call. */
 static inline void lsh_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline void lsh_newtable(lua_State *L) { lua_newtable(L); }
