@@ -1273,6 +1273,13 @@ function ashby.sleep(seconds) end
 ---@return boolean
 function ashby.is_error(value) end
 
+--- Makes a table as strict as ashby's own results: a field the named object does not have raises with the nearest name.
+--- Example: `local app = ashby.object(ashby.event.data.application, "Application")`
+---@param value table An Ashby object from elsewhere: a webhook's data, JSON read from a file.
+---@param name string The object's name, as ashby.help("objects") lists them, like "Application".
+---@return table
+function ashby.object(value, name) end
+
 --- Prints what a function takes, calls and returns, with an example.
 --- Example: `ashby.help(ashby.create_candidate)`
 ---@param fn_or_name? function|string A function or its name.

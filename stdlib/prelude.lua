@@ -319,6 +319,20 @@ if private.strict_results then
     ashby[action] = after(ashby[action], function(result) return shape(result, object) end)
   end
   shape_item = function(item, endpoint) return shape(item, object_of(endpoint)) end
+
+  --- A table from elsewhere (a webhook's data, JSON from a file), as strict as a result.
+  function ashby.object(value, name)
+    if type(value) ~= "table" then error("ashby.object: argument 1 must be a table", 2) end
+    if type(name) ~= "string" or object_fields(name) == nil and not private.is_object(name) then
+      error("ashby.object: " .. tostring(name) .. " is not an Ashby object; ashby.help(\"objects\") lists them", 2)
+    end
+    return shape(value, name)
+  end
+else
+  function ashby.object(value)
+    if type(value) ~= "table" then error("ashby.object: argument 1 must be a table", 2) end
+    return value
+  end
 end
 
 local names = {}

@@ -65,6 +65,22 @@ enum EndpointHelp {
     }
   }
 
+  /// An object of Ashby's answers: its fields and what each holds.
+  static func text(_ object: ResponseObject) -> String {
+    var out = "\(object.name): an object in Ashby's answers (result tables raise for a field not listed here)\n"
+    if object.isOpen { return out + "  any fields (the spec lists none)\n" }
+    let width = min(object.fields.map(\.name.count).max() ?? 0, 32)
+    for (name, type) in object.fields {
+      out += "  \(name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0))  \(EndpointStubs.resultType(type))\n"
+    }
+    return out
+  }
+
+  static func objectList() -> String {
+    "Every object in Ashby's answers (ashby.help(\"Application\") for its fields):\n  "
+      + Catalog.objects.map(\.name).joined(separator: ", ") + "\n"
+  }
+
   static func list() -> String {
     var out = "Every Ashby endpoint (ashby.help(\"name\") for its fields; R reads, W writes):\n"
     var category: Substring = ""

@@ -81,6 +81,16 @@ struct FunctionDoc: Sendable {
       summary: "True for the error tables ashby functions raise.",
       example: "local ok, err = pcall(ashby.get_job, id); if ashby.is_error(err) then print(err.kind) end"),
     FunctionDoc(
+      name: "object",
+      params: [
+        ("value", "table", "An Ashby object from elsewhere: a webhook's data, JSON read from a file."),
+        ("name", "string", "The object's name, as ashby.help(\"objects\") lists them, like \"Application\"."),
+      ],
+      returns: "table",
+      summary:
+        "Makes a table as strict as ashby's own results: a field the named object does not have raises with the nearest name.",
+      example: #"local app = ashby.object(ashby.event.data.application, "Application")"#),
+    FunctionDoc(
       name: "help", params: [("fn_or_name?", "function|string", "A function or its name.")], returns: "",
       summary: "Prints what a function takes, calls and returns, with an example.",
       example: "ashby.help(ashby.create_candidate)"),
@@ -111,6 +121,8 @@ enum HelpText {
         + "  A status line on the terminal for long work (ashby.map, ashby.all and ashby.pages have their own)."
     }
     if let endpoint = Catalog.endpoint(name) { return EndpointHelp.text(endpoint) }
+    if name == "objects" { return EndpointHelp.objectList() }
+    if let object = Catalog.object(name) { return EndpointHelp.text(object) }
     if name == "json" || name.hasPrefix("json.") {
       return "ashby.json.encode(value) -> string, ashby.json.decode(text) -> any\n"
         + "  JSON arrays stay arrays (ashby.json.array{} marks an empty one); ashby.null is JSON null."

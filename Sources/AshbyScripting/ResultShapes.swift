@@ -26,6 +26,10 @@ enum ResultShapes {
       stack.push(stack.string(at: 1).flatMap { Catalog.endpoint($0)?.resultObject }.map(LuaValue.string) ?? .nil)
       return 1
     }
+    ctx.register("ashby_private.is_object") { stack in
+      stack.push(.boolean(stack.string(at: 1).flatMap(fields(of:)) != nil))
+      return 1
+    }
     // An object's fields: each maps to the object it holds (or holds a list
     // of), or to false for a plain value. nil: unknown or open (any field goes).
     ctx.register("ashby_private.object_fields") { stack in

@@ -39,6 +39,7 @@ import Testing
       sandbox = true
       dry_run = true
       rate_limit = 120
+      strict_results = false
       args = ["--days", "7"]
       """, file: "schedules.toml", folder: dir)
     #expect(jobs.map(\.name) == ["report", "sweep"])
@@ -55,6 +56,8 @@ import Testing
       environment: [], echo: .passThrough)
     #expect(runner.arguments(for: s).contains { $0 == "--rate-limit" })
     #expect(runner.arguments(for: s).split(separator: "--rate-limit").last?.first == "120")
+    #expect(jobs[0].strictResults && !s.strictResults)
+    #expect(runner.arguments(for: s).contains("--loose-results") && !runner.arguments(for: jobs[0]).contains("--loose-results"))
     #expect {
       try ScheduleFile.parse(
         "[[job]]\nname = \"x\"\nscript = \"report.lua\"\ncron = \"@daily\"\nrate_limit = 0\n", file: "s.toml", folder: dir)

@@ -1,3 +1,4 @@
+import AshbyCatalog
 import AshbyFake
 import AshbyScheduler
 import Foundation
@@ -67,6 +68,40 @@ import Testing
     #expect(r.status == 1, "\(r.all)")
     #expect(r.stderr.contains("io.open is not available in a sandboxed run"), "\(r.all)")
     #expect(r.stderr.contains("scheduled jobs and hooks are sandboxed (set sandbox = false for this job or hook"))
+  }
+
+  /// One count everywhere: a dry run plans what the real run then records,
+  /// counted as endpoint calls that write (a stage move with a note is two).
+  @Test func aDryRunAndTheRealRunCountTheSameWrites() async throws {
+    let f = try await FakeFixture.start()
+    let apps = f.fake.seedIDs("application").prefix(2).map { "\"\($0)\"" }.joined(separator: ", ")
+    let job = "script = \"moves.lua\"\ncron = \"@daily\""
+    let s = try Setup(
+      schedule: "[[job]]\nname = \"planned\"\n\(job)\ndry_run = true\n\n[[job]]\nname = \"real\"\n\(job)\n")
+    try """
+      for _, id in ipairs{ \(apps) } do
+        ashby.advance_application{ application_id = id, stage = "Offer", note = "moved by the weekly job" }
+      end
+      ashby.create_candidate{ first_name = "Count", last_name = "Me", email = "count@example.com" }
+      """.write(to: s.work.appendingPathComponent("moves.lua"), atomically: true, encoding: .utf8)
+    let planned = try await run(["schedule", "trigger", "planned", "--file", s.file], env: f.env, home: s.home)
+    #expect(planned.status == 0, "\(planned.all)")
+    #expect(
+      planned.stderr.contains(
+        "dry run: 5 writes planned, none sent (2 application.changeStage, 2 candidate.createNote, 1 candidate.create)"),
+      "\(planned.all)")
+    let real = try await run(["schedule", "trigger", "real", "--file", s.file], env: f.env, home: s.home)
+    #expect(real.status == 0, "\(real.all)")
+    #expect(f.fake.requests.filter { Catalog.isWrite($0.endpoint) }.count == 5)
+    let history = try await run(["schedule", "history", "--json"], env: f.env, home: s.home)
+    var writes: [String: Int] = [:]
+    for line in history.stdout.split(separator: "\n") {
+      guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+        let name = record["job"] as? String
+      else { continue }
+      writes[name] = record["writes"] as? Int
+    }
+    #expect(writes == ["planned": 5, "real": 5], "\(history.stdout)")
   }
 
   @Test func triggerRunsTheJobAndTheHistoryRecordsIt() async throws {
