@@ -69,7 +69,7 @@ import Testing
       local recent, bad = 0, 0
       for app in ashby.pages("application.list", { created_after = since }) do
         recent = recent + 1
-        if app.createdAt <= since then bad = bad + 1 end
+        if ashby.util.date.parse(app.createdAt) <= ashby.util.date.parse(since) then bad = bad + 1 end
       end
       print(all, recent > 0 and recent < all, bad)
       local ok, err = pcall(ashby.call, "application.list", { createdAfter = os.time() - 86400 })
