@@ -49,11 +49,15 @@ extension FakeAshby {
         headers: headers)
     }
     switch fault {
-    case .rateLimit:
+    case .rateLimit, .partnerRateLimit:
       status = 429
+      var headers: HTTPFields = [.retryAfter: retryAfter]
+      if fault == .partnerRateLimit, let scope = HTTPField.Name("X-RateLimit-Scope") {
+        headers[scope] = "integration-partner"
+      }
       return json(
         429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
-        headers: [.retryAfter: retryAfter])
+        headers: headers)
     case .serverError:
       status = 500
       return json(500, ["success": false, "errorInfo": ["code": "internal_error", "message": "Something went wrong"]])

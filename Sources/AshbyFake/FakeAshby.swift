@@ -148,6 +148,8 @@ public final class FakeAshby: Sendable {
   public func setFaults(_ faults: [FakeFault]) { state.withLock { $0.faults = faults } }
   public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
   public func setRetryAfter(_ value: String) { state.withLock { $0.retryAfter = value } }
+  /// Changes the sliding-window limit from now on (nil: none); what it admitted so far still counts.
+  public func setRateLimit(_ limit: FakeRateLimit?) { state.withLock { $0.rateLimit = limit } }
 
   /// 429s sent by the sliding-window limit so far.
   public var rateLimitedCount: Int { state.withLock { $0.rateLimited } }

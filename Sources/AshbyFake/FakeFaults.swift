@@ -5,6 +5,9 @@ public struct FakeFault: Sendable, Equatable {
   public enum Kind: String, Sendable, CaseIterable {
     /// HTTP 429 with `Retry-After`.
     case rateLimit = "429"
+    /// HTTP 429 with `Retry-After` and `X-RateLimit-Scope: integration-partner`:
+    /// a partner's combined traffic throttled, not this key's.
+    case partnerRateLimit = "429partner"
     /// HTTP 500.
     case serverError = "5xx"
     /// The request is applied, then the connection closes without an answer.
@@ -69,6 +72,15 @@ public struct FakeRateLimit: Sendable {
     self.limit = limit
     self.window = window
     self.headers = headers
+  }
+
+  /// Parses `N/SECONDS` as `fake-server --rate-limit` takes it (`20/1`, `1000/60`).
+  public init?(flag: String) {
+    let parts = flag.split(separator: "/")
+    guard parts.count == 2, let limit = Int(parts[0]), (1...1_000_000).contains(limit), let seconds = Double(parts[1]),
+      seconds.isFinite, seconds >= 0.01, seconds <= 86_400
+    else { return nil }
+    self.init(limit: limit, window: .milliseconds(Int64(seconds * 1000)))
   }
 
   /// Admits a request arriving `now`, or says how long until one would be.

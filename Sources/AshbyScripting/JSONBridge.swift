@@ -73,6 +73,7 @@ extension AshbyError: LuaErrorConvertible {
     if let requestId { f["request_id"] = .string(requestId) }
     if let parameter { f["parameter"] = .string(parameter) }
     if let permission { f["permission"] = .string(permission) }
+    if let scope { f["scope"] = .string(scope) }
     if partial {
       f["partial"] = true
       if let result { f["result"] = JSONBridge.lua(result) }

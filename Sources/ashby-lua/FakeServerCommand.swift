@@ -20,12 +20,21 @@ struct FakeServerCommand: AsyncParsableCommand {
       valueName: "KIND:RATE"))
   var fault: [String] = []
 
+  @Option(
+    help: ArgumentHelp(
+      "Refuse with 429 past N requests in any sliding window of SECONDS (Retry-After: when a slot frees), like a rate-limited Ashby.",
+      valueName: "N/SECONDS"))
+  var rateLimit: String?
+
   @Option(help: "Seed for the demo data.")
   var seed: UInt64 = 42
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
     guard (0...3_600_000).contains(latency) else { throw ValidationError("--latency must be from 0 to 3600000 ms.") }
+    if let rateLimit, FakeRateLimit(flag: rateLimit) == nil {
+      throw ValidationError("--rate-limit \(rateLimit): expected N/SECONDS, like 20/1 or 1000/60.")
+    }
     for f in fault where FakeFault(flag: f) == nil {
       throw ValidationError(
         "--fault \(f): expected KIND:RATE with KIND one of \(FakeFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")) and RATE between 0 and 1."
@@ -39,6 +48,7 @@ struct FakeServerCommand: AsyncParsableCommand {
     options.latency = .milliseconds(latency)
     options.faults = fault.compactMap(FakeFault.init(flag:))
     options.seed = seed
+    options.rateLimit = rateLimit.flatMap(FakeRateLimit.init(flag:))
     let server = try await FakeAshby.start(options)
     let banner = """
       fake Ashby listening on \(server.baseURL.absoluteString)

@@ -88,3 +88,79 @@ import Testing
     await s.stop()
   }
 }
+
+/// Servers that limit otherwise than our own minute: bursts of 429s, short
+/// windows, random refusals, a partner's throttle. Bounds are generous (a
+/// loaded two-core machine); `scripts/bench pacing` holds the exact figures.
+@Suite struct AdaptivePacingTests {
+  /// `reads` job.info calls through ashby.map with `concurrency` in flight; returns how many failed.
+  static func reads(_ s: Session, _ reads: Int, concurrency: Int) async throws -> Int {
+    let job = try #require(s.fake.seedIDs("job").first)
+    let r = try await s.run(
+      """
+      local ids = {}
+      for i = 1, \(reads) do ids[i] = "\(job)" end
+      local failed = 0
+      for _, ok in ipairs(ashby.map(ids, function(id) return (pcall(ashby.get_job, id)) end, { concurrency = \(concurrency) })) do
+        if not ok then failed = failed + 1 end
+      end
+      return failed
+      """)
+    return Int(r.first?.integerValue ?? -1)
+  }
+
+  @Test func concurrent429sAnsweringOneBurstCutOnce() async throws {
+    let s = try await Session.start(latency: .milliseconds(300)) { $0.requestsPerMinute = 600 }
+    defer { Task { await s.stop() } }
+    s.fake.setRetryAfter("1")
+    s.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 8)])
+    #expect(try await Self.reads(s, 8, concurrency: 8) == 0)
+    // One event: the pace in force (600 a minute is 10 a second) halved, once; eight cuts would be far lower.
+    let learned = try #require(s.client.learnedServerAllowance)
+    #expect((5...6).contains(learned.limit) && learned.window == .seconds(1), "\(learned)")  // 6: raised after two quiet windows
+    #expect(s.fake.count("job.info") == 16)
+  }
+
+  @Test func aServerAllowingTwentyASecondIsServedNearItsRate() async throws {
+    let s = try await Session.start(rateLimit: FakeRateLimit(limit: 20, window: .seconds(1))) { $0.requestsPerMinute = 1000 }
+    defer { Task { await s.stop() } }
+    let started = ContinuousClock.now
+    #expect(try await Self.reads(s, 200, concurrency: 8) == 0)
+    let took = ContinuousClock.now - started
+    // Ideal 10 s (20 a second); before, it did not finish in two minutes.
+    #expect(took < .seconds(20), "200 reads took \(took)")
+    #expect(s.fake.rateLimitedCount < 40, "\(s.fake.rateLimitedCount) 429s")
+    let learned = try #require(s.client.learnedServerAllowance)
+    #expect(learned.window == .seconds(1) && learned.limit >= 16, "\(learned)")
+  }
+
+  @Test func randomRefusalsAndServerErrorsNeverStrandARun() async throws {
+    let s = try await Session.start()
+    defer { Task { await s.stop() } }
+    s.fake.setRetryAfter("1")
+    s.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", rate: 0.2), FakeFault(.serverError, endpoint: "job.info", rate: 0.1)])
+    let started = ContinuousClock.now
+    #expect(try await Self.reads(s, 40, concurrency: 8) == 0)
+    let took = ContinuousClock.now - started
+    #expect(took < .seconds(30), "40 reads took \(took)")
+  }
+
+  @Test func aPartnerScope429PausesButLeavesTheKeysBudgetAlone() async throws {
+    let s = try await Session.start { $0.requestsPerMinute = 600 }
+    defer { Task { await s.stop() } }
+    s.fake.setRetryAfter("1")
+    s.fake.setFaults([FakeFault(.partnerRateLimit, endpoint: "job.info", count: 3)])
+    let started = ContinuousClock.now
+    #expect(try await Self.reads(s, 4, concurrency: 4) == 0)
+    #expect(ContinuousClock.now - started >= .seconds(1))  // it waited Retry-After
+    #expect(s.client.learnedServerAllowance == nil)
+    #expect(s.client.currentRateLimit == 600)
+
+    // A call that finally fails on it says whose limit it was.
+    let impatient = try await Session.start { $0.rateLimitPatience = .zero }
+    defer { Task { await impatient.stop() } }
+    impatient.fake.setFaults([FakeFault(.partnerRateLimit, endpoint: "job.info", count: 5)])
+    let r = try await impatient.run("local ok, e = pcall(ashby.get_job, 'x'); return e.kind, e.scope")
+    #expect(r == ["rate_limited", "integration-partner"])
+  }
+}

@@ -24,11 +24,19 @@ public final class AshbyClient: Sendable {
     self.configuration = configuration
     self.transport = AshbyTransport(configuration: configuration)
     let window = configuration.rateWindow == .seconds(60) ? "minute" : "\(configuration.rateWindow)"
-    self.budget = RateBudget(limit: configuration.requestsPerMinute, window: configuration.rateWindow) {
-      waited, limit in
-      let ms = Int(waited / .milliseconds(1))  // a wait this process lived through: far inside Int
-      logger.debug(
-        "pacing: waited \(ms) ms for the rate budget (\(limit) requests per \(window))", metadata: ["pacing_ms": "\(ms)"])
+    self.budget = RateBudget(limit: configuration.requestsPerMinute, window: configuration.rateWindow) { event in
+      switch event {
+      case .waited(let waited, let limit):
+        let ms = Int(waited / .milliseconds(1))  // a wait this process lived through: far inside Int
+        logger.debug(
+          "pacing: waited \(ms) ms for the rate budget (\(limit) requests per \(window))", metadata: ["pacing_ms": "\(ms)"])
+      case .learned(let allowance, let pause):
+        logger.debug(
+          "pacing: Ashby answered 429: every request waits \(pause.seconds) s, then at most \(allowance.limit) requests per \(allowance.window.seconds) s (what it accepted in its last window)")
+      case .partnerPause(let pause):
+        logger.debug(
+          "pacing: Ashby throttled the integration partner's combined traffic (X-RateLimit-Scope: integration-partner): every request waits \(pause.seconds) s; this key's budget is unchanged")
+      }
     }
     self.logger = logger
     self.resolver = Resolver()
@@ -44,6 +52,11 @@ public final class AshbyClient: Sendable {
 
   /// The request budget in force now: the configured one, or less after the server asked for less.
   public var currentRateLimit: Int { budget.currentLimit }
+
+  /// What a 429 taught the pacer the server allows (requests per its window), while it paces to it.
+  public var learnedServerAllowance: (limit: Int, window: Duration)? {
+    budget.serverAllowance.map { ($0.limit, $0.window) }
+  }
 
   /// Writes Ashby answered with success (the scheduler's history reports them).
   public var writesMade: Int { writes.load(ordering: .relaxed) }
@@ -129,13 +142,14 @@ public final class AshbyClient: Sendable {
     AshbyResponse, FailedAttempt
   > {
     let cancelled = Result<AshbyResponse, FailedAttempt>.failure(FailedAttempt(.cancelled(endpoint), nil))
+    let ticket: RateBudget.Ticket
     do {
-      try await budget.acquire()
+      ticket = try await budget.acquire()
     } catch {
       return cancelled
     }
     if Task.isCancelled {
-      budget.release(RateBudget.Answer(status: nil))  // the slot was ours; nothing was sent on it
+      budget.release(ticket, RateBudget.Answer(status: nil))  // the slot was ours; nothing was sent on it
       return cancelled
     }
     counter.add(1, ordering: .relaxed)
@@ -143,7 +157,7 @@ public final class AshbyClient: Sendable {
     do {
       raw = try await transport.post(endpoint: endpoint, body: body)
     } catch {
-      budget.release(RateBudget.Answer(status: nil))
+      budget.release(ticket, RateBudget.Answer(status: nil))
       if Task.isCancelled { return cancelled }
       // A write that may have reached Ashby must not be sent twice.
       if isRead || error.notSent {
@@ -152,7 +166,7 @@ public final class AshbyClient: Sendable {
       return .failure(FailedAttempt(.ambiguousWrite(error.message, endpoint: endpoint), nil))
     }
     let headers = raw.headers
-    budget.release(RateBudget.Answer(status: raw.status, header: { headers.first(name: $0) }))
+    budget.release(ticket, RateBudget.Answer(status: raw.status, header: { headers.first(name: $0) }))
     switch Envelope.parse(raw, endpoint: endpoint) {
     case .success(let response): return .success(response)
     case .failure(var error):
@@ -162,6 +176,7 @@ public final class AshbyClient: Sendable {
           error.message, endpoint: endpoint, code: error.code, status: error.status, requestId: error.requestId)
       }
       let retryAfter = raw.headers.first(name: "Retry-After").flatMap(Self.retryAfterSeconds)
+      if raw.status == 429, let scope = raw.headers.first(name: "X-RateLimit-Scope") { error.scope = scope }
       return .failure(FailedAttempt(error, retryAfter))
     }
   }

@@ -31,6 +31,9 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
   public var parameter: String?
   /// For permission errors: the permission the key lacks (`candidatesWrite`), from the endpoint catalog.
   public var permission: String?
+  /// On `rate_limited` errors: `integration-partner` when Ashby throttled a
+  /// partner's combined traffic rather than this key (`X-RateLimit-Scope`).
+  public var scope: String?
   /// Part of a multi-call action was applied; `result` holds what was.
   public var partial: Bool
   public var result: JSONValue?

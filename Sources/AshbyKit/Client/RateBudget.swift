@@ -2,18 +2,29 @@ import Foundation
 import Synchronization
 
 /// The request budget shared by every request of a client: no window of
-/// `window` length ever holds more than `limit` requests at Ashby.
+/// `window` length ever holds more than `limit` requests at Ashby, and none of
+/// the server's own window (once learned) more than it allows.
 ///
 /// A sliding window keyed on *completion* times: a request occupies a slot
-/// from the moment it is let through until `window` after its answer came
+/// from the moment it is let through until a window after its answer came
 /// back. Ashby saw it at or before that answer, so the request that reuses the
-/// slot arrives at least `window` after it, whatever the network and the
+/// slot arrives at least a window after it, whatever the network and the
 /// connection pool did in between. Waiters are let through in order.
 ///
-/// It adapts to the server: a 429 pauses every request for `Retry-After` and
-/// lowers the limit by a quarter; `X-RateLimit-Limit` below the limit lowers it
-/// to that; `X-RateLimit-Remaining: 0` pauses until `X-RateLimit-Reset`. The
-/// limit grows back by a tenth per quarter window without a 429.
+/// How it bends (Ashby does not document its window, so none is assumed):
+/// - A 429 is a congestion *event*; 429s answering requests sent before the
+///   last cut are the same event (as TCP counts one loss per window), so a burst
+///   of them cuts once. An event pauses every request for `Retry-After`, takes
+///   the server's window to be that long (1 s to the configured window), and
+///   paces to what the server accepted in the last such window: the rate it
+///   demonstrably allows. The configured budget is not cut, so nothing waits
+///   on a minute of old slots once the pause is over.
+/// - Two server windows without a 429 raise the learned allowance by a fifth;
+///   once it reaches the configured limit it is dropped.
+/// - `X-RateLimit-Scope: integration-partner` (a partner's combined traffic)
+///   pauses every request for `Retry-After` and learns nothing about this key.
+/// - `X-RateLimit-Limit` below the limit lowers it to that; `X-RateLimit-Remaining: 0`
+///   pauses until `X-RateLimit-Reset`.
 final class RateBudget: Sendable {
   /// What the server said about the request that held a slot.
   struct Answer: Sendable {
@@ -21,11 +32,32 @@ final class RateBudget: Sendable {
     var header: @Sendable (String) -> String? = { _ in nil }
   }
 
+  /// A slot, as `acquire` hands it out: when its request was let through.
+  struct Ticket: Sendable {
+    var sent: ContinuousClock.Instant
+  }
+
+  /// What the server is known to allow beyond the configured budget.
+  struct ServerAllowance: Equatable, Sendable {
+    var limit: Int
+    var window: Duration
+  }
+
+  /// A change worth telling `--verbose` about.
+  enum Event: Sendable {
+    case waited(Duration, limit: Int)
+    case learned(ServerAllowance, pause: Duration)
+    case partnerPause(Duration)
+  }
+
   private struct State {
-    var completed: [ContinuousClock.Instant] = []  // ascending; within the window
+    var completed: [ContinuousClock.Instant] = []  // ascending; within the configured window
     var first = 0  // index of the oldest live entry in `completed`
+    var accepted: [ContinuousClock.Instant] = []  // answers other than 429, ascending; same span
     var inFlight = 0
     var limit: Int
+    var server: ServerAllowance?
+    var lastCut: ContinuousClock.Instant?
     var pausedUntil: ContinuousClock.Instant?
     var lastChange: ContinuousClock.Instant
     var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
@@ -40,32 +72,64 @@ final class RateBudget: Sendable {
         completed.removeFirst(first)
         first = 0
       }
+      let stale = accepted.prefix { $0 + window <= now }.count
+      if stale > 1024 || (stale > 0 && stale * 2 > accepted.count) { accepted.removeFirst(stale) }
+    }
+
+    /// The index in `completed` of the first completion within `span` of `now`.
+    func firstWithin(_ span: Duration, of now: ContinuousClock.Instant) -> Int {
+      var (low, high) = (first, completed.count)
+      while low < high {
+        let mid = (low + high) / 2
+        if completed[mid] + span <= now { low = mid + 1 } else { high = mid }
+      }
+      return low
+    }
+
+    /// Answers other than 429 within `span` of `now`.
+    func acceptedWithin(_ span: Duration, of now: ContinuousClock.Instant) -> Int {
+      var count = 0
+      for instant in accepted.reversed() {
+        guard instant + span > now else { break }
+        count += 1
+      }
+      return count
     }
   }
 
   let configuredLimit: Int
   let window: Duration
   private let state: Mutex<State>
-  private let onWait: @Sendable (Duration, Int) -> Void
+  private let onEvent: @Sendable (Event) -> Void
 
   /// - Parameters:
-  ///   - onWait: told of each wait of 100 ms or more (how long, the limit then), for `--verbose`.
-  init(limit: Int, window: Duration = .seconds(60), onWait: @escaping @Sendable (Duration, Int) -> Void = { _, _ in })
-  {
+  ///   - onEvent: told of each wait of 100 ms or more, of each allowance learned
+  ///     and of each partner pause, for `--verbose`.
+  init(limit: Int, window: Duration = .seconds(60), onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
     configuredLimit = max(1, limit)
     self.window = window
-    self.onWait = onWait
+    self.onEvent = onEvent
     state = Mutex(State(limit: max(1, limit), lastChange: .now))
   }
 
   /// Requests waiting for a slot.
   var waiting: Int { state.withLock { $0.waiters.count } }
 
-  /// The limit in force now (below the configured one after a 429, for a while).
-  var currentLimit: Int { state.withLock { $0.limit } }
+  /// The limit in force now, per configured window (below the configured one
+  /// while the server allows less).
+  var currentLimit: Int { state.withLock { Self.effectiveLimit($0, window: window) } }
+
+  /// What the server is known to allow, if it said less than the budget.
+  var serverAllowance: ServerAllowance? { state.withLock { $0.server } }
+
+  private static func effectiveLimit(_ s: State, window: Duration) -> Int {
+    guard let server = s.server else { return s.limit }
+    let scaled = Double(server.limit) * (window / server.window)
+    return max(1, min(s.limit, Int(scaled.rounded(.down))))
+  }
 
   /// Waits for a slot. Every successful `acquire` must be followed by one `release`.
-  func acquire() async throws {
+  func acquire() async throws -> Ticket {
     let started = ContinuousClock.now
     let id = state.withLock { s -> UInt64 in
       s.nextID += 1
@@ -99,22 +163,25 @@ final class RateBudget: Sendable {
       }
       waiter?.resume(throwing: CancellationError())
     }
-    let waited = ContinuousClock.now - started
-    if waited >= .milliseconds(100) { onWait(waited, currentLimit) }
+    let now = ContinuousClock.now
+    if now - started >= .milliseconds(100) { onEvent(.waited(now - started, limit: currentLimit)) }
+    return Ticket(sent: now)
   }
 
   /// Gives the slot back with what the server answered (nil status: no answer).
-  func release(_ answer: Answer) {
+  func release(_ ticket: Ticket, _ answer: Answer) {
     let now = ContinuousClock.now
-    state.withLock { s in
+    let event = state.withLock { s -> Event? in
       s.inFlight -= 1
       s.completed.append(now)
-      adapt(&s, answer, now)
+      if answer.status != nil && answer.status != 429 { s.accepted.append(now) }
+      return adapt(&s, ticket, answer, now)
     }
+    if let event { onEvent(event) }
     pump()
   }
 
-  private func adapt(_ s: inout State, _ answer: Answer, _ now: ContinuousClock.Instant) {
+  private func adapt(_ s: inout State, _ ticket: Ticket, _ answer: Answer, _ now: ContinuousClock.Instant) -> Event? {
     if let text = answer.header("X-RateLimit-Limit"), let serverLimit = Int(text), serverLimit > 0,
       serverLimit < s.limit
     {
@@ -122,20 +189,47 @@ final class RateBudget: Sendable {
       s.lastChange = now
     }
     if answer.status == 429 {
-      s.limit = max(1, s.limit - max(1, s.limit / 4))
+      let seconds = answer.header("Retry-After").flatMap(AshbyClient.retryAfterSeconds) ?? 1  // 0...600
+      let pause = Duration.milliseconds(Int64(seconds * 1000))
+      if answer.header("X-RateLimit-Scope")?.lowercased() == "integration-partner" {
+        // The partner's combined traffic, not this key's: wait, learn nothing.
+        s.pausedUntil = max(s.pausedUntil ?? now, now + pause)
+        return .partnerPause(pause)
+      }
+      // A request sent before the last cut was answered for the same event.
+      if let cut = s.lastCut, ticket.sent <= cut { return nil }
+      let learnedWindow = min(max(pause, .seconds(1)), window)
+      let accepted = s.acceptedWithin(learnedWindow, of: now)
+      // What the server took in its window is what it allows; having seen little
+      // of a window (a 429 at the first requests), halve the pace in force there.
+      let known = s.server.flatMap { $0.window == learnedWindow ? $0.limit : nil }
+      let pace = known ?? Int(Double(Self.effectiveLimit(s, window: window)) * (learnedWindow / window))
+      var limit = max(1, accepted, pace / 2)
+      if let known, accepted >= known {
+        limit = max(1, known - max(1, known / 4))  // refused at what it took before: a quarter less
+      }
+      let allowance = ServerAllowance(limit: limit, window: learnedWindow)
+      s.server = allowance
+      s.lastCut = now
       s.lastChange = now
-      let seconds = answer.header("Retry-After").flatMap(AshbyClient.retryAfterSeconds) ?? 1
-      s.pausedUntil = max(s.pausedUntil ?? now, now + .milliseconds(Int64(seconds * 1000)))  // 0...600 s
-    } else if answer.header("X-RateLimit-Remaining").flatMap(Int.init) == 0,
+      s.pausedUntil = max(s.pausedUntil ?? now, now + pause)
+      return .learned(allowance, pause: pause)
+    }
+    if answer.header("X-RateLimit-Remaining").flatMap(Int.init) == 0,
       let reset = answer.header("X-RateLimit-Reset").flatMap(Self.resetSeconds)
     {
       s.pausedUntil = max(s.pausedUntil ?? now, now + .milliseconds(Int64(reset * 1000)))  // 0...600 s
-    } else if answer.status.map({ (200..<300).contains($0) }) == true, s.limit < configuredLimit,
-      now - s.lastChange >= window / 4
+      return nil
+    }
+    if answer.status.map({ (200..<300).contains($0) }) == true, let server = s.server,
+      now - s.lastChange >= server.window * 2
     {
-      s.limit = min(configuredLimit, s.limit + max(1, configuredLimit / 10))
+      // Two of the server's windows without a 429: probe a fifth higher, up to the budget.
+      let raised = ServerAllowance(limit: server.limit + max(1, server.limit / 5), window: server.window)
+      s.server = raised.limit >= s.limit ? nil : raised  // past the budget itself it can no longer bind
       s.lastChange = now
     }
+    return nil
   }
 
   /// `X-RateLimit-Reset` as seconds from now: a delta, or a Unix time; at most 600 s.
@@ -149,7 +243,9 @@ final class RateBudget: Sendable {
 
   private static func canGo(_ s: State, _ now: ContinuousClock.Instant) -> Bool {
     if let paused = s.pausedUntil, paused > now { return false }
-    return s.inFlight + s.live < s.limit
+    guard s.inFlight + s.live < s.limit else { return false }
+    guard let server = s.server else { return true }
+    return s.inFlight + (s.completed.count - s.firstWithin(server.window, of: now)) < server.limit
   }
 
   /// Lets waiters through while there is room; otherwise arms one timer for the
@@ -169,6 +265,12 @@ final class RateBudget: Sendable {
       if let paused = s.pausedUntil, paused > now { next = paused }
       if s.inFlight + s.live >= s.limit, s.first < s.completed.count {
         let expiry = s.completed[s.first] + window
+        next = max(next ?? expiry, expiry)
+      }
+      if let server = s.server, case let oldest = s.firstWithin(server.window, of: now),
+        s.inFlight + (s.completed.count - oldest) >= server.limit, oldest < s.completed.count
+      {
+        let expiry = s.completed[oldest] + server.window
         next = max(next ?? expiry, expiry)
       }
       guard let next, s.timer.map({ $0 > next }) ?? true else { return nil }
