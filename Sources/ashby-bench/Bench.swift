@@ -21,7 +21,10 @@ struct Bench {
     if which.contains("client") { rows += try await ClientBench.run() }
     if which.contains("startup") { rows += try ProcessBench.coldStart(quick: quick) }
     if which.contains("pages") { rows += try await ProcessBench.pagesMemory(quick: quick) }
-    if which.contains("pacing") { rows += try await PacingBench.run(quick: quick) }
+    if which.contains("pacing") {
+      rows += try await AdaptivePacingBench.run(quick: quick)
+      rows += try await PacingBench.run(quick: quick)
+    }
     if which.contains("hooks") { rows += try await HookBench.run(quick: quick) }
     print(Row.table(rows))
     let missed = rows.filter { $0.met == false }

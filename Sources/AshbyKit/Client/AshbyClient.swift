@@ -32,7 +32,7 @@ public final class AshbyClient: Sendable {
           "pacing: waited \(ms) ms for the rate budget (\(limit) requests per \(window))", metadata: ["pacing_ms": "\(ms)"])
       case .learned(let allowance, let pause):
         logger.debug(
-          "pacing: Ashby answered 429: every request waits \(pause.seconds) s, then at most \(allowance.limit) requests per \(allowance.window.seconds) s (what it accepted in its last window)")
+          "pacing: Ashby answered 429 (Retry-After \(pause.seconds) s): pacing to \(allowance.limit) requests per \(allowance.window.seconds) s, what it accepted in its last window")
       case .partnerPause(let pause):
         logger.debug(
           "pacing: Ashby throttled the integration partner's combined traffic (X-RateLimit-Scope: integration-partner): every request waits \(pause.seconds) s; this key's budget is unchanged")
@@ -114,9 +114,10 @@ public final class AshbyClient: Sendable {
         let delay: Double
         if error.kind == .rateLimited {
           // Ashby refused it, so it was not applied: resend, write or read, until the
-          // run's deadline (which cancels this task) or `rateLimitPatience`. The
-          // budget holds every request back for `Retry-After`; this adds jitter.
-          delay = Double.random(in: 0...configuration.baseBackoff.seconds)
+          // run's deadline (which cancels this task) or `rateLimitPatience`, after
+          // `Retry-After` and some jitter. The budget paces the others to what
+          // Ashby accepts (and holds everyone back on a partner-scope 429).
+          delay = max(retryAfter ?? 0, 0) + Double.random(in: 0...configuration.baseBackoff.seconds)
           guard ContinuousClock.now < patience else { throw error }
         } else {
           counted += 1
@@ -127,7 +128,7 @@ public final class AshbyClient: Sendable {
           guard retry else { throw error }
         }
         do {
-          // ≤ max(maxBackoff, 600 s of Retry-After); after a 429, ≤ baseBackoff
+          // ≤ max(maxBackoff, 600 s of Retry-After); after a 429, ≤ 600 s + baseBackoff
           try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
         } catch {
           throw AshbyError.cancelled(endpoint)

@@ -14,11 +14,15 @@ import Synchronization
 /// How it bends (Ashby does not document its window, so none is assumed):
 /// - A 429 is a congestion *event*; 429s answering requests sent before the
 ///   last cut are the same event (as TCP counts one loss per window), so a burst
-///   of them cuts once. An event pauses every request for `Retry-After`, takes
-///   the server's window to be that long (1 s to the configured window), and
-///   paces to what the server accepted in the last such window: the rate it
-///   demonstrably allows. The configured budget is not cut, so nothing waits
-///   on a minute of old slots once the pause is over.
+///   of them cuts once. An event takes the server's window to be `Retry-After`
+///   long (1 s to the configured window) and paces to what the server accepted
+///   in the last such window, the rate it demonstrably allows (half the pace in
+///   force, when it had taken less). Slots are counted on that window too, so a
+///   server at its limit is left alone until its window has passed, and no
+///   longer: the configured budget is not cut, so nothing waits on a minute of
+///   old slots. The refused request itself waits `Retry-After` (the client's
+///   retry); a refusal that is not about the rate (a random one) costs that
+///   request its wait, not everyone's.
 /// - Two server windows without a 429 raise the learned allowance by a fifth;
 ///   once it reaches the configured limit it is dropped.
 /// - `X-RateLimit-Scope: integration-partner` (a partner's combined traffic)
@@ -35,6 +39,8 @@ final class RateBudget: Sendable {
   /// A slot, as `acquire` hands it out: when its request was let through.
   struct Ticket: Sendable {
     var sent: ContinuousClock.Instant
+    /// Requests in the server's learned window (or the last second) when this one went.
+    var load: Int
   }
 
   /// What the server is known to allow beyond the configured budget.
@@ -53,7 +59,7 @@ final class RateBudget: Sendable {
   private struct State {
     var completed: [ContinuousClock.Instant] = []  // ascending; within the configured window
     var first = 0  // index of the oldest live entry in `completed`
-    var accepted: [ContinuousClock.Instant] = []  // answers other than 429, ascending; same span
+    var accepted: [(at: ContinuousClock.Instant, load: Int)] = []  // answers other than 429, ascending; same span
     var inFlight = 0
     var limit: Int
     var server: ServerAllowance?
@@ -72,7 +78,7 @@ final class RateBudget: Sendable {
         completed.removeFirst(first)
         first = 0
       }
-      let stale = accepted.prefix { $0 + window <= now }.count
+      let stale = accepted.prefix { $0.at + window <= now }.count
       if stale > 1024 || (stale > 0 && stale * 2 > accepted.count) { accepted.removeFirst(stale) }
     }
 
@@ -86,14 +92,15 @@ final class RateBudget: Sendable {
       return low
     }
 
-    /// Answers other than 429 within `span` of `now`.
-    func acceptedWithin(_ span: Duration, of now: ContinuousClock.Instant) -> Int {
-      var count = 0
-      for instant in accepted.reversed() {
-        guard instant + span > now else { break }
+    /// Answers other than 429 within `span` of `now`, and the highest load one was sent at.
+    func acceptedWithin(_ span: Duration, of now: ContinuousClock.Instant) -> (count: Int, highestLoad: Int) {
+      var (count, highest) = (0, 0)
+      for answer in accepted.reversed() {
+        guard answer.at + span > now else { break }
         count += 1
+        highest = max(highest, answer.load)
       }
-      return count
+      return (count, highest)
     }
   }
 
@@ -165,7 +172,8 @@ final class RateBudget: Sendable {
     }
     let now = ContinuousClock.now
     if now - started >= .milliseconds(100) { onEvent(.waited(now - started, limit: currentLimit)) }
-    return Ticket(sent: now)
+    let load = state.withLock { s in s.inFlight + s.completed.count - s.firstWithin(s.server?.window ?? .seconds(1), of: now) }
+    return Ticket(sent: now, load: load)
   }
 
   /// Gives the slot back with what the server answered (nil status: no answer).
@@ -174,7 +182,7 @@ final class RateBudget: Sendable {
     let event = state.withLock { s -> Event? in
       s.inFlight -= 1
       s.completed.append(now)
-      if answer.status != nil && answer.status != 429 { s.accepted.append(now) }
+      if answer.status != nil && answer.status != 429 { s.accepted.append((now, ticket.load)) }
       return adapt(&s, ticket, answer, now)
     }
     if let event { onEvent(event) }
@@ -196,23 +204,25 @@ final class RateBudget: Sendable {
         s.pausedUntil = max(s.pausedUntil ?? now, now + pause)
         return .partnerPause(pause)
       }
-      // A request sent before the last cut was answered for the same event.
+      // A request sent before the last cut was answered for the same event. One
+      // refused at a load the server accepted another at, within the window,
+      // was not refused for our rate (a limit refuses past a count, not below
+      // it): it waits its Retry-After, and nothing is cut.
       if let cut = s.lastCut, ticket.sent <= cut { return nil }
       let learnedWindow = min(max(pause, .seconds(1)), window)
-      let accepted = s.acceptedWithin(learnedWindow, of: now)
-      // What the server took in its window is what it allows; having seen little
-      // of a window (a 429 at the first requests), halve the pace in force there.
+      let (accepted, highestLoad) = s.acceptedWithin(learnedWindow, of: now)
+      if accepted > 0 && highestLoad >= ticket.load { return nil }
+      // What the server took in its window is what it allows. Having seen little
+      // of a window (a 429 at the first requests), or at a known allowance, cut
+      // at most a quarter of the pace in force; never below a quarter of the budget.
+      let budget = Double(Self.effectiveLimit(s, window: window)) * (learnedWindow / window)
       let known = s.server.flatMap { $0.window == learnedWindow ? $0.limit : nil }
-      let pace = known ?? Int(Double(Self.effectiveLimit(s, window: window)) * (learnedWindow / window))
-      var limit = max(1, accepted, pace / 2)
-      if let known, accepted >= known {
-        limit = max(1, known - max(1, known / 4))  // refused at what it took before: a quarter less
-      }
-      let allowance = ServerAllowance(limit: limit, window: learnedWindow)
+      let pace = Double(known ?? Int(budget))
+      let floor = Int(Double(s.limit) * (learnedWindow / window) / 4)
+      let allowance = ServerAllowance(limit: max(1, floor, accepted, Int(pace * 0.75)), window: learnedWindow)
       s.server = allowance
       s.lastCut = now
       s.lastChange = now
-      s.pausedUntil = max(s.pausedUntil ?? now, now + pause)
       return .learned(allowance, pause: pause)
     }
     if answer.header("X-RateLimit-Remaining").flatMap(Int.init) == 0,
