@@ -12,7 +12,7 @@ enum AdaptivePacingBench {
     var rows: [Row] = []
     rows.append(try await shortWindow(reads: 200))
     rows += try await faults(reads: 40, inFlight: 8, bound: 15)
-    rows += try await faults(reads: quick ? 200 : 400, inFlight: 16, bound: nil)
+    rows += try await faults(reads: quick ? 100 : 400, inFlight: 16, bound: nil)
     rows.append(try await drop(reads: 500, window: quick ? .seconds(6) : .seconds(60)))
     return rows
   }

@@ -16,7 +16,7 @@ struct FakeServerCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Inject a fault for a share of requests: KIND:RATE with KIND one of 429, 5xx, reset, malformed, slow (repeatable).",
+      "Inject a fault for a share of requests: KIND:RATE with KIND one of 429, 429partner, 5xx, reset, malformed, slow (repeatable).",
       valueName: "KIND:RATE"))
   var fault: [String] = []
 

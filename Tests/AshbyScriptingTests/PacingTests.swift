@@ -116,7 +116,7 @@ import Testing
     s.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 8)])
     #expect(try await Self.reads(s, 8, concurrency: 8) == 0)
     // One event: a quarter off the pace in force (600 a minute is 10 a second), once; eight
-    // cuts would leave 2. (8: raised after two quiet windows.)
+    // cuts would leave 2. (8: raised after four quiet windows.)
     let learned = try #require(s.client.learnedServerAllowance)
     #expect((7...8).contains(learned.limit) && learned.window == .seconds(1), "\(learned)")
     #expect(s.fake.count("job.info") == 16)

@@ -23,7 +23,7 @@ import Synchronization
 ///   old slots. The refused request itself waits `Retry-After` (the client's
 ///   retry); a refusal that is not about the rate (a random one) costs that
 ///   request its wait, not everyone's.
-/// - Two server windows without a 429 raise the learned allowance by a fifth;
+/// - Four server windows without a cut raise the learned allowance by a tenth;
 ///   once it reaches the configured limit it is dropped.
 /// - `X-RateLimit-Scope: integration-partner` (a partner's combined traffic)
 ///   pauses every request for `Retry-After` and learns nothing about this key.
@@ -211,7 +211,7 @@ final class RateBudget: Sendable {
       if let cut = s.lastCut, ticket.sent <= cut { return nil }
       let learnedWindow = min(max(pause, .seconds(1)), window)
       let (accepted, highestLoad) = s.acceptedWithin(learnedWindow, of: now)
-      if accepted > 0 && highestLoad >= ticket.load { return nil }
+      if accepted > 0 && highestLoad > ticket.load { return nil }
       // What the server took in its window is what it allows. Having seen little
       // of a window (a 429 at the first requests), or at a known allowance, cut
       // at most a quarter of the pace in force; never below a quarter of the budget.
@@ -232,10 +232,10 @@ final class RateBudget: Sendable {
       return nil
     }
     if answer.status.map({ (200..<300).contains($0) }) == true, let server = s.server,
-      now - s.lastChange >= server.window * 2
+      now - s.lastChange >= server.window * 4
     {
-      // Two of the server's windows without a 429: probe a fifth higher, up to the budget.
-      let raised = ServerAllowance(limit: server.limit + max(1, server.limit / 5), window: server.window)
+      // Four of the server's windows without a cut: probe a tenth higher, up to the budget.
+      let raised = ServerAllowance(limit: server.limit + max(1, server.limit / 10), window: server.window)
       s.server = raised.limit >= s.limit ? nil : raised  // past the budget itself it can no longer bind
       s.lastChange = now
     }
