@@ -23,6 +23,8 @@ import Testing
         "local ids = {} for i = 1, 20 do ids[i] = '\(job)' end; print(#ashby.map(ids, ashby.get_job, { concurrency = 8 }))",
       ], env: ["ASHBY_BASE_URL": fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.fullKey])
     #expect(r.status == 0 && r.stdout == "20\n", "\(r.all)")
-    #expect(r.stderr.contains("ashby: pacing: Ashby answered 429 (Retry-After 1.0 s): pacing to 5 requests per 1.0 s"), "\(r.stderr)")
+    // How far below the budget it paces depends on what the server took before (a loaded machine's timing).
+    #expect(r.stderr.contains("ashby: pacing: Ashby answered 429 (Retry-After 1.0 s): pacing to "), "\(r.stderr)")
+    #expect(r.stderr.contains(" requests per 1.0 s, what it accepted in its last window"))
   }
 }
