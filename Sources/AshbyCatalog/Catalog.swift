@@ -64,6 +64,9 @@ public struct Endpoint: Sendable {
     self.request = request
   }
 
+  /// `results` is a list: `ashby.pages` iterates it (in one request where there is no cursor).
+  public var isList: Bool { results?.hasPrefix("[") == true }
+
   /// The object `results` holds, or holds a list of (`Application` for both).
   public var resultObject: String? {
     guard let results, case let name = results.trimmingCharacters(in: ["[", "]"]), Catalog.object(name) != nil

@@ -94,9 +94,11 @@ public enum AshbyLibrary {
     if try callOptions(stack, action: action).unchecked { return (name, params) }
     do throws(CallCheckError) {
       let endpoint = try Catalog.lookup(name)
-      if action == "pages" && endpoint.paging == .none {
+      // Any list iterates (one request where Ashby has no cursor); one object is ashby.call's.
+      if action == "pages" && endpoint.paging == .none && !endpoint.isList {
         throw CallCheckError(
-          parameter: "endpoint", message: "\(name) does not page; call it with ashby.call(\"\(name)\", ...)")
+          parameter: "endpoint",
+          message: "\(name) returns one object, not a list; call it with ashby.call(\"\(name)\", ...)")
       }
       if action == "changes" && endpoint.paging != .sync {
         let feeds = Catalog.endpoints.filter { $0.paging == .sync }.map(\.name).sorted()

@@ -3,14 +3,17 @@ import AshbyCatalog
 /// `ashby.help("offer.create")` and `ashby.help("endpoints")`, from the catalog.
 enum EndpointHelp {
   static func text(_ endpoint: Endpoint) -> String {
-    var out = "ashby.call(\"\(endpoint.name)\", params) -> any\n"
+    let returns = endpoint.results.map(EndpointStubs.resultType) ?? "any"
+    var out = "ashby.call(\"\(endpoint.name)\", params) -> \(returns), page\n"
     out += "  \(endpoint.access == .read ? "Reads" : "Writes (recorded, not sent, under --dry-run)")"
     out += "; permission: \(endpoint.permission ?? "none stated")"
     switch endpoint.paging {
+    case .none where endpoint.isList: out += "; a list: ashby.pages(\"\(endpoint.name)\", params) (one request)\n"
     case .none: out += "\n"
     case .cursor: out += "; pages: ashby.pages(\"\(endpoint.name)\", params)\n"
     case .sync: out += "; pages and syncs: ashby.pages(\"\(endpoint.name)\", { sync_token = ... })\n"
     }
+    if let object = endpoint.resultObject { out += "  Results: \(returns); ashby.help(\"\(object)\") lists its fields\n" }
     if endpoint.multipart { out += "  A file upload: ashby.call cannot send it.\n" }
     let fields = endpoint.request.fields
     if fields.isEmpty && !endpoint.request.isOpen { return out + "  Parameters: none" }

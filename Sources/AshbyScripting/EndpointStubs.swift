@@ -33,7 +33,7 @@ enum EndpointStubs {
   /// `---@overload` lines for `ashby.call` or `ashby.pages`.
   static func overloads(for function: String) -> String {
     var out = ""
-    for endpoint in Catalog.endpoints where function == "call" || endpoint.paging != .none {
+    for endpoint in Catalog.endpoints where function == "call" || endpoint.paging != .none || endpoint.isList {
       let object = endpoint.resultObject ?? "table"
       let returns =
         function == "call" ? "\(endpoint.results.map(resultType) ?? "any"), ashby.call.page" : "fun(): \(object)?"

@@ -129,7 +129,7 @@ import Testing
     let texts = r.compactMap(\.stringValue)
     #expect(texts[0].contains("endpoint: \"candidate.lsit\" is not an Ashby endpoint (did you mean \"candidate.list\"?)"))
     #expect(texts[1] == "limt: unknown parameter \"limt\" (did you mean \"limit\"?)")
-    #expect(texts[2].contains("candidate.info does not page"))
+    #expect(texts[2].contains("candidate.info returns one object, not a list; call it with ashby.call"))
     #expect(texts[3].contains("\"status[1]\" must be one of \"Draft\", \"Open\", \"Closed\", \"Archived\", got \"open\" (did you mean \"Open\"?)"))
     #expect(texts[4].contains("unknown option \"uncheked\""))
     #expect(texts[5] == "id: \"id\" must be a string (an id), got number 1")
@@ -137,6 +137,27 @@ import Testing
     #expect(texts[7].contains("give \"id\", or \"externalMappingId\""))
     #expect(s.fake.requests.isEmpty)
     await s.stop()
+  }
+
+  /// `ashby.pages` takes every list, in one request where Ashby has no cursor.
+  @Test func pagesIteratesListsWithoutACursorToo() async throws {
+    let s = try await Session.start()
+    defer { Task { await s.stop() } }
+    let r = try await s.run(
+      """
+      local function count(endpoint, params)
+        local n = 0
+        for item in ashby.pages(endpoint, params) do n = n + 1; assert(item.id) end
+        return n
+      end
+      local plan = ashby.get_job(ashby.list_jobs{}.jobs[1].id).defaultInterviewPlanId
+      return count("source.list"), #ashby.call("source.list", {}), count("archiveReason.list"),
+        #(ashby.call("archiveReason.list", {})), count("interviewStage.list", { interview_plan_id = plan })
+      """)
+    #expect(r.count == 5 && r[0] == r[1] && r[2] == r[3], "\(r)")
+    #expect((r.first?.integerValue ?? 0) > 0 && (r[2].integerValue ?? 0) > 0 && (r[4].integerValue ?? 0) > 0, "\(r)")
+    #expect(s.fake.count("source.list") == 2 && s.fake.count("archiveReason.list") == 2)
+    #expect(s.fake.count("interviewStage.list") == 1)
   }
 
   @Test func aMissingPermissionIsNamedFromTheCatalog() async throws {
