@@ -1422,6 +1422,7 @@ function ashby.util.date.days_ago(days, from) end
 
 ---@class ashby.call.options
 ---@field unchecked? boolean Send as given, unchecked against the catalog (for fields newer than it).
+---@field on_behalf_of? string On a write, act as this Ashby user (id or email; X-On-Behalf-Of).
 
 ---@class ashby.call.page
 ---@field more boolean Ashby has more: this was one page (ashby.pages reads them all).

@@ -5,6 +5,16 @@
 /// The data is generated (`Catalog+Endpoints.swift`, by `scripts/endpoint-catalog`);
 /// this file is the shape it fills.
 public enum Catalog {
+  /// The dated API version the catalog describes, sent as `Ashby-Version` unless
+  /// another is chosen (`--api-version`, `api_version`).
+  public static let apiVersion = "2026-01-01"
+
+  /// Whether `text` is a dated version as Ashby writes them (`2026-01-01`).
+  public static func isAPIVersion(_ text: String) -> Bool {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    return parts.count == 3 && zip(parts, [4, 2, 2]).allSatisfy { $0.count == $1 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+  }
+
   /// Endpoints by name, built on first use.
   static let byName: [String: Endpoint] = Dictionary(generated.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 

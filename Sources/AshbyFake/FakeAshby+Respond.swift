@@ -5,9 +5,19 @@ import Hummingbird
 import NIOCore
 
 extension FakeAshby {
-  enum Access { case full, readOnly }
+  enum Access { case full, readOnly, writesButNotActing }
 
+  /// An answer, with the API version headers Ashby has sent since 2026-10-14:
+  /// the version that served it (the one asked for, else the default) and its status.
   func respond(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+    var response = try await answer(request, context)
+    let version = request.headers[Self.versionHeader] ?? Self.defaultAPIVersion
+    response.headers[Self.versionHeader] = version
+    response.headers[Self.versionStatusHeader] = deprecatedVersions.contains(version) ? "deprecated" : "current"
+    return response
+  }
+
+  func answer(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
     let endpoint = context.parameters.get("endpoint") ?? ""
     let bodyBuffer = try await request.body.collect(upTo: 16 << 20)
     let bodyText = String(buffer: bodyBuffer)
@@ -28,11 +38,12 @@ extension FakeAshby {
           FakeRequest(
             method: request.method.rawValue, path: request.uri.path, endpoint: endpoint,
             authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-            accept: request.headers[.accept], body: bodyText, status: status))
+            accept: request.headers[.accept], apiVersion: request.headers[Self.versionHeader],
+            onBehalfOf: request.headers[Self.onBehalfOfHeader], body: bodyText, status: status))
       }
     }
 
-    switch authorize(request.headers[.authorization], endpoint: endpoint) {
+    switch authorize(request.headers[.authorization], endpoint: endpoint, acting: request.headers[Self.onBehalfOfHeader]) {
     case .some(let denied):
       status = denied.status.code == 401 ? 401 : 403
       return denied
@@ -141,7 +152,7 @@ extension FakeAshby {
   }
 
   /// nil when the key may call the endpoint; otherwise the 401/403 response.
-  func authorize(_ header: String?, endpoint: String) -> Response? {
+  func authorize(_ header: String?, endpoint: String, acting: String? = nil) -> Response? {
     guard let header, header.hasPrefix("Basic "),
       let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
       decoded.hasSuffix(":")
@@ -155,9 +166,18 @@ extension FakeAshby {
     switch key {
     case Self.fullKey: access = .full
     case Self.readOnlyKey: access = .readOnly
+    case Self.notActingKey: access = .writesButNotActing
     default:
       return json(
         403, ["success": false, "errorInfo": ["code": "invalid_api_key", "message": "The API key is not valid"]])
+    }
+    if access == .writesButNotActing && acting != nil {
+      return json(
+        403,
+        [
+          "success": false,
+          "errorInfo": ["code": "missing_endpoint_permission", "message": "The API key may not act on behalf of users"],
+        ])
     }
     if access == .readOnly && Catalog.isWrite(endpoint) {
       return json(

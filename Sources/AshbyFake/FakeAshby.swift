@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -30,6 +31,13 @@ public final class FakeAshby: Sendable {
   /// A key with every permission, and one that may only read.
   public static let fullKey = "fake-full-access-key-0001"
   public static let readOnlyKey = "fake-read-only-key-0002"
+  /// May write, but not act on behalf of a user (`X-On-Behalf-Of` is refused with 403).
+  public static let notActingKey = "fake-not-acting-key-0003"
+  /// The API version answered when a request asks for none.
+  public static let defaultAPIVersion = "2026-01-01"
+  static let versionHeader = HTTPField.Name("Ashby-Version")!
+  static let versionStatusHeader = HTTPField.Name("Ashby-Version-Status")!
+  static let onBehalfOfHeader = HTTPField.Name("X-On-Behalf-Of")!
 
   struct Mutable {
     var latency: Duration
@@ -43,6 +51,7 @@ public final class FakeAshby: Sendable {
     var admitted: [ContinuousClock.Instant] = []
     /// 429s the sliding window sent.
     var rateLimited = 0
+    var deprecatedVersions: Set<String> = []
   }
 
   let store: FakeStore
@@ -148,6 +157,9 @@ public final class FakeAshby: Sendable {
   public func setFaults(_ faults: [FakeFault]) { state.withLock { $0.faults = faults } }
   public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
   public func setRetryAfter(_ value: String) { state.withLock { $0.retryAfter = value } }
+  /// API versions answered with `Ashby-Version-Status: deprecated`.
+  public func setDeprecatedVersions(_ versions: Set<String>) { state.withLock { $0.deprecatedVersions = versions } }
+  var deprecatedVersions: Set<String> { state.withLock { $0.deprecatedVersions } }
   /// Changes the sliding-window limit from now on (nil: none); what it admitted so far still counts.
   public func setRateLimit(_ limit: FakeRateLimit?) { state.withLock { $0.rateLimit = limit } }
 

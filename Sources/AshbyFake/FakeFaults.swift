@@ -51,6 +51,9 @@ public struct FakeRequest: Sendable {
   public var authorization: String?
   public var contentType: String?
   public var accept: String?
+  /// `Ashby-Version` and `X-On-Behalf-Of`, as sent.
+  public var apiVersion: String?
+  public var onBehalfOf: String?
   /// The JSON body as text (exactly the bytes received).
   public var body: String
   public var status: Int

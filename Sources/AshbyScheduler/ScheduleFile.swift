@@ -1,3 +1,4 @@
+import AshbyCatalog
 import Foundation
 import TOMLKit
 
@@ -35,11 +36,12 @@ public enum ScheduleFile {
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
     "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit", "strict_results",
+    "api_version", "on_behalf_of",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
   static let hookKeys: Set<String> = [
     "name", "events", "script", "secret_env", "secret_command", "unsigned", "timeout", "retries", "retry_delay",
-    "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results",
+    "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results", "api_version", "on_behalf_of",
   ]
 
   /// Schedule files larger than this are refused (a schedule is a few KB).
@@ -352,6 +354,22 @@ struct ScheduleReader {
         }
       } else {
         problem(place, "env", "must be a table of strings, like env = { REGION = \"emea\" }")
+      }
+    }
+    if let v = table["api_version"] {
+      if let text = v.string, Catalog.isAPIVersion(text) {
+        job.apiVersion = text
+      } else {
+        problem(place, "api_version", "must be a dated API version like \"\(Catalog.apiVersion)\"")
+      }
+    }
+    if let v = table["on_behalf_of"] {
+      if let text = v.string, !text.isEmpty, text.count <= 320,
+        text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+      {
+        job.onBehalfOf = text
+      } else {
+        problem(place, "on_behalf_of", "must be an Ashby user id or email (printable, no spaces)")
       }
     }
     if let v = table["args"] {

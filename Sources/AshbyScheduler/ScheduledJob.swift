@@ -43,6 +43,10 @@ public struct ScheduledJob: Sendable, Equatable {
   /// On unless the file says `sandbox = false`: a script left to run on its own gets no files (DESIGN.md §9).
   public var sandbox = true
   public var dryRun = false
+  /// `Ashby-Version` for the run (`api_version`; nil: the config's or the catalog's).
+  public var apiVersion: String?
+  /// Writes attributed to this Ashby user (`on_behalf_of`, sent as `X-On-Behalf-Of`).
+  public var onBehalfOf: String?
   /// Result tables raise for a field their object does not have (`strict_results = false`: nil).
   public var strictResults = true
   public var args: [String] = []

@@ -53,14 +53,14 @@ public enum AshbyLibrary {
   static func registerCall(ctx: LuaContext, client: AshbyClient) {
     ctx.registerAsync(
       "ashby.call",
-      prepare: { stack -> (String, JSONValue) in
+      prepare: { stack -> (String, JSONValue, String?) in
         let (endpoint, params) = try checkedCall(stack, action: "call")
-        return (endpoint, .object(params))
+        return (endpoint, .object(params), try callOptions(stack, action: "call").onBehalfOf)
       }
     ) { input in
       let response: AshbyResponse
       do {
-        response = try await client.send(input.0, input.1)
+        response = try await client.send(input.0, input.1, onBehalfOf: input.2)
       } catch let error as AshbyError {
         throw error.within(action: "call")
       }
@@ -116,7 +116,11 @@ public enum AshbyLibrary {
     }
   }
 
-  struct CallOptions { var unchecked = false }
+  struct CallOptions {
+    var unchecked = false
+    /// This call's `X-On-Behalf-Of` (writes only), instead of the run's.
+    var onBehalfOf: String?
+  }
 
   /// The third argument of `ashby.call` / `ashby.pages`.
   static func callOptions(_ stack: LuaStack, action: String) throws -> CallOptions {
@@ -126,14 +130,23 @@ public enum AshbyLibrary {
     }
     var options = CallOptions()
     for (key, value) in fields {
-      guard key == "unchecked" else {
+      switch key {
+      case "unchecked":
+        guard case .boolean(let b) = value else {
+          throw AshbyError.argument("unchecked", "\"unchecked\" must be true or false", action: action)
+        }
+        options.unchecked = b
+      case "on_behalf_of", "onBehalfOf":
+        guard case .string(let user) = value, AshbyClient.isValidOnBehalfOf(user) else {
+          throw AshbyError.argument(key, "\"\(key)\" must be an Ashby user id or email (printable, no spaces)", action: action)
+        }
+        options.onBehalfOf = user
+      default:
         let shown = key.count > 40 ? "\(key.prefix(40))..." : key
-        throw AshbyError.argument(shown, "unknown option \"\(shown)\"; the one option is unchecked", action: action)
+        let near = Suggestion.closest(shown, ["unchecked", "on_behalf_of"]).map { " (did you mean \($0)?)" } ?? ""
+        throw AshbyError.argument(
+          shown, "unknown option \"\(shown)\"\(near); the options are unchecked and on_behalf_of", action: action)
       }
-      guard case .boolean(let b) = value else {
-        throw AshbyError.argument("unchecked", "\"unchecked\" must be true or false", action: action)
-      }
-      options.unchecked = b
     }
     return options
   }

@@ -7,7 +7,8 @@ enum EndpointStubs {
   static func generate() -> String {
     var out = "-- Every Ashby endpoint, from the endpoint catalog (scripts/endpoint-catalog).\n\n"
     out += "---@class ashby.call.options\n"
-    out += "---@field unchecked? boolean Send as given, unchecked against the catalog (for fields newer than it).\n\n"
+    out += "---@field unchecked? boolean Send as given, unchecked against the catalog (for fields newer than it).\n"
+    out += "---@field on_behalf_of? string On a write, act as this Ashby user (id or email; X-On-Behalf-Of).\n\n"
     out += "---@class ashby.call.page\n"
     out += "---@field more boolean Ashby has more: this was one page (ashby.pages reads them all).\n"
     out += "---@field next_cursor? string Give it as `cursor` for the next page.\n"

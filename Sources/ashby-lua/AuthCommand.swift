@@ -21,13 +21,20 @@ struct AuthCommand: AsyncParsableCommand {
     /// Asks Ashby about the key (`apiKey.info`): its title and scopes, as far as Ashby says.
     func verify(_ key: AshbyAPIKey) async throws -> Result<KeyInfo, AshbyError> {
       var configuration = AshbyConfiguration(baseURL: try ScriptSession.baseURL(flag: baseURL), apiKey: key)
+      if let version = try AuthConfig.apiVersion(profile: profile, in: AuthConfig.readFile()) {
+        configuration.apiVersion = version
+      }
       configuration.maxAttempts = 2
       configuration.totalTimeout = .seconds(30)
       let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: false))
       let result: Result<KeyInfo, AshbyError>
       do {
         let info = try await client.call("apiKey.info")
-        result = .success(KeyInfo(title: info["title"]?.string, scopes: info["scopes"]?.array?.compactMap(\.string)))
+        let served = client.versionServed
+        result = .success(
+          KeyInfo(
+            title: info["title"]?.string, scopes: info["scopes"]?.array?.compactMap(\.string),
+            apiVersion: served.version ?? configuration.apiVersion, apiVersionStatus: served.status))
       } catch {
         result = .failure(error)
       }
@@ -91,6 +98,7 @@ struct AuthCommand: AsyncParsableCommand {
       switch try await options.verify(key) {
       case .success(let info):
         print("works: yes\(info.title.map { " (\($0))" } ?? "")")
+        print("API version: \(info.apiVersion) (\(info.apiVersionStatus ?? "Ashby did not say whether it is current"))")
         print(info.permissionReport())
       case .failure(let error):
         print("works: no — \(error)")

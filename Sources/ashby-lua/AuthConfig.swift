@@ -1,3 +1,4 @@
+import AshbyCatalog
 import AshbyKit
 import AshbyScheduler
 import Foundation
@@ -60,6 +61,24 @@ struct AuthConfig {
       )
     }
     return n
+  }
+
+  /// `api_version` in the profile: nil when not set.
+  static func apiVersion(profile: String, in table: TOMLTable?) throws -> String? {
+    guard let value = table?[profile]?.table?["api_version"] else { return nil }
+    guard let text = value.string, Catalog.isAPIVersion(text) else {
+      throw Failure(description: "\(configFile.path): [\(profile)] api_version must be a date like \(Catalog.apiVersion)")
+    }
+    return text
+  }
+
+  /// `on_behalf_of` in the profile: nil when not set.
+  static func onBehalfOf(profile: String, in table: TOMLTable?) throws -> String? {
+    guard let value = table?[profile]?.table?["on_behalf_of"] else { return nil }
+    guard let text = value.string, AshbyClient.isValidOnBehalfOf(text) else {
+      throw Failure(description: "\(configFile.path): [\(profile)] on_behalf_of must be an Ashby user id or email")
+    }
+    return text
   }
 
   /// `strict_results` in the profile: nil when not set.

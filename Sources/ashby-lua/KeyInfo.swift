@@ -5,6 +5,9 @@ struct KeyInfo {
   var title: String?
   /// Ashby's scopes (`candidates:read`), when it lists them.
   var scopes: [String]?
+  /// The API version Ashby served the check with, and its status (`current`, `deprecated`).
+  var apiVersion: String
+  var apiVersionStatus: String?
 
   /// The permissions the scopes grant, spelled as the catalog spells them (`candidatesRead`).
   var permissions: Set<String>? {

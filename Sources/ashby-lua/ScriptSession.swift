@@ -66,6 +66,10 @@ final class ScriptSession: Sendable {
       configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL), apiKey: key)
     }
     configuration.dryRun = options.dryRun
+    if let version = try options.apiVersion ?? AuthConfig.apiVersion(profile: options.profile, in: configFile()) {
+      configuration.apiVersion = version
+    }
+    configuration.onBehalfOf = try options.onBehalfOf ?? AuthConfig.onBehalfOf(profile: options.profile, in: configFile())
     configuration.maxInFlight = options.concurrency
     if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile, in: configFile()) {
       configuration.requestsPerMinute = rate

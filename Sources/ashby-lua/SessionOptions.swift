@@ -1,3 +1,5 @@
+import AshbyKit
+import AshbyCatalog
 import ArgumentParser
 import Foundation
 import LuaHost
@@ -19,6 +21,18 @@ struct SessionOptions: ParsableArguments {
 
   @Flag(help: "Run without file, process or debug access (no io, os.execute, package.loadlib, string.dump, bytecode).")
   var sandbox = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Ashby's dated API version, sent as Ashby-Version (default: api_version in config.toml, else the catalog's, \(Catalog.apiVersion)).",
+      valueName: "YYYY-MM-DD"))
+  var apiVersion: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Send writes as this Ashby user (a user id or an email; X-On-Behalf-Of; the key needs the permission to act on behalf of users).",
+      valueName: "USER"))
+  var onBehalfOf: String?
 
   @Flag(
     help:
@@ -71,13 +85,19 @@ struct SessionOptions: ParsableArguments {
       throw ValidationError("--base-url must be a URL like https://api.ashbyhq.com, got \"\(baseURL)\".")
     }
     if fake && baseURL != nil { throw ValidationError("--fake and --base-url cannot be used together.") }
+    if let apiVersion, !Catalog.isAPIVersion(apiVersion) {
+      throw ValidationError("--api-version must be a date like \(Catalog.apiVersion), got \"\(apiVersion.prefix(40))\".")
+    }
+    if let onBehalfOf, !AshbyClient.isValidOnBehalfOf(onBehalfOf) {
+      throw ValidationError("--on-behalf-of must be an Ashby user id or email (printable, no spaces).")
+    }
   }
 
   /// What the flags ask for, as plain values.
   var settings: SessionSettings {
     SessionSettings(
       fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, looseResults: looseResults,
-      timeout: timeout,
+      apiVersion: apiVersion, onBehalfOf: onBehalfOf, timeout: timeout,
       maxMemory: maxMemory, concurrency: concurrency, rateLimit: rateLimit, verbose: verbose, quiet: quiet)
   }
 }
@@ -91,6 +111,8 @@ struct SessionSettings: Sendable {
   var profile = "default"
   var sandbox = false
   var looseResults = false
+  var apiVersion: String?
+  var onBehalfOf: String?
   var timeout: Double?
   var maxMemory: Int?
   var concurrency = 16

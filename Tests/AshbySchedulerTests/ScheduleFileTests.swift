@@ -40,6 +40,8 @@ import Testing
       dry_run = true
       rate_limit = 120
       strict_results = false
+      api_version = "2025-06-01"
+      on_behalf_of = "lee@example.com"
       args = ["--days", "7"]
       """, file: "schedules.toml", folder: dir)
     #expect(jobs.map(\.name) == ["report", "sweep"])
@@ -57,6 +59,9 @@ import Testing
     #expect(runner.arguments(for: s).contains { $0 == "--rate-limit" })
     #expect(runner.arguments(for: s).split(separator: "--rate-limit").last?.first == "120")
     #expect(jobs[0].strictResults && !s.strictResults)
+    #expect(runner.arguments(for: s).split(separator: "--api-version").last?.first == "2025-06-01")
+    #expect(runner.arguments(for: s).split(separator: "--on-behalf-of").last?.first == "lee@example.com")
+    #expect(!runner.arguments(for: jobs[0]).contains("--api-version"))
     #expect(runner.arguments(for: s).contains("--loose-results") && !runner.arguments(for: jobs[0]).contains("--loose-results"))
     #expect {
       try ScheduleFile.parse(

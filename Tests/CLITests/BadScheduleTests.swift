@@ -44,6 +44,8 @@ import Testing
     Bad(name: "fractional retries", text: "[[job]]\n\(job)\nretries = 1.5\n", says: "from 0 to 10", line: 5),
     Bad(name: "retry_delay = nan", text: "[[job]]\n\(job)\nretry_delay = nan\n", says: "retry_delay", line: 5),
     Bad(name: "sandbox in words", text: "[[job]]\n\(job)\nsandbox = \"yes\"\n", says: "true or false", line: 5),
+    Bad(name: "a bad api_version", text: "[[job]]\n\(job)\napi_version = \"next\"\n", says: "dated API version", line: 5),
+    Bad(name: "an on_behalf_of with a newline", text: "[[job]]\n\(job)\non_behalf_of = \"a\\nb\"\n", says: "user id or email", line: 5),
     Bad(name: "numbers as args", text: "[[job]]\n\(job)\nargs = [1, 2]\n", says: "list of strings", line: 5),
     Bad(name: "--dry-run in args", text: "[[job]]\n\(job)\nargs = [\"x\", \"--dry-run\"]\n", says: "\"--dry-run\" is an option of ashby-lua run, and here it would go to the script, not to ashby-lua: set dry_run = true for the job instead, or put \"--\" before it", line: 5),
     Bad(name: "--base-url=URL in args", text: "[[job]]\n\(job)\nargs = [\"--base-url=http://127.0.0.1:1\"]\n", says: "\"--base-url\" is an option of ashby-lua run", line: 5),

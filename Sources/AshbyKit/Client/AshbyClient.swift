@@ -19,6 +19,7 @@ public final class AshbyClient: Sendable {
   private let counter = Atomic<Int>(0)
   private let writes = Atomic<Int>(0)
   private let warned = Mutex<Set<String>>([])
+  private let served = Mutex<(version: String?, status: String?)>((nil, nil))
 
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
     self.configuration = configuration
@@ -72,6 +73,29 @@ public final class AshbyClient: Sendable {
     try await send(endpoint, params).rawResults
   }
 
+  /// The permission `X-On-Behalf-Of` needs, as Ashby's admin names it.
+  public static let actingPermission = "Allow acting on behalf of a user"
+
+  /// Whether `value` can be sent as `X-On-Behalf-Of`: a user id or an email,
+  /// printable ASCII without spaces (nothing that could end the header).
+  public static func isValidOnBehalfOf(_ value: String) -> Bool {
+    !value.isEmpty && value.count <= 320 && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+  }
+
+  /// The API version Ashby last said it served, and its status (`current`, `deprecated`).
+  public var versionServed: (version: String?, status: String?) { served.withLock { $0 } }
+
+  /// Keeps what Ashby said of the version; says once per run when it is not current.
+  private func noteVersion(served version: String?, status: String?) {
+    guard version != nil || status != nil else { return }
+    served.withLock { $0 = (version, status) }
+    guard let status, status.lowercased() != "current" else { return }
+    let named = version ?? configuration.apiVersion
+    warnOnce(
+      "api version",
+      "Ashby says API version \(named) is \(status): a deprecated version stays supported for at least 3 months and available for 6; choose a newer one with --api-version or api_version in config.toml or schedules.toml (ashby.call(\"version.list\") lists them)")
+  }
+
   /// Logs `message` as a warning the first time `key` is given, then never
   /// again in this process (a run): a hint repeated in a loop is noise.
   public func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
@@ -80,7 +104,10 @@ public final class AshbyClient: Sendable {
   }
 
   /// Calls an endpoint and returns the whole envelope (for paging).
-  public func send(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> AshbyResponse {
+  /// - Parameter onBehalfOf: for this call, instead of the configuration's (writes only).
+  public func send(_ endpoint: String, _ params: JSONValue, onBehalfOf: String? = nil) async throws(AshbyError)
+    -> AshbyResponse
+  {
     guard configuration.apiKey != nil else {
       throw AshbyError(
         .auth, "no Ashby API key is set: export ASHBY_API_KEY, or run `ashby-lua auth login`", endpoint: endpoint)
@@ -101,7 +128,8 @@ public final class AshbyClient: Sendable {
     var counted = 0  // attempts that count against maxAttempts (a 429 does not)
     while true {
       attempt += 1
-      let outcome = await attemptOnce(endpoint, body: body, isRead: isRead)
+      let outcome = await attemptOnce(
+        endpoint, body: body, isRead: isRead, onBehalfOf: isRead ? nil : onBehalfOf ?? configuration.onBehalfOf)
       let elapsedMS = Int((ContinuousClock.now - started) / .milliseconds(1))
       switch outcome {
       case .success(let response):
@@ -139,7 +167,7 @@ public final class AshbyClient: Sendable {
 
   /// One attempt. A failure carries the error (with `retryable` decided for
   /// this endpoint) and Ashby's `Retry-After`, if it sent one.
-  private func attemptOnce(_ endpoint: String, body: Data, isRead: Bool) async -> Result<
+  private func attemptOnce(_ endpoint: String, body: Data, isRead: Bool, onBehalfOf: String?) async -> Result<
     AshbyResponse, FailedAttempt
   > {
     let cancelled = Result<AshbyResponse, FailedAttempt>.failure(FailedAttempt(.cancelled(endpoint), nil))
@@ -156,7 +184,7 @@ public final class AshbyClient: Sendable {
     counter.add(1, ordering: .relaxed)
     let raw: RawResponse
     do {
-      raw = try await transport.post(endpoint: endpoint, body: body)
+      raw = try await transport.post(endpoint: endpoint, body: body, onBehalfOf: onBehalfOf)
     } catch {
       budget.release(ticket, RateBudget.Answer(status: nil))
       if Task.isCancelled { return cancelled }
@@ -168,9 +196,18 @@ public final class AshbyClient: Sendable {
     }
     let headers = raw.headers
     budget.release(ticket, RateBudget.Answer(status: raw.status, header: { headers.first(name: $0) }))
+    noteVersion(served: headers.first(name: "Ashby-Version"), status: headers.first(name: "Ashby-Version-Status"))
     switch Envelope.parse(raw, endpoint: endpoint) {
     case .success(let response): return .success(response)
     case .failure(var error):
+      if raw.status == 403, let onBehalfOf {
+        // Acting for a person needs a permission of its own (and a user Ashby knows).
+        error.kind = .permission
+        error.permission = Self.actingPermission
+        error.message =
+          "Ashby refused to act on behalf of \"\(onBehalfOf)\" (X-On-Behalf-Of): the API key needs the \"\(Self.actingPermission)\" permission, and the user must exist"
+        error.retryable = false
+      }
       if !isRead && error.retryable && raw.status != 429 {
         // A 5xx or garbled answer to a write: it may have been applied.
         error = .ambiguousWrite(

@@ -1,3 +1,4 @@
+import AshbyCatalog
 import Foundation
 
 /// How an `AshbyClient` talks to Ashby. The defaults suit the real API.
@@ -30,8 +31,11 @@ public struct AshbyConfiguration: Sendable {
   /// Reads go out; writes are recorded (`AshbyClient.plannedWrites`) and
   /// answered with synthetic objects marked `dry_run = true`.
   public var dryRun = false
-  /// Sent as `Ashby-Version` when set (a dated API version).
-  public var apiVersion: String?
+  /// Sent as `Ashby-Version` on every request: the dated API version.
+  public var apiVersion: String = Catalog.apiVersion
+  /// Sent as `X-On-Behalf-Of` on writes, so Ashby attributes them to that user
+  /// (an id or an email); the key needs the permission to act on behalf of users.
+  public var onBehalfOf: String?
 
   public static let defaultBaseURL = URL(string: "https://api.ashbyhq.com")!
 

@@ -66,13 +66,15 @@ final class AshbyTransport: Sendable {
   }
 
   /// POSTs a JSON body to `/<endpoint>`.
-  func post(endpoint: String, body: Data) async throws(TransportFailure) -> RawResponse {
+  /// `onBehalfOf` goes as `X-On-Behalf-Of` (the caller sends it on writes only).
+  func post(endpoint: String, body: Data, onBehalfOf: String? = nil) async throws(TransportFailure) -> RawResponse {
     var request = HTTPClientRequest(url: base + endpoint)
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
     request.headers.add(name: "Accept", value: "application/json; version=1")
     request.headers.add(name: "User-Agent", value: "ashby-lua/0.1")
-    if let version = configuration.apiVersion { request.headers.add(name: "Ashby-Version", value: version) }
+    request.headers.add(name: "Ashby-Version", value: configuration.apiVersion)
+    if let onBehalfOf { request.headers.add(name: "X-On-Behalf-Of", value: onBehalfOf) }
     if let key = configuration.apiKey { request.headers.add(name: "Authorization", value: key.authorizationHeader) }
     request.body = .bytes(ByteBuffer(bytes: body))
     do {

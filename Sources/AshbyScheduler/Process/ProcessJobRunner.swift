@@ -61,6 +61,8 @@ public struct ProcessJobRunner: JobRunner {
     if job.sandbox || forceSandbox { args.append("--sandbox") }
     if job.dryRun || forceDryRun { args.append("--dry-run") }
     if !job.strictResults { args.append("--loose-results") }
+    if let version = job.apiVersion { args += ["--api-version", version] }
+    if let user = job.onBehalfOf { args += ["--on-behalf-of", user] }
     if let rate = job.rateLimit { args += ["--rate-limit", String(rate)] }
     return args + [job.script] + job.args
   }

@@ -77,6 +77,8 @@ extension SessionOptions {
     flags += ["--concurrency", String(concurrency)]
     if verbose { flags.append("--verbose") }
     if looseResults { flags.append("--loose-results") }
+    if let apiVersion { flags += ["--api-version", apiVersion] }
+    if let onBehalfOf { flags += ["--on-behalf-of", onBehalfOf] }
     return flags
   }
 
