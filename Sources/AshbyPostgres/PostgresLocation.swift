@@ -1,3 +1,4 @@
+import AshbyPaths
 import AshbyScheduler
 import Foundation
 
@@ -85,7 +86,7 @@ public struct PostgresLocation: Sendable, Equatable {
     if let urlPassword { return urlPassword }
     if let command { return try SecretCommand.firstLine(of: command, what: "state_password_command") }
     if let value = environment["PGPASSWORD"], !value.isEmpty { return value }
-    let file = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
+    let file = environment["PGPASSFILE"] ?? (UserFolders.home(environment: environment) + "/.pgpass")
     guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
     return Self.passfileMatch(text, host: host, port: port, database: database, user: user)
   }

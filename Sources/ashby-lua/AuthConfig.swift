@@ -1,3 +1,4 @@
+import AshbyPaths
 import AshbyCatalog
 import AshbyKit
 import AshbyScheduler
@@ -23,11 +24,7 @@ struct AuthConfig {
 
   /// As a plain path: every run asks where the config is, and `URL` and the
   /// passwd lookup behind `homeDirectoryForCurrentUser` cost a cold start more than the read.
-  static var configDirectoryPath: String {
-    if let xdg = Environment.value("XDG_CONFIG_HOME"), !xdg.isEmpty { return xdg + "/ashby-lua" }
-    if let home = Environment.value("HOME"), !home.isEmpty { return home + "/.config/ashby-lua" }
-    return FileManager.default.homeDirectoryForCurrentUser.path + "/.config/ashby-lua"
-  }
+  static var configDirectoryPath: String { UserFolders.config() }
 
   static var configFile: URL { URL(fileURLWithPath: configFilePath) }
   static var configFilePath: String { configDirectoryPath + "/config.toml" }

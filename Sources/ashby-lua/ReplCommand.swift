@@ -1,3 +1,4 @@
+import AshbyPaths
 import ArgumentParser
 import Foundation
 
@@ -33,11 +34,5 @@ struct ReplCommand: AsyncParsableCommand {
   }
 
   /// `$XDG_STATE_HOME/ashby-lua/history` (default `~/.local/state/ashby-lua/history`).
-  static var historyFile: URL {
-    let env = ProcessInfo.processInfo.environment
-    let base =
-      env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
-    return base.appendingPathComponent("ashby-lua/history")
-  }
+  static var historyFile: URL { URL(fileURLWithPath: UserFolders.state() + "/history") }
 }

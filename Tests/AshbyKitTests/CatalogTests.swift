@@ -1,6 +1,7 @@
 import AshbyCatalog
 import AshbyFake
 import AshbyJSON
+import AshbyPaths
 import Foundation
 import Testing
 
@@ -11,11 +12,7 @@ import Testing
 @Suite(.serialized) struct CatalogTests {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
-  static var cache: URL {
-    let base = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-    return base.appendingPathComponent("ashby-lua/openapi/openapi.json")
-  }
+  static var cache: URL { URL(fileURLWithPath: UserFolders.cache() + "/openapi/openapi.json") }
 
   static func generator(_ arguments: [String], script: URL? = nil, env: [String: String] = [:]) throws -> (
     Int32, String
@@ -121,5 +118,25 @@ import Testing
     }
     let unknown = await expectAshbyError { _ = try await h.client.call("candidate.teleport", [:]) }
     #expect(unknown?.status == 404)
+  }
+}
+
+/// The catalog check with `HOME` elsewhere and no `XDG_CACHE_HOME`: the
+/// generator and the tests agree that the cache is under that `HOME`.
+@Suite struct CatalogHomeTests {
+  @Test func theCheckCachesUnderHome() throws {
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("home-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    // Seed the new home's cache from ours (no download needed), as the rule places it.
+    let env = ["HOME": home.path, "XDG_CACHE_HOME": ""]
+    let cache = URL(fileURLWithPath: UserFolders.cache(environment: env) + "/openapi/openapi.json")
+    #expect(cache.path == home.path + "/.cache/ashby-lua/openapi/openapi.json")
+    _ = try CatalogTests.generator(["--check"])  // fills our own cache
+    try FileManager.default.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: CatalogTests.cache, to: cache)
+    let offline = env.merging(["PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_INDEX": "1", "no_proxy": "*"]) { $1 }
+    let (status, output) = try CatalogTests.generator(["--check"], env: offline)
+    #expect(status == 0, "\(output)")
   }
 }

@@ -1,3 +1,4 @@
+import AshbyPaths
 import Foundation
 
 /// Everything the scheduler keeps: runs, the newest fire each job has handled
@@ -18,11 +19,8 @@ public final class StateStore: Sendable {
   public convenience init(path: String) throws { self.init(engine: try SQLiteEngine(path: path)) }
 
   /// `$XDG_STATE_HOME/ashby-lua/schedule.sqlite`, else `~/.local/state/ashby-lua/schedule.sqlite`.
-  public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-    let state =
-      environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-      ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
-    return state + "/ashby-lua/schedule.sqlite"
+  public static func defaultPath(environment: [String: String]? = nil) -> String {
+    UserFolders.state(environment: environment) + "/schedule.sqlite"
   }
 
   /// Where the state is, as it may be printed.
