@@ -77,9 +77,11 @@ local function normalize(rows, opts, fname)
   return out
 end
 
+local checker = require("ashby.options")
+local option_types = { label = "string", value = "string", ascii = "boolean", width = "integer", title = "string|number" }
+
 local function options(opts, fname)
-  if opts ~= nil and type(opts) ~= "table" then error(fname .. ": options must be a table", 3) end
-  opts = opts or {}
+  opts = checker.check(fname, opts, option_types)
   local ascii = opts.ascii
   if ascii == nil then ascii = not env.unicode end
   local width = opts.width or env.columns()

@@ -11,6 +11,74 @@ for name, source in pairs(private.module_sources) do
 end
 
 local spawn, wait = ashby.spawn, ashby.wait
+
+-- Levenshtein distance, for "did you mean".
+local function distance(a, b)
+  if #a > 64 or #b > 64 then return math.huge end
+  local row = {}
+  for j = 0, #b do row[j] = j end
+  for i = 1, #a do
+    local prev, ca = row[0], a:byte(i)
+    row[0] = i
+    for j = 1, #b do
+      local cur = row[j]
+      row[j] = math.min(row[j] + 1, row[j - 1] + 1, prev + (ca == b:byte(j) and 0 or 1))
+      prev = cur
+    end
+  end
+  return row[#b]
+end
+
+-- One checker for every option table of the library (ashby.map, ashby.changes,
+-- ashby.progress, ashby.chart.*, ashby.report and its sections, ashby.pretty):
+-- an unknown key or a wrong type is an `argument` error at the script's line,
+-- with the nearest name, rather than an option silently ignored. The modules
+-- reach it as require("ashby.options").
+local raise_argument = private.argument_error
+local function argument_error(fname, parameter, message)
+  raise_argument((fname:gsub("^ashby%.", "")), parameter, message)
+end
+local options_checker = {}
+
+--- Checks `opts` (nil: none) against `spec` (key -> "string", "integer", "number",
+--- "boolean", "function", "table", or several joined by "|", or "any"); returns opts or {}.
+function options_checker.check(fname, opts, spec)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    argument_error(fname, "options", ("the options must be a table, got %s"):format(type(opts)))
+  end
+  for key, value in pairs(opts) do
+    local want = type(key) == "string" and spec[key] or nil
+    if want == nil then
+      local names = {}
+      for name in pairs(spec) do names[#names + 1] = name end
+      table.sort(names)
+      local shown = type(key) == "string" and key or ("a " .. type(key) .. " key")
+      local best, best_d = nil, 3
+      if type(key) == "string" then
+        for _, name in ipairs(names) do
+          local d = distance(key:lower(), name:lower())
+          if d < best_d then best, best_d = name, d end
+        end
+      end
+      argument_error(fname, tostring(key), ("unknown option %s%s; the options are %s"):format(
+        shown, best and (" (did you mean " .. best .. "?)") or "", table.concat(names, ", ")))
+    end
+    if want ~= "any" then
+      local got = math.type(value) == "integer" and "integer" or type(value)
+      local ok = false
+      for kind in want:gmatch("[^|]+") do
+        if kind == got or (kind == "number" and got == "integer") then ok = true end
+      end
+      if not ok then
+        argument_error(fname, key, ("option %s must be %s, got %s"):format(key, want:gsub("|", " or "), got))
+      end
+    end
+  end
+  return opts
+end
+package.loaded["ashby.options"] = options_checker
+
 local pack, unpack = table.pack, table.unpack
 
 -- The progress line (ashby.progress), configured on first use; nothing loads
@@ -90,12 +158,13 @@ end
 function ashby.map(list, fn, opts)
   if type(list) ~= "table" then error("ashby.map: argument 1 must be a list", 2) end
   if type(fn) ~= "function" then error("ashby.map: argument 2 must be a function", 2) end
-  local concurrency = (opts and opts.concurrency) or 8
+  opts = options_checker.check("ashby.map", opts, { concurrency = "integer", label = "string" })
+  local concurrency = opts.concurrency or 8
   if math.type(concurrency) ~= "integer" or concurrency < 1 then
     error("ashby.map: concurrency must be a positive integer", 2)
   end
   local n, results, failures, next_index = #list, {}, {}, 0
-  local p = bar { total = n, label = (opts and opts.label) or "ashby.map" }
+  local p = bar { total = n, label = opts.label or "ashby.map" }
   local function worker()
     while true do
       next_index = next_index + 1
@@ -160,7 +229,7 @@ function ashby.pages(endpoint, params, options)
   return items(private.open_pages(endpoint, params, options), tostring(endpoint), nil, endpoint)
 end
 
-local change_options = { on_first = true, on_resync = true }
+local change_options = { on_first = "string", on_resync = "function" }
 
 --- Iterates only what changed at `endpoint` since this job's last successful
 --- run (Ashby's syncToken, kept by the scheduler or `run --state NAME`).
@@ -168,21 +237,10 @@ local change_options = { on_first = true, on_resync = true }
 --- and yield nothing; options.on_resync(info): Ashby refused the token, so
 --- everything comes again (info.reason is Ashby's code).
 function ashby.changes(endpoint, params, options)
-  options = options or {}
-  if type(options) ~= "table" then
-    error("ashby.changes: argument 3 must be a table of options", 2)
-  end
-  for key in pairs(options) do
-    if not change_options[key] then
-      error("ashby.changes: unknown option " .. tostring(key) .. "; the options are on_first and on_resync", 2)
-    end
-  end
+  options = options_checker.check("ashby.changes", options, change_options)
   local on_first, on_resync = options.on_first or "run", options.on_resync
   if on_first ~= "run" and on_first ~= "skip" then
-    error('ashby.changes: on_first must be "run" (the default: yield everything) or "skip"', 2)
-  end
-  if on_resync ~= nil and type(on_resync) ~= "function" then
-    error("ashby.changes: on_resync must be a function", 2)
+    argument_error("ashby.changes", "on_first", 'on_first must be "run" (the default: yield everything) or "skip"')
   end
   local handle, first = private.open_changes(endpoint, params)
   if first and on_first == "skip" then
@@ -194,22 +252,6 @@ function ashby.changes(endpoint, params, options)
   end, endpoint)
 end
 
--- Levenshtein distance, for "did you mean".
-local function distance(a, b)
-  if #a > 64 or #b > 64 then return math.huge end
-  local row = {}
-  for j = 0, #b do row[j] = j end
-  for i = 1, #a do
-    local prev, ca = row[0], a:byte(i)
-    row[0] = i
-    for j = 1, #b do
-      local cur = row[j]
-      row[j] = math.min(row[j] + 1, row[j - 1] + 1, prev + (ca == b:byte(j) and 0 or 1))
-      prev = cur
-    end
-  end
-  return row[#b]
-end
 
 -- Strict results: a result table raises for a field its object does not have
 -- ("Application has no field 'currentStage' (did you mean 'currentInterviewStage'?)"),

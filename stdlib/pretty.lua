@@ -41,8 +41,10 @@ local function visible_length(s)
 end
 
 --- Returns `value` as text. Options: depth (4), items (30 per table), width (80 columns), color (false).
+local checker = require("ashby.options")
+
 function pretty.format(value, opts)
-  opts = opts or {}
+  opts = checker.check("ashby.pretty.format", opts, { depth = "integer", items = "integer", width = "integer", color = "boolean" })
   local max_depth, max_items = opts.depth or 4, opts.items or 30
   local width, color = opts.width or 80, opts.color
   local path = {}

@@ -118,9 +118,10 @@ end
 
 --- A handle: `local p = ashby.progress{ total = n, label = "import" }; p:step(); p:done()`.
 --- Without `total` the line counts items (`unit`, default "items") and pages.
+local checker = require("ashby.options")
+
 function progress.new(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then error("ashby.progress takes a table like { total = 10, label = \"import\" }", 2) end
+  opts = checker.check("ashby.progress", opts, { total = "integer", label = "string|number", unit = "string" })
   if opts.total ~= nil and (math.type(opts.total) ~= "integer" or opts.total < 0) then
     error("ashby.progress: total must be a whole number of 0 or more", 2)
   end

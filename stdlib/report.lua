@@ -4,6 +4,12 @@
 -- dir="auto" so right-to-left titles render as written.
 -- Available as `ashby.report` and require("ashby.report").
 local report = {}
+local checker = require("ashby.options")
+local spec_types = { title = "string|number", subtitle = "string|number", sections = "table" }
+local section_types = {
+  title = "string|number", text = "string|number", bar = "table", funnel = "table", table = "table",
+  label = "string", value = "string",
+}
 
 --- HTML-escapes a value's text (&, <, >, " and ').
 function report.escape(value)
@@ -77,6 +83,7 @@ local function table_html(t)
   if type(t) ~= "table" or type(t.rows) ~= "table" then
     error("ashby.report.html: a table section needs { columns = {...}, rows = { {...}, ... } }", 4)
   end
+  checker.check("ashby.report table", t, { columns = "table", rows = "table" })
   local out = { "<table>" }
   if t.columns then
     local head = {}
@@ -111,6 +118,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 --- The HTML text of a report (what `html` writes).
 function report.render(spec)
   if type(spec) ~= "table" then error("ashby.report.html: expects { title = ..., sections = { ... } }", 3) end
+  checker.check("ashby.report", spec, spec_types)
   local title = tostring(spec.title or "Report")
   local out = {
     "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -122,6 +130,7 @@ function report.render(spec)
   if spec.subtitle then out[#out + 1] = '<p class="meta" dir="auto">' .. esc(spec.subtitle) .. "</p>" end
   for i, section in ipairs(spec.sections or {}) do
     if type(section) ~= "table" then error(("ashby.report.html: section %d must be a table"):format(i), 3) end
+    checker.check(("ashby.report section %d"):format(i), section, section_types)
     out[#out + 1] = '<section>'
     if section.title then out[#out + 1] = '<h2 dir="auto">' .. esc(section.title) .. "</h2>" end
     if section.text then out[#out + 1] = '<p dir="auto">' .. esc(section.text) .. "</p>" end

@@ -200,6 +200,12 @@ public enum AshbyLibrary {
       stack.push(.string(HelpText.text(for: stack.string(at: 1))))
       return 1
     }
+    // The prelude's option checker raises through here: an `argument` error table,
+    // at the script's line, like the host's own checks.
+    ctx.register("ashby_private.argument_error") { stack in
+      throw AshbyError.argument(
+        stack.string(at: 2) ?? "options", stack.string(at: 3) ?? "invalid options", action: stack.string(at: 1))
+    }
     ctx.register("ashby_private.is_error") { stack in
       stack.push(.boolean(stack.isHostError(at: 1)))
       return 1
