@@ -9,6 +9,12 @@ public enum Catalog {
   /// another is chosen (`--api-version`, `api_version`).
   public static let apiVersion = "2026-01-01"
 
+  /// Whether `text` can be sent as `X-On-Behalf-Of`: a user id or an email,
+  /// printable ASCII without spaces (nothing that could end the header).
+  public static func isOnBehalfOf(_ text: String) -> Bool {
+    !text.isEmpty && text.utf8.count <= 320 && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+  }
+
   /// Whether `text` is a dated version as Ashby writes them (`2026-01-01`).
   public static func isAPIVersion(_ text: String) -> Bool {
     let parts = text.split(separator: "-", omittingEmptySubsequences: false)

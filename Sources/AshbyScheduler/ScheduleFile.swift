@@ -364,9 +364,7 @@ struct ScheduleReader {
       }
     }
     if let v = table["on_behalf_of"] {
-      if let text = v.string, !text.isEmpty, text.count <= 320,
-        text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
-      {
+      if let text = v.string, Catalog.isOnBehalfOf(text) {
         job.onBehalfOf = text
       } else {
         problem(place, "on_behalf_of", "must be an Ashby user id or email (printable, no spaces)")

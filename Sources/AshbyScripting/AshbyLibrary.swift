@@ -137,7 +137,7 @@ public enum AshbyLibrary {
         }
         options.unchecked = b
       case "on_behalf_of", "onBehalfOf":
-        guard case .string(let user) = value, AshbyClient.isValidOnBehalfOf(user) else {
+        guard case .string(let user) = value, Catalog.isOnBehalfOf(user) else {
           throw AshbyError.argument(key, "\"\(key)\" must be an Ashby user id or email (printable, no spaces)", action: action)
         }
         options.onBehalfOf = user

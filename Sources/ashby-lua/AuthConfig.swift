@@ -72,7 +72,7 @@ struct AuthConfig {
   /// `on_behalf_of` in the profile: nil when not set.
   static func onBehalfOf(profile: String, in table: TOMLTable?) throws -> String? {
     guard let value = table?[profile]?.table?["on_behalf_of"] else { return nil }
-    guard let text = value.string, AshbyClient.isValidOnBehalfOf(text) else {
+    guard let text = value.string, Catalog.isOnBehalfOf(text) else {
       throw Failure(description: "\(configFile.path): [\(profile)] on_behalf_of must be an Ashby user id or email")
     }
     return text

@@ -88,7 +88,7 @@ struct SessionOptions: ParsableArguments {
     if let apiVersion, !Catalog.isAPIVersion(apiVersion) {
       throw ValidationError("--api-version must be a date like \(Catalog.apiVersion), got \"\(apiVersion.prefix(40))\".")
     }
-    if let onBehalfOf, !AshbyClient.isValidOnBehalfOf(onBehalfOf) {
+    if let onBehalfOf, !Catalog.isOnBehalfOf(onBehalfOf) {
       throw ValidationError("--on-behalf-of must be an Ashby user id or email (printable, no spaces).")
     }
   }

@@ -76,12 +76,6 @@ public final class AshbyClient: Sendable {
   /// The permission `X-On-Behalf-Of` needs, as Ashby's admin names it.
   public static let actingPermission = "Allow acting on behalf of a user"
 
-  /// Whether `value` can be sent as `X-On-Behalf-Of`: a user id or an email,
-  /// printable ASCII without spaces (nothing that could end the header).
-  public static func isValidOnBehalfOf(_ value: String) -> Bool {
-    !value.isEmpty && value.count <= 320 && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
-  }
-
   /// The API version Ashby last said it served, and its status (`current`, `deprecated`).
   public var versionServed: (version: String?, status: String?) { served.withLock { $0 } }
 
