@@ -96,32 +96,7 @@ struct FakeData {
       if status == "Closed" || status == "Archived" { job["closedAt"] = date(daysAgo: i % 60) }
       d.jobs.append(job)
     }
-    let lastNames = ["Lovelace", "Hopper", "Turing", "Liskov", "Knuth", "Hamilton", "Ritchie", "Torvalds"]
-    for i in 0..<max(60, candidates) {
-      let first = firstNames[i % firstNames.count], last = lastNames[i % lastNames.count]
-      let email = "\(first.lowercased()).\(last.lowercased())\(i)@example.org"
-      var c = candidate(id: id("cand", i), name: "\(first) \(last)", email: email, phone: nil)
-      if i % 3 == 0 { c["resumeFileHandle"] = ["id": id("file", i), "name": "resume.pdf", "handle": "h-\(i)"] }
-      d.candidates.append(c)
-      d.versions[id("cand", i)] = 0
-    }
-    for i in 0..<120 {
-      let cand = d.candidates[i % 60]
-      let job = d.jobs[(i * 7) % 250]
-      let plan = job["defaultInterviewPlanId"] as? String ?? id("plan", 0)
-      let stage = (d.plans[plan] ?? [])[Int(rng.next() % 5)]
-      d.applications.append(
-        application(
-          id: id("app", i), candidate: cand, job: job, stage: stage, source: d.sources[i % 5],
-          daysAgo: Int(rng.next() % 40)))
-    }
-    for i in d.candidates.indices {
-      let cid = d.candidates[i]["id"] as? String
-      d.candidates[i]["applicationIds"] = d.applications.filter {
-        ($0["candidate"] as? [String: Any])?["id"] as? String == cid
-      }
-      .compactMap { $0["id"] as? String }
-    }
+    seedAccount(&d, rng: &rng, candidates: candidates, firstNames: firstNames)
     return d
   }
 

@@ -74,6 +74,7 @@ final class FakeStore: @unchecked Sendable {
       else { return .failure(code: "job_not_found", message: "Job not found") }
       return .results(["jobId": job["id"] ?? "", "interviewPlanId": plan, "stages": data.plans[plan] ?? []])
     case "interviewSchedule.create": return scheduleCreate(p)
+    case "interviewSchedule.list": return page(data.schedules, p)
     case "file.createFileUploadHandle": return uploadHandle(p)
     case "webhook.create", "webhook.info", "webhook.update", "webhook.delete": return webhookCall(endpoint, p, data: &data)
     default:

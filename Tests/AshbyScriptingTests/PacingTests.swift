@@ -128,8 +128,10 @@ import Testing
     let started = ContinuousClock.now
     #expect(try await Self.reads(s, 200, concurrency: 8) == 0)
     let took = ContinuousClock.now - started
-    // Ideal 10 s (20 a second); before, it did not finish in two minutes.
-    #expect(took < .seconds(20), "200 reads took \(took)")
+    // Ideal 10 s (20 a second), about 10.2 s alone; before, it did not finish in two minutes.
+    // Generous: beside the whole suite on two cores each slot's answer comes late, and a slot
+    // is held for a window after its answer (the benchmark holds the exact figure).
+    #expect(took < .seconds(45), "200 reads took \(took)")
     #expect(s.fake.rateLimitedCount < 40, "\(s.fake.rateLimitedCount) 429s")
     let learned = try #require(s.client.learnedServerAllowance)
     #expect(learned.window == .seconds(1) && learned.limit >= 16, "\(learned)")
