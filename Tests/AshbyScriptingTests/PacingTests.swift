@@ -122,16 +122,25 @@ import Testing
     #expect(s.fake.count("job.info") == 16)
   }
 
+  /// Against a client told the server's exact rate, in the same test: both slow
+  /// alike on a loaded machine, so the bound is a ratio (the benchmark: about 1.1×).
   @Test func aServerAllowingTwentyASecondIsServedNearItsRate() async throws {
-    let s = try await Session.start(rateLimit: FakeRateLimit(limit: 20, window: .seconds(1))) { $0.requestsPerMinute = 1000 }
+    func timed(perWindow: Int, window: Duration) async throws -> (Duration, Int, Session) {
+      let s = try await Session.start(rateLimit: FakeRateLimit(limit: 20, window: .seconds(1))) {
+        $0.requestsPerMinute = perWindow
+        $0.rateWindow = window
+      }
+      let started = ContinuousClock.now
+      let failed = try await Self.reads(s, 200, concurrency: 8)
+      return (ContinuousClock.now - started, failed, s)
+    }
+    let (told, toldFailed, baseline) = try await timed(perWindow: 20, window: .seconds(1))
+    await baseline.stop()
+    let (took, failed, s) = try await timed(perWindow: 1000, window: .seconds(60))
     defer { Task { await s.stop() } }
-    let started = ContinuousClock.now
-    #expect(try await Self.reads(s, 200, concurrency: 8) == 0)
-    let took = ContinuousClock.now - started
-    // Ideal 10 s (20 a second), about 10.2 s alone; before, it did not finish in two minutes.
-    // Generous: beside the whole suite on two cores each slot's answer comes late, and a slot
-    // is held for a window after its answer (the benchmark holds the exact figure).
-    #expect(took < .seconds(45), "200 reads took \(took)")
+    #expect(failed == 0 && toldFailed == 0)
+    // Before, it did not finish in two minutes; now within half again the told client's time (ideal 10 s).
+    #expect(took < told * 1.5 + .seconds(2), "200 reads took \(took); a client told 20 a second took \(told)")
     #expect(s.fake.rateLimitedCount < 40, "\(s.fake.rateLimitedCount) 429s")
     let learned = try #require(s.client.learnedServerAllowance)
     #expect(learned.window == .seconds(1) && learned.limit >= 16, "\(learned)")
