@@ -3,6 +3,7 @@ import AshbyFake
 import AshbyJSON
 import AshbyPaths
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AshbyKit
@@ -14,7 +15,10 @@ import Testing
     .deletingLastPathComponent()
   static var cache: URL { URL(fileURLWithPath: UserFolders.cache() + "/openapi/openapi.json") }
 
-  static func generator(_ arguments: [String], script: URL? = nil, env: [String: String] = [:]) throws -> (
+  /// Runs the generator. Its output is read on a thread of its own and its end
+  /// is polled, so no thread of the cooperative pool (two on a two-core machine,
+  /// shared by every suite running beside this one) waits on python.
+  static func generator(_ arguments: [String], script: URL? = nil, env: [String: String] = [:]) async throws -> (
     Int32, String
   ) {
     let process = Process()
@@ -26,23 +30,28 @@ import Testing
     process.standardOutput = pipe
     process.standardError = pipe
     try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    let output = Mutex<Data>(Data())
+    let reader = Thread { [pipe] in
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      output.withLock { $0 = data }
+    }
+    reader.start()
+    while process.isRunning || !reader.isFinished { try await Task.sleep(for: .milliseconds(20)) }
+    return (process.terminationStatus, String(decoding: output.withLock { $0 }, as: UTF8.self))
   }
 
-  @Test func theCommittedCatalogIsUpToDateAndTheGeneratorRunsOfflineFromItsCache() throws {
-    let (status, output) = try Self.generator(["--check"])
+  @Test func theCommittedCatalogIsUpToDateAndTheGeneratorRunsOfflineFromItsCache() async throws {
+    let (status, output) = try await Self.generator(["--check"])
     #expect(status == 0, "\(output)")
     #expect(FileManager.default.fileExists(atPath: Self.cache.path))
     // Now with every package index out of reach: the cache is enough.
     let offline = ["PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_INDEX": "1", "no_proxy": "*"]
-    let (again, text) = try Self.generator(["--check"], env: offline)
+    let (again, text) = try await Self.generator(["--check"], env: offline)
     #expect(again == 0, "\(text)")
   }
 
-  @Test func aStaleCatalogFailsTheCheck() throws {
-    _ = try Self.generator(["--check"])  // fills the cache
+  @Test func aStaleCatalogFailsTheCheck() async throws {
+    _ = try await Self.generator(["--check"])  // fills the cache
     let tree = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: tree) }
     let scripts = tree.appendingPathComponent("scripts")
@@ -56,17 +65,17 @@ import Testing
     let catalog = sources.appendingPathComponent("Catalog+Endpoints.swift")
     try committed.replacingOccurrences(of: "\"offer.create\", .write", with: "\"offer.create\", .read")
       .write(to: catalog, atomically: true, encoding: .utf8)
-    let (status, output) = try Self.generator(["--check"], script: script)
+    let (status, output) = try await Self.generator(["--check"], script: script)
     #expect(status == 1)
     #expect(output.contains("is stale"))
-    let (rewrote, _) = try Self.generator([], script: script)
+    let (rewrote, _) = try await Self.generator([], script: script)
     #expect(rewrote == 0)
     #expect(try String(contentsOf: catalog, encoding: .utf8) == committed)
   }
 
   /// Read or write for all 144 endpoints, from the permission each one's description names.
-  @Test func readAndWriteOfEveryEndpointComeFromTheSpec() throws {
-    _ = try Self.generator(["--check"])
+  @Test func readAndWriteOfEveryEndpointComeFromTheSpec() async throws {
+    _ = try await Self.generator(["--check"])
     let spec = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.cache)) as? [String: Any]
     let paths = try #require(spec?["paths"] as? [String: [String: Any]])
     #expect(paths.count == 144)
@@ -126,7 +135,7 @@ import Testing
 /// serialized suite: the generator blocks a thread while it runs, and two at
 /// once would hold the whole cooperative pool of a two-core machine.
 extension CatalogTests {
-  @Test func theCheckCachesUnderHome() throws {
+  @Test func theCheckCachesUnderHome() async throws {
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("home-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: home) }
@@ -134,11 +143,11 @@ extension CatalogTests {
     let env = ["HOME": home.path, "XDG_CACHE_HOME": ""]
     let cache = URL(fileURLWithPath: UserFolders.cache(environment: env) + "/openapi/openapi.json")
     #expect(cache.path == home.path + "/.cache/ashby-lua/openapi/openapi.json")
-    _ = try CatalogTests.generator(["--check"])  // fills our own cache
+    _ = try await CatalogTests.generator(["--check"])  // fills our own cache
     try FileManager.default.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
     try FileManager.default.copyItem(at: CatalogTests.cache, to: cache)
     let offline = env.merging(["PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_INDEX": "1", "no_proxy": "*"]) { $1 }
-    let (status, output) = try CatalogTests.generator(["--check"], env: offline)
+    let (status, output) = try await CatalogTests.generator(["--check"], env: offline)
     #expect(status == 0, "\(output)")
   }
 }

@@ -155,6 +155,12 @@ func filesHolding(_ secret: String, under folder: URL) -> [String] {
   return found
 }
 
+/// Waits for `process` to end without holding a thread of the cooperative pool
+/// (`waitUntilExit` would: two threads on a two-core machine, for every suite).
+func exited(_ process: Process) async throws {
+  while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+}
+
 /// Writes a script into a scratch folder and returns its path.
 func script(_ source: String, name: String = "script.lua") throws -> String {
   let url = try scratch().appendingPathComponent(name)

@@ -102,7 +102,7 @@ import Testing
     #expect(await Self.until { b.written == 1 })
     let run = try #require(Self.child(of: first.processIdentifier))
     kill(first.processIdentifier, SIGKILL)
-    first.waitUntilExit()
+    try await exited(first)
     // The run ends with its daemon (the lifeline), not 30 s later with its writes unrecorded.
     #expect(await Self.until(10) { !Self.alive(run) }, "the orphaned run went on")
     // A restart within the 90 s lease takes the dead daemon's lease back at once.
@@ -112,7 +112,7 @@ import Testing
     #expect(b.runs().count == 1, "\(b.runs().map(\.status))")
     #expect(b.written == 1)
     second.interrupt()
-    second.waitUntilExit()
+    try await exited(second)
     #expect(second.terminationStatus == 0)
     await b.fake.fake.stop()
   }
@@ -135,7 +135,7 @@ import Testing
     #expect(await Self.until { expired ? b.written == 1 : b.runs().count == 2 })
     try await Task.sleep(for: .seconds(1))
     daemon.interrupt()
-    daemon.waitUntilExit()
+    try await exited(daemon)
     let runs = b.runs()
     let old = try #require(runs.first { $0.owner == foreign })
     if expired {
@@ -156,7 +156,7 @@ import Testing
     let daemon = try b.daemon()
     #expect(await Self.until { b.written == 1 })
     kill(daemon.processIdentifier, signal)
-    daemon.waitUntilExit()
+    try await exited(daemon)
     #expect(daemon.terminationStatus == 0)
     let runs = b.runs()
     #expect(runs.count == 1 && runs[0].status == .interrupted && runs[0].attempts == 1, "\(runs.map(\.status))")
@@ -173,7 +173,7 @@ import Testing
     let run = try #require(Self.child(of: daemon.processIdentifier))
     kill(run, SIGTERM)
     kill(daemon.processIdentifier, SIGTERM)
-    daemon.waitUntilExit()
+    try await exited(daemon)
     let runs = b.runs()
     #expect(runs.count == 1 && runs[0].status == .interrupted && runs[0].attempts == 1, "\(runs.map(\.status))")
     #expect(b.written == 1)
@@ -196,7 +196,7 @@ import Testing
     #expect(daemon.isRunning)
     #expect(b.runs().first?.status == .running)  // the run went on through both
     daemon.interrupt()
-    daemon.waitUntilExit()
+    try await exited(daemon)
     #expect(daemon.terminationStatus == 0)
     #expect(b.written == 1)
     await b.fake.fake.stop()
@@ -208,7 +208,7 @@ import Testing
     #expect(await Self.until { b.written >= 1 })
     try await Task.sleep(for: .seconds(2))
     for d in [one, two] { d.interrupt() }
-    for d in [one, two] { d.waitUntilExit() }
+    for d in [one, two] { try await exited(d) }
     #expect(b.written == 1)
     let runs = b.runs()
     #expect(runs.count == 1, "one row for one fire: \(runs.map { "\($0.status) \($0.error ?? "")" })")
@@ -220,7 +220,7 @@ import Testing
     let daemon = try b.daemon()
     #expect(await Self.until { b.written == 1 })
     daemon.interrupt()
-    daemon.waitUntilExit()
+    try await exited(daemon)
     let runs = b.runs()
     #expect(runs.count == 3, "\(runs.map(\.status))")  // three missed fires, caught up: one ran, two waited
     #expect(runs.filter { $0.status == .skipped && $0.error == "the daemon stopped before its turn" }.count == 2)

@@ -15,7 +15,9 @@ import Testing
     var stderr: String
   }
 
-  static func browse(_ args: [String]) throws -> Browser {
+  /// Chromium takes seconds: both pipes are read on threads of their own and its
+  /// end is polled, so it never holds a thread of the cooperative pool.
+  static func browse(_ args: [String]) async throws -> Browser {
     let path = try #require(chromium, "install chromium (apt-get install chromium): the report tests open HTML in it")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
@@ -31,13 +33,16 @@ import Testing
     try process.run()
     // Read both pipes while it runs (a full pipe would stall it).
     let errData = Mutex<Data>(Data())
+    let outData = Mutex<Data>(Data())
     let reader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+    let outReader = Thread { outData.withLock { $0 = out.fileHandleForReading.readDataToEndOfFile() } }
     reader.start()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while errData.withLock({ $0.isEmpty }) && reader.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+    outReader.start()
+    while process.isRunning || !reader.isFinished || !outReader.isFinished {
+      try await Task.sleep(for: .milliseconds(20))
+    }
     return Browser(
-      status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
+      status: process.terminationStatus, stdout: String(decoding: outData.withLock { $0 }, as: UTF8.self),
       stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
   }
 
@@ -52,11 +57,11 @@ import Testing
     let made = try await run(["run", "--fake", "scripts/pipeline-report.lua", "--html", html], cwd: packageRoot)
     #expect(made.status == 0, "\(made.all)")
     let png = dir.appendingPathComponent("report.png").path
-    let shot = try Self.browse(["--screenshot=\(png)", "--window-size=1100,1800", "file://\(html)"])
+    let shot = try await Self.browse(["--screenshot=\(png)", "--window-size=1100,1800", "file://\(html)"])
     #expect(shot.status == 0)
     let image = try Data(contentsOf: URL(fileURLWithPath: png))
     #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]) && image.count > 20_000, "a PNG of \(image.count) bytes")
-    let dom = try Self.browse(["--dump-dom", "file://\(html)"])
+    let dom = try await Self.browse(["--dump-dom", "file://\(html)"])
     #expect(dom.stdout.contains("<h1 dir=\"auto\">Pipeline report</h1>"))
     #expect(dom.stdout.contains("<h2 dir=\"auto\">Every job</h2>"))
     #expect(dom.stdout.components(separatedBy: "<svg class=\"chart funnel\"").count - 1 >= 2)
@@ -80,7 +85,7 @@ import Testing
       """#
     let made = try await run(["run", try script(source), html])
     #expect(made.status == 0, "\(made.all)")
-    let dom = try Self.browse(["--dump-dom", "file://\(html)"])
+    let dom = try await Self.browse(["--dump-dom", "file://\(html)"])
     #expect(!dom.stdout.contains("<title>pwned</title>"))  // the script never ran
     #expect(!dom.stdout.contains("<img"))
     #expect(dom.stdout.components(separatedBy: "<script").count == 1, "no script element")
