@@ -176,7 +176,7 @@ extension FakeAshby {
         403,
         [
           "success": false,
-          "errorInfo": ["code": "missing_endpoint_permission", "message": "The API key may not act on behalf of users"],
+          "errorInfo": ["code": "forbidden", "message": "The API key may not act on behalf of users"],
         ])
     }
     if access == .readOnly && Catalog.isWrite(endpoint) {

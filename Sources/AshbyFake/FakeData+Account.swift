@@ -28,7 +28,8 @@ extension FakeData {
       return j < 3 ? 40 + 15 * j : Int(Double(maxApplicationsPerJob) * u * u * u)
     }
     let lastNames = ["Lovelace", "Hopper", "Turing", "Liskov", "Knuth", "Hamilton", "Ritchie", "Torvalds"]
-    for i in 0..<max(60, candidates) {
+    // More people than the busiest job's applications: no one applies to a job twice.
+    for i in 0..<max(maxApplicationsPerJob + 20, candidates) {
       let first = firstNames[i % firstNames.count], last = lastNames[i % lastNames.count]
       let email = "\(first.lowercased()).\(last.lowercased())\(i)@example.org"
       var c = candidate(id: id("cand", i), name: "\(first) \(last)", email: email, phone: nil)
@@ -46,7 +47,10 @@ extension FakeData {
       }
     }
     var byCandidate: [String: [String]] = [:]
+    var taken = Array(repeating: 0, count: openJobs.count)
     for (i, j) in order.enumerated() {
+      let person = d.candidates[(j * 17 + taken[j]) % d.candidates.count]
+      taken[j] += 1
       let job = openJobs[j]
       let plan = job["defaultInterviewPlanId"] as? String ?? id("plan", 0)
       let stages = d.plans[plan] ?? []
@@ -54,7 +58,7 @@ extension FakeData {
       guard k < stages.count else { continue }
       let age = i < reviewedFirst ? i : Int(rng.next() % 180)
       var app = application(
-        id: id("app", i), candidate: d.candidates[i % d.candidates.count], job: job, stage: stages[k],
+        id: id("app", i), candidate: person, job: job, stage: stages[k],
         source: d.sources[pick(sourceWeights, &rng)], daysAgo: age)
       // Some were last touched long ago: "stale for 14 days" finds them.
       let idle = age == 0 ? 0 : Int(rng.next() % UInt64(min(age, 60) + 1))
@@ -73,7 +77,7 @@ extension FakeData {
       default: break
       }
       d.applications.append(app)
-      if let cid = d.candidates[i % d.candidates.count]["id"] as? String, let aid = app["id"] as? String {
+      if let cid = person["id"] as? String, let aid = app["id"] as? String {
         byCandidate[cid, default: []].append(aid)
       }
     }

@@ -16,6 +16,7 @@ static int after_k(lua_State *L, int status, lua_KContext ctx) {
   (void)ctx;
   int results = lua_gettop(L) - 1;
   if (results == 0) return 0;
+  luaL_checkstack(L, 3, "after");
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_pushvalue(L, 2);
   lua_pushvalue(L, 1);

@@ -26,7 +26,7 @@ public enum Sandbox {
         ("os.getenv", "give the script values as arguments (a job's args), which it reads from arg and ..."),
         ("os.setlocale", "the locale is fixed in a sandboxed run"),
         ("loadfile", modules), ("dofile", modules), ("package.loadlib", modules), ("package.searchpath", modules),
-        ("package.path", modules), ("package.cpath", modules), ("string.dump", debugging),
+        ("string.dump", debugging),
       ]
       + debug.map { ("debug.\($0)", debugging) }
   }()
@@ -99,7 +99,7 @@ public enum Sandbox {
     debug = { traceback = traceback }
     package.loaded.debug = debug
     string.dump = nil
-    package.path, package.cpath = nil, nil
+    package.path, package.cpath = "", ""  -- searched by nothing here; scripts that append to it still run
     _G.load = function(chunk, name, _, ...) return load(chunk, name, "t", ...) end
     -- What was taken away answers with why and what to do instead, rather than
     -- "attempt to call a nil value"; rawget still sees it absent.

@@ -71,5 +71,12 @@ import Testing
         "local ok, e = pcall(ashby.create_candidate, { first_name = 'A', last_name = 'B', email = 'ab@example.com' }); print(e.kind, e.permission)",
       ], env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.notActingKey])
     #expect(refused.stdout == "permission\tAllow acting on behalf of a user\n", "\(refused.all)")
+    // A key that lacks the endpoint's own permission is told that, not the acting one.
+    let readOnly = try await run(
+      [
+        "run", "--on-behalf-of", "lee@example.com", "-e",
+        "local ok, e = pcall(ashby.create_candidate, { first_name = 'A', last_name = 'B', email = 'ab@example.com' }); print(e.kind, e.permission)",
+      ], env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.readOnlyKey])
+    #expect(readOnly.stdout == "permission\tcandidatesWrite\n", "\(readOnly.all)")
   }
 }

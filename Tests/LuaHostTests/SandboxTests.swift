@@ -10,7 +10,7 @@ import Testing
         rawget(os, "execute") == nil and rawget(os, "getenv") == nil and rawget(os, "exit") == nil,
         rawget(string, "dump") == nil and rawget(debug, "getinfo") == nil and rawget(debug, "sethook") == nil,
         rawget(_G, "loadfile") == nil and rawget(_G, "dofile") == nil and rawget(package, "loadlib") == nil,
-        rawget(package, "searchpath") == nil and rawget(package, "path") == nil and rawget(package, "cpath") == nil,
+        rawget(package, "searchpath") == nil and package.path == "" and package.cpath == "",
         type(debug.traceback), type(os.time), type(io.write)
       """)
     #expect(r == [true, true, true, true, true, "function", "function", "function"])

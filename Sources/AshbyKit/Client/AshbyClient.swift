@@ -195,11 +195,16 @@ public final class AshbyClient: Sendable {
     case .success(let response): return .success(response)
     case .failure(var error):
       if raw.status == 403, let onBehalfOf {
-        // Acting for a person needs a permission of its own (and a user Ashby knows).
-        error.kind = .permission
-        error.permission = Self.actingPermission
-        error.message =
-          "Ashby refused to act on behalf of \"\(onBehalfOf)\" (X-On-Behalf-Of): the API key needs the \"\(Self.actingPermission)\" permission, and the user must exist"
+        if error.kind == .permission {
+          // The endpoint's own permission is missing: that stays the error.
+          error.message += " (X-On-Behalf-Of \"\(onBehalfOf)\" was sent too, which needs \"\(Self.actingPermission)\")"
+        } else {
+          // Acting for a person needs a permission of its own (and a user Ashby knows).
+          error.kind = .permission
+          error.permission = Self.actingPermission
+          error.message =
+            "Ashby refused to act on behalf of \"\(onBehalfOf)\" (X-On-Behalf-Of): the API key needs the \"\(Self.actingPermission)\" permission and the user must exist (or the key itself is wrong or deactivated)"
+        }
         error.retryable = false
       }
       if !isRead && error.retryable && raw.status != 429 {

@@ -114,7 +114,7 @@ final class RateBudget: Sendable {
   ///     and of each partner pause, for `--verbose`.
   init(limit: Int, window: Duration = .seconds(60), onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
     configuredLimit = max(1, limit)
-    self.window = window
+    self.window = max(window, .milliseconds(1))
     self.onEvent = onEvent
     state = Mutex(State(limit: max(1, limit), lastChange: .now))
   }
@@ -178,8 +178,8 @@ final class RateBudget: Sendable {
 
   /// Gives the slot back with what the server answered (nil status: no answer).
   func release(_ ticket: Ticket, _ answer: Answer) {
-    let now = ContinuousClock.now
     let event = state.withLock { s -> Event? in
+      let now = ContinuousClock.now  // read under the lock: completions stay in order
       s.inFlight -= 1
       s.completed.append(now)
       if answer.status != nil && answer.status != 429 { s.accepted.append((now, ticket.load)) }
@@ -236,7 +236,8 @@ final class RateBudget: Sendable {
     {
       // Four of the server's windows without a cut: probe a tenth higher, up to the budget.
       let raised = ServerAllowance(limit: server.limit + max(1, server.limit / 10), window: server.window)
-      s.server = raised.limit >= s.limit ? nil : raised  // past the budget itself it can no longer bind
+      // At the budget's own rate it can no longer bind.
+      s.server = Double(raised.limit) * (window / raised.window) >= Double(s.limit) ? nil : raised
       s.lastChange = now
     }
     return nil
