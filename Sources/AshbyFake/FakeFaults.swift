@@ -83,7 +83,7 @@ public struct FakeRateLimit: Sendable {
     guard parts.count == 2, let limit = Int(parts[0]), (1...1_000_000).contains(limit), let seconds = Double(parts[1]),
       seconds.isFinite, seconds >= 0.01, seconds <= 86_400
     else { return nil }
-    self.init(limit: limit, window: .milliseconds(Int64(seconds * 1000)))
+    self.init(limit: limit, window: .milliseconds(Int64(seconds * 1000)))  // 0.01...86,400 s, checked above
   }
 
   /// Admits a request arriving `now`, or says how long until one would be.

@@ -286,7 +286,7 @@ struct ScheduleReader {
       } else {
         problem(
           place, "timeout",
-          "must be a number of seconds above 0 and at most \(Int(Self.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\"")
+          "must be a number of seconds above 0 and at most \(Int(Self.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\"")  // Int of a constant
       }
     }
     if let v = table["retry_delay"] {
@@ -295,7 +295,7 @@ struct ScheduleReader {
       } else {
         problem(
           place, "retry_delay",
-          "must be a number of seconds from 0 to \(Int(Self.maxRetryDelay)) (a day), or a duration like \"30s\"")
+          "must be a number of seconds from 0 to \(Int(Self.maxRetryDelay)) (a day), or a duration like \"30s\"")  // Int of a constant
       }
     }
     if let v = table["rate_limit"] {
@@ -328,7 +328,7 @@ struct ScheduleReader {
       if let seconds = Self.seconds(v), seconds >= 0, seconds <= Self.maxTimeout {
         job.grace = seconds
       } else {
-        problem(place, "grace", "must be a number of seconds from 0 to \(Int(Self.maxTimeout)), or a duration like \"5m\"")
+        problem(place, "grace", "must be a number of seconds from 0 to \(Int(Self.maxTimeout)), or a duration like \"5m\"")  // Int of a constant
       }
     }
     if let v = table["keep"] {

@@ -34,7 +34,7 @@ extension Scheduler {
     let heartbeat = Task {
       while !Task.isCancelled {
         // Real seconds: a lease (1 s to a day, --lease) at the clock's rate (1 to 3600).
-        try? await Task.sleep(nanoseconds: UInt64(leaseSeconds / 3 / clock.rate * 1e9))
+        try? await Task.sleep(nanoseconds: UInt64(leaseSeconds / 3 / clock.rate * 1e9))  // lease 1 s...a day, rate 1...3600
         if Task.isCancelled { break }
         if (try? history.renewLease(job.name, owner: owner, fence: fence, until: clock.now + leaseSeconds)) == false {
           log("\(job.name): another daemon took the job over while this one did not renew its lease")

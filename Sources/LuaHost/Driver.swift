@@ -48,7 +48,7 @@ final class Driver {
     guard !running else { throw LuaHostError(kind: .host, message: "a run is already in progress") }
     if let timeout, !(timeout > 0 && timeout <= Self.maxTimeout) {
       lua_settop(L, lua_gettop(L) - nargs - 1)
-      throw LuaHostError.argument("the time limit must be more than 0 and at most \(Int(Self.maxTimeout)) seconds")
+      throw LuaHostError.argument("the time limit must be more than 0 and at most \(Int(Self.maxTimeout)) seconds")  // Int of a constant
     }
     running = true
     core.mailbox.clearWakeups()

@@ -48,7 +48,7 @@ extension LuaContext {
     registerAsync("\(path).sleep") { args in
       guard let seconds = args.first?.doubleValue, seconds >= 0, seconds <= Driver.maxTimeout else {
         throw LuaHostError(
-          kind: .argument, message: "sleep: seconds must be a number from 0 to \(Int(Driver.maxTimeout)) (a year)",
+          kind: .argument, message: "sleep: seconds must be a number from 0 to \(Int(Driver.maxTimeout)) (a year)",  // a constant
           extra: ["parameter": "seconds"])
       }
       try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))  // at most ~3.2e16: in range

@@ -48,43 +48,44 @@ struct AuthConfig {
     return (nil, .none)
   }
 
+  /// A profile's `key`, read by `parse` (nil: not valid, which is refused
+  /// saying it `must` be so); nil when the profile does not set it.
+  static func profileValue<T>(
+    _ key: String, profile: String, in table: TOMLTable?, must: String,
+    _ parse: (any TOMLValueConvertible) -> T?
+  ) throws -> T? {
+    guard let value = table?[profile]?.table?[key] else { return nil }
+    guard let parsed = parse(value) else {
+      throw Failure(description: "\(configFile.path): [\(profile)] \(key) must be \(must)")
+    }
+    return parsed
+  }
+
   /// `rate_limit` of a profile: requests per minute for its key (Ashby counts per key).
   static func rateLimit(profile: String, in table: TOMLTable?) throws -> Int? {
-    guard let value = table?[profile]?.table?["rate_limit"] else { return nil }
-    guard let n = value.int, (1...SessionOptions.maxRateLimit).contains(n) else {
-      throw Failure(
-        description:
-          "\(configFile.path): [\(profile)] rate_limit must be a whole number of requests per minute from 1 to \(SessionOptions.maxRateLimit)"
-      )
-    }
-    return n
+    try profileValue(
+      "rate_limit", profile: profile, in: table,
+      must: "a whole number of requests per minute from 1 to \(SessionOptions.maxRateLimit)"
+    ) { $0.int.flatMap { (1...SessionOptions.maxRateLimit).contains($0) ? $0 : nil } }
   }
 
-  /// `api_version` in the profile: nil when not set.
+  /// `api_version` of a profile.
   static func apiVersion(profile: String, in table: TOMLTable?) throws -> String? {
-    guard let value = table?[profile]?.table?["api_version"] else { return nil }
-    guard let text = value.string, Catalog.isAPIVersion(text) else {
-      throw Failure(description: "\(configFile.path): [\(profile)] api_version must be a date like \(Catalog.apiVersion)")
+    try profileValue("api_version", profile: profile, in: table, must: "a date like \(Catalog.apiVersion)") {
+      $0.string.flatMap { Catalog.isAPIVersion($0) ? $0 : nil }
     }
-    return text
   }
 
-  /// `on_behalf_of` in the profile: nil when not set.
+  /// `on_behalf_of` of a profile.
   static func onBehalfOf(profile: String, in table: TOMLTable?) throws -> String? {
-    guard let value = table?[profile]?.table?["on_behalf_of"] else { return nil }
-    guard let text = value.string, Catalog.isOnBehalfOf(text) else {
-      throw Failure(description: "\(configFile.path): [\(profile)] on_behalf_of must be an Ashby user id or email")
+    try profileValue("on_behalf_of", profile: profile, in: table, must: "an Ashby user id or email") {
+      $0.string.flatMap { Catalog.isOnBehalfOf($0) ? $0 : nil }
     }
-    return text
   }
 
-  /// `strict_results` in the profile: nil when not set.
+  /// `strict_results` of a profile.
   static func strictResults(profile: String, in table: TOMLTable?) throws -> Bool? {
-    guard let value = table?[profile]?.table?["strict_results"] else { return nil }
-    guard let b = value.bool else {
-      throw Failure(description: "\(configFile.path): [\(profile)] strict_results must be true or false")
-    }
-    return b
+    try profileValue("strict_results", profile: profile, in: table, must: "true or false") { $0.bool }
   }
 
   /// The parsed config file, or nil when there is none. Refuses a file others can read.

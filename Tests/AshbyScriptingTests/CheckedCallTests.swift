@@ -142,7 +142,6 @@ import Testing
   /// `ashby.pages` takes every list, in one request where Ashby has no cursor.
   @Test func pagesIteratesListsWithoutACursorToo() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
     let r = try await s.run(
       """
       local function count(endpoint, params)
@@ -158,6 +157,7 @@ import Testing
     #expect((r.first?.integerValue ?? 0) > 0 && (r[2].integerValue ?? 0) > 0 && (r[4].integerValue ?? 0) > 0, "\(r)")
     #expect(s.fake.count("source.list") == 2 && s.fake.count("archiveReason.list") == 2)
     #expect(s.fake.count("interviewStage.list") == 1)
+    await s.stop()
   }
 
   @Test func aMissingPermissionIsNamedFromTheCatalog() async throws {

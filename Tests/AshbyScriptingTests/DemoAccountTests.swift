@@ -5,7 +5,6 @@ import Testing
 @Suite struct DemoAccountTests {
   @Test func theDemoAccountHasAFunnelALongTailAndACalendar() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
     let r = try await s.run(
       """
       local order = { "Lead", "Application Review", "Phone Screen", "Onsite", "Offer", "Hired" }
@@ -43,5 +42,6 @@ import Testing
     #expect(r[2] == true && r[3] == true, "\(r)")
     #expect(r[4] == 8, "open jobs in every department: \(r)")
     #expect(r[6] == true && r[7] == true, "stale applications and interviews on the calendar: \(r)")
+    await s.stop()
   }
 }

@@ -23,7 +23,6 @@ import Testing
 
   @Test func everyOptionTableRefusesAMisspeltKeyAndAWrongType() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
     for (call, key, meant) in Self.cases {
       let r = try await s.run(
         """
@@ -43,5 +42,6 @@ import Testing
       #expect(r.count > 3 && r[3] == "script.lua:1", "\(call): the error points at the script's line: \(r)")
     }
     #expect(s.fake.requests.isEmpty)
+    await s.stop()
   }
 }

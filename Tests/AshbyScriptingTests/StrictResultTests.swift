@@ -35,7 +35,6 @@ import Testing
   /// field works, and a field holding another object is strict as that one.
   @Test func everyObjectRaisesForATypoAndNotForAKnownAbsentField() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
     var checked = 0
     for object in Catalog.objects where !object.isOpen {
       let names = object.fields.map { "\"\($0.name)\"" }.joined(separator: ", ")
@@ -65,11 +64,11 @@ import Testing
       checked += 1
     }
     #expect(checked >= 100)
+    await s.stop()
   }
 
   @Test func resultsOfCallsActionsAndPagesAreStrictAndEverythingElseSeesTheSameFields() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
     let r = try await s.run(
       """
       local pretty = require("ashby.pretty")
@@ -108,11 +107,11 @@ import Testing
     // The error points at the script's line, also through a tail call.
     let tail = try await s.run("local function f() return ashby.get_job{ job_idd = 'x' } end\nlocal ok, e = pcall(f)\nreturn e.where")
     #expect(tail.first == "script.lua:1")
+    await s.stop()
   }
 
   @Test func aDryRunStandInIsStrictToo() async throws {
     let s = try await Session.start(dryRun: true)
-    defer { Task { await s.stop() } }
     let r = try await s.run(
       """
       local c = ashby.create_candidate{ first_name = "A", last_name = "B", email = "ab@example.com" }
@@ -121,5 +120,6 @@ import Testing
     #expect(r.first == true)
     #expect(r[1] == .nil)
     #expect(r[2].stringValue?.contains("Candidate has no field 'nmae' (did you mean 'name'?)") == true, "\(r)")
+    await s.stop()
   }
 }

@@ -151,7 +151,7 @@ public final class AshbyClient: Sendable {
         }
         do {
           // ≤ max(maxBackoff, 600 s of Retry-After); after a 429, ≤ 600 s + baseBackoff
-          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+          try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // 0...600 s + baseBackoff: finite, in range
         } catch {
           throw AshbyError.cancelled(endpoint)
         }

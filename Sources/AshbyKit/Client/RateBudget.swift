@@ -198,7 +198,7 @@ final class RateBudget: Sendable {
     }
     if answer.status == 429 {
       let seconds = answer.header("Retry-After").flatMap(AshbyClient.retryAfterSeconds) ?? 1  // 0...600
-      let pause = Duration.milliseconds(Int64(seconds * 1000))
+      let pause = Duration.milliseconds(Int64(seconds * 1000))  // retryAfterSeconds: 0...600, finite
       if answer.header("X-RateLimit-Scope")?.lowercased() == "integration-partner" {
         // The partner's combined traffic, not this key's: wait, learn nothing.
         s.pausedUntil = max(s.pausedUntil ?? now, now + pause)

@@ -14,6 +14,7 @@ enum Timetable {
   }
 
   static func duration(_ seconds: Double) -> String {
+    guard seconds.isFinite, abs(seconds) < 1e15 else { return "?" }  // Int() below would trap
     let s = Int(seconds.rounded())
     if seconds < 60 { return String(format: "%.1f s", seconds) }
     if s < 3600 { return "\(s / 60)m \(s % 60)s" }
