@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top;
-// AshbyScheduler beside, AshbyHooks (the webhook listener) and AshbyPostgres (the shared state) on it,
+// AshbyScheduler beside (its daemon parts are swift-service-lifecycle services), AshbyHooks (the webhook listener) and AshbyPostgres (the shared state) on it,
 // AshbyWebhook under the listener and the fake.
 let package = Package(
   name: "ashby-lua",
@@ -25,6 +25,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -80,6 +81,7 @@ let package = Package(
       dependencies: [
         "AshbyJSON", "AshbyCatalog", "AshbyPaths",
         .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     // The hooks' listener (`schedule run --listen`): limits, signature, dedup, group commit.
     .target(
@@ -91,6 +93,7 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     // The state in PostgreSQL (`--state postgres://…`), for daemons on several hosts.
     .target(
@@ -115,6 +118,7 @@ let package = Package(
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Yams", package: "Yams"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     // libedit (Debian: libedit-dev) for the REPL's line editing and history.
     .systemLibrary(name: "CLineEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// `POST /hooks/<name>` and `GET /healthz`: where Ashby delivers webhooks to
@@ -16,7 +17,13 @@ import Synchronization
 /// checked over the raw bytes before anything reads them; only then is it
 /// parsed, filtered, deduplicated and stored, and 2xx goes out once it is on
 /// disk. The script runs later (`HookDispatcher`), so Ashby never waits on it.
-public final class HookServer: Sendable {
+///
+/// It is the daemon's listener service: Hummingbird's server in the daemon's
+/// `ServiceGroup`. On the group's graceful shutdown it stops accepting,
+/// closes idle connections, answers the requests under way (a delivery being
+/// stored is stored and acknowledged), and returns. It is never cancelled
+/// to stop: a connection torn down mid-request is how Ashby loses an answer.
+public final class HookServer: Service {
   public struct Limits: Sendable {
     /// Larger bodies get 413 (Ashby's payloads are a few KB).
     public var maxBody = 1 << 20
@@ -44,16 +51,22 @@ public final class HookServer: Sendable {
   let owner: String
   let onAccepted: @Sendable () -> Void
   let log: @Sendable (String) -> Void
-  private let task = Mutex<Task<Void, any Error>?>(nil)
+  let host: String
+  let requestedPort: Int
   private let boundPort = Atomic<Int>(0)
+  /// The bound port, once; finished without one when the server cannot listen.
+  private let started = AsyncStream<Int>.makeStream()
 
   /// - Parameter onAccepted: a delivery was stored (wake the dispatcher).
   public init(
-    hooks: [Hook], history: StateStore, owner: String, limits: Limits = Limits(),
-    environment: [String: String] = ProcessInfo.processInfo.environment,
+    hooks: [Hook], history: StateStore, owner: String, host: String = "127.0.0.1", port: Int = 0,
+    limits: Limits = Limits(),
+    environment: [String: String] = ProcessSecrets.environment,
     onAccepted: @escaping @Sendable () -> Void, log: @escaping @Sendable (String) -> Void
   ) throws(Hook.SecretError) {
     self.armed = Mutex(try Self.arm(hooks, environment: environment))
+    self.host = host
+    self.requestedPort = port
     self.history = history
     self.intake = DeliveryIntake(history: history, capacity: limits.queueCapacity)
     self.limits = limits
@@ -69,22 +82,19 @@ public final class HookServer: Sendable {
   }
 
   /// New hooks (SIGHUP); the old ones stay if a secret cannot be read.
-  public func reload(_ hooks: [Hook], environment: [String: String] = ProcessInfo.processInfo.environment)
+  public func reload(_ hooks: [Hook], environment: [String: String] = ProcessSecrets.environment)
     throws(Hook.SecretError)
   {
     let new = try Self.arm(hooks, environment: environment)
     armed.withLock { $0 = new }
   }
 
-  /// The port listened on (after `start`).
+  /// The port listened on (once `listening` has returned it).
   public var port: Int { boundPort.load(ordering: .relaxed) }
 
-  public struct ListenError: Error, CustomStringConvertible {
-    public var description: String
-  }
-
-  /// Listens on `host:port` and returns once connections are accepted.
-  public func start(host: String, port: Int) async throws {
+  /// The service: listens until the group shuts down gracefully, then
+  /// answers what is under way and returns.
+  public func run() async throws {
     let router = Router()
     router.post("hooks/:name") { request, context in try await self.deliver(request, context) }
     router.on("hooks/:name", method: .get) { _, _ in Self.answer(.methodNotAllowed, "deliveries are POSTed") }
@@ -95,46 +105,30 @@ public final class HookServer: Sendable {
     }
     var logger = Logger(label: "ashby-lua.hooks")
     logger.logLevel = .critical
-    let started = AsyncStream<Int>.makeStream()
     let headLimit = TimeAmount.nanoseconds(Int64(limits.bodyDeadline / .nanoseconds(1)))  // at most 10 min (--hook-body-timeout)
     let app = Application(
       router: router,
       server: .http1(
         configuration: .init(
           additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit)], idleTimeout: .seconds(limits.idleTimeout))),
-      configuration: .init(address: .hostname(host, port: port), serverName: "ashby-lua"),
+      configuration: .init(address: .hostname(host, port: requestedPort), serverName: "ashby-lua"),
       onServerRunning: { channel in
-        started.continuation.yield(channel.localAddress?.port ?? 0)
-        started.continuation.finish()
+        let port = channel.localAddress?.port ?? 0
+        self.boundPort.store(port, ordering: .relaxed)
+        self.started.continuation.yield(port)
+        self.started.continuation.finish()
       },
       logger: logger)
-    let running = Task {
-      defer { started.continuation.finish() }  // a server that cannot bind ends here, and so does the wait below
-      try await app.run()
-    }
-    task.withLock { $0 = running }
-    var iterator = started.stream.makeAsyncIterator()
-    guard let bound = await iterator.next(), bound > 0 else {
-      running.cancel()
-      do {
-        try await running.value
-        throw ListenError(description: "cannot listen on \(host):\(port)")
-      } catch let error as ListenError {
-        throw error
-      } catch {
-        throw ListenError(description: "cannot listen on \(host):\(port): \(error)")
-      }
-    }
-    boundPort.store(bound, ordering: .relaxed)
+    defer { started.continuation.finish() }  // a server that cannot bind ends here, and so does `listening`
+    try await app.run()
   }
 
-  public func stop() async {
-    let running = task.withLock { t -> Task<Void, any Error>? in
-      defer { t = nil }
-      return t
-    }
-    running?.cancel()
-    _ = try? await running?.value
+  /// The port listened on, once the server accepts connections; nil when it
+  /// ended without listening (the service's error says why). Call once.
+  public func listening() async -> Int? {
+    var iterator = started.stream.makeAsyncIterator()
+    guard let port = await iterator.next(), port > 0 else { return nil }
+    return port
   }
 
   // MARK: One delivery

@@ -2,19 +2,20 @@ import AshbyPaths
 import AshbyScheduler
 import Foundation
 
-/// Where a PostgreSQL state is: `postgres://user[:password]@host[:port]/database[?sslmode=…]`,
+/// Where a PostgreSQL state is: `postgres://user@host[:port]/database[?sslmode=…]`,
 /// and how to get the password without writing it into the URL.
 ///
-/// The password comes from the URL (discouraged, never printed back), else
-/// `password_command` (the schedules file's `state_password_command`), else
-/// `PGPASSWORD`, else a `.pgpass` file (`PGPASSFILE`, or `~/.pgpass`), as libpq reads them.
+/// A URL that holds a password is refused: it would show in `ps`, in
+/// `/proc/<pid>/cmdline`, in unit files and in shell history. The password
+/// comes from `password_command` (the schedules file's `state_password_command`),
+/// else `PGPASSWORD` (taken out of the environment at start, `ProcessSecrets`),
+/// else a `.pgpass` file (`PGPASSFILE`, or `~/.pgpass`), as libpq reads them.
 public struct PostgresLocation: Sendable, Equatable {
   public var user: String
   public var host: String
   public var port: Int
   public var database: String
   public var sslMode: SSLMode
-  var urlPassword: String?
 
   public enum SSLMode: String, Sendable {
     /// Plain TCP.
@@ -44,7 +45,12 @@ public struct PostgresLocation: Sendable, Equatable {
     port = url.port ?? 5432
     guard (1...65535).contains(port) else { throw Invalid(description: "the state URL's port must be from 1 to 65535") }
     user = url.user.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
-    urlPassword = url.password.flatMap { $0.removingPercentEncoding }
+    guard url.password == nil else {
+      throw Invalid(
+        description:
+          "the state URL holds a password, which shows in `ps`, unit files and logs: leave it out and set PGPASSWORD, state_password_command or ~/.pgpass (in Kubernetes, the Secret's pg-password)"
+      )
+    }
     let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
     database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
     var mode = SSLMode.prefer
@@ -63,9 +69,6 @@ public struct PostgresLocation: Sendable, Equatable {
     sslMode = mode
   }
 
-  /// Whether the URL itself holds a password (it is never printed back).
-  public var hasPassword: Bool { urlPassword != nil }
-
   /// The URL as it may be printed: never a password.
   public var description: String {
     "postgres://\(user)@\(host)\(port == 5432 ? "" : ":\(port)")/\(database)\(sslMode == .prefer ? "" : "?sslmode=\(sslMode.rawValue)")"
@@ -81,9 +84,8 @@ public struct PostgresLocation: Sendable, Equatable {
   /// The password, from where it may be found (see the type's note); nil when none is set.
   /// - Parameter command: run with `/bin/sh -c`; its first line is the password.
   public func password(
-    command: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    command: String?, environment: [String: String] = ProcessSecrets.environment
   ) throws -> String? {
-    if let urlPassword { return urlPassword }
     if let command { return try SecretCommand.firstLine(of: command, what: "state_password_command") }
     if let value = environment["PGPASSWORD"], !value.isEmpty { return value }
     let file = environment["PGPASSFILE"] ?? (UserFolders.home(environment: environment) + "/.pgpass")

@@ -1,30 +1,35 @@
 import Foundation
 
 extension Scheduler {
-  /// One run: the lease, the attempts with backoff between them, and the
-  /// history row, written when the run starts and again when it ends.
+  nonisolated var attempts: RunAttempts { RunAttempts(runner: runner, history: history, clock: clock, stop: stopping, log: log) }
+
+  /// One run: the lease, the attempts (`RunAttempts`), and the history row,
+  /// written when the run starts and again when it ends: both writes are
+  /// retried while the state cannot be reached, and the lease is renewed
+  /// until the end is stored.
   nonisolated func execute(_ job: ScheduledJob, fire: Date?, trigger: RunTrigger) async -> RunRecord {
     let started = clock.now
     var record = RunRecord(
       job: job.name, trigger: trigger, scheduledFor: fire, startedAt: started, endedAt: nil, status: .running,
       attempts: 0, writes: 0, error: nil, owner: owner)
-    do {
-      switch try history.startRun(record, until: started + leaseSeconds, now: started) {
-      case .started(let row):
-        record = row
-      case .held(_, let row):
-        log("\(job.name)#\(row.id ?? 0): skipped: \(row.error ?? "")")
-        return row
-      case .taken:
-        log("\(job.name): another daemon has taken this fire")
-        record.status = .skipped
-        record.endedAt = started
-        return record
-      }
-    } catch {
-      log("\(job.name): cannot use the history: \(error)")
-      record.status = .failed
-      record.error = "cannot use the history: \(error)"
+    let attempts = self.attempts
+    let start = await attempts.durably("the start", label: job.name) { [history, clock, leaseSeconds, record] in
+      try history.startRun(record, until: clock.now + leaseSeconds, now: clock.now)
+    }
+    switch start {
+    case .started(let row):
+      record = row
+    case .held(_, let row):
+      log("\(job.name)#\(row.id ?? 0): skipped: \(row.error ?? "")")
+      return row
+    case .taken:
+      log("\(job.name): another daemon has taken this fire")
+      record.status = .skipped
+      record.endedAt = started
+      return record
+    case nil:
+      record.status = .interrupted
+      record.error = "the daemon stopped before the state could record the run's start"
       return record
     }
     let label = "\(job.name)#\(record.id ?? 0)"
@@ -41,50 +46,18 @@ extension Scheduler {
         }
       }
     }
-    var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
     let input = RunInput(state: job.name, syncTokens: (try? history.syncTokens(state: job.name)) ?? [:])
-    while !Task.isCancelled && !stopping.load(ordering: .relaxed) {
-      record.attempts += 1
-      outcome = await runner.run(job, label: label, input: input)
-      record.writes += outcome.writes
-      record.dryRun = outcome.dryRun
-      record.output = outcome.output
-      if stopping.load(ordering: .relaxed) && outcome.status != .ok {
-        outcome.status = .interrupted  // a stop, not the job's own failure: never retried
-        outcome.error = outcome.error.map { "the daemon stopped: \($0)" } ?? "the daemon stopped"
-      } else if Task.isCancelled {
-        outcome.status = .cancelled
-      }
-      guard outcome.isRetryable, record.attempts <= job.retries, !stopping.load(ordering: .relaxed) else { break }
-      let delay = job.backoff(beforeRetry: record.attempts)
-      log(
-        "\(label): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s"
-      )
-      record.status = .running
-      record.error = outcome.error
-      _ = try? history.update(record)
-      do {
-        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // at most ten minutes (ScheduledJob.backoff)
-      } catch {
-        outcome = RunOutcome(status: .cancelled, exitCode: 130, error: "stopped while waiting to retry")
-        break
-      }
+    let outcome = await attempts.attempts(job, record: &record, label: label, input: input)
+    let finished = record
+    // Only a run that ended ok moves the change feeds on: a failed one sees the same changes again.
+    let recorded = await attempts.durably("the end", label: label) { [history, clock, finished] in
+      try history.finishRun(
+        finished, syncTokens: outcome.syncTokens, keepRuns: job.keepRuns, endedAfter: job.keepAge.map { clock.now - $0 })
     }
     heartbeat.cancel()
-    record.status = outcome.status
-    record.exitCode = outcome.exitCode
-    record.error = outcome.error
-    record.endedAt = clock.now
-    do {
-      // Only a run that ended ok moves the change feeds on: a failed one sees the same changes again.
-      let recorded = try history.finishRun(
-        record, syncTokens: outcome.syncTokens, keepRuns: job.keepRuns, endedAfter: job.keepAge.map { clock.now - $0 })
-      if !recorded {
-        log("\(label): not recorded: another daemon took the job over after this one's lease ran out (fence \(fence))")
-        record.status = .interrupted
-      }
-    } catch {
-      log("\(label): cannot write the history: \(error)")
+    if recorded == false {
+      log("\(label): not recorded: another daemon took the job over after this one's lease ran out (fence \(fence))")
+      record.status = .interrupted
     }
     if job.onFailure != nil, record.status == .failed || record.status == .timeout {
       await runner.onFailure(job, record: record, label: label)

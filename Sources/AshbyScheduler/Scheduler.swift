@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import ServiceLifecycle
 
 /// The daemon: wakes at each job's next fire time and runs it, honouring
 /// `overlap`, `catch_up`, `retries` and the lease that keeps two daemons from
@@ -9,7 +9,11 @@ import Synchronization
 /// `failed`, `timeout`, `cancelled`, `interrupted`), or it was `skipped` and
 /// the row says why. Time comes from a `SchedulerClock`, runs from a
 /// `JobRunner`, memory from a `StateStore`; the actor only decides what runs when.
-public actor Scheduler {
+///
+/// It is the daemon's cron service: `run` ends on the group's graceful
+/// shutdown (or on cancellation), after the runs under way have had the
+/// stop's grace.
+public actor Scheduler: Service {
   public private(set) var jobs: [ScheduledJob]
   /// This daemon's name in leases and in the history (`DaemonIdentity`).
   public nonisolated let owner: String
@@ -17,10 +21,8 @@ public actor Scheduler {
   let runner: any JobRunner
   let clock: any SchedulerClock
   let log: @Sendable (String) -> Void
-  /// How long a stop waits for running jobs before it interrupts them.
-  let stopGrace: TimeInterval
-  /// Set once the daemon is stopping: no new attempt, no retry (read off the actor by `execute`).
-  let stopping = Atomic(false)
+  /// Once it begins: no new run, no retry, and runs under way get its grace (read off the actor by `execute`).
+  public nonisolated let stopping: DaemonStop
 
   /// A lease lasts this long unless renewed; a running job renews it every
   /// third of it. It bounds how long a job (or a delivery) whose daemon died
@@ -42,39 +44,54 @@ public actor Scheduler {
   public init(
     jobs: [ScheduledJob], history: StateStore, runner: any JobRunner, clock: any SchedulerClock = SystemClock(),
     owner: String = DaemonIdentity.current(), stopGrace: TimeInterval = 10, lease: TimeInterval = defaultLease,
-    log: @escaping @Sendable (String) -> Void = { _ in }
+    stop: DaemonStop? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.stopping = stop ?? DaemonStop(grace: stopGrace)
     self.leaseSeconds = lease
     self.jobs = jobs
     self.history = history
     self.runner = runner
     self.clock = clock
     self.owner = owner
-    self.stopGrace = stopGrace
     self.log = log
   }
 
-  /// Runs until the task is cancelled, then stops: fires still waiting are
-  /// recorded skipped, running jobs get `stopGrace` to finish and are then
-  /// interrupted (recorded `interrupted`, never retried).
+  /// Fires jobs until the group shuts down gracefully or the task is
+  /// cancelled, then stops: fires still waiting are recorded skipped, running
+  /// jobs get the stop's grace to finish and are then interrupted (recorded
+  /// `interrupted`, never retried).
   public func run() async throws {
+    try reclaimDead()
+    try startTracking(jobs)
+    do {
+      try await cancelWhenGracefulShutdown { try await self.fire() }
+    } catch is CancellationError {
+    }
+    await stopAll()
+  }
+
+  /// Runs and leases left by processes of this host that are gone (a daemon,
+  /// or a `schedule trigger` killed with `kill -9`) are ended and freed at once.
+  private func reclaimDead() throws {
     let dead = try history.activeOwners().filter { $0 != owner && DaemonIdentity.isDeadHere($0) }
     let interrupted = try history.markInterrupted(now: clock.now, dead: dead)
     if interrupted > 0 {
-      log("\(interrupted) run\(interrupted == 1 ? "" : "s") left running by a daemon that is gone marked interrupted")
+      log("\(interrupted) run\(interrupted == 1 ? "" : "s") left running by a process that is gone marked interrupted")
     }
-    try startTracking(jobs)
-    while !Task.isCancelled {
+  }
+
+  /// The cron loop: wakes at the next fire time, starts what is due.
+  private func fire() async throws {
+    while !Task.isCancelled && !stopping.isStopping {
       let now = clock.now
       for job in jobs { try tick(job, now: now) }
       let wake = jobs.compactMap { job in lastFire[job.name].flatMap { job.cron.next(after: $0, in: job.timeZone) } }
       do {
         try await clock.sleep(until: wake.min() ?? now.addingTimeInterval(3600))
       } catch {
-        break
+        return
       }
     }
-    await stopAll()
   }
 
   /// Fires of jobs new to the history count from now.
@@ -135,7 +152,7 @@ public actor Scheduler {
   /// going, `overlap` decides about this batch's scheduled fire; late
   /// (catch-up) fires always wait their turn.
   private func dispatch(_ job: ScheduledJob, _ runs: [Pending]) {
-    guard !runs.isEmpty, !stopping.load(ordering: .relaxed) else { return }
+    guard !runs.isEmpty, !stopping.isStopping else { return }
     var slot = slots[job.name] ?? Slot()
     defer { slots[job.name] = slot }
     guard slot.task != nil else {
@@ -173,7 +190,7 @@ public actor Scheduler {
   private func finished(_ name: String) {
     guard var slot = slots[name] else { return }
     slot.task = nil
-    if !slot.pending.isEmpty, !stopping.load(ordering: .relaxed),
+    if !slot.pending.isEmpty, !stopping.isStopping,
       let job = jobs.first(where: { $0.name == name })
     {
       slot.task = start(job, slot.pending.removeFirst())
@@ -182,7 +199,7 @@ public actor Scheduler {
   }
 
   private func stopAll() async {
-    stopping.store(true, ordering: .relaxed)
+    stopping.begin()
     for (name, slot) in slots {
       guard let job = jobs.first(where: { $0.name == name }) else { continue }
       for waiting in slot.pending { recordSkipped(job, waiting, why: "the daemon stopped before its turn") }
@@ -190,11 +207,9 @@ public actor Scheduler {
     }
     let tasks = slots.values.compactMap(\.task)
     guard !tasks.isEmpty else { return }
-    log("schedule: waiting up to \(Int(stopGrace)) s for \(tasks.count) running job\(tasks.count == 1 ? "" : "s")")
-    let deadline = Date().addingTimeInterval(stopGrace)
-    while Date() < deadline, slots.values.contains(where: { $0.task != nil }) {
-      try? await Task.sleep(nanoseconds: 50_000_000)
-    }
+    let left = max(0, Int(stopping.runsEnd.timeIntervalSinceNow.rounded(.up)))
+    log("schedule: waiting up to \(left) s for \(tasks.count) running job\(tasks.count == 1 ? "" : "s")")
+    await stopping.waitForRuns { await self.slots.values.allSatisfy { $0.task == nil } }
     for task in slots.values.compactMap(\.task) { task.cancel() }
     for task in tasks { await task.value }
   }
@@ -214,8 +229,15 @@ public actor Scheduler {
     }
   }
 
-  /// Runs `job` now, outside the schedule (`schedule trigger`), with its retries and its lease.
+  /// Runs `job` now, outside the schedule (`schedule trigger`), with its
+  /// retries and its lease, after taking back what dead processes of this
+  /// host held. `stop` ends it: the run is interrupted and recorded so.
   public func trigger(_ job: ScheduledJob) async -> RunRecord {
-    await execute(job, fire: nil, trigger: .manual)
+    do {
+      try reclaimDead()
+    } catch {
+      log("\(job.name): cannot read the history: \(error)")
+    }
+    return await execute(job, fire: nil, trigger: .manual)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyScheduler
 import Foundation
 
 /// `ashby-lua`: script the Ashby ATS in Lua.
@@ -6,7 +7,7 @@ import Foundation
 struct AshbyLua: AsyncParsableCommand {
   /// Parses and runs; usage errors exit 2 (DESIGN.md §3), not ArgumentParser's 64.
   static func main() async {
-    ProcessSecrets.takeFromEnvironment()
+    ProcessSecrets.take(ProcessSecrets.atStart)
     do {
       // Bare `ashby-lua` on a terminal opens the REPL.
       let arguments = Array(CommandLine.arguments.dropFirst())

@@ -55,7 +55,7 @@ import Testing
     #expect(jobs[0].rateLimit == 300 && s.rateLimit == 120)
     let runner = ProcessJobRunner(
       executable: "/bin/ashby-lua", flags: [], forceDryRun: false, forceSandbox: false, timeoutCap: nil,
-      environment: [], echo: .passThrough)
+      environment: [], apiKey: nil, echo: .passThrough)
     #expect(runner.arguments(for: s).contains { $0 == "--rate-limit" })
     #expect(runner.arguments(for: s).split(separator: "--rate-limit").last?.first == "120")
     #expect(jobs[0].strictResults && !s.strictResults)

@@ -15,6 +15,7 @@ final class HookDaemon: @unchecked Sendable {
   let fake: FakeFixture
   let secret = "hook-secret-\(UUID().uuidString)"
   let extraArgs: [String]
+  let extraEnvironment: [String: String]
   private(set) var process: Process
   private(set) var port = 0
   private(set) var logs: [URL] = []
@@ -22,7 +23,11 @@ final class HookDaemon: @unchecked Sendable {
   /// - Parameters:
   ///   - schedule: the file's text; `SECRET_ENV` is set to `secret` for the daemon.
   ///   - scripts: more scripts for the work folder, by name.
-  init(schedule: String, scripts: [String: String] = [:], args: [String] = []) async throws {
+  ///   - extraEnvironment: more variables for the daemon.
+  init(
+    schedule: String, scripts: [String: String] = [:], args: [String] = [], extraEnvironment: [String: String] = [:]
+  ) async throws {
+    self.extraEnvironment = extraEnvironment
     fake = try await FakeFixture.start()
     setup = try ScheduleTests.Setup(schedule: schedule)
     for (name, text) in scripts {
@@ -37,6 +42,9 @@ final class HookDaemon: @unchecked Sendable {
   deinit {
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
   }
+
+  /// The daemon's process id now.
+  var pid: Int32 { process.processIdentifier }
 
   var stateFolder: String { setup.home.appendingPathComponent("state").path }
 
@@ -53,6 +61,7 @@ final class HookDaemon: @unchecked Sendable {
     environment["HOME"] = setup.home.path
     environment[StateVariable.name] = nil
     for (k, v) in stateEnvironment(home: setup.home) { environment[k] = v }
+    for (k, v) in extraEnvironment { environment[k] = v }
     process.environment = environment
     let log = setup.home.appendingPathComponent("daemon-\(logs.count).log")
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -89,6 +98,20 @@ final class HookDaemon: @unchecked Sendable {
       process.interrupt()
     }
     process.waitUntilExit()
+    process = try launch()
+    port = 0
+    _ = try await ready()
+  }
+
+  /// Sends `signal` and waits (off the cooperative pool) for the daemon to end: how it ended.
+  func end(with signal: Int32) async throws -> (reason: Process.TerminationReason, status: Int32) {
+    Foundation.kill(process.processIdentifier, signal)
+    try await exited(process)
+    return (process.terminationReason, process.terminationStatus)
+  }
+
+  /// Starts the daemon again on the same state (after `end(with:)`).
+  func start() async throws {
     process = try launch()
     port = 0
     _ = try await ready()

@@ -42,7 +42,7 @@ public struct Hook: Sendable, Equatable {
   /// The secret token, or nil for an unsigned hook. Read when the daemon
   /// starts (and on SIGHUP), so a missing secret stops it there, not at the
   /// first delivery. The error names the source, never the value.
-  public func resolveSecret(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SecretError)
+  public func resolveSecret(environment: [String: String] = ProcessSecrets.environment) throws(SecretError)
     -> String?
   {
     switch secret {

@@ -1,23 +1,30 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// Runs the deliveries hooks accepted, oldest first, on a few workers: each
 /// delivery one run (with the hook's retries), one history row, the event on it.
 ///
-/// Deliveries live in the history file from the moment they are accepted,
-/// so a crash loses none: at start, the ones a dead daemon had taken go back
-/// in the queue. A delivery is run at least once; one whose run a stop or a
+/// Deliveries live in the state from the moment they are accepted, so a
+/// crash loses none: at start, the ones a dead daemon had taken go back in
+/// the queue. A delivery is run at least once; one whose run a stop or a
 /// crash cut short runs again (Ashby had its 2xx and will not send it again).
-public actor HookDispatcher {
+///
+/// It is the daemon's workers service: `run` takes deliveries until the
+/// group shuts down gracefully (or the task is cancelled), then gives the
+/// runs under way the stop's grace.
+public actor HookDispatcher: Service {
   public private(set) var hooks: [String: Hook]
   let history: StateStore
   let runner: any JobRunner
   public nonisolated let owner: String
   let workers: Int
-  /// How long a delivery stays this daemon's without a renewal (`Scheduler.defaultLease`).
+  /// How long a delivery stays this daemon's without a renewal (`Scheduler.defaultLease`), in real seconds.
   let lease: TimeInterval
+  let clock: any SchedulerClock
   let log: @Sendable (String) -> Void
-  let stopping = Atomic(false)
+  /// Once it begins, no worker takes a delivery.
+  public nonisolated let stopping: DaemonStop
   private let doorbell = Doorbell()
   private var tasks: [Task<Void, Never>] = []
   /// Deliveries running now, by delivery id (a stop cancels them after its grace).
@@ -25,7 +32,8 @@ public actor HookDispatcher {
 
   public init(
     hooks: [Hook], history: StateStore, runner: any JobRunner, owner: String, workers: Int = 4,
-    lease: TimeInterval = Scheduler.defaultLease, log: @escaping @Sendable (String) -> Void = { _ in }
+    lease: TimeInterval = Scheduler.defaultLease, clock: any SchedulerClock = SystemClock(), stop: DaemonStop? = nil,
+    log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.lease = lease
     self.hooks = Dictionary(hooks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -33,7 +41,18 @@ public actor HookDispatcher {
     self.runner = runner
     self.owner = owner
     self.workers = max(1, workers)
+    self.clock = clock
+    self.stopping = stop ?? DaemonStop(grace: 10)
     self.log = log
+  }
+
+  nonisolated var attempts: RunAttempts { RunAttempts(runner: runner, history: history, clock: clock, stop: stopping, log: log) }
+
+  /// The service: the workers run until the group shuts down, then stop.
+  public func run() async throws {
+    try start()
+    try? await gracefulShutdown()  // returns on shutdown, throws on cancellation: both stop
+    await stop(grace: nil)
   }
 
   /// Puts back what dead daemons of this host left running, then starts the workers.
@@ -57,13 +76,13 @@ public actor HookDispatcher {
   }
 
   private func work() async {
-    while !stopping.load(ordering: .relaxed) {
+    while !stopping.isStopping {
       let taken: (DeliveryRecord, RunRecord)?
       do {
         let now = Date()
         taken = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner, now: now, until: now + lease) { delivery in
           var record = RunRecord(
-            job: delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: Date(), endedAt: nil,
+            job: delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: self.clock.now, endedAt: nil,
             status: .running, attempts: 0, writes: 0, error: nil, owner: self.owner)
           record.event = delivery.summary
           return record
@@ -74,7 +93,7 @@ public actor HookDispatcher {
       }
       guard let (delivery, record) = taken else {
         // Nothing waiting: sleep until a delivery comes, or a second passes
-        // (another daemon sharing the file may have queued one).
+        // (another daemon sharing the state may have queued one).
         await doorbell.wait(upTo: .seconds(1))
         continue
       }
@@ -107,15 +126,13 @@ public actor HookDispatcher {
     }
   }
 
-  /// Stops taking deliveries; running ones get `grace` seconds, then are
-  /// interrupted and queued again for the next start.
-  public func stop(grace: TimeInterval) async {
-    stopping.store(true, ordering: .relaxed)
+  /// Stops taking deliveries; running ones get the stop's grace (or
+  /// `grace`, when the stop had not begun), then are interrupted and queued
+  /// again for the next start.
+  public func stop(grace: TimeInterval?) async {
+    stopping.begin(grace: grace)
     doorbell.ring()
-    let deadline = Date().addingTimeInterval(grace)
-    while Date() < deadline, !running.isEmpty {
-      try? await Task.sleep(nanoseconds: 50_000_000)
-    }
+    await stopping.waitForRuns { await self.running.isEmpty }
     for task in running.values { task.cancel() }
     for task in tasks { await task.value }
   }
@@ -128,8 +145,8 @@ public actor HookDispatcher {
     guard let hook else {
       record.status = .interrupted
       record.error = "the hook is no longer in the schedule file; the delivery waits for it"
-      record.endedAt = Date()
-      finish(delivery, record, requeue: true, syncTokens: [:], hook: nil, label: label)
+      record.endedAt = clock.now
+      await finish(delivery, record, requeue: true, syncTokens: [:], hook: nil, label: label)
       return
     }
     log("\(label): started (\(delivery.summary))")
@@ -138,57 +155,32 @@ public actor HookDispatcher {
       event: RunInput.Event(
         hook: hook.name, webhookActionId: delivery.actionID, action: delivery.action, receivedAt: delivery.receivedAt,
         body: String(decoding: delivery.body, as: UTF8.self)))
-    var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
-    while !Task.isCancelled {
-      record.attempts += 1
-      outcome = await runner.run(hook.job, label: label, input: input)
-      record.writes += outcome.writes
-      record.dryRun = outcome.dryRun
-      record.output = outcome.output
-      if Task.isCancelled || stopping.load(ordering: .relaxed) && outcome.status != .ok {
-        outcome.status = .interrupted
-        outcome.error = outcome.error.map { "the daemon stopped: \($0)" } ?? "the daemon stopped"
-      }
-      guard outcome.isRetryable, record.attempts <= hook.job.retries else { break }
-      let delay = hook.job.backoff(beforeRetry: record.attempts)
-      log("\(label): attempt \(record.attempts) \(outcome.status.rawValue)\(outcome.error.map { ": \($0)" } ?? ""); retrying in \(String(format: "%.1f", delay)) s")
-      record.error = outcome.error
-      _ = try? history.update(record)
-      do {
-        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))  // at most ten minutes (ScheduledJob.backoff)
-      } catch {
-        outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped while waiting to retry")
-        break
-      }
-    }
-    record.status = outcome.status
-    record.exitCode = outcome.exitCode
-    record.error = outcome.error
-    record.endedAt = Date()
+    let outcome = await attempts.attempts(hook.job, record: &record, label: label, input: input)
     // Cut short by a stop: it runs again after the restart, under a new row.
-    finish(delivery, record, requeue: outcome.status == .interrupted, syncTokens: outcome.syncTokens, hook: hook, label: label)
+    await finish(
+      delivery, record, requeue: outcome.status == .interrupted, syncTokens: outcome.syncTokens, hook: hook, label: label)
     if hook.job.onFailure != nil, record.status == .failed || record.status == .timeout {
       await runner.onFailure(hook.job, record: record, label: label)
     }
-    let seconds = (record.endedAt ?? Date()).timeIntervalSince(record.startedAt)
+    let seconds = (record.endedAt ?? clock.now).timeIntervalSince(record.startedAt)
     log(
       "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
     )
   }
 
+  /// The run's end and the delivery's, in one write, retried while the state
+  /// cannot be reached (the lease goes on being renewed meanwhile).
   private func finish(
     _ delivery: DeliveryRecord, _ record: RunRecord, requeue: Bool, syncTokens: [String: String], hook: Hook?,
     label: String
-  ) {
-    do {
-      let recorded = try history.finishDelivery(
+  ) async {
+    let recorded = await attempts.durably("the end", label: label) { [history, clock] in
+      try history.finishDelivery(
         delivery, run: record, requeue: requeue, syncTokens: syncTokens, keepRuns: hook?.job.keepRuns,
-        endedAfter: hook?.job.keepAge.map { Date() - $0 })
-      if !recorded {
-        log("\(label): not recorded: another daemon took the delivery over after this one's lease ran out")
-      }
-    } catch {
-      log("\(label): cannot write the history: \(error)")
+        endedAfter: hook?.job.keepAge.map { clock.now - $0 })
+    }
+    if recorded == false {
+      log("\(label): not recorded: another daemon took the delivery over after this one's lease ran out")
     }
   }
 }

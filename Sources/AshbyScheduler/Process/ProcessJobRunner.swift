@@ -26,8 +26,10 @@ public struct ProcessJobRunner: JobRunner {
   let forceSandbox: Bool
   /// `--timeout` given to `schedule run`: no job may take longer.
   let timeoutCap: Double?
-  /// The child's environment (ours, plus what it needs that ours no longer holds: the key).
+  /// The child's environment: ours, which holds no secret (`ProcessSecrets`).
   let environment: [String]
+  /// The key a run calls Ashby with, handed over on its input descriptor.
+  let apiKey: String?
   /// Variables no run may see: the hooks' `secret_env` (a script must never hold a webhook secret).
   public let hidden = HiddenVariables()
   let echo: Echo
@@ -38,8 +40,9 @@ public struct ProcessJobRunner: JobRunner {
 
   public init(
     executable: String, flags: [String], forceDryRun: Bool, forceSandbox: Bool, timeoutCap: Double?,
-    environment: [String], echo: Echo, niceness: Int32 = 0
+    environment: [String], apiKey: String?, echo: Echo, niceness: Int32 = 0
   ) {
+    self.apiKey = apiKey
     self.niceness = niceness
     self.executable = executable
     self.flags = flags
@@ -72,6 +75,8 @@ public struct ProcessJobRunner: JobRunner {
   }
 
   public func run(_ job: ScheduledJob, label: String, input: RunInput) async -> RunOutcome {
+    var input = input
+    input.apiKey = apiKey
     let child: ChildProcess
     do {
       child = try ChildProcess.spawn(
@@ -131,7 +136,8 @@ public struct ProcessJobRunner: JobRunner {
     do {
       let child = try ChildProcess.spawn(
         program, args, directory: job.directory,
-        environment: hidden.filter(environment) + job.environment + ["ASHBY_LUA_RUN=\(json)"])
+        environment: hidden.filter(environment) + job.environment + ["ASHBY_LUA_RUN=\(json)"],
+        input: script == nil ? nil : RunInput(state: job.name, apiKey: apiKey).encoded)  // the key for a script only
       let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: hookLabel, stdout: child.stdout))
       close(child.report)
       let killer = Task {

@@ -9,6 +9,9 @@ public struct RunInput: Codable, Sendable, Equatable {
   /// Endpoint → the sync token of the last run that ended `ok`.
   public var syncTokens: [String: String]
   public var event: Event?
+  /// The key the run calls Ashby with: the daemon's, handed over here and never
+  /// in the run's environment, where `/proc/<pid>/environ` would show it.
+  public var apiKey: String?
 
   /// A webhook delivery, as the script sees it (`...` and `ashby.event`).
   public struct Event: Codable, Sendable, Equatable {
@@ -28,7 +31,8 @@ public struct RunInput: Codable, Sendable, Equatable {
     }
   }
 
-  public init(state: String? = nil, syncTokens: [String: String] = [:], event: Event? = nil) {
+  public init(state: String? = nil, syncTokens: [String: String] = [:], event: Event? = nil, apiKey: String? = nil) {
+    self.apiKey = apiKey
     self.state = state
     self.syncTokens = syncTokens
     self.event = event

@@ -39,6 +39,8 @@ public enum ScheduledChild {
     if let text = getenv(inputVariable), let fd = Int32(String(cString: text)) {
       unsetenv(inputVariable)
       input = try RunInput(readingFrom: fd)
+      if let key = input.apiKey { ProcessSecrets.setAPIKey(key) }
+      input.apiKey = nil
     }
     unsetenv(reportVariable)
     if let folder = getenv(directoryVariable).map({ String(cString: $0) }) {

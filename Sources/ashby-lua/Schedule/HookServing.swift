@@ -68,10 +68,10 @@ struct HookServing: ParsableArguments {
     return fake
   }
 
-  /// Starts the listener and the workers; nil without `--listen`.
-  func serve(
-    _ hooks: [Hook], history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval, fake: FakeAshby?
-  ) async throws -> HookListener? {
+  /// The listener and the workers, ready to run as the daemon's services; nil without `--listen`.
+  func listener(
+    _ hooks: [Hook], history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval, stop: DaemonStop
+  ) throws -> HookListener? {
     guard let listen, let (host, port) = Self.address(listen) else {
       if !hooks.isEmpty {
         DaemonLog.line("schedule: \(hooks.count) hook\(hooks.count == 1 ? "" : "s") not served: give --listen HOST:PORT")
@@ -80,35 +80,34 @@ struct HookServing: ParsableArguments {
     }
     let dispatcher = HookDispatcher(
       hooks: hooks, history: history, runner: runner, owner: owner, workers: hookWorkers, lease: lease,
-      log: DaemonLog.line)
+      clock: ScheduleRunCommand.clock(), stop: stop, log: DaemonLog.line)
     var limits = HookServer.Limits()
     limits.queueCapacity = hookQueue
     limits.bodyDeadline = .milliseconds(Int64(hookBodyTimeout * 1000))  // 1 ms to 10 min (validate)
-    let server: HookServer
     do {
-      server = try HookServer(
-        hooks: hooks, history: history, owner: owner, limits: limits,
+      let server = try HookServer(
+        hooks: hooks, history: history, owner: owner, host: host, port: port, limits: limits,
         onAccepted: { dispatcher.deliveryAccepted() }, log: DaemonLog.line)
+      return HookListener(server: server, dispatcher: dispatcher, host: host)
     } catch {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)
     }
-    try await dispatcher.start()
-    do {
-      try await server.start(host: host, port: port)
-    } catch {
-      Console.error("ashby-lua: cannot listen on \(listen): \(error)")
-      await dispatcher.stop(grace: 0)
-      throw ExitCode(Exit.usage)
-    }
-    let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)"
+  }
+
+  /// Once the listener accepts connections: says where, and with `--fake`
+  /// points the fake's webhooks at it. False when it could not listen.
+  func announce(_ listener: HookListener, _ hooks: [Hook], fake: FakeAshby?) async throws -> Bool {
+    guard let port = await listener.server.listening() else { return false }
+    let host = listener.host
+    let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     DaemonLog.line("hooks: listening on \(base) (POST /hooks/NAME, GET /healthz)")
     for hook in hooks {
       let events = hook.events.isEmpty ? "every event" : hook.events.sorted().joined(separator: ", ")
       DaemonLog.line("\(hook.name): \(base)/hooks/\(hook.name) for \(events)")
     }
     if let fake { try register(hooks, at: fake, base: base) }
-    return HookListener(server: server, dispatcher: dispatcher)
+    return true
   }
 
   /// `--fake --listen`: the fake's webhooks point at this daemon, with each hook's secret.
@@ -122,19 +121,14 @@ struct HookServing: ParsableArguments {
   }
 }
 
-/// The running listener and its workers.
+/// The listener and its workers: two of the daemon's services.
 struct HookListener: Sendable {
   let server: HookServer
   let dispatcher: HookDispatcher
+  let host: String
 
   func reload(_ hooks: [Hook]) async throws {
     try server.reload(hooks)
     await dispatcher.reload(hooks)
-  }
-
-  /// No new deliveries; running ones get `grace`, then run again after the next start.
-  func stop(grace: TimeInterval) async {
-    await server.stop()
-    await dispatcher.stop(grace: grace)
   }
 }

@@ -43,7 +43,7 @@ struct ScheduleFiles: ParsableArguments {
 
   static func load(_ file: String) throws -> Schedule {
     do {
-      return try ScheduleFile.loadSchedule(file, runOptions: RunCommand.ownOptions)
+      return try read(file)
     } catch {
       Console.error(error.description)
       if !FileManager.default.fileExists(atPath: file) && file == "schedules.toml" {
@@ -51,6 +51,15 @@ struct ScheduleFiles: ParsableArguments {
       }
       throw ExitCode(Exit.usage)
     }
+  }
+
+  /// The file's schedule; the variables its hooks' secrets are in leave the
+  /// environment at once (`ProcessSecrets`): no run, and no process of the same
+  /// user reading `/proc/<pid>/environ`, finds them there.
+  static func read(_ file: String) throws(ScheduleFile.Problems) -> Schedule {
+    let schedule = try ScheduleFile.loadSchedule(file, runOptions: RunCommand.ownOptions)
+    ProcessSecrets.take(schedule.secretVariables)
+    return schedule
   }
 
   /// Where the state is (`StateLocation`); `schedule` is the file read already, if it was.
@@ -87,16 +96,15 @@ extension SessionOptions {
   ///   - niceness: how much lower the runs' CPU priority is (the daemon's runs: 10).
   func jobRunner(echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil, niceness: Int32 = 0) -> ProcessJobRunner {
     var flags = childFlags
-    var environment = ProcessSecrets.environmentForChild()
+    var apiKey = ProcessSecrets.apiKey
     if let sharedFake {
       flags.removeAll { $0 == "--fake" }
       flags += ["--base-url", sharedFake.baseURL.absoluteString]
-      environment.removeAll { $0.hasPrefix("\(ProcessSecrets.apiKeyVariable)=") }
-      environment.append("\(ProcessSecrets.apiKeyVariable)=\(FakeAshby.fullKey)")
+      apiKey = FakeAshby.fullKey
     }
     return ProcessJobRunner(
       executable: Self.executable, flags: flags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
-      environment: environment, echo: echo, niceness: niceness)
+      environment: ProcessSecrets.environmentForChild(), apiKey: apiKey, echo: echo, niceness: niceness)
   }
 
   /// This binary, for the child processes.

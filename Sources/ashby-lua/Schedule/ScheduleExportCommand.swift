@@ -63,13 +63,7 @@ struct ScheduleExportCommand: ParsableCommand {
       throw ExitCode(Exit.usage)
     }
     do {
-      let place = try PostgresLocation(spec)
-      guard !place.hasPassword else {
-        Console.error(
-          "ashby-lua: the state URL holds a password, which would land in the YAML: leave it out and put it in the Secret's pg-password")
-        throw ExitCode(Exit.usage)
-      }
-      return place.description
+      return try PostgresLocation(spec).description
     } catch let invalid as PostgresLocation.Invalid {
       Console.error("ashby-lua: \(invalid.description)")
       throw ExitCode(Exit.usage)

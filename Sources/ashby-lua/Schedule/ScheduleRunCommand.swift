@@ -1,6 +1,8 @@
 import ArgumentParser
 import AshbyScheduler
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `schedule run`: the daemon, in the foreground (systemd's `Type=simple`).
 struct ScheduleRunCommand: AsyncParsableCommand {
@@ -46,24 +48,26 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
     runner.hidden.set(schedule.secretVariables)
     let clock = Self.clock()
+    let stop = DaemonStop(grace: stopGrace)
     let scheduler = Scheduler(
-      jobs: schedule.jobs, history: history, runner: runner, clock: clock, stopGrace: stopGrace, lease: lease,
-      log: DaemonLog.line)
+      jobs: schedule.jobs, history: history, runner: runner, clock: clock, lease: lease, stop: stop, log: DaemonLog.line)
     DaemonLog.line(
       "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(scheduler.owner)"
     )
     Self.announce(schedule.jobs)
-    let listener = try await hooks.serve(
-      schedule.hooks, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, fake: fake)
-    let task = Task { try await scheduler.run() }
-    let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) {
+    let listener = try hooks.listener(
+      schedule.hooks, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, stop: stop)
+    let group = DaemonServices.group(scheduler: scheduler, listener: listener, grace: stopGrace)
+    let services = Task { try await group.run() }
+    let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
+      guard stop.begin() else { return }
       DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")
-      task.cancel()
+      Task { await group.triggerGracefulShutdown() }
     }
     // SIGHUP: read the file again; keep the old schedule if the new one has problems.
     let reload = SignalWatcher(signals: [SIGHUP]) { [files, hooks] in
       do {
-        var schedule = try ScheduleFile.loadSchedule(files.file, runOptions: RunCommand.ownOptions)
+        var schedule = try ScheduleFiles.read(files.file)
         if hooks.hooksOnly { schedule.jobs = [] }
         Task {
           do {
@@ -79,18 +83,18 @@ struct ScheduleRunCommand: AsyncParsableCommand {
         DaemonLog.line("schedule: \(files.file) has problems, keeping the old schedule:\n\(error)")
       }
     }
-    defer { withExtendedLifetime((stop, reload)) {} }
-    var failure: (any Error)?
-    do {
-      try await task.value
-    } catch is CancellationError {
-    } catch {
-      failure = error
+    defer { withExtendedLifetime((signals, reload)) {} }
+    if let listener, try await !hooks.announce(listener, schedule.hooks, fake: fake) {
+      let why = await services.result
+      Console.error("ashby-lua: cannot listen on \(hooks.listen ?? ""): \(DaemonServices.reason(why))")
+      await group.triggerGracefulShutdown()
+      await fake?.stop()
+      throw ExitCode(Exit.usage)
     }
-    await listener?.stop(grace: stopGrace)
+    let result = await services.result
     await fake?.stop()
-    if let failure {
-      DaemonLog.line("schedule: stopped: \(failure)")
+    if case .failure = result {
+      DaemonLog.line("schedule: stopped: \(DaemonServices.reason(result))")
       throw ExitCode(Exit.scriptError)
     }
     DaemonLog.line("schedule: stopped")

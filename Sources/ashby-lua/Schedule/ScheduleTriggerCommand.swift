@@ -1,6 +1,7 @@
 import ArgumentParser
 import AshbyScheduler
 import Foundation
+import Synchronization
 
 /// `schedule trigger NAME`: one run now, with the job's settings, lease and retries.
 struct ScheduleTriggerCommand: AsyncParsableCommand {
@@ -25,11 +26,25 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     }
     if noRetry { job.retries = 0 }
     let history = try files.openHistory()
-    let scheduler = Scheduler(jobs: jobs, history: history, runner: session.jobRunner(echo: .passThrough), log: DaemonLog.line)
+    // SIGTERM (systemd, Kubernetes) and SIGINT stop it as they stop the daemon: the run
+    // is stopped (SIGINT, then SIGKILL 5 s on), recorded `interrupted`, its lease freed.
+    let stop = DaemonStop(grace: 0)
+    let scheduler = Scheduler(
+      jobs: jobs, history: history, runner: session.jobRunner(echo: .passThrough), stop: stop, log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }
-    let watcher = SignalWatcher { task.cancel() }
+    let caught = Mutex<Int32?>(nil)
+    let watchers = [SIGINT, SIGTERM].map { number in
+      SignalWatcher(signals: [number]) {
+        caught.withLock { $0 = $0 ?? number }
+        stop.begin()
+        task.cancel()
+      }
+    }
     let record = await task.value
-    withExtendedLifetime(watcher) {}
+    withExtendedLifetime(watchers) {}
+    if let signal = caught.withLock({ $0 }), record.status == .interrupted || record.status == .cancelled {
+      throw ExitCode(128 + signal)
+    }
     switch record.status {
     case .ok: return
     case .skipped: throw ExitCode(Exit.scriptError)
