@@ -182,8 +182,11 @@ public final class HookServer: Service {
         return response
       }
     } catch {
-      log("\(name): cannot store a delivery: \(error) (500)")
-      return Self.answer(.internalServerError, "cannot store the delivery")
+      // Ashby retries a 503 later; the delivery is not lost, only not yet taken.
+      log("\(name): cannot store a delivery: \(error) (503)")
+      var response = Self.answer(.serviceUnavailable, "cannot store the delivery now; deliver again later")
+      response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
+      return response
     }
   }
 

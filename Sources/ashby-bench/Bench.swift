@@ -25,7 +25,10 @@ struct Bench {
       rows += try await AdaptivePacingBench.run(quick: quick)
       rows += try await PacingBench.run(quick: quick)
     }
-    if which.contains("hooks") { rows += try await HookBench.run(quick: quick) }
+    if which.contains("hooks") {
+      rows += try await HookBench.run(quick: quick)
+      rows.append(try await HookRestartBench.run(quick: quick))
+    }
     print(Row.table(rows))
     let missed = rows.filter { $0.met == false }
     print(missed.isEmpty ? "every target met" : "\(missed.count) target\(missed.count == 1 ? "" : "s") not met")

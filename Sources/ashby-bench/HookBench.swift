@@ -18,27 +18,7 @@ enum HookBench {
     let senders = 50
     let fake = try await FakeAshby.start()
     defer { Task { await fake.stop() } }
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-bench-hooks-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try """
-    [[hook]]
-    name = "bench"
-    events = ["applicationSubmit"]
-    script = "handler.lua"
-    secret_env = "BENCH_HOOK_SECRET"
-    """.write(to: folder.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
-    try """
-    local app = ashby.event.data.application
-    ashby.call("candidate.createNote", { candidate_id = app.candidate.id, note = "bench " .. ashby.event.webhook_action_id })
-    """.write(to: folder.appendingPathComponent("handler.lua"), atomically: true, encoding: .utf8)
-    let secret = WebhookSignature.newSecret()
-    let candidate = fake.seedIDs("candidate")[0]
-    let bodies = (0..<total).map { i in
-      WebhookEvent(
-        webhookActionId: "bench-\(i)-\(UUID().uuidString)", action: "applicationSubmit",
-        data: .object(["application": .object(["id": .string("app-\(i)"), "candidate": .object(["id": .string(candidate)])])])
-      ).body
-    }
+    let (folder, secret, bodies) = try prepare(total, fake: fake)
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     defer { Task { try? await http.shutdown() } }
 
@@ -47,23 +27,8 @@ enum HookBench {
     let baseline = try await send(bodies, to: "http://127.0.0.1:\(bare.port)/hooks/bench", secret: secret, senders: senders, http)
     await bare.stop()
 
-    let history = folder.appendingPathComponent("schedule.sqlite").path
     let log = folder.appendingPathComponent("daemon.log")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    let daemon = Process()
-    daemon.executableURL = URL(fileURLWithPath: ProcessBench.ashbyLua)
-    daemon.arguments = [
-      "schedule", "run", "--file", folder.appendingPathComponent("schedules.toml").path, "--history", history,
-      "--listen", "127.0.0.1:0", "--hook-queue", "\(total)",
-    ] + (ProcessInfo.processInfo.environment["ASHBY_BENCH_HOOK_ARGS"]?.split(separator: " ").map(String.init) ?? [])
-    var environment = ProcessInfo.processInfo.environment
-    environment["ASHBY_BASE_URL"] = fake.baseURL.absoluteString
-    environment["ASHBY_API_KEY"] = FakeAshby.fullKey
-    environment["BENCH_HOOK_SECRET"] = secret
-    daemon.environment = environment
-    daemon.standardError = try FileHandle(forWritingTo: log)
-    daemon.standardOutput = FileHandle.nullDevice
-    try daemon.run()
+    let daemon = try launch(folder, listen: "127.0.0.1:0", queue: total, secret: secret, fake: fake, log: log)
     defer {
       if daemon.isRunning {
         daemon.interrupt()
@@ -105,6 +70,56 @@ enum HookBench {
         ours: "\(lost) lost, \(doubled) doubled", baseline: "0", ratio: Double(lost + doubled), target: "0",
         met: lost == 0 && doubled == 0),
     ]
+  }
+
+  /// A folder with a hook whose handler writes one note per delivery, its
+  /// secret, and `total` signed-to-be bodies for it.
+  static func prepare(_ total: Int, fake: FakeAshby) throws -> (folder: URL, secret: String, bodies: [Data]) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-bench-hooks-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try """
+    [[hook]]
+    name = "bench"
+    events = ["applicationSubmit"]
+    script = "handler.lua"
+    secret_env = "BENCH_HOOK_SECRET"
+    """.write(to: folder.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
+    try """
+    local app = ashby.event.data.application
+    ashby.call("candidate.createNote", { candidate_id = app.candidate.id, note = "bench " .. ashby.event.webhook_action_id })
+    """.write(to: folder.appendingPathComponent("handler.lua"), atomically: true, encoding: .utf8)
+    let candidate = fake.seedIDs("candidate")[0]
+    let bodies = (0..<total).map { i in
+      WebhookEvent(
+        webhookActionId: "bench-\(i)-\(UUID().uuidString)", action: "applicationSubmit",
+        data: .object(["application": .object(["id": .string("app-\(i)"), "candidate": .object(["id": .string(candidate)])])])
+      ).body
+    }
+    return (folder, WebhookSignature.newSecret(), bodies)
+  }
+
+  /// `schedule run --listen` on the bench's folder, its state there, its log in `log`.
+  static func launch(_ folder: URL, listen: String, queue: Int, secret: String, fake: FakeAshby, log: URL) throws
+    -> Process
+  {
+    if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+    let daemon = Process()
+    daemon.executableURL = URL(fileURLWithPath: ProcessBench.ashbyLua)
+    daemon.arguments = [
+      "schedule", "run", "--file", folder.appendingPathComponent("schedules.toml").path, "--history",
+      folder.appendingPathComponent("schedule.sqlite").path, "--listen", listen, "--hook-queue", "\(queue)",
+    ] + (ProcessInfo.processInfo.environment["ASHBY_BENCH_HOOK_ARGS"]?.split(separator: " ").map(String.init) ?? [])
+    var environment = ProcessInfo.processInfo.environment
+    environment["ASHBY_BASE_URL"] = fake.baseURL.absoluteString
+    environment["ASHBY_API_KEY"] = FakeAshby.fullKey
+    environment["BENCH_HOOK_SECRET"] = secret
+    daemon.environment = environment
+    let handle = try FileHandle(forWritingTo: log)
+    handle.seekToEndOfFile()
+    daemon.standardError = handle
+    daemon.standardOutput = FileHandle.nullDevice
+    try daemon.run()
+    return daemon
   }
 
   struct Sent {

@@ -190,7 +190,7 @@ import Testing
   func startTrigger(_ s: ScheduleTests.Setup, _ f: FakeFixture) throws -> Process {
     let process = Process()
     process.executableURL = binary
-    process.arguments = ["schedule", "trigger", "slow", "--file", s.file]
+    process.arguments = ["schedule", "trigger", "slow", "--file", s.file, "--stop-grace", "1"]
     var environment = ProcessInfo.processInfo.environment
     for (k, v) in f.env { environment[k] = v }
     environment["HOME"] = s.home.path

@@ -218,7 +218,10 @@ import Testing
     let container = try #require((pod["containers"] as? [[String: Any]])?.first)
     #expect(container["args"] as? [String] == [
       "schedule", "trigger", "weekday-mornings", "--file", "/etc/ashby-lua/schedules.toml", "--no-retry",
+      "--stop-grace", "600",
     ])
+    // A drained node lets the run finish: Kubernetes' SIGKILL comes after the run's budget, not 30 s on.
+    #expect(pod["terminationGracePeriodSeconds"] as? Int == 3 * 600 + 1200 + 60 + 30)
     let either = try #require(cronJob("ashby-lua-either-day"))
     #expect(either["schedule"] as? String == "15 0,6,12,18 1,15 * 0" && either["startingDeadlineSeconds"] as? Int == 60)
     #expect(try #require(cronJob("ashby-lua-monthly"))["schedule"] as? String == "0 0 1 * *")
@@ -226,6 +229,11 @@ import Testing
     let deployment = try #require(docs.first { $0["kind"] as? String == "Deployment" })
     let text = String(describing: deployment)
     #expect(text.contains("--hooks-only") && text.contains("ashby-webhook-secret") && text.contains("/healthz"))
+    let hooksPod = try #require(
+      (((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]))
+    let hooksArgs = try #require((hooksPod["containers"] as? [[String: Any]])?.first?["args"] as? [String])
+    let grace = try #require(hooksArgs.firstIndex(of: "--stop-grace").flatMap { Int(hooksArgs[$0 + 1]) })
+    #expect((hooksPod["terminationGracePeriodSeconds"] as? Int ?? 0) > grace + 5, "\(hooksPod)")
     #expect(docs.contains { $0["kind"] as? String == "Service" })
     let config = try #require(docs.first { $0["kind"] as? String == "ConfigMap" }?["data"] as? [String: Any])
     #expect(config["schedules.toml"] as? String == (try String(contentsOfFile: s.file, encoding: .utf8)))

@@ -145,7 +145,7 @@ public enum KubernetesManifests {
 
   /// The pod both kinds share: the image, the key, the scripts, the state, a writable /tmp.
   static func pod(args: [String], items: JSONValue, extraEnv: [JSONValue], ports: [JSONValue] = [], probe: JSONValue? = nil,
-    restart: String, options: Options) -> JSONValue
+    restart: String, options: Options, terminationGrace: Int64) -> JSONValue
   {
     var mounts: [JSONValue] = [
       .object(["name": "scripts", "mountPath": .string(configFolder), "readOnly": true]),
@@ -171,6 +171,7 @@ public enum KubernetesManifests {
     if !ports.isEmpty { container["ports"] = .array(ports) }
     if let probe { container["readinessProbe"] = probe }
     return .object([
+      "terminationGracePeriodSeconds": .int(terminationGrace),
       "restartPolicy": .string(restart),
       "securityContext": .object(["runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001]),
       "containers": .array([.object(container)]),
@@ -190,7 +191,12 @@ public enum KubernetesManifests {
     // A missed fire still starts within its grace; with catch_up, within a day (Kubernetes runs the newest one).
     let deadline = max(10, Int64(job.catchUp == .none ? job.grace : max(job.grace, 86400)))  // ≤ a year (grace)
     let keep = Int64(min(job.keepRuns ?? 3, 20))
-    let args = ["schedule", "trigger", job.name, "--file", "\(configFolder)/schedules.toml", "--no-retry"]
+    // A pod stopped (a node drained) lets its run finish: the trigger's grace is the
+    // run's time limit, and Kubernetes waits past it before its SIGKILL.
+    let grace = Int64(min(86400, job.timeout.rounded(.up)))
+    let args = [
+      "schedule", "trigger", job.name, "--file", "\(configFolder)/schedules.toml", "--no-retry", "--stop-grace", "\(grace)",
+    ]
     return .object([
       "apiVersion": "batch/v1", "kind": "CronJob", "metadata": metadata(try resourceName(job.name), "job", options),
       "spec": .object([
@@ -202,7 +208,9 @@ public enum KubernetesManifests {
             "backoffLimit": .int(Int64(job.retries)), "activeDeadlineSeconds": .int(job.runBudget),
             "template": .object([
               "metadata": .object(["labels": .object(["app.kubernetes.io/name": "ashby-lua", "ashby-lua/job": .string(job.name)])]),
-              "spec": pod(args: args, items: items, extraEnv: [], restart: "Never", options: options),
+              "spec": pod(
+                args: args, items: items, extraEnv: [], restart: "Never", options: options,
+                terminationGrace: max(grace, job.runBudget) + Self.stopMargin),
             ]),
           ])
         ]),
@@ -214,6 +222,7 @@ public enum KubernetesManifests {
     let labels = JSONValue.object(["app.kubernetes.io/name": "ashby-lua", "app.kubernetes.io/component": "hooks"])
     let args = [
       "schedule", "run", "--file", "\(configFolder)/schedules.toml", "--hooks-only", "--listen", "0.0.0.0:\(hookPort)",
+      "--stop-grace", "\(Self.hooksStopGrace)",
     ]
     let probe = JSONValue.object([
       "httpGet": .object(["path": "/healthz", "port": .int(hookPort)]), "periodSeconds": 10,
@@ -231,11 +240,17 @@ public enum KubernetesManifests {
           "spec": pod(
             args: args, items: items, extraEnv: secrets,
             ports: [.object(["name": "hooks", "containerPort": .int(hookPort)])], probe: probe, restart: "Always",
-            options: options),
+            options: options, terminationGrace: Self.hooksStopGrace + Self.stopMargin),
         ]),
       ]),
     ])
   }
+
+  /// How long the hooks' daemon lets deliveries under way run when its pod is stopped.
+  static let hooksStopGrace: Int64 = 30
+  /// Kubernetes' SIGKILL comes this long after the grace: time to stop what
+  /// is left (SIGINT, SIGKILL 5 s on) and record it, never cut by the kill.
+  static let stopMargin: Int64 = 30
 
   static func hooksService(_ options: Options) -> JSONValue {
     .object([

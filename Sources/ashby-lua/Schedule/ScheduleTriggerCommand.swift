@@ -17,6 +17,16 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
   @Flag(help: "One attempt, whatever `retries` says: for an engine that retries itself (a Kubernetes Job's backoffLimit).")
   var noRetry = false
 
+  @Option(
+    help: ArgumentHelp(
+      "On SIGTERM or SIGINT, let the run go on this long before interrupting it (as `schedule run` does).",
+      valueName: "SECONDS"))
+  var stopGrace: Double = 10
+
+  func validate() throws {
+    guard stopGrace >= 0 && stopGrace <= 86400 else { throw ValidationError("--stop-grace must be from 0 to 86400 seconds.") }
+  }
+
   func run() async throws {
     let jobs = try files.jobs()
     guard var job = jobs.first(where: { $0.name == name }) else {
@@ -26,9 +36,10 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     }
     if noRetry { job.retries = 0 }
     let history = try files.openHistory()
-    // SIGTERM (systemd, Kubernetes) and SIGINT stop it as they stop the daemon: the run
-    // is stopped (SIGINT, then SIGKILL 5 s on), recorded `interrupted`, its lease freed.
-    let stop = DaemonStop(grace: 0)
+    // SIGTERM (systemd, Kubernetes) and SIGINT stop it as they stop the daemon: no retry
+    // begins, the run gets the grace, then is stopped (SIGINT, then SIGKILL 5 s on) and
+    // recorded `interrupted`, its lease freed.
+    let stop = DaemonStop(grace: stopGrace)
     let scheduler = Scheduler(
       jobs: jobs, history: history, runner: session.jobRunner(echo: .passThrough), stop: stop, log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }
@@ -36,8 +47,11 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     let watchers = [SIGINT, SIGTERM].map { number in
       SignalWatcher(signals: [number]) {
         caught.withLock { $0 = $0 ?? number }
-        stop.begin()
-        task.cancel()
+        guard stop.begin() else { return }
+        Task {
+          try? await Task.sleep(for: .seconds(stopGrace))  // ≤ a day (validate); a run that ended meanwhile is not touched
+          task.cancel()
+        }
       }
     }
     let record = await task.value

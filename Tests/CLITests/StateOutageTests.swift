@@ -1,0 +1,169 @@
+import AshbyFake
+import AshbyPostgres
+import AshbyScheduler
+import Foundation
+import StateTestSupport
+import Synchronization
+import Testing
+
+/// PostgreSQL goes away for ten seconds (`pg_ctl stop -m fast`, then start)
+/// while daemons take deliveries and runs end: no run is done twice.
+/// A cluster of the test's own (`scripts/pg-cluster`), so that its outage
+/// touches no other suite. Counted at the fake: one candidate per delivery.
+@Suite(.serialized, .enabled(if: PostgresServer.installed, "needs PostgreSQL's server (apt-get install postgresql)"))
+struct StateOutageTests {
+  /// A throwaway cluster: its URL and password, paused and resumed at will.
+  final class Cluster: Sendable {
+    let folder: String
+    let url: String
+    let password: String
+
+    init() async throws {
+      folder = try scratch().appendingPathComponent("pg").path
+      let out = try await Self.script(["start", folder])
+      var found: [String: String] = [:]
+      for line in out.split(separator: "\n") {
+        let parts = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1)
+        if parts.count == 2 { found[String(parts[0])] = String(parts[1]) }
+      }
+      url = try #require(found["ASHBY_TEST_POSTGRES"])
+      password = try #require(found["PGPASSWORD"])
+    }
+
+    func pause() async throws { _ = try await Self.script(["pause", folder]) }
+    func resume() async throws { _ = try await Self.script(["resume", folder]) }
+    func stop() async { _ = try? await Self.script(["stop", folder]) }
+
+    static func script(_ args: [String]) async throws -> String {
+      let process = Process()
+      process.executableURL = packageRoot.appendingPathComponent("scripts/pg-cluster")
+      process.arguments = args
+      // A file, not a pipe: the server pg_ctl leaves running would hold a pipe open.
+      let out = try scratch().appendingPathComponent("pg-cluster.out")
+      _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+      process.standardOutput = try FileHandle(forWritingTo: out)
+      try process.run()
+      try await exited(process)
+      let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+      guard process.terminationStatus == 0 else { throw HookTestError("pg-cluster \(args[0]) failed") }
+      return text
+    }
+  }
+
+  /// Longer than the outage, so a run under way keeps its delivery through it;
+  /// short enough that a run whose end was lost would run again within the test.
+  static let lease = 30
+
+  final class Tally: Sendable {
+    let acknowledged = Mutex<[String]>([])
+    let refused = Mutex(0)
+  }
+
+  static let schedule = """
+    [[hook]]
+    name = "mark"
+    events = ["*"]
+    script = "mark.lua"
+    secret_env = "SECRET_ENV"
+    """
+
+  static func mark(nap: Double) -> String {
+    """
+    local payload = ...
+    ashby.sleep(\(nap))
+    ashby.create_candidate{ first_name = "Hook", last_name = "Mark", email = payload.webhookActionId .. "@example.com" }
+    """
+  }
+
+  @Test func twoDaemonsAHundredDeliveriesAndARestartInTheMiddleRunEachOnce() async throws {
+    let cluster = try await Cluster()
+    let shared = try await FakeFixture.start()
+    var daemons: [HookDaemon] = []
+    for i in 0..<2 {
+      daemons.append(
+        try await HookDaemon(
+          schedule: Self.schedule, scripts: ["mark.lua": Self.mark(nap: 0.2)], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
+          extraEnvironment: [
+            "PGPASSWORD": cluster.password, "ASHBY_LUA_HOST": "host-\(i)",
+            "ASHBY_BASE_URL": shared.fake.baseURL.absoluteString,
+          ]
+        ).ready())
+    }
+    let tally = Tally()
+    let targets = daemons
+    let sender = Task {
+      await withTaskGroup(of: Void.self) { group in
+        for lane in 0..<4 {
+          group.addTask {
+            for n in 0..<25 {
+              let id = UUID().uuidString
+              let d = targets[(lane + n) % 2]
+              // Sent again until acknowledged, as Ashby does (here within seconds, not minutes).
+              for _ in 0..<200 {
+                if let answer = try? await d.deliver("mark", HookDaemon.body(id: id)), answer.status == 200 {
+                  tally.acknowledged.withLock { $0.append(id) }
+                  break
+                }
+                tally.refused.withLock { $0 += 1 }
+                try? await Task.sleep(for: .milliseconds(200))
+              }
+              try? await Task.sleep(for: .milliseconds(250))
+            }
+          }
+        }
+      }
+    }
+    try await Task.sleep(for: .seconds(2))
+    try await cluster.pause()
+    try await Task.sleep(for: .seconds(10))
+    try await cluster.resume()
+    let back = Date()
+    await sender.value
+    let ids = tally.acknowledged.withLock { $0 }
+    #expect(ids.count == 100, "\(ids.count) of 100 acknowledged")
+    #expect(tally.refused.withLock { $0 } > 0, "the outage refused nothing: it did not happen during the deliveries")
+    let fake = shared.fake
+    #expect(
+      await eventually(120) { ids.allSatisfy { fake.candidates(withEmail: "\($0)@example.com") >= 1 } },
+      "\(daemons.map(\.log).joined(separator: "\n=====\n").suffix(4000))")
+    // A run whose end was not recorded would run again once its lease ran out.
+    try await Task.sleep(for: .seconds(max(2, back.addingTimeInterval(Double(Self.lease) + 5).timeIntervalSinceNow)))
+    let counts = ids.map { fake.candidates(withEmail: "\($0)@example.com") }
+    #expect(counts.allSatisfy { $0 == 1 }, "runs per delivery: \(Dictionary(grouping: counts, by: { $0 }).mapValues(\.count))")
+    for d in daemons { await d.stop() }
+    await shared.fake.stop()
+    await cluster.stop()
+  }
+
+  @Test func aRunThatEndsWhileTheStateIsDownIsRecordedOnceItIsBack() async throws {
+    let cluster = try await Cluster()
+    let d = try await HookDaemon(
+      schedule: Self.schedule, scripts: ["mark.lua": Self.mark(nap: 3)], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
+      extraEnvironment: ["PGPASSWORD": cluster.password]
+    ).ready()
+    let id = UUID().uuidString
+    #expect(try await d.deliver("mark", HookDaemon.body(id: id)).status == 200)
+    let history = StateStore(
+      engine: try PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "echo \(cluster.password)"))
+    #expect(await eventually(30) { try history.runs(hook: "mark").first?.status == .running })
+    try await cluster.pause()
+    // The run ends (3 s) while the server is down (10 s).
+    try await Task.sleep(for: .seconds(10))
+    #expect(d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1)
+    try await cluster.resume()
+    #expect(await eventually(60) { try history.runs(hook: "mark").first?.status == .ok }, "\(d.log)")
+    try await Task.sleep(for: .seconds(Double(Self.lease) + 5))
+    let rows = try history.runs(hook: "mark")
+    #expect(rows.count == 1, "\(rows.map { "\($0.status): \($0.error ?? "")" })")
+    #expect(d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1)
+    #expect(d.log.contains("recorded after"), "\(d.log)")
+    await d.stop()
+    await cluster.stop()
+  }
+}
+
+enum PostgresServer {
+  static var installed: Bool {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.isEmpty == false
+  }
+}
