@@ -107,11 +107,13 @@ let package = Package(
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // prctl and setrlimit at the start of main: no other process of the user reads our memory.
+    .target(name: "CProcessGuard"),
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
-        "AshbyScheduler", "AshbyHooks", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "CLineEdit",
+        "AshbyScheduler", "AshbyHooks", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "CLineEdit", "CProcessGuard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),

@@ -139,12 +139,31 @@ public struct LuaContext {
   }
 
   /// Compiles a file like `lua` does (a first `#` line is skipped); nil reads
-  /// standard input. Stack effect: pushes the chunk on success.
+  /// standard input. Stack effect: pushes the chunk on success. Only a
+  /// regular file is read (a FIFO is refused, not waited on).
   /// Under the sandbox, the file's folder becomes the only place `require` looks.
-  public func loadFile(_ path: String?) throws(ScriptError) {
-    let status = luaL_loadfilex(L, path, core.options.sandbox ? "t" : nil)
-    if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
-    if core.options.sandbox { core.moduleRoot = path.flatMap(Sandbox.folder(of:)) }
+  /// - Parameter rawPath: the name's bytes as the command line gave them, when
+  ///   they are not UTF-8 (`path` is then only how the name is shown).
+  public func loadFile(_ path: String?, rawPath: [CChar]? = nil) throws(ScriptError) {
+    let mode = core.options.sandbox ? "t" : "bt"
+    guard let path else {
+      let status = luaL_loadfilex(L, nil, core.options.sandbox ? "t" : nil)
+      if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
+      return
+    }
+    let name = rawPath ?? Array(path.utf8CString)
+    switch ScriptFile.read(path: name, limit: ScriptFile.maxScriptBytes) {
+    case .failure(let refused):
+      stack.push(.string("cannot open \(path): \(refused)"))
+      throw ScriptErrors.syntax(L, status: LUA_ERRFILE)
+    case .success(let bytes):
+      let text = ScriptFile.skippingShebang(bytes)
+      let status = text.withUnsafeBytes { buffer in
+        lsh_loadbuffer(L, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), buffer.count, "@\(path)", mode)
+      }
+      if status != LUA_OK { throw ScriptErrors.syntax(L, status: status) }
+    }
+    if core.options.sandbox { core.moduleRoot = ModuleFolder(script: name) }
   }
 
   /// Runs the chunk on top of the stack (below `args`) as a host coroutine

@@ -158,13 +158,6 @@ public enum Sandbox {
     return LuaHostError(kind: .host, message: "cannot set up the sandbox: \(message)")
   }
 
-  /// The resolved folder of a script, where its modules may live.
-  static func folder(of path: String) -> String? {
-    guard let real = realpath(path, nil) else { return nil }
-    defer { free(real) }
-    return (String(cString: real) as NSString).deletingLastPathComponent
-  }
-
   enum ModuleLookup {
     case found(text: [UInt8], path: String)
     /// The text `require` adds to its "module not found" message.
@@ -175,9 +168,11 @@ public enum Sandbox {
   static let maxModuleBytes = 4 << 20
 
   /// The text of module `name` from `root`: `a.b` is `a/b.lua` or
-  /// `a/b/init.lua`, symlinks resolved, a regular file inside `root`.
-  /// Anything else reads as "not found", so nothing outside can be probed.
-  static func findModule(_ name: String, root: String?) -> ModuleLookup {
+  /// `a/b/init.lua`, a regular file inside `root`, opened in one step that
+  /// cannot leave it (`lsh_open_beneath`): a folder swapped for a symlink
+  /// meanwhile leads nowhere. Anything else reads as "not found", so nothing
+  /// outside can be probed.
+  static func findModule(_ name: String, root: ModuleFolder?) -> ModuleLookup {
     guard isModuleName(name) else {
       return .notFound("\n\tno module '\(name.prefix(80))': a module name is words joined by dots")
     }
@@ -185,11 +180,9 @@ public enum Sandbox {
     guard let root else { return .notFound("\n\tno module '\(name)' (a sandboxed script without a file has only embedded modules)") }
     let relative = name.split(separator: ".").joined(separator: "/")
     for candidate in ["\(relative).lua", "\(relative)/init.lua"] {
-      guard let real = realpath("\(root)/\(candidate)", nil) else { continue }
-      let resolved = String(cString: real)
-      free(real)
-      guard resolved.hasPrefix(root == "/" ? "/" : root + "/") else { continue }
-      if let text = readRegularFile(resolved) { return .found(text: text, path: candidate) }
+      let fd = lsh_open_beneath(root.fd, candidate)
+      guard fd >= 0 else { continue }
+      if case .success(let text) = ScriptFile.read(fd, limit: maxModuleBytes) { return .found(text: text, path: candidate) }
     }
     return .notFound(notFound)
   }
@@ -213,26 +206,22 @@ public enum Sandbox {
     }
     return !atStart
   }
+}
 
-  /// Reads a regular file (no symlink at the last step) of at most `maxModuleBytes`.
-  private static func readRegularFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+/// The folder of a sandboxed script, held open: `require` resolves its
+/// modules from this descriptor, so renaming or swapping the path later
+/// changes nothing.
+public final class ModuleFolder: Sendable {
+  let fd: Int32
+
+  /// The folder of the script at `path` (symlinks resolved); nil when it cannot be opened.
+  init?(script path: [CChar]) {
+    guard let real = realpath(path, nil) else { return nil }
+    defer { free(real) }
+    let folder = (String(cString: real) as NSString).deletingLastPathComponent
+    fd = lsh_open_folder(folder.isEmpty ? "/" : folder)
     guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= maxModuleBytes else {
-      return nil
-    }
-    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-    var filled = 0
-    while filled < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { buffer in
-        buffer.baseAddress.map { read(fd, $0 + filled, buffer.count - filled) } ?? 0
-      }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { break }
-      filled += n
-    }
-    return Array(bytes.prefix(filled))
   }
+
+  deinit { close(fd) }
 }

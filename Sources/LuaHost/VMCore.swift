@@ -17,7 +17,7 @@ final class VMCore {
   var describeError: LuaErrorDescriber = defaultErrorDescriber
   /// The folder a sandboxed `require` may load modules from: the script's
   /// own (resolved), set when the script is loaded; nil: embedded modules only.
-  var moduleRoot: String?
+  var moduleRoot: ModuleFolder?
   private var watchdog: Watchdog?
 
   init(options: LuaVM.Options, mailbox: Mailbox) throws(LuaHostError) {

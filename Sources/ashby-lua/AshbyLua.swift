@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyScheduler
+import CProcessGuard
 import Foundation
 
 /// `ashby-lua`: script the Ashby ATS in Lua.
@@ -7,6 +8,9 @@ import Foundation
 struct AshbyLua: AsyncParsableCommand {
   /// Parses and runs; usage errors exit 2 (DESIGN.md §3), not ArgumentParser's 64.
   static func main() async {
+    // Before anything else: no other process of this user reads the key out of
+    // our memory, our environment or a core file.
+    _ = pg_make_undumpable()
     ProcessSecrets.take(ProcessSecrets.atStart)
     do {
       // Bare `ashby-lua` on a terminal opens the REPL.

@@ -17,7 +17,7 @@ struct CheckCommand: AsyncParsableCommand {
       var failures: [String] = []
       for script in scripts {
         do {
-          try ctx.loadFile(script)
+          try ctx.loadFile(script, rawPath: RawArguments.bytes(of: script))
           ctx.stack.pop()
         } catch {
           failures.append((error as? ScriptError)?.message ?? "\(error)")

@@ -151,7 +151,7 @@ final class ScriptSession: Sendable {
           try ctx.call(timeout: timeout) { _, _ in () }
         }
         guard let script else { return }
-        try ctx.loadFile(script == "-" ? nil : script)  // Lua's loader: stdin, shebang lines, binary chunks
+        try ctx.loadFile(script == "-" ? nil : script, rawPath: RawArguments.bytes(of: script))  // stdin, shebang lines, binary chunks
         try ctx.call(args: values, timeout: timeout) { _, _ in () }
       }
       return End(code: 0)

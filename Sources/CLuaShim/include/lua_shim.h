@@ -39,6 +39,13 @@ typedef struct lsh_runtime lsh_runtime;
 lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_warn_fn warn);
 /* Closes the state and frees the runtime. */
 void lsh_close(lua_State *L);
+
+/// Opens `path` (relative) for reading inside the folder `dirfd`, in one step
+/// that cannot leave it (openat2 RESOLVE_BENEATH; without it, no symlink is
+/// followed). -1 with errno when it cannot.
+int lsh_open_beneath(int dirfd, const char *path);
+/// A folder held open (O_PATH) as the root of `lsh_open_beneath`; -1 with errno.
+int lsh_open_folder(const char *path);
 /* Sets the pointer handed back to the block and warn callbacks. */
 void lsh_set_host(lua_State *L, void *host);
 /* Opens the standard libraries and installs the host's pieces (protected). */

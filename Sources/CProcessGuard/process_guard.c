@@ -1,0 +1,11 @@
+#include "process_guard.h"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+int pg_make_undumpable(void) {
+  struct rlimit none = {0, 0};
+  int cores = setrlimit(RLIMIT_CORE, &none);
+  int dumpable = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  return cores == 0 && dumpable == 0 ? 0 : -1;
+}
