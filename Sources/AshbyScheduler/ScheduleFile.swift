@@ -74,6 +74,17 @@ public enum ScheduleFile {
         Problem(file: file, line: line, message: "a key starts with a character no key can have, or a } stands where a value belongs")
       ])
     }
+    let nuls = TOMLNulGuard.lines(in: text)
+    guard nuls.isEmpty else {
+      throw Problems(
+        all: nuls.map { line in
+          Problem(
+            file: file, line: line, key: TOMLNulGuard.key(onLine: line, of: text),
+            message:
+              "a string here holds a NUL character (\\u0000): a name, a path, a zone or a value for the OS would be cut at it, so it is refused"
+          )
+        })
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)
@@ -337,6 +348,11 @@ struct ScheduleReader {
     if let v = table["on_failure"] {
       if let command = v.string, !command.trimmingCharacters(in: .whitespaces).isEmpty {
         job.onFailure = command
+        // A script is checked as the job's own is: a missing one shows now, not after the first failure.
+        if command.hasSuffix(".lua") {
+          let path = command.hasPrefix("/") ? command : URL(fileURLWithPath: folder).appendingPathComponent(command).path
+          if let why = TextFile.notAScript(path) { problem(place, "on_failure", "\(why): \(path)") }
+        }
       } else {
         problem(place, "on_failure", "must be a command (run with /bin/sh -c) or a .lua script, as a string")
       }

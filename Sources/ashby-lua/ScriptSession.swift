@@ -172,8 +172,12 @@ final class ScriptSession: Sendable {
   /// `arg[0]` is the script, `arg[1...]` its arguments, `arg[-1]` the program.
   static func argTable(script: String?, arguments: [String]) -> LuaValue {
     var table: [LuaValue: LuaValue] = [.integer(-1): .string(CommandLine.arguments.first ?? "ashby-lua")]
-    if let script { table[.integer(0)] = .string(script) }
-    for (i, a) in arguments.enumerated() { table[.integer(Int64(i + 1))] = .string(a) }
+    // As the command line gave them: a name that is not UTF-8 keeps its bytes.
+    func value(_ text: String) -> LuaValue {
+      RawArguments.bytes(of: text).map { .bytes($0.dropLast().map { UInt8(bitPattern: $0) }) } ?? .string(text)
+    }
+    if let script { table[.integer(0)] = value(script) }
+    for (i, a) in arguments.enumerated() { table[.integer(Int64(i + 1))] = value(a) }
     return .table(table)
   }
 

@@ -31,15 +31,18 @@ struct ChildProcess: Sendable {
   /// - Parameter input: what the run is given besides its arguments
   ///   (`RunInput`: the event, the sync tokens), on a descriptor of its own.
   /// - Parameter niceness: how much lower than ours the child's CPU priority is.
+  /// - Parameter attached: whether the child is an `ashby-lua run` that reads
+  ///   the descriptors' names (`ScheduledChild`); a shell command is not told them.
   static func spawn(
     _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data? = nil,
-    niceness: Int32 = 0
+    niceness: Int32 = 0, attached: Bool = true
   ) throws -> ChildProcess {
     // One spawn at a time: between pipe() and FD_CLOEXEC another child could
     // inherit this one's lifeline, and then neither would see the daemon die.
     try spawnLock.withLock {
       try spawnLocked(
-        executable, arguments, directory: directory, environment: environment, input: input, niceness: niceness)
+        executable, arguments, directory: directory, environment: environment, input: input, niceness: niceness,
+        attached: attached)
     }
   }
 
@@ -75,7 +78,7 @@ struct ChildProcess: Sendable {
 
   private static func spawnLocked(
     _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data?,
-    niceness: Int32
+    niceness: Int32, attached: Bool
   ) throws -> ChildProcess {
     let inputFD = try input.map(memoryFile)
     defer { if let inputFD { close(inputFD) } }
@@ -115,11 +118,13 @@ struct ChildProcess: Sendable {
     posix_spawn_file_actions_adddup2(&actions, life[0], ScheduledChild.lifelineFD)
     if let inputFD { posix_spawn_file_actions_adddup2(&actions, inputFD, ScheduledChild.inputFD) }
 
-    let names = [
-      "\(ScheduledChild.reportVariable)=\(ScheduledChild.reportFD)",
-      "\(ScheduledChild.lifelineVariable)=\(ScheduledChild.lifelineFD)",
-      "\(ScheduledChild.directoryVariable)=\(directory)",
-    ] + (inputFD == nil ? [] : ["\(ScheduledChild.inputVariable)=\(ScheduledChild.inputFD)"])
+    let descriptors =
+      attached
+      ? [
+        "\(ScheduledChild.reportVariable)=\(ScheduledChild.reportFD)",
+        "\(ScheduledChild.lifelineVariable)=\(ScheduledChild.lifelineFD)",
+      ] + (inputFD == nil ? [] : ["\(ScheduledChild.inputVariable)=\(ScheduledChild.inputFD)"]) : []
+    let names = descriptors + ["\(ScheduledChild.directoryVariable)=\(directory)"]
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = (environment + names).map { strdup($0) } + [nil]
     defer {

@@ -137,7 +137,8 @@ public struct ProcessJobRunner: JobRunner {
       let child = try ChildProcess.spawn(
         program, args, directory: job.directory,
         environment: hidden.filter(environment) + job.environment + ["ASHBY_LUA_RUN=\(json)"],
-        input: script == nil ? nil : RunInput(state: job.name, apiKey: apiKey).encoded)  // the key for a script only
+        input: script == nil ? nil : RunInput(state: job.name, apiKey: apiKey).encoded,  // the key for a script only
+        attached: script != nil)
       let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: hookLabel, stdout: child.stdout))
       close(child.report)
       let killer = Task {
