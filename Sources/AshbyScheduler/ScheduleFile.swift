@@ -270,6 +270,7 @@ struct ScheduleReader {
     if let v = table["timezone"] {
       if let name = v.string, let zone = ScheduledJob.zone(named: name) {
         job.timeZone = zone
+        job.zoneName = name
       } else {
         problem(
           place, "timezone",

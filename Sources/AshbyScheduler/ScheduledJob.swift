@@ -30,6 +30,8 @@ public struct ScheduledJob: Sendable, Equatable {
   public var script: String
   public var cron: CronExpression
   public var timeZone: TimeZone
+  /// The zone as the file names it, for display: Foundation calls `UTC` "GMT".
+  public var zoneName: String
   public var overlap: Overlap = .skip
   public var catchUp: CatchUp = .none
   /// Seconds one attempt may take (the script is stopped after it, `pcall` or not).
@@ -69,6 +71,7 @@ public struct ScheduledJob: Sendable, Equatable {
     self.script = script
     self.cron = cron
     self.timeZone = timeZone
+    self.zoneName = timeZone.identifier
   }
 
   /// An IANA zone by its name (or `UTC`); nil for anything else. Foundation

@@ -4,7 +4,9 @@
  * A table is an array when it carries the array mark (json.array, or it was
  * decoded from an array) or when its keys are exactly 1..n (n >= 1); an empty
  * unmarked table is an object `{}`. Object keys must be strings (integer keys
- * of a mixed table are written as decimal strings). json.null encodes as null;
+ * of a mixed table are written as decimal strings, unless the same string key
+ * is there too: refused). A marked array must have exactly the keys 1..n
+ * (a hole or a far key would be dropped: refused). json.null encodes as null;
  * functions, userdata, NaN and infinities are errors; so are invalid UTF-8
  * and cycles (caught by the depth limit). A table reached twice is written
  * twice, so values are counted (LSH_JSON_MAX_VALUES): shared sub-tables
@@ -163,10 +165,14 @@ static lua_Integer array_length(lua_State *L, int idx) {
 }
 
 static void encode_table(lua_State *L, outbuf *b, int idx, int depth) {
-  if (depth > LSH_JSON_MAX_DEPTH) luaL_error(L, "json: nesting too deep (or a cycle)");
-  luaL_checkstack(L, 4, "json: nesting too deep");
+  /* depth counts from 0: at most LSH_JSON_MAX_DEPTH levels, as decode reads. */
+  if (depth >= LSH_JSON_MAX_DEPTH) luaL_error(L, "json: nesting too deep (or a cycle)");
+  luaL_checkstack(L, 6, "json: nesting too deep");
   int is_marked = marked(L, idx, b->mt);
-  lua_Integer n = is_marked ? (lua_Integer)lua_rawlen(L, idx) : array_length(L, idx);
+  lua_Integer n = array_length(L, idx);
+  /* A marked array with a hole or a key past its length would lose elements: refused. */
+  if (is_marked && n < 0)
+    luaL_error(L, "json: an array (json.array) may only have the keys 1..n; this one has others or holes");
   if (n > 0 || (n == 0 && is_marked)) {
     putc_(L, b, '[');
     for (lua_Integer i = 1; i <= n; i++) {
@@ -189,6 +195,12 @@ static void encode_table(lua_State *L, outbuf *b, int idx, int depth) {
       const char *k = lua_tolstring(L, -2, &kl);
       put_string(L, b, k, kl);
     } else if (lua_isinteger(L, -2)) {
+      /* [1] is written "1": a table that also has ["1"] would repeat the key. */
+      lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -2));
+      if (lua_rawget(L, idx) != LUA_TNIL)
+        luaL_error(L, "json: the table has the key %I both as a number and as a string: one object key",
+                   (LUAI_UACINT)lua_tointeger(L, -3));
+      lua_pop(L, 1);
       putc_(L, b, '"');
       put_integer(L, b, lua_tointeger(L, -2));
       putc_(L, b, '"');

@@ -117,6 +117,15 @@ import Testing
     await f.fake.stop()
   }
 
+  /// A zone is shown as the file names it: `UTC`, not Foundation's "GMT".
+  @Test func aZoneIsShownAsTheFileNamesIt() async throws {
+    let s = try ScheduleTests.Setup(schedule: "[[job]]\nname = \"a\"\nscript = \"hire.lua\"\ncron = \"0 8 * * *\"\ntimezone = \"UTC\"\n")
+    let listed = try await run(["schedule", "list", "--file", s.file], home: s.home)
+    #expect(listed.status == 0 && listed.stdout.contains("UTC") && !listed.stdout.contains("GMT"), "\(listed.all)")
+    let json = try await run(["schedule", "list", "--file", s.file, "--json"], home: s.home)
+    #expect(json.stdout.contains("\"timezone\":\"UTC\""), "\(json.all)")
+  }
+
   /// Another process of the same ordinary user cannot read a running
   /// `ashby-lua`'s environment or memory: the process is not dumpable.
   @Test(.enabled(if: getuid() == 0, "needs root to drop to nobody"))

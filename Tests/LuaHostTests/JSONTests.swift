@@ -66,6 +66,34 @@ import Testing
       ])
   }
 
+  /// What would be written wrong is refused: a key twice, an element dropped,
+  /// one level more than decode reads.
+  @Test func encodeRefusesWhatItWouldWriteUnfaithfully() async throws {
+    let vm = try await makeVM()
+    let r = try await vm.run(
+      """
+      local function try(v)
+        local ok, err = pcall(json.encode, v)
+        return ok and ("encoded " .. err) or err:match("json: [^:(]*")
+      end
+      local function nest(n)
+        local t = {}
+        for _ = 2, n do t = { t } end
+        return t
+      end
+      local deepest_ok = json.encode(nest(1000))
+      return try{ [1] = "int", ["1"] = "str" }, try(json.array{ [1] = 1, [1 << 31] = 2 }),
+        try(json.array{ [1] = 1, [3] = 3 }), try{ [1] = "a", x = "b" } ~= nil,
+        try(nest(1001)), pcall(json.decode, deepest_ok), pcall(json.decode, ("["):rep(1001) .. ("]"):rep(1001))
+      """)
+    #expect(r[0] == "json: the table has the key 1 both as a number and as a string")
+    #expect(r[1] == "json: an array " && r[2] == "json: an array ", "refused as an array with keys past 1..n: \(r)")
+    #expect(r[3] == true)
+    #expect(r[4] == "json: nesting too deep ")
+    #expect(r[5] == true, "decode reads what encode writes at the deepest")
+    #expect(r[6] == false && r[7].stringValue?.contains("nesting too deep") == true, "neither goes one level further")
+  }
+
   @Test func swiftValuesCrossIntactBothWays() async throws {
     let vm = try await makeVM()
     let value: LuaValue = ["list": [1, 2.5, "three", .null], "empty": .array([]), "nested": ["ok": true]]

@@ -200,7 +200,7 @@ public enum KubernetesManifests {
     return .object([
       "apiVersion": "batch/v1", "kind": "CronJob", "metadata": metadata(try resourceName(job.name), "job", options),
       "spec": .object([
-        "schedule": .string(schedule), "timeZone": .string(job.timeZone.identifier),
+        "schedule": .string(schedule), "timeZone": .string(job.zoneName),
         "concurrencyPolicy": .string(policy), "startingDeadlineSeconds": .int(deadline),
         "successfulJobsHistoryLimit": .int(keep), "failedJobsHistoryLimit": .int(keep),
         "jobTemplate": .object([

@@ -85,7 +85,7 @@ struct ScheduleExportCommand: ParsableCommand {
     }
     let count = schedule.jobs.count
     print("wrote \(count) timer\(count == 1 ? "" : "s") and service\(count == 1 ? "" : "s") to \(folder)")
-    for job in schedule.jobs { print("  \(SystemdUnits.name(job)).timer: \(job.cron.description) (\(job.timeZone.identifier))") }
+    for job in schedule.jobs { print("  \(SystemdUnits.name(job)).timer: \(job.cron.description) (\(job.zoneName))") }
     if !schedule.hooks.isEmpty {
       print("hooks are not exported: serve them with `ashby-lua schedule run --hooks-only --listen` (docs/hooks.md)")
     }

@@ -40,7 +40,7 @@ struct ScheduleListCommand: ParsableCommand {
       }
       let last = (try? history.runs(job: job.name, limit: 1).first).flatMap { $0 }.map(Timetable.summary) ?? "never run"
       let next = fires.first.map { "\(Self.both($0, job.timeZone)) (\(Timetable.relative($0, from: now)))" }
-      rows.append([job.name, job.cron.description, job.timeZone.identifier, next ?? "never", last])
+      rows.append([job.name, job.cron.description, job.zoneName, next ?? "never", last])
       for more in fires.dropFirst() { rows.append(["", "", "", Self.both(more, job.timeZone), ""]) }
     }
     if !json && !jobs.isEmpty { print(Timetable.table(rows)) }
@@ -82,7 +82,7 @@ struct ScheduleListCommand: ParsableCommand {
   static func json(_ job: ScheduledJob, fires: [Date]) -> JSONValue {
     .object([
       "name": .string(job.name), "script": .string(job.script), "cron": .string(job.cron.description),
-      "timezone": .string(job.timeZone.identifier), "overlap": .string(job.overlap.rawValue),
+      "timezone": .string(job.zoneName), "overlap": .string(job.overlap.rawValue),
       "catch_up": .string(job.catchUp.rawValue), "timeout": .double(job.timeout), "retries": .int(Int64(job.retries)),
       "grace": .double(job.grace), "sandbox": .bool(job.sandbox), "dry_run": .bool(job.dryRun),
       "args": .array(job.args.map(JSONValue.string)),

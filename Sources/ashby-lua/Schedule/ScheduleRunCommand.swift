@@ -104,7 +104,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let now = Date()
     for job in jobs {
       let next = job.cron.next(after: now, in: job.timeZone).map { Timetable.format($0, in: job.timeZone) } ?? "never"
-      DaemonLog.line("\(job.name): \(job.cron) (\(job.timeZone.identifier)), next \(next)")
+      DaemonLog.line("\(job.name): \(job.cron) (\(job.zoneName)), next \(next)")
     }
   }
 }
