@@ -19,7 +19,12 @@ struct SourceLines {
     guard let key else { return section.isEmpty ? nil : start }
     var i = start
     while i < lines.count, Self.header(lines[i]) == nil {
-      if Self.key(lines[i]) == key { return i + 1 }
+      // `keep.runs = 5` sets `keep` too: the dotted key's first part.
+      if let found = Self.key(lines[i]),
+        found == key || found.split(separator: ".").first.map({ String($0.filter { !$0.isWhitespace }) }) == key
+      {
+        return i + 1
+      }
       i += 1
     }
     return section.isEmpty ? nil : start

@@ -39,7 +39,12 @@ enum HookRestartBench {
     }
     while listening(log) < 2 && daemon.isRunning { try await Task.sleep(for: .milliseconds(10)) }
     let away = (ContinuousClock.now - stopped) / .seconds(1)
-    let latencies = try await sending.value
+    let acks = try await sending.value
+    let latencies = acks.map(\.latency)
+    // Where the slowest acknowledgements fell, from the SIGTERM (negative: before it).
+    let slowest = acks.sorted { $0.latency > $1.latency }.prefix(3).map { ack in
+      String(format: "%.0f ms at %+.2f s", ack.latency * 1000, (ack.sent - stopped) / .seconds(1))
+    }
     let deadline = Date().addingTimeInterval(600)
     while Set(fake.noteContents).count < total && Date() < deadline && daemon.isRunning {
       try await Task.sleep(for: .milliseconds(200))
@@ -51,7 +56,7 @@ enum HookRestartBench {
     let p99 = HookBench.percentile(latencies, 0.99)
     return Row(
       name:
-        "hook ack p99 with a stop and restart in the middle (\(total) deliveries, \(senders) senders; away \(String(format: "%.1f", away)) s, exit \(exit); \(lost) lost, \(doubled) doubled)",
+        "hook ack p99 with a stop and restart in the middle (\(total) deliveries, \(senders) senders; away \(String(format: "%.1f", away)) s, exit \(exit); \(lost) lost, \(doubled) doubled; slowest \(slowest.joined(separator: ", ")))",
       ours: String(format: "%.1f ms", p99 * 1000), baseline: "50 ms", ratio: p99 / 0.05,
       target: "< 50 ms, 0 lost, 0 doubled, exit 0", met: p99 < 0.05 && lost == 0 && doubled == 0 && exit == 0)
   }
@@ -65,12 +70,12 @@ enum HookRestartBench {
   /// is sent again 50 ms on); the time of each acknowledged request.
   static func resend(
     _ bodies: [Data], to url: String, secret: String, senders: Int, acked: Counter, _ http: HTTPClient
-  ) async throws -> [Double] {
+  ) async throws -> [(sent: ContinuousClock.Instant, latency: Double)] {
     let next = Counter()
-    return try await withThrowingTaskGroup(of: [Double].self) { group in
+    return try await withThrowingTaskGroup(of: [(sent: ContinuousClock.Instant, latency: Double)].self) { group in
       for _ in 0..<senders {
         group.addTask {
-          var latencies: [Double] = []
+          var latencies: [(sent: ContinuousClock.Instant, latency: Double)] = []
           while true {
             let i = next.value.add(1, ordering: .relaxed).oldValue
             guard i < bodies.count else { break }
@@ -84,7 +89,7 @@ enum HookRestartBench {
               if let response = try? await http.execute(request, timeout: .seconds(30)),
                 (try? await response.body.collect(upTo: 1 << 16)) != nil, (200..<300).contains(response.status.code)
               {
-                latencies.append((ContinuousClock.now - start) / .seconds(1))
+                latencies.append((start, (ContinuousClock.now - start) / .seconds(1)))
                 acked.value.add(1, ordering: .relaxed)
                 break
               }
@@ -94,7 +99,7 @@ enum HookRestartBench {
           return latencies
         }
       }
-      var all: [Double] = []
+      var all: [(sent: ContinuousClock.Instant, latency: Double)] = []
       for try await part in group { all += part }
       return all
     }

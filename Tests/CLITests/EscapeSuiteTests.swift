@@ -35,6 +35,10 @@ import Testing
     Attempt(name: "a searcher of one's own", lua: "table.insert(package.searchers, function(n) return loadfile(n) end) return require(SECRET)"),
     Attempt(name: "a module that is a folder", lua: "return require('folder')"),
     Attempt(name: "a module that is bytecode", lua: "return require('bytes')"),
+    // Round two: a module opened in one step beneath the folder (openat2), as a regular file.
+    Attempt(name: "a module that is a FIFO", lua: "return require('fifo')"),
+    Attempt(name: "require through a magic link (/proc/self/root)", lua: "return require('magic')"),
+    Attempt(name: "require through a folder symlinked out", lua: "return require('outdir.mod')"),
     // Processes and C code
     Attempt(name: "os.execute", lua: "return os.execute('cat ' .. SECRET)"),
     Attempt(name: "os.exit", lua: "os.exit(42)"),
@@ -115,6 +119,11 @@ import Testing
       try fm.createSymbolicLink(at: folder.appendingPathComponent("sub/link.lua"), withDestinationURL: secretFile)
       try Data(bytecode).write(to: folder.appendingPathComponent("bytes.lua"))
       try "return 'fine'".write(to: folder.appendingPathComponent("friend.lua"), atomically: true, encoding: .utf8)
+      try "return '\(secretText)'".write(to: outside.appendingPathComponent("mod.lua"), atomically: true, encoding: .utf8)
+      try fm.createSymbolicLink(at: folder.appendingPathComponent("outdir"), withDestinationURL: outside)
+      try fm.createSymbolicLink(
+        atPath: folder.appendingPathComponent("magic.lua").path, withDestinationPath: "/proc/self/root" + secretFile.path)
+      #expect(mkfifo(folder.appendingPathComponent("fifo.lua").path, 0o644) == 0)
     }
 
     func script(_ body: String) throws -> String {
