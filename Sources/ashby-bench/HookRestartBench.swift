@@ -16,7 +16,11 @@ enum HookRestartBench {
     let fake = try await FakeAshby.start()
     defer { Task { await fake.stop() } }
     let (folder, secret, bodies) = try HookBench.prepare(total, fake: fake)
-    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    // A refused connection fails at once and is sent again by `resend`, as Ashby does: the
+    // client's own retries would count the daemon's time away in the next acknowledgement.
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool.retryConnectionEstablishment = false
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     defer { Task { try? await http.shutdown() } }
     let log = folder.appendingPathComponent("daemon.log")
     var daemon = try HookBench.launch(folder, listen: "127.0.0.1:0", queue: total, secret: secret, fake: fake, log: log)
