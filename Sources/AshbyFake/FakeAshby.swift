@@ -25,6 +25,9 @@ public final class FakeAshby: Sendable {
     public var candidates = 60
     /// Ashby's rate limit as a sliding window; nil: no limit.
     public var rateLimit: FakeRateLimit?
+    /// Ashby's webhook retry waits (10 s, 30 s, 70 s, ... 2.8 hours in all) are
+    /// multiplied by this: 1 as Ashby, 0.01 for tests (hours take a minute or two).
+    public var webhookTimeScale = 1.0
     public init() {}
   }
 
@@ -56,7 +59,7 @@ public final class FakeAshby: Sendable {
 
   let store: FakeStore
   let state: Mutex<Mutable>
-  let webhooks = FakeWebhookSender()
+  let webhooks: FakeWebhookSender
   private let portBox = PortBox()
   private let task = Mutex<Task<Void, any Error>?>(nil)
   let host: String
@@ -69,6 +72,7 @@ public final class FakeAshby: Sendable {
 
   private init(options: Options) {
     host = options.host
+    webhooks = FakeWebhookSender(timeScale: options.webhookTimeScale)
     state = Mutex(
       Mutable(
         latency: options.latency, faults: options.faults, retryAfter: options.retryAfter,

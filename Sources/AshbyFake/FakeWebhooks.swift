@@ -9,7 +9,9 @@ import Synchronization
 /// register a URL and a secret per event type; a change to the fake's state
 /// (an application submitted, a stage changed, a hire, an interview
 /// scheduled) is POSTed, signed, to every enabled webhook of its type, and
-/// sent again on anything but a 2xx with the same `webhookActionId`.
+/// sent again with the same `webhookActionId` as Ashby sends it again
+/// (shared/ashby-api.md): at most 10 attempts, the k-th retry (2^k − 1) × 10 s
+/// after the one before, and never after 401, 403, 404, 405 or 410.
 final class FakeWebhookSender: Sendable {
   /// One POST the fake made, for tests.
   struct Attempt: Sendable {
@@ -19,16 +21,21 @@ final class FakeWebhookSender: Sendable {
     var status: Int
   }
 
-  /// Waits between attempts of one delivery (the last entry repeats); `attempts` in all.
-  let delays: [Duration]
-  let attempts: Int
+  /// Ashby's attempts per delivery, the first included.
+  static let attempts = 10
+  /// The answers Ashby takes as final: the event is dropped.
+  static let neverRetried: Set<Int> = [401, 403, 404, 405, 410]
+  /// Ashby's waits multiplied by this (`FakeAshby.Options.webhookTimeScale`).
+  let timeScale: Double
   private let client = Mutex<HTTPClient?>(nil)
   private let log = Mutex<[Attempt]>([])
   private let inFlight = Mutex<[UUID: Task<Void, Never>]>([:])
 
-  init(attempts: Int = 8, delays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]) {
-    self.attempts = attempts
-    self.delays = delays
+  init(timeScale: Double = 1) { self.timeScale = max(0, min(1, timeScale)) }
+
+  /// The wait before retry `k` (from 1): (2^k − 1) × 10 s, scaled.
+  func delay(beforeRetry k: Int) -> Duration {
+    .milliseconds(Int64((Double((1 << k) - 1) * 10_000 * timeScale).rounded()))  // k ≤ 9: at most 5110 s
   }
 
   private var http: HTTPClient {
@@ -56,9 +63,9 @@ final class FakeWebhookSender: Sendable {
 
   private func deliver(_ event: WebhookEvent, url: String, secret: String) async {
     let body = event.body
-    for attempt in 0..<attempts {
+    for attempt in 0..<Self.attempts {
       if attempt > 0 {
-        try? await Task.sleep(for: delays[min(attempt - 1, delays.count - 1)])
+        try? await Task.sleep(for: delay(beforeRetry: attempt))
         if Task.isCancelled { return }
       }
       var request = HTTPClientRequest(url: url)
@@ -75,7 +82,7 @@ final class FakeWebhookSender: Sendable {
         status = 0
       }
       log.withLock { $0.append(Attempt(url: url, event: event, status: status)) }
-      if (200..<300).contains(status) { return }
+      if (200..<300).contains(status) || Self.neverRetried.contains(status) { return }
     }
   }
 

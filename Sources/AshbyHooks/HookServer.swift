@@ -50,6 +50,8 @@ public final class HookServer: Service {
   let limits: Limits
   let owner: String
   let onAccepted: @Sendable () -> Void
+  /// Why the daemon cannot take deliveries now (its workers stopped), or nil: for `/readyz`.
+  let notReady: @Sendable () -> String?
   let log: @Sendable (String) -> Void
   let host: String
   let requestedPort: Int
@@ -62,8 +64,10 @@ public final class HookServer: Service {
     hooks: [Hook], history: StateStore, owner: String, host: String = "127.0.0.1", port: Int = 0,
     limits: Limits = Limits(),
     environment: [String: String] = ProcessSecrets.environment,
-    onAccepted: @escaping @Sendable () -> Void, log: @escaping @Sendable (String) -> Void
+    onAccepted: @escaping @Sendable () -> Void, notReady: @escaping @Sendable () -> String? = { nil },
+    log: @escaping @Sendable (String) -> Void
   ) throws(Hook.SecretError) {
+    self.notReady = notReady
     self.armed = Mutex(try Self.arm(hooks, environment: environment))
     self.host = host
     self.requestedPort = port
@@ -87,6 +91,17 @@ public final class HookServer: Service {
   {
     let new = try Self.arm(hooks, environment: environment)
     armed.withLock { $0 = new }
+    recordLoaded()
+  }
+
+  /// Notes in the state which names this daemon serves now (`wasLoadedRecently`).
+  private func recordLoaded() {
+    let names = armed.withLock { Array($0.keys) }
+    do {
+      try history.recordLoadedHooks(names, at: Date())
+    } catch {
+      log("hooks: cannot record the loaded hooks' names: \(error)")
+    }
   }
 
   /// The port listened on (once `listening` has returned it).
@@ -95,14 +110,21 @@ public final class HookServer: Service {
   /// The service: listens until the group shuts down gracefully, then
   /// answers what is under way and returns.
   public func run() async throws {
+    recordLoaded()
     let router = Router()
     router.post("hooks/:name") { request, context in try await self.deliver(request, context) }
-    router.on("hooks/:name", method: .get) { _, _ in Self.answer(.methodNotAllowed, "deliveries are POSTed") }
-    router.on("hooks/:name", method: .put) { _, _ in Self.answer(.methodNotAllowed, "deliveries are POSTed") }
-    router.get("healthz") { _, _ in
-      let waiting = (try? self.history.pendingDeliveries().count) ?? -1
-      return Self.answer(.ok, "ok", extra: ["queued": "\(waiting)"])
+    // Every other method: 405, which Ashby does not retry (it only POSTs).
+    for method in [HTTPRequest.Method.get, .head, .put, .delete, .patch, .options] {
+      router.on("hooks/:name", method: method) { _, _ in
+        var response = Self.answer(.methodNotAllowed, "deliveries are POSTed")
+        response.headers[.allow] = "POST"
+        return response
+      }
     }
+    // Liveness: the process answers. Touches nothing else.
+    router.get("healthz") { _, _ in Self.answer(.ok, "ok") }
+    // Readiness: the state answers and the workers run; 503 otherwise.
+    router.get("readyz") { _, _ in self.readiness() }
     var logger = Logger(label: "ashby-lua.hooks")
     logger.logLevel = .critical
     let headLimit = TimeAmount.nanoseconds(Int64(limits.bodyDeadline / .nanoseconds(1)))  // at most 10 min (--hook-body-timeout)
@@ -110,7 +132,8 @@ public final class HookServer: Service {
       router: router,
       server: .http1(
         configuration: .init(
-          additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit)], idleTimeout: .seconds(limits.idleTimeout))),
+          additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit), ExpectContinue()],
+          idleTimeout: .seconds(limits.idleTimeout))),
       configuration: .init(address: .hostname(host, port: requestedPort), serverName: "ashby-lua"),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? 0
@@ -131,13 +154,40 @@ public final class HookServer: Service {
     return port
   }
 
+  /// `/readyz`: 200 with the queue's length, or 503 saying why not.
+  func readiness() -> Response {
+    if let why = notReady() { return Self.answer(.serviceUnavailable, why) }
+    do {
+      let waiting = try history.pendingDeliveries().count
+      return Self.answer(.ok, "ready", extra: ["queued": "\(waiting)"])
+    } catch {
+      return Self.answer(.serviceUnavailable, "the state cannot be reached: \(error)")
+    }
+  }
+
+  /// A delivery for a hook this daemon does not serve now. A name some daemon
+  /// loaded within a day is missing for a moment (a reload, a rename under
+  /// way): 503, which Ashby retries, and the delivery comes again. Only a name
+  /// never loaded lately is a 404, which Ashby does not retry.
+  func absent(_ name: String) -> Response {
+    let recent: Bool
+    do {
+      recent = try history.wasLoadedRecently(name, now: Date())
+    } catch {
+      recent = true  // cannot tell: the answer Ashby retries
+    }
+    guard recent else { return Self.answer(.notFound, "no hook named \"\(name)\"") }
+    log("\(name): a delivery for a hook not in the file just now (answered 503; Ashby delivers again)")
+    var response = Self.answer(.serviceUnavailable, "the hook \"\(name)\" is not loaded just now; deliver again later")
+    response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
+    return response
+  }
+
   // MARK: One delivery
 
   func deliver(_ request: Request, _ context: some RequestContext) async throws -> Response {
     let name = context.parameters.get("name") ?? ""
-    guard let armed = armed.withLock({ $0[name] }) else {
-      return Self.answer(.notFound, "no hook named \"\(name)\"")
-    }
+    guard let armed = armed.withLock({ $0[name] }) else { return absent(name) }
     let body: ByteBuffer
     switch await readBody(request) {
     case .success(let b): body = b

@@ -46,7 +46,8 @@ enum PostgresSchema {
     CREATE TABLE sync_tokens (
       state TEXT NOT NULL, endpoint TEXT NOT NULL, token TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
       PRIMARY KEY (state, endpoint));
-    """
+    """,
+    "CREATE TABLE hook_names (name TEXT PRIMARY KEY, loaded_at TIMESTAMPTZ NOT NULL);",
   ]
 
   /// Applies the steps the database has not had, under the write lock (daemons starting together wait for one another).

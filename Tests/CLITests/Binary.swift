@@ -176,6 +176,7 @@ struct FakeFixture {
   static func start(latency: Duration = .zero) async throws -> FakeFixture {
     var options = FakeAshby.Options()
     options.latency = latency
+    options.webhookTimeScale = 0.01  // Ashby's retry waits, 10 s to 2.8 h, in 0.1 s to 100 s
     return FakeFixture(fake: try await FakeAshby.start(options))
   }
 }

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyScheduler
+import AshbyWebhook
 import Foundation
 import Testing
 
@@ -45,16 +46,75 @@ import Testing
     await d.stop()
   }
 
-  @Test func theFakeSendsAgainWithTheSameWebhookActionIdUntilA2xx() async throws {
+  /// As Ashby: a 401 (a secret the daemon does not know) and a 404 (a name
+  /// no daemon loaded) are final, sent once; the event is dropped.
+  @Test func theFakeNeverSendsAgainAfterA401OrA404() async throws {
     let d = try await HookDaemon(schedule: Self.schedule, scripts: ["welcome.lua": Self.welcome]).ready()
-    // A webhook whose secret the daemon does not know: every attempt gets 401.
     d.fake.fake.registerWebhook(type: "applicationSubmit", url: "http://127.0.0.1:\(d.port)/hooks/welcome", secret: "stale")
+    d.fake.fake.registerWebhook(type: "applicationSubmit", url: "http://127.0.0.1:\(d.port)/hooks/never", secret: d.secret)
     let script = try script(Self.newApplication, name: "new.lua")
-    #expect(try await run(["run", script, "retry@example.com"], env: d.fake.env, home: d.setup.home).status == 0)
-    #expect(await eventually(10) { d.fake.fake.webhookAttempts.count >= 3 })
+    #expect(try await run(["run", script, "final@example.com"], env: d.fake.env, home: d.setup.home).status == 0)
+    #expect(await eventually(10) { d.fake.fake.webhookAttempts.count >= 2 })
+    // Past the first two retries' waits (0.1 s and 0.3 s at the tests' scale): nothing more came.
+    try await Task.sleep(for: .seconds(1.5))
     let attempts = d.fake.fake.webhookAttempts
-    #expect(Set(attempts.map(\.webhookActionId)).count == 1 && attempts.allSatisfy { $0.status == 401 })
+    #expect(attempts.map(\.status).sorted() == [401, 404], "\(attempts.map(\.status))")
     #expect(d.runs("welcome").isEmpty)
+    await d.stop()
+  }
+
+  /// A hook missing for one reload (a file saved in two steps) answers 503,
+  /// which Ashby retries with the same webhookActionId: once it is back, the
+  /// delivery runs, once.
+  @Test func aDeliveryToAHookMissingForAReloadRunsOnceItIsBack() async throws {
+    let d = try await HookDaemon(schedule: Self.schedule, scripts: ["welcome.lua": Self.welcome]).ready()
+    try await d.reload(Self.schedule.replacingOccurrences(of: "\"welcome\"", with: "\"renamed\""))
+    d.fake.fake.registerWebhook(type: "applicationSubmit", url: "http://127.0.0.1:\(d.port)/hooks/welcome", secret: d.secret)
+    let script = try script(Self.newApplication, name: "new.lua")
+    #expect(try await run(["run", script, "missing@example.com"], env: d.fake.env, home: d.setup.home).status == 0)
+    #expect(await eventually(10) { d.fake.fake.webhookAttempts.count >= 2 }, "\(d.log)")
+    #expect(d.fake.fake.webhookAttempts.allSatisfy { $0.status == 503 })
+    let waiting = try await run(["schedule", "status", "--file", d.setup.file], env: d.fake.env, home: d.setup.home)
+    #expect(waiting.status == 0, "\(waiting.all)")
+    try await d.reload(Self.schedule)
+    #expect(await eventually(60) { d.fake.fake.webhookAttempts.last?.status == 200 }, "\(d.fake.fake.webhookAttempts)")
+    #expect(await eventually(30) { d.runs("welcome").first?.status == .ok }, "\(d.log)")
+    let attempts = d.fake.fake.webhookAttempts
+    #expect(Set(attempts.map(\.webhookActionId)).count == 1)
+    #expect(d.runs("welcome").filter { $0.status == .ok }.count == 1)
+    #expect(d.fake.fake.noteContents.filter { $0.hasPrefix("Welcome, Loop Test") }.count == 1)
+    await d.stop()
+  }
+
+  /// Other methods are 405, `Expect: 100-continue` is answered at once,
+  /// `/healthz` is liveness and `/readyz` readiness.
+  @Test func theFrontDoorAnswersAsAshbyReadsIt() async throws {
+    let d = try await HookDaemon(schedule: Self.schedule, scripts: ["welcome.lua": Self.welcome]).ready()
+    for method in ["DELETE", "GET", "PUT", "PATCH"] {
+      #expect(try await d.deliver("welcome", Data(), method: method).status == 405, "\(method)")
+    }
+    #expect(try await d.deliver("", Data(), method: "GET").status == 200)
+    let ready = try await d.deliver("/readyz", Data(), method: "GET")
+    #expect(ready.status == 200 && ready.body.contains("\"queued\""), "\(ready.body)")
+    // A client that waits for 100 Continue before its body gets it at once (curl waits a second otherwise).
+    let body = HookDaemon.body(data: "{}")
+    let started = Date()
+    let curl = Process()
+    curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    curl.arguments = [
+      "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect: 100-continue", "-H", "Content-Type: application/json",
+      "-H", "Ashby-Signature: \(WebhookSignature.sign(body, secret: d.secret))", "--data-binary",
+      String(decoding: body, as: UTF8.self), "http://127.0.0.1:\(d.port)/hooks/welcome",
+    ]
+    let out = d.setup.home.appendingPathComponent("curl.out")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    curl.standardOutput = try FileHandle(forWritingTo: out)
+    try curl.run()
+    try await exited(curl)
+    let took = Date().timeIntervalSince(started)
+    let code = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+    // curl waits a full second for the 100 before sending anyway: well under it means it came.
+    #expect(code == "200" && took < 0.9, "\(code) in \(took) s")
     await d.stop()
   }
 

@@ -103,6 +103,16 @@ final class HookDaemon: @unchecked Sendable {
     _ = try await ready()
   }
 
+  /// Writes `schedule` over the file and reloads it (SIGHUP); returns once the daemon has.
+  func reload(_ schedule: String) async throws {
+    let before = log.components(separatedBy: "schedule: reloaded").count
+    try schedule.write(toFile: setup.file, atomically: true, encoding: .utf8)
+    Foundation.kill(process.processIdentifier, SIGHUP)
+    guard await eventually(30, { self.log.components(separatedBy: "schedule: reloaded").count > before }) else {
+      throw HookTestError("the daemon did not reload:\n\(log)")
+    }
+  }
+
   /// Sends `signal` and waits (off the cooperative pool) for the daemon to end: how it ended.
   func end(with signal: Int32) async throws -> (reason: Process.TerminationReason, status: Int32) {
     Foundation.kill(process.processIdentifier, signal)
@@ -151,7 +161,9 @@ final class HookDaemon: @unchecked Sendable {
     _ hook: String, _ body: Data, signature: String?? = .none, header: String = WebhookSignature.header,
     method: String = "POST"
   ) async throws -> Answer {
-    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/\(hook.isEmpty ? "healthz" : "hooks/\(hook)")")!)
+    // "" is /healthz; a name starting with "/" is that path.
+    let path = hook.isEmpty ? "healthz" : hook.hasPrefix("/") ? String(hook.dropFirst()) : "hooks/\(hook)"
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/\(path)")!)
     request.httpMethod = method
     request.timeoutInterval = 30
     if method == "POST" { request.httpBody = body }

@@ -145,7 +145,7 @@ public enum KubernetesManifests {
 
   /// The pod both kinds share: the image, the key, the scripts, the state, a writable /tmp.
   static func pod(args: [String], items: JSONValue, extraEnv: [JSONValue], ports: [JSONValue] = [], probe: JSONValue? = nil,
-    restart: String, options: Options, terminationGrace: Int64) -> JSONValue
+    liveness: JSONValue? = nil, restart: String, options: Options, terminationGrace: Int64) -> JSONValue
   {
     var mounts: [JSONValue] = [
       .object(["name": "scripts", "mountPath": .string(configFolder), "readOnly": true]),
@@ -170,6 +170,7 @@ public enum KubernetesManifests {
     ]
     if !ports.isEmpty { container["ports"] = .array(ports) }
     if let probe { container["readinessProbe"] = probe }
+    if let liveness { container["livenessProbe"] = liveness }
     return .object([
       "terminationGracePeriodSeconds": .int(terminationGrace),
       "restartPolicy": .string(restart),
@@ -224,8 +225,13 @@ public enum KubernetesManifests {
       "schedule", "run", "--file", "\(configFolder)/schedules.toml", "--hooks-only", "--listen", "0.0.0.0:\(hookPort)",
       "--stop-grace", "\(Self.hooksStopGrace)",
     ]
+    // Readiness: the state answers and the workers run (a pod whose database is gone gets no traffic);
+    // liveness: the process answers (a database outage must not restart every pod).
     let probe = JSONValue.object([
-      "httpGet": .object(["path": "/healthz", "port": .int(hookPort)]), "periodSeconds": 10,
+      "httpGet": .object(["path": "/readyz", "port": .int(hookPort)]), "periodSeconds": 10,
+    ])
+    let liveness = JSONValue.object([
+      "httpGet": .object(["path": "/healthz", "port": .int(hookPort)]), "periodSeconds": 10, "failureThreshold": 6,
     ])
     return .object([
       "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata("ashby-lua-hooks", "hooks", options),
@@ -239,7 +245,8 @@ public enum KubernetesManifests {
           "metadata": .object(["labels": labels]),
           "spec": pod(
             args: args, items: items, extraEnv: secrets,
-            ports: [.object(["name": "hooks", "containerPort": .int(hookPort)])], probe: probe, restart: "Always",
+            ports: [.object(["name": "hooks", "containerPort": .int(hookPort)])], probe: probe, liveness: liveness,
+            restart: "Always",
             options: options, terminationGrace: Self.hooksStopGrace + Self.stopMargin),
         ]),
       ]),

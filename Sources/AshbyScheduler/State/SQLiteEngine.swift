@@ -143,6 +143,14 @@ public struct SQLiteEngine: StateEngine {
         t.add(column: "lease_expires_at", .datetime)
       }
     }
+    // The hook names a daemon loaded, and when: one missing for a moment
+    // (a file saved in two steps) answers 503, not a 404 that Ashby never retries.
+    migrator.registerMigration("v6: hooks loaded") { db in
+      try db.create(table: "hook_names") { t in
+        t.column("name", .text).primaryKey()
+        t.column("loaded_at", .datetime).notNull()
+      }
+    }
     return migrator
   }
 }

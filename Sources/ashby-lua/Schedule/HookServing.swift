@@ -9,7 +9,7 @@ import Foundation
 struct HookServing: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Serve the file's [[hook]]s at POST http://HOST:PORT/hooks/NAME (and GET /healthz).", valueName: "HOST:PORT"))
+      "Serve the file's [[hook]]s at POST http://HOST:PORT/hooks/NAME (and GET /healthz, /readyz).", valueName: "HOST:PORT"))
   var listen: String?
 
   @Flag(help: "Serve the hooks only; run no cron job (when timers or CronJobs run them: `schedule export`).")
@@ -87,7 +87,9 @@ struct HookServing: ParsableArguments {
     do {
       let server = try HookServer(
         hooks: hooks, history: history, owner: owner, host: host, port: port, limits: limits,
-        onAccepted: { dispatcher.deliveryAccepted() }, log: DaemonLog.line)
+        onAccepted: { dispatcher.deliveryAccepted() },
+        notReady: { stop.isStopping ? "the daemon is stopping: its workers take no more deliveries" : nil },
+        log: DaemonLog.line)
       return HookListener(server: server, dispatcher: dispatcher, host: host)
     } catch {
       Console.error("ashby-lua: \(error)")
@@ -101,7 +103,7 @@ struct HookServing: ParsableArguments {
     guard let port = await listener.server.listening() else { return false }
     let host = listener.host
     let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-    DaemonLog.line("hooks: listening on \(base) (POST /hooks/NAME, GET /healthz)")
+    DaemonLog.line("hooks: listening on \(base) (POST /hooks/NAME, GET /healthz and /readyz)")
     for hook in hooks {
       let events = hook.events.isEmpty ? "every event" : hook.events.sorted().joined(separator: ", ")
       DaemonLog.line("\(hook.name): \(base)/hooks/\(hook.name) for \(events)")

@@ -15,8 +15,9 @@ struct ScheduleStatusCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let jobs = try files.jobs()
-    let history = try files.openHistory()
+    let schedule = try files.schedule()
+    let jobs = schedule.jobs
+    let history = try files.openHistory(schedule)
     let now = Date()
     var rows = [["JOB", "LAST", "ENDED", "ERROR", "NEXT"]]
     for job in jobs {
@@ -36,5 +37,13 @@ struct ScheduleStatusCommand: ParsableCommand {
       ])
     }
     if !json { print(Timetable.table(rows)) }
+    // Deliveries stored for a hook the file no longer has: they wait for it (and run when it is back).
+    for (hook, count) in try history.deliveriesWaiting(outside: Set(schedule.hooks.map(\.name))).sorted(by: { $0.key < $1.key }) {
+      if json {
+        print(String(decoding: JSONValue.object(["hook": .string(hook), "waiting": .int(Int64(count))]).encoded(), as: UTF8.self))
+      } else {
+        print("\(hook): \(count) deliver\(count == 1 ? "y" : "ies") waiting for a hook of that name (not in \(files.file))")
+      }
+    }
   }
 }
