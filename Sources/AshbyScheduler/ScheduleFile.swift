@@ -44,6 +44,12 @@ public enum ScheduleFile {
     "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results", "api_version", "on_behalf_of",
   ]
 
+  /// How long delivery ids are kept to know a redelivery, by default, and the bounds:
+  /// at least a day, longer than Ashby's retries (about three hours).
+  public static let defaultDeliveryRetention: TimeInterval = 7 * 86400
+  public static let minDeliveryRetention: TimeInterval = 86400
+  public static let maxDeliveryRetention: TimeInterval = 3650 * 86400
+
   /// Schedule files larger than this are refused (a schedule is a few KB).
   public static let maxBytes = 1 << 20
 
@@ -133,13 +139,24 @@ struct ScheduleReader {
   }
 
   mutating func schedule(in root: TOMLTable) -> Schedule {
-    for key in root.keys where !["job", "defaults", "hook", "state", "state_password_command"].contains(key) {
+    for key in root.keys
+    where !["job", "defaults", "hook", "state", "state_password_command", "delivery_retention"].contains(key) {
       problems.append(
         ScheduleFile.Problem(
           file: file, line: lines.line(of: key, section: "", occurrence: 0) ?? lines.header(key), key: key,
           message:
-            "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys state and state_password_command"
+            "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys state, state_password_command and delivery_retention"
         ))
+    }
+    var retention: TimeInterval?
+    if let value = root["delivery_retention"] {
+      if let seconds = Self.seconds(value), seconds >= ScheduleFile.minDeliveryRetention, seconds <= ScheduleFile.maxDeliveryRetention {
+        retention = seconds
+      } else {
+        problem(
+          Place(section: "", occurrence: 0, label: "delivery_retention"), nil,
+          "must be a duration from a day to ten years, like \"7d\" (longer than Ashby's retries, about three hours)")
+      }
     }
     var stateKeys: [String: String] = [:]
     for key in ["state", "state_password_command"] where root[key] != nil {
@@ -165,8 +182,10 @@ struct ScheduleReader {
     }
     let jobs = self.jobs(in: root, defaults: defaults)
     let hooks = root["hook"] == nil ? [] : self.hooks(in: root, defaults: defaults, jobNames: Set(jobs.map(\.name)))
-    return Schedule(
+    var schedule = Schedule(
       jobs: jobs, hooks: hooks, state: stateKeys["state"], statePasswordCommand: stateKeys["state_password_command"])
+    schedule.deliveryRetention = retention
+    return schedule
   }
 
   /// The script of a job or a hook, made absolute and checked.

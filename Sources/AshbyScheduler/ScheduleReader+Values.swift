@@ -44,3 +44,8 @@ extension ScheduleReader {
     return Double(text.dropLast()).map { $0 * scale }
   }
 }
+
+extension ScheduleFile {
+  /// A duration as the file writes one (90, "90s", "15m", "2h", "7d"), for a flag that takes the same.
+  public static func duration(_ text: String) -> Double? { ScheduleReader.seconds(text) }
+}

@@ -62,6 +62,7 @@ import Testing
     Bad(name: "a NUL in the zone", text: "[[job]]\n\(job)\ntimezone = \"America/New_York\\u0000x\"\n", says: "timezone: a string here holds a NUL", line: 5),
     Bad(name: "names that differ after a NUL", text: "[[job]]\nname = \"a\\u0000one\"\nscript = \"ok.lua\"\ncron = \"@daily\"\n[[job]]\nname = \"a\\U00000000two\"\nscript = \"ok.lua\"\ncron = \"@daily\"\n", says: "name: a string here holds a NUL", line: 2),
     Bad(name: "a NUL in an env value", text: "[[job]]\n\(job)\nenv = { REGION = \"\"\"emea\\u0000\"\"\" }\n", says: "holds a NUL", line: 5),
+    Bad(name: "a delivery_retention shorter than Ashby's retries", text: "delivery_retention = \"2h\"\n[[job]]\n\(job)\n", says: "delivery_retention: must be a duration from a day", line: 1),
     Bad(name: "a dotted key's bad value", text: "[[job]]\n\(job)\nkeep.runs = 0\n", says: "keep", line: 5),
     Bad(name: "a job-only key in [defaults]", text: "[defaults]\nname = \"x\"\n[[job]]\n\(job)\n", says: "in [defaults]", line: 2),
     Bad(name: "a TOML syntax error", text: "[[job]]\nname = \"a\nscript = 1\n", says: "Error while parsing", line: 2),

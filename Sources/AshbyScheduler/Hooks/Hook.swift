@@ -71,6 +71,8 @@ public struct Schedule: Sendable, Equatable {
   public var state: String?
   /// How to get the PostgreSQL password (`/bin/sh -c`), instead of PGPASSWORD or ~/.pgpass.
   public var statePasswordCommand: String?
+  /// How long a delivery's id is kept after its run, to know a redelivery (`delivery_retention`).
+  public var deliveryRetention: TimeInterval?
 
   /// The variables that hold the hooks' secrets (`secret_env`): no run may see them.
   public var secretVariables: Set<String> {

@@ -44,6 +44,13 @@ public protocol StateEngine: Sendable {
   var location: String { get }
   func write<T>(_ body: (any StateSQL) throws -> T) throws -> T
   func read<T>(_ body: (any StateSQL) throws -> T) throws -> T
+  /// Gives space freed by deletions back where the engine can (after pruning).
+  func reclaimSpace() throws
+}
+
+extension StateEngine {
+  /// PostgreSQL's autovacuum reuses freed space by itself.
+  public func reclaimSpace() throws {}
 }
 
 extension StateSQL {

@@ -275,10 +275,31 @@ extension StateStore {
     }
   }
 
-  /// Forgets deliveries that ran longer ago than `age` (their runs stay in the history).
-  public func pruneDeliveries(before date: Date) throws {
-    try write { db in
-      try db.execute("DELETE FROM deliveries WHERE status = 'ran' AND received_at < ?", [.date(date)])
+  /// Forgets deliveries received before `date` whose run has ended (their
+  /// runs stay in the history, as `keep` says), `batch` rows per
+  /// transaction, so the intake never waits long behind it.
+  /// - Returns: how many went.
+  @discardableResult
+  public func pruneDeliveries(before date: Date, batch: Int = 1000) throws -> Int {
+    var removed = 0
+    while true {
+      let n = try write { db in
+        try db.execute(
+          """
+          DELETE FROM deliveries WHERE id IN (
+            SELECT id FROM deliveries WHERE status = 'ran' AND received_at < ? ORDER BY id LIMIT ?)
+          """, values(date, batch))
+      }
+      removed += n
+      if n < batch { return removed }
     }
+  }
+
+  /// Bodies still kept by deliveries whose run has ended (none should be: a run's end clears its body).
+  public func endedDeliveryBodies() throws -> Int {
+    Int(
+      try read { db in
+        try db.one("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'ran' AND LENGTH(body) > 0", [])?.int("n") ?? 0
+      })
   }
 }

@@ -28,6 +28,8 @@ public final class StateStore: Sendable {
 
   @discardableResult
   func write<T>(_ body: (any StateSQL) throws -> T) throws -> T { try engine.write(body) }
+  /// Space freed by deletions, back to the file system where the engine can.
+  public func reclaimSpace() throws { try engine.reclaimSpace() }
   func read<T>(_ body: (any StateSQL) throws -> T) throws -> T { try engine.read(body) }
 
   /// An expiry in the past: a lease released, its fencing number kept.

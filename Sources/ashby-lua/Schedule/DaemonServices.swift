@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// The daemon's long-lived parts as one `ServiceGroup`, in the order they start:
-/// the hooks' workers, the cron loop, the listener. A graceful shutdown goes
+/// the deliveries' retention, the hooks' workers, the cron loop, the listener. A graceful shutdown goes
 /// the other way: the listener stops accepting and answers what is under way
 /// (so every delivery it acknowledged is stored), then the cron loop and the
 /// workers give their runs what is left of the one grace (`DaemonStop`) and
@@ -13,7 +13,10 @@ import ServiceLifecycle
 enum DaemonServices {
   static func group(scheduler: Scheduler, listener: HookListener?, grace: TimeInterval) -> ServiceGroup {
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-    if let listener { services.append(.init(service: listener.dispatcher, serviceName: "hook workers")) }
+    if let listener {
+      services.append(.init(service: listener.retention, serviceName: "delivery retention"))
+      services.append(.init(service: listener.dispatcher, serviceName: "hook workers"))
+    }
     services.append(.init(service: scheduler, serviceName: "cron"))
     if let listener { services.append(.init(service: listener.server, serviceName: "listener")) }
     var logger = Logger(label: "ashby-lua.services")

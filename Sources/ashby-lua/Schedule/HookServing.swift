@@ -37,6 +37,12 @@ struct HookServing: ParsableArguments {
   @Option(help: ArgumentHelp("With --fake: the port of the daemon's fake Ashby (0 picks one).", valueName: "PORT"))
   var fakePort = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "How long a delivery's id is kept after its run, so a redelivery is known (default: the file's delivery_retention, else 7d; at least 1d).",
+      valueName: "DURATION"))
+  var deliveryRetention: String?
+
   func validate() throws {
     if let listen, Self.address(listen) == nil {
       throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8787, got \"\(listen)\".")
@@ -48,6 +54,13 @@ struct HookServing: ParsableArguments {
       throw ValidationError("--hook-body-timeout must be above 0 and at most 600 seconds.")
     }
     guard (0...65535).contains(fakePort) else { throw ValidationError("--fake-port must be from 0 to 65535.") }
+    if let deliveryRetention {
+      guard let seconds = ScheduleFile.duration(deliveryRetention),
+        (ScheduleFile.minDeliveryRetention...ScheduleFile.maxDeliveryRetention).contains(seconds)
+      else {
+        throw ValidationError("--delivery-retention must be a duration from 1d to 3650d, like 7d, got \"\(deliveryRetention)\".")
+      }
+    }
   }
 
   static func address(_ text: String) -> (host: String, port: Int)? {
@@ -70,8 +83,10 @@ struct HookServing: ParsableArguments {
 
   /// The listener and the workers, ready to run as the daemon's services; nil without `--listen`.
   func listener(
-    _ hooks: [Hook], history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval, stop: DaemonStop
+    _ schedule: Schedule, history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval,
+    stop: DaemonStop
   ) throws -> HookListener? {
+    let hooks = schedule.hooks
     guard let listen, let (host, port) = Self.address(listen) else {
       if !hooks.isEmpty {
         DaemonLog.line("schedule: \(hooks.count) hook\(hooks.count == 1 ? "" : "s") not served: give --listen HOST:PORT")
@@ -90,7 +105,12 @@ struct HookServing: ParsableArguments {
         onAccepted: { dispatcher.deliveryAccepted() },
         notReady: { stop.isStopping ? "the daemon is stopping: its workers take no more deliveries" : nil },
         log: DaemonLog.line)
-      return HookListener(server: server, dispatcher: dispatcher, host: host)
+      let retention = DeliveryRetention(
+        history: history,
+        retention: deliveryRetention.flatMap(ScheduleFile.duration) ?? schedule.deliveryRetention
+          ?? ScheduleFile.defaultDeliveryRetention,
+        log: DaemonLog.line)
+      return HookListener(server: server, dispatcher: dispatcher, retention: retention, host: host)
     } catch {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)
@@ -127,6 +147,7 @@ struct HookServing: ParsableArguments {
 struct HookListener: Sendable {
   let server: HookServer
   let dispatcher: HookDispatcher
+  let retention: DeliveryRetention
   let host: String
 
   func reload(_ hooks: [Hook]) async throws {

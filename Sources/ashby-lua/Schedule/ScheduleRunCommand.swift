@@ -56,7 +56,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     )
     Self.announce(schedule.jobs)
     let listener = try hooks.listener(
-      schedule.hooks, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, stop: stop)
+      schedule, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, stop: stop)
     let group = DaemonServices.group(scheduler: scheduler, listener: listener, grace: stopGrace)
     let services = Task { try await group.run() }
     let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {

@@ -1,0 +1,71 @@
+import Foundation
+import StateTestSupport
+import Testing
+
+@testable import AshbyScheduler
+
+/// The state does not grow without bound: a delivery's body goes when its run
+/// ends, its id stays for `delivery_retention` (a redelivery is still a
+/// duplicate) and then goes, in batches. On both engines (`FreshState`).
+@Suite struct RetentionTests {
+  /// 1,000 by default; ASHBY_RETENTION_COUNT=10000 for the figures in the notes.
+  static let count = ProcessInfo.processInfo.environment["ASHBY_RETENTION_COUNT"].flatMap(Int.init) ?? 1000
+
+  /// The deliveries' share of the state: the SQLite file (and its WAL), or PostgreSQL's table with its TOAST.
+  func size(_ store: StateStore, sqlite path: String) throws -> Int {
+    if store.location.hasPrefix("postgres") {
+      return Int(
+        try store.read { db in
+          try db.one("SELECT pg_total_relation_size('deliveries') AS n", [])?.int("n") ?? 0
+        })
+    }
+    return [path, path + "-wal"].reduce(0) { total, file in
+      total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+    }
+  }
+
+  @Test func bodiesGoWithTheirRunsAndIdsAfterTheRetention() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("retention-\(UUID().uuidString).sqlite").path
+    let store = try FreshState.open(try FreshState.make(sqlite: path))
+    let now = Date()
+    let retention = 7.0 * 86400
+    let body = Data(repeating: UInt8(ascii: "x"), count: 20 * 1024)
+    // Half received past the retention, half within it.
+    let arrivals = (0..<Self.count).map { i in
+      StateStore.Arrival(
+        hook: "h", actionID: "id-\(i)", action: "applicationSubmit", body: body,
+        receivedAt: i < Self.count / 2 ? now.addingTimeInterval(-retention - 3600) : now)
+    }
+    for start in stride(from: 0, to: arrivals.count, by: 500) {
+      _ = try store.accept(Array(arrivals[start..<min(start + 500, arrivals.count)]), capacity: Self.count)
+    }
+    let stored = try size(store, sqlite: path)
+    while let (delivery, started) = try store.takeDelivery(hooks: ["h"], owner: "d", now: now, until: now + 60, run: { d in
+      RunRecord(
+        job: d.hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: nil, status: .running, attempts: 0,
+        writes: 0, error: nil, owner: "d")
+    }) {
+      var ended = started
+      ended.status = .ok
+      ended.endedAt = now
+      #expect(try store.finishDelivery(delivery, run: ended, requeue: false, syncTokens: [:], keepRuns: 5, endedAfter: nil))
+    }
+    #expect(try store.endedDeliveryBodies() == 0, "a body outlived its run")
+    let ran = try size(store, sqlite: path)
+    DeliveryRetention(history: store, retention: retention, log: { _ in }).pruneOnce()
+    let pruned = try size(store, sqlite: path)
+    let left = try store.read { db in try db.one("SELECT COUNT(*) AS n FROM deliveries", [])?.int("n") ?? -1 }
+    #expect(left == Int64(Self.count - Self.count / 2))
+    // Inside the retention a redelivery is a duplicate; past it, the id is forgotten.
+    let again = try store.accept(
+      [arrivals[Self.count - 1], arrivals[0]].map { var a = $0; a.receivedAt = now; return a }, capacity: Self.count)
+    #expect(again.count == 2)
+    if case .duplicate = again[0] {} else { Issue.record("a redelivery inside the retention was \(again[0])") }
+    if case .accepted = again[1] {} else { Issue.record("an id past the retention was kept: \(again[1])") }
+    // A SQLite file gives the freed pages back (incremental auto-vacuum); PostgreSQL reuses them.
+    if !store.location.hasPrefix("postgres") { #expect(pruned < stored / 4, "\(pruned) of \(stored) bytes kept") }
+    print(
+      "retention (\(store.location.hasPrefix("postgres") ? "PostgreSQL table" : "SQLite file"), \(Self.count) deliveries of 20 KB): stored \(stored / 1024) KB, after the runs \(ran / 1024) KB, after pruning \(pruned / 1024) KB"
+    )
+  }
+}
