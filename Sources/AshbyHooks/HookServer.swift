@@ -4,6 +4,7 @@ import AshbyWebhook
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -35,6 +36,11 @@ public final class HookServer: Service {
     public var queueCapacity = 1000
     /// What `Retry-After` says on a 503.
     public var retryAfterSeconds = 30
+    /// Bytes of large bodies (over 64 KB) read at once, and of small ones: past them, 503.
+    public var largeBodyBytes = 32 << 20
+    public var smallBodyBytes = 16 << 20
+    /// Connections open at once; more wait to be accepted (the kernel's backlog).
+    public var maxConnections = 512
     public init() {}
   }
 
@@ -48,6 +54,7 @@ public final class HookServer: Service {
   let history: StateStore
   let intake: DeliveryIntake
   let limits: Limits
+  let bodies: BodyBudget
   let owner: String
   let onAccepted: @Sendable () -> Void
   /// Why the daemon cannot take deliveries now (its workers stopped), or nil: for `/readyz`.
@@ -74,6 +81,7 @@ public final class HookServer: Service {
     self.history = history
     self.intake = DeliveryIntake(history: history, capacity: limits.queueCapacity)
     self.limits = limits
+    self.bodies = BodyBudget(large: limits.largeBodyBytes, small: limits.smallBodyBytes)
     self.owner = owner
     self.onAccepted = onAccepted
     self.log = log
@@ -134,7 +142,9 @@ public final class HookServer: Service {
         configuration: .init(
           additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit), ExpectContinue()],
           idleTimeout: .seconds(limits.idleTimeout))),
-      configuration: .init(address: .hostname(host, port: requestedPort), serverName: "ashby-lua"),
+      configuration: .init(
+        address: .hostname(host, port: requestedPort), serverName: "ashby-lua",
+        availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? 0
         self.boundPort.store(port, ordering: .relaxed)
@@ -188,6 +198,19 @@ public final class HookServer: Service {
   func deliver(_ request: Request, _ context: some RequestContext) async throws -> Response {
     let name = context.parameters.get("name") ?? ""
     guard let armed = armed.withLock({ $0[name] }) else { return absent(name) }
+    // The body's bytes are reserved before it is read: what it says it is, or the cap.
+    let declared = request.headers[.contentLength].flatMap { Int($0) }
+    if let declared, declared > limits.maxBody { return Self.answer(.contentTooLarge, "the body is over \(limits.maxBody) bytes") }
+    let cost = max(1, declared ?? limits.maxBody)
+    guard bodies.reserve(cost) else {
+      log("\(name): too many bodies being read at once; answered 503, Ashby will deliver again")
+      var response = Self.answer(.serviceUnavailable, "too many deliveries arriving at once; deliver again later")
+      response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
+      // The body is not read: the connection closes, so its bytes stop coming and take no memory.
+      response.headers[.connection] = "close"
+      return response
+    }
+    defer { bodies.release(cost) }
     let body: ByteBuffer
     switch await readBody(request) {
     case .success(let b): body = b

@@ -29,7 +29,9 @@ import Testing
     let store = try FreshState.open(try FreshState.make(sqlite: path))
     let now = Date()
     let retention = 7.0 * 86400
-    let body = Data(repeating: UInt8(ascii: "x"), count: 20 * 1024)
+    // Text that does not compress (PostgreSQL would squeeze a repeated byte to nothing).
+    var generator = SystemRandomNumberGenerator()
+    let body = Data((0..<20 * 1024).map { _ in UInt8.random(in: 0x21...0x7E, using: &generator) })
     // Half received past the retention, half within it.
     let arrivals = (0..<Self.count).map { i in
       StateStore.Arrival(
