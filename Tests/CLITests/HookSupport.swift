@@ -196,3 +196,13 @@ func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async ->
   }
   return (try? condition()) == true
 }
+
+/// `eventually`, for a condition that awaits (an HTTP answer).
+func eventuallyAsync(_ seconds: Double = 30, _ condition: () async throws -> Bool) async -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if (try? await condition()) == true { return true }
+    try? await Task.sleep(for: .milliseconds(100))
+  }
+  return (try? await condition()) == true
+}

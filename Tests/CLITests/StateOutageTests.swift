@@ -147,10 +147,14 @@ struct StateOutageTests {
       engine: try PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "echo \(cluster.password)"))
     #expect(await eventually(30) { try history.runs(hook: "mark").first?.status == .running })
     try await cluster.pause()
+    // Readiness follows the state; liveness does not (a database outage must not restart the pod).
+    #expect(await eventuallyAsync(10) { try await d.deliver("/readyz", Data(), method: "GET").status == 503 })
+    #expect(try await d.deliver("", Data(), method: "GET").status == 200)
     // The run ends (3 s) while the server is down (10 s).
-    try await Task.sleep(for: .seconds(10))
+    try await Task.sleep(for: .seconds(9))
     #expect(d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1)
     try await cluster.resume()
+    #expect(await eventuallyAsync(30) { try await d.deliver("/readyz", Data(), method: "GET").status == 200 })
     #expect(await eventually(60) { try history.runs(hook: "mark").first?.status == .ok }, "\(d.log)")
     try await Task.sleep(for: .seconds(Double(Self.lease) + 5))
     let rows = try history.runs(hook: "mark")

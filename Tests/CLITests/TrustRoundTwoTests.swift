@@ -2,66 +2,11 @@ import AshbyFake
 import Foundation
 import Testing
 
-/// What the first trust work left open, each tried as an attacker would: a
-/// race in `require`, another process of the same user reading a running
-/// `ashby-lua`, scripts that are FIFOs, names that are not UTF-8.
+/// What the first trust work left open, each tried as an attacker would:
+/// names that are not UTF-8, an `on_failure` command's environment, a zone's
+/// name. The race in `require` and another process reading a running one are
+/// in the escape suite, a FIFO script in the limit suite (below).
 @Suite struct TrustRoundTwoTests {
-  /// A second process swaps a folder of the script's tree for a symlink to
-  /// a folder outside, again and again, while the script requires from it:
-  /// no module from outside is ever loaded.
-  @Test func aFolderSwappedForASymlinkDuringRequireNeverLeadsOutside() async throws {
-    let dir = try scratch()
-    let tree = dir.appendingPathComponent("tree")
-    let outside = dir.appendingPathComponent("outside")
-    for folder in [tree.appendingPathComponent("sub"), outside] {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-    try "return 'inside'".write(to: tree.appendingPathComponent("sub/mod.lua"), atomically: true, encoding: .utf8)
-    try "return 'ESCAPED'".write(to: outside.appendingPathComponent("mod.lua"), atomically: true, encoding: .utf8)
-    try """
-      local counts = { inside = 0, missing = 0, escaped = 0 }
-      for _ = 1, 20000 do
-        package.loaded["sub.mod"] = nil
-        local ok, value = pcall(require, "sub.mod")
-        if ok and value == "ESCAPED" then counts.escaped = counts.escaped + 1
-        elseif ok then counts.inside = counts.inside + 1
-        else counts.missing = counts.missing + 1 end
-      end
-      print(string.format("inside %d missing %d escaped %d", counts.inside, counts.missing, counts.escaped))
-      """.write(to: tree.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
-    let swapper = Process()
-    swapper.executableURL = URL(fileURLWithPath: "/bin/bash")
-    swapper.arguments = [
-      "-c", "cd \"$1\" && while :; do mv sub sub.real; ln -s \"$2\" sub; rm sub; mv sub.real sub; done", "swap",
-      tree.path, outside.path,
-    ]
-    swapper.standardError = FileHandle.nullDevice
-    try swapper.run()
-    defer { kill(swapper.processIdentifier, SIGKILL) }
-    let r = try await run(["run", "--sandbox", tree.appendingPathComponent("main.lua").path], home: dir, timeout: 120)
-    kill(swapper.processIdentifier, SIGKILL)
-    #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.stdout.contains("escaped 0"), "\(r.stdout)")
-    // The race was run: some requires found the folder swapped away.
-    #expect(!r.stdout.contains("inside 0 "), "\(r.stdout)")
-  }
-
-  /// A script that is a FIFO is refused at once: `run` and `check` neither
-  /// wait for a writer nor outlast a SIGTERM.
-  @Test func aScriptThatIsAFIFOIsRefusedAtOnce() async throws {
-    let dir = try scratch()
-    let fifo = dir.appendingPathComponent("script.lua").path
-    #expect(mkfifo(fifo, 0o644) == 0)
-    for command in ["run", "check"] {
-      let started = Date()
-      let r = try await run([command, fifo], home: dir, timeout: 20)
-      #expect(Date().timeIntervalSince(started) < 10, "\(command) waited on the FIFO")
-      #expect(r.status != 0 && r.stderr.contains("not a regular file (a FIFO)"), "\(command): \(r.stderr)")
-    }
-    let folder = try await run(["run", dir.path], home: dir)
-    #expect(folder.status != 0 && folder.stderr.contains("not a regular file (a folder)"), "\(folder.stderr)")
-  }
-
   /// A file name is bytes: one that is not UTF-8 runs, as `lua` runs it.
   @Test func aScriptWhoseNameIsNotUTF8Runs() async throws {
     let dir = try scratch()
@@ -125,6 +70,58 @@ import Testing
     let json = try await run(["schedule", "list", "--file", s.file, "--json"], home: s.home)
     #expect(json.stdout.contains("\"timezone\":\"UTC\""), "\(json.all)")
   }
+}
+
+/// Trust, round two: what another process can do to a sandboxed run.
+extension EscapeSuiteTests {
+  /// A second process swaps a folder of the script's tree for a symlink to
+  /// a folder outside, again and again, while the script requires from it:
+  /// no module from outside is ever loaded.
+  @Test func aFolderSwappedForASymlinkDuringRequireNeverLeadsOutside() async throws {
+    let dir = try scratch()
+    let tree = dir.appendingPathComponent("tree")
+    let outside = dir.appendingPathComponent("outside")
+    for folder in [tree.appendingPathComponent("sub"), outside] {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+    try "return 'inside'".write(to: tree.appendingPathComponent("sub/mod.lua"), atomically: true, encoding: .utf8)
+    try "return 'ESCAPED'".write(to: outside.appendingPathComponent("mod.lua"), atomically: true, encoding: .utf8)
+    try """
+      local counts = { inside = 0, missing = 0, escaped = 0 }
+      for _ = 1, 20000 do
+        package.loaded["sub.mod"] = nil
+        local ok, value = pcall(require, "sub.mod")
+        if ok and value == "ESCAPED" then counts.escaped = counts.escaped + 1
+        elseif ok then counts.inside = counts.inside + 1
+        else counts.missing = counts.missing + 1 end
+      end
+      print(string.format("inside %d missing %d escaped %d", counts.inside, counts.missing, counts.escaped))
+      """.write(to: tree.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
+    // A tight loop of renames (microseconds each): the folder and a symlink out trade places.
+    let swapper = Process()
+    swapper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    swapper.arguments = [
+      "python3", "-c",
+      """
+      import os, sys
+      os.chdir(sys.argv[1])
+      os.symlink(sys.argv[2], "sub.link")
+      while True:
+          os.rename("sub", "sub.real"); os.rename("sub.link", "sub")
+          os.rename("sub", "sub.link"); os.rename("sub.real", "sub")
+      """,
+      tree.path, outside.path,
+    ]
+    swapper.standardError = FileHandle.nullDevice
+    try swapper.run()
+    defer { kill(swapper.processIdentifier, SIGKILL) }
+    let r = try await run(["run", "--sandbox", tree.appendingPathComponent("main.lua").path], home: dir, timeout: 120)
+    kill(swapper.processIdentifier, SIGKILL)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("escaped 0"), "\(r.stdout)")
+    // The race was run: some requires found the folder swapped away.
+    #expect(!r.stdout.contains("inside 0 "), "\(r.stdout)")
+  }
 
   /// Another process of the same ordinary user cannot read a running
   /// `ashby-lua`'s environment or memory: the process is not dumpable.
@@ -168,5 +165,24 @@ import Testing
     }
     kill(victim.processIdentifier, SIGKILL)
     try await exited(victim)
+  }
+}
+
+/// Trust, round two: a script that would block before the limit can start.
+extension LimitSuiteTests {
+  /// A script that is a FIFO is refused at once: `run` and `check` neither
+  /// wait for a writer nor outlast a SIGTERM.
+  @Test func aScriptThatIsAFIFOIsRefusedAtOnce() async throws {
+    let dir = try scratch()
+    let fifo = dir.appendingPathComponent("script.lua").path
+    #expect(mkfifo(fifo, 0o644) == 0)
+    for command in ["run", "check"] {
+      let started = Date()
+      let r = try await run([command, fifo], home: dir, timeout: 20)
+      #expect(Date().timeIntervalSince(started) < 10, "\(command) waited on the FIFO")
+      #expect(r.status != 0 && r.stderr.contains("not a regular file (a FIFO)"), "\(command): \(r.stderr)")
+    }
+    let folder = try await run(["run", dir.path], home: dir)
+    #expect(folder.status != 0 && folder.stderr.contains("not a regular file (a folder)"), "\(folder.stderr)")
   }
 }
