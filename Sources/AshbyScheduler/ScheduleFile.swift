@@ -80,17 +80,8 @@ public enum ScheduleFile {
         Problem(file: file, line: line, message: "a key starts with a character no key can have, or a } stands where a value belongs")
       ])
     }
-    let nuls = TOMLNulGuard.lines(in: text)
-    guard nuls.isEmpty else {
-      throw Problems(
-        all: nuls.map { line in
-          Problem(
-            file: file, line: line, key: TOMLNulGuard.key(onLine: line, of: text),
-            message:
-              "a string here holds a NUL character (\\u0000): a name, a path, a zone or a value for the OS would be cut at it, so it is refused"
-          )
-        })
-    }
+    let nuls = TOMLNulGuard.problems(in: text, file: file)
+    guard nuls.isEmpty else { throw Problems(all: nuls) }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)
@@ -148,16 +139,7 @@ struct ScheduleReader {
             "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys state, state_password_command and delivery_retention"
         ))
     }
-    var retention: TimeInterval?
-    if let value = root["delivery_retention"] {
-      if let seconds = Self.seconds(value), seconds >= ScheduleFile.minDeliveryRetention, seconds <= ScheduleFile.maxDeliveryRetention {
-        retention = seconds
-      } else {
-        problem(
-          Place(section: "", occurrence: 0, label: "delivery_retention"), nil,
-          "must be a duration from a day to ten years, like \"7d\" (longer than Ashby's retries, about three hours)")
-      }
-    }
+    let retention = deliveryRetention(in: root)
     var stateKeys: [String: String] = [:]
     for key in ["state", "state_password_command"] where root[key] != nil {
       guard let value = root[key]?.string, !value.isEmpty else {

@@ -23,6 +23,20 @@ extension ScheduleReader {
     return nil
   }
 
+  /// `delivery_retention`: how long a delivery's id is kept, a day to ten years.
+  mutating func deliveryRetention(in root: TOMLTable) -> TimeInterval? {
+    guard let value = root["delivery_retention"] else { return nil }
+    if let seconds = Self.seconds(value),
+      (ScheduleFile.minDeliveryRetention...ScheduleFile.maxDeliveryRetention).contains(seconds)
+    {
+      return seconds
+    }
+    problem(
+      Place(section: "", occurrence: 0, label: "delivery_retention"), nil,
+      "must be a duration from a day to ten years, like \"7d\" (longer than Ashby's retries, about three hours)")
+    return nil
+  }
+
   /// 90, 1.5, "90s", "15m", "2h"; nil for anything not finite (TOML has inf and nan).
   static func seconds(_ value: any TOMLValueConvertible) -> Double? {
     guard let seconds = parseSeconds(value), seconds.isFinite else { return nil }

@@ -54,6 +54,17 @@ enum TOMLNulGuard {
     return found
   }
 
+  /// A problem for each line with a NUL, naming the key it sets.
+  static func problems(in text: String, file: String) -> [ScheduleFile.Problem] {
+    lines(in: text).map { line in
+      ScheduleFile.Problem(
+        file: file, line: line, key: key(onLine: line, of: text),
+        message:
+          "a string here holds a NUL character (\\u0000): a name, a path, a zone or a value for the OS would be cut at it, so it is refused"
+      )
+    }
+  }
+
   /// The key a line sets (`name = …`), for the report.
   static func key(onLine line: Int, of text: String) -> String? {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)

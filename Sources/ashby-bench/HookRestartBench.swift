@@ -84,12 +84,8 @@ enum HookRestartBench {
             let i = next.value.add(1, ordering: .relaxed).oldValue
             guard i < bodies.count else { break }
             while true {
-              var request = HTTPClientRequest(url: url)
-              request.method = .POST
-              request.headers.add(name: "Content-Type", value: "application/json")
-              request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(bodies[i], secret: secret))
-              request.body = .bytes(ByteBuffer(bytes: bodies[i]))
               let start = ContinuousClock.now
+              let request = HookBench.delivery(bodies[i], to: url, secret: secret)
               if let response = try? await http.execute(request, timeout: .seconds(30)),
                 (try? await response.body.collect(upTo: 1 << 16)) != nil, (200..<300).contains(response.status.code)
               {

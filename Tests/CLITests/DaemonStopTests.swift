@@ -204,8 +204,8 @@ import Testing
     return process
   }
 
-  @Test(arguments: [SIGTERM, SIGINT])
-  func aTriggerStoppedBySignalRecordsInterruptedAndFreesItsLease(signal: Int32) async throws {
+  /// A trigger of the job `slow`, napping: its row is `running`.
+  func runningTrigger() async throws -> (FakeFixture, ScheduleTests.Setup, StateStore, Process) {
     let f = try await FakeFixture.start()
     let s = try ScheduleTests.Setup(schedule: Self.triggerSchedule)
     try Self.slow.write(to: s.work.appendingPathComponent("slow.lua"), atomically: true, encoding: .utf8)
@@ -213,6 +213,12 @@ import Testing
     let history = try FreshState.open(s.historyPath)
     let trigger = try startTrigger(s, f)
     #expect(await eventually(30) { try history.runs(job: "slow").first?.status == .running })
+    return (f, s, history, trigger)
+  }
+
+  @Test(arguments: [SIGTERM, SIGINT])
+  func aTriggerStoppedBySignalRecordsInterruptedAndFreesItsLease(signal: Int32) async throws {
+    let (f, _, history, trigger) = try await runningTrigger()
     try await Task.sleep(for: .milliseconds(500))
     let sent = Date()
     kill(trigger.processIdentifier, signal)
@@ -226,13 +232,7 @@ import Testing
   }
 
   @Test func aTriggerKilledWithKill9IsTakenBackByTheNextTrigger() async throws {
-    let f = try await FakeFixture.start()
-    let s = try ScheduleTests.Setup(schedule: Self.triggerSchedule)
-    try Self.slow.write(to: s.work.appendingPathComponent("slow.lua"), atomically: true, encoding: .utf8)
-    _ = FileManager.default.createFile(atPath: s.work.appendingPathComponent("slow").path, contents: Data())
-    let history = try FreshState.open(s.historyPath)
-    let first = try startTrigger(s, f)
-    #expect(await eventually(30) { try history.runs(job: "slow").first?.status == .running })
+    let (f, s, history, first) = try await runningTrigger()
     kill(first.processIdentifier, SIGKILL)
     try await exited(first)
     try FileManager.default.removeItem(at: s.work.appendingPathComponent("slow"))
