@@ -59,6 +59,8 @@ public final class HookServer: Service {
   let onAccepted: @Sendable () -> Void
   /// Why the daemon cannot take deliveries now (its workers stopped), or nil: for `/readyz`.
   let notReady: @Sendable () -> String?
+  /// The metrics in Prometheus' text format, for `/metrics`; nil: not served.
+  let metrics: (@Sendable () -> [UInt8])?
   let log: @Sendable (String) -> Void
   let host: String
   let requestedPort: Int
@@ -72,9 +74,10 @@ public final class HookServer: Service {
     limits: Limits = Limits(),
     environment: [String: String] = ProcessSecrets.environment,
     onAccepted: @escaping @Sendable () -> Void, notReady: @escaping @Sendable () -> String? = { nil },
-    log: @escaping @Sendable (String) -> Void
+    metrics: (@Sendable () -> [UInt8])? = nil, log: @escaping @Sendable (String) -> Void
   ) throws(Hook.SecretError) {
     self.notReady = notReady
+    self.metrics = metrics
     self.armed = Mutex(try Self.arm(hooks, environment: environment))
     self.host = host
     self.requestedPort = port
@@ -120,7 +123,17 @@ public final class HookServer: Service {
   public func run() async throws {
     recordLoaded()
     let router = Router()
-    router.post("hooks/:name") { request, context in try await self.deliver(request, context) }
+    router.post("hooks/:name") { request, context in
+      let started = ContinuousClock.now
+      let (response, outcome) = try await self.deliver(request, context)
+      // Only names the file has label a series: a made-up name adds none.
+      let name = context.parameters.get("name") ?? ""
+      let hook = self.armed.withLock { $0[name] != nil } ? name : "unknown"
+      DaemonMetrics.delivery(
+        hook, outcome: outcome ?? "refused_\(response.status.code)",
+        seconds: (ContinuousClock.now - started) / .seconds(1))
+      return response
+    }
     // Every other method: 405, which Ashby does not retry (it only POSTs).
     for method in [HTTPRequest.Method.get, .head, .put, .delete, .patch, .options] {
       router.on("hooks/:name", method: method) { _, _ in
@@ -133,6 +146,7 @@ public final class HookServer: Service {
     router.get("healthz") { _, _ in Self.answer(.ok, "ok") }
     // Readiness: the state answers and the workers run; 503 otherwise.
     router.get("readyz") { _, _ in self.readiness() }
+    if let metrics { router.get("metrics") { _, _ in self.metricsAnswer(metrics) } }
     var logger = Logger(label: "ashby-lua.hooks")
     logger.logLevel = .critical
     let headLimit = TimeAmount.nanoseconds(Int64(limits.bodyDeadline / .nanoseconds(1)))  // at most 10 min (--hook-body-timeout)
@@ -162,6 +176,13 @@ public final class HookServer: Service {
     var iterator = started.stream.makeAsyncIterator()
     guard let port = await iterator.next(), port > 0 else { return nil }
     return port
+  }
+
+  /// `/metrics`: the text exposition format, the queue's depth read now.
+  func metricsAnswer(_ render: @Sendable () -> [UInt8]) -> Response {
+    if let waiting = try? history.pendingDeliveries().count { DaemonMetrics.queueDepth(waiting) }
+    return Response(
+      status: .ok, headers: [.contentType: MetricsServer.contentType], body: .init(byteBuffer: ByteBuffer(bytes: render())))
   }
 
   /// `/readyz`: 200 with the queue's length, or 503 saying why not.
@@ -195,12 +216,13 @@ public final class HookServer: Service {
 
   // MARK: One delivery
 
-  func deliver(_ request: Request, _ context: some RequestContext) async throws -> Response {
+  /// One delivery's answer, and how it went for the metrics (nil: refused, by its status).
+  func deliver(_ request: Request, _ context: some RequestContext) async throws -> (Response, String?) {
     let name = context.parameters.get("name") ?? ""
-    guard let armed = armed.withLock({ $0[name] }) else { return absent(name) }
+    guard let armed = armed.withLock({ $0[name] }) else { return (absent(name), nil) }
     // The body's bytes are reserved before it is read: what it says it is, or the cap.
     let declared = request.headers[.contentLength].flatMap { Int($0) }
-    if let declared, declared > limits.maxBody { return Self.answer(.contentTooLarge, "the body is over \(limits.maxBody) bytes") }
+    if let declared, declared > limits.maxBody { return (Self.answer(.contentTooLarge, "the body is over \(limits.maxBody) bytes"), nil) }
     let cost = max(1, declared ?? limits.maxBody)
     guard bodies.reserve(cost) else {
       log("\(name): too many bodies being read at once; answered 503, Ashby will deliver again")
@@ -208,20 +230,20 @@ public final class HookServer: Service {
       response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
       // The body is not read: the connection closes, so its bytes stop coming and take no memory.
       response.headers[.connection] = "close"
-      return response
+      return (response, nil)
     }
     defer { bodies.release(cost) }
     let body: ByteBuffer
     switch await readBody(request) {
     case .success(let b): body = b
-    case .failure(let status, let why): return Self.answer(status, why)
+    case .failure(let status, let why): return (Self.answer(status, why), nil)
     }
     let bytes = Data(buffer: body)
     if let secret = armed.secret {
       let signature = Self.signatureFields.lazy.compactMap { request.headers[$0] }.first
       guard WebhookSignature.verify(signature, body: bytes, secret: secret) else {
         log("\(name): refused a delivery: \(signature == nil ? "no" : "a wrong") \(WebhookSignature.header) header (401)")
-        return Self.answer(.unauthorized, signature == nil ? "the delivery is not signed" : "the signature does not match")
+        return (Self.answer(.unauthorized, signature == nil ? "the delivery is not signed" : "the signature does not match"), nil)
       }
     }
     let event: WebhookEvent
@@ -229,7 +251,7 @@ public final class HookServer: Service {
       event = try WebhookEvent(parsing: bytes)
     } catch {
       log("\(name): refused a delivery: \(error) (400)")
-      return Self.answer(.badRequest, error.description)
+      return (Self.answer(.badRequest, error.description), nil)
     }
     let now = Date()
     do {
@@ -237,29 +259,29 @@ public final class HookServer: Service {
         let why = event.action == WebhookEvent.ping ? "ping" : "ignored: \(event.action) is not in this hook's events"
         try history.remember(hook: name, actionID: event.webhookActionId, action: event.action, receivedAt: now)
         record(name, event, status: .skipped, why: why, at: now)
-        return Self.answer(.ok, event.action == WebhookEvent.ping ? "pong" : "ignored")
+        return (Self.answer(.ok, event.action == WebhookEvent.ping ? "pong" : "ignored"), "ignored")
       }
       let arrival = StateStore.Arrival(
         hook: name, actionID: event.webhookActionId, action: event.action, body: bytes, receivedAt: now)
       switch try await intake.accept(arrival) {
       case .accepted(let id):
         onAccepted()
-        return Self.answer(.ok, "accepted", extra: ["delivery": "\(id)"])
+        return (Self.answer(.ok, "accepted", extra: ["delivery": "\(id)"]), "accepted")
       case .duplicate(let id):
         record(name, event, status: .skipped, why: "duplicate: delivery #\(id) had this webhookActionId", at: now)
-        return Self.answer(.ok, "duplicate", extra: ["delivery": "\(id)"])
+        return (Self.answer(.ok, "duplicate", extra: ["delivery": "\(id)"]), "duplicate")
       case .full:
         log("\(name): queue full (\(limits.queueCapacity) deliveries waiting); answered 503, Ashby will deliver again")
         var response = Self.answer(.serviceUnavailable, "the queue is full; deliver again later")
         response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
-        return response
+        return (response, nil)
       }
     } catch {
       // Ashby retries a 503 later; the delivery is not lost, only not yet taken.
       log("\(name): cannot store a delivery: \(error) (503)")
       var response = Self.answer(.serviceUnavailable, "cannot store the delivery now; deliver again later")
       response.headers[.retryAfter] = "\(limits.retryAfterSeconds)"
-      return response
+      return (response, nil)
     }
   }
 

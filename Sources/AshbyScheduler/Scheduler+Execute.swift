@@ -56,6 +56,7 @@ extension Scheduler {
     }
     heartbeat.cancel()
     if recorded == false {
+      DaemonMetrics.leaseTakeover("job")
       log("\(label): not recorded: another daemon took the job over after this one's lease ran out (fence \(fence))")
       record.status = .interrupted
     }

@@ -51,6 +51,7 @@ struct RunAttempts: Sendable {
     record.exitCode = outcome.exitCode
     record.error = outcome.error
     record.endedAt = clock.now
+    DaemonMetrics.run(job.name, status: record.status, seconds: clock.now.timeIntervalSince(record.startedAt) / clock.rate)
     return outcome
   }
 
@@ -73,6 +74,7 @@ struct RunAttempts: Sendable {
         return value
       } catch {
         failures += 1
+        DaemonMetrics.stateError(what == "the start" ? "start" : "end")
         if Task.isCancelled || stop.isPastGrace {
           log("\(label): cannot record \(what): \(error); giving up (the daemon is stopping)")
           return nil

@@ -88,6 +88,7 @@ public actor HookDispatcher: Service {
           return record
         }
       } catch {
+        DaemonMetrics.stateError("queue")
         log("hooks: cannot read the queue: \(error)")
         taken = nil
       }
@@ -180,6 +181,7 @@ public actor HookDispatcher: Service {
         endedAfter: hook?.job.keepAge.map { clock.now - $0 })
     }
     if recorded == false {
+      DaemonMetrics.leaseTakeover("delivery")
       log("\(label): not recorded: another daemon took the delivery over after this one's lease ran out")
     }
   }

@@ -1,3 +1,4 @@
+import AshbyHooks
 import AshbyScheduler
 import Foundation
 import Logging
@@ -11,8 +12,11 @@ import ServiceLifecycle
 /// interrupt the rest. Signals are the CLI's (`SignalWatcher`): SIGINT and
 /// SIGTERM begin the stop and trigger the shutdown, SIGHUP reloads.
 enum DaemonServices {
-  static func group(scheduler: Scheduler, listener: HookListener?, grace: TimeInterval) -> ServiceGroup {
+  static func group(scheduler: Scheduler, listener: HookListener?, metrics: MetricsServer?, grace: TimeInterval)
+    -> ServiceGroup
+  {
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+    if let metrics { services.append(.init(service: metrics, serviceName: "metrics")) }
     if let listener {
       services.append(.init(service: listener.retention, serviceName: "delivery retention"))
       services.append(.init(service: listener.dispatcher, serviceName: "hook workers"))

@@ -9,7 +9,7 @@ import Foundation
 struct HookServing: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Serve the file's [[hook]]s at POST http://HOST:PORT/hooks/NAME (and GET /healthz, /readyz).", valueName: "HOST:PORT"))
+      "Serve the file's [[hook]]s at POST http://HOST:PORT/hooks/NAME (and GET /healthz, /readyz, /metrics).", valueName: "HOST:PORT"))
   var listen: String?
 
   @Flag(help: "Serve the hooks only; run no cron job (when timers or CronJobs run them: `schedule export`).")
@@ -84,7 +84,7 @@ struct HookServing: ParsableArguments {
   /// The listener and the workers, ready to run as the daemon's services; nil without `--listen`.
   func listener(
     _ schedule: Schedule, history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval,
-    stop: DaemonStop
+    stop: DaemonStop, metrics: @escaping @Sendable () -> [UInt8]
   ) throws -> HookListener? {
     let hooks = schedule.hooks
     guard let listen, let (host, port) = Self.address(listen) else {
@@ -104,7 +104,7 @@ struct HookServing: ParsableArguments {
         hooks: hooks, history: history, owner: owner, host: host, port: port, limits: limits,
         onAccepted: { dispatcher.deliveryAccepted() },
         notReady: { stop.isStopping ? "the daemon is stopping: its workers take no more deliveries" : nil },
-        log: DaemonLog.line)
+        metrics: metrics, log: DaemonLog.line)
       let retention = DeliveryRetention(
         history: history,
         retention: deliveryRetention.flatMap(ScheduleFile.duration) ?? schedule.deliveryRetention

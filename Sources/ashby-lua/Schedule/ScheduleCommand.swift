@@ -1,7 +1,9 @@
+import AshbyJSON
 import ArgumentParser
 import AshbyFake
 import AshbyScheduler
 import Foundation
+import Synchronization
 
 /// `ashby-lua schedule run|list|history|trigger`: scripts on a timetable.
 struct ScheduleCommand: AsyncParsableCommand {
@@ -115,10 +117,21 @@ extension SessionOptions {
   }
 }
 
-/// One line per event on stderr, stamped, for a terminal or the journal.
+/// One line per event on stderr, stamped, for a terminal or the journal;
+/// with `--log-format json`, one JSON object per line for a log collector.
 enum DaemonLog {
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+  }
+
+  private static let json = Atomic(false)
+
+  static func use(_ format: Format) { json.store(format == .json, ordering: .relaxed) }
+
   static func line(_ text: String) {
     let stamp = ISO8601DateFormatter().string(from: Date())
-    Console.error("\(stamp) \(text)")
+    guard json.load(ordering: .relaxed) else { return Console.error("\(stamp) \(text)") }
+    let fields: [String: JSONValue] = ["time": .string(stamp), "level": .string("info"), "message": .string(text)]
+    Console.error(String(decoding: JSONValue.object(fields).encoded(), as: UTF8.self))
   }
 }

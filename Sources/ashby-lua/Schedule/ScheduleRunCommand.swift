@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyHooks
 import AshbyScheduler
 import Foundation
 import Logging
@@ -28,6 +29,15 @@ struct ScheduleRunCommand: AsyncParsableCommand {
 
   @OptionGroup var hooks: HookServing
 
+  @Option(
+    help: ArgumentHelp(
+      "Serve Prometheus metrics at GET http://HOST:PORT/metrics (with --listen they are at its /metrics too).",
+      valueName: "HOST:PORT"))
+  var metrics: String?
+
+  @Option(help: ArgumentHelp("The log's lines: text, or json (one object per line).", valueName: "FORMAT"))
+  var logFormat: DaemonLog.Format = .text
+
   /// The system clock, or a fast one for tests (`ScaledClock`, `ASHBY_LUA_CLOCK`).
   static func clock() -> any SchedulerClock {
     ProcessInfo.processInfo.environment["ASHBY_LUA_CLOCK"].flatMap(ScaledClock.init) ?? SystemClock()
@@ -36,9 +46,14 @@ struct ScheduleRunCommand: AsyncParsableCommand {
   func validate() throws {
     guard stopGrace >= 0 && stopGrace <= 3600 else { throw ValidationError("--stop-grace must be from 0 to 3600 seconds.") }
     guard lease >= 1 && lease <= 86400 else { throw ValidationError("--lease must be from 1 to 86400 seconds.") }
+    if let metrics, HookServing.address(metrics) == nil {
+      throw ValidationError("--metrics must be HOST:PORT, like 127.0.0.1:9464, got \"\(metrics)\".")
+    }
   }
 
   func run() async throws {
+    DaemonLog.use(logFormat)
+    let render = MetricsServer.bootstrap()
     var schedule = try files.schedule()
     if hooks.hooksOnly { schedule.jobs = [] }
     let history = try files.openHistory(schedule)
@@ -56,8 +71,10 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     )
     Self.announce(schedule.jobs)
     let listener = try hooks.listener(
-      schedule, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, stop: stop)
-    let group = DaemonServices.group(scheduler: scheduler, listener: listener, grace: stopGrace)
+      schedule, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, stop: stop,
+      metrics: render)
+    let exporter = metrics.flatMap(HookServing.address).map { MetricsServer(host: $0.host, port: $0.port, render: render) }
+    let group = DaemonServices.group(scheduler: scheduler, listener: listener, metrics: exporter, grace: stopGrace)
     let services = Task { try await group.run() }
     let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
       guard stop.begin() else { return }
