@@ -12,6 +12,9 @@ public struct RunOutcome: Sendable, Equatable {
   public var output: String
   /// Where `ashby.changes` got to (endpoint → sync token); kept only if the run ended `ok`.
   public var syncTokens: [String: String] = [:]
+  /// Requests the attempt made to Ashby (`"class status"` → count) and the pacer's waits.
+  public var requests: [String: Int] = [:]
+  public var pacerWaits = 0
 
   public init(
     status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0, dryRun: Bool = false, output: String = ""

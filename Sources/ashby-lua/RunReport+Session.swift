@@ -14,5 +14,12 @@ extension RunReport {
     self.init(
       exitCode: end.code, kind: end.error?.kind?.rawValue, error: message, writes: client.writesMade,
       planned: client.plannedWrites.endpointCalls, syncTokens: syncTokens.isEmpty ? nil : syncTokens)
+    counting(client)
+  }
+
+  /// The requests the run made and the pacer's waits, for the daemon's metrics.
+  mutating func counting(_ client: AshbyClient) {
+    requests = client.tally.requests
+    pacerWaits = client.tally.pacerWaits
   }
 }

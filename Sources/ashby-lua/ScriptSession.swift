@@ -88,10 +88,11 @@ final class ScriptSession: Sendable {
       feeds: feeds, event: event,
       strictResults: !options.looseResults && (try AuthConfig.strictResults(profile: options.profile, in: configFile()) ?? true)
     ) { client, message in
-      report?.send(
-        RunReport(
-          exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
-          writes: client.writesMade, planned: client.plannedWrites.endpointCalls))
+      var limited = RunReport(
+        exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
+        writes: client.writesMade, planned: client.plannedWrites.endpointCalls)
+      limited.counting(client)
+      report?.send(limited)
       endProcess(code: Exit.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
     return ScriptSession(session: session, fake: fake, options: options)

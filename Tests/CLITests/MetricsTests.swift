@@ -49,6 +49,8 @@ import Testing
       #expect((Self.value(text, "ashby_lua_ack_seconds_count") ?? 0) >= 4)
       #expect(Self.value(text, "ashby_lua_run_seconds_count") == 1)
       #expect(Self.value(text, "ashby_lua_queue_depth") != nil)
+      // The run's own request to Ashby (candidate.createNote), reported by the run.
+      #expect((Self.value(text, "ashby_lua_ashby_requests_total", [#"class="write""#, #"status="200""#]) ?? 0) >= 1)
     }
     // Prometheus' own checker, where it is installed (CI installs Debian's prometheus).
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {

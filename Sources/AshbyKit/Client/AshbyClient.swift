@@ -20,14 +20,18 @@ public final class AshbyClient: Sendable {
   private let writes = Atomic<Int>(0)
   private let warned = Mutex<Set<String>>([])
   private let served = Mutex<(version: String?, status: String?)>((nil, nil))
+  /// Requests by class and status, and the pacer's waits: what a scheduled run reports to the daemon's metrics.
+  public let tally = RequestTally()
 
   public init(configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby")) {
     self.configuration = configuration
+    let tally = self.tally
     self.transport = AshbyTransport(configuration: configuration)
     let window = configuration.rateWindow == .seconds(60) ? "minute" : "\(configuration.rateWindow)"
     self.budget = RateBudget(limit: configuration.requestsPerMinute, window: configuration.rateWindow) { event in
       switch event {
       case .waited(let waited, let limit):
+        tally.pacerWaited()
         let ms = Int(waited / .milliseconds(1))  // a wait this process lived through: far inside Int
         logger.debug(
           "pacing: waited \(ms) ms for the rate budget (\(limit) requests per \(window))", metadata: ["pacing_ms": "\(ms)"])
@@ -233,6 +237,7 @@ public final class AshbyClient: Sendable {
   }
 
   private func log(_ endpoint: String, status: String, ms: Int, attempts: Int) {
+    tally.request(write: Catalog.isWrite(endpoint), status: status)
     logger.debug(
       "\(endpoint) \(status) \(ms) ms\(attempts > 1 ? " (\(attempts - 1) retries)" : "")",
       metadata: ["endpoint": "\(endpoint)", "status": "\(status)", "ms": "\(ms)", "retries": "\(attempts - 1)"])

@@ -16,7 +16,21 @@ public enum DaemonMetrics {
     "ashby_lua_queue_depth": "Deliveries waiting or running, as of the scrape.",
     "ashby_lua_state_errors_total": "Writes to the state that failed and were tried again, by write.",
     "ashby_lua_lease_takeovers_total": "Leases another daemon took over from this one, by kind.",
+    "ashby_lua_ashby_requests_total":
+      "HTTP requests the runs made to Ashby, by class (read, write) and status (or error kind); 429s included.",
+    "ashby_lua_pacer_waits_total": "Times the runs' pacer held a request back for the rate budget.",
   ]
+
+  /// What a run's attempt asked of Ashby (its report): `"class status"` → requests, and the pacer's waits.
+  public static func ashby(requests: [String: Int], pacerWaits: Int) {
+    for (key, count) in requests where count > 0 {
+      let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+      guard parts.count == 2, ["read", "write"].contains(parts[0]), parts[1].count <= 24 else { continue }
+      Counter(label: "ashby_lua_ashby_requests_total", dimensions: [("class", parts[0]), ("status", parts[1])])
+        .increment(by: Int64(count))
+    }
+    if pacerWaits > 0 { Counter(label: "ashby_lua_pacer_waits_total").increment(by: Int64(pacerWaits)) }
+  }
 
   /// A run (a cron job's or a hook's) ended with `status` after `seconds`.
   public static func run(_ job: String, status: RunStatus, seconds: Double) {

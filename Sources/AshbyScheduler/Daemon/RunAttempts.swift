@@ -20,6 +20,7 @@ struct RunAttempts: Sendable {
     while !Task.isCancelled && !stop.isStopping {
       record.attempts += 1
       outcome = await runner.run(job, label: label, input: input)
+      DaemonMetrics.ashby(requests: outcome.requests, pacerWaits: outcome.pacerWaits)
       record.writes += outcome.writes
       record.dryRun = outcome.dryRun
       record.output = outcome.output

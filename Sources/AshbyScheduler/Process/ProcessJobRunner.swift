@@ -215,6 +215,8 @@ public struct ProcessJobRunner: JobRunner {
     var outcome = RunOutcome(
       status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)
     outcome.syncTokens = report?.syncTokens ?? [:]
+    outcome.requests = report?.requests ?? [:]
+    outcome.pacerWaits = report?.pacerWaits ?? 0
     return outcome
   }
 }

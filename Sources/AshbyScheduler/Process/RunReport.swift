@@ -12,6 +12,9 @@ public struct RunReport: Codable, Equatable, Sendable {
   /// The sync tokens `ashby.changes` reached (endpoint → token), for the
   /// daemon to keep if the run ends `ok`.
   public var syncTokens: [String: String]?
+  /// Requests the run made to Ashby, `"class status"` → count, and the pacer's waits (the daemon's metrics).
+  public var requests: [String: Int]?
+  public var pacerWaits: Int?
 
   /// The most a report may say about its error (a script may raise a megabyte).
   public static let maxErrorLength = 4096
@@ -31,6 +34,8 @@ public struct RunReport: Codable, Equatable, Sendable {
     case kind, error, writes, planned
     case exitCode = "exit_code"
     case syncTokens = "sync_tokens"
+    case requests
+    case pacerWaits = "pacer_waits"
   }
 
   public var encoded: Data { (try? JSONEncoder().encode(self)) ?? Data() }
