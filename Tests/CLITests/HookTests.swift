@@ -181,12 +181,15 @@ import Testing
       schedule: Self.schedule.replacingOccurrences(of: "note.lua", with: "slow.lua"),
       scripts: ["slow.lua": "ashby.sleep(5)\n" + Self.note], args: ["--hook-queue", "1", "--hook-workers", "1"])
     let first = try await d.deliver("note", HookDaemon.body(data: Self.application(d)))
-    let second = try await d.deliver("note", HookDaemon.body(data: Self.application(d)))
+    let refusedID = UUID().uuidString
+    let refusedBody = HookDaemon.body(id: refusedID, data: Self.application(d))
+    let second = try await d.deliver("note", refusedBody)
     #expect(first.status == 200)
     #expect(second.status == 503 && second.headers["retry-after"] == "30", "\(second)")
     #expect(await eventually { d.runs("note").first?.status == .ok })
-    // Room again: the redelivery is taken.
-    #expect(try await d.deliver("note", HookDaemon.body(data: Self.application(d))).status == 200)
+    // Room again: the same delivery, sent again as Ashby does, is taken and runs once.
+    #expect(try await d.deliver("note", refusedBody).status == 200)
+    #expect(await eventually { notes(d, refusedID) == 1 }, "\(d.log)")
     await d.stop()
   }
 

@@ -59,13 +59,8 @@ struct StateOutageTests {
     let refused = Mutex(0)
   }
 
-  static let schedule = """
-    [[hook]]
-    name = "mark"
-    events = ["*"]
-    script = "mark.lua"
-    secret_env = "SECRET_ENV"
-    """
+  /// The stop tests' hook `mark`, with a script that naps before it writes.
+  static let schedule = DaemonStopTests.schedule
 
   static func mark(nap: Double) -> String {
     """
