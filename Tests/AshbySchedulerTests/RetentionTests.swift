@@ -24,6 +24,20 @@ import Testing
     }
   }
 
+  /// Takes and ends every waiting delivery, as the workers would.
+  func runAll(_ store: StateStore, now: Date) throws {
+    while let (delivery, started) = try store.takeDelivery(hooks: ["h"], owner: "d", now: now, until: now + 60, run: { d in
+      RunRecord(
+        job: d.hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: nil, status: .running, attempts: 0,
+        writes: 0, error: nil, owner: "d")
+    }) {
+      var ended = started
+      ended.status = .ok
+      ended.endedAt = now
+      #expect(try store.finishDelivery(delivery, run: ended, requeue: false, syncTokens: [:], keepRuns: 5, endedAfter: nil))
+    }
+  }
+
   @Test func bodiesGoWithTheirRunsAndIdsAfterTheRetention() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("retention-\(UUID().uuidString).sqlite").path
     let store = try FreshState.open(try FreshState.make(sqlite: path))
@@ -42,16 +56,7 @@ import Testing
       _ = try store.accept(Array(arrivals[start..<min(start + 500, arrivals.count)]), capacity: Self.count)
     }
     let stored = try size(store, sqlite: path)
-    while let (delivery, started) = try store.takeDelivery(hooks: ["h"], owner: "d", now: now, until: now + 60, run: { d in
-      RunRecord(
-        job: d.hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: nil, status: .running, attempts: 0,
-        writes: 0, error: nil, owner: "d")
-    }) {
-      var ended = started
-      ended.status = .ok
-      ended.endedAt = now
-      #expect(try store.finishDelivery(delivery, run: ended, requeue: false, syncTokens: [:], keepRuns: 5, endedAfter: nil))
-    }
+    try runAll(store, now: now)
     #expect(try store.endedDeliveryBodies() == 0, "a body outlived its run")
     let ran = try size(store, sqlite: path)
     DeliveryRetention(history: store, retention: retention, log: { _ in }).pruneOnce()
@@ -64,10 +69,21 @@ import Testing
     #expect(again.count == 2)
     if case .duplicate = again[0] {} else { Issue.record("a redelivery inside the retention was \(again[0])") }
     if case .accepted = again[1] {} else { Issue.record("an id past the retention was kept: \(again[1])") }
-    // A SQLite file gives the freed pages back (incremental auto-vacuum); PostgreSQL reuses them.
-    if !store.location.hasPrefix("postgres") { #expect(pruned < stored / 4, "\(pruned) of \(stored) bytes kept") }
+    // The space freed is reused: as many deliveries again leave a SQLite file no larger. (PostgreSQL
+    // reuses it once its autovacuum has passed, which a test cannot time: its figure is printed.)
+    let more = (0..<Self.count / 2).map { i in
+      StateStore.Arrival(hook: "h", actionID: "more-\(i)", action: "applicationSubmit", body: body, receivedAt: now)
+    }
+    for start in stride(from: 0, to: more.count, by: 500) {
+      _ = try store.accept(Array(more[start..<min(start + 500, more.count)]), capacity: Self.count)
+    }
+    try runAll(store, now: now)
+    let reused = try size(store, sqlite: path)
+    if !store.location.hasPrefix("postgres") {
+      #expect(Double(reused) <= Double(stored) * 1.1, "\(reused) bytes after as many again, \(stored) at first")
+    }
     print(
-      "retention (\(store.location.hasPrefix("postgres") ? "PostgreSQL table" : "SQLite file"), \(Self.count) deliveries of 20 KB): stored \(stored / 1024) KB, after the runs \(ran / 1024) KB, after pruning \(pruned / 1024) KB"
+      "retention (\(store.location.hasPrefix("postgres") ? "PostgreSQL table" : "SQLite file"), \(Self.count) deliveries of 20 KB): stored \(stored / 1024) KB, after the runs \(ran / 1024) KB, after pruning \(pruned / 1024) KB, after as many again \(reused / 1024) KB"
     )
   }
 }
