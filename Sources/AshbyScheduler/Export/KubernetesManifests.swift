@@ -194,7 +194,7 @@ public enum KubernetesManifests {
     let keep = Int64(min(job.keepRuns ?? 3, 20))
     // A pod stopped (a node drained) lets its run finish: the trigger's grace is the
     // run's time limit, and Kubernetes waits past it before its SIGKILL.
-    let grace = Int64(min(86400, job.timeout.rounded(.up)))
+    let grace = Int64(min(86400, job.timeout.rounded(.up)))  // timeout: finite, above 0 (ScheduleFile); capped at a day
     let args = [
       "schedule", "trigger", job.name, "--file", "\(configFolder)/schedules.toml", "--no-retry", "--stop-grace", "\(grace)",
     ]

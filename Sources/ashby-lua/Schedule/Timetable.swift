@@ -15,7 +15,7 @@ enum Timetable {
 
   static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite, abs(seconds) < 1e15 else { return "?" }  // Int() below would trap
-    let s = Int(seconds.rounded())
+    let s = Int(seconds.rounded())  // finite and under 1e15 (the guard above): inside Int
     if seconds < 60 { return String(format: "%.1f s", seconds) }
     if s < 3600 { return "\(s / 60)m \(s % 60)s" }
     if s < 86400 { return "\(s / 3600)h \(s % 3600 / 60)m" }
