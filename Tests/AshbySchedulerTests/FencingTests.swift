@@ -154,4 +154,24 @@ import Testing
     #expect(try store.runs(hook: "h").first { $0.owner == "A" && $0.event?.hasSuffix("e1") == true }?.status == .interrupted)
     await dispatcher.stop(grace: 1)
   }
+
+  /// A delivery taken in the instant a stop begins (or a reload drops its
+  /// hook) never starts: it waits in the queue for the next daemon, and no
+  /// row says a run was cut short.
+  @Test(arguments: [true, false]) func aDeliveryTakenButNeverStartedLeavesNoRunAndWaits(stopBegan: Bool) async throws {
+    let store = try temporaryHistory()
+    _ = try store.accept([Self.arrival("e1")], capacity: 10)
+    let runner = ScriptedRunner()
+    let hook = Hook(name: "h", events: [], secret: .unsigned, job: try job("h", "@daily"))
+    let dispatcher = HookDispatcher(hooks: [hook], history: store, runner: runner, owner: "A", workers: 1)
+    let now = Date()
+    let (delivery, record) = try #require(
+      try store.takeDelivery(hooks: ["h"], owner: "A", now: now, until: now + 60, run: Self.hookRun("A")))
+    if stopBegan { dispatcher.stopping.begin(grace: 5) }
+    await dispatcher.run(delivery, record, hook: stopBegan ? hook : nil)
+    #expect(runner.calls.isEmpty)
+    #expect(try store.runs(hook: "h").isEmpty)
+    #expect(try store.pendingDeliveries().map(\.actionID) == ["e1"])
+    #expect(try store.pendingDeliveries().map(\.owner) == [nil])
+  }
 }

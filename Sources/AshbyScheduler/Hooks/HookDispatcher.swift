@@ -144,9 +144,8 @@ public actor HookDispatcher: Service {
     var record = started
     let label = "\(delivery.hook)#\(record.id ?? 0)"
     guard let hook else {
-      record.status = .interrupted
-      record.error = "the hook is no longer in the schedule file; the delivery waits for it"
-      record.endedAt = clock.now
+      // Never started (no attempt): the delivery waits for its hook, and no row stays.
+      log("\(label): the hook is no longer in the schedule file; the delivery waits for it")
       await finish(delivery, record, requeue: true, syncTokens: [:], hook: nil, label: label)
       return
     }
@@ -157,7 +156,8 @@ public actor HookDispatcher: Service {
         hook: hook.name, webhookActionId: delivery.actionID, action: delivery.action, receivedAt: delivery.receivedAt,
         body: String(decoding: delivery.body, as: UTF8.self)))
     let outcome = await attempts.attempts(hook.job, record: &record, label: label, input: input)
-    // Cut short by a stop: it runs again after the restart, under a new row.
+    // Cut short by a stop: it runs again after the restart, under a new row
+    // (none stays for a run the stop came before).
     await finish(
       delivery, record, requeue: outcome.status == .interrupted, syncTokens: outcome.syncTokens, hook: hook, label: label)
     if hook.job.onFailure != nil, record.status == .failed || record.status == .timeout {

@@ -229,7 +229,14 @@ extension StateStore {
           "SELECT 1 AS ours FROM deliveries WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'", ours)
           != nil
       else { return false }
-      _ = try Self.update(db, record)
+      if requeue && record.attempts == 0 {
+        // Taken but never started (a stop began, or a reload dropped the
+        // hook, in between): the delivery waits in the queue, no row says
+        // a run was cut short.
+        try db.execute("DELETE FROM runs WHERE id = ?", values(record.id))
+      } else {
+        _ = try Self.update(db, record)
+      }
       if requeue {
         try db.execute(
           "UPDATE deliveries SET status = 'queued', owner = NULL, lease_expires_at = NULL WHERE id = ? AND owner = ? AND fence = ?",
