@@ -76,13 +76,20 @@ let package = Package(
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
-    // schedules.toml, cron in a time zone, the state store (SQLite here) and leases, the daemon, the
-    // hooks' deliveries and workers. Knows nothing of Lua or HTTP: the CLI gives it a runner.
+    // The state: runs, leases, deliveries, tokens, in one store over an engine (SQLite here,
+    // PostgreSQL in AshbyPostgres). Knows nothing of schedules or processes.
+    .target(
+      name: "AshbyState",
+      dependencies: ["AshbyPaths", .product(name: "GRDB", package: "GRDB.swift")]),
+    // Child processes: spawning, their output, the run's input and report on fds, secrets kept off environments.
+    .target(name: "AshbyProcess"),
+    // schedules.toml, cron in a time zone, jobs, the daemon's services, the hooks' model and workers.
+    // Knows nothing of Lua or HTTP: the CLI gives it a runner.
     .target(
       name: "AshbyScheduler",
       dependencies: [
-        "AshbyJSON", "AshbyCatalog", "AshbyPaths",
-        .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "GRDB", package: "GRDB.swift"),
+        "AshbyJSON", "AshbyCatalog", "AshbyPaths", "AshbyState", "AshbyProcess",
+        .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Metrics", package: "swift-metrics"),
       ]),
@@ -90,7 +97,7 @@ let package = Package(
     .target(
       name: "AshbyHooks",
       dependencies: [
-        "AshbyScheduler", "AshbyJSON", "AshbyWebhook",
+        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyJSON", "AshbyWebhook",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -104,7 +111,7 @@ let package = Package(
     .target(
       name: "AshbyPostgres",
       dependencies: [
-        "AshbyScheduler", "AshbyPaths",
+        "AshbyState", "AshbyProcess", "AshbyPaths",
         .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,7 +125,8 @@ let package = Package(
       name: "ashby-lua",
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
-        "AshbyScheduler", "AshbyHooks", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "CLineEdit", "CProcessGuard",
+        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyHooks", "AshbyPostgres", "AshbyWebhook", "AshbyPaths",
+        "CLineEdit", "CProcessGuard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -144,9 +152,10 @@ let package = Package(
     .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths"]),
     .testTarget(name: "AshbyPathsTests", dependencies: ["AshbyPaths"]),
     // Each test's state: a SQLite file, or a new PostgreSQL database (ASHBY_TEST_STATE=postgres).
-    .target(name: "StateTestSupport", dependencies: ["AshbyScheduler", "AshbyPostgres"], path: "Tests/StateTestSupport"),
+    .target(name: "StateTestSupport", dependencies: ["AshbyState", "AshbyPostgres"], path: "Tests/StateTestSupport"),
     .testTarget(
-      name: "AshbySchedulerTests", dependencies: ["AshbyScheduler", "AshbyPostgres", "AshbyWebhook", "StateTestSupport"]),
+      name: "AshbySchedulerTests",
+      dependencies: ["AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres", "AshbyWebhook", "StateTestSupport"]),
     .testTarget(
       name: "AshbyScriptingTests",
       dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
@@ -154,7 +163,8 @@ let package = Package(
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyPostgres", "AshbyWebhook",
+        "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres",
+        "AshbyWebhook",
         "AshbyPaths", "StateTestSupport",
       ]),
   ],

@@ -1,4 +1,5 @@
 import AshbyScheduler
+import AshbyState
 import Foundation
 import Synchronization
 

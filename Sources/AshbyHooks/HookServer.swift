@@ -1,5 +1,7 @@
 import AshbyJSON
+import AshbyProcess
 import AshbyScheduler
+import AshbyState
 import AshbyWebhook
 import Foundation
 import HTTPTypes
@@ -75,7 +77,7 @@ public final class HookServer: Service {
     environment: [String: String] = ProcessSecrets.environment,
     onAccepted: @escaping @Sendable () -> Void, notReady: @escaping @Sendable () -> String? = { nil },
     metrics: (@Sendable () -> [UInt8])? = nil, log: @escaping @Sendable (String) -> Void
-  ) throws(Hook.SecretError) {
+  ) throws(SecretError) {
     self.notReady = notReady
     self.metrics = metrics
     self.armed = Mutex(try Self.arm(hooks, environment: environment))
@@ -90,7 +92,7 @@ public final class HookServer: Service {
     self.log = log
   }
 
-  static func arm(_ hooks: [Hook], environment: [String: String]) throws(Hook.SecretError) -> [String: Armed] {
+  static func arm(_ hooks: [Hook], environment: [String: String]) throws(SecretError) -> [String: Armed] {
     var armed: [String: Armed] = [:]
     for hook in hooks { armed[hook.name] = Armed(hook: hook, secret: try hook.resolveSecret(environment: environment)) }
     return armed
@@ -98,7 +100,7 @@ public final class HookServer: Service {
 
   /// New hooks (SIGHUP); the old ones stay if a secret cannot be read.
   public func reload(_ hooks: [Hook], environment: [String: String] = ProcessSecrets.environment)
-    throws(Hook.SecretError)
+    throws(SecretError)
   {
     let new = try Self.arm(hooks, environment: environment)
     armed.withLock { $0 = new }

@@ -1,4 +1,4 @@
-import AshbyScheduler
+import AshbyState
 import Foundation
 import Logging
 import NIOCore

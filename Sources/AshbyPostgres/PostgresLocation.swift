@@ -1,5 +1,6 @@
 import AshbyPaths
-import AshbyScheduler
+import AshbyProcess
+import AshbyState
 import Foundation
 
 /// Where a PostgreSQL state is: `postgres://user@host[:port]/database[?sslmode=…]`,

@@ -1,3 +1,5 @@
+import AshbyProcess
+import AshbyState
 import Foundation
 
 /// What one attempt of a job came to.

@@ -1,3 +1,4 @@
+import AshbyState
 import Foundation
 import ServiceLifecycle
 

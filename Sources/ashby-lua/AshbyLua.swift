@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyProcess
 import AshbyScheduler
 import CProcessGuard
 import Foundation

@@ -1,6 +1,7 @@
 import AshbyPaths
 import AshbyCatalog
 import AshbyKit
+import AshbyProcess
 import AshbyScheduler
 import Foundation
 import TOMLKit

@@ -1,7 +1,9 @@
 import ArgumentParser
 import AshbyCatalog
+import AshbyProcess
 import AshbyScheduler
 import AshbyScripting
+import AshbyState
 import Foundation
 import LuaHost
 

@@ -1,4 +1,5 @@
 import AshbyKit
+import AshbyProcess
 import AshbyScheduler
 
 extension RunReport {

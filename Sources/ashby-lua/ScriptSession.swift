@@ -2,6 +2,7 @@ import AshbyJSON
 import ArgumentParser
 import AshbyFake
 import AshbyKit
+import AshbyProcess
 import AshbyScheduler
 import AshbyScripting
 import Foundation

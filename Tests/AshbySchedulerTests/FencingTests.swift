@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AshbyScheduler
+import AshbyState
 
 /// Leases and their fencing numbers, on whichever engine the run uses
 /// (`FreshState`): a daemon that stalls past its lease finds, when it comes

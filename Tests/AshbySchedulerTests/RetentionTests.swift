@@ -3,6 +3,7 @@ import StateTestSupport
 import Testing
 
 @testable import AshbyScheduler
+@testable import AshbyState
 
 /// The state does not grow without bound: a delivery's body goes when its run
 /// ends, its id stays for `delivery_retention` (a redelivery is still a

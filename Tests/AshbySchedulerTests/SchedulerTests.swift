@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AshbyScheduler
+import AshbyState
 
 @Suite struct SchedulerTests {
   static func at(_ hhmmss: String, day: String = "2026-03-02") -> Date { CronTests.date("\(day)T\(hhmmss)Z") }

@@ -4,6 +4,7 @@ import StateTestSupport
 import Testing
 
 @testable import AshbyScheduler
+import AshbyState
 
 /// Where a PostgreSQL state is, and where its password comes from: never
 /// from a URL that is printed back.

@@ -3,6 +3,7 @@ import StateTestSupport
 import Synchronization
 
 @testable import AshbyScheduler
+import AshbyState
 
 /// A clock the test moves by hand; sleepers wake when it passes their time.
 final class ManualClock: SchedulerClock {

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyScheduler
+import AshbyState
 import Foundation
 import StateTestSupport
 import Synchronization

@@ -1,6 +1,7 @@
 import AshbyFake
 import AshbyPostgres
 import AshbyScheduler
+import AshbyState
 import Foundation
 import StateTestSupport
 import Synchronization

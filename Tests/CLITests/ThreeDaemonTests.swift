@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyScheduler
+import AshbyState
 import AshbyWebhook
 import Foundation
 import StateTestSupport

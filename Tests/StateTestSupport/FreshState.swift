@@ -1,5 +1,5 @@
 import AshbyPostgres
-import AshbyScheduler
+import AshbyState
 import Foundation
 
 /// A state for one test, on the engine the run asks for.

@@ -1,3 +1,5 @@
+import AshbyProcess
+import AshbyState
 import Foundation
 
 /// One run of a cron job or of a hook's delivery, from its first attempt to

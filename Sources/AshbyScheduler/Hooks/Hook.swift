@@ -1,3 +1,4 @@
+import AshbyProcess
 import Foundation
 
 /// One `[[hook]]` of `schedules.toml`, checked: a script run for each Ashby
@@ -33,10 +34,6 @@ public struct Hook: Sendable, Equatable {
   /// Whether a delivery of `action` runs the script (a `ping` never does).
   public func wants(_ action: String) -> Bool {
     action != "ping" && (events.isEmpty || events.contains(action))
-  }
-
-  public struct SecretError: Error, CustomStringConvertible {
-    public var description: String
   }
 
   /// The secret token, or nil for an unsigned hook. Read when the daemon

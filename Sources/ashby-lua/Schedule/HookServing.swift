@@ -2,6 +2,7 @@ import ArgumentParser
 import AshbyFake
 import AshbyHooks
 import AshbyScheduler
+import AshbyState
 import AshbyWebhook
 import Foundation
 

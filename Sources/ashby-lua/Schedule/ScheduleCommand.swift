@@ -1,7 +1,9 @@
 import AshbyJSON
 import ArgumentParser
 import AshbyFake
+import AshbyProcess
 import AshbyScheduler
+import AshbyState
 import Foundation
 import Synchronization
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyScheduler
+import AshbyState
 import Foundation
 
 /// `schedule migrate-state --to URL`: the history, fires, claims, deliveries

@@ -1,6 +1,7 @@
 import AshbyPostgres
 import ArgumentParser
 import AshbyScheduler
+import AshbyState
 import Foundation
 
 /// Where the scheduler's state is: `--state` (or the older `--history`),

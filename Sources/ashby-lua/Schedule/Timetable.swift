@@ -1,6 +1,7 @@
 import AshbyJSON
 import AshbyKit
 import AshbyScheduler
+import AshbyState
 import Foundation
 
 /// Formatting for `schedule list` and `schedule history`.

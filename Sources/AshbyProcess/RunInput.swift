@@ -39,10 +39,10 @@ public struct RunInput: Codable, Sendable, Equatable {
   }
 
   /// The most a run's input may be: an event's body is capped well below.
-  static let maxBytes = 8 << 20
+  package static let maxBytes = 8 << 20
 
-  struct Unreadable: Error, CustomStringConvertible {
-    var description: String
+  package struct Unreadable: Error, CustomStringConvertible {
+    package var description: String
   }
 
   public var encoded: Data {
@@ -51,7 +51,7 @@ public struct RunInput: Codable, Sendable, Equatable {
     return (try? encoder.encode(self)) ?? Data()
   }
 
-  init(readingFrom fd: Int32) throws {
+  package init(readingFrom fd: Int32) throws {
     defer { close(fd) }
     var data = Data()
     var buffer = [UInt8](repeating: 0, count: 65536)

@@ -4,9 +4,9 @@ import Synchronization
 /// Reads a child's output pipe to its end on a thread of its own (a full pipe
 /// would stop the child), keeps the last `capacity` bytes for the history, and
 /// hands each chunk to `echo` as it comes.
-final class OutputTail: Sendable {
+package final class OutputTail: Sendable {
   /// What the history keeps of one run's output (stdout and stderr together).
-  static let capacity = 64 << 10
+  package static let capacity = 64 << 10
 
   private struct State {
     var bytes: [UInt8] = []
@@ -17,7 +17,7 @@ final class OutputTail: Sendable {
   private let finished = DispatchSemaphore(value: 0)
 
   /// Starts reading each descriptor (and closes it at its end).
-  init(_ fds: [Int32], echo: @escaping @Sendable (Int32, [UInt8]) -> Void) {
+  package init(_ fds: [Int32], echo: @escaping @Sendable (Int32, [UInt8]) -> Void) {
     let group = DispatchGroup()
     for fd in fds {
       group.enter()
@@ -49,7 +49,7 @@ final class OutputTail: Sendable {
 
   /// The output, once every pipe has ended or `seconds` have passed; with a
   /// first line saying how much was cut.
-  func text(waiting seconds: Double) -> String {
+  package func text(waiting seconds: Double) -> String {
     _ = finished.wait(timeout: .now() + seconds)
     return state.withLock { s in
       let text = String(decoding: s.bytes, as: UTF8.self)

@@ -1,3 +1,5 @@
+import AshbyProcess
+import AshbyState
 import Foundation
 import Synchronization
 

@@ -78,7 +78,7 @@ extension RunRecord {
 
   /// What `columns` names, in its order.
   var values: [StateValue] {
-    AshbyScheduler.values(
+    AshbyState.values(
       job, trigger.rawValue, scheduledFor, startedAt, endedAt, status.rawValue, exitCode, attempts, writes, dryRun,
       error, owner, output, event, fence)
   }

@@ -9,17 +9,17 @@ import Foundation
 /// end-of-file and the child ends its whole process group at once, so no run
 /// goes on unobserved, writing what no history will record.
 public enum ScheduledChild {
-  static let reportVariable = "ASHBY_LUA_REPORT_FD"
-  static let lifelineVariable = "ASHBY_LUA_LIFELINE_FD"
+  package static let reportVariable = "ASHBY_LUA_REPORT_FD"
+  package static let lifelineVariable = "ASHBY_LUA_LIFELINE_FD"
   /// The folder to run in (the schedule file's).
-  static let directoryVariable = "ASHBY_LUA_DIRECTORY"
-  static let inputVariable = "ASHBY_LUA_INPUT_FD"
-  static let reportFD: Int32 = 3
-  static let lifelineFD: Int32 = 4
-  static let inputFD: Int32 = 5
+  package static let directoryVariable = "ASHBY_LUA_DIRECTORY"
+  package static let inputVariable = "ASHBY_LUA_INPUT_FD"
+  package static let reportFD: Int32 = 3
+  package static let lifelineFD: Int32 = 4
+  package static let inputFD: Int32 = 5
 
-  struct ChangeDirectoryError: Error, CustomStringConvertible {
-    let description: String
+  package struct ChangeDirectoryError: Error, CustomStringConvertible {
+    package let description: String
   }
 
   /// What the daemon gave a run it started.
@@ -62,7 +62,7 @@ public enum ScheduledChild {
   /// Marks every descriptor past stderr close-on-exec: what the daemon's
   /// process left open must not reach what the script starts (a shell from
   /// `os.execute` holding a pipe open would keep its reader waiting).
-  static func closeOnExec() {
+  package static func closeOnExec() {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
     for fd in entries.compactMap(Int32.init) where fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
   }
@@ -85,10 +85,10 @@ public enum ScheduledChild {
 /// The write end of the report pipe. Written once; safe from any thread
 /// (the watchdog may write it while the VM thread is stuck).
 public final class ReportChannel: Sendable {
-  let fd: Int32
+  package let fd: Int32
   private let written = Atomic(false)
 
-  init(fd: Int32) { self.fd = fd }
+  package init(fd: Int32) { self.fd = fd }
 
   public func send(_ report: RunReport) {
     guard written.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }

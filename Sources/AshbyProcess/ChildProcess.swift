@@ -8,21 +8,21 @@ import Foundation
 /// them), its report on a third (`ScheduledChild`), and a fourth is its
 /// lifeline: the child ends itself when our end closes, which the kernel does
 /// when we die.
-struct ChildProcess: Sendable {
-  let pid: pid_t
+package struct ChildProcess: Sendable {
+  package let pid: pid_t
   /// Our ends: read stdout, stderr and the report; write (hold) the lifeline.
-  let stdout: Int32
-  let stderr: Int32
-  let report: Int32
-  let lifeline: Int32
+  package let stdout: Int32
+  package let stderr: Int32
+  package let report: Int32
+  package let lifeline: Int32
 
-  enum Exit: Equatable {
+  package enum Exit: Equatable {
     case code(Int32)
     case signal(Int32)
   }
 
-  struct SpawnError: Error, CustomStringConvertible {
-    var description: String
+  package struct SpawnError: Error, CustomStringConvertible {
+    package var description: String
   }
 
   /// Starts `executable` with `arguments` in `directory`, stdin from /dev/null,
@@ -33,7 +33,7 @@ struct ChildProcess: Sendable {
   /// - Parameter niceness: how much lower than ours the child's CPU priority is.
   /// - Parameter attached: whether the child is an `ashby-lua run` that reads
   ///   the descriptors' names (`ScheduledChild`); a shell command is not told them.
-  static func spawn(
+  package static func spawn(
     _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data? = nil,
     niceness: Int32 = 0, attached: Bool = true
   ) throws -> ChildProcess {
@@ -49,7 +49,7 @@ struct ChildProcess: Sendable {
   /// An unlinked temporary file holding `data`, read from its start: no name
   /// anyone could open, gone with its last descriptor, and no pipe to keep
   /// fed (a megabyte of event needs no writer thread).
-  static func memoryFile(_ data: Data) throws -> Int32 {
+  package static func memoryFile(_ data: Data) throws -> Int32 {
     let folder = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     var template = Array((folder + "/ashby-lua-input.XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
@@ -146,7 +146,7 @@ struct ChildProcess: Sendable {
   }
 
   /// Sends `signal` to the child's whole process group.
-  func signal(_ number: Int32) { kill(-pid, number) }
+  package func signal(_ number: Int32) { kill(-pid, number) }
 
   /// Waits for the child to end, whether or not the caller is cancelled (a
   /// cancelled caller still needs the exit status). Polls: no thread blocks.
@@ -154,7 +154,7 @@ struct ChildProcess: Sendable {
   /// `os.execute`) is killed once it has ended, before it is reaped: until
   /// then its pid, the group's id, cannot be reused, so the signal cannot
   /// reach anyone else. Our end of the lifeline closes last.
-  func exit() async -> Exit {
+  package func exit() async -> Exit {
     let pid = self.pid
     let lifeline = self.lifeline
     let waiter = Task.detached { () -> Exit in

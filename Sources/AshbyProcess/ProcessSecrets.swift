@@ -41,7 +41,7 @@ public enum ProcessSecrets {
   public static var apiKey: String? { value(apiKeyVariable) }
 
   /// A scheduled run's key, from its input (`ScheduledChild.attach`).
-  static func setAPIKey(_ key: String) { taken.withLock { $0[apiKeyVariable] = key } }
+  package static func setAPIKey(_ key: String) { taken.withLock { $0[apiKeyVariable] = key } }
 
   /// The environment as it was for the names taken: where a hook's secret
   /// or the state's password is looked up.
