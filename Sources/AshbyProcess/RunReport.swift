@@ -5,7 +5,10 @@ import Foundation
 /// It travels on a pipe (`ScheduledChild`), never through a file.
 public struct RunReport: Codable, Equatable, Sendable {
   public var exitCode: Int32
+  /// The error's `kind` (`limit`, `auth`, `validation`, ...): what the history shows.
   public var kind: String?
+  /// The limit that ended the run, if one did: what the daemon decides on (`timeout` status).
+  public var limit: RunLimit?
   public var error: String?
   public var writes: Int
   public var planned: Int
@@ -20,8 +23,10 @@ public struct RunReport: Codable, Equatable, Sendable {
   public static let maxErrorLength = 4096
 
   public init(
-    exitCode: Int32, kind: String?, error: String?, writes: Int, planned: Int, syncTokens: [String: String]? = nil
+    exitCode: Int32, kind: String?, limit: RunLimit? = nil, error: String?, writes: Int, planned: Int,
+    syncTokens: [String: String]? = nil
   ) {
+    self.limit = limit
     self.syncTokens = syncTokens
     self.exitCode = exitCode
     self.kind = kind
@@ -31,7 +36,7 @@ public struct RunReport: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case kind, error, writes, planned
+    case kind, limit, error, writes, planned
     case exitCode = "exit_code"
     case syncTokens = "sync_tokens"
     case requests

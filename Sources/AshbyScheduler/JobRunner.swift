@@ -30,9 +30,11 @@ public struct RunOutcome: Sendable, Equatable {
   }
 
   /// Worth another attempt: failures and timeouts, not auth or usage problems
-  /// (exit codes 2 and 3), which the next attempt would meet again, and never
+  /// (`ExitStatus.mayRetry`), which the next attempt would meet again, and never
   /// a run something stopped (`interrupted`, `cancelled`): its writes may be made.
-  var isRetryable: Bool { (status == .failed || status == .timeout) && exitCode != 2 && exitCode != 3 }
+  var isRetryable: Bool {
+    (status == .failed || status == .timeout) && ExitStatus.mayRetry(Int32(clamping: exitCode))
+  }
 }
 
 /// Runs one attempt of a job. The scheduler knows nothing of Lua or Ashby:

@@ -85,7 +85,7 @@ public struct ProcessJobRunner: JobRunner {
         executable, arguments(for: job), directory: job.directory, environment: hidden.filter(environment) + job.environment,
         input: input.encoded, niceness: niceness)
     } catch {
-      return RunOutcome(status: .failed, exitCode: 2, error: "\(error)")
+      return RunOutcome(status: .failed, exitCode: Int(ExitStatus.usage), error: "\(error)")
     }
     let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: label, stdout: child.stdout))
     let report = ReportReader(child.report)
@@ -187,17 +187,17 @@ public struct ProcessJobRunner: JobRunner {
     let code: Int
     switch exit {
     case .signal(let number):
-      if cancelled { return RunOutcome(status: .cancelled, exitCode: 130, error: "stopped") }
+      if cancelled { return RunOutcome(status: .cancelled, exitCode: Int(ExitStatus.interrupted), error: "stopped") }
       if killed {
         return RunOutcome(
-          status: .timeout, exitCode: 128 + Int(number),
+          status: .timeout, exitCode: Int(ExitStatus.signalled(number)),
           error: "killed after \(Int(limit)) s: the time limit could not stop it")
       }
       if [SIGTERM, SIGINT, SIGHUP].contains(number) {
         return RunOutcome(
-          status: .interrupted, exitCode: 128 + Int(number), error: "stopped by signal \(number) from outside")
+          status: .interrupted, exitCode: Int(ExitStatus.signalled(number)), error: "stopped by signal \(number) from outside")
       }
-      return RunOutcome(status: .failed, exitCode: 128 + Int(number), error: "ended by signal \(number)")
+      return RunOutcome(status: .failed, exitCode: Int(ExitStatus.signalled(number)), error: "ended by signal \(number)")
     case .code(let c):
       code = Int(c)
     }
@@ -207,12 +207,12 @@ public struct ProcessJobRunner: JobRunner {
     let status: RunStatus
     if cancelled {
       status = .cancelled
-    } else if code == 130 {
+    } else if code == Int(ExitStatus.interrupted) {
       status = .interrupted  // the child was stopped (SIGINT or SIGTERM) by someone else
     } else if code == 0 {
       status = .ok
     } else {
-      status = report?.kind == "limit" && (report?.error ?? "").contains("time limit") ? .timeout : .failed
+      status = report?.limit == .time ? .timeout : .failed
     }
     var outcome = RunOutcome(
       status: status, exitCode: code, error: status == .ok ? nil : error, writes: writes, dryRun: dryRun)

@@ -1,4 +1,5 @@
 import AshbyCatalog
+import AshbyProcess
 import Foundation
 import TOMLKit
 
@@ -294,12 +295,12 @@ struct ScheduleReader {
       }
     }
     if let v = table["timeout"] {
-      if let seconds = Self.seconds(v), seconds > 0, seconds <= Self.maxTimeout {
+      if let seconds = Self.seconds(v), seconds > 0, seconds <= RunLimits.maxTimeout {
         job.timeout = seconds
       } else {
         problem(
           place, "timeout",
-          "must be a number of seconds above 0 and at most \(Int(Self.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\"")  // Int of a constant
+          "must be a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\"")  // Int of a constant
       }
     }
     if let v = table["retry_delay"] {
@@ -312,10 +313,10 @@ struct ScheduleReader {
       }
     }
     if let v = table["rate_limit"] {
-      if let n = v.int, (1...Self.maxRateLimit).contains(n) {
+      if let n = v.int, RunLimits.rateLimit.contains(n) {
         job.rateLimit = n
       } else {
-        problem(place, "rate_limit", "must be a whole number of requests per minute from 1 to \(Self.maxRateLimit)")
+        problem(place, "rate_limit", "must be a whole number of requests per minute from 1 to \(RunLimits.rateLimit.upperBound)")
       }
     }
     if let v = table["retries"] {
@@ -338,10 +339,10 @@ struct ScheduleReader {
       }
     }
     if let v = table["grace"] {
-      if let seconds = Self.seconds(v), seconds >= 0, seconds <= Self.maxTimeout {
+      if let seconds = Self.seconds(v), seconds >= 0, seconds <= RunLimits.maxTimeout {
         job.grace = seconds
       } else {
-        problem(place, "grace", "must be a number of seconds from 0 to \(Int(Self.maxTimeout)), or a duration like \"5m\"")  // Int of a constant
+        problem(place, "grace", "must be a number of seconds from 0 to \(Int(RunLimits.maxTimeout)), or a duration like \"5m\"")  // Int of a constant
       }
     }
     if let v = table["keep"] {

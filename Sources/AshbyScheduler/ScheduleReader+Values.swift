@@ -3,11 +3,6 @@ import TOMLKit
 
 /// The bounds and value forms the schedule file's keys take.
 extension ScheduleReader {
-  /// The largest `rate_limit`, as `--rate-limit` takes it.
-  static let maxRateLimit = 1_000_000
-
-  /// The longest `timeout` (a year: `ashby-lua run` takes no more).
-  public static let maxTimeout: Double = 366 * 24 * 3600
   /// The longest `retry_delay`.
   public static let maxRetryDelay: Double = 24 * 3600
 

@@ -66,8 +66,8 @@ struct AuthConfig {
   static func rateLimit(profile: String, in table: TOMLTable?) throws -> Int? {
     try profileValue(
       "rate_limit", profile: profile, in: table,
-      must: "a whole number of requests per minute from 1 to \(SessionOptions.maxRateLimit)"
-    ) { $0.int.flatMap { (1...SessionOptions.maxRateLimit).contains($0) ? $0 : nil } }
+      must: "a whole number of requests per minute from 1 to \(RunLimits.rateLimit.upperBound)"
+    ) { $0.int.flatMap { RunLimits.rateLimit.contains($0) ? $0 : nil } }
   }
 
   /// `api_version` of a profile.

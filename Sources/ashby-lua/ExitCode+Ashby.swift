@@ -1,15 +1,13 @@
 import ArgumentParser
 import AshbyKit
+import AshbyProcess
 import AshbyScripting
 import LuaHost
 
-/// Exit codes, as DESIGN.md §3 fixes them.
-enum Exit {
-  static let scriptError: Int32 = 1
-  static let usage: Int32 = 2
-  static let auth: Int32 = 3
-  static let interrupted: Int32 = 130
+/// Exit codes (`ExitStatus`, DESIGN.md §3), and which one an error means.
+typealias Exit = ExitStatus
 
+extension ExitStatus {
   /// The code for an Ashby call that failed outside a script (`auth`).
   static func code(for error: AshbyError) -> Int32 {
     error.kind == .auth || error.kind == .permission ? auth : scriptError

@@ -1,6 +1,7 @@
 import AshbyKit
 import AshbyProcess
 import AshbyScheduler
+import LuaHost
 
 extension RunReport {
   /// How a script session ended, for the scheduler.
@@ -13,7 +14,8 @@ extension RunReport {
       message = [fields["kind"]?.stringValue, text].compactMap { $0 }.joined(separator: ": ")
     }
     self.init(
-      exitCode: end.code, kind: end.error?.kind?.rawValue, error: message, writes: client.writesMade,
+      exitCode: end.code, kind: end.error?.kind?.rawValue,
+      limit: end.error?.kind == .limit ? end.error?.limitField : nil, error: message, writes: client.writesMade,
       planned: client.plannedWrites.endpointCalls, syncTokens: syncTokens.isEmpty ? nil : syncTokens)
     counting(client)
   }
@@ -22,5 +24,13 @@ extension RunReport {
   mutating func counting(_ client: AshbyClient) {
     requests = client.tally.requests
     pacerWaits = client.tally.pacerWaits
+  }
+}
+
+extension ScriptError {
+  /// The `limit` field of a limit's error table (`time`, `memory`).
+  var limitField: RunLimit? {
+    guard case .object(let fields) = value, let name = fields["limit"]?.stringValue else { return nil }
+    return RunLimit(rawValue: name)
   }
 }

@@ -90,7 +90,8 @@ final class ScriptSession: Sendable {
       strictResults: !options.looseResults && (try AuthConfig.strictResults(profile: options.profile, in: configFile()) ?? true)
     ) { client, message in
       var limited = RunReport(
-        exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, error: "\(LuaErrorKind.limit): \(message)",
+        exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
+        error: "\(LuaErrorKind.limit): \(message)",
         writes: client.writesMade, planned: client.plannedWrites.endpointCalls)
       limited.counting(client)
       report?.send(limited)

@@ -1,6 +1,7 @@
 import AshbyKit
 import AshbyCatalog
 import ArgumentParser
+import AshbyProcess
 import Foundation
 import LuaHost
 
@@ -64,22 +65,19 @@ struct SessionOptions: ParsableArguments {
   var quiet = false
 
   /// The largest `--max-memory`, in MB (a terabyte), and `--concurrency`.
-  static let maxMemoryMB = 1 << 20
-  static let maxConcurrency = 1000
-  static let maxRateLimit = 1_000_000
 
   func validate() throws {
-    if let timeout, !(timeout > 0 && timeout <= LuaVM.maxTimeLimit) {
-      throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(LuaVM.maxTimeLimit)) (a year).")
+    if let timeout, !(timeout > 0 && timeout <= RunLimits.maxTimeout) {
+      throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year).")
     }
-    if let maxMemory, !(1...Self.maxMemoryMB).contains(maxMemory) {
-      throw ValidationError("--max-memory must be a number of MB from 1 to \(Self.maxMemoryMB).")
+    if let maxMemory, !RunLimits.memoryMB.contains(maxMemory) {
+      throw ValidationError("--max-memory must be a number of MB from 1 to \(RunLimits.memoryMB.upperBound).")
     }
-    if let rateLimit, !(1...Self.maxRateLimit).contains(rateLimit) {
-      throw ValidationError("--rate-limit must be a whole number of requests per minute from 1 to \(Self.maxRateLimit).")
+    if let rateLimit, !RunLimits.rateLimit.contains(rateLimit) {
+      throw ValidationError("--rate-limit must be a whole number of requests per minute from 1 to \(RunLimits.rateLimit.upperBound).")
     }
-    if !(1...Self.maxConcurrency).contains(concurrency) {
-      throw ValidationError("--concurrency must be from 1 to \(Self.maxConcurrency).")
+    if !RunLimits.concurrency.contains(concurrency) {
+      throw ValidationError("--concurrency must be from 1 to \(RunLimits.concurrency.upperBound).")
     }
     if let baseURL, URL(string: baseURL)?.host == nil {
       throw ValidationError("--base-url must be a URL like https://api.ashbyhq.com, got \"\(baseURL)\".")

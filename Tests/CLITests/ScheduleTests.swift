@@ -29,6 +29,7 @@ import Testing
         "stuck.lua": "os.execute('sleep 30')",
         "nap.lua": "ashby.sleep(30)",
         "fail.lua": "error({ kind = 'api', message = 'it broke' })",
+        "mimic.lua": "error({ kind = 'limit', message = 'time limit of 1 s exceeded' })",
       ]
       for (name, text) in scripts {
         try text.write(to: work.appendingPathComponent(name), atomically: true, encoding: .utf8)
@@ -240,6 +241,22 @@ import Testing
     let run = try #require(try FreshState.open(s.historyPath).runs().first)
     #expect(run.status == .timeout)
     #expect(run.error == "limit: time limit of 1 s exceeded")
+  }
+
+  /// `timeout` is what the host's time limit ended, read from the child's
+  /// typed report, not an error that only reads like one.
+  @Test func anErrorThatReadsLikeTheTimeLimitIsAFailureNotATimeout() async throws {
+    let s = try Setup(
+      schedule: """
+        [[job]]
+        name = "mimic"
+        script = "mimic.lua"
+        cron = "@hourly"
+        """)
+    #expect(try await run(["schedule", "trigger", "mimic", "--file", s.file], home: s.home).status == 1)
+    let runs = try FreshState.open(s.historyPath).runs()
+    #expect(runs.map(\.status) == [.failed])
+    #expect(runs.first?.error?.contains("time limit") == true)
   }
 
   @Test func aBadFileIsAUsageErrorWithLineAndKey() async throws {

@@ -18,7 +18,7 @@ struct RunAttempts: Sendable {
   /// `interrupted` (never retried); one cancelled otherwise (`overlap =
   /// "replace"`, a lease lost) is `cancelled`.
   func attempts(_ job: ScheduledJob, record: inout RunRecord, label: String, input: RunInput) async -> RunOutcome {
-    var outcome = RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped before it started")
+    var outcome = RunOutcome(status: .interrupted, exitCode: Int(ExitStatus.interrupted), error: "the daemon stopped before it started")
     while !Task.isCancelled && !stop.isStopping {
       record.attempts += 1
       outcome = await runner.run(job, label: label, input: input)
@@ -45,8 +45,8 @@ struct RunAttempts: Sendable {
       } catch {
         outcome =
           stop.isStopping
-          ? RunOutcome(status: .interrupted, exitCode: 130, error: "the daemon stopped while waiting to retry")
-          : RunOutcome(status: .cancelled, exitCode: 130, error: "stopped while waiting to retry")
+          ? RunOutcome(status: .interrupted, exitCode: Int(ExitStatus.interrupted), error: "the daemon stopped while waiting to retry")
+          : RunOutcome(status: .cancelled, exitCode: Int(ExitStatus.interrupted), error: "stopped while waiting to retry")
         break
       }
     }

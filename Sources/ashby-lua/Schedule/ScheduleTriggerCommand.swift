@@ -57,7 +57,7 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     let record = await task.value
     withExtendedLifetime(watchers) {}
     if let signal = caught.withLock({ $0 }), record.status == .interrupted || record.status == .cancelled {
-      throw ExitCode(128 + signal)
+      throw ExitCode(Exit.signalled(signal))
     }
     switch record.status {
     case .ok: return
