@@ -75,14 +75,16 @@ let package = Package(
         .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"), .embedInCode("repl.lua"),
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
       ]),
-    .target(name: "AshbyScripting", dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
+    .target(
+      name: "AshbyScripting",
+      dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib", "AshbyWebhook"]),
     // The state: runs, leases, deliveries, tokens, in one store over an engine (SQLite here,
     // PostgreSQL in AshbyPostgres). Knows nothing of schedules or processes.
     .target(
       name: "AshbyState",
-      dependencies: ["AshbyPaths", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: ["AshbyPaths", "AshbyWebhook", .product(name: "GRDB", package: "GRDB.swift")]),
     // Child processes: spawning, their output, the run's input and report on fds, secrets kept off environments.
-    .target(name: "AshbyProcess"),
+    .target(name: "AshbyProcess", dependencies: ["AshbyWebhook"]),
     // schedules.toml, cron in a time zone, jobs, the daemon's services, the hooks' model and workers.
     // Knows nothing of Lua or HTTP: the CLI gives it a runner.
     .target(

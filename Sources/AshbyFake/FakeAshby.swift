@@ -146,7 +146,7 @@ public final class FakeAshby: Sendable {
 
   /// Every POST to a webhook so far: URL, event, HTTP status (0: no connection).
   public var webhookAttempts: [(url: String, action: String, webhookActionId: String, status: Int)] {
-    webhooks.attemptsMade.map { ($0.url, $0.event.action, $0.event.webhookActionId, $0.status) }
+    webhooks.attemptsMade.map { ($0.url, $0.action, $0.webhookActionId, $0.status) }
   }
 
   // MARK: Test controls

@@ -27,7 +27,9 @@ struct FakeData {
   /// Registered webhooks (`webhook.create`): id, webhookType, requestUrl, secretToken, enabled.
   var webhooks: [[String: Any]] = []
   /// Events waiting to be sent to the webhooks, once the lock is released.
-  var outbox: [WebhookEvent] = []
+  /// An event Ashby sends: its id, its type, the body (encoded once, signed and sent as is).
+  typealias Outgoing = (webhookActionId: String, action: String, body: Data)
+  var outbox: [Outgoing] = []
 
   static let stageTitles: [(String, String)] = [
     ("Lead", "Lead"), ("Application Review", "PreInterviewScreen"), ("Phone Screen", "Active"),

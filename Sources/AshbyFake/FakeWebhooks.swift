@@ -16,7 +16,8 @@ final class FakeWebhookSender: Sendable {
   /// One POST the fake made, for tests.
   struct Attempt: Sendable {
     var url: String
-    var event: WebhookEvent
+    var action: String
+    var webhookActionId: String
     /// The HTTP status, or 0 when the connection failed.
     var status: Int
   }
@@ -50,7 +51,7 @@ final class FakeWebhookSender: Sendable {
   var attemptsMade: [Attempt] { log.withLock { $0 } }
 
   /// Sends `event` to each target in the background.
-  func send(_ event: WebhookEvent, to targets: [(url: String, secret: String)]) {
+  func send(_ event: FakeData.Outgoing, to targets: [(url: String, secret: String)]) {
     for target in targets {
       let id = UUID()
       let task = Task {
@@ -61,7 +62,7 @@ final class FakeWebhookSender: Sendable {
     }
   }
 
-  private func deliver(_ event: WebhookEvent, url: String, secret: String) async {
+  private func deliver(_ event: FakeData.Outgoing, url: String, secret: String) async {
     let body = event.body
     for attempt in 0..<Self.attempts {
       if attempt > 0 {
@@ -81,7 +82,9 @@ final class FakeWebhookSender: Sendable {
       } catch {
         status = 0
       }
-      log.withLock { $0.append(Attempt(url: url, event: event, status: status)) }
+      log.withLock {
+        $0.append(Attempt(url: url, action: event.action, webhookActionId: event.webhookActionId, status: status))
+      }
       if (200..<300).contains(status) || Self.neverRetried.contains(status) { return }
     }
   }
@@ -102,7 +105,7 @@ extension FakeStore {
     func find() -> Int? { data.webhooks.firstIndex { $0["id"] as? String == p["webhookId"] as? String } }
     switch endpoint {
     case "webhook.create":
-      guard let type = p["webhookType"] as? String, WebhookEvent.types.contains(type) else {
+      guard let type = p["webhookType"] as? String, WebhookDelivery.types.contains(type) else {
         return .failure(code: "invalid_input", message: "webhookType is not a webhook type")
       }
       guard let url = p["requestUrl"] as? String, URL(string: url)?.host != nil else {
@@ -142,13 +145,13 @@ extension FakeStore {
   func emit(_ type: String, _ payload: [String: Any], data: inout FakeData) {
     guard data.webhooks.contains(where: { $0["webhookType"] as? String == type && $0["enabled"] as? Bool == true })
     else { return }
+    let id = UUID().uuidString.lowercased()
     data.outbox.append(
-      WebhookEvent(
-        webhookActionId: UUID().uuidString.lowercased(), action: type, data: JSONValue(foundation: payload)))
+      (id, type, WebhookDelivery.body(webhookActionId: id, action: type, data: JSONValue(foundation: payload))))
   }
 
   /// The events queued since the last call, each with where it goes.
-  func takeOutbox() -> [(WebhookEvent, [(url: String, secret: String)])] {
+  func takeOutbox() -> [(FakeData.Outgoing, [(url: String, secret: String)])] {
     withData { d in
       defer { d.outbox = [] }
       return d.outbox.map { event in

@@ -1,5 +1,6 @@
 import AshbyScheduler
 import AshbyState
+import AshbyWebhook
 import Foundation
 import Synchronization
 
@@ -8,7 +9,7 @@ import Synchronization
 /// row, and no thread of Swift's cooperative pool blocks on SQLite.
 final class DeliveryIntake: Sendable {
   private struct Waiting {
-    var arrival: StateStore.Arrival
+    var arrival: WebhookDelivery
     var continuation: CheckedContinuation<StateStore.Acceptance, any Error>
   }
   private struct State {
@@ -27,7 +28,7 @@ final class DeliveryIntake: Sendable {
   }
 
   /// Stores `arrival` with whatever else is waiting; returns once it is on disk.
-  func accept(_ arrival: StateStore.Arrival) async throws -> StateStore.Acceptance {
+  func accept(_ arrival: WebhookDelivery) async throws -> StateStore.Acceptance {
     try await withCheckedThrowingContinuation { continuation in
       let start = state.withLock { s -> Bool in
         s.waiting.append(Waiting(arrival: arrival, continuation: continuation))

@@ -248,29 +248,26 @@ public final class HookServer: Service {
         return (Self.answer(.unauthorized, signature == nil ? "the delivery is not signed" : "the signature does not match"), nil)
       }
     }
-    let event: WebhookEvent
+    let event: WebhookDelivery
     do {
-      event = try WebhookEvent(parsing: bytes)
+      event = try WebhookDelivery(hook: name, body: bytes, receivedAt: Date())
     } catch {
       log("\(name): refused a delivery: \(error) (400)")
       return (Self.answer(.badRequest, error.description), nil)
     }
-    let now = Date()
     do {
-      if event.action == WebhookEvent.ping || !armed.hook.wants(event.action) {
-        let why = event.action == WebhookEvent.ping ? "ping" : "ignored: \(event.action) is not in this hook's events"
-        try history.remember(hook: name, actionID: event.webhookActionId, action: event.action, receivedAt: now)
-        record(name, event, status: .skipped, why: why, at: now)
-        return (Self.answer(.ok, event.action == WebhookEvent.ping ? "pong" : "ignored"), "ignored")
+      if event.action == WebhookDelivery.ping || !armed.hook.wants(event.action) {
+        let why = event.action == WebhookDelivery.ping ? "ping" : "ignored: \(event.action) is not in this hook's events"
+        try history.remember(event)
+        record(event, status: .skipped, why: why)
+        return (Self.answer(.ok, event.action == WebhookDelivery.ping ? "pong" : "ignored"), "ignored")
       }
-      let arrival = StateStore.Arrival(
-        hook: name, actionID: event.webhookActionId, action: event.action, body: bytes, receivedAt: now)
-      switch try await intake.accept(arrival) {
+      switch try await intake.accept(event) {
       case .accepted(let id):
         onAccepted()
         return (Self.answer(.ok, "accepted", extra: ["delivery": "\(id)"]), "accepted")
       case .duplicate(let id):
-        record(name, event, status: .skipped, why: "duplicate: delivery #\(id) had this webhookActionId", at: now)
+        record(event, status: .skipped, why: "duplicate: delivery #\(id) had this webhookActionId")
         return (Self.answer(.ok, "duplicate", extra: ["delivery": "\(id)"]), "duplicate")
       case .full:
         log("\(name): queue full (\(limits.queueCapacity) deliveries waiting); answered 503, Ashby will deliver again")
@@ -328,16 +325,16 @@ public final class HookServer: Service {
   }
 
   /// A delivery that runs nothing still gets its history row.
-  func record(_ hook: String, _ event: WebhookEvent, status: RunStatus, why: String, at now: Date) {
+  func record(_ event: WebhookDelivery, status: RunStatus, why: String) {
     var row = RunRecord(
-      job: hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: now, status: status, attempts: 0,
-      writes: 0, error: why, owner: owner)
-    row.event = DeliveryRecord.summary(action: event.action, actionID: event.webhookActionId)
+      job: event.hook, trigger: .webhook, scheduledFor: nil, startedAt: event.receivedAt, endedAt: event.receivedAt,
+      status: status, attempts: 0, writes: 0, error: why, owner: owner)
+    row.event = event.summary
     do {
       let saved = try history.insert(row)
-      log("\(hook)#\(saved.id ?? 0): \(why) (\(row.event ?? ""))")
+      log("\(event.hook)#\(saved.id ?? 0): \(why) (\(event.summary))")
     } catch {
-      log("\(hook): cannot write the history: \(error)")
+      log("\(event.hook): cannot write the history: \(error)")
     }
   }
 

@@ -1,3 +1,4 @@
+import AshbyWebhook
 import Foundation
 
 /// What the daemon gives a run besides its arguments, on a descriptor of its
@@ -8,30 +9,13 @@ public struct RunInput: Codable, Sendable, Equatable {
   public var state: String?
   /// Endpoint → the sync token of the last run that ended `ok`.
   public var syncTokens: [String: String]
-  public var event: Event?
+  /// For a hook's run: the delivery.
+  public var event: WebhookDelivery?
   /// The key the run calls Ashby with: the daemon's, handed over here and never
   /// in the run's environment, where `/proc/<pid>/environ` would show it.
   public var apiKey: String?
 
-  /// A webhook delivery, as the script sees it (`...` and `ashby.event`).
-  public struct Event: Codable, Sendable, Equatable {
-    public var hook: String
-    public var webhookActionId: String
-    public var action: String
-    public var receivedAt: Date
-    /// The body as Ashby sent it.
-    public var body: String
-
-    public init(hook: String, webhookActionId: String, action: String, receivedAt: Date, body: String) {
-      self.hook = hook
-      self.webhookActionId = webhookActionId
-      self.action = action
-      self.receivedAt = receivedAt
-      self.body = body
-    }
-  }
-
-  public init(state: String? = nil, syncTokens: [String: String] = [:], event: Event? = nil, apiKey: String? = nil) {
+  public init(state: String? = nil, syncTokens: [String: String] = [:], event: WebhookDelivery? = nil, apiKey: String? = nil) {
     self.apiKey = apiKey
     self.state = state
     self.syncTokens = syncTokens

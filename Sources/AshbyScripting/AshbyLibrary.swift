@@ -2,6 +2,7 @@ import AshbyJSON
 import AshbyCatalog
 import AshbyKit
 import AshbyStdlib
+import AshbyWebhook
 import CLua
 import Foundation
 import LuaHost
@@ -15,7 +16,7 @@ import Synchronization
 public enum AshbyLibrary {
   public static func install(
     into ctx: LuaContext, client: AshbyClient, display: Display = Display(),
-    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil, strictResults: Bool = true
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: WebhookDelivery? = nil, strictResults: Bool = true
   ) throws {
     ctx.installTaskLibrary(at: "ashby")
     ctx.installJSON(at: "ashby.json")

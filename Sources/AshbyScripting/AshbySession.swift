@@ -1,4 +1,5 @@
 import AshbyKit
+import AshbyWebhook
 import Logging
 import LuaHost
 
@@ -24,7 +25,7 @@ public final class AshbySession: Sendable {
   public static func start(
     _ configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby"),
     vm options: LuaVM.Options = LuaVM.Options(), display: Display = Display(),
-    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: HookEvent? = nil, strictResults: Bool = true,
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: WebhookDelivery? = nil, strictResults: Bool = true,
     onRunaway: (@Sendable (AshbyClient, String) -> Void)? = nil
   ) async throws -> AshbySession {
     let client = AshbyClient(configuration: configuration, logger: logger)

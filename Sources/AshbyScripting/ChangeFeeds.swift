@@ -1,4 +1,5 @@
 import AshbyJSON
+import AshbyWebhook
 import Foundation
 import LuaHost
 import Synchronization
@@ -31,37 +32,18 @@ public final class ChangeFeeds: Sendable {
   public var reached: [String: String] { reachedTokens.withLock { $0 } }
 }
 
-/// A webhook delivery a hook's script runs for: `...` is its payload, `ashby.event` this.
-public struct HookEvent: Sendable {
-  public var hook: String
-  public var action: String
-  public var webhookActionId: String
-  /// ISO 8601, UTC.
-  public var receivedAt: String
-  /// The body as Ashby sent it.
-  public var body: String
-
-  public init(hook: String, action: String, webhookActionId: String, receivedAt: String, body: String) {
-    self.hook = hook
-    self.action = action
-    self.webhookActionId = webhookActionId
-    self.receivedAt = receivedAt
-    self.body = body
-  }
-}
-
-extension HookEvent {
+/// What a hook's script sees of its delivery.
+extension WebhookDelivery {
   /// The payload as the script's `...`: the body, decoded.
   public var payload: LuaValue {
-    (try? JSONValue.decode(Data(body.utf8))).map(JSONBridge.lua) ?? .nil
+    (try? JSONValue.decode(body)).map(JSONBridge.lua) ?? .nil
   }
 
-  /// `ashby.event`: `action`, `data`, `webhook_action_id`, `received_at`, `hook`.
+  /// `ashby.event`: `action`, `data`, `webhook_action_id`, `received_at` (ISO 8601, UTC), `hook`.
   var luaValue: LuaValue {
-    let data = (try? JSONValue.decode(Data(body.utf8)))?["data"] ?? .object([:])
-    return .object([
+    .object([
       "hook": .string(hook), "action": .string(action), "webhook_action_id": .string(webhookActionId),
-      "received_at": .string(receivedAt), "data": JSONBridge.lua(data),
+      "received_at": .string(ISO8601DateFormatter().string(from: receivedAt)), "data": JSONBridge.lua(data),
     ])
   }
 }

@@ -43,7 +43,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
   public var owner: String
   /// The end of what the run printed (`OutputTail.capacity`), for `schedule logs`.
   public var output: String?
-  /// For a hook's run: the event (`applicationSubmit 3f2a…`), as `DeliveryRecord.summary` says it.
+  /// For a hook's run: the event (`applicationSubmit 3f2a…`), as `WebhookDelivery.summary` says it.
   public var event: String?
   /// The fencing number of the lease it runs under (`StateStore`): its end is recorded only under it.
   public var fence: Int64 = 0

@@ -73,7 +73,8 @@ extension StateStore {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
           values(
-            d.hook, d.actionID, d.action, d.body, d.receivedAt, d.status.rawValue, d.owner,
+            d.delivery.hook, d.delivery.webhookActionId, d.delivery.action, d.delivery.body, d.delivery.receivedAt,
+            d.status.rawValue, d.owner,
             d.runID.flatMap { ids[$0] }, d.fence, d.leaseExpiresAt))
         copied.deliveries += 1
       }

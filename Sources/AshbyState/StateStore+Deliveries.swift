@@ -1,7 +1,9 @@
+import AshbyWebhook
 import Foundation
 
-/// One delivery a hook accepted, kept until it has run.
-public struct DeliveryRecord: Sendable, Codable, Equatable {
+/// One delivery a hook accepted, kept until it has run: the delivery, and
+/// where it is in the queue.
+public struct DeliveryRecord: Sendable, Equatable {
 
   public enum Status: String, Sendable, Codable {
     /// Accepted and acknowledged; waiting for a worker (also after a restart).
@@ -13,12 +15,8 @@ public struct DeliveryRecord: Sendable, Codable, Equatable {
   }
 
   public var id: Int64?
-  public var hook: String
-  public var actionID: String
-  public var action: String
-  /// The raw body as Ashby sent it (verified), handed to the script.
-  public var body: Data
-  public var receivedAt: Date
+  /// The delivery as it was accepted; its body goes once its run ended (retention).
+  public var delivery: WebhookDelivery
   public var status: Status
   public var owner: String?
   public var runID: Int64?
@@ -26,19 +24,6 @@ public struct DeliveryRecord: Sendable, Codable, Equatable {
   public var fence: Int64 = 0
   /// When a running delivery's lease ends unless renewed: then any daemon may run it again.
   public var leaseExpiresAt: Date?
-
-  enum CodingKeys: String, CodingKey {
-    case id, hook, action, body, status, owner
-    case actionID = "action_id"
-    case receivedAt = "received_at"
-    case runID = "run_id"
-    case fence
-    case leaseExpiresAt = "lease_expires_at"
-  }
-
-  /// How the history names the event: its type and the start of its id.
-  public var summary: String { Self.summary(action: action, actionID: actionID) }
-  public static func summary(action: String, actionID: String) -> String { "\(action) \(actionID)" }
 }
 
 extension DeliveryRecord {
@@ -50,8 +35,10 @@ extension DeliveryRecord {
       let receivedAt = row.date("received_at"), let status = row.string("status").flatMap(Status.init(rawValue:))
     else { return nil }
     self.init(
-      id: row.int("id"), hook: hook, actionID: actionID, action: action, body: row.data("body") ?? Data(),
-      receivedAt: receivedAt, status: status, owner: row.string("owner"), runID: row.int("run_id"),
+      id: row.int("id"),
+      delivery: WebhookDelivery(
+        hook: hook, webhookActionId: actionID, action: action, receivedAt: receivedAt, body: row.data("body") ?? Data()),
+      status: status, owner: row.string("owner"), runID: row.int("run_id"),
       fence: row.int("fence") ?? 0, leaseExpiresAt: row.date("lease_expires_at"))
   }
 }
@@ -67,29 +54,12 @@ extension StateStore {
     case full
   }
 
-  /// A verified delivery to store.
-  public struct Arrival: Sendable {
-    public var hook: String
-    public var actionID: String
-    public var action: String
-    public var body: Data
-    public var receivedAt: Date
-
-    public init(hook: String, actionID: String, action: String, body: Data, receivedAt: Date) {
-      self.hook = hook
-      self.actionID = actionID
-      self.action = action
-      self.body = body
-      self.receivedAt = receivedAt
-    }
-  }
-
   /// Stores verified deliveries in one transaction: a redelivery is found, a
   /// full queue refused, and the new ones are stored before any 2xx goes
   /// out. One transaction for many (`DeliveryIntake` gathers those that
   /// arrive together) is one wait for the disk instead of many, and a few
   /// statements whatever their number (each is a round trip to PostgreSQL).
-  public func accept(_ arrivals: [Arrival], capacity: Int) throws -> [Acceptance] {
+  public func accept(_ arrivals: [WebhookDelivery], capacity: Int) throws -> [Acceptance] {
     guard !arrivals.isEmpty else { return [] }
     return try write { db in
       let waiting =
@@ -101,7 +71,7 @@ extension StateStore {
       // Accepted before: by this hook, in an earlier batch.
       var known: [Key: Int64] = [:]
       for (hook, group) in Dictionary(grouping: arrivals, by: \.hook) {
-        let ids = Array(Set(group.map(\.actionID))).sorted()
+        let ids = Array(Set(group.map(\.webhookActionId))).sorted()
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         for row in try db.fetch(
           "SELECT id, action_id FROM deliveries WHERE hook = ? AND action_id IN (\(marks))",
@@ -111,11 +81,11 @@ extension StateStore {
         }
       }
       // New ones, in order, while there is room (the same one twice in a batch is stored once).
-      var fresh: [Arrival] = []
+      var fresh: [WebhookDelivery] = []
       var seen = Set<Key>()
-      for arrival in arrivals where known[Key(hook: arrival.hook, actionID: arrival.actionID)] == nil {
+      for arrival in arrivals where known[Key(hook: arrival.hook, actionID: arrival.webhookActionId)] == nil {
         if fresh.count + Int(clamping: waiting) >= capacity { break }
-        if seen.insert(Key(hook: arrival.hook, actionID: arrival.actionID)).inserted { fresh.append(arrival) }
+        if seen.insert(Key(hook: arrival.hook, actionID: arrival.webhookActionId)).inserted { fresh.append(arrival) }
       }
       if !fresh.isEmpty {
         let rows = Array(repeating: "(?, ?, ?, ?, ?, 'queued')", count: fresh.count).joined(separator: ", ")
@@ -123,17 +93,17 @@ extension StateStore {
           """
           INSERT INTO deliveries(hook, action_id, action, body, received_at, status) VALUES \(rows)
           ON CONFLICT DO NOTHING RETURNING id, hook, action_id
-          """, fresh.flatMap { values($0.hook, $0.actionID, $0.action, $0.body, $0.receivedAt) })
+          """, fresh.flatMap { values($0.hook, $0.webhookActionId, $0.action, $0.body, $0.receivedAt) })
         for row in inserted {
           if let id = row.int("id"), let hook = row.string("hook"), let actionID = row.string("action_id") {
             known[Key(hook: hook, actionID: actionID)] = id
           }
         }
       }
-      let stored = Set(fresh.map { Key(hook: $0.hook, actionID: $0.actionID) })
+      let stored = Set(fresh.map { Key(hook: $0.hook, actionID: $0.webhookActionId) })
       var answered = Set<Key>()
       return arrivals.map { arrival in
-        let key = Key(hook: arrival.hook, actionID: arrival.actionID)
+        let key = Key(hook: arrival.hook, actionID: arrival.webhookActionId)
         guard let id = known[key] else { return .full }
         // The first of a batch's copies is the one stored now; every other copy is a redelivery.
         return stored.contains(key) && answered.insert(key).inserted ? .accepted(id) : .duplicate(id)
@@ -141,23 +111,15 @@ extension StateStore {
     }
   }
 
-  static func insertDelivery(
-    _ db: any StateSQL, hook: String, actionID: String, action: String, body: Data, receivedAt: Date,
-    status: DeliveryRecord.Status
-  ) throws -> Int64? {
-    try db.one(
-      """
-      INSERT INTO deliveries(hook, action_id, action, body, received_at, status) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT DO NOTHING RETURNING id
-      """, values(hook, actionID, action, body, receivedAt, status.rawValue))?.int("id")
-  }
-
   /// Remembers a delivery that runs nothing (a `ping`, an event type the hook
-  /// does not want), so a redelivery of it is known too.
-  public func remember(hook: String, actionID: String, action: String, receivedAt: Date) throws {
+  /// does not want), without its body, so a redelivery of it is known too.
+  public func remember(_ d: WebhookDelivery) throws {
     try write { db in
-      _ = try Self.insertDelivery(
-        db, hook: hook, actionID: actionID, action: action, body: Data(), receivedAt: receivedAt, status: .ran)
+      _ = try db.one(
+        """
+        INSERT INTO deliveries(hook, action_id, action, body, received_at, status) VALUES (?, ?, ?, ?, ?, 'ran')
+        ON CONFLICT DO NOTHING RETURNING id
+        """, values(d.hook, d.webhookActionId, d.action, Data(), d.receivedAt))
     }
   }
 

@@ -36,7 +36,9 @@ extension StateStore {
   /// Deliveries waiting for a hook none of `hooks` is: by hook name, how many.
   public func deliveriesWaiting(outside hooks: Set<String>) throws -> [String: Int] {
     var waiting: [String: Int] = [:]
-    for delivery in try pendingDeliveries() where !hooks.contains(delivery.hook) { waiting[delivery.hook, default: 0] += 1 }
+    for delivery in try pendingDeliveries() where !hooks.contains(delivery.delivery.hook) {
+      waiting[delivery.delivery.hook, default: 0] += 1
+    }
     return waiting
   }
 }

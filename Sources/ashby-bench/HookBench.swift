@@ -90,10 +90,9 @@ enum HookBench {
     """.write(to: folder.appendingPathComponent("handler.lua"), atomically: true, encoding: .utf8)
     let candidate = fake.seedIDs("candidate")[0]
     let bodies = (0..<total).map { i in
-      WebhookEvent(
+      WebhookDelivery.body(
         webhookActionId: "bench-\(i)-\(UUID().uuidString)", action: "applicationSubmit",
-        data: .object(["application": .object(["id": .string("app-\(i)"), "candidate": .object(["id": .string(candidate)])])])
-      ).body
+        data: .object(["application": .object(["id": .string("app-\(i)"), "candidate": .object(["id": .string(candidate)])])]))
     }
     return (folder, WebhookSignature.newSecret(), bodies)
   }

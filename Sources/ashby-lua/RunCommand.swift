@@ -108,11 +108,7 @@ struct RunCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
     }
-    let event = attachment?.input.event.map {
-      HookEvent(
-        hook: $0.hook, action: $0.action, webhookActionId: $0.webhookActionId,
-        receivedAt: ISO8601DateFormatter().string(from: $0.receivedAt), body: $0.body)
-    }
+    let event = attachment?.input.event
     let runner: ScriptSession
     do {
       runner = try await ScriptSession.start(settings, report: attachment?.report, feeds: feeds, event: event)

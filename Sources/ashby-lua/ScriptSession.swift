@@ -5,6 +5,7 @@ import AshbyKit
 import AshbyProcess
 import AshbyScheduler
 import AshbyScripting
+import AshbyWebhook
 import Foundation
 import Logging
 import LuaHost
@@ -47,7 +48,7 @@ final class ScriptSession: Sendable {
   ///   - feeds: where `ashby.changes` starts from; `event`: a hook's delivery.
   static func start(
     _ options: SessionSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
-    event: HookEvent? = nil
+    event: WebhookDelivery? = nil
   ) async throws -> ScriptSession {
     var fake: FakeAshby?
     var configuration: AshbyConfiguration
@@ -129,7 +130,7 @@ final class ScriptSession: Sendable {
 
   /// Runs `-e` chunks, then the script, like `lua`; errors go to stderr.
   /// A hook's script gets the delivery's payload as `...`.
-  func runMain(script: String?, arguments: [String], chunks: [String], event: HookEvent? = nil) async -> End {
+  func runMain(script: String?, arguments: [String], chunks: [String], event: WebhookDelivery? = nil) async -> End {
     let values = (event.map { [$0.payload] } ?? []) + arguments.map(LuaValue.string)
     let end = await execute(script: script, arguments: arguments, values: values, chunks: chunks)
     // A progress line left by work that stopped early (a loop over pages that broke) goes now.

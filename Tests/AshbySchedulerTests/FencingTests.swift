@@ -1,3 +1,4 @@
+import AshbyWebhook
 import Foundation
 import Testing
 
@@ -72,16 +73,16 @@ import AshbyState
     #expect(try store.finishRun(done, syncTokens: [:], keepRuns: nil, endedAfter: nil))
   }
 
-  static func arrival(_ id: String) -> StateStore.Arrival {
-    StateStore.Arrival(hook: "h", actionID: id, action: "applicationSubmit", body: Data("{}".utf8), receivedAt: t0)
+  static func arrival(_ id: String) -> WebhookDelivery {
+    WebhookDelivery(hook: "h", webhookActionId: id, action: "applicationSubmit", receivedAt: t0, body: Data("{}".utf8))
   }
 
   static func hookRun(_ owner: String) -> (DeliveryRecord) -> RunRecord {
     { d in
       var r = RunRecord(
-        job: d.hook, trigger: .webhook, scheduledFor: nil, startedAt: t0, endedAt: nil, status: .running, attempts: 0,
+        job: d.delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: t0, endedAt: nil, status: .running, attempts: 0,
         writes: 0, error: nil, owner: owner)
-      r.event = d.summary
+      r.event = d.delivery.summary
       return r
     }
   }
@@ -129,7 +130,7 @@ import AshbyState
     }
     // Room for two more: a and b are stored, c is refused, and each copy is a duplicate of the one stored.
     #expect(answers == [.accepted(a), .duplicate(1), .duplicate(a), .accepted(b), .full, .duplicate(b)])
-    #expect(try store.pendingDeliveries().map(\.actionID) == ["old", "a", "b"])
+    #expect(try store.pendingDeliveries().map(\.delivery.webhookActionId) == ["old", "a", "b"])
     #expect(try store.accept([Self.arrival("c")], capacity: 3) == [.full])
     #expect(try store.accept([], capacity: 3).isEmpty)
   }
@@ -149,7 +150,7 @@ import AshbyState
     // A's one worker is free for the next delivery only if it was.
     _ = try store.accept([Self.arrival("e2")], capacity: 10)
     #expect(await eventually(60) { runner.calls.count == 2 })
-    #expect(try store.pendingDeliveries().map(\.actionID) == ["e1"])
+    #expect(try store.pendingDeliveries().map(\.delivery.webhookActionId) == ["e1"])
     #expect(try store.pendingDeliveries().map(\.owner) == ["B"])
     #expect(try store.run(id: taken.1.id ?? 0)?.status == .running)
     #expect(try store.runs(hook: "h").first { $0.owner == "A" && $0.event?.hasSuffix("e1") == true }?.status == .interrupted)
@@ -172,7 +173,7 @@ import AshbyState
     await dispatcher.run(delivery, record, hook: stopBegan ? hook : nil)
     #expect(runner.calls.isEmpty)
     #expect(try store.runs(hook: "h").isEmpty)
-    #expect(try store.pendingDeliveries().map(\.actionID) == ["e1"])
+    #expect(try store.pendingDeliveries().map(\.delivery.webhookActionId) == ["e1"])
     #expect(try store.pendingDeliveries().map(\.owner) == [nil])
   }
 }

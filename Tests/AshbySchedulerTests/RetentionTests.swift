@@ -1,3 +1,4 @@
+import AshbyWebhook
 import Foundation
 import StateTestSupport
 import Testing
@@ -29,7 +30,7 @@ import Testing
   func runAll(_ store: StateStore, now: Date) throws {
     while let (delivery, started) = try store.takeDelivery(hooks: ["h"], owner: "d", now: now, until: now + 60, run: { d in
       RunRecord(
-        job: d.hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: nil, status: .running, attempts: 0,
+        job: d.delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: now, endedAt: nil, status: .running, attempts: 0,
         writes: 0, error: nil, owner: "d")
     }) {
       var ended = started
@@ -49,9 +50,9 @@ import Testing
     let body = Data((0..<20 * 1024).map { _ in UInt8.random(in: 0x21...0x7E, using: &generator) })
     // Half received past the retention, half within it.
     let arrivals = (0..<Self.count).map { i in
-      StateStore.Arrival(
-        hook: "h", actionID: "id-\(i)", action: "applicationSubmit", body: body,
-        receivedAt: i < Self.count / 2 ? now.addingTimeInterval(-retention - 3600) : now)
+      WebhookDelivery(
+        hook: "h", webhookActionId: "id-\(i)", action: "applicationSubmit",
+        receivedAt: i < Self.count / 2 ? now.addingTimeInterval(-retention - 3600) : now, body: body)
     }
     for start in stride(from: 0, to: arrivals.count, by: 500) {
       _ = try store.accept(Array(arrivals[start..<min(start + 500, arrivals.count)]), capacity: Self.count)
@@ -73,7 +74,7 @@ import Testing
     // The space freed is reused: as many deliveries again leave a SQLite file no larger. (PostgreSQL
     // reuses it once its autovacuum has passed, which a test cannot time: its figure is printed.)
     let more = (0..<Self.count / 2).map { i in
-      StateStore.Arrival(hook: "h", actionID: "more-\(i)", action: "applicationSubmit", body: body, receivedAt: now)
+      WebhookDelivery(hook: "h", webhookActionId: "more-\(i)", action: "applicationSubmit", receivedAt: now, body: body)
     }
     for start in stride(from: 0, to: more.count, by: 500) {
       _ = try store.accept(Array(more[start..<min(start + 500, more.count)]), capacity: Self.count)

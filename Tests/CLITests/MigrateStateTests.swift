@@ -1,5 +1,6 @@
 import AshbyScheduler
 import AshbyState
+import AshbyWebhook
 import Foundation
 import StateTestSupport
 import Testing
@@ -37,9 +38,12 @@ struct MigrateStateTests {
     try old?.setLastFire("hire", when)
     _ = try old?.claimFire("hire", when, owner: "a-daemon")
     _ = try old?.accept(
-      [StateStore.Arrival(hook: "welcome", actionID: "e-1", action: "applicationSubmit", body: Data("{}".utf8), receivedAt: when)],
+      [
+        WebhookDelivery(
+          hook: "welcome", webhookActionId: "e-1", action: "applicationSubmit", receivedAt: when, body: Data("{}".utf8))
+      ],
       capacity: 10)
-    try old?.remember(hook: "welcome", actionID: "e-2", action: "ping", receivedAt: when)
+    try old?.remember(WebhookDelivery(hook: "welcome", webhookActionId: "e-2", action: "ping", receivedAt: when, body: Data()))
     try old?.saveSyncTokens(["application.list": "tok-1"], state: "hire")
     let before = try old?.runs(limit: 100) ?? []
     old = nil
@@ -60,9 +64,9 @@ struct MigrateStateTests {
     #expect(zip(after, before).allSatisfy { abs($0.startedAt.timeIntervalSince($1.startedAt)) < 0.01 })
     #expect(try new.lastFire("hire").map { abs($0.timeIntervalSince(when)) < 0.01 } == true)
     #expect(try new.claimFire("hire", when) == false)  // still claimed: no daemon runs that fire again
-    #expect(try new.pendingDeliveries().map(\.actionID) == ["e-1"])
+    #expect(try new.pendingDeliveries().map(\.delivery.webhookActionId) == ["e-1"])
     #expect(try new.accept(
-      [StateStore.Arrival(hook: "welcome", actionID: "e-2", action: "ping", body: Data(), receivedAt: when)], capacity: 10)
+      [WebhookDelivery(hook: "welcome", webhookActionId: "e-2", action: "ping", receivedAt: when, body: Data())], capacity: 10)
       .first.map { if case .duplicate = $0 { true } else { false } } == true)
     #expect(try new.syncTokens(state: "hire") == ["application.list": "tok-1"])
 

@@ -82,11 +82,11 @@ public actor HookDispatcher: Service {
       let taken: (DeliveryRecord, RunRecord)?
       do {
         let now = Date()
-        taken = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner, now: now, until: now + lease) { delivery in
+        taken = try history.takeDelivery(hooks: Set(hooks.keys), owner: owner, now: now, until: now + lease) { queued in
           var record = RunRecord(
-            job: delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: self.clock.now, endedAt: nil,
+            job: queued.delivery.hook, trigger: .webhook, scheduledFor: nil, startedAt: self.clock.now, endedAt: nil,
             status: .running, attempts: 0, writes: 0, error: nil, owner: self.owner)
-          record.event = delivery.summary
+          record.event = queued.delivery.summary
           return record
         }
       } catch {
@@ -94,16 +94,16 @@ public actor HookDispatcher: Service {
         log("hooks: cannot read the queue: \(error)")
         taken = nil
       }
-      guard let (delivery, record) = taken else {
+      guard let (queued, record) = taken else {
         // Nothing waiting: sleep until a delivery comes, or a second passes
         // (another daemon sharing the state may have queued one).
         await doorbell.wait(upTo: .seconds(1))
         continue
       }
-      let id = delivery.id ?? 0
-      let hook = hooks[delivery.hook]
-      let task = Task { await self.run(delivery, record, hook: hook) }
-      let heartbeat = renewing(delivery, label: "\(delivery.hook)#\(record.id ?? 0)", stopping: task)
+      let id = queued.id ?? 0
+      let hook = hooks[queued.delivery.hook]
+      let task = Task { await self.run(queued, record, hook: hook) }
+      let heartbeat = renewing(queued, label: "\(queued.delivery.hook)#\(record.id ?? 0)", stopping: task)
       running[id] = task
       await task.value
       heartbeat.cancel()
@@ -115,12 +115,12 @@ public actor HookDispatcher: Service {
   /// another daemon has taken the delivery over (this one stalled past its
   /// lease), the run is stopped: its script, if it has not written yet, does
   /// not write what the other daemon's run will, and its end is not recorded.
-  private func renewing(_ delivery: DeliveryRecord, label: String, stopping run: Task<Void, Never>) -> Task<Void, Never> {
+  private func renewing(_ queued: DeliveryRecord, label: String, stopping run: Task<Void, Never>) -> Task<Void, Never> {
     Task { [history, log, lease] in
       while !Task.isCancelled {
         try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))  // the lease: --lease (1 s to a day) over the clock's rate (1 to 3600)
         if Task.isCancelled { break }
-        if (try? history.renewDelivery(delivery, until: Date() + lease)) == false {
+        if (try? history.renewDelivery(queued, until: Date() + lease)) == false {
           log("\(label): another daemon took the delivery over while this one did not renew its lease; stopping its run")
           run.cancel()
           break
@@ -142,26 +142,24 @@ public actor HookDispatcher: Service {
 
   /// One delivery: the attempts, then its row and the queue told how it went.
   /// - Parameter hook: nil when the file lost the hook between taking and running (a reload).
-  func run(_ delivery: DeliveryRecord, _ started: RunRecord, hook: Hook?) async {
+  func run(_ queued: DeliveryRecord, _ started: RunRecord, hook: Hook?) async {
     var record = started
-    let label = "\(delivery.hook)#\(record.id ?? 0)"
+    let label = "\(queued.delivery.hook)#\(record.id ?? 0)"
     guard let hook else {
       // Never started (no attempt): the delivery waits for its hook, and no row stays.
       log("\(label): the hook is no longer in the schedule file; the delivery waits for it")
-      await finish(delivery, record, requeue: true, syncTokens: [:], hook: nil, label: label)
+      await finish(queued, record, requeue: true, syncTokens: [:], hook: nil, label: label)
       return
     }
-    log("\(label): started (\(delivery.summary))")
+    log("\(label): started (\(queued.delivery.summary))")
     let input = RunInput(
       state: hook.name, syncTokens: (try? history.syncTokens(state: hook.name)) ?? [:],
-      event: RunInput.Event(
-        hook: hook.name, webhookActionId: delivery.actionID, action: delivery.action, receivedAt: delivery.receivedAt,
-        body: String(decoding: delivery.body, as: UTF8.self)))
+      event: queued.delivery)
     let outcome = await attempts.attempts(hook.job, record: &record, label: label, input: input)
     // Cut short by a stop: it runs again after the restart, under a new row
     // (none stays for a run the stop came before).
     await finish(
-      delivery, record, requeue: outcome.status == .interrupted, syncTokens: outcome.syncTokens, hook: hook, label: label)
+      queued, record, requeue: outcome.status == .interrupted, syncTokens: outcome.syncTokens, hook: hook, label: label)
     if hook.job.onFailure != nil, record.status == .failed || record.status == .timeout {
       await runner.onFailure(hook.job, record: record, label: label)
     }
@@ -174,12 +172,12 @@ public actor HookDispatcher: Service {
   /// The run's end and the delivery's, in one write, retried while the state
   /// cannot be reached (the lease goes on being renewed meanwhile).
   private func finish(
-    _ delivery: DeliveryRecord, _ record: RunRecord, requeue: Bool, syncTokens: [String: String], hook: Hook?,
+    _ queued: DeliveryRecord, _ record: RunRecord, requeue: Bool, syncTokens: [String: String], hook: Hook?,
     label: String
   ) async {
     let recorded = await attempts.durably("the end", label: label) { [history, clock] in
       try history.finishDelivery(
-        delivery, run: record, requeue: requeue, syncTokens: syncTokens, keepRuns: hook?.job.keepRuns,
+        queued, run: record, requeue: requeue, syncTokens: syncTokens, keepRuns: hook?.job.keepRuns,
         endedAfter: hook?.job.keepAge.map { clock.now - $0 })
     }
     if recorded == false {

@@ -183,10 +183,9 @@ struct HookTestCommand: AsyncParsableCommand {
       Console.error("ashby-lua: --url must be a URL like http://127.0.0.1:8787/hooks/\(name)")
       throw ExitCode(Exit.usage)
     }
-    let event = WebhookEvent(
-      webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookEvent.ping, data: .object([:]))
     // One encoding, signed and sent: the signature covers these bytes, not the event's meaning.
-    let body = event.body
+    let body = WebhookDelivery.body(
+      webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookDelivery.ping, data: .object([:]))
     var request = HTTPClientRequest(url: endpoint.absoluteString)
     request.method = .POST
     request.body = .bytes(ByteBuffer(bytes: body))

@@ -137,7 +137,7 @@ struct HookServing: ParsableArguments {
   func register(_ hooks: [Hook], at fake: FakeAshby, base: String) throws {
     for hook in hooks {
       let secret = (try hook.resolveSecret()) ?? WebhookSignature.newSecret()
-      let types = hook.events.isEmpty ? WebhookEvent.types : hook.events.sorted()
+      let types = hook.events.isEmpty ? WebhookDelivery.types : hook.events.sorted()
       for type in types { fake.registerWebhook(type: type, url: "\(base)/hooks/\(hook.name)", secret: secret) }
     }
     DaemonLog.line("schedule: the fake Ashby sends its webhooks to this daemon's hooks")
