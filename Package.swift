@@ -77,7 +77,10 @@ let package = Package(
       ]),
     .target(
       name: "AshbyScripting",
-      dependencies: ["LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib", "AshbyWebhook"]),
+      dependencies: [
+        "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib", "AshbyWebhook", "AshbyProcess", "AshbyPaths",
+        .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log"),
+      ]),
     // The state: runs, leases, deliveries, tokens, in one store over an engine (SQLite here,
     // PostgreSQL in AshbyPostgres). Knows nothing of schedules or processes.
     .target(

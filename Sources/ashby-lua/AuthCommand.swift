@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyKit
+import AshbyScripting
 import Foundation
 
 /// `ashby-lua auth login|status|logout`.
@@ -20,7 +21,7 @@ struct AuthCommand: AsyncParsableCommand {
 
     /// Asks Ashby about the key (`apiKey.info`): its title and scopes, as far as Ashby says.
     func verify(_ key: AshbyAPIKey) async throws -> Result<KeyInfo, AshbyError> {
-      var configuration = AshbyConfiguration(baseURL: try ScriptSession.baseURL(flag: baseURL), apiKey: key)
+      var configuration = AshbyConfiguration(baseURL: try ScriptRunner.baseURL(flag: baseURL), apiKey: key)
       if let version = try AuthConfig.apiVersion(profile: profile, in: AuthConfig.readFile()) {
         configuration.apiVersion = version
       }

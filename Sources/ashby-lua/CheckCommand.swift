@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyProcess
 import Foundation
 import LuaHost
 

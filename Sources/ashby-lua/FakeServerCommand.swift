@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyFake
+import AshbyProcess
 import Foundation
 
 /// `ashby-lua fake-server`: the fake Ashby as a long-running server.

@@ -1,5 +1,6 @@
 import AshbyPaths
 import ArgumentParser
+import AshbyScripting
 import Foundation
 
 /// `ashby-lua repl` (and bare `ashby-lua` on a terminal).
@@ -13,7 +14,7 @@ struct ReplCommand: AsyncParsableCommand {
   @OptionGroup var session: SessionOptions
 
   func run() async throws {
-    let runner = try await ScriptSession.startOrExit(session.settings)
+    let runner = try await ScriptRunner.startOrExit(session.settings)
     try await runner.vm.perform { ctx in
       try ctx.load(
         "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete, ashby_repl_chart = repl.run, repl.complete, repl.chart",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyCatalog
+import AshbyFake
 import AshbyProcess
 import AshbyScheduler
 import AshbyScripting
@@ -64,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
   /// A run, from plain settings: what `run()` does after parsing, and what
   /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
   static func perform(
-    script: String?, arguments args: [String], chunks: [String], settings: SessionSettings, planJSON: String?,
+    script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planJSON: String?,
     state: String? = nil
   ) async -> Int32 {
     // Only an argument that looks like an option costs the parser's reflection here.
@@ -109,9 +110,11 @@ struct RunCommand: AsyncParsableCommand {
       return Exit.usage
     }
     let event = attachment?.input.event
-    let runner: ScriptSession
+    let runner: ScriptRunner
     do {
-      runner = try await ScriptSession.start(settings, report: attachment?.report, feeds: feeds, event: event)
+      runner = try await ScriptRunner.start(settings, report: attachment?.report, feeds: feeds, event: event) {
+        try await FakeAshby.start()
+      }
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage

@@ -18,7 +18,7 @@ struct SessionOptions: ParsableArguments {
   var baseURL: String?
 
   @Option(help: ArgumentHelp("The profile in config.toml that holds the API key.", valueName: "NAME"))
-  var profile: String = SessionSettings.defaults.profile
+  var profile: String = RunSettings.defaults.profile
 
   @Flag(help: "Run without file, process or debug access (no io, os.execute, package.loadlib, string.dump, bytecode).")
   var sandbox = false
@@ -48,7 +48,7 @@ struct SessionOptions: ParsableArguments {
   var maxMemory: Int?
 
   @Option(help: ArgumentHelp("Ashby requests in flight at once.", valueName: "N"))
-  var concurrency: Int = SessionSettings.defaults.concurrency
+  var concurrency: Int = RunSettings.defaults.concurrency
 
   @Option(
     help: ArgumentHelp(
@@ -92,31 +92,10 @@ struct SessionOptions: ParsableArguments {
   }
 
   /// What the flags ask for, as plain values.
-  var settings: SessionSettings {
-    SessionSettings(
+  var settings: RunSettings {
+    RunSettings(
       fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, looseResults: looseResults,
       apiVersion: apiVersion, onBehalfOf: onBehalfOf, timeout: timeout,
       maxMemory: maxMemory, concurrency: concurrency, rateLimit: rateLimit, verbose: verbose, quiet: quiet)
   }
-}
-
-/// A session's settings, apart from how they were given: `run script.lua` with
-/// no flags starts from `defaults` without the argument parser (see `AshbyLua.main`).
-struct SessionSettings: Sendable {
-  var fake = false
-  var dryRun = false
-  var baseURL: String?
-  var profile = "default"
-  var sandbox = false
-  var looseResults = false
-  var apiVersion: String?
-  var onBehalfOf: String?
-  var timeout: Double?
-  var maxMemory: Int?
-  var concurrency = 16
-  var rateLimit: Int?
-  var verbose = false
-  var quiet = false
-
-  static let defaults = SessionSettings()
 }

@@ -3,6 +3,7 @@ import AshbyCatalog
 import AshbyJSON
 import AshbyKit
 import AshbyScheduler
+import AshbyScripting
 import AshbyWebhook
 import AsyncHTTPClient
 import Foundation
@@ -68,7 +69,7 @@ struct HookRegisterCommand: AsyncParsableCommand {
     let accepted = Catalog.registrableWebhookTypes
     let types = (hook.events.isEmpty ? accepted : hook.events.sorted()).filter(accepted.contains)
     let secret = WebhookSignature.newSecret()
-    let runner = try await ScriptSession.startOrExit(session.settings)
+    let runner = try await ScriptRunner.startOrExit(session.settings)
     var made: [(id: String, type: String)] = []
     do {
       for type in types {
@@ -108,7 +109,7 @@ struct HookListCommand: AsyncParsableCommand {
       print("no hooks registered (ashby-lua hook register NAME --url URL)")
       return
     }
-    let runner = try await ScriptSession.startOrExit(session.settings)
+    let runner = try await ScriptRunner.startOrExit(session.settings)
     var rows = [["HOOK", "EVENT", "WEBHOOK", "ENABLED", "URL"]]
     for r in registrations {
       for webhook in r.webhooks {
@@ -139,7 +140,7 @@ struct HookUnregisterCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(name) is not registered (see `ashby-lua hook list`)")
       throw ExitCode(Exit.usage)
     }
-    let runner = try await ScriptSession.startOrExit(session.settings)
+    let runner = try await ScriptRunner.startOrExit(session.settings)
     var failed: [String] = []
     for webhook in registration.webhooks {
       do {

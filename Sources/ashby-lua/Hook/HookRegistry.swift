@@ -1,4 +1,5 @@
 import AshbyJSON
+import AshbyScripting
 import Foundation
 
 /// What `hook register` made in Ashby, kept in

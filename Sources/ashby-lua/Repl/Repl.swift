@@ -1,4 +1,5 @@
 import AshbyKit
+import AshbyScripting
 import Foundation
 import LuaHost
 
@@ -7,7 +8,7 @@ import LuaHost
 /// (`<eof>`); run it as a host coroutine so `ashby.*` calls work; print the
 /// results with the stdlib printer. See docs/repl.md.
 struct Repl {
-  let session: ScriptSession
+  let session: ScriptRunner
   var reader: any LineReader & Sendable
   let interactive: Bool
   let color: Bool

@@ -1,4 +1,5 @@
 import AshbyHooks
+import AshbyProcess
 import AshbyScheduler
 import Foundation
 import Logging

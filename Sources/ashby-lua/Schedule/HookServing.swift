@@ -2,6 +2,7 @@ import ArgumentParser
 import AshbyFake
 import AshbyHooks
 import AshbyScheduler
+import AshbyScripting
 import AshbyState
 import AshbyWebhook
 import Foundation

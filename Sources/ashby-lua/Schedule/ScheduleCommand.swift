@@ -3,6 +3,7 @@ import ArgumentParser
 import AshbyFake
 import AshbyProcess
 import AshbyScheduler
+import AshbyScripting
 import AshbyState
 import Foundation
 import Synchronization

@@ -2,6 +2,7 @@ import ArgumentParser
 import AshbyJSON
 import AshbyPostgres
 import AshbyScheduler
+import AshbyScripting
 import Foundation
 import Yams
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyScheduler
+import AshbyScripting
 import Foundation
 
 /// `schedule logs JOB [RUN]`: what a run printed, as the history keeps it.

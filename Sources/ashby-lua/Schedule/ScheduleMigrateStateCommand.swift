@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyScheduler
+import AshbyScripting
 import AshbyState
 import Foundation
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AshbyHooks
+import AshbyProcess
 import AshbyScheduler
+import AshbyScripting
 import Foundation
 import Logging
 import ServiceLifecycle

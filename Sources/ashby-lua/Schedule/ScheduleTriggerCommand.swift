@@ -1,5 +1,7 @@
 import ArgumentParser
+import AshbyProcess
 import AshbyScheduler
+import AshbyScripting
 import Foundation
 import Synchronization
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyScheduler
+import AshbyScripting
 import Foundation
 import LuaHost
 

@@ -1,6 +1,7 @@
 import AshbyPostgres
 import ArgumentParser
 import AshbyScheduler
+import AshbyScripting
 import AshbyState
 import Foundation
 

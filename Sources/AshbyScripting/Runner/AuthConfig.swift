@@ -2,43 +2,43 @@ import AshbyPaths
 import AshbyCatalog
 import AshbyKit
 import AshbyProcess
-import AshbyScheduler
 import Foundation
 import TOMLKit
 
 /// Where the API key comes from: `ASHBY_API_KEY`, else a profile in
 /// `$XDG_CONFIG_HOME/ashby-lua/config.toml` (`api_key` or `api_key_command`).
 /// The file must not be readable by group or others.
-struct AuthConfig {
-  struct Failure: Error, CustomStringConvertible {
-    let description: String
+public struct AuthConfig {
+  public struct Failure: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
   }
 
-  enum Source: Equatable {
+  public enum Source: Equatable {
     case environment
     case file(profile: String)
     case command(profile: String)
     case none
   }
 
-  static var configDirectory: URL { URL(fileURLWithPath: configDirectoryPath, isDirectory: true) }
+  public static var configDirectory: URL { URL(fileURLWithPath: configDirectoryPath, isDirectory: true) }
 
   /// As a plain path: every run asks where the config is, and `URL` and the
   /// passwd lookup behind `homeDirectoryForCurrentUser` cost a cold start more than the read.
-  static var configDirectoryPath: String { UserFolders.config() }
+  public static var configDirectoryPath: String { UserFolders.config() }
 
-  static var configFile: URL { URL(fileURLWithPath: configFilePath) }
-  static var configFilePath: String { configDirectoryPath + "/config.toml" }
+  public static var configFile: URL { URL(fileURLWithPath: configFilePath) }
+  public static var configFilePath: String { configDirectoryPath + "/config.toml" }
 
   /// The key to use and where it came from; `.none` (and nil) when no key is configured.
   /// `ASHBY_API_KEY` was taken out of the environment at start (`ProcessSecrets`),
   /// so neither `os.getenv`, `/proc/self/environ` nor a child process sees it.
-  static func resolve(profile: String) throws -> (AshbyAPIKey?, Source) {
+  public static func resolve(profile: String) throws -> (AshbyAPIKey?, Source) {
     try resolve(profile: profile, in: { try readFile() })
   }
 
   /// `resolve`, reading the file (once) only when the environment has no key.
-  static func resolve(profile: String, in file: () throws -> TOMLTable?) throws -> (AshbyAPIKey?, Source) {
+  public static func resolve(profile: String, in file: () throws -> TOMLTable?) throws -> (AshbyAPIKey?, Source) {
     if let env = ProcessSecrets.apiKey, let key = AshbyAPIKey(env) { return (key, .environment) }
     guard let table = try file() else { return (nil, .none) }
     guard let section = table[profile]?.table else { return (nil, .none) }
@@ -51,7 +51,7 @@ struct AuthConfig {
 
   /// A profile's `key`, read by `parse` (nil: not valid, which is refused
   /// saying it `must` be so); nil when the profile does not set it.
-  static func profileValue<T>(
+  public static func profileValue<T>(
     _ key: String, profile: String, in table: TOMLTable?, must: String,
     _ parse: (any TOMLValueConvertible) -> T?
   ) throws -> T? {
@@ -63,7 +63,7 @@ struct AuthConfig {
   }
 
   /// `rate_limit` of a profile: requests per minute for its key (Ashby counts per key).
-  static func rateLimit(profile: String, in table: TOMLTable?) throws -> Int? {
+  public static func rateLimit(profile: String, in table: TOMLTable?) throws -> Int? {
     try profileValue(
       "rate_limit", profile: profile, in: table,
       must: "a whole number of requests per minute from 1 to \(RunLimits.rateLimit.upperBound)"
@@ -71,26 +71,26 @@ struct AuthConfig {
   }
 
   /// `api_version` of a profile.
-  static func apiVersion(profile: String, in table: TOMLTable?) throws -> String? {
+  public static func apiVersion(profile: String, in table: TOMLTable?) throws -> String? {
     try profileValue("api_version", profile: profile, in: table, must: "a date like \(Catalog.apiVersion)") {
       $0.string.flatMap { Catalog.isAPIVersion($0) ? $0 : nil }
     }
   }
 
   /// `on_behalf_of` of a profile.
-  static func onBehalfOf(profile: String, in table: TOMLTable?) throws -> String? {
+  public static func onBehalfOf(profile: String, in table: TOMLTable?) throws -> String? {
     try profileValue("on_behalf_of", profile: profile, in: table, must: "an Ashby user id or email") {
       $0.string.flatMap { Catalog.isOnBehalfOf($0) ? $0 : nil }
     }
   }
 
   /// `strict_results` of a profile.
-  static func strictResults(profile: String, in table: TOMLTable?) throws -> Bool? {
+  public static func strictResults(profile: String, in table: TOMLTable?) throws -> Bool? {
     try profileValue("strict_results", profile: profile, in: table, must: "true or false") { $0.bool }
   }
 
   /// The parsed config file, or nil when there is none. Refuses a file others can read.
-  static func readFile() throws -> TOMLTable? {
+  public static func readFile() throws -> TOMLTable? {
     let path = configFilePath
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
@@ -111,7 +111,7 @@ struct AuthConfig {
   }
 
   /// Runs `api_key_command` through the shell; its first line of output is the key.
-  static func run(_ command: String) throws -> AshbyAPIKey {
+  public static func run(_ command: String) throws -> AshbyAPIKey {
     let first: String
     do {
       first = try SecretCommand.firstLine(of: command, what: "api_key_command")
@@ -123,7 +123,7 @@ struct AuthConfig {
   }
 
   /// Writes `api_key` for a profile, keeping other profiles, with mode 0600.
-  static func store(key: String, profile: String) throws {
+  public static func store(key: String, profile: String) throws {
     let table = (try? readFile()) ?? TOMLTable()
     let section = table[profile]?.table ?? TOMLTable()
     section["api_key"] = key
@@ -133,7 +133,7 @@ struct AuthConfig {
   }
 
   /// Removes a profile; returns whether it existed.
-  static func remove(profile: String) throws -> Bool {
+  public static func remove(profile: String) throws -> Bool {
     guard let table = try readFile(), table[profile] != nil else { return false }
     table.remove(at: profile)
     try write(table)

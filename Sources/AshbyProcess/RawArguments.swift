@@ -3,7 +3,7 @@ import Foundation
 /// The command line as bytes. `CommandLine.arguments` repairs bytes that are
 /// not UTF-8 (into U+FFFD), which turns a real file name into one that does
 /// not exist; a file's name is bytes, as `lua` takes it.
-enum RawArguments {
+public enum RawArguments {
   /// Each argument that is not valid UTF-8: its repaired text → its bytes (NUL-terminated).
   private static let repaired: [String: [CChar]] = {
     var map: [String: [CChar]] = [:]
@@ -18,5 +18,5 @@ enum RawArguments {
   }()
 
   /// The bytes the command line gave for `argument`, when they were not UTF-8; nil otherwise.
-  static func bytes(of argument: String) -> [CChar]? { repaired[argument] }
+  public static func bytes(of argument: String) -> [CChar]? { repaired[argument] }
 }

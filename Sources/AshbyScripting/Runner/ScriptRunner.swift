@@ -1,44 +1,52 @@
 import AshbyJSON
-import ArgumentParser
-import AshbyFake
 import AshbyKit
 import AshbyProcess
-import AshbyScheduler
-import AshbyScripting
 import AshbyWebhook
 import Foundation
 import Logging
 import LuaHost
 import TOMLKit
 
-/// The CLI's session: an `AshbySession` (a VM with the `ashby` table and its
-/// client), the fake server with `--fake`, Ctrl-C wired to interrupt the
-/// running script, and the way a run's end is reported.
-final class ScriptSession: Sendable {
-  let session: AshbySession
-  let options: SessionSettings
-  let fake: FakeAshby?
+/// A fake Ashby on loopback for `--fake`: the runner starts one per run when
+/// it is given how (`ScriptRunner.start(demo:)`), and stops it at the end.
+public protocol DemoServer: Sendable {
+  var baseURL: URL { get }
+  /// The key the demo data answers to.
+  var key: String { get }
+  func stop() async
+}
+
+/// A script's run, from settings to its end: an `AshbySession` (a VM with the
+/// `ashby` table and its client) configured from the settings and the
+/// profile, Ctrl-C wired to interrupt the script, the script run as `lua`
+/// runs it, its error printed, the dry run's plan, and the report a
+/// scheduled run sends back. What `run`, `repl` and `hook` use, and what a
+/// test runner or an agent's server would.
+public final class ScriptRunner: Sendable {
+  public let session: AshbySession
+  public let options: RunSettings
+  let demo: (any DemoServer)?
   private let signals: SignalWatcher
 
-  var vm: LuaVM { session.vm }
-  var client: AshbyClient { session.client }
+  public var vm: LuaVM { session.vm }
+  public var client: AshbyClient { session.client }
 
-  private init(session: AshbySession, fake: FakeAshby?, options: SessionSettings) {
+  private init(session: AshbySession, demo: (any DemoServer)?, options: RunSettings) {
     self.session = session
-    self.fake = fake
+    self.demo = demo
     self.options = options
     // The first Ctrl-C stops the script at its next Lua instruction; code that
     // never returns to Lua (a pattern match, a looping finalizer) does not
     // hear it, so a second one ends the process.
     let vm = session.vm
     self.signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
-      if vm.interrupt() >= 2 { Self.endProcess(code: Exit.interrupted, message: "interrupted") }
+      if vm.interrupt() >= 2 { Self.endProcess(code: ExitStatus.interrupted, message: "interrupted") }
     }
   }
 
   /// Ends the process from any thread, without waiting for the VM: what the
   /// script printed first, then the message.
-  static func endProcess(code: Int32, message: String) -> Never {
+  public static func endProcess(code: Int32, message: String) -> Never {
     Console.error("ashby-lua: \(message)")
     _exit(code)
   }
@@ -46,11 +54,12 @@ final class ScriptSession: Sendable {
   /// - Parameter report: where a scheduled run reports how it ended, also
   ///   when the watchdog has to end it.
   ///   - feeds: where `ashby.changes` starts from; `event`: a hook's delivery.
-  static func start(
-    _ options: SessionSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
-    event: WebhookDelivery? = nil
-  ) async throws -> ScriptSession {
-    var fake: FakeAshby?
+  ///   - demo: how to start a fake Ashby, for `--fake`.
+  public static func start(
+    _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
+    event: WebhookDelivery? = nil, demo start: (@Sendable () async throws -> any DemoServer)? = nil
+  ) async throws -> ScriptRunner {
+    var demo: (any DemoServer)?
     var configuration: AshbyConfiguration
     var file: TOMLTable??  // config.toml, read at most once
     func configFile() throws -> TOMLTable? {
@@ -60,9 +69,10 @@ final class ScriptSession: Sendable {
       return read
     }
     if options.fake {
-      let server = try await FakeAshby.start()
-      fake = server
-      configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(FakeAshby.fullKey))
+      guard let start else { throw AuthConfig.Failure(description: "--fake is not available in this program") }
+      let server = try await start()
+      demo = server
+      configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(server.key))
     } else {
       let (key, _) = try AuthConfig.resolve(profile: options.profile, in: configFile)
       configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL), apiKey: key)
@@ -91,28 +101,18 @@ final class ScriptSession: Sendable {
       strictResults: !options.looseResults && (try AuthConfig.strictResults(profile: options.profile, in: configFile()) ?? true)
     ) { client, message in
       var limited = RunReport(
-        exitCode: Exit.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
+        exitCode: ExitStatus.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
         error: "\(LuaErrorKind.limit): \(message)",
         writes: client.writesMade, planned: client.plannedWrites.endpointCalls)
       limited.counting(client)
       report?.send(limited)
-      endProcess(code: Exit.scriptError, message: "\(LuaErrorKind.limit): \(message)")
+      endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
-    return ScriptSession(session: session, fake: fake, options: options)
-  }
-
-  /// `start`, with a configuration problem reported and turned into exit code 2.
-  static func startOrExit(_ options: SessionSettings, report: ReportChannel? = nil) async throws -> ScriptSession {
-    do {
-      return try await start(options, report: report)
-    } catch {
-      Console.error("ashby-lua: \(error)")
-      throw ExitCode(Exit.usage)
-    }
+    return ScriptRunner(session: session, demo: demo, options: options)
   }
 
   /// `--base-url`, else `ASHBY_BASE_URL`, else Ashby's own.
-  static func baseURL(flag: String?) throws -> URL {
+  public static func baseURL(flag: String?) throws -> URL {
     let text = flag ?? Environment.value("ASHBY_BASE_URL")
     guard let text, !text.isEmpty else { return AshbyConfiguration.defaultBaseURL }
     guard let url = URL(string: text), url.host != nil, ["http", "https"].contains(url.scheme ?? "") else {
@@ -122,15 +122,15 @@ final class ScriptSession: Sendable {
   }
 
   /// How a script ended: its exit code, and the error that ended it, if one did.
-  struct End {
-    var code: Int32
-    var error: ScriptError?
-    var message: String?
+  public struct End: Sendable {
+    public var code: Int32
+    public var error: ScriptError?
+    public var message: String?
   }
 
   /// Runs `-e` chunks, then the script, like `lua`; errors go to stderr.
   /// A hook's script gets the delivery's payload as `...`.
-  func runMain(script: String?, arguments: [String], chunks: [String], event: WebhookDelivery? = nil) async -> End {
+  public func runMain(script: String?, arguments: [String], chunks: [String], event: WebhookDelivery? = nil) async -> End {
     let values = (event.map { [$0.payload] } ?? []) + arguments.map(LuaValue.string)
     let end = await execute(script: script, arguments: arguments, values: values, chunks: chunks)
     // A progress line left by work that stopped early (a loop over pages that broke) goes now.
@@ -160,21 +160,21 @@ final class ScriptSession: Sendable {
       }
       return End(code: 0)
     } catch let error as ScriptError {
-      return End(code: Exit.code(for: error), error: error, message: error.message)
+      return End(code: ExitStatus.code(for: error), error: error, message: error.message)
     } catch {
-      return End(code: Exit.scriptError, message: "\(error)")
+      return End(code: ExitStatus.scriptError, message: "\(error)")
     }
   }
 
   /// After the script: the dry-run plan, then shutting the client (and fake) down.
-  func finish(planJSON: String? = nil) async {
+  public func finish(planJSON: String? = nil) async {
     if options.dryRun { DryRunPlan.report(client.plannedWrites, jsonFile: planJSON) }
     await session.shutdown()
-    await fake?.stop()
+    await demo?.stop()
   }
 
   /// `arg[0]` is the script, `arg[1...]` its arguments, `arg[-1]` the program.
-  static func argTable(script: String?, arguments: [String]) -> LuaValue {
+  public static func argTable(script: String?, arguments: [String]) -> LuaValue {
     var table: [LuaValue: LuaValue] = [.integer(-1): .string(CommandLine.arguments.first ?? "ashby-lua")]
     // As the command line gave them: a name that is not UTF-8 keeps its bytes.
     func value(_ text: String) -> LuaValue {
@@ -186,7 +186,7 @@ final class ScriptSession: Sendable {
   }
 
   /// Prints the error and the traceback, trimmed to the script's own frames.
-  func report(_ error: ScriptError) {
+  public func report(_ error: ScriptError) {
     var text = "ashby-lua: \(error.message)"
     let frames = error.traceback.split(separator: "\n").dropFirst().filter { line in
       !line.contains("[C]: in ?") && !line.contains("[C]: in function 'error'") && !line.contains("ashby.prelude")
@@ -196,76 +196,5 @@ final class ScriptSession: Sendable {
       text += "\n(set a key with `ashby-lua auth login` or ASHBY_API_KEY; try --fake for the demo data)"
     }
     Console.error(text)
-  }
-}
-
-/// One environment variable, without building `ProcessInfo`'s whole dictionary.
-enum Environment {
-  static func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
-}
-
-/// Writes to the terminal's streams.
-enum Console {
-  static func error(_ text: String) {
-    fflush(nil)  // what the script printed comes first
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-  }
-}
-
-/// What a dry run would have written.
-enum DryRunPlan {
-  static func report(_ writes: [PlannedWrite], jsonFile: String?) {
-    // Counted as a real run counts (endpoint calls that write), so the two agree.
-    let calls = writes.endpointCalls
-    let breakdown = writes.breakdown.map { "\($0.count) \($0.endpoint)" }.joined(separator: ", ")
-    var text = "dry run: \(calls) write\(calls == 1 ? "" : "s") planned, none sent"
-    if calls > 0 { text += " (\(breakdown))" }
-    for (i, w) in writes.enumerated() {
-      let params = w.parameters.sorted { $0.key < $1.key }.map {
-        "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))"
-      }
-      let more = w.calls.count > 1 ? " [\(w.calls.joined(separator: " + "))]" : ""
-      text += "\n  \(i + 1). \(w.action) \(params.joined(separator: " ")) -> \(w.syntheticID)\(more)"
-    }
-    Console.error(text)
-    if let jsonFile {
-      let data = JSONValue.array(writes.map(\.json)).encoded()
-      do {
-        try data.write(to: URL(fileURLWithPath: jsonFile))
-      } catch {
-        Console.error("ashby-lua: cannot write the plan to \(jsonFile): \(error.localizedDescription)")
-      }
-    }
-  }
-}
-
-/// Log output: warnings always, one line per Ashby call with --verbose.
-enum Loggers {
-  static func ashby(verbose: Bool) -> Logger {
-    var logger = Logger(label: "ashby") { label in StderrLogHandler(label: label) }
-    logger.logLevel = verbose ? .debug : .warning
-    return logger
-  }
-
-  static var lua: Logger {
-    var logger = Logger(label: "lua") { label in StderrLogHandler(label: label) }
-    logger.logLevel = .warning
-    return logger
-  }
-}
-
-/// `ashby: job.info 200 12 ms` on stderr; nothing else in the line.
-struct StderrLogHandler: LogHandler {
-  let label: String
-  var metadata: Logger.Metadata = [:]
-  var logLevel: Logger.Level = .warning
-
-  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-    get { metadata[key] }
-    set { metadata[key] = newValue }
-  }
-
-  func log(event: LogEvent) {
-    Console.error("\(label): \(event.message)")
   }
 }

@@ -1,11 +1,10 @@
 import AshbyKit
 import AshbyProcess
-import AshbyScheduler
 import LuaHost
 
 extension RunReport {
-  /// How a script session ended, for the scheduler.
-  init(end: ScriptSession.End, client: AshbyClient, syncTokens: [String: String] = [:]) {
+  /// How a script run ended, for the scheduler.
+  public init(end: ScriptRunner.End, client: AshbyClient, syncTokens: [String: String] = [:]) {
     // A table raised without a `__tostring` still says something: its `message`.
     var message = end.message
     if case .object(let fields) = end.error?.value, let text = fields["message"]?.stringValue,
@@ -21,7 +20,7 @@ extension RunReport {
   }
 
   /// The requests the run made and the pacer's waits, for the daemon's metrics.
-  mutating func counting(_ client: AshbyClient) {
+  public mutating func counting(_ client: AshbyClient) {
     requests = client.tally.requests
     pacerWaits = client.tally.pacerWaits
   }
