@@ -11,6 +11,8 @@ public struct RunInput: Codable, Sendable, Equatable {
   public var syncTokens: [String: String]
   /// For a hook's run: the delivery.
   public var event: WebhookDelivery?
+  /// How the run goes: the job's keys over the daemon's options (instead of flags).
+  public var settings: RunSettings?
   /// The key the run calls Ashby with: the daemon's, handed over here and never
   /// in the run's environment, where `/proc/<pid>/environ` would show it.
   public var apiKey: String?

@@ -7,7 +7,10 @@ import Synchronization
 /// Kubernetes do: a script that crashes, hangs in C or calls `os.exit` takes
 /// only itself down, and every run starts with fresh memory.
 ///
-/// The child enforces the time limit itself (`--timeout`, which neither
+/// The run's settings go to it as data, with its input (`RunInput`), not as
+/// flags: its command line is `run SCRIPT ARGS...`.
+///
+/// The child enforces the time limit itself (`timeout`, which neither
 /// `pcall` nor C code can outlast: its watchdog ends the process); the parent
 /// kills the group outright if it is still there a grace period later.
 /// Cancellation sends SIGINT, then SIGKILL five seconds on.
@@ -22,8 +25,8 @@ public struct ProcessJobRunner: JobRunner {
 
   /// The `ashby-lua` binary.
   let executable: String
-  /// Flags for every run: connection (`--fake`, `--base-url`, `--profile`, ...) and forced ones.
-  let flags: [String]
+  /// Settings for every run: the connection (`fake`, `baseURL`, `profile`, ...), memory, concurrency.
+  let base: RunSettings
   let forceDryRun: Bool
   let forceSandbox: Bool
   /// `--timeout` given to `schedule run`: no job may take longer.
@@ -41,13 +44,13 @@ public struct ProcessJobRunner: JobRunner {
   let niceness: Int32
 
   public init(
-    executable: String, flags: [String], forceDryRun: Bool, forceSandbox: Bool, timeoutCap: Double?,
+    executable: String, base: RunSettings, forceDryRun: Bool, forceSandbox: Bool, timeoutCap: Double?,
     environment: [String], apiKey: String?, echo: Echo, niceness: Int32 = 0
   ) {
     self.apiKey = apiKey
     self.niceness = niceness
     self.executable = executable
-    self.flags = flags
+    self.base = base
     self.forceDryRun = forceDryRun
     self.forceSandbox = forceSandbox
     self.timeoutCap = timeoutCap
@@ -61,16 +64,21 @@ public struct ProcessJobRunner: JobRunner {
   /// The job's own time limit, under the cap.
   func timeout(for job: ScheduledJob) -> Double { min(job.timeout, timeoutCap ?? job.timeout) }
 
-  func arguments(for job: ScheduledJob) -> [String] {
-    var args = ["run", "--timeout", String(timeout(for: job))] + flags
-    if job.sandbox || forceSandbox { args.append("--sandbox") }
-    if job.dryRun || forceDryRun { args.append("--dry-run") }
-    if !job.strictResults { args.append("--loose-results") }
-    if let version = job.apiVersion { args += ["--api-version", version] }
-    if let user = job.onBehalfOf { args += ["--on-behalf-of", user] }
-    if let rate = job.rateLimit { args += ["--rate-limit", String(rate)] }
-    return args + [job.script] + job.args
+  /// How `job` runs: the daemon's settings, then the job's keys, then what `schedule` forces.
+  func settings(for job: ScheduledJob) -> RunSettings {
+    var settings = base
+    settings.timeout = timeout(for: job)
+    settings.sandbox = base.sandbox || job.sandbox || forceSandbox
+    settings.dryRun = job.dryRun || forceDryRun
+    if !job.strictResults { settings.looseResults = true }
+    settings.apiVersion = job.apiVersion ?? base.apiVersion
+    settings.onBehalfOf = job.onBehalfOf ?? base.onBehalfOf
+    settings.rateLimit = job.rateLimit ?? base.rateLimit
+    return settings
   }
+
+  /// The child's command line: the script (an absolute path) and its arguments, nothing else.
+  func arguments(for job: ScheduledJob) -> [String] { ["run", job.script] + job.args }
 
   public func run(_ job: ScheduledJob, label: String) async -> RunOutcome {
     await run(job, label: label, input: RunInput(state: job.name))
@@ -79,6 +87,7 @@ public struct ProcessJobRunner: JobRunner {
   public func run(_ job: ScheduledJob, label: String, input: RunInput) async -> RunOutcome {
     var input = input
     input.apiKey = apiKey
+    input.settings = settings(for: job)
     let child: ChildProcess
     do {
       child = try ChildProcess.spawn(
@@ -130,7 +139,7 @@ public struct ProcessJobRunner: JobRunner {
     let script = hook.hasSuffix(".lua") ? (hook.hasPrefix("/") ? hook : job.directory + "/" + hook) : nil
     let (program, args): (String, [String]) =
       if let script {
-        (executable, ["run", "--timeout", "60"] + flags + (job.sandbox || forceSandbox ? ["--sandbox"] : []) + [script, json])
+        (executable, ["run", script, json])
       } else {
         ("/bin/sh", ["-c", "cd \"$\(ScheduledChild.directoryVariable)\" && \(hook)"])  // in the schedule's folder, as jobs
       }
@@ -139,7 +148,7 @@ public struct ProcessJobRunner: JobRunner {
       let child = try ChildProcess.spawn(
         program, args, directory: job.directory,
         environment: hidden.filter(environment) + job.environment + ["ASHBY_LUA_RUN=\(json)"],
-        input: script == nil ? nil : RunInput(state: job.name, apiKey: apiKey).encoded,  // the key for a script only
+        input: script == nil ? nil : onFailureInput(job).encoded,  // the key for a script only
         attached: script != nil)
       let output = OutputTail([child.stdout, child.stderr], echo: echoer(label: hookLabel, stdout: child.stdout))
       close(child.report)
@@ -154,6 +163,16 @@ public struct ProcessJobRunner: JobRunner {
     } catch {
       if case .lines(let log) = echo { log("\(hookLabel): \(error)") }
     }
+  }
+
+  /// A `.lua` `on_failure`'s input: the daemon's settings, a minute, sandboxed like the job.
+  func onFailureInput(_ job: ScheduledJob) -> RunInput {
+    var settings = base
+    settings.timeout = 60
+    settings.sandbox = base.sandbox || job.sandbox || forceSandbox
+    var input = RunInput(state: job.name, apiKey: apiKey)
+    input.settings = settings
+    return input
   }
 
   private func echoer(label: String, stdout: Int32) -> @Sendable (Int32, [UInt8]) -> Void {

@@ -112,6 +112,8 @@ struct RunCommand: AsyncParsableCommand {
     let event = attachment?.input.event
     let runner: ScriptRunner
     do {
+      // A scheduled run's settings come with its input, as data (its command line is the script and its arguments).
+      let settings = attachment?.input.settings ?? settings
       runner = try await ScriptRunner.start(settings, report: attachment?.report, feeds: feeds, event: event) {
         try await FakeAshby.start()
       }

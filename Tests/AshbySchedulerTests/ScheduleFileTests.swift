@@ -1,3 +1,4 @@
+import AshbyProcess
 import Foundation
 import Testing
 
@@ -53,16 +54,22 @@ import Testing
     #expect(s.timeout == 900 && s.retries == 3 && s.retryDelay == 5 && s.sandbox && s.dryRun)
     #expect(s.args == ["--days", "7"])
     #expect(jobs[0].rateLimit == 300 && s.rateLimit == 120)
+    var base = RunSettings.defaults
+    (base.profile, base.apiVersion, base.concurrency) = ("team", "2024-01-01", 4)
     let runner = ProcessJobRunner(
-      executable: "/bin/ashby-lua", flags: [], forceDryRun: false, forceSandbox: false, timeoutCap: nil,
+      executable: "/bin/ashby-lua", base: base, forceDryRun: false, forceSandbox: false, timeoutCap: 600,
       environment: [], apiKey: nil, echo: .passThrough)
-    #expect(runner.arguments(for: s).contains { $0 == "--rate-limit" })
-    #expect(runner.arguments(for: s).split(separator: "--rate-limit").last?.first == "120")
+    // The settings travel as data: the command line is the script and its arguments, nothing else.
+    #expect(runner.arguments(for: s) == ["run", s.script, "--days", "7"])
+    let (plain, swept) = (runner.settings(for: jobs[0]), runner.settings(for: s))
+    #expect(swept.rateLimit == 120 && plain.rateLimit == 300)
     #expect(jobs[0].strictResults && !s.strictResults)
-    #expect(runner.arguments(for: s).split(separator: "--api-version").last?.first == "2025-06-01")
-    #expect(runner.arguments(for: s).split(separator: "--on-behalf-of").last?.first == "lee@example.com")
-    #expect(!runner.arguments(for: jobs[0]).contains("--api-version"))
-    #expect(runner.arguments(for: s).contains("--loose-results") && !runner.arguments(for: jobs[0]).contains("--loose-results"))
+    #expect(swept.looseResults && !plain.looseResults)
+    #expect(swept.apiVersion == "2025-06-01" && plain.apiVersion == "2024-01-01")
+    #expect(swept.onBehalfOf == "lee@example.com" && plain.onBehalfOf == nil)
+    #expect(swept.sandbox && swept.dryRun && plain.sandbox == jobs[0].sandbox && !plain.dryRun)
+    #expect(swept.timeout == 600 && plain.timeout == 600)  // under `--timeout`'s cap
+    #expect(swept.profile == "team" && swept.concurrency == 4)
     #expect {
       try ScheduleFile.parse(
         "[[job]]\nname = \"x\"\nscript = \"report.lua\"\ncron = \"@daily\"\nrate_limit = 0\n", file: "s.toml", folder: dir)

@@ -81,34 +81,26 @@ struct ScheduleFiles: ParsableArguments {
 }
 
 extension SessionOptions {
-  /// The flags a scheduled run inherits from `schedule run` / `schedule trigger`.
-  var childFlags: [String] {
-    var flags: [String] = []
-    if fake { flags.append("--fake") }
-    if let baseURL { flags += ["--base-url", baseURL] }
-    if profile != "default" { flags += ["--profile", profile] }
-    if let maxMemory { flags += ["--max-memory", String(maxMemory)] }
-    flags += ["--concurrency", String(concurrency)]
-    if verbose { flags.append("--verbose") }
-    if looseResults { flags.append("--loose-results") }
-    if let apiVersion { flags += ["--api-version", apiVersion] }
-    if let onBehalfOf { flags += ["--on-behalf-of", onBehalfOf] }
-    return flags
+  /// What a scheduled run inherits from `schedule run` / `schedule trigger`'s
+  /// options; `--dry-run`, `--sandbox` and `--timeout` apply over each job's own.
+  var childSettings: RunSettings {
+    var settings = self.settings
+    (settings.dryRun, settings.sandbox, settings.timeout, settings.rateLimit) = (false, false, nil, nil)
+    return settings
   }
 
   /// - Parameter sharedFake: the daemon's own fake Ashby, which the runs use
   ///   instead of one each (`schedule run --fake`).
   ///   - niceness: how much lower the runs' CPU priority is (the daemon's runs: 10).
   func jobRunner(echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil, niceness: Int32 = 0) -> ProcessJobRunner {
-    var flags = childFlags
+    var base = childSettings
     var apiKey = ProcessSecrets.apiKey
     if let sharedFake {
-      flags.removeAll { $0 == "--fake" }
-      flags += ["--base-url", sharedFake.baseURL.absoluteString]
+      (base.fake, base.baseURL) = (false, sharedFake.baseURL.absoluteString)
       apiKey = FakeAshby.fullKey
     }
     return ProcessJobRunner(
-      executable: Self.executable, flags: flags, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
+      executable: Self.executable, base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
       environment: ProcessSecrets.environmentForChild(), apiKey: apiKey, echo: echo, niceness: niceness)
   }
 
