@@ -3,13 +3,14 @@ import Foundation
 import PackageDescription
 
 // The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top;
-// AshbyScheduler beside (its daemon parts are swift-service-lifecycle services), AshbyHooks (the webhook listener) and AshbyPostgres (the shared state) on it,
+// AshbyScheduler beside (its daemon parts are swift-service-lifecycle services), AshbyDaemon (the webhook listener) and AshbyPostgres (the shared state) on it,
 // AshbyWebhook under the listener and the fake.
 let package = Package(
   name: "ashby-lua",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "ashby-lua", targets: ["ashby-lua"])
+    .executable(name: "ashby-lua", targets: ["ashby-lua"]),
+    .executable(name: "ashby-lua-server", targets: ["ashby-lua-server"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -100,7 +101,7 @@ let package = Package(
       ]),
     // The hooks' listener (`schedule run --listen`): limits, signature, dedup, group commit.
     .target(
-      name: "AshbyHooks",
+      name: "AshbyDaemon",
       dependencies: [
         "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyJSON", "AshbyWebhook",
         .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,12 +127,27 @@ let package = Package(
       ]),
     // prctl and setrlimit at the start of main: no other process of the user reads our memory.
     .target(name: "CProcessGuard"),
+    // The command line's commands: parse, call, print. `run`, `repl`, `auth`, `check`, `types` live
+    // here with no server linked; the server program adds its own commands.
+    .target(
+      name: "AshbyCLI",
+      dependencies: [
+        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyState", "AshbyProcess",
+        "AshbyWebhook", "AshbyPaths", "CLineEdit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    // `ashby-lua`: what a script's run needs, and a handover to ashby-lua-server for the rest.
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
-        "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyStdlib",
-        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyHooks", "AshbyPostgres", "AshbyWebhook", "AshbyPaths",
-        "CLineEdit", "CProcessGuard",
+        "AshbyCLI", "AshbyProcess", "CProcessGuard", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    // `ashby-lua-server`: every command, with the daemon, the listener, the fake Ashby and PostgreSQL linked.
+    .executableTarget(
+      name: "ashby-lua-server",
+      dependencies: [
+        "AshbyCLI", "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyScheduler",
+        "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "CProcessGuard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),

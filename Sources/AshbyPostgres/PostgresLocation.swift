@@ -34,9 +34,7 @@ public struct PostgresLocation: Sendable, Equatable {
   }
 
   /// Whether `text` names a PostgreSQL state rather than a SQLite file.
-  public static func isURL(_ text: String) -> Bool {
-    text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
-  }
+  public static func isURL(_ text: String) -> Bool { StateLocation.isPostgres(text) }
 
   public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
     guard Self.isURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
@@ -76,11 +74,7 @@ public struct PostgresLocation: Sendable, Equatable {
   }
 
   /// `text` with any password in it replaced, for error messages.
-  public static func redacting(_ text: String) -> String {
-    guard var url = URLComponents(string: text), url.password != nil else { return text }
-    url.password = "***"
-    return url.string ?? "the state URL"
-  }
+  public static func redacting(_ text: String) -> String { StateLocation.printable(text) }
 
   /// The password, from where it may be found (see the type's note); nil when none is set.
   /// - Parameter command: run with `/bin/sh -c`; its first line is the password.
@@ -117,5 +111,12 @@ public struct PostgresLocation: Sendable, Equatable {
       if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
     }
     return nil
+  }
+}
+
+extension StateLocation {
+  /// How a program that links this module opens a PostgreSQL state.
+  public static let postgres: PostgresOpener = { url, command in
+    try PostgresEngine(try PostgresLocation(url), passwordCommand: command)
   }
 }

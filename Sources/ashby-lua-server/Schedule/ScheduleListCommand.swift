@@ -1,5 +1,6 @@
-import AshbyJSON
 import ArgumentParser
+import AshbyCLI
+import AshbyJSON
 import AshbyKit
 import AshbyScheduler
 import Foundation

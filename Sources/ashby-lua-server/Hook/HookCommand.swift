@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyCatalog
+import AshbyCLI
 import AshbyJSON
 import AshbyKit
 import AshbyScheduler
@@ -14,7 +15,7 @@ import NIOCore
 struct HookCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hook",
-    abstract: "Manage the Ashby webhooks that deliver to `schedule run --listen` ([[hook]] in schedules.toml).",
+    abstract: ServerCommand.hook.abstract,
     discussion: "See docs/hooks.md.",
     subcommands: [HookRegisterCommand.self, HookListCommand.self, HookUnregisterCommand.self, HookTestCommand.self]
   )

@@ -4,8 +4,9 @@ import AshbyScripting
 import Foundation
 
 /// `ashby-lua repl` (and bare `ashby-lua` on a terminal).
-struct ReplCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
+package struct ReplCommand: AsyncParsableCommand {
+  package init() {}
+  package static let configuration = CommandConfiguration(
     commandName: "repl",
     abstract: "Try Lua and the ashby table interactively (line editing, history, completion).",
     discussion:
@@ -13,7 +14,7 @@ struct ReplCommand: AsyncParsableCommand {
 
   @OptionGroup var session: SessionOptions
 
-  func run() async throws {
+  package func run() async throws {
     let runner = try await ScriptRunner.startOrExit(session.settings)
     try await runner.vm.perform { ctx in
       try ctx.load(
@@ -35,5 +36,5 @@ struct ReplCommand: AsyncParsableCommand {
   }
 
   /// `$XDG_STATE_HOME/ashby-lua/history` (default `~/.local/state/ashby-lua/history`).
-  static var historyFile: URL { URL(fileURLWithPath: UserFolders.state() + "/history") }
+  package static var historyFile: URL { URL(fileURLWithPath: UserFolders.state() + "/history") }
 }

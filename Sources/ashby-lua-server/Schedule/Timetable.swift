@@ -1,3 +1,4 @@
+import AshbyCLI
 import AshbyJSON
 import AshbyKit
 import AshbyScheduler

@@ -2,12 +2,13 @@ import ArgumentParser
 import AshbyScripting
 
 /// `ashby-lua types`: the LuaLS stub file, for editor completion.
-struct TypesCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
+package struct TypesCommand: ParsableCommand {
+  package init() {}
+  package static let configuration = CommandConfiguration(
     commandName: "types",
     abstract: "Print the LuaLS type stubs for the ashby table (save as ashby.meta.lua in your editor's library).")
 
-  func run() {
+  package func run() {
     print(TypeStubs.generate(), terminator: "")
   }
 }

@@ -4,14 +4,15 @@ import Foundation
 import LuaHost
 
 /// `ashby-lua check SCRIPT...`: syntax check, like `luac -p`.
-struct CheckCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
+package struct CheckCommand: AsyncParsableCommand {
+  package init() {}
+  package static let configuration = CommandConfiguration(
     commandName: "check", abstract: "Check scripts for syntax errors without running them (like `luac -p`).")
 
   @Argument(help: "Scripts to check.")
-  var scripts: [String]
+  package var scripts: [String]
 
-  func run() async throws {
+  package func run() async throws {
     let vm = try LuaVM()
     let scripts = self.scripts
     let failures = try await vm.perform { ctx -> [String] in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyCLI
 import AshbyProcess
 import AshbyScheduler
 import AshbyScripting

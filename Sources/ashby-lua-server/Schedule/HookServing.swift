@@ -1,6 +1,7 @@
 import ArgumentParser
+import AshbyCLI
 import AshbyFake
-import AshbyHooks
+import AshbyDaemon
 import AshbyScheduler
 import AshbyScripting
 import AshbyState
@@ -46,7 +47,7 @@ struct HookServing: ParsableArguments {
   var deliveryRetention: String?
 
   func validate() throws {
-    if let listen, Self.address(listen) == nil {
+    if let listen, Daemon.Settings.address(listen) == nil {
       throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8787, got \"\(listen)\".")
     }
     if hooksOnly && listen == nil { throw ValidationError("--hooks-only needs --listen HOST:PORT.") }
@@ -65,14 +66,6 @@ struct HookServing: ParsableArguments {
     }
   }
 
-  static func address(_ text: String) -> (host: String, port: Int)? {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-      (0...65535).contains(port)
-    else { return nil }
-    let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-    return host.isEmpty ? nil : (host, port)
-  }
-
   func startFake() async throws -> FakeAshby {
     var options = FakeAshby.Options()
     options.port = fakePort
@@ -83,55 +76,12 @@ struct HookServing: ParsableArguments {
     return fake
   }
 
-  /// The listener and the workers, ready to run as the daemon's services; nil without `--listen`.
-  func listener(
-    _ schedule: Schedule, history: StateStore, runner: any JobRunner, owner: String, lease: TimeInterval,
-    stop: DaemonStop, metrics: @escaping @Sendable () -> [UInt8]
-  ) throws -> HookListener? {
-    let hooks = schedule.hooks
-    guard let listen, let (host, port) = Self.address(listen) else {
-      if !hooks.isEmpty {
-        DaemonLog.line("schedule: \(hooks.count) hook\(hooks.count == 1 ? "" : "s") not served: give --listen HOST:PORT")
-      }
-      return nil
-    }
-    let dispatcher = HookDispatcher(
-      hooks: hooks, history: history, runner: runner, owner: owner, workers: hookWorkers, lease: lease,
-      clock: ScheduleRunCommand.clock(), stop: stop, log: DaemonLog.line)
-    var limits = HookServer.Limits()
-    limits.queueCapacity = hookQueue
-    limits.bodyDeadline = .milliseconds(Int64(hookBodyTimeout * 1000))  // 1 ms to 10 min (validate)
-    do {
-      let server = try HookServer(
-        hooks: hooks, history: history, owner: owner, host: host, port: port, limits: limits,
-        onAccepted: { dispatcher.deliveryAccepted() },
-        notReady: { stop.isStopping ? "the daemon is stopping: its workers take no more deliveries" : nil },
-        metrics: metrics, log: DaemonLog.line)
-      let retention = DeliveryRetention(
-        history: history,
-        retention: deliveryRetention.flatMap(ScheduleFile.duration) ?? schedule.deliveryRetention
-          ?? ScheduleFile.defaultDeliveryRetention,
-        log: DaemonLog.line)
-      return HookListener(server: server, dispatcher: dispatcher, retention: retention, host: host)
-    } catch {
-      Console.error("ashby-lua: \(error)")
-      throw ExitCode(Exit.usage)
-    }
-  }
-
-  /// Once the listener accepts connections: says where, and with `--fake`
-  /// points the fake's webhooks at it. False when it could not listen.
-  func announce(_ listener: HookListener, _ hooks: [Hook], fake: FakeAshby?) async throws -> Bool {
-    guard let port = await listener.server.listening() else { return false }
-    let host = listener.host
-    let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-    DaemonLog.line("hooks: listening on \(base) (POST /hooks/NAME, GET /healthz and /readyz)")
-    for hook in hooks {
-      let events = hook.events.isEmpty ? "every event" : hook.events.sorted().joined(separator: ", ")
-      DaemonLog.line("\(hook.name): \(base)/hooks/\(hook.name) for \(events)")
-    }
-    if let fake { try register(hooks, at: fake, base: base) }
-    return true
+  /// The daemon's settings from these options (and the file's `delivery_retention`).
+  func apply(to settings: inout Daemon.Settings, _ schedule: Schedule) {
+    settings.listen = listen.flatMap(Daemon.Settings.address)
+    (settings.hookWorkers, settings.hookQueue, settings.hookBodyTimeout) = (hookWorkers, hookQueue, hookBodyTimeout)
+    settings.deliveryRetention =
+      deliveryRetention.flatMap(ScheduleFile.duration) ?? schedule.deliveryRetention ?? ScheduleFile.defaultDeliveryRetention
   }
 
   /// `--fake --listen`: the fake's webhooks point at this daemon, with each hook's secret.
@@ -142,18 +92,5 @@ struct HookServing: ParsableArguments {
       for type in types { fake.registerWebhook(type: type, url: "\(base)/hooks/\(hook.name)", secret: secret) }
     }
     DaemonLog.line("schedule: the fake Ashby sends its webhooks to this daemon's hooks")
-  }
-}
-
-/// The listener and its workers: two of the daemon's services.
-struct HookListener: Sendable {
-  let server: HookServer
-  let dispatcher: HookDispatcher
-  let retention: DeliveryRetention
-  let host: String
-
-  func reload(_ hooks: [Hook]) async throws {
-    try server.reload(hooks)
-    await dispatcher.reload(hooks)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyCLI
 import AshbyJSON
 import AshbyPostgres
 import AshbyScheduler
@@ -76,7 +77,7 @@ struct ScheduleExportCommand: ParsableCommand {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       for job in schedule.jobs {
         let base = URL(fileURLWithPath: folder).appendingPathComponent(SystemdUnits.name(job)).path
-        try SystemdUnits.service(job, executable: SessionOptions.executable, file: absolute, state: try unitState())
+        try SystemdUnits.service(job, executable: SessionOptions.executable("ashby-lua"), file: absolute, state: try unitState())
           .write(toFile: base + ".service", atomically: true, encoding: .utf8)
         try SystemdUnits.timer(job).write(toFile: base + ".timer", atomically: true, encoding: .utf8)
       }

@@ -4,13 +4,15 @@ import AshbyScripting
 import Foundation
 
 /// `ashby-lua auth login|status|logout`.
-struct AuthCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
+package struct AuthCommand: AsyncParsableCommand {
+  package init() {}
+  package static let configuration = CommandConfiguration(
     commandName: "auth", abstract: "Store, check or remove the Ashby API key.",
     subcommands: [Login.self, Status.self, Logout.self])
 
   /// Flags every auth subcommand takes.
-  struct Options: ParsableArguments {
+  package struct Options: ParsableArguments {
+    package init() {}
     @Option(help: ArgumentHelp("The profile in config.toml.", valueName: "NAME"))
     var profile: String = "default"
 
@@ -44,14 +46,15 @@ struct AuthCommand: AsyncParsableCommand {
     }
   }
 
-  struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+  package struct Login: AsyncParsableCommand {
+    package init() {}
+    package static let configuration = CommandConfiguration(
       abstract:
         "Read a key (without echo, or from standard input), check it with apiKey.info, and save it with mode 0600.")
 
     @OptionGroup var options: Options
 
-    func run() async throws {
+    package func run() async throws {
       let text = isatty(STDIN_FILENO) != 0 ? Terminal.readSecret(prompt: "Ashby API key: ") : readLine()
       guard let text, let key = AshbyAPIKey(text) else {
         Console.error("ashby-lua: no key given")
@@ -71,12 +74,13 @@ struct AuthCommand: AsyncParsableCommand {
     }
   }
 
-  struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show which key is used and whether Ashby accepts it.")
+  package struct Status: AsyncParsableCommand {
+    package init() {}
+    package static let configuration = CommandConfiguration(abstract: "Show which key is used and whether Ashby accepts it.")
 
     @OptionGroup var options: Options
 
-    func run() async throws {
+    package func run() async throws {
       let (key, source): (AshbyAPIKey?, AuthConfig.Source)
       do {
         (key, source) = try AuthConfig.resolve(profile: options.profile)
@@ -108,12 +112,13 @@ struct AuthCommand: AsyncParsableCommand {
     }
   }
 
-  struct Logout: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove the profile's key from config.toml.")
+  package struct Logout: ParsableCommand {
+    package init() {}
+    package static let configuration = CommandConfiguration(abstract: "Remove the profile's key from config.toml.")
 
     @OptionGroup var options: Options
 
-    func run() throws {
+    package func run() throws {
       do {
         let removed = try AuthConfig.remove(profile: options.profile)
         print(removed ? "removed profile \"\(options.profile)\"" : "no profile \"\(options.profile)\" to remove")
@@ -126,8 +131,8 @@ struct AuthCommand: AsyncParsableCommand {
 }
 
 /// Reading a secret from the terminal without echo.
-enum Terminal {
-  static func readSecret(prompt: String) -> String? {
+package enum Terminal {
+  package static func readSecret(prompt: String) -> String? {
     FileHandle.standardError.write(Data(prompt.utf8))
     var saved = termios()
     let haveTerminal = tcgetattr(STDIN_FILENO, &saved) == 0

@@ -1,5 +1,4 @@
-import AshbyHooks
-import AshbyProcess
+import AshbyDaemon
 import AshbyScheduler
 import Foundation
 import Logging
@@ -10,9 +9,10 @@ import ServiceLifecycle
 /// the other way: the listener stops accepting and answers what is under way
 /// (so every delivery it acknowledged is stored), then the cron loop and the
 /// workers give their runs what is left of the one grace (`DaemonStop`) and
-/// interrupt the rest. Signals are the CLI's (`SignalWatcher`): SIGINT and
-/// SIGTERM begin the stop and trigger the shutdown, SIGHUP reloads.
-enum DaemonServices {
+/// interrupt the rest. Signals are the command line's (`SignalWatcher`): SIGINT
+/// and SIGTERM begin the stop and trigger the shutdown (`Daemon.beginStop`),
+/// SIGHUP reloads.
+public enum DaemonServices {
   static func group(scheduler: Scheduler, listener: HookListener?, metrics: MetricsServer?, grace: TimeInterval)
     -> ServiceGroup
   {
@@ -34,7 +34,7 @@ enum DaemonServices {
   }
 
   /// Why the group ended, in a sentence: the failing service's own error.
-  static func reason(_ result: Result<Void, any Error>) -> String {
+  public static func reason(_ result: Result<Void, any Error>) -> String {
     guard case .failure(let error) = result else { return "it stopped" }
     return "\(error)"
   }

@@ -6,67 +6,68 @@ import Foundation
 import LuaHost
 
 /// Flags shared by `run` and `repl`.
-struct SessionOptions: ParsableArguments {
+package struct SessionOptions: ParsableArguments {
+  package init() {}
   @Flag(help: "Start an in-process fake Ashby with demo data and use it (no key needed).")
-  var fake = false
+  package var fake = false
 
   @Flag(help: "Send reads, record writes instead of sending them, and print the plan at the end.")
-  var dryRun = false
+  package var dryRun = false
 
   @Option(
     help: ArgumentHelp("Ashby's base URL (default: $ASHBY_BASE_URL, else https://api.ashbyhq.com).", valueName: "URL"))
-  var baseURL: String?
+  package var baseURL: String?
 
   @Option(help: ArgumentHelp("The profile in config.toml that holds the API key.", valueName: "NAME"))
-  var profile: String = RunSettings.defaults.profile
+  package var profile: String = RunSettings.defaults.profile
 
   @Flag(help: "Run without file, process or debug access (no io, os.execute, package.loadlib, string.dump, bytecode).")
-  var sandbox = false
+  package var sandbox = false
 
   @Option(
     help: ArgumentHelp(
       "Ashby's dated API version, sent as Ashby-Version (default: api_version in config.toml, else the catalog's, \(Catalog.apiVersion)).",
       valueName: "YYYY-MM-DD"))
-  var apiVersion: String?
+  package var apiVersion: String?
 
   @Option(
     help: ArgumentHelp(
       "Send writes as this Ashby user (a user id or an email; X-On-Behalf-Of; the key needs the permission to act on behalf of users).",
       valueName: "USER"))
-  var onBehalfOf: String?
+  package var onBehalfOf: String?
 
   @Flag(
     help:
       "Result tables give nil for any field they lack, instead of raising for a field their object does not have (default: strict_results in config.toml, else strict)."
   )
-  var looseResults = false
+  package var looseResults = false
 
   @Option(help: ArgumentHelp("Stop the script after this many seconds.", valueName: "SECONDS"))
-  var timeout: Double?
+  package var timeout: Double?
 
   @Option(help: ArgumentHelp("Cap Lua's memory, in MB.", valueName: "MB"))
-  var maxMemory: Int?
+  package var maxMemory: Int?
 
   @Option(help: ArgumentHelp("Ashby requests in flight at once.", valueName: "N"))
-  var concurrency: Int = RunSettings.defaults.concurrency
+  package var concurrency: Int = RunSettings.defaults.concurrency
 
   @Option(
     help: ArgumentHelp(
       "Ashby requests per minute for this process (default: rate_limit in config.toml, else 1000).",
       valueName: "PER_MINUTE"))
-  var rateLimit: Int?
+  package var rateLimit: Int?
 
   @Flag(
     name: .shortAndLong,
     help: "Print one line per Ashby call on stderr (endpoint, status, milliseconds, retries) and waits for the rate budget.")
-  var verbose = false
+  package var verbose = false
 
   @Flag(name: .shortAndLong, help: "No progress line on the terminal for long work (ashby.map, ashby.pages, ...).")
-  var quiet = false
+  package var quiet = false
 
   /// The largest `--max-memory`, in MB (a terabyte), and `--concurrency`.
 
-  func validate() throws {
+  package func validate() throws {
     if let timeout, !(timeout > 0 && timeout <= RunLimits.maxTimeout) {
       throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year).")
     }
@@ -92,7 +93,7 @@ struct SessionOptions: ParsableArguments {
   }
 
   /// What the flags ask for, as plain values.
-  var settings: RunSettings {
+  package var settings: RunSettings {
     RunSettings(
       fake: fake, dryRun: dryRun, baseURL: baseURL, profile: profile, sandbox: sandbox, looseResults: looseResults,
       apiVersion: apiVersion, onBehalfOf: onBehalfOf, timeout: timeout,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyCLI
 import AshbyScheduler
 import Foundation
 

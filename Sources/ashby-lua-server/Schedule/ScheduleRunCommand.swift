@@ -1,5 +1,6 @@
 import ArgumentParser
-import AshbyHooks
+import AshbyCLI
+import AshbyDaemon
 import AshbyProcess
 import AshbyScheduler
 import AshbyScripting
@@ -48,7 +49,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
   func validate() throws {
     guard stopGrace >= 0 && stopGrace <= 3600 else { throw ValidationError("--stop-grace must be from 0 to 3600 seconds.") }
     guard lease >= 1 && lease <= 86400 else { throw ValidationError("--lease must be from 1 to 86400 seconds.") }
-    if let metrics, HookServing.address(metrics) == nil {
+    if let metrics, Daemon.Settings.address(metrics) == nil {
       throw ValidationError("--metrics must be HOST:PORT, like 127.0.0.1:9464, got \"\(metrics)\".")
     }
   }
@@ -65,23 +66,26 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
     runner.hidden.set(schedule.secretVariables)
     let clock = Self.clock()
-    let stop = DaemonStop(grace: stopGrace)
-    let scheduler = Scheduler(
-      jobs: schedule.jobs, history: history, runner: runner, clock: clock, lease: lease, stop: stop, log: DaemonLog.line)
+    var settings = Daemon.Settings()
+    (settings.lease, settings.stopGrace, settings.metrics) = (lease, stopGrace, metrics.flatMap(Daemon.Settings.address))
+    hooks.apply(to: &settings, schedule)
+    let daemon: Daemon
+    do {
+      daemon = try Daemon(
+        schedule: schedule, history: history, runner: runner, clock: clock, settings: settings, render: render,
+        log: DaemonLog.line)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
     DaemonLog.line(
-      "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(scheduler.owner)"
+      "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(daemon.scheduler.owner)"
     )
     Self.announce(schedule.jobs)
-    let listener = try hooks.listener(
-      schedule, history: history, runner: runner, owner: scheduler.owner, lease: lease / clock.rate, stop: stop,
-      metrics: render)
-    let exporter = metrics.flatMap(HookServing.address).map { MetricsServer(host: $0.host, port: $0.port, render: render) }
-    let group = DaemonServices.group(scheduler: scheduler, listener: listener, metrics: exporter, grace: stopGrace)
-    let services = Task { try await group.run() }
+    let services = Task { await daemon.run() }
     let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
-      guard stop.begin() else { return }
+      guard daemon.beginStop() else { return }
       DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")
-      Task { await group.triggerGracefulShutdown() }
     }
     // SIGHUP: read the file again; keep the old schedule if the new one has problems.
     let reload = SignalWatcher(signals: [SIGHUP]) { [files, hooks] in
@@ -91,8 +95,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
         Task {
           do {
             runner.hidden.set(runner.hidden.union(schedule.secretVariables))
-            try await listener?.reload(schedule.hooks)
-            try await scheduler.reload(schedule.jobs)
+            try await daemon.reload(schedule)
             Self.announce(schedule.jobs)
           } catch {
             DaemonLog.line("schedule: reload failed, keeping the old schedule: \(error)")
@@ -103,14 +106,17 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       }
     }
     defer { withExtendedLifetime((signals, reload)) {} }
-    if let listener, try await !hooks.announce(listener, schedule.hooks, fake: fake) {
-      let why = await services.result
-      Console.error("ashby-lua: cannot listen on \(hooks.listen ?? ""): \(DaemonServices.reason(why))")
-      await group.triggerGracefulShutdown()
-      await fake?.stop()
-      throw ExitCode(Exit.usage)
+    if daemon.listener != nil {
+      guard let base = await daemon.listening() else {
+        let why = await services.value
+        Console.error("ashby-lua: cannot listen on \(hooks.listen ?? ""): \(DaemonServices.reason(why))")
+        daemon.beginStop()
+        await fake?.stop()
+        throw ExitCode(Exit.usage)
+      }
+      if let fake { try hooks.register(schedule.hooks, at: fake, base: base) }
     }
-    let result = await services.result
+    let result = await services.value
     await fake?.stop()
     if case .failure = result {
       DaemonLog.line("schedule: stopped: \(DaemonServices.reason(result))")

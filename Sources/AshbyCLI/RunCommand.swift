@@ -1,43 +1,42 @@
 import ArgumentParser
 import AshbyCatalog
-import AshbyFake
 import AshbyProcess
-import AshbyScheduler
 import AshbyScripting
 import AshbyState
 import Foundation
 import LuaHost
 
 /// `ashby-lua run SCRIPT [ARGS...]`, like `lua SCRIPT ARGS...`.
-struct RunCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
+package struct RunCommand: AsyncParsableCommand {
+  package init() {}
+  package static let configuration = CommandConfiguration(
     commandName: "run",
     abstract: "Run a Lua script (like `lua SCRIPT`): `arg` and `...` hold the arguments.",
     discussion: "SCRIPT may be `-` for standard input. A first line starting with `#` is ignored."
   )
 
   @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE before the script (repeatable).", valueName: "CODE"))
-  var execute: [String] = []
+  package var execute: [String] = []
 
   @OptionGroup var session: SessionOptions
 
   @Option(help: ArgumentHelp("With --dry-run, also write the plan as JSON to FILE.", valueName: "FILE"))
-  var planJson: String?
+  package var planJson: String?
 
   @Option(
     help: ArgumentHelp(
       "Keep ashby.changes' place under NAME (in the state file, as a scheduled job keeps its own); it moves on only when the run succeeds.",
       valueName: "NAME"))
-  var state: String?
+  package var state: String?
 
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
-  var scriptAndArguments: [String] = []
+  package var scriptAndArguments: [String] = []
 
-  func validate() throws {
+  package func validate() throws {
     if let first = scriptAndArguments.first, first == "--help" || first == "-h" {
       throw CleanExit.helpRequest(self)
     }
-    if scriptAndArguments.first == "--version" { throw CleanExit.message(AshbyLua.version) }
+    if scriptAndArguments.first == "--version" { throw CleanExit.message(CommandLineMain.version) }
     // An option of ours before the script was parsed already: what is left
     // there is a typo, not the script's name (`--dryrun` is no file).
     if let first = scriptAndArguments.first, first.hasPrefix("-"), first != "-", first != "--" {
@@ -54,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     }
   }
 
-  func run() async throws {
+  package func run() async throws {
     let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
     let code = await Self.perform(
       script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: session.settings,
@@ -64,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
 
   /// A run, from plain settings: what `run()` does after parsing, and what
   /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
-  static func perform(
+  package static func perform(
     script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planJSON: String?,
     state: String? = nil
   ) async -> Int32 {
@@ -96,7 +95,9 @@ struct RunCommand: AsyncParsableCommand {
         let spec = StateLocation.choose(flag: nil, file: nil)
         let history: StateStore
         do {
-          history = try StateLocation.store(spec, passwordCommand: nil)
+          history = try StateLocation.store(spec, passwordCommand: nil, postgres: ProgramParts.postgres)
+        } catch is StateLocation.NeedsPostgres {
+          Handover.toServer(for: "a PostgreSQL state")
         } catch {
           throw StateLocation.Unopened(spec: spec, error: error)
         }
@@ -110,13 +111,20 @@ struct RunCommand: AsyncParsableCommand {
       return Exit.usage
     }
     let event = attachment?.input.event
+    // A scheduled run's settings come with its input, as data (its command line is the script and its arguments).
+    let settings = attachment?.input.settings ?? settings
+    let demo = ProgramParts.demo
+    if settings.fake && demo == nil {
+      // A scheduled run's input is read already: the daemon starts such a run in the server itself.
+      guard attachment == nil else {
+        Console.error("ashby-lua: a scheduled run with its own fake Ashby runs in \(Handover.serverName)")
+        return Exit.usage
+      }
+      Handover.toServer(for: "--fake")
+    }
     let runner: ScriptRunner
     do {
-      // A scheduled run's settings come with its input, as data (its command line is the script and its arguments).
-      let settings = attachment?.input.settings ?? settings
-      runner = try await ScriptRunner.start(settings, report: attachment?.report, feeds: feeds, event: event) {
-        try await FakeAshby.start()
-      }
+      runner = try await ScriptRunner.start(settings, report: attachment?.report, feeds: feeds, event: event, demo: demo)
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
@@ -136,10 +144,10 @@ struct RunCommand: AsyncParsableCommand {
 
   /// `optionNames` and `--version` (the root's, shown in `run --help` too), `--`
   /// aside: what may not follow the script (`ScriptArguments`).
-  static let ownOptions = Set(optionNames + ["--version"]).subtracting(["--"])
+  package static let ownOptions = Set(optionNames + ["--version"]).subtracting(["--"])
 
   /// Every option `run` takes, read from its own help text (one fact, one place).
-  static let optionNames: [String] = {
+  package static let optionNames: [String] = {
     let help = RunCommand.helpMessage(columns: 200)
     var names: [String] = []
     for word in help.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" }) {

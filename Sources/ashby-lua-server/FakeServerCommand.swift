@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyCLI
 import AshbyFake
 import AshbyProcess
 import Foundation
@@ -7,7 +8,7 @@ import Foundation
 struct FakeServerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fake-server",
-    abstract: "Serve a fake Ashby API on loopback (demo data, fault injection) until interrupted.")
+    abstract: ServerCommand.fakeServer.abstract)
 
   @Option(help: "Port to listen on (0 picks a free one).")
   var port: Int = 0

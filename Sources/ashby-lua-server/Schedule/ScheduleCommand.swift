@@ -1,6 +1,7 @@
-import AshbyJSON
 import ArgumentParser
+import AshbyCLI
 import AshbyFake
+import AshbyJSON
 import AshbyProcess
 import AshbyScheduler
 import AshbyScripting
@@ -12,7 +13,7 @@ import Synchronization
 struct ScheduleCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "schedule",
-    abstract: "Run scripts on a timetable from schedules.toml (cron, time zones, history).",
+    abstract: ServerCommand.schedule.abstract,
     discussion: """
       The file holds [[job]] tables (name, script, cron, and optionally timezone, overlap, catch_up, \
       timeout, retries, retry_delay, sandbox, dry_run, args) and an optional [defaults] table. \
@@ -99,16 +100,32 @@ extension SessionOptions {
       (base.fake, base.baseURL) = (false, sharedFake.baseURL.absoluteString)
       apiKey = FakeAshby.fullKey
     }
+    // Each run is `ashby-lua`, which starts fast; one with its own fake Ashby needs this program.
     return ProcessJobRunner(
-      executable: Self.executable, base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
+      executable: Self.executable(base.fake ? Handover.serverName : "ashby-lua"), base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
       environment: ProcessSecrets.environmentForChild(), apiKey: apiKey, echo: echo, niceness: niceness)
   }
 
   /// This binary, for the child processes.
-  static var executable: String {
-    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-    let first = CommandLine.arguments.first ?? "ashby-lua"
-    return first.hasPrefix("/") ? first : FileManager.default.currentDirectoryPath + "/" + first
+  /// `name` beside this program.
+  static func executable(_ name: String) -> String {
+    let me =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+      ?? "ashby-lua"
+    let path = me.hasPrefix("/") ? me : FileManager.default.currentDirectoryPath + "/" + me
+    return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
+  }
+}
+
+extension StateLocation {
+  /// The store; exit 2 saying why when it cannot be opened.
+  static func open(_ spec: String, passwordCommand: String?) throws -> StateStore {
+    do {
+      return try store(spec, passwordCommand: passwordCommand, postgres: postgres)
+    } catch {
+      Console.error("ashby-lua: cannot open the state \(printable(spec)): \(error)")
+      throw ExitCode(Exit.usage)
+    }
   }
 }
 

@@ -1,0 +1,77 @@
+import AshbyProcess
+import AshbyScripting
+import AshbyState
+import Foundation
+import Synchronization
+
+/// What the program running a command links beyond the command line's own
+/// modules. `ashby-lua` starts fast because it links no server: the fake
+/// Ashby, PostgreSQL, the daemon and the MCP server live in
+/// `ashby-lua-server`, installed beside it, which registers its parts here
+/// at start. A command that needs a part this program lacks hands itself
+/// over (`Handover`).
+public enum ProgramParts {
+  struct Parts: Sendable {
+    var demo: (@Sendable () async throws -> any DemoServer)?
+    var postgres: StateLocation.PostgresOpener?
+  }
+  private static let parts = Mutex(Parts())
+
+  public static func register(
+    demo: @escaping @Sendable () async throws -> any DemoServer, postgres: @escaping StateLocation.PostgresOpener
+  ) {
+    parts.withLock { $0 = Parts(demo: demo, postgres: postgres) }
+  }
+
+  static var demo: (@Sendable () async throws -> any DemoServer)? { parts.withLock { $0.demo } }
+  static var postgres: StateLocation.PostgresOpener? { parts.withLock { $0.postgres } }
+}
+
+/// Replaces this process with `ashby-lua-server` (found beside this
+/// program), with the same arguments and the secrets taken from the
+/// environment put back in it for the server to take again (`ProcessSecrets`).
+public enum Handover {
+  /// The subcommands only the server has.
+  public static let serverCommands = Set(ServerCommand.allCases.map(\.rawValue))
+  public static let serverName = "ashby-lua-server"
+
+  /// The server beside this program.
+  static var server: String {
+    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(serverName).path
+  }
+
+  /// Never returns: the server runs the command, or this exits 2 saying why it cannot.
+  public static func toServer(for what: String) -> Never {
+    let path = server
+    fflush(nil)
+    var argv: [UnsafeMutablePointer<CChar>?] = [strdup(path)]
+    for i in 1..<Int(CommandLine.argc) { argv.append(CommandLine.unsafeArgv[i].flatMap { strdup($0) }) }  // as given: bytes, not repaired text
+    argv.append(nil)
+    var envp = ProcessSecrets.environmentForChild().map { strdup($0) }
+    for name in ProcessSecrets.atStart { if let value = ProcessSecrets.value(name) { envp.append(strdup("\(name)=\(value)")) } }
+    envp.append(nil)
+    execve(path, argv, envp)
+    let why = String(cString: strerror(errno))
+    Console.error(
+      "ashby-lua: \(what) needs \(serverName), installed beside ashby-lua (\(path): \(why)); build it with `swift build --product \(serverName)`."
+    )
+    exit(ExitStatus.usage)
+  }
+}
+
+/// The subcommands only `ashby-lua-server` has, and what each does: one
+/// place for the name and the line both programs' `--help` show.
+public enum ServerCommand: String, CaseIterable, Sendable {
+  case schedule
+  case hook
+  case fakeServer = "fake-server"
+
+  public var abstract: String {
+    switch self {
+    case .schedule: "Run scripts on a timetable from schedules.toml (cron, time zones, history)."
+    case .hook: "Manage the Ashby webhooks that deliver to `schedule run --listen` ([[hook]] in schedules.toml)."
+    case .fakeServer: "Serve a fake Ashby API on loopback (demo data, fault injection) until interrupted."
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import AshbyProcess
+import AshbyScripting
+import AshbyWebhook
+
+/// Exit codes, as DESIGN.md §3 fixes them (`ExitStatus`).
+package typealias Exit = ExitStatus
+
+extension ScriptRunner {
+  /// `start` for a command: `--fake` starts the fake Ashby (in the server;
+  /// this program hands itself over to it), and a configuration problem is
+  /// reported and turned into exit code 2.
+  package static func startOrExit(
+    _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
+    event: WebhookDelivery? = nil
+  ) async throws -> ScriptRunner {
+    let demo = ProgramParts.demo
+    if options.fake && demo == nil { Handover.toServer(for: "--fake") }
+    do {
+      return try await start(options, report: report, feeds: feeds, event: event, demo: demo)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+  }
+}
