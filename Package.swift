@@ -49,7 +49,7 @@ let package = Package(
     .target(
       name: "AshbyKit",
       dependencies: [
-        "AshbyJSON", "AshbyCatalog",
+        "AshbyJSON", "AshbyCatalog", "AshbyPaths",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -113,6 +113,10 @@ let package = Package(
         .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "Prometheus", package: "swift-prometheus"),
       ]),
+    // A schedule as systemd units or Kubernetes objects (YAML with Yams), for the engines teams already run.
+    .target(
+      name: "AshbyExport",
+      dependencies: ["AshbyScheduler", "AshbyJSON", .product(name: "Yams", package: "Yams")]),
     // The state in PostgreSQL (`--state postgres://…`), for daemons on several hosts.
     .target(
       name: "AshbyPostgres",
@@ -127,13 +131,17 @@ let package = Package(
       ]),
     // prctl and setrlimit at the start of main: no other process of the user reads our memory.
     .target(name: "CProcessGuard"),
+    // The REPL, after lua.c: the loop, line editing (libedit), history, completion.
+    .target(
+      name: "AshbyRepl",
+      dependencies: ["AshbyScripting", "AshbyKit", "AshbyCatalog", "AshbyProcess", "LuaHost", "CLineEdit"]),
     // The command line's commands: parse, call, print. `run`, `repl`, `auth`, `check`, `types` live
     // here with no server linked; the server program adds its own commands.
     .target(
       name: "AshbyCLI",
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyState", "AshbyProcess",
-        "AshbyWebhook", "AshbyPaths", "CLineEdit",
+        "AshbyWebhook", "AshbyPaths", "AshbyRepl",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // `ashby-lua`: what a script's run needs, and a handover to ashby-lua-server for the rest.
@@ -147,12 +155,12 @@ let package = Package(
       name: "ashby-lua-server",
       dependencies: [
         "AshbyCLI", "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyScheduler",
-        "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "CProcessGuard",
+        "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "AshbyExport",
+        "CProcessGuard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "TOMLKit", package: "TOMLKit"),
-        .product(name: "Yams", package: "Yams"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Metrics", package: "swift-metrics"),
@@ -185,6 +193,7 @@ let package = Package(
       name: "CLITests",
       dependencies: [
         "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres",
+        "AshbyExport",
         "AshbyWebhook",
         "AshbyPaths", "StateTestSupport",
       ]),

@@ -32,12 +32,7 @@ package struct AuthCommand: AsyncParsableCommand {
       let client = AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: false))
       let result: Result<KeyInfo, AshbyError>
       do {
-        let info = try await client.call("apiKey.info")
-        let served = client.versionServed
-        result = .success(
-          KeyInfo(
-            title: info["title"]?.string, scopes: info["scopes"]?.array?.compactMap(\.string),
-            apiVersion: served.version ?? configuration.apiVersion, apiVersionStatus: served.status))
+        result = .success(try await KeyInfo.fetch(client))
       } catch {
         result = .failure(error)
       }

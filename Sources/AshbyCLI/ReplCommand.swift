@@ -1,5 +1,6 @@
 import AshbyPaths
 import ArgumentParser
+import AshbyRepl
 import AshbyScripting
 import Foundation
 
@@ -16,21 +17,7 @@ package struct ReplCommand: AsyncParsableCommand {
 
   package func run() async throws {
     let runner = try await ScriptRunner.startOrExit(session.settings)
-    try await runner.vm.perform { ctx in
-      try ctx.load(
-        "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete, ashby_repl_chart = repl.run, repl.complete, repl.chart",
-        name: "=repl")
-      try ctx.call { _, _ in () }
-    }
-    let interactive = isatty(STDIN_FILENO) != 0
-    let color = interactive && isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-    let vm = runner.vm
-    let reader: any LineReader & Sendable =
-      interactive
-      ? EditLineReader(historyFile: Self.historyFile, complete: { Repl.completions(vm, $0, line: $1) })
-      : PipeReader()
-    var repl = Repl(session: runner, reader: reader, interactive: interactive, color: color)
-    let code = await repl.loop()
+    let code = try await Repl.run(runner, historyFile: Self.historyFile)
     await runner.finish()
     if code != 0 { throw ExitCode(code) }
   }

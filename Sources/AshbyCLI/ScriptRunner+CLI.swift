@@ -1,4 +1,5 @@
 import ArgumentParser
+import AshbyKit
 import AshbyProcess
 import AshbyScripting
 import AshbyWebhook
@@ -7,6 +8,18 @@ import AshbyWebhook
 package typealias Exit = ExitStatus
 
 extension ScriptRunner {
+  /// A client for a command that runs no script (`hook`, `auth`), as `startOrExit` starts a runner.
+  package static func clientOrExit(_ options: RunSettings) async throws -> (AshbyClient, (any DemoServer)?) {
+    let demo = ProgramParts.demo
+    if options.fake && demo == nil { Handover.toServer(for: "--fake") }
+    do {
+      return try await client(for: options, demo: demo)
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+  }
+
   /// `start` for a command: `--fake` starts the fake Ashby (in the server;
   /// this program hands itself over to it), and a configuration problem is
   /// reported and turned into exit code 2.

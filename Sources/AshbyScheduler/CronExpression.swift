@@ -9,14 +9,14 @@ import Foundation
 /// not a schedule.
 public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
   public let description: String
-  let minutes: Set<Int>
-  let hours: Set<Int>
-  let daysOfMonth: Set<Int>
-  let months: Set<Int>
+  public let minutes: Set<Int>
+  public let hours: Set<Int>
+  public let daysOfMonth: Set<Int>
+  public let months: Set<Int>
   /// 0 = Sunday ... 6 = Saturday.
-  let weekdays: Set<Int>
-  let dayOfMonthRestricted: Bool
-  let weekdayRestricted: Bool
+  public let weekdays: Set<Int>
+  public let dayOfMonthRestricted: Bool
+  public let weekdayRestricted: Bool
   /// The minute or the hour field starts with `*` (`*`, `*/15`): cronie runs
   /// such a job "normally" across a DST change (not in a skipped hour, again
   /// in a repeated one) and a fixed-time job once (see `next(after:in:)`).

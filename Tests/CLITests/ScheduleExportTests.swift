@@ -1,3 +1,4 @@
+import AshbyExport
 import AshbyScheduler
 import Foundation
 import StateTestSupport

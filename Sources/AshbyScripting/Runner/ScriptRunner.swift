@@ -59,6 +59,38 @@ public final class ScriptRunner: Sendable {
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
     event: WebhookDelivery? = nil, demo start: (@Sendable () async throws -> any DemoServer)? = nil
   ) async throws -> ScriptRunner {
+    let (configuration, demo, strict) = try await Self.configuration(for: options, demo: start)
+    var vmOptions = LuaVM.Options()
+    vmOptions.sandbox = options.sandbox
+    if report != nil { vmOptions.sandboxReason = Sandbox.scheduledReason }
+    vmOptions.memoryLimit = options.maxMemory.map { $0 << 20 }
+    vmOptions.maxConcurrentCalls = max(options.concurrency, 64)
+    vmOptions.logger = Loggers.lua
+    // What the count hook cannot stop in time, the watchdog does: the same
+    // message and exit status as the hook's, and the report for the scheduler.
+    let session = try await AshbySession.start(
+      configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
+      display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil),
+      feeds: feeds, event: event,
+      strictResults: strict
+    ) { client, message in
+      var limited = RunReport(
+        exitCode: ExitStatus.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
+        error: "\(LuaErrorKind.limit): \(message)",
+        writes: client.writesMade, planned: client.plannedWrites.endpointCalls)
+      limited.counting(client)
+      report?.send(limited)
+      endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
+    }
+    return ScriptRunner(session: session, demo: demo, options: options)
+  }
+
+  /// The client's configuration from the settings and the profile
+  /// (`config.toml`, read at most once), the fake Ashby `--fake` started,
+  /// and whether result tables are strict.
+  static func configuration(
+    for options: RunSettings, demo start: (@Sendable () async throws -> any DemoServer)?
+  ) async throws -> (AshbyConfiguration, (any DemoServer)?, strict: Bool) {
     var demo: (any DemoServer)?
     var configuration: AshbyConfiguration
     var file: TOMLTable??  // config.toml, read at most once
@@ -86,29 +118,17 @@ public final class ScriptRunner: Sendable {
     if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile, in: configFile()) {
       configuration.requestsPerMinute = rate
     }
-    var vmOptions = LuaVM.Options()
-    vmOptions.sandbox = options.sandbox
-    if report != nil { vmOptions.sandboxReason = Sandbox.scheduledReason }
-    vmOptions.memoryLimit = options.maxMemory.map { $0 << 20 }
-    vmOptions.maxConcurrentCalls = max(options.concurrency, 64)
-    vmOptions.logger = Loggers.lua
-    // What the count hook cannot stop in time, the watchdog does: the same
-    // message and exit status as the hook's, and the report for the scheduler.
-    let session = try await AshbySession.start(
-      configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
-      display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil),
-      feeds: feeds, event: event,
-      strictResults: !options.looseResults && (try AuthConfig.strictResults(profile: options.profile, in: configFile()) ?? true)
-    ) { client, message in
-      var limited = RunReport(
-        exitCode: ExitStatus.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
-        error: "\(LuaErrorKind.limit): \(message)",
-        writes: client.writesMade, planned: client.plannedWrites.endpointCalls)
-      limited.counting(client)
-      report?.send(limited)
-      endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
-    }
-    return ScriptRunner(session: session, demo: demo, options: options)
+    let strict = try !options.looseResults && (AuthConfig.strictResults(profile: options.profile, in: configFile()) ?? true)
+    return (configuration, demo, strict)
+  }
+
+  /// A client alone, without a VM (for commands that call Ashby and run no script);
+  /// `finish` it with `stop` on the demo server, if one was started.
+  public static func client(
+    for options: RunSettings, demo start: (@Sendable () async throws -> any DemoServer)? = nil
+  ) async throws -> (AshbyClient, (any DemoServer)?) {
+    let (configuration, demo, _) = try await configuration(for: options, demo: start)
+    return (AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: options.verbose)), demo)
   }
 
   /// `--base-url`, else `ASHBY_BASE_URL`, else Ashby's own.

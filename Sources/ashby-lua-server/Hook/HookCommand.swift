@@ -32,16 +32,6 @@ struct HookCommand: AsyncParsableCommand {
     }
     return hook
   }
-
-  /// Ashby's answer to one call, or the error on stderr and exit 1.
-  static func call(_ client: AshbyClient, _ endpoint: String, _ params: [String: JSONValue]) async throws -> JSONValue {
-    do {
-      return try await client.call(endpoint, .object(params))
-    } catch {
-      Console.error("ashby-lua: \(endpoint): \(error)")
-      throw ExitCode(Exit.scriptError)
-    }
-  }
 }
 
 struct HookRegisterCommand: AsyncParsableCommand {
@@ -67,28 +57,21 @@ struct HookRegisterCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(name) is registered already (see `ashby-lua hook list`); `hook unregister \(name)` first")
       throw ExitCode(Exit.usage)
     }
-    let accepted = Catalog.registrableWebhookTypes
-    let types = (hook.events.isEmpty ? accepted : hook.events.sorted()).filter(accepted.contains)
+    let types = WebhookRegistrar.types(for: hook.events)
     let secret = WebhookSignature.newSecret()
-    let runner = try await ScriptRunner.startOrExit(session.settings)
-    var made: [(id: String, type: String)] = []
+    let (client, demo) = try await ScriptRunner.clientOrExit(session.settings)
+    let made: HookRegistration?
     do {
-      for type in types {
-        let answer = try await runner.client.call(
-          "webhook.create",
-          .object(["webhookType": .string(type), "requestUrl": .string(url), "secretToken": .string(secret)]))
-        made.append((answer["id"]?.string ?? "", type))
-      }
-      try HookRegistration(name: name, url: url, webhooks: made).save(secret: secret)
+      made = try await WebhookRegistrar(client: client).register(name, url: url, types: types, secret: secret)
     } catch {
-      // All or nothing: what was made is taken back.
-      for webhook in made { _ = try? await runner.client.call("webhook.delete", .object(["webhookId": .string(webhook.id)])) }
-      await runner.finish()
       Console.error("ashby-lua: cannot register \(name): \(error)")
-      throw ExitCode(Exit.scriptError)
+      made = nil
     }
-    await runner.finish()
-    print("registered \(name): \(made.count) webhook\(made.count == 1 ? "" : "s") (\(types.joined(separator: ", "))) delivering to \(url)")
+    await client.shutdown()
+    await demo?.stop()
+    guard let made else { throw ExitCode(Exit.scriptError) }
+    let count = made.webhooks.count
+    print("registered \(name): \(count) webhook\(count == 1 ? "" : "s") (\(types.joined(separator: ", "))) delivering to \(url)")
     print("secret \(HookRegistration.hint(secret)) stored in \(HookRegistration.secretPath(name)) (mode 0600)")
     if case .command(let command) = hook.secret, command.contains(HookRegistration.secretPath(name)) {
       print("\(file) reads it already")
@@ -110,21 +93,14 @@ struct HookListCommand: AsyncParsableCommand {
       print("no hooks registered (ashby-lua hook register NAME --url URL)")
       return
     }
-    let runner = try await ScriptRunner.startOrExit(session.settings)
+    let (client, demo) = try await ScriptRunner.clientOrExit(session.settings)
+    let registrar = WebhookRegistrar(client: client)
     var rows = [["HOOK", "EVENT", "WEBHOOK", "ENABLED", "URL"]]
     for r in registrations {
-      for webhook in r.webhooks {
-        let state: String
-        do {
-          let info = try await runner.client.call("webhook.info", .object(["webhookId": .string(webhook.id)]))
-          state = info["enabled"]?.bool.map { $0 ? "yes" : "no" } ?? "?"
-        } catch {
-          state = error.code == "webhook_not_found" ? "gone from Ashby" : "unknown (\(error.kind.rawValue))"
-        }
-        rows.append([r.name, webhook.type, webhook.id, state, r.url])
-      }
+      for webhook in r.webhooks { rows.append([r.name, webhook.type, webhook.id, await registrar.state(of: webhook.id), r.url]) }
     }
-    await runner.finish()
+    await client.shutdown()
+    await demo?.stop()
     print(Timetable.table(rows))
   }
 }
@@ -141,23 +117,16 @@ struct HookUnregisterCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(name) is not registered (see `ashby-lua hook list`)")
       throw ExitCode(Exit.usage)
     }
-    let runner = try await ScriptRunner.startOrExit(session.settings)
-    var failed: [String] = []
-    for webhook in registration.webhooks {
-      do {
-        _ = try await runner.client.call("webhook.delete", .object(["webhookId": .string(webhook.id)]))
-      } catch where error.code == "webhook_not_found" {
-      } catch {
-        failed.append("\(webhook.id) (\(webhook.type)): \(error)")
-      }
-    }
-    await runner.finish()
+    let (client, demo) = try await ScriptRunner.clientOrExit(session.settings)
+    let failed = await WebhookRegistrar(client: client).unregister(registration)
+    await client.shutdown()
+    await demo?.stop()
     guard failed.isEmpty else {
       Console.error("ashby-lua: could not delete:\n  " + failed.joined(separator: "\n  ") + "\n\(name) stays registered; try again")
       throw ExitCode(Exit.scriptError)
     }
-    HookRegistration.remove(name)
-    print("unregistered \(name): \(registration.webhooks.count) webhook\(registration.webhooks.count == 1 ? "" : "s") deleted")
+    let count = registration.webhooks.count
+    print("unregistered \(name): \(count) webhook\(count == 1 ? "" : "s") deleted")
   }
 }
 

@@ -1,11 +1,10 @@
 import ArgumentParser
 import AshbyCLI
-import AshbyJSON
 import AshbyPostgres
+import AshbyExport
 import AshbyScheduler
 import AshbyScripting
 import Foundation
-import Yams
 
 /// `schedule export --systemd DIR | --kubernetes`: the schedule run by the engine a team already operates.
 struct ScheduleExportCommand: ParsableCommand {
@@ -74,13 +73,8 @@ struct ScheduleExportCommand: ParsableCommand {
 
   func writeUnits(_ schedule: Schedule, file absolute: String, into folder: String) throws {
     do {
-      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      for job in schedule.jobs {
-        let base = URL(fileURLWithPath: folder).appendingPathComponent(SystemdUnits.name(job)).path
-        try SystemdUnits.service(job, executable: SessionOptions.executable("ashby-lua"), file: absolute, state: try unitState())
-          .write(toFile: base + ".service", atomically: true, encoding: .utf8)
-        try SystemdUnits.timer(job).write(toFile: base + ".timer", atomically: true, encoding: .utf8)
-      }
+      try SystemdUnits.write(
+        schedule, executable: SessionOptions.executable("ashby-lua"), file: absolute, state: try unitState(), into: folder)
     } catch {
       Console.error("ashby-lua: cannot write the units into \(folder): \(error.localizedDescription)")
       throw ExitCode(Exit.usage)
@@ -109,14 +103,7 @@ struct ScheduleExportCommand: ParsableCommand {
     options.secretName = secret
     let yaml: String
     do {
-      let text = try String(contentsOfFile: absolute, encoding: .utf8)
-      let documents = try KubernetesManifests.documents(schedule, file: absolute, text: text, options: options) {
-        try String(contentsOfFile: $0, encoding: .utf8)
-      }
-      yaml = try documents.map {
-        try Yams.dump(object: $0.yamlObject, width: -1, allowUnicode: true, sortKeys: true, newLineScalarStyle: .literal)
-      }
-        .joined(separator: "---\n")
+      yaml = try KubernetesManifests.yaml(schedule, file: absolute, options: options)
     } catch {
       Console.error("ashby-lua: cannot export \(file) for Kubernetes: \(error)")
       throw ExitCode(Exit.usage)
@@ -133,21 +120,6 @@ struct ScheduleExportCommand: ParsableCommand {
         "wrote \(output): apply with `kubectl apply -f \(output)` after creating the Secret \(secret) (api-key\(state == nil ? "" : ", pg-password"))")
     } else {
       print(header + yaml, terminator: "")
-    }
-  }
-}
-
-extension JSONValue {
-  /// The value as the plain Swift values Yams writes.
-  var yamlObject: Any {
-    switch self {
-    case .null: return NSNull()
-    case .bool(let b): return b
-    case .int(let i): return Int(i)
-    case .double(let d): return d
-    case .string(let s): return s
-    case .array(let a): return a.map(\.yamlObject)
-    case .object(let o): return o.mapValues(\.yamlObject)
     }
   }
 }

@@ -1,16 +1,25 @@
 import AshbyCatalog
 
 /// What `apiKey.info` says about a key, and which permission areas that opens.
-struct KeyInfo {
-  var title: String?
+public struct KeyInfo {
+  public var title: String?
   /// Ashby's scopes (`candidates:read`), when it lists them.
-  var scopes: [String]?
+  public var scopes: [String]?
   /// The API version Ashby served the check with, and its status (`current`, `deprecated`).
-  var apiVersion: String
-  var apiVersionStatus: String?
+  public var apiVersion: String
+  public var apiVersionStatus: String?
+
+  /// Asks Ashby (`apiKey.info`) about the client's key.
+  public static func fetch(_ client: AshbyClient) async throws(AshbyError) -> KeyInfo {
+    let info = try await client.call("apiKey.info")
+    let served = client.versionServed
+    return KeyInfo(
+      title: info["title"]?.string, scopes: info["scopes"]?.array?.compactMap(\.string),
+      apiVersion: served.version ?? client.configuration.apiVersion, apiVersionStatus: served.status)
+  }
 
   /// The permissions the scopes grant, spelled as the catalog spells them (`candidatesRead`).
-  var permissions: Set<String>? {
+  public var permissions: Set<String>? {
     scopes.map { scopes in
       Set(
         scopes.compactMap { scope -> String? in
@@ -22,7 +31,7 @@ struct KeyInfo {
   }
 
   /// One line per permission area of the catalog: granted or not, and how many endpoints it opens.
-  func permissionReport() -> String {
+  public func permissionReport() -> String {
     guard let granted = permissions else { return "permissions: apiKey.info does not list this key's scopes" }
     var counts: [String: Int] = [:]
     for endpoint in Catalog.endpoints { if let p = endpoint.permission { counts[p, default: 0] += 1 } }

@@ -1,4 +1,5 @@
 import AshbyKit
+import AshbyProcess
 import AshbyScripting
 import Foundation
 import LuaHost
@@ -7,7 +8,7 @@ import LuaHost
 /// <line>`, else as a statement; keep reading while the chunk is incomplete
 /// (`<eof>`); run it as a host coroutine so `ashby.*` calls work; print the
 /// results with the stdlib printer. See docs/repl.md.
-struct Repl {
+public struct Repl {
   let session: ScriptRunner
   var reader: any LineReader & Sendable
   let interactive: Bool
@@ -24,6 +25,27 @@ struct Repl {
     :quit         leave (or Ctrl-D)        Ctrl-C  cancel the running line
     Top-level `local` variables last one line, as in `lua`; use globals to keep values.
     """
+
+  /// The loop on standard input with `runner`'s VM: line editing, history in
+  /// `historyFile` and completion on a terminal; otherwise lines from the pipe,
+  /// no prompts, no colour, one result per line. Returns the exit code.
+  public static func run(_ runner: ScriptRunner, historyFile: URL) async throws -> Int32 {
+    try await runner.vm.perform { ctx in
+      try ctx.load(
+        "local repl = require('ashby.repl'); ashby_repl_run, ashby_repl_complete, ashby_repl_chart = repl.run, repl.complete, repl.chart",
+        name: "=repl")
+      try ctx.call { _, _ in () }
+    }
+    let interactive = isatty(STDIN_FILENO) != 0
+    let color = interactive && isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    let vm = runner.vm
+    let reader: any LineReader & Sendable =
+      interactive
+      ? EditLineReader(historyFile: historyFile, complete: { Repl.completions(vm, $0, line: $1) })
+      : PipeReader()
+    var repl = Repl(session: runner, reader: reader, interactive: interactive, color: color)
+    return await repl.loop()
+  }
 
   /// Runs until end of input. Returns the exit code.
   mutating func loop() async -> Int32 {
@@ -46,7 +68,7 @@ struct Repl {
     }
     reader.save()
     if interactive { print("") }
-    return failures > 0 && !interactive ? Exit.scriptError : 0
+    return failures > 0 && !interactive ? ExitStatus.scriptError : 0
   }
 
   // MARK: Reading

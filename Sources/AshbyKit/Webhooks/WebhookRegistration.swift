@@ -1,6 +1,5 @@
-import AshbyCLI
 import AshbyJSON
-import AshbyScripting
+import AshbyPaths
 import Foundation
 
 /// What `hook register` made in Ashby, kept in
@@ -8,25 +7,31 @@ import Foundation
 /// webhooks' ids) and `NAME.secret` (the secret token, mode 0600, for
 /// `secret_command = "cat …"`). Ashby has no way to list webhooks, so this is
 /// how `hook list` and `hook unregister` find them.
-struct HookRegistration: Equatable {
-  var name: String
-  var url: String
+public struct HookRegistration: Equatable, Sendable {
+  public var name: String
+  public var url: String
   /// Webhook id → its `webhookType` (Ashby keeps one type per webhook).
-  var webhooks: [(id: String, type: String)]
+  public var webhooks: [(id: String, type: String)]
 
-  static func == (a: HookRegistration, b: HookRegistration) -> Bool {
+  public init(name: String, url: String, webhooks: [(id: String, type: String)]) {
+    self.name = name
+    self.url = url
+    self.webhooks = webhooks
+  }
+
+  public static func == (a: HookRegistration, b: HookRegistration) -> Bool {
     a.name == b.name && a.url == b.url && a.webhooks.map(\.id) == b.webhooks.map(\.id)
   }
 
-  static var folder: String { AuthConfig.configDirectoryPath + "/hooks" }
-  static func recordPath(_ name: String) -> String { folder + "/\(name).json" }
-  static func secretPath(_ name: String) -> String { folder + "/\(name).secret" }
+  public static var folder: String { UserFolders.config() + "/hooks" }
+  public static func recordPath(_ name: String) -> String { folder + "/\(name).json" }
+  public static func secretPath(_ name: String) -> String { folder + "/\(name).secret" }
 
-  struct Failure: Error, CustomStringConvertible {
-    var description: String
+  public struct Failure: Error, CustomStringConvertible {
+    public var description: String
   }
 
-  static func load(_ name: String) throws -> HookRegistration? {
+  public static func load(_ name: String) throws -> HookRegistration? {
     let path = recordPath(name)
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     guard let data = FileManager.default.contents(atPath: path), data.count < 1 << 20,
@@ -39,14 +44,14 @@ struct HookRegistration: Equatable {
     return HookRegistration(name: name, url: url, webhooks: webhooks)
   }
 
-  static func all() throws -> [HookRegistration] {
+  public static func all() throws -> [HookRegistration] {
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
       .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     return try names.compactMap(load)
   }
 
   /// Writes the record and the secret, owner-only.
-  func save(secret: String) throws {
+  public func save(secret: String) throws {
     try FileManager.default.createDirectory(
       atPath: Self.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let record = JSONValue.object([
@@ -67,18 +72,18 @@ struct HookRegistration: Equatable {
     guard written == data.count else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
   }
 
-  static func remove(_ name: String) {
+  public static func remove(_ name: String) {
     try? FileManager.default.removeItem(atPath: recordPath(name))
     try? FileManager.default.removeItem(atPath: secretPath(name))
   }
 
   /// The stored secret, if `hook register` made one.
-  static func secret(_ name: String) -> String? {
+  public static func secret(_ name: String) -> String? {
     FileManager.default.contents(atPath: secretPath(name)).map {
       String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }.flatMap { $0.isEmpty ? nil : $0 }
   }
 
   /// How a secret may be shown: its first four characters only.
-  static func hint(_ secret: String) -> String { String(secret.prefix(4)) + "…" }
+  public static func hint(_ secret: String) -> String { String(secret.prefix(4)) + "…" }
 }

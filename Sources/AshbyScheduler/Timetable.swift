@@ -1,21 +1,19 @@
-import AshbyCLI
 import AshbyJSON
-import AshbyKit
 import AshbyScheduler
 import AshbyState
 import Foundation
 
 /// Formatting for `schedule list` and `schedule history`.
-enum Timetable {
-  static func format(_ date: Date, in zone: TimeZone) -> String { ScheduledJob.format(date, in: zone) }
+public enum Timetable {
+  public static func format(_ date: Date, in zone: TimeZone) -> String { ScheduledJob.format(date, in: zone) }
 
-  static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+  public static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-  static func relative(_ date: Date, from now: Date) -> String {
+  public static func relative(_ date: Date, from now: Date) -> String {
     "in " + duration(date.timeIntervalSince(now))
   }
 
-  static func duration(_ seconds: Double) -> String {
+  public static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite, abs(seconds) < 1e15 else { return "?" }  // Int() below would trap
     let s = Int(seconds.rounded())  // finite and under 1e15 (the guard above): inside Int
     if seconds < 60 { return String(format: "%.1f s", seconds) }
@@ -24,16 +22,16 @@ enum Timetable {
     return "\(s / 86400)d \(s % 86400 / 3600)h"
   }
 
-  static func summary(_ run: RunRecord) -> String {
+  public static func summary(_ run: RunRecord) -> String {
     "\(run.status.rawValue) \(format(run.startedAt, in: .current)) (\(run.writes)\(run.dryRun ? " planned" : "") write\(run.writes == 1 ? "" : "s"))"
   }
 
-  static func oneLine(_ text: String) -> String {
+  public static func oneLine(_ text: String) -> String {
     let line = text.split(separator: "\n").first.map(String.init) ?? ""
     return line.count > 80 ? String(line.prefix(79)) + "…" : line
   }
 
-  static func json(_ r: RunRecord) -> JSONValue {
+  public static func json(_ r: RunRecord) -> JSONValue {
     var fields: [String: JSONValue] = [
       "id": .int(r.id ?? 0), "job": .string(r.job), "trigger": .string(r.trigger.rawValue),
       "started_at": .string(iso(r.startedAt)), "status": .string(r.status.rawValue),
@@ -49,7 +47,7 @@ enum Timetable {
   }
 
   /// Columns padded to their widest cell.
-  static func table(_ rows: [[String]]) -> String {
+  public static func table(_ rows: [[String]]) -> String {
     let widths = (0..<(rows.first?.count ?? 0)).map { c in rows.map { $0[c].count }.max() ?? 0 }
     return rows.map { row in
       String(

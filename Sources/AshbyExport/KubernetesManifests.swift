@@ -1,4 +1,5 @@
 import AshbyJSON
+import AshbyScheduler
 import Foundation
 
 /// A schedule as Kubernetes objects (`schedule export --kubernetes`): one

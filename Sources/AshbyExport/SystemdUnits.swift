@@ -1,3 +1,4 @@
+import AshbyScheduler
 import Foundation
 
 /// A job as a systemd `.service` + `.timer` pair, for machines where systemd
