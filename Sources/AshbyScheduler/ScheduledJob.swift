@@ -104,4 +104,15 @@ public struct ScheduledJob: Sendable, Equatable {
   public func backoff(beforeRetry retry: Int) -> Double {
     Double.random(in: 0...min(600, retryDelay * pow(2, Double(max(0, retry - 1)))))
   }
+
+  /// The job's next `count` fires after `date`.
+  public func fires(after date: Date, count: Int) -> [Date] {
+    var fires: [Date] = []
+    var cursor = date
+    while fires.count < count, let next = cron.next(after: cursor, in: timeZone) {
+      fires.append(next)
+      cursor = next
+    }
+    return fires
+  }
 }

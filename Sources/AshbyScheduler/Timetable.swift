@@ -55,4 +55,45 @@ public enum Timetable {
           .reversed().drop(while: { $0 == " " }).reversed())
     }.joined(separator: "\n")
   }
+
+  /// The time in the job's zone, and in this machine's when that differs.
+  public static func both(_ date: Date, _ zone: TimeZone) -> String {
+    let there = format(date, in: zone)
+    let here = format(date, in: .current)
+    return there == here ? there : "\(there) (here \(here))"
+  }
+
+  /// A job for `schedule list --json`, with its next fires.
+  public static func json(_ job: ScheduledJob, fires: [Date]) -> JSONValue {
+    .object([
+      "name": .string(job.name), "script": .string(job.script), "cron": .string(job.cron.description),
+      "timezone": .string(job.zoneName), "overlap": .string(job.overlap.rawValue),
+      "catch_up": .string(job.catchUp.rawValue), "timeout": .double(job.timeout), "retries": .int(Int64(job.retries)),
+      "grace": .double(job.grace), "sandbox": .bool(job.sandbox), "dry_run": .bool(job.dryRun),
+      "args": .array(job.args.map(JSONValue.string)),
+      "next": .array(fires.map { .string(iso($0)) }),
+      "next_local": .array(fires.map { .string(format($0, in: job.timeZone)) }),
+    ])
+  }
+
+  /// A hook for `schedule list --json`.
+  public static func json(_ hook: Hook) -> JSONValue {
+    .object([
+      "hook": .string(hook.name), "script": .string(hook.job.script), "events": .array(events(hook).map(JSONValue.string)),
+      "secret": .string(secretSource(hook)), "timeout": .double(hook.job.timeout),
+      "retries": .int(Int64(hook.job.retries)), "sandbox": .bool(hook.job.sandbox), "dry_run": .bool(hook.job.dryRun),
+    ])
+  }
+
+  /// The event types a hook takes (`*`: every one).
+  public static func events(_ hook: Hook) -> [String] { hook.events.isEmpty ? ["*"] : hook.events.sorted() }
+
+  /// Where a hook's secret comes from, never the secret: `$VARIABLE`, `secret_command` or `unsigned`.
+  public static func secretSource(_ hook: Hook) -> String {
+    switch hook.secret {
+    case .environment(let name): "$\(name)"
+    case .command: "secret_command"
+    case .unsigned: "unsigned"
+    }
+  }
 }
