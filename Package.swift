@@ -56,14 +56,14 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
-    // Ashby's webhook payload and its signature (HMAC-SHA256), shared by the daemon and the fake.
-    .target(
-      name: "AshbyWebhook",
-      dependencies: ["AshbyJSON", "AshbyCatalog", .product(name: "Crypto", package: "swift-crypto")]),
+    // One webhook delivery, the one type from the listener to the script.
+    .target(name: "AshbyWebhook", dependencies: ["AshbyJSON", "AshbyCatalog"]),
+    // Ashby's webhook signature (HMAC-SHA256), for the daemon, the fake and `hook test`: crypto, kept out of `ashby-lua`.
+    .target(name: "AshbySignature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "AshbyFake",
       dependencies: [
-        "AshbyJSON", "AshbyCatalog", "AshbyWebhook",
+        "AshbyJSON", "AshbyCatalog", "AshbyWebhook", "AshbySignature",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Hummingbird", package: "hummingbird"),
@@ -104,7 +104,7 @@ let package = Package(
     .target(
       name: "AshbyDaemon",
       dependencies: [
-        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyJSON", "AshbyWebhook",
+        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyJSON", "AshbyWebhook", "AshbySignature",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -157,7 +157,7 @@ let package = Package(
       dependencies: [
         "AshbyCLI", "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyScheduler",
         "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "AshbyExport",
-        "CProcessGuard",
+        "AshbySignature", "CProcessGuard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -173,7 +173,7 @@ let package = Package(
     .executableTarget(
       name: "ashby-bench",
       dependencies: [
-        "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook",
+        "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook", "AshbySignature",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -186,7 +186,9 @@ let package = Package(
     .target(name: "StateTestSupport", dependencies: ["AshbyState", "AshbyPostgres"], path: "Tests/StateTestSupport"),
     .testTarget(
       name: "AshbySchedulerTests",
-      dependencies: ["AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres", "AshbyWebhook", "StateTestSupport"]),
+      dependencies: [
+        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres", "AshbyWebhook", "AshbySignature", "StateTestSupport",
+      ]),
     .testTarget(
       name: "AshbyScriptingTests",
       dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
@@ -196,7 +198,7 @@ let package = Package(
       dependencies: [
         "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres",
         "AshbyExport",
-        "AshbyWebhook",
+        "AshbyWebhook", "AshbySignature",
         "AshbyPaths", "StateTestSupport",
       ]),
   ],

@@ -1,4 +1,3 @@
-import AshbyDaemon
 import AshbyScheduler
 import Foundation
 import Logging

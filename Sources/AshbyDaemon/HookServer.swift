@@ -1,6 +1,7 @@
 import AshbyJSON
 import AshbyProcess
 import AshbyScheduler
+import AshbySignature
 import AshbyState
 import AshbyWebhook
 import Foundation

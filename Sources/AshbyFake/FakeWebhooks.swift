@@ -1,4 +1,5 @@
 import AshbyJSON
+import AshbySignature
 import AshbyWebhook
 import AsyncHTTPClient
 import Foundation

@@ -1,5 +1,4 @@
 import AshbyJSON
-import AshbyScheduler
 import AshbyState
 import Foundation
 

@@ -69,11 +69,12 @@ enum ProcessBench {
     let lua = "/usr/bin/lua5.4"
     let rounds = quick ? 15 : 60
     var ours: [Double] = [], baseline: [Double] = [], plain: [Double] = [], server: [Double] = []
+    let hasServer = FileManager.default.isExecutableFile(atPath: ashbyLuaServer)
     for _ in 0..<5 {  // page cache and dynamic loader caches warm for all three
       _ = try spawn(ashbyLua, ["run", empty])
       _ = try spawn(bare, [])
       _ = try spawn(lua, [empty])
-      _ = try spawn(ashbyLuaServer, ["run", empty])
+      if hasServer { _ = try spawn(ashbyLuaServer, ["run", empty]) }
     }
     for _ in 0..<rounds {
       let o = try spawn(ashbyLua, ["run", empty])
@@ -81,14 +82,14 @@ enum ProcessBench {
       ours.append(o.seconds)
       baseline.append(try spawn(bare, []).seconds)
       plain.append(try spawn(lua, [empty]).seconds)
-      server.append(try spawn(ashbyLuaServer, ["run", empty]).seconds)
+      if hasServer { server.append(try spawn(ashbyLuaServer, ["run", empty]).seconds) }
     }
     let (o, b, l) = (median(ours), median(baseline), median(plain))
     let peaks = try (0..<5).map { _ in try peakMB(ashbyLua, ["run", empty]) }
     let peak = median(peaks)
     let barePeak = median(try (0..<5).map { _ in try peakMB(bare, []) })
-    let (s, serverPeak) = (median(server), median(try (0..<5).map { _ in try peakMB(ashbyLuaServer, ["run", empty]) }))
-    return [
+    let serverPeak = hasServer ? median(try (0..<5).map { _ in try peakMB(ashbyLuaServer, ["run", empty]) }) : 0
+    var rows = [
       Row(
         name: "cold start: `ashby-lua run empty.lua` vs a bare Swift program linking Foundation (median wall, \(rounds) interleaved runs)",
         ours: String(format: "%.1f ms", o * 1000), baseline: String(format: "%.1f ms", b * 1000), ratio: o / b,
@@ -100,11 +101,16 @@ enum ProcessBench {
         name: "peak RSS of `ashby-lua run empty.lua` (the bare Swift program: \(String(format: "%.1f MB", barePeak)))",
         ours: String(format: "%.1f MB", peak), baseline: "20 MB", ratio: peak / 20, target: "≤ 1.00× (≤ 20 MB)",
         met: peak <= 20),
-      Row(
-        name: "cold start: `ashby-lua-server run empty.lua` (every server linked: what one program would cost) vs the bare program",
-        ours: String(format: "%.1f ms, %.1f MB", s * 1000, serverPeak), baseline: String(format: "%.1f ms", b * 1000),
-        ratio: s / b, target: "(context)", met: nil),
     ]
+    if hasServer {
+      let s = median(server)
+      rows.append(
+        Row(
+          name: "cold start: `ashby-lua-server run empty.lua` (every server linked: what one program would cost) vs the bare program",
+          ours: String(format: "%.1f ms, %.1f MB", s * 1000, serverPeak), baseline: String(format: "%.1f ms", b * 1000),
+          ratio: s / b, target: "(context)", met: nil))
+    }
+    return rows
   }
 
   /// Peak RSS walking every candidate with `ashby.pages`: 10,000 vs 100,000 (the same, if flat).

@@ -1,3 +1,4 @@
+import AshbySignature
 import AshbyWebhook
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyScheduler
+import AshbySignature
 import AshbyState
 import AshbyWebhook
 import Foundation

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyScheduler
+import AshbySignature
 import AshbyWebhook
 import Foundation
 import Testing

@@ -5,6 +5,7 @@ import AshbyJSON
 import AshbyKit
 import AshbyScheduler
 import AshbyScripting
+import AshbySignature
 import AshbyWebhook
 import AsyncHTTPClient
 import Foundation

@@ -4,6 +4,7 @@ import AshbyFake
 import AshbyDaemon
 import AshbyScheduler
 import AshbyScripting
+import AshbySignature
 import AshbyState
 import AshbyWebhook
 import Foundation
