@@ -96,8 +96,10 @@ final class ScriptedRunner: JobRunner {
   }
 }
 
-/// Waits (in real time) until `condition` holds; false after `seconds`.
-func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async rethrows -> Bool {
+/// Waits (in real time) until `condition` holds; false after `seconds`. The
+/// bound is far past what the event takes (milliseconds alone): the whole
+/// suite on a loaded 2-core machine has starved these waits past 30 s.
+func eventually(_ seconds: Double = 120, _ condition: () throws -> Bool) async rethrows -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while Date() < deadline {
     if try condition() { return true }
