@@ -180,18 +180,21 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
-    .testTarget(name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths"]),
+    .testTarget(
+      name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths", "AshbyTestSupport"]),
     .testTarget(name: "AshbyPathsTests", dependencies: ["AshbyPaths"]),
     // Each test's state: a SQLite file, or a new PostgreSQL database (ASHBY_TEST_STATE=postgres).
-    .target(name: "StateTestSupport", dependencies: ["AshbyState", "AshbyPostgres"], path: "Tests/StateTestSupport"),
+    .target(name: "AshbyTestSupport", dependencies: ["AshbyState", "AshbyPostgres"], path: "Tests/AshbyTestSupport"),
     .testTarget(
       name: "AshbySchedulerTests",
       dependencies: [
-        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres", "AshbyWebhook", "AshbySignature", "StateTestSupport",
+        "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres", "AshbyWebhook", "AshbySignature", "AshbyTestSupport",
       ]),
     .testTarget(
       name: "AshbyScriptingTests",
-      dependencies: ["AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib"]),
+      dependencies: [
+        "AshbyScripting", "AshbyFake", "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib", "AshbyTestSupport",
+      ]),
     // Drives the built `ashby-lua` binary: exit codes, stdout/stderr, the REPL through a pty.
     .testTarget(
       name: "CLITests",
@@ -199,7 +202,7 @@ let package = Package(
         "AshbyFake", "AshbyScripting", "AshbyJSON", "AshbyCatalog", "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyPostgres",
         "AshbyExport",
         "AshbyWebhook", "AshbySignature",
-        "AshbyPaths", "StateTestSupport",
+        "AshbyPaths", "AshbyTestSupport",
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -47,9 +47,14 @@ struct EditLineReader: LineReader, Sendable {
     save()
   }
 
+  /// The file is made owner-only before a line is in it (write_history keeps
+  /// an existing file's mode): a line may hold something private.
   func save() {
+    let fd = open(historyFile.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard fd >= 0 else { return }
+    _ = fchmod(fd, 0o600)
+    close(fd)
     _ = write_history(historyFile.path)
-    chmod(historyFile.path, 0o600)
   }
 }
 

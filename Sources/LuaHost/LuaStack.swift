@@ -5,7 +5,7 @@ import CLuaShim
 ///
 /// Only valid on the VM thread, during the call it was made for. Every
 /// operation here is raw (no metamethods) and never raises: the memory cap is
-/// lifted while Swift runs (docs/longjmp.md), so pushing cannot fail either.
+/// lifted while Swift runs (docs/async.md, "Only C longjmps"), so pushing cannot fail either.
 public struct LuaStack {
   public let L: OpaquePointer
 

@@ -4,11 +4,12 @@ import Foundation
 import Testing
 
 @testable import AshbyKit
+import AshbyTestSupport
 
-@Suite struct ActionTests {
+@Suite(.teardown) struct ActionTests {
   @Test func getJobHappyPathAndNotFound() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let id = h.fake.seedIDs("job")[3]
     let job = try await h.client.perform("get_job", ["job_id": .string(id)])
     #expect(job["id"]?.string == id)
@@ -25,7 +26,7 @@ import Testing
 
   @Test func listJobsFollowsEveryPageAndFilters() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let all = try await h.client.perform("list_jobs", [:])
     let jobs = all["jobs"]?.array ?? []
     #expect(jobs.count > 100)
@@ -54,7 +55,7 @@ import Testing
 
   @Test func createCandidateSendsCamelCaseAndProfileLinks() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let c = try await h.client.perform(
       "create_candidate",
       [
@@ -72,7 +73,7 @@ import Testing
 
   @Test func createCandidateUploadsAResumeWithoutSendingTheKeyElsewhere() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let url = "\(h.fake.baseURL.absoluteString)/_files/redirect"
     let c = try await h.client.perform(
       "create_candidate",
@@ -89,7 +90,7 @@ import Testing
 
   @Test func resumeProblemsAreClearAndPartial() async throws {
     let h = try await Harness.start { $0.maxResumeBytes = 1 << 20 }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let big = "\(h.fake.baseURL.absoluteString)/_files/big"
     let e = await expectAshbyError {
       _ = try await h.client.perform(
@@ -110,7 +111,7 @@ import Testing
 
   @Test func createApplicationResolvesSourceAndUploadsResumeOnlyWhenMissing() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let candidates = h.fake.seedIDs("candidate")
     let job = h.fake.seedIDs("job")[0]
     let url = "\(h.fake.baseURL.absoluteString)/_files/resume.pdf"
@@ -150,7 +151,7 @@ import Testing
 
   @Test func advanceApplicationByStageNameWithANote() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[5]
     let result = try await h.client.perform(
       "advance_application", ["application_id": .string(app), "stage": "onsite", "note": "Great screen"])
@@ -188,7 +189,7 @@ import Testing
 
   @Test func aFailedNoteIsAPartialSuccess() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.serverError, endpoint: "candidate.createNote", count: 1)])
     let app = h.fake.seedIDs("application")[7]
     let e = await expectAshbyError {
@@ -203,7 +204,7 @@ import Testing
 
   @Test func scheduleInterviewSendsUTCAndLocationInExtraData() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[0]
     let s = try await h.client.perform(
       "schedule_interview",
@@ -232,7 +233,7 @@ import Testing
     ] as [([String: String], String)])
   func scheduleInterviewRejectsBadTimesBeforeAnyRequest(times: [String: String], parameter: String) async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     var params: [String: JSONValue] = ["application_id": "a", "interviewer_email": "lee@example.com"]
     for (k, v) in times { params[k] = .string(v) }
     let e = await expectAshbyError { _ = try await h.client.perform("schedule_interview", params) }
@@ -243,7 +244,7 @@ import Testing
 
   @Test func scheduleInterviewWithAnUnknownInterviewerIsAnAPIError() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let e = await expectAshbyError {
       _ = try await h.client.perform(
         "schedule_interview",
@@ -272,7 +273,7 @@ import Testing
     action: String, params: [String: JSONValue], parameter: String, text: String
   ) async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let e = await expectAshbyError { _ = try await h.client.perform(action, params) }
     #expect(e?.kind == .argument)
     #expect(e?.parameter == parameter)

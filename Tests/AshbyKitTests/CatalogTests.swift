@@ -7,10 +7,11 @@ import Synchronization
 import Testing
 
 @testable import AshbyKit
+import AshbyTestSupport
 
 /// The committed endpoint catalog against Ashby's OpenAPI description, as
 /// `scripts/endpoint-catalog` obtains it (downloaded once, then from its cache).
-@Suite(.serialized) struct CatalogTests {
+@Suite(.serialized, .teardown) struct CatalogTests {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
   static var cache: URL { URL(fileURLWithPath: UserFolders.cache() + "/openapi/openapi.json") }
@@ -96,7 +97,7 @@ import Testing
   /// Dry run follows the catalog where the method's name would mislead.
   @Test func dryRunSendsReadsAndPlansWritesByTheCatalog() async throws {
     let h = try await Harness.start { $0.dryRun = true }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     #expect(!Catalog.isWrite("user.interviewerSettings") && !Catalog.isWrite("report.generate"))
     _ = try? await h.client.call("user.interviewerSettings", ["userId": "x"])
     _ = try? await h.client.call("report.generate", ["reportId": "x"])
@@ -112,7 +113,7 @@ import Testing
   /// fields from the catalog, and answers 404 only for names Ashby does not have.
   @Test func theFakeAnswersEveryCatalogEndpoint() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     for endpoint in Catalog.endpoints where !endpoint.multipart {
       do {
         _ = try await h.client.call(endpoint.name, [:])

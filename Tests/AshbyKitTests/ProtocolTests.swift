@@ -6,11 +6,12 @@ import NIOHTTP1
 import Testing
 
 @testable import AshbyKit
+import AshbyTestSupport
 
-@Suite struct ProtocolTests {
+@Suite(.teardown) struct ProtocolTests {
   @Test func wireFormatAsTheServerSawIt() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     _ = try await h.client.call("job.info", ["id": .string(h.fake.seedIDs("job")[0])])
     let r = try #require(h.fake.requests.last)
     #expect(r.method == "POST")
@@ -22,7 +23,7 @@ import Testing
 
   @Test func paginationFollowsCursorsAcrossThreePages() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let pages = h.client.pages("job.list", ["status": ["Open", "Closed", "Archived", "Draft"]])
     var ids = Set<String>()
     while let job = try await pages.next() { ids.insert(job["id"]?.string ?? "") }
@@ -35,7 +36,7 @@ import Testing
 
   @Test func wholePagesAsTextSkipEmptyOnesAndFollowAPartlyReadPage() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let params: [String: JSONValue] = ["status": ["Open", "Closed", "Archived", "Draft"]]
     let pages = h.client.pages("job.list", params)
     let first = try #require(try await pages.next())
@@ -60,7 +61,7 @@ import Testing
 
   @Test func syncTokenFallsBackToAFullSync() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let first = h.client.pages("candidate.list")
     var total = 0
     while try await first.next() != nil { total += 1 }
@@ -86,14 +87,14 @@ import Testing
 
   @Test func wrongKeyIsAnAuthErrorAndReadOnlyKeyLacksPermission() async throws {
     let wrong = try await Harness.start(key: "not-a-real-key-9999")
-    defer { Task { await wrong.stop() } }
+    onTeardown { await wrong.stop() }
     let e = await expectAshbyError { _ = try await wrong.client.call("job.list") }
     #expect(e?.kind == .auth)
     #expect(e?.status == 403)
     #expect(wrong.fake.count("job.list") == 1)  // not retried
 
     let readOnly = try await Harness.start(key: FakeAshby.readOnlyKey)
-    defer { Task { await readOnly.stop() } }
+    onTeardown { await readOnly.stop() }
     _ = try await readOnly.client.call("job.list")
     let p = await expectAshbyError {
       _ = try await readOnly.client.perform(
@@ -107,7 +108,7 @@ import Testing
 
   @Test func noKeyIsAnAuthErrorThatSaysHowToSetOne() async throws {
     let h = try await Harness.start { $0.apiKey = nil }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let e = await expectAshbyError { _ = try await h.client.call("job.list") }
     #expect(e?.kind == .auth)
     #expect(e?.message.contains("ASHBY_API_KEY") == true)
@@ -143,7 +144,7 @@ import Testing
 
   @Test func readsAreRetriedOn429And5xxAndMalformedJSON() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let id = h.fake.seedIDs("job")[1]
     h.fake.setFaults([
       FakeFault(.rateLimit, endpoint: "job.info", count: 1), FakeFault(.serverError, endpoint: "job.info", count: 1),
@@ -156,7 +157,7 @@ import Testing
 
   @Test func retriesStopAtTheAttemptLimit() async throws {
     let h = try await Harness.start { $0.maxAttempts = 3 }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.serverError, endpoint: "job.list", count: 10)])
     let e = await expectAshbyError { _ = try await h.client.call("job.list") }
     #expect(e?.kind == .api)
@@ -167,7 +168,7 @@ import Testing
 
   @Test func aWriteRateLimitedIsRetriedButA5xxIsNot() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.rateLimit, endpoint: "candidate.create", count: 2)])
     _ = try await h.client.perform(
       "create_candidate", ["first_name": "R", "last_name": "L", "email": "rl@example.com"])
@@ -184,7 +185,7 @@ import Testing
 
   @Test func aWriteAppliedThenResetIsAmbiguousAndHappensOnce() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.reset, endpoint: "candidate.create", count: 1)])
     let e = await expectAshbyError {
       _ = try await h.client.perform(
@@ -199,7 +200,7 @@ import Testing
 
   @Test func aReadResetIsRetried() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.reset, endpoint: "job.list", count: 1)])
     _ = try await h.client.call("job.list")
     #expect(h.fake.count("job.list") == 2)
@@ -210,7 +211,7 @@ import Testing
     config.baseBackoff = .milliseconds(1)
     config.maxAttempts = 2
     let client = AshbyClient(configuration: config)
-    defer { Task { await client.shutdown() } }
+    onTeardown { await client.shutdown() }
     let e = await expectAshbyError { _ = try await client.call("candidate.create", ["name": "x"]) }
     #expect(e?.kind == .network)
     #expect(e?.retryable == true)
@@ -221,7 +222,7 @@ import Testing
     let h = try await Harness.start {
       $0.requestTimeout = .milliseconds(300); $0.maxAttempts = 1
     }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.slowBody, endpoint: "job.list", count: 1)])
     let e = await expectAshbyError { _ = try await h.client.call("job.list") }
     #expect(e?.kind == .timeout)
@@ -229,7 +230,7 @@ import Testing
     let patient = try await Harness.start {
       $0.requestTimeout = .seconds(20); $0.maxAttempts = 1
     }
-    defer { Task { await patient.stop() } }
+    onTeardown { await patient.stop() }
     patient.fake.setFaults([FakeFault(.slowBody, endpoint: "apiKey.info", count: 1)])
     let info = try await patient.client.call("apiKey.info")
     #expect(info["title"]?.string == "Fake key")
@@ -240,7 +241,7 @@ import Testing
       $0.requestsPerMinute = 10
       $0.rateWindow = .seconds(1)
     }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let start = ContinuousClock.now
     // Eleven at once: the eleventh's slot frees a window after the first answer, however slow that is.
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -254,7 +255,7 @@ import Testing
 
   @Test func aWriteIsResentOn429PastTheAttemptLimit() async throws {
     let h = try await Harness.start { $0.maxAttempts = 2 }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     h.fake.setFaults([FakeFault(.rateLimit, endpoint: "candidate.create", count: 6)])
     _ = try await h.client.perform(
       "create_candidate", ["first_name": "Many", "last_name": "Tries", "email": "tries@example.com"])
@@ -264,7 +265,7 @@ import Testing
 
   @Test func endpointNamesAreChecked() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let e = await expectAshbyError { _ = try await h.client.call("../etc/passwd") }
     #expect(e?.kind == .argument)
     let missing = await expectAshbyError { _ = try await h.client.call("nothing.here") }

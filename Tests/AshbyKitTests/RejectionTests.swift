@@ -4,12 +4,13 @@ import Foundation
 import Testing
 
 @testable import AshbyKit
+import AshbyTestSupport
 
 /// Moving an application to an `Archived` stage (rejecting a candidate) with an archive reason.
-@Suite struct RejectionTests {
+@Suite(.teardown) struct RejectionTests {
   @Test func rejectByReasonTitleInAnyCaseWithAnEmail() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[1]
     let result = try await h.client.perform(
       "advance_application",
@@ -33,7 +34,7 @@ import Testing
 
   @Test func rejectByReasonAndStageIDs() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[2]
     let archivedStage = try await Self.archivedStage(h, app)
     let reason = h.fake.seedIDs("archive_reason")[2]
@@ -46,7 +47,7 @@ import Testing
 
   @Test func aMissingOrMisplacedReasonIsRefusedBeforeAnyWrite() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[3]
     let missing = await expectAshbyError {
       _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage": "Archived"])
@@ -90,7 +91,7 @@ import Testing
   /// The fake holds Ashby's rule itself, for calls that bypass the action.
   @Test func theFakeRefusesAnArchivedStageWithoutAReason() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[4]
     let archived = try await Self.archivedStage(h, app)
     let e = await expectAshbyError {
@@ -104,7 +105,7 @@ import Testing
 
   @Test func aDryRunResolvesTheReasonAndWritesNothing() async throws {
     let h = try await Harness.start { $0.dryRun = true }
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let app = h.fake.seedIDs("application")[5]
     let r = try await h.client.perform(
       "advance_application", ["application_id": .string(app), "stage": "Archived", "archive_reason": "Went silent"])

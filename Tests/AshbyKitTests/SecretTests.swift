@@ -3,13 +3,14 @@ import Foundation
 import Testing
 
 @testable import AshbyKit
+import AshbyTestSupport
 
 /// Runs after the others in this file's suite order is not guaranteed, so it
 /// drives its own traffic through every error path, then scans everything.
-@Suite struct SecretTests {
+@Suite(.teardown) struct SecretTests {
   @Test func theKeyNeverAppearsInLogsOrErrors() async throws {
     let h = try await Harness.start()
-    defer { Task { await h.stop() } }
+    onTeardown { await h.stop() }
     let key = try #require(AshbyAPIKey(FakeAshby.fullKey))
     #expect("\(key)" == "••••0001")
     #expect(String(reflecting: key) == "••••0001")

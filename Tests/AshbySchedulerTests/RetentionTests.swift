@@ -1,6 +1,6 @@
 import AshbyWebhook
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 @testable import AshbyScheduler

@@ -1,6 +1,6 @@
 import AshbyPostgres
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 @testable import AshbyScheduler

@@ -1,5 +1,5 @@
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Synchronization
 
 @testable import AshbyScheduler

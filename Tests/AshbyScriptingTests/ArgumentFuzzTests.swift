@@ -2,6 +2,7 @@ import AshbyFake
 import AshbyJSON
 import AshbyKit
 import AshbyScripting
+import AshbyTestSupport
 import Foundation
 import LuaHost
 import Testing
@@ -9,7 +10,7 @@ import Testing
 /// Seeded random argument tables for every `ashby.*` function that takes
 /// parameters, each with at least one defect: only `argument` errors may come
 /// back, nothing may reach the server, and the host must stay well.
-@Suite struct ArgumentFuzzTests {
+@Suite(.teardown) struct ArgumentFuzzTests {
   static let generator = """
     local seed, rounds = ...
     math.randomseed(seed)
@@ -106,7 +107,7 @@ import Testing
 
   @Test func fiveThousandDefectiveCallsAreArgumentErrorsAndSendNothing() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     s.fake.clearLog()
     let r = try await s.vm.perform { ctx in
       try ctx.run(Self.generator, name: "@fuzz.lua", args: [.integer(20_261_201), .integer(5_000)])
@@ -119,7 +120,7 @@ import Testing
 }
 
 /// The same bad times are refused in dry and real runs, before anything is sent.
-@Suite struct StrictTimeTests {
+@Suite(.teardown) struct StrictTimeTests {
   static let impossible = [
     "2026-02-30T10:00:00Z", "2025-02-29T10:00:00Z", "0000-01-01T00:00:00Z", "+2026000-01-01T00:00:00Z",
     "20260-01-01T00:00:00Z", "2026-03-02T10:00:00+99:99", "2026-03-02T10:00:00+19:00", "2026-03-02T24:00:00Z",
@@ -131,7 +132,7 @@ import Testing
   @Test(arguments: [false, true])
   func impossibleTimesAreArgumentErrorsInDryAndRealRuns(_ dryRun: Bool) async throws {
     let s = try await Session.start(dryRun: dryRun)
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     s.fake.clearLog()
     for time in Self.impossible {
       let r = try await s.run(

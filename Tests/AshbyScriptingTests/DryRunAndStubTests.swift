@@ -3,14 +3,15 @@ import AshbyFake
 import AshbyKit
 import AshbyScripting
 import AshbyStdlib
+import AshbyTestSupport
 import Foundation
 import LuaHost
 import Testing
 
-@Suite struct DryRunTests {
+@Suite(.teardown) struct DryRunTests {
   @Test func writesNeverReachTheServerAndThePlanListsEveryOne() async throws {
     let s = try await Session.start(dryRun: true)
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     let app = s.fake.seedIDs("application")[2]
     let job = s.fake.seedIDs("job")[0]
     let seeded = s.fake.candidateCount
@@ -42,7 +43,7 @@ import Testing
 
   @Test func aBadStageNameStillFailsInADryRun() async throws {
     let s = try await Session.start(dryRun: true)
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     let app = s.fake.seedIDs("application")[2]
     let r = try await s.run(
       "local ok, e = pcall(ashby.advance_application, { application_id = '\(app)', stage = 'Nope' }); return e.kind, e.parameter"
@@ -52,7 +53,7 @@ import Testing
   }
 }
 
-@Suite struct StubTests {
+@Suite(.teardown) struct StubTests {
   @Test func theCheckedInStubFileIsTheGeneratedOne() throws {
     let checkedIn = try String(contentsOf: packageRoot.appendingPathComponent("stdlib/ashby.meta.lua"), encoding: .utf8)
     #expect(checkedIn == TypeStubs.generate(), "run: ashby-lua types > stdlib/ashby.meta.lua")

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyKit
+import AshbyTestSupport
 import Foundation
 import LuaHost
 import Testing
@@ -18,7 +19,7 @@ let inspect = """
   end
   """
 
-@Suite struct ErrorTableTests {
+@Suite(.teardown) struct ErrorTableTests {
   @Test(
     arguments: [
       (
@@ -52,7 +53,7 @@ let inspect = """
     ] as [(String, String, String, String)])
   func argumentErrors(call: String, action: String, parameter: String, text: String) async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     let r = try await s.run(inspect + "\nlocal e = inspect(function() return \(call) end)\nreturn e")
     let e = r[0]
     #expect(e["kind"] == "argument")
@@ -68,7 +69,7 @@ let inspect = """
 
   @Test func apiErrorKindsAsLuaTables() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     let app = s.fake.seedIDs("application")[0]
     let r = try await s.run(
       inspect + """
@@ -98,13 +99,13 @@ let inspect = """
 
   @Test func authPermissionRateLimitedNetworkTimeoutAmbiguousPartial() async throws {
     let noKey = try await Session.start(key: nil)
-    defer { Task { await noKey.stop() } }
+    onTeardown { await noKey.stop() }
     let auth = try await noKey.run(inspect + "\nreturn inspect(ashby.list_jobs)")[0]
     #expect(auth["kind"] == "auth")
     #expect(auth["message"].stringValue?.contains("ashby-lua auth login") == true)
 
     let readOnly = try await Session.start(key: FakeAshby.readOnlyKey)
-    defer { Task { await readOnly.stop() } }
+    onTeardown { await readOnly.stop() }
     let perm = try await readOnly.run(
       inspect + "\nreturn inspect(ashby.create_candidate, { first_name = 'a', last_name = 'b', email = 'a@b.co' })")[0]
     #expect(perm["kind"] == "permission")
@@ -113,7 +114,7 @@ let inspect = """
 
     // 429s are resent until the run's deadline; with no patience at all the first one surfaces.
     let impatient = try await Session.start { $0.rateLimitPatience = .zero }
-    defer { Task { await impatient.stop() } }
+    onTeardown { await impatient.stop() }
     impatient.fake.setFaults([FakeFault(.rateLimit, endpoint: "job.info", count: 5)])
     let limited = try await impatient.run(inspect + "\nreturn inspect(ashby.get_job, 'x')")[0]
     #expect(limited["kind"] == "rate_limited")
@@ -123,7 +124,7 @@ let inspect = """
     let s = try await Session.start {
       $0.maxAttempts = 2; $0.requestTimeout = .milliseconds(200)
     }
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
 
     s.fake.setFaults([FakeFault(.slowBody, endpoint: "job.list", count: 5)])
     let timeout = try await s.run(inspect + "\nreturn inspect(ashby.list_jobs)")[0]
@@ -140,7 +141,7 @@ let inspect = """
 
     // A session of its own: the 200 ms limit above is for the timeout, not for a loaded machine's stage move.
     let p = try await Session.start { $0.maxAttempts = 2 }
-    defer { Task { await p.stop() } }
+    onTeardown { await p.stop() }
     p.fake.setFaults([FakeFault(.serverError, endpoint: "candidate.createNote", count: 1)])
     let app = p.fake.seedIDs("application")[3]
     let partial = try await p.run(
@@ -162,7 +163,7 @@ let inspect = """
 
   @Test func theTimeLimitIsAnErrorTableThatPcallCannotKeep() async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     await #expect {
       _ = try await s.vm.perform { ctx in
         try ctx.run("local ok, e = pcall(ashby.sleep, 5); return 'swallowed', e", name: "@t.lua", timeout: 0.2)

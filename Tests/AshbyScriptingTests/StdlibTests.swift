@@ -1,10 +1,11 @@
 import AshbyScripting
+import AshbyTestSupport
 import Foundation
 import LuaHost
 import Testing
 
 /// Runs every stdlib/tests/*.lua file; each is plain Lua with asserts.
-@Suite struct StdlibTests {
+@Suite(.teardown) struct StdlibTests {
   static let files: [String] = {
     let dir = packageRoot.appendingPathComponent("stdlib/tests")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -16,7 +17,7 @@ import Testing
   @Test(arguments: files)
   func luaTestFile(_ name: String) async throws {
     let s = try await Session.start()
-    defer { Task { await s.stop() } }
+    onTeardown { await s.stop() }
     let path = packageRoot.appendingPathComponent("stdlib/tests/\(name)").path
     let r = try await s.vm.perform { ctx -> [LuaValue] in
       try ctx.loadFile(path)

@@ -1,9 +1,10 @@
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 
 /// Lua scripts through the real binary against a fake Ashby this test owns.
-@Suite struct AshbyEndToEndTests {
+@Suite(.teardown) struct AshbyEndToEndTests {
   @Test func theSixActionsAsTheServerSawThem() async throws {
     let f = try await FakeFixture.start()
     let job = f.fake.seedIDs("job")[0]
@@ -138,7 +139,7 @@ import Testing
 
   @Test func theRejectionExampleArchivesWithAReasonAndItsDryRunWritesNothing() async throws {
     let f = try await FakeFixture.start()
-    defer { Task { await f.fake.stop() } }
+    onTeardown { await f.fake.stop() }
     let args = ["scripts/reject-stale.lua", "Application Review", "0", "went silent", "Rejection - standard"]
     let dry = try await run(["run", "--dry-run"] + args, env: f.env, cwd: packageRoot)
     #expect(dry.status == 0, "\(dry.all)")

@@ -1,8 +1,9 @@
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 
-@Suite struct AuthTests {
+@Suite(.teardown) struct AuthTests {
   func configFile(_ home: URL) -> URL { home.appendingPathComponent("config/ashby-lua/config.toml") }
 
   @Test func loginVerifiesAndWritesA0600File() async throws {
@@ -115,7 +116,7 @@ import Testing
 
   @Test func aProfilesRateLimitIsReadAndChecked() async throws {
     let f = try await FakeFixture.start()
-    defer { Task { await f.fake.stop() } }
+    onTeardown { await f.fake.stop() }
     let home = try scratch()
     let file = configFile(home)
     try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -1,7 +1,7 @@
 import AshbyFake
 import AshbyPostgres
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// What a run of the binary printed and how it exited.

@@ -1,10 +1,11 @@
 import AshbyCatalog
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 
 /// The endpoint catalog as the command line shows it: stubs, REPL completion, `auth status`.
-@Suite struct CatalogCLITests {
+@Suite(.teardown) struct CatalogCLITests {
   /// lua-language-server is not available here: `ashby-lua check` parses the
   /// stubs, and every endpoint has its params class and its `ashby.call` overload.
   @Test func theStubsParseAndHaveAClassAndAnOverloadPerEndpoint() async throws {
@@ -48,7 +49,7 @@ import Testing
 
   @Test func authStatusShowsThePermissionAreasOfTheKey() async throws {
     let f = try await FakeFixture.start()
-    defer { Task { await f.fake.stop() } }
+    onTeardown { await f.fake.stop() }
     var env = f.env
     env["ASHBY_API_KEY"] = FakeAshby.readOnlyKey
     let r = try await run(["auth", "status"], env: env)

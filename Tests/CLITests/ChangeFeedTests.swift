@@ -1,7 +1,7 @@
 import AshbyFake
 import AshbyScheduler
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// `ashby.changes`: only what changed since the last successful run, the

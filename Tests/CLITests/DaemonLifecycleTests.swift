@@ -2,7 +2,7 @@ import AshbyFake
 import AshbyScheduler
 import AshbyState
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// The daemon as an operator meets it: signals, `kill -9`, restarts, two

@@ -2,7 +2,7 @@ import AshbyFake
 import AshbyScheduler
 import AshbyState
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Synchronization
 import Testing
 

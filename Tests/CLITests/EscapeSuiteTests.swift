@@ -1,4 +1,5 @@
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// holds the file's text or the key, it did not say `ESCAPED` (what a snippet
 /// returns when it reached something it must not), the secret file is still
 /// there, and the host ran the next line and exited normally.
-@Suite struct EscapeSuiteTests {
+@Suite(.teardown) struct EscapeSuiteTests {
   struct Attempt: CustomTestStringConvertible, Sendable {
     let name: String
     /// The body of a function(SECRET, BYTECODE); it may return what it got.
@@ -179,7 +180,7 @@ import Testing
 }
 
 /// Outside the sandbox too, the key is not in anything the process can read of itself.
-@Suite struct KeyOutOfReachTests {
+@Suite(.teardown) struct KeyOutOfReachTests {
   @Test func aPlainRunsEnvironmentAndCommandLineHoldNoKey() async throws {
     let key = "sk-plain-\(UUID().uuidString)"
     let source = """
@@ -270,7 +271,7 @@ import Testing
     try make.run()
     make.waitUntilExit()
     let f = try await FakeFixture.start()
-    defer { Task { await f.fake.stop() } }
+    onTeardown { await f.fake.stop() }
     let source = """
       assert(os.setlocale('de_DE.UTF-8'), 'the de_DE locale is not installed')
       print(tostring(1.5), ashby.json.encode({ 1.5, 0.1, 2.5e-7 }), ashby.json.decode('[1.5, 1e2]')[1] + 1)

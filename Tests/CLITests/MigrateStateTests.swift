@@ -2,7 +2,7 @@ import AshbyScheduler
 import AshbyState
 import AshbyWebhook
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// `schedule migrate-state`: a SQLite history moved into PostgreSQL, whole,

@@ -1,10 +1,11 @@
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 
 /// Pacing as a user meets it: the fake limits per any window, and `--verbose`
 /// says what the pacer learned.
-@Suite struct PacingCLITests {
+@Suite(.teardown) struct PacingCLITests {
   @Test func theFakeLimitsPerAnyWindowAndVerboseSaysWhatWasLearned() async throws {
     #expect(FakeRateLimit(flag: "20/1")?.limit == 20 && FakeRateLimit(flag: "20/1")?.window == .seconds(1))
     #expect(FakeRateLimit(flag: "300/60")?.window == .seconds(60))
@@ -15,7 +16,7 @@ import Testing
     var options = FakeAshby.Options()
     options.rateLimit = FakeRateLimit(flag: "5/1")
     let fake = try await FakeAshby.start(options)
-    defer { Task { await fake.stop() } }
+    onTeardown { await fake.stop() }
     let job = try #require(fake.seedIDs("job").first)
     let r = try await run(
       [

@@ -1,8 +1,9 @@
+import AshbyTestSupport
 import Foundation
 import Testing
 
 /// The progress line, as a person at a terminal sees it, and its absence in pipes.
-@Suite struct ProgressTests {
+@Suite(.teardown) struct ProgressTests {
   static let source = """
     local ids = {}
     for i = 1, 300 do ids[i] = "job-00000000-0000" end
@@ -16,7 +17,7 @@ import Testing
 
   @Test func aLongMapShowsALineThatAdvancesAndIsGoneAtTheEnd() async throws {
     let f = try await FakeFixture.start(latency: .milliseconds(15))
-    defer { Task { await f.fake.stop() } }
+    onTeardown { await f.fake.stop() }
     let home = try scratch()
     let t = try PseudoTerminal(["run", try script(Self.source)], env: f.env, home: home)
     try await t.expect("done\t300")
@@ -45,7 +46,7 @@ import Testing
 
   @Test func aPipeGetsNoProgressAndQuietTurnsItOff() async throws {
     let f = try await FakeFixture.start(latency: .milliseconds(15))
-    defer { Task { await f.fake.stop() } }
+    onTeardown { await f.fake.stop() }
     let path = try script(Self.source)
     let piped = try await run(["run", path], env: f.env)
     #expect(piped.status == 0)

@@ -1,7 +1,7 @@
 import AshbyExport
 import AshbyScheduler
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// `schedule export --systemd`: units systemd accepts, timers that fire when

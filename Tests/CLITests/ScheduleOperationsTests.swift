@@ -1,6 +1,6 @@
 import AshbyScheduler
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// The operations features around runs: output in the history, `logs`,

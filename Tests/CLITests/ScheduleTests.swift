@@ -2,7 +2,7 @@ import AshbyCatalog
 import AshbyFake
 import AshbyScheduler
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 /// `ashby-lua schedule`: the real binary, real child runs, the fake Ashby over loopback.

@@ -3,7 +3,7 @@ import AshbyPostgres
 import AshbyScheduler
 import AshbyState
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Synchronization
 import Testing
 

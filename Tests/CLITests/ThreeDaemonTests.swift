@@ -4,7 +4,7 @@ import AshbySignature
 import AshbyState
 import AshbyWebhook
 import Foundation
-import StateTestSupport
+import AshbyTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
