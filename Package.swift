@@ -179,7 +179,7 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
-    .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
+    .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", .product(name: "Logging", package: "swift-log")]),
     .testTarget(
       name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths", "AshbyTestSupport"]),
     .testTarget(name: "AshbyPathsTests", dependencies: ["AshbyPaths"]),

@@ -640,8 +640,8 @@
 ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
 ---@class JobPosting.linkedData
----@field @context? string
----@field @type? string
+---@field ["@context"]? string
+---@field ["@type"]? string
 ---@field title? string
 ---@field description? string
 ---@field identifier? JobPosting.linkedData.identifier
@@ -652,24 +652,24 @@
 ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
 ---@class JobPosting.linkedData.hiringOrganization
----@field @type? string
+---@field ["@type"]? string
 ---@field name? string
 ---@field sameAs? string
 ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
 ---@class JobPosting.linkedData.identifier
----@field @type? string
+---@field ["@type"]? string
 ---@field name? string
 ---@field value? string
 ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
 ---@class JobPosting.linkedData.jobLocation
----@field @type? string
+---@field ["@type"]? string
 ---@field address? JobPosting.linkedData.jobLocation.address
 ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
 ---@class JobPosting.linkedData.jobLocation.address
----@field @type? string
+---@field ["@type"]? string
 ---@field dry_run? boolean Set on the stand-ins a dry run returns.
 
 ---@class JobPosting.locationIds
@@ -1539,7 +1539,6 @@ function ashby.util.date.days_ago(days, from) end
 ---@field utmData? {utm_source?: string, utm_campaign?: string, utm_medium?: string, utm_term?: string, utm_content?: string}
 ---@field tagIds? string[]
 ---@field allowSubmissionForUnpublishedJobPosting? boolean
----@field <file  key>? string
 
 --- applicationHiringTeamRole.list: reads; needs the candidatesRead permission.
 ---@class ashby.endpoint.applicationHiringTeamRole.list

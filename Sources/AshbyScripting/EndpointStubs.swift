@@ -25,7 +25,9 @@ enum EndpointStubs {
     out += endpoint.paging == .none ? "" : "; pages"
     out += ".\n---@class \(className(endpoint))\n"
     let optional = endpoint.request.requiredSets.count > 1
-    for field in endpoint.request.fields {
+    // A field a Lua name cannot spell (the spec's `<file  key>` placeholder of an upload) is left
+    // out: LuaLS would not read the line, and a script cannot send it through `ashby.call`.
+    for field in endpoint.request.fields where field.name.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) != nil {
       out += "---@field \(field.name)\(field.required && !optional ? "" : "?") \(luaType(field.type))\n"
     }
     return out + "\n"

@@ -66,7 +66,11 @@ public enum TypeStubs {
     var out = ""
     for object in Catalog.objects {
       out += "---@class \(object.name)\n"
-      for (name, type) in object.fields { out += "---@field \(name)? \(EndpointStubs.resultType(type))\n" }
+      for (name, type) in object.fields {
+        // A name Lua cannot spell (`@type`, from JSON-LD) is a string key, as LuaLS writes it: `obj["@type"]`.
+        let key = name.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) != nil ? name : "[\"\(name)\"]"
+        out += "---@field \(key)? \(EndpointStubs.resultType(type))\n"
+      }
       out += "---@field dry_run? boolean Set on the stand-ins a dry run returns.\n\n"
     }
     return out + hostClasses

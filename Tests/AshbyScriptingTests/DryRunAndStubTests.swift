@@ -72,13 +72,82 @@ import Testing
     #expect(stubs.hasPrefix("---@meta"))
   }
 
-  @Test func theStubsTypeCheckAsLua() async throws {
+  /// The stubs compile as Lua, every type their annotations name is one they
+  /// declare (or Lua's own), and the functions they declare are the `ashby`
+  /// table's, no more and no fewer: what an editor would trip on.
+  @Test func theStubsTypeCheck() async throws {
+    let stubs = TypeStubs.generate()
     let vm = try LuaVM()
-    let ok = try await vm.perform { ctx -> Bool in
-      try ctx.load(TypeStubs.generate(), name: "=stubs")
+    try await vm.perform { ctx in
+      try ctx.load(stubs, name: "=stubs")
       ctx.stack.pop()
-      return true
     }
-    #expect(ok)
+    let check = StubCheck(stubs)
+    #expect(check.undeclared.isEmpty, "types used but never declared: \(check.undeclared.sorted().prefix(20))")
+    #expect(check.declared.count > 50)
+    // The functions of a real session's `ashby` table, against the stubs' `function ashby.NAME(`.
+    let s = try await Session.start()
+    onTeardown { await s.stop() }
+    let names = try await s.run(
+      "local t = {} for k, v in pairs(ashby) do if type(v) == 'function' then t[#t + 1] = k end end table.sort(t) return table.concat(t, ' ')"
+    ).first?.stringValue?.split(separator: " ").map(String.init) ?? []
+    #expect(names.count > 10)
+    #expect(Set(names).subtracting(check.functions).sorted() == [], "functions without a stub")
+    #expect(check.functions.subtracting(names).sorted() == [], "stubs without a function")
   }
+}
+
+/// What the stubs' annotations declare and use, read the way LuaLS reads them.
+struct StubCheck {
+  var declared: Set<String> = []
+  var used: Set<String> = []
+  var functions: Set<String> = []
+
+  static let builtin: Set<String> = [
+    "any", "nil", "boolean", "string", "number", "integer", "table", "function", "fun", "userdata", "thread",
+    "unknown", "true", "false", "self", "lightuserdata",
+  ]
+
+  init(_ stubs: String) {
+    for line in stubs.split(separator: "\n").map(String.init) {
+      let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+      guard let tag = words.first else { continue }
+      switch tag {
+      case "---@generic":
+        for name in words.dropFirst() { declared.insert(name.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
+      case "---@class", "---@alias":
+        if words.count > 1 { declared.insert(words[1]) }
+        if tag == "---@alias" { use(words.dropFirst(2).joined(separator: " ")) }
+      case "---@param", "---@field":
+        // A field's name is a Lua name or a quoted key (`["@type"]`): LuaLS reads nothing else there.
+        if tag == "---@field", words.count > 1,
+          words[1].wholeMatch(of: /([A-Za-z_][A-Za-z0-9_]*|\["[^"]+"\])\??/) == nil
+        {
+          used.insert("bad field name: " + words[1])
+        }
+        if words.count > 2 { use(words[2]) }
+      case "---@return":
+        var i = 1
+        while i < words.count {
+          use(words[i])
+          if !words[i].hasSuffix(",") { break }
+          i += 1
+        }
+      case "---@overload":
+        use(words.dropFirst().joined(separator: " "))
+      case "function":
+        if let name = line.firstMatch(of: /^function ashby\.([a-z_]+)\(/)?.1 { functions.insert(String(name)) }
+      default:
+        break
+      }
+    }
+  }
+
+  /// The type names in a type expression: quoted literals and `name:` / `name?:` of a `fun(...)` left out.
+  mutating func use(_ expression: String) {
+    let plain = expression.replacing(/"[^"]*"/, with: "").replacing(/[A-Za-z_][A-Za-z0-9_]*\??:/, with: "")
+    for match in plain.matches(of: /[A-Za-z_][A-Za-z0-9_.]*/) { used.insert(String(match.0)) }
+  }
+
+  var undeclared: Set<String> { used.subtracting(declared).subtracting(Self.builtin) }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import LuaHost
+import Synchronization
 import Testing
 
 @Suite struct LimitTests {
@@ -73,8 +75,33 @@ import Testing
     #expect(try await vm.run("return #string.rep('y', 1000)") == [1000])
   }
 
+  /// `warn` reaches the host's logger as one message (its pieces joined), and only once `@on` turned it on.
   @Test func warningsGoToTheHost() async throws {
-    let vm = try await makeVM()
-    #expect(try await vm.run("warn('@on'); warn('hello ', 'host'); return true") == [true])
+    let seen = CapturingLog.Lines()
+    let vm = try await makeVM { options in
+      options.logger = Logger(label: "test") { _ in CapturingLog(seen) }
+    }
+    #expect(try await vm.run("warn('before on'); warn('@on'); warn('hello ', 'host'); return true") == [true])
+    #expect(seen.all == ["hello host"])
   }
+}
+
+/// A log handler that keeps each message.
+struct CapturingLog: LogHandler {
+  final class Lines: Sendable {
+    let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+  }
+  let seen: Lines
+  var metadata: Logger.Metadata = [:]
+  var logLevel: Logger.Level = .trace
+
+  init(_ seen: Lines) { self.seen = seen }
+
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+
+  func log(event: LogEvent) { seen.lines.withLock { $0.append("\(event.message)") } }
 }
