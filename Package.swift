@@ -203,7 +203,8 @@ let package = Package(
         "AshbyExport",
         "AshbyWebhook", "AshbySignature",
         "AshbyPaths", "AshbyTestSupport",
-      ]),
+      ],
+      exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -40,10 +40,21 @@ public enum ScheduleFile {
     "api_version", "on_behalf_of",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
+  /// The keys outside any table.
+  static let fileKeys = ["state", "state_password_command", "delivery_retention"]
   static let hookKeys: Set<String> = [
     "name", "events", "script", "secret_env", "secret_command", "unsigned", "timeout", "retries", "retry_delay",
     "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results", "api_version", "on_behalf_of",
   ]
+
+  /// Every table and key a schedule file takes, as `schedule --help` says it.
+  public static var keysHelp: String {
+    """
+    A schedule file has [[job]] tables (\(jobKeys.sorted().joined(separator: ", "))), an optional [defaults] \
+    table (the same but name, script, cron and args), [[hook]] tables (\(hookKeys.sorted().joined(separator: ", "))), \
+    and the keys \(fileKeys.joined(separator: ", ")).
+    """
+  }
 
   /// How long delivery ids are kept to know a redelivery, by default, and the bounds:
   /// at least a day, longer than Ashby's retries (about three hours).
@@ -132,12 +143,12 @@ struct ScheduleReader {
 
   mutating func schedule(in root: TOMLTable) -> Schedule {
     for key in root.keys
-    where !["job", "defaults", "hook", "state", "state_password_command", "delivery_retention"].contains(key) {
+    where !(["job", "defaults", "hook"] + ScheduleFile.fileKeys).contains(key) {
       problems.append(
         ScheduleFile.Problem(
           file: file, line: lines.line(of: key, section: "", occurrence: 0) ?? lines.header(key), key: key,
           message:
-            "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys state, state_password_command and delivery_retention"
+            "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys \(ScheduleFile.fileKeys.joined(separator: ", "))"
         ))
     }
     let retention = deliveryRetention(in: root)

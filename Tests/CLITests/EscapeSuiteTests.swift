@@ -284,10 +284,17 @@ import Testing
     #expect(f.fake.requests(to: "candidate.search").first?.body.contains("\"score\":1.5") == true)
   }
 
+  /// A child the script starts sees no key in its environment; the child is
+  /// seen to have run (it prints a mark and the variable it was given) so that
+  /// a child that never started does not pass for one that saw nothing.
   @Test func aChildProcessGetsNoKey() async throws {
     let key = "sk-child-\(UUID().uuidString)"
     let r = try await run(
-      ["run", "-e", "os.execute('cat /proc/self/environ; env')"], env: ["ASHBY_API_KEY": key])
+      ["run", "-e", "os.execute('echo child-ran:$CHILD_MARK; cat /proc/self/environ; env')"],
+      env: ["ASHBY_API_KEY": key, "CHILD_MARK": "present"])
+    #expect(r.status == 0, "\(r.all)")
+    #expect(r.stdout.contains("child-ran:present"), "the child did not run: \(r.all)")
+    #expect(r.stdout.contains("CHILD_MARK=present"), "the child's environment was not printed: \(r.all)")
     #expect(!r.all.contains("sk-child-"), "\(r.all)")
   }
 }

@@ -14,11 +14,7 @@ struct ScheduleCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "schedule",
     abstract: ServerCommand.schedule.abstract,
-    discussion: """
-      The file holds [[job]] tables (name, script, cron, and optionally timezone, overlap, catch_up, \
-      timeout, retries, retry_delay, sandbox, dry_run, args) and an optional [defaults] table. \
-      Scripts run from the file's folder. See docs/scheduling.md.
-      """,
+    discussion: ScheduleFile.keysHelp + " Scripts run from the file's folder. See docs/scheduling.md and docs/hooks.md.",
     subcommands: [
       ScheduleRunCommand.self, ScheduleListCommand.self, ScheduleStatusCommand.self, ScheduleHistoryCommand.self,
       ScheduleLogsCommand.self, ScheduleTriggerCommand.self, ScheduleValidateCommand.self, ScheduleExportCommand.self,
