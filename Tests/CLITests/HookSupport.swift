@@ -190,6 +190,11 @@ struct HookTestError: Error, CustomStringConvertible {
 }
 
 /// Until `condition` holds, at most `seconds`.
+/// The daemon's queue drained: no delivery waits or runs, so none accepted so far can still run.
+func settled(_ d: HookDaemon, within seconds: Double = 60) async -> Bool {
+  await eventually(seconds) { (try? d.history.pendingDeliveries().isEmpty) == true }
+}
+
 func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while Date() < deadline {
