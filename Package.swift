@@ -184,7 +184,21 @@ let package = Package(
       name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths", "AshbyTestSupport"]),
     .testTarget(name: "AshbyPathsTests", dependencies: ["AshbyPaths"]),
     // Each test's state: a SQLite file, or a new PostgreSQL database (ASHBY_TEST_STATE=postgres).
-    .target(name: "AshbyTestSupport", dependencies: ["AshbyState", "AshbyPostgres"], path: "Tests/AshbyTestSupport"),
+    // What the test targets share: fresh states, sample records, awaited teardown (`.teardown`).
+    .target(
+      name: "AshbyTestSupport", dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook"], path: "Tests/AshbyTestSupport"),
+    .testTarget(name: "AshbyStateTests", dependencies: ["AshbyState", "AshbyWebhook", "AshbyTestSupport"]),
+    .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
+    .testTarget(name: "AshbySignatureTests", dependencies: ["AshbySignature"]),
+    // The listener in-process (HummingbirdTesting).
+    .testTarget(
+      name: "AshbyDaemonTests",
+      dependencies: [
+        "AshbyDaemon", "AshbyScheduler", "AshbyState", "AshbyWebhook", "AshbySignature", "AshbyTestSupport",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "AshbySchedulerTests",
       dependencies: [

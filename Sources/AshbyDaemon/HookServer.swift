@@ -125,6 +125,13 @@ public final class HookServer: Service {
   /// answers what is under way and returns.
   public func run() async throws {
     recordLoaded()
+    defer { started.continuation.finish() }  // a server that cannot bind ends here, and so does `listening`
+    try await application().run()
+  }
+
+  /// The listener as a Hummingbird application: its routes, limits and
+  /// channel handlers (the tests drive it in-process with HummingbirdTesting).
+  func application() -> some ApplicationProtocol {
     let router = Router()
     router.post("hooks/:name") { request, context in
       let started = ContinuousClock.now
@@ -169,8 +176,7 @@ public final class HookServer: Service {
         self.started.continuation.finish()
       },
       logger: logger)
-    defer { started.continuation.finish() }  // a server that cannot bind ends here, and so does `listening`
-    try await app.run()
+    return app
   }
 
   /// The port listened on, once the server accepts connections; nil when it
