@@ -135,7 +135,7 @@ let package = Package(
     // The REPL, after lua.c: the loop, line editing (libedit), history, completion.
     .target(
       name: "AshbyRepl",
-      dependencies: ["AshbyScripting", "AshbyKit", "AshbyCatalog", "AshbyProcess", "LuaHost", "CLineEdit"]),
+      dependencies: ["AshbyScripting", "AshbyKit", "AshbyCatalog", "AshbyProcess", "AshbyPaths", "LuaHost", "CLineEdit"]),
     // The command line's commands: parse, call, print. `run`, `repl`, `auth`, `check`, `types` live
     // here with no server linked; the server program adds its own commands.
     .target(

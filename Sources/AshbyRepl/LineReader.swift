@@ -1,3 +1,4 @@
+import AshbyPaths
 import CLineEdit
 import Foundation
 
@@ -50,10 +51,7 @@ struct EditLineReader: LineReader, Sendable {
   /// The file is made owner-only before a line is in it (write_history keeps
   /// an existing file's mode): a line may hold something private.
   func save() {
-    let fd = open(historyFile.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard fd >= 0 else { return }
-    _ = fchmod(fd, 0o600)
-    close(fd)
+    guard (try? PrivateFile.prepare(historyFile.path)) != nil else { return }
     _ = write_history(historyFile.path)
   }
 }

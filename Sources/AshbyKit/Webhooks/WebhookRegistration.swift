@@ -52,24 +52,13 @@ public struct HookRegistration: Equatable, Sendable {
 
   /// Writes the record and the secret, owner-only.
   public func save(secret: String) throws {
-    try FileManager.default.createDirectory(
-      atPath: Self.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try PrivateFile.folder(Self.folder)
     let record = JSONValue.object([
       "name": .string(name), "url": .string(url),
       "webhooks": .array(webhooks.map { .object(["id": .string($0.id), "type": .string($0.type)]) }),
     ])
-    try Self.writePrivately(Data(secret.utf8), to: Self.secretPath(name))
-    try Self.writePrivately(record.encoded(), to: Self.recordPath(name))
-  }
-
-  /// Created 0600 from the start: the secret is never readable by others, not even for a moment.
-  static func writePrivately(_ data: Data, to path: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    _ = fchmod(fd, 0o600)
-    let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    guard written == data.count else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+    try PrivateFile.write(Data(secret.utf8), to: Self.secretPath(name))
+    try PrivateFile.write(record.encoded(), to: Self.recordPath(name))
   }
 
   public static func remove(_ name: String) {

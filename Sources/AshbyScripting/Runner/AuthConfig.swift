@@ -141,17 +141,7 @@ public struct AuthConfig {
   }
 
   private static func write(_ table: TOMLTable) throws {
-    try FileManager.default.createDirectory(
-      at: configDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    let path = configFile.path
-    let data = Data(table.convert().utf8)
-    // Create with 0600 before any byte of the key is written.
-    if !FileManager.default.fileExists(atPath: path) {
-      guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-        throw Failure(description: "cannot create \(path)")
-      }
-    }
-    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-    try data.write(to: configFile)
+    try PrivateFile.folder(configDirectoryPath)
+    try PrivateFile.write(Data(table.convert().utf8), to: configFilePath)
   }
 }
