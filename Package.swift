@@ -190,6 +190,7 @@ let package = Package(
     .testTarget(name: "AshbyStateTests", dependencies: ["AshbyState", "AshbyWebhook", "AshbyTestSupport"]),
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
     .testTarget(name: "AshbySignatureTests", dependencies: ["AshbySignature"]),
+    .testTarget(name: "AshbyProcessTests", dependencies: ["AshbyProcess"]),
     // The listener in-process (HummingbirdTesting).
     .testTarget(
       name: "AshbyDaemonTests",

@@ -4,29 +4,65 @@ import Foundation
 /// `state_password_command`, a profile's `api_key_command`): errors name the
 /// command's role, never what it printed.
 public enum SecretCommand {
-  /// What `/bin/sh -c command` prints, trimmed; at most 10 s and 64 KB.
+  /// The most of a command's output that is read, and how long it may take.
+  static let maxOutput = 65536
+  static let timeLimit: TimeInterval = 10
+
+  /// What `/bin/sh -c command` prints, trimmed; at most 10 s and 64 KB. It
+  /// runs in a process group of its own, which is killed whole when it runs
+  /// over either: a command that never ends, or prints without end, is
+  /// stopped and refused, never waited on or buffered. Its stderr is read and
+  /// dropped (it might echo the secret).
   public static func output(of command: String, what: String) throws(SecretError) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardInput = FileHandle.nullDevice
+    let child: ChildProcess
     do {
-      try process.run()
+      child = try ChildProcess.spawn(
+        "/bin/sh", ["-c", command], directory: FileManager.default.currentDirectoryPath,
+        environment: ProcessSecrets.environmentForChild(), attached: false)
     } catch {
-      throw SecretError(description: "\(what): cannot run: \(error.localizedDescription)")
+      throw SecretError(description: "\(what): cannot run: \(error)")
     }
-    let killer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: killer)
-    let data = pipe.fileHandleForReading.readDataToEndOfFile().prefix(65536)
-    process.waitUntilExit()
-    killer.cancel()
-    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-      throw SecretError(
-        description: "\(what) failed (status \(process.terminationStatus)); its output is not shown")
+    close(child.report)
+    defer { [child.stdout, child.stderr, child.lifeline].forEach { close($0) } }
+    let deadline = Date().addingTimeInterval(Self.timeLimit)
+    var output = Data()
+    var open = [child.stdout, child.stderr]
+    var overrun = false
+    var status: Int32 = 0
+    var reaped = false
+    // Until both pipes close, or the command has exited and left a process of its own holding them.
+    while !open.isEmpty && !reaped {
+      let left = deadline.timeIntervalSinceNow
+      guard left > 0, output.count <= maxOutput else {
+        overrun = true
+        break
+      }
+      var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left, 1) * 1000))  // at most a second a wait
+      if ready < 0 && errno != EINTR { break }
+      for entry in fds where entry.revents != 0 {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let n = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+          if entry.fd == child.stdout { output.append(contentsOf: buffer.prefix(n)) }
+        } else if n == 0 || errno != EINTR {
+          open.removeAll { $0 == entry.fd }
+        }
+      }
+      if ready == 0 { reaped = waitpid(child.pid, &status, WNOHANG) == child.pid }
     }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    if overrun { child.signal(SIGKILL) }
+    if !reaped { while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {} }
+    let exited = status & 0x7f == 0
+    let code = (status >> 8) & 0xff
+    guard !overrun, exited, code == 0 else {
+      let why =
+        overrun
+        ? (output.count > maxOutput ? "printed more than 64 KB" : "ran over \(Int(Self.timeLimit)) s")
+        : exited ? "status \(code)" : "signal \(status & 0x7f)"
+      throw SecretError(description: "\(what) failed (\(why)); its output is not shown")
+    }
+    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   /// The first line of what the command prints (a password, a key).
