@@ -179,14 +179,16 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
-    .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", .product(name: "Logging", package: "swift-log")]),
+    .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "AshbyTestSupport"]),
     .testTarget(
       name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths", "AshbyTestSupport"]),
     .testTarget(name: "AshbyPathsTests", dependencies: ["AshbyPaths"]),
     // Each test's state: a SQLite file, or a new PostgreSQL database (ASHBY_TEST_STATE=postgres).
     // What the test targets share: fresh states, sample records, awaited teardown (`.teardown`).
     .target(
-      name: "AshbyTestSupport", dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook"], path: "Tests/AshbyTestSupport"),
+      name: "AshbyTestSupport",
+      dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook", .product(name: "Logging", package: "swift-log")],
+      path: "Tests/AshbyTestSupport"),
     .testTarget(name: "AshbyStateTests", dependencies: ["AshbyState", "AshbyWebhook", "AshbyTestSupport"]),
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
     .testTarget(name: "AshbySignatureTests", dependencies: ["AshbySignature"]),

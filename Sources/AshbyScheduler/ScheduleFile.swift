@@ -275,6 +275,22 @@ struct ScheduleReader {
   }
 
   /// The optional keys (in a job, or in [defaults]).
+  /// A key in seconds or a duration (`"90s"`, `"15m"`): `set` with it when it is in
+  /// bounds (`above` excludes its bound, `from` includes it), else the problem, saying what it `must` be.
+  mutating func duration(
+    _ table: TOMLTable, _ key: String, _ place: Place, above: Double? = nil, from: Double? = nil, upTo: Double,
+    must: String, set: (Double) -> Void
+  ) {
+    guard let v = table[key] else { return }
+    if let seconds = Self.seconds(v), seconds <= upTo, above.map({ seconds > $0 }) ?? true,
+      from.map({ seconds >= $0 }) ?? true
+    {
+      set(seconds)
+    } else {
+      problem(place, key, "must be " + must)
+    }
+  }
+
   mutating func apply(_ table: TOMLTable, to job: inout ScheduledJob, place: Place, allowed: Set<String>) {
     for key in table.keys where !allowed.contains(key) {
       let hint = allowed == ScheduleFile.defaultKeys ? " in [defaults]" : ""
@@ -305,24 +321,14 @@ struct ScheduleReader {
         problem(place, "catch_up", "must be one of \"none\", \"last\", \"all\"")
       }
     }
-    if let v = table["timeout"] {
-      if let seconds = Self.seconds(v), seconds > 0, seconds <= RunLimits.maxTimeout {
-        job.timeout = seconds
-      } else {
-        problem(
-          place, "timeout",
-          "must be a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\"")  // Int of a constant
-      }
-    }
-    if let v = table["retry_delay"] {
-      if let seconds = Self.seconds(v), seconds >= 0, seconds <= Self.maxRetryDelay {
-        job.retryDelay = seconds
-      } else {
-        problem(
-          place, "retry_delay",
-          "must be a number of seconds from 0 to \(Int(Self.maxRetryDelay)) (a day), or a duration like \"30s\"")  // Int of a constant
-      }
-    }
+    duration(
+      table, "timeout", place, above: 0, upTo: RunLimits.maxTimeout,
+      must: "a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year), or a duration like \"90s\", \"15m\", \"2h\""  // Int of a constant
+    ) { job.timeout = $0 }
+    duration(
+      table, "retry_delay", place, from: 0, upTo: Self.maxRetryDelay,
+      must: "a number of seconds from 0 to \(Int(Self.maxRetryDelay)) (a day), or a duration like \"30s\""  // Int of a constant
+    ) { job.retryDelay = $0 }
     if let v = table["rate_limit"] {
       if let n = v.int, RunLimits.rateLimit.contains(n) {
         job.rateLimit = n
@@ -349,13 +355,10 @@ struct ScheduleReader {
       default: job.strictResults = b
       }
     }
-    if let v = table["grace"] {
-      if let seconds = Self.seconds(v), seconds >= 0, seconds <= RunLimits.maxTimeout {
-        job.grace = seconds
-      } else {
-        problem(place, "grace", "must be a number of seconds from 0 to \(Int(RunLimits.maxTimeout)), or a duration like \"5m\"")  // Int of a constant
-      }
-    }
+    duration(
+      table, "grace", place, from: 0, upTo: RunLimits.maxTimeout,
+      must: "a number of seconds from 0 to \(Int(RunLimits.maxTimeout)), or a duration like \"5m\""  // Int of a constant
+    ) { job.grace = $0 }
     if let v = table["keep"] {
       applyKeep(v, to: &job, place: place)
     }

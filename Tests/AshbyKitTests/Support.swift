@@ -1,29 +1,10 @@
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Logging
 import Synchronization
 
 @testable import AshbyKit
-
-/// Everything every client test logs, so a test can scan it for the key.
-final class CapturedLogs: Sendable {
-  static let shared = CapturedLogs()
-  private let lines = Mutex<[String]>([])
-  func append(_ line: String) { lines.withLock { $0.append(line) } }
-  var all: [String] { lines.withLock { $0 } }
-}
-
-struct CapturingLogHandler: LogHandler {
-  var metadata: Logger.Metadata = [:]
-  var logLevel: Logger.Level = .trace
-  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-    get { metadata[key] }
-    set { metadata[key] = newValue }
-  }
-  func log(event: LogEvent) {
-    CapturedLogs.shared.append("\(event.level) \(event.message) \(event.metadata ?? [:]) \(self.metadata)")
-  }
-}
 
 /// A fake Ashby and a client pointed at it, with quick retries.
 struct Harness {

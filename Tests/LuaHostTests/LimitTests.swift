@@ -1,7 +1,6 @@
+import AshbyTestSupport
 import Foundation
-import Logging
 import LuaHost
-import Synchronization
 import Testing
 
 @Suite struct LimitTests {
@@ -77,31 +76,9 @@ import Testing
 
   /// `warn` reaches the host's logger as one message (its pieces joined), and only once `@on` turned it on.
   @Test func warningsGoToTheHost() async throws {
-    let seen = CapturingLog.Lines()
-    let vm = try await makeVM { options in
-      options.logger = Logger(label: "test") { _ in CapturingLog(seen) }
-    }
+    let seen = CapturedLogs()
+    let vm = try await makeVM { options in options.logger = seen.logger() }
     #expect(try await vm.run("warn('before on'); warn('@on'); warn('hello ', 'host'); return true") == [true])
-    #expect(seen.all == ["hello host"])
+    #expect(seen.all == ["warning hello host"])
   }
-}
-
-/// A log handler that keeps each message.
-struct CapturingLog: LogHandler {
-  final class Lines: Sendable {
-    let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-  }
-  let seen: Lines
-  var metadata: Logger.Metadata = [:]
-  var logLevel: Logger.Level = .trace
-
-  init(_ seen: Lines) { self.seen = seen }
-
-  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-    get { metadata[key] }
-    set { metadata[key] = newValue }
-  }
-
-  func log(event: LogEvent) { seen.lines.withLock { $0.append("\(event.message)") } }
 }
