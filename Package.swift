@@ -5,6 +5,18 @@ import PackageDescription
 // The arrows go one way: CLua <- LuaHost <- AshbyScripting -> AshbyKit -> AshbyCatalog -> AshbyJSON, the CLI on top;
 // AshbyScheduler beside (its daemon parts are swift-service-lifecycle services), AshbyDaemon (the webhook listener) and AshbyPostgres (the shared state) on it,
 // AshbyWebhook under the listener and the fake.
+// Products several targets use, by one name.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let tomlKit: Target.Dependency = .product(name: "TOMLKit", package: "TOMLKit")
+
 let package = Package(
   name: "ashby-lua",
   platforms: [.macOS(.v14)],
@@ -40,7 +52,7 @@ let package = Package(
     .target(name: "CLuaShim", dependencies: ["CLua"]),
     .target(
       name: "LuaHost",
-      dependencies: ["CLua", "CLuaShim", .product(name: "Logging", package: "swift-log")]),
+      dependencies: ["CLua", "CLuaShim", logging]),
     // JSON as plain Swift values, shared by the client, the fake and the CLI.
     .target(name: "AshbyJSON"),
     // Where config, state and cache live: one rule (XDG, then $HOME) for code and tests.
@@ -51,9 +63,9 @@ let package = Package(
       name: "AshbyKit",
       dependencies: [
         "AshbyJSON", "AshbyCatalog", "AshbyPaths",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
+        httpClient,
+        logging,
+        nioCore,
         .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
     // One webhook delivery, the one type from the listener to the script.
@@ -64,11 +76,11 @@ let package = Package(
       name: "AshbyFake",
       dependencies: [
         "AshbyJSON", "AshbyCatalog", "AshbyWebhook", "AshbySignature",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HTTPTypes", package: "swift-http-types"),
-        .product(name: "Logging", package: "swift-log"),
+        httpClient,
+        nioCore,
+        hummingbird,
+        httpTypes,
+        logging,
       ]),
     // The Lua half of the library, compiled into the binary.
     .target(
@@ -81,7 +93,7 @@ let package = Package(
       name: "AshbyScripting",
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib", "AshbyWebhook", "AshbyProcess", "AshbyPaths",
-        .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log"),
+        tomlKit, logging,
       ]),
     // The state: runs, leases, deliveries, tokens, in one store over an engine (SQLite here,
     // PostgreSQL in AshbyPostgres). Knows nothing of schedules or processes.
@@ -96,23 +108,23 @@ let package = Package(
       name: "AshbyScheduler",
       dependencies: [
         "AshbyJSON", "AshbyCatalog", "AshbyPaths", "AshbyState", "AshbyProcess",
-        .product(name: "TOMLKit", package: "TOMLKit"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "Metrics", package: "swift-metrics"),
+        tomlKit,
+        serviceLifecycle,
+        metrics,
       ]),
     // The hooks' listener (`schedule run --listen`): limits, signature, dedup, group commit.
     .target(
       name: "AshbyDaemon",
       dependencies: [
         "AshbyScheduler", "AshbyState", "AshbyProcess", "AshbyJSON", "AshbyWebhook", "AshbySignature",
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "HTTPTypes", package: "swift-http-types"),
+        hummingbird,
+        nioCore,
+        httpTypes,
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "Metrics", package: "swift-metrics"),
-        .product(name: "Prometheus", package: "swift-prometheus"),
+        logging,
+        serviceLifecycle,
+        metrics,
+        prometheus,
       ]),
     // A schedule as systemd units or Kubernetes objects (YAML with Yams), for the engines teams already run.
     .target(
@@ -124,11 +136,11 @@ let package = Package(
       dependencies: [
         "AshbyState", "AshbyProcess", "AshbyPaths",
         .product(name: "PostgresNIO", package: "postgres-nio"),
-        .product(name: "NIOCore", package: "swift-nio"),
+        nioCore,
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        .product(name: "Logging", package: "swift-log"),
+        logging,
       ]),
     // prctl and setrlimit at the start of main: no other process of the user reads our memory.
     .target(name: "CProcessGuard"),
@@ -143,13 +155,13 @@ let package = Package(
       dependencies: [
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyState", "AshbyProcess",
         "AshbyWebhook", "AshbyPaths", "AshbyRepl",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        argumentParser,
       ]),
     // `ashby-lua`: what a script's run needs, and a handover to ashby-lua-server for the rest.
     .executableTarget(
       name: "ashby-lua",
       dependencies: [
-        "AshbyCLI", "AshbyProcess", "CProcessGuard", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AshbyCLI", "AshbyProcess", "CProcessGuard", argumentParser,
       ]),
     // `ashby-lua-server`: every command, with the daemon, the listener, the fake Ashby and PostgreSQL linked.
     .executableTarget(
@@ -158,14 +170,14 @@ let package = Package(
         "AshbyCLI", "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyScheduler",
         "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "AshbyExport",
         "AshbySignature", "CProcessGuard",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "TOMLKit", package: "TOMLKit"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "Metrics", package: "swift-metrics"),
-        .product(name: "Prometheus", package: "swift-prometheus"),
+        argumentParser,
+        httpClient,
+        nioCore,
+        tomlKit,
+        logging,
+        serviceLifecycle,
+        metrics,
+        prometheus,
         .product(name: "MCP", package: "swift-sdk"),
       ]),
     // libedit (Debian: libedit-dev) for the REPL's line editing and history.
@@ -174,10 +186,10 @@ let package = Package(
       name: "ashby-bench",
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook", "AshbySignature",
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        hummingbird,
+        logging,
+        nioCore,
+        httpClient,
       ]),
     .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "AshbyTestSupport"]),
     .testTarget(
@@ -187,7 +199,7 @@ let package = Package(
     // What the test targets share: fresh states, sample records, awaited teardown (`.teardown`).
     .target(
       name: "AshbyTestSupport",
-      dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook", .product(name: "Logging", package: "swift-log")],
+      dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook", logging],
       path: "Tests/AshbyTestSupport"),
     .testTarget(name: "AshbyStateTests", dependencies: ["AshbyState", "AshbyWebhook", "AshbyTestSupport"]),
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
@@ -199,8 +211,8 @@ let package = Package(
       dependencies: [
         "AshbyDaemon", "AshbyScheduler", "AshbyState", "AshbyWebhook", "AshbySignature", "AshbyTestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
-        .product(name: "HTTPTypes", package: "swift-http-types"),
-        .product(name: "NIOCore", package: "swift-nio"),
+        httpTypes,
+        nioCore,
       ]),
     .testTarget(
       name: "AshbySchedulerTests",

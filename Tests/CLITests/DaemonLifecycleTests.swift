@@ -53,21 +53,9 @@ import Testing
     }
 
     func daemon(_ extraArgs: [String] = []) throws -> Process {
-      let process = Process()
-      process.executableURL = binary
-      process.arguments = ["schedule", "run", "--file", setup.file, "--stop-grace", "1"] + extraArgs
-      var environment = ProcessInfo.processInfo.environment
-      for (k, v) in fake.env { environment[k] = v }
-      environment["XDG_STATE_HOME"] = setup.home.appendingPathComponent("state").path
-      environment["HOME"] = setup.home.path
-      environment[StateVariable.name] = nil
-      for (k, v) in stateEnvironment(home: setup.home) { environment[k] = v }
-      process.environment = environment
-      let log = setup.home.appendingPathComponent("daemon-\(UUID().uuidString).log")
-      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-      process.standardError = try FileHandle(forWritingTo: log)
-      process.standardOutput = FileHandle.nullDevice
-      try process.run()
+      let (process, log) = try launchDaemon(
+        ["schedule", "run", "--file", setup.file, "--stop-grace", "1"] + extraArgs, home: setup.home,
+        log: "daemon-\(UUID().uuidString).log", environment: fake.env)
       logs.append(log)
       return process
     }
@@ -159,9 +147,14 @@ import Testing
     kill(daemon.processIdentifier, signal)
     try await exited(daemon)
     #expect(daemon.terminationStatus == 0)
+    await Self.expectOneInterruptedRun(b)
+    #expect(b.runs().first?.output?.contains("wrote ") == true)
+  }
+
+  /// The run the stop cut short is recorded once, `interrupted` after its one attempt; its write was made once.
+  static func expectOneInterruptedRun(_ b: Bench) async {
     let runs = b.runs()
-    #expect(runs.count == 1 && runs[0].status == .interrupted && runs[0].attempts == 1, "\(runs.map(\.status))")
-    #expect(runs[0].output?.contains("wrote ") == true)
+    #expect(runs.count == 1 && runs.first?.status == .interrupted && runs.first?.attempts == 1, "\(runs.map(\.status))")
     #expect(b.written == 1)
     await b.fake.fake.stop()
   }
@@ -175,10 +168,7 @@ import Testing
     kill(run, SIGTERM)
     kill(daemon.processIdentifier, SIGTERM)
     try await exited(daemon)
-    let runs = b.runs()
-    #expect(runs.count == 1 && runs[0].status == .interrupted && runs[0].attempts == 1, "\(runs.map(\.status))")
-    #expect(b.written == 1)
-    await b.fake.fake.stop()
+    await Self.expectOneInterruptedRun(b)
   }
 
   @Test func sighupReloadsTheFileAndABadOneKeepsTheOld() async throws {
