@@ -41,14 +41,22 @@ public enum Handover {
     return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(serverName).path
   }
 
+  /// Set in the server's environment by a handover: a program that finds it
+  /// and would hand over again is not the server, and says so instead of looping.
+  public static let marker = "ASHBY_LUA_HANDED_OVER"
+
   /// Never returns: the server runs the command, or this exits 2 saying why it cannot.
   public static func toServer(for what: String) -> Never {
     let path = server
     fflush(nil)
+    if getenv(marker) != nil {
+      Console.error("ashby-lua: \(path) is not \(serverName): it handed \(what) back; reinstall both programs")
+      exit(ExitStatus.usage)
+    }
     var argv: [UnsafeMutablePointer<CChar>?] = [strdup(path)]
     for i in 1..<Int(CommandLine.argc) { argv.append(CommandLine.unsafeArgv[i].flatMap { strdup($0) }) }  // as given: bytes, not repaired text
     argv.append(nil)
-    var envp = ProcessSecrets.environmentForChild().map { strdup($0) }
+    var envp = (ProcessSecrets.environmentForChild() + ["\(marker)=1"]).map { strdup($0) }
     for name in ProcessSecrets.atStart { if let value = ProcessSecrets.value(name) { envp.append(strdup("\(name)=\(value)")) } }
     envp.append(nil)
     execve(path, argv, envp)

@@ -39,7 +39,12 @@ public enum PrivateFile {
   private static func open(_ path: String, truncate: Bool) throws(Failure) -> Int32 {
     let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0), 0o600)
     guard fd >= 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-    _ = fchmod(fd, 0o600)  // a file that was there keeps its mode otherwise
+    // A file that was there keeps its mode otherwise; one that cannot be made owner-only is not written.
+    guard fchmod(fd, 0o600) == 0 else {
+      let why = String(cString: strerror(errno))
+      close(fd)
+      throw Failure(description: "cannot make \(path) owner-only: \(why)")
+    }
     return fd
   }
 }

@@ -33,16 +33,18 @@ package struct ChildProcess: Sendable {
   /// - Parameter niceness: how much lower than ours the child's CPU priority is.
   /// - Parameter attached: whether the child is an `ashby-lua run` that reads
   ///   the descriptors' names (`ScheduledChild`); a shell command is not told them.
+  /// - Parameter ownGroup: a process group of its own, which `signal` reaches whole (a run);
+  ///   without one it shares our terminal and our Ctrl-C (a secret's command).
   package static func spawn(
     _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data? = nil,
-    niceness: Int32 = 0, attached: Bool = true
+    niceness: Int32 = 0, attached: Bool = true, ownGroup: Bool = true
   ) throws -> ChildProcess {
     // One spawn at a time: between pipe() and FD_CLOEXEC another child could
     // inherit this one's lifeline, and then neither would see the daemon die.
     try spawnLock.withLock {
       try spawnLocked(
         executable, arguments, directory: directory, environment: environment, input: input, niceness: niceness,
-        attached: attached)
+        attached: attached, ownGroup: ownGroup)
     }
   }
 
@@ -78,7 +80,7 @@ package struct ChildProcess: Sendable {
 
   private static func spawnLocked(
     _ executable: String, _ arguments: [String], directory: String, environment: [String], input: Data?,
-    niceness: Int32, attached: Bool
+    niceness: Int32, attached: Bool, ownGroup: Bool
   ) throws -> ChildProcess {
     let inputFD = try input.map(memoryFile)
     defer { if let inputFD { close(inputFD) } }
@@ -110,7 +112,7 @@ package struct ChildProcess: Sendable {
     sigaddset(&defaults, SIGHUP)
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+    posix_spawnattr_setflags(&attributes, Int16((ownGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF))
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, out[1], 1)
     posix_spawn_file_actions_adddup2(&actions, err[1], 2)

@@ -17,6 +17,7 @@ struct AshbyLuaServer: AsyncParsableCommand {
   static func main() async {
     _ = pg_make_undumpable()
     ProcessSecrets.take(ProcessSecrets.atStart)
+    unsetenv(Handover.marker)  // for this program only, not for what it starts
     ProgramParts.register(demo: { FakeDemo(server: try await FakeAshby.start()) }, postgres: StateLocation.postgres)
     await CommandLineMain.run(AshbyLuaServer.self, CommandLineMain.arguments)
   }

@@ -11,6 +11,20 @@ import Testing
     #expect(Date().timeIntervalSince(started) < 9)
   }
 
+  /// Output that comes after a quiet second, just before the command exits, is read.
+  @Test func aSlowSecretIsReadWhole() throws {
+    #expect(try SecretCommand.firstLine(of: "sleep 1.2; printf late-key", what: "k") == "late-key")
+  }
+
+  /// A command that closes its outputs and goes on is stopped at its time limit, not waited on.
+  @Test func aCommandThatGoesQuietAndOnIsStoppedAtItsLimit() {
+    let started = Date()
+    #expect {
+      _ = try SecretCommand.output(of: "exec >/dev/null 2>&1; sleep 60", what: "k")
+    } throws: { "\($0)".contains("ran over 10 s") }
+    #expect(Date().timeIntervalSince(started) < 40)  // the 10 s limit, with room for a loaded machine
+  }
+
   @Test func theFirstLineIsTheSecret() throws {
     #expect(try SecretCommand.firstLine(of: "printf '  s3cret\\nsecond\\n'", what: "k") == "s3cret")
   }

@@ -1,6 +1,7 @@
 import AshbyFake
 import AshbyKit
 import AshbyScripting
+import AshbyTestSupport
 import Foundation
 import LuaHost
 
@@ -39,6 +40,3 @@ struct Session {
   }
 }
 
-/// The folder holding Package.swift.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()

@@ -18,8 +18,6 @@ struct Outcome {
 /// The built `ashby-lua`, next to the test bundle.
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
   "ashby-lua")
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
 
 /// A scratch folder, also used as XDG_CONFIG_HOME / XDG_STATE_HOME so tests never touch the user's.
 /// When the suites run on PostgreSQL, the folder gets a new database of its own (`stateSpec`).
@@ -52,11 +50,11 @@ enum StateVariable { static let name = "ASHBY_LUA_STATE" }
 func run(
   _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
   interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, interrupts: [Double] = [],
-  marker: String? = nil, timeout: Double = 60
+  marker: String? = nil, timeout: Double = 60, executable: URL = binary
 ) async throws -> Outcome {
   let dir = try home ?? scratch()
   let process = Process()
-  process.executableURL = binary
+  process.executableURL = executable
   process.arguments = args
   var environment = ProcessInfo.processInfo.environment
   for key in ["ASHBY_API_KEY", "ASHBY_BASE_URL", "NO_COLOR"] { environment[key] = nil }
