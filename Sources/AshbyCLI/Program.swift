@@ -37,7 +37,9 @@ public enum Handover {
 
   /// The server beside this program.
   static var server: String {
-    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let me =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+      ?? "ashby-lua"
     return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(serverName).path
   }
 
@@ -54,7 +56,8 @@ public enum Handover {
       exit(ExitStatus.usage)
     }
     var argv: [UnsafeMutablePointer<CChar>?] = [strdup(path)]
-    for i in 1..<Int(CommandLine.argc) { argv.append(CommandLine.unsafeArgv[i].flatMap { strdup($0) }) }  // as given: bytes, not repaired text
+    // As given: bytes, not repaired text (a program started with no argv at all has argc 0).
+    for i in 1..<max(1, Int(CommandLine.argc)) { argv.append(CommandLine.unsafeArgv[i].flatMap { strdup($0) }) }
     argv.append(nil)
     var envp = (ProcessSecrets.environmentForChild() + ["\(marker)=1"]).map { strdup($0) }
     for name in ProcessSecrets.atStart { if let value = ProcessSecrets.value(name) { envp.append(strdup("\(name)=\(value)")) } }
