@@ -205,7 +205,7 @@ let package = Package(
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
     .testTarget(name: "AshbySignatureTests", dependencies: ["AshbySignature"]),
     .testTarget(name: "AshbyProcessTests", dependencies: ["AshbyProcess"]),
-    .testTarget(name: "AshbyPostgresTests", dependencies: ["AshbyPostgres"]),
+    .testTarget(name: "AshbyPostgresTests", dependencies: ["AshbyPostgres", "AshbyState"]),
     .testTarget(name: "AshbyJSONTests", dependencies: ["AshbyJSON"]),
     // The listener in-process (HummingbirdTesting).
     .testTarget(

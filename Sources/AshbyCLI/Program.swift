@@ -24,6 +24,14 @@ public enum ProgramParts {
   }
 
   static var demo: (@Sendable () async throws -> any DemoServer)? { parts.withLock { $0.demo } }
+
+  /// How to start the fake Ashby for `settings`: nil when they do not ask for it; when they do and this
+  /// program has none, the process is handed over to the server (so this returns only where it can).
+  package static func demo(for settings: RunSettings) -> (@Sendable () async throws -> any DemoServer)? {
+    guard settings.fake else { return nil }
+    guard let demo else { Handover.toServer(for: "--fake") }
+    return demo
+  }
   static var postgres: StateLocation.PostgresOpener? { parts.withLock { $0.postgres } }
 }
 
@@ -35,12 +43,13 @@ public enum Handover {
   public static let serverCommands = Set(ServerCommand.allCases.map(\.rawValue))
   public static let serverName = "ashby-lua-server"
 
-  /// The server beside this program.
-  static var server: String {
+  /// The program `name` in this program's folder (the real one: a symbolic link to this program is followed).
+  package static func beside(_ name: String) -> String {
     let me =
       (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
       ?? "ashby-lua"
-    return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(serverName).path
+    let path = me.hasPrefix("/") ? me : FileManager.default.currentDirectoryPath + "/" + me
+    return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
   }
 
   /// Set in the server's environment by a handover: a program that finds it
@@ -49,7 +58,7 @@ public enum Handover {
 
   /// Never returns: the server runs the command, or this exits 2 saying why it cannot.
   public static func toServer(for what: String) -> Never {
-    let path = server
+    let path = beside(serverName)
     fflush(nil)
     if getenv(marker) != nil {
       Console.error("ashby-lua: \(path) is not \(serverName): it handed \(what) back; reinstall both programs")

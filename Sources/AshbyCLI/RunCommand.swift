@@ -113,15 +113,12 @@ package struct RunCommand: AsyncParsableCommand {
     let event = attachment?.input.event
     // A scheduled run's settings come with its input, as data (its command line is the script and its arguments).
     let settings = attachment?.input.settings ?? settings
-    let demo = ProgramParts.demo
-    if settings.fake && demo == nil {
-      // A scheduled run's input is read already: the daemon starts such a run in the server itself.
-      guard attachment == nil else {
-        Console.error("ashby-lua: a scheduled run with its own fake Ashby runs in \(Handover.serverName)")
-        return Exit.usage
-      }
-      Handover.toServer(for: "--fake")
+    // A scheduled run's input is read already, so it cannot be handed over: the daemon starts such a run in the server.
+    if settings.fake && ProgramParts.demo == nil && attachment != nil {
+      Console.error("ashby-lua: a scheduled run with its own fake Ashby runs in \(Handover.serverName)")
+      return Exit.usage
     }
+    let demo = ProgramParts.demo(for: settings)
     let runner: ScriptRunner
     do {
       runner = try await ScriptRunner.start(settings, report: attachment?.report, feeds: feeds, event: event, demo: demo)

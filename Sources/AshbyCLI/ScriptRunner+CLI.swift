@@ -10,8 +10,7 @@ package typealias Exit = ExitStatus
 extension ScriptRunner {
   /// A client for a command that runs no script (`hook`, `auth`), as `startOrExit` starts a runner.
   package static func clientOrExit(_ options: RunSettings) async throws -> (AshbyClient, (any DemoServer)?) {
-    let demo = ProgramParts.demo
-    if options.fake && demo == nil { Handover.toServer(for: "--fake") }
+    let demo = ProgramParts.demo(for: options)
     do {
       return try await client(for: options, demo: demo)
     } catch {
@@ -27,8 +26,7 @@ extension ScriptRunner {
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
     event: WebhookDelivery? = nil
   ) async throws -> ScriptRunner {
-    let demo = ProgramParts.demo
-    if options.fake && demo == nil { Handover.toServer(for: "--fake") }
+    let demo = ProgramParts.demo(for: options)
     do {
       return try await start(options, report: report, feeds: feeds, event: event, demo: demo)
     } catch {

@@ -69,7 +69,7 @@ package struct SessionOptions: ParsableArguments {
 
   package func validate() throws {
     if let timeout, !(timeout > 0 && timeout <= RunLimits.maxTimeout) {
-      throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year).")
+      throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(RunLimits.maxTimeout)) (a year).")  // Int of a finite constant, a year of seconds
     }
     if let maxMemory, !RunLimits.memoryMB.contains(maxMemory) {
       throw ValidationError("--max-memory must be a number of MB from 1 to \(RunLimits.memoryMB.upperBound).")

@@ -4,7 +4,7 @@ import Foundation
 /// (the XDG Base Directory one): `$XDG_CONFIG_HOME`, `$XDG_STATE_HOME` or
 /// `$XDG_CACHE_HOME` when set to an absolute path, else the usual folder under
 /// `$HOME`, and only when `HOME` is unset the account's home from the passwd
-/// database. Foundation's `homeDirectoryForCurrentUser` reads passwd and
+/// database. Foundation's own home-directory lookup reads passwd and
 /// ignores `HOME` on Linux, which CI systems and containers set elsewhere.
 public enum UserFolders {
   /// `ashby-lua` under the config folder: `config.toml`, hook secrets.

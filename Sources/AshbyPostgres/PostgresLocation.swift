@@ -33,12 +33,10 @@ public struct PostgresLocation: Sendable, Equatable {
     public var description: String
   }
 
-  /// Whether `text` names a PostgreSQL state rather than a SQLite file.
-  public static func isURL(_ text: String) -> Bool { StateLocation.isPostgres(text) }
 
   public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-    guard Self.isURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
-      throw Invalid(description: "not a PostgreSQL URL (postgres://user@host[:port]/database): \(Self.redacting(text))")
+    guard StateLocation.isPostgres(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
+      throw Invalid(description: "not a PostgreSQL URL (postgres://user@host[:port]/database): \(StateLocation.printable(text))")
     }
     self.host = host
     port = url.port ?? 5432
@@ -73,8 +71,6 @@ public struct PostgresLocation: Sendable, Equatable {
     "postgres://\(user)@\(host)\(port == 5432 ? "" : ":\(port)")/\(database)\(sslMode == .prefer ? "" : "?sslmode=\(sslMode.rawValue)")"
   }
 
-  /// `text` with any password in it replaced, for error messages.
-  public static func redacting(_ text: String) -> String { StateLocation.printable(text) }
 
   /// The password, from where it may be found (see the type's note); nil when none is set.
   /// - Parameter command: run with `/bin/sh -c`; its first line is the password.

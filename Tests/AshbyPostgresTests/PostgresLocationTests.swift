@@ -1,4 +1,5 @@
 import AshbyPostgres
+import AshbyState
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
     #expect(place.sslMode == .require)
     #expect(place.description == "postgres://ashby@db.internal:5433/recruiting?sslmode=require")
     #expect(try place.password(command: nil, environment: ["PGPASSWORD": "other"]) == "other")
-    #expect(!PostgresLocation.redacting("postgresql://a:hunter2@h/d").contains("hunter2"))
+    #expect(!StateLocation.printable("postgresql://a:hunter2@h/d").contains("hunter2"))
     // A password in the URL would show in `ps` and in unit files: refused, and not echoed back.
     do {
       _ = try PostgresLocation("postgres://ashby:s3cr%40t@db.internal/recruiting", environment: [:])

@@ -42,7 +42,7 @@ public enum FreshState {
 
   /// The store at `spec` (a path or a URL), as the binary would open it.
   public static func open(_ spec: String) throws -> StateStore {
-    PostgresLocation.isURL(spec)
+    StateLocation.isPostgres(spec)
       ? StateStore(engine: try PostgresEngine(try PostgresLocation(spec))) : try StateStore(path: spec)
   }
 

@@ -3,8 +3,8 @@ import Testing
 
 /// Teardown that is awaited: what a test starts (a fake Ashby, a client, a
 /// daemon) is stopped when the test ends, pass or fail, before the next
-/// begins. `defer { Task { await x.stop() } }` stops nothing in time: the task
-/// runs whenever, after the test, and its failures are nobody's.
+/// begins. A stop started as a detached task from a `defer` stops nothing in
+/// time: it runs whenever, after the test, and its failures are nobody's.
 ///
 /// A suite (or test) with the `.teardown` trait runs each test in a scope;
 /// `onTeardown { await x.stop() }` inside it registers the stop, and the

@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyPostgres
+import AshbyState
 import Foundation
 import AshbyTestSupport
 import Testing
@@ -40,7 +41,7 @@ func stateSpec(home: URL) -> String {
 /// The environment that points the binary at `home`'s state.
 func stateEnvironment(home: URL) -> [String: String] {
   let spec = stateSpec(home: home)
-  return PostgresLocation.isURL(spec) ? [StateVariable.name: spec] : [:]
+  return StateLocation.isPostgres(spec) ? [StateVariable.name: spec] : [:]
 }
 
 enum StateVariable { static let name = "ASHBY_LUA_STATE" }

@@ -24,7 +24,7 @@ public struct AuthConfig {
   public static var configDirectory: URL { URL(fileURLWithPath: configDirectoryPath, isDirectory: true) }
 
   /// As a plain path: every run asks where the config is, and `URL` and the
-  /// passwd lookup behind `homeDirectoryForCurrentUser` cost a cold start more than the read.
+  /// passwd lookup behind Foundation's home directory cost a cold start more than the read.
   public static var configDirectoryPath: String { UserFolders.config() }
 
   public static var configFile: URL { URL(fileURLWithPath: configFilePath) }

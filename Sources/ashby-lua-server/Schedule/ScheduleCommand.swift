@@ -98,19 +98,10 @@ extension SessionOptions {
     }
     // Each run is `ashby-lua`, which starts fast; one with its own fake Ashby needs this program.
     return ProcessJobRunner(
-      executable: Self.executable(base.fake ? Handover.serverName : "ashby-lua"), base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
+      executable: Handover.beside(base.fake ? Handover.serverName : "ashby-lua"), base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
       environment: ProcessSecrets.environmentForChild(), apiKey: apiKey, echo: echo, niceness: niceness)
   }
 
-  /// This binary, for the child processes.
-  /// `name` beside this program.
-  static func executable(_ name: String) -> String {
-    let me =
-      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
-      ?? "ashby-lua"
-    let path = me.hasPrefix("/") ? me : FileManager.default.currentDirectoryPath + "/" + me
-    return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
-  }
 }
 
 extension StateLocation {

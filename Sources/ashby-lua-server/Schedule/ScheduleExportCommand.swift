@@ -1,9 +1,10 @@
 import ArgumentParser
 import AshbyCLI
-import AshbyPostgres
 import AshbyExport
+import AshbyPostgres
 import AshbyScheduler
 import AshbyScripting
+import AshbyState
 import Foundation
 
 /// `schedule export --systemd DIR | --kubernetes`: the schedule run by the engine a team already operates.
@@ -58,7 +59,7 @@ struct ScheduleExportCommand: ParsableCommand {
   /// The PostgreSQL URL the pods share (printable: never a password), or nil for the volume.
   func sharedState(_ spec: String?) throws -> String? {
     guard let spec else { return nil }
-    guard PostgresLocation.isURL(spec) else {
+    guard StateLocation.isPostgres(spec) else {
       Console.error(
         "ashby-lua: pods on several nodes cannot share the SQLite file \(spec): give --state postgres://… (or leave the state out for a volume)")
       throw ExitCode(Exit.usage)
@@ -74,7 +75,7 @@ struct ScheduleExportCommand: ParsableCommand {
   func writeUnits(_ schedule: Schedule, file absolute: String, into folder: String) throws {
     do {
       try SystemdUnits.write(
-        schedule, executable: SessionOptions.executable("ashby-lua"), file: absolute, state: try unitState(), into: folder)
+        schedule, executable: Handover.beside("ashby-lua"), file: absolute, state: try unitState(), into: folder)
     } catch {
       Console.error("ashby-lua: cannot write the units into \(folder): \(error.localizedDescription)")
       throw ExitCode(Exit.usage)
@@ -91,7 +92,7 @@ struct ScheduleExportCommand: ParsableCommand {
   /// `--state` for the units, as given (a URL without its password, or a SQLite file).
   func unitState() throws -> String? {
     guard let state else { return nil }
-    if PostgresLocation.isURL(state) { return try sharedState(state) }
+    if StateLocation.isPostgres(state) { return try sharedState(state) }
     return URL(fileURLWithPath: state).standardizedFileURL.path
   }
 
