@@ -33,9 +33,8 @@ public struct WebhookDelivery: Codable, Sendable, Equatable {
 
   /// Reads a body already verified; a delivery needs `action` and `webhookActionId` as strings.
   public init(hook: String, body: Data, receivedAt: Date) throws(Malformed) {
-    guard case .object(let fields)? = try? JSONValue.decode(body) else {
-      throw Malformed(description: (try? JSONValue.decode(body)) == nil ? "the body is not JSON" : "the body is not a JSON object")
-    }
+    guard let value = try? JSONValue.decode(body) else { throw Malformed(description: "the body is not JSON") }
+    guard case .object(let fields) = value else { throw Malformed(description: "the body is not a JSON object") }
     guard let action = fields["action"]?.string, !action.isEmpty else {
       throw Malformed(description: "the body has no \"action\" string")
     }
