@@ -207,6 +207,8 @@ let package = Package(
     .testTarget(name: "AshbyProcessTests", dependencies: ["AshbyProcess"]),
     .testTarget(name: "AshbyPostgresTests", dependencies: ["AshbyPostgres", "AshbyState"]),
     .testTarget(name: "AshbyJSONTests", dependencies: ["AshbyJSON"]),
+    // The fake Ashby over HTTP on loopback: its envelope, keys, pages, rate limit and webhook retries.
+    .testTarget(name: "AshbyFakeTests", dependencies: ["AshbyFake", "AshbyJSON", "AshbyCatalog", "AshbyTestSupport"]),
     // The listener in-process (HummingbirdTesting).
     .testTarget(
       name: "AshbyDaemonTests",

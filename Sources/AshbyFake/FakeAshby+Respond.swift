@@ -1,4 +1,5 @@
 import AshbyCatalog
+import AshbyJSON
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -55,9 +56,7 @@ extension FakeAshby {
       // Whole seconds until a slot frees, at least 1; the wait is under one window, capped at a day.
       let waitMS = min(wait, .seconds(86_400)) / .milliseconds(1)
       headers[.retryAfter] = "\(max(1, Int(waitMS.rounded(.up) / 1000) + 1))"
-      return json(
-        429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
-        headers: headers)
+      return json(429, Self.rateLimited, headers: headers)
     }
     switch fault {
     case .rateLimit, .partnerRateLimit:
@@ -66,9 +65,7 @@ extension FakeAshby {
       if fault == .partnerRateLimit, let scope = HTTPField.Name("X-RateLimit-Scope") {
         headers[scope] = "integration-partner"
       }
-      return json(
-        429, ["success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"]],
-        headers: headers)
+      return json(429, Self.rateLimited, headers: headers)
     case .serverError:
       status = 500
       return json(500, ["success": false, "errorInfo": ["code": "internal_error", "message": "Something went wrong"]])
@@ -81,7 +78,7 @@ extension FakeAshby {
     guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
       return envelope(.failure(code: "invalid_input", message: "Content-Type must be application/json"))
     }
-    guard let params = (try? JSONSerialization.jsonObject(with: Data(bodyText.utf8))) as? [String: Any] else {
+    guard let params = (try? JSONValue.decode(Data(buffer: bodyBuffer)))?.object else {
       return envelope(.failure(code: "invalid_input", message: "The body must be a JSON object"))
     }
     let answer =
@@ -131,7 +128,8 @@ extension FakeAshby {
       return "\(p.dropLast(level.count)):\(level)"
     }
     return .results([
-      "title": readOnly ? "Fake read-only key" : "Fake key", "createdAt": FakeData.date(daysAgo: 10), "scopes": scopes,
+      "title": readOnly ? "Fake read-only key" : "Fake key", "createdAt": FakeData.date(daysAgo: 10),
+      "scopes": .array(scopes.map(JSONValue.string)),
     ])
   }
 
@@ -196,23 +194,27 @@ extension FakeAshby {
   func envelope(_ answer: FakeAnswer) -> Response {
     switch answer {
     case .results(let results, let extra):
-      var body: [String: Any] = ["success": true, "results": results]
-      for (k, v) in extra { body[k] = v }
-      return json(200, body)
+      return json(200, extra.merging(["success": true, "results": results]) { _, ours in ours })
     case .failure(let code, let message):
       return json(
         200,
         [
-          "success": false, "errors": [message],
-          "errorInfo": ["code": code, "message": message, "requestId": "req-\(UUID().uuidString.prefix(8))"],
+          "success": false, "errors": [.string(message)],
+          "errorInfo": [
+            "code": .string(code), "message": .string(message), "requestId": "req-\(UUID().uuidString.prefix(8))",
+          ],
         ])
     case .http(let status, let code, let message):
-      return json(status, ["success": false, "errorInfo": ["code": code, "message": message]])
+      return json(status, ["success": false, "errorInfo": ["code": .string(code), "message": .string(message)]])
     }
   }
 
-  func json(_ status: Int, _ body: [String: Any], headers: HTTPFields = [:]) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data("{}".utf8)
+  static let rateLimited: JSONObject = [
+    "success": false, "errorInfo": ["code": "rate_limit_exceeded", "message": "Too many requests"],
+  ]
+
+  func json(_ status: Int, _ body: JSONObject, headers: HTTPFields = [:]) -> Response {
+    let data = JSONValue.object(body).encodedBytes()
     var fields = headers
     fields[.contentType] = "application/json"
     fields[.init("x-ashby-request-id")!] = "req-\(UUID().uuidString.prefix(8))"

@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -126,20 +127,17 @@ public final class FakeAshby: Sendable {
   /// Registers a webhook as `webhook.create` would (how `--fake --listen` wires the fake to the daemon).
   @discardableResult
   public func registerWebhook(type: String, url: String, secret: String) -> String? {
-    store.withData { d in
-      guard case .results(let hook, _) = store.webhookCall(
-        "webhook.create", ["webhookType": type, "requestUrl": url, "secretToken": secret], data: &d)
-      else { return nil }
-      return (hook as? [String: Any])?["id"] as? String
-    }
+    let params: JSONObject = ["webhookType": .string(type), "requestUrl": .string(url), "secretToken": .string(secret)]
+    guard case .results(let hook, _) = store.withLock({ store.webhookCreate(params) }) else { return nil }
+    return hook["id"]?.string
   }
 
   /// The webhooks registered: id, type, URL, enabled (never the secret).
   public var registeredWebhooks: [(id: String, type: String, url: String, enabled: Bool)] {
     store.withData { d in
       d.webhooks.map {
-        ($0["id"] as? String ?? "", $0["webhookType"] as? String ?? "", $0["requestUrl"] as? String ?? "",
-          $0["enabled"] as? Bool ?? false)
+        ($0["id"]?.string ?? "", $0["webhookType"]?.string ?? "", $0["requestUrl"]?.string ?? "",
+          $0["enabled"]?.bool ?? false)
       }
     }
   }
@@ -177,57 +175,46 @@ public final class FakeAshby: Sendable {
   /// Candidates whose primary email is `email` (to check "created exactly once").
   public func candidates(withEmail email: String) -> Int {
     store.withData { d in
-      d.candidates.filter {
-        (($0["primaryEmailAddress"] as? [String: Any])?["value"] as? String)?.lowercased() == email.lowercased()
-      }.count
+      d.candidates.filter { $0["primaryEmailAddress"]?["value"]?.string?.lowercased() == email.lowercased() }.count
     }
   }
 
   public var noteCount: Int { store.withData { $0.notes.count } }
   /// What each note says, oldest first.
-  public var noteContents: [String] { store.withData { $0.notes.compactMap { $0["content"] as? String } } }
+  public var noteContents: [String] { store.withData { $0.notes.compactMap { $0["content"]?.string } } }
   public var scheduleCount: Int { store.withData { $0.schedules.count } }
   public var applicationCount: Int { store.withData { $0.applications.count } }
   public var candidateCount: Int { store.withData { $0.candidates.count } }
 
   /// The current stage title of an application.
   public func stageTitle(ofApplication id: String) -> String? {
-    store.withData { d in
-      (d.applications.first { $0["id"] as? String == id }?["currentInterviewStage"] as? [String: Any])?["title"]
-        as? String
-    }
+    store.withData { d in d.applications.first { $0["id"]?.string == id }?["currentInterviewStage"]?["title"]?.string }
   }
 
   /// An application's status and archive reason text (nil when it has none).
   public func archiveState(ofApplication id: String) -> (status: String?, reason: String?) {
     store.withData { d in
-      let app = d.applications.first { $0["id"] as? String == id }
-      return (app?["status"] as? String, (app?["archiveReason"] as? [String: Any])?["text"] as? String)
+      let app = d.applications.first { $0["id"]?.string == id }
+      return (app?["status"]?.string, app?["archiveReason"]?["text"]?.string)
     }
   }
 
   /// Rejection emails scheduled so far: application id, template id, send time.
   public var archiveEmails: [(application: String, template: String?, sendAt: String?)] {
     store.withData { d in
-      d.archiveEmails.map { e in
-        let email = e["email"] as? [String: Any]
-        return (
-          e["applicationId"] as? String ?? "", email?["communicationTemplateId"] as? String,
-          email?["sendAt"] as? String
-        )
-      }
+      d.archiveEmails.map { ($0.applicationId, $0.email["communicationTemplateId"]?.string, $0.email["sendAt"]?.string) }
     }
   }
 
   /// Whether a candidate has a resume attached.
   public func hasResume(candidate id: String) -> Bool {
-    store.withData { d in d.candidates.first { $0["id"] as? String == id }?["resumeFileHandle"] != nil }
+    store.withData { d in d.candidates.first { $0["id"]?.string == id }?["resumeFileHandle"] != nil }
   }
 
   /// Ids for tests, by position in the seed data.
   public func seedIDs(_ kind: String) -> [String] {
     store.withData { d in
-      let items: [[String: Any]]
+      let items: [JSONObject]
       switch kind {
       case "job": items = d.jobs
       case "candidate": items = d.candidates
@@ -237,10 +224,10 @@ public final class FakeAshby: Sendable {
       case "user": items = d.users
       case "archive_reason": items = d.archiveReasons
       case "template": items = d.communicationTemplates
-      case "stage": items = d.plans.keys.sorted().flatMap { d.plans[$0] ?? [] }
+      case "stage": items = d.plans.keys.compactMap(\.string).sorted().flatMap { d.plans[.string($0)] ?? [] }
       default: items = []
       }
-      return items.compactMap { $0["id"] as? String }
+      return items.compactMap { $0["id"]?.string }
     }
   }
 }

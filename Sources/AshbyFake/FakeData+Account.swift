@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 
 /// The candidates, applications and interviews of the demo data, shaped like a
@@ -21,7 +22,7 @@ extension FakeData {
   static let reviewedFirst = 10
 
   static func seedAccount(_ d: inout FakeData, rng: inout SeededGenerator, candidates: Int, firstNames: [String]) {
-    let openJobs = Array(d.jobs.filter { $0["status"] as? String == "Open" }.prefix(staffedJobs))
+    let openJobs = Array(d.jobs.filter { $0["status"] == "Open" }.prefix(staffedJobs))
     // A long tail: u³ makes most counts small and a few large.
     let counts = openJobs.indices.map { j -> Int in
       let u = Double(rng.next() % 10_000) / 10_000
@@ -35,7 +36,6 @@ extension FakeData {
       var c = candidate(id: id("cand", i), name: "\(first) \(last)", email: email, phone: nil)
       if i % 3 == 0 { c["resumeFileHandle"] = ["id": id("file", i), "name": "resume.pdf", "handle": "h-\(i)"] }
       d.candidates.append(c)
-      d.versions[id("cand", i)] = 0
     }
     // Applications go round the jobs, so the first ones spread over several jobs.
     var left = counts
@@ -46,13 +46,13 @@ extension FakeData {
         left[j] -= 1
       }
     }
-    var byCandidate: [String: [String]] = [:]
+    var byCandidate: [JSONValue: [JSONValue]] = [:]
     var taken = Array(repeating: 0, count: openJobs.count)
     for (i, j) in order.enumerated() {
       let person = d.candidates[(j * 17 + taken[j]) % d.candidates.count]
       taken[j] += 1
       let job = openJobs[j]
-      let plan = job["defaultInterviewPlanId"] as? String ?? id("plan", 0)
+      let plan = job["defaultInterviewPlanId"] ?? id("plan", 0)
       let stages = d.plans[plan] ?? []
       let k = i < reviewedFirst ? 1 : pick(stageWeights, &rng)
       guard k < stages.count else { continue }
@@ -63,26 +63,24 @@ extension FakeData {
       // Some were last touched long ago: "stale for 14 days" finds them.
       let idle = age == 0 ? 0 : Int(rng.next() % UInt64(min(age, 60) + 1))
       app["updatedAt"] = date(daysAgo: idle, from: Date())
-      switch stages[k]["type"] as? String {
+      switch stages[k]["type"]?.string {
       case "Archived":
         let reason = d.archiveReasons[Int(rng.next() % UInt64(d.archiveReasons.count))]
         app["status"] = "Archived"
-        app["archiveReason"] = reason
+        app["archiveReason"] = .object(reason)
         app["archivedAt"] = app["updatedAt"]
       case "Hired": app["status"] = "Hired"
       case "Active", "Offer":
-        if stages[k]["title"] as? String != "Offer" {
+        if stages[k]["title"] != "Offer" {
           d.schedules.append(interview(for: app, stage: stages[k], n: d.schedules.count, &rng, d))
         }
       default: break
       }
       d.applications.append(app)
-      if let cid = person["id"] as? String, let aid = app["id"] as? String {
-        byCandidate[cid, default: []].append(aid)
-      }
+      if let cid = person["id"], let aid = app["id"] { byCandidate[cid, default: []].append(aid) }
     }
     for i in d.candidates.indices {
-      if let cid = d.candidates[i]["id"] as? String { d.candidates[i]["applicationIds"] = byCandidate[cid] ?? [] }
+      if let cid = d.candidates[i]["id"] { d.candidates[i]["applicationIds"] = .array(byCandidate[cid] ?? []) }
     }
   }
 
@@ -98,8 +96,8 @@ extension FakeData {
 
   /// An interview in the next two weeks, with one of the users.
   static func interview(
-    for app: [String: Any], stage: [String: Any], n: Int, _ rng: inout SeededGenerator, _ d: FakeData
-  ) -> [String: Any] {
+    for app: JSONObject, stage: JSONObject, n: Int, _ rng: inout SeededGenerator, _ d: FakeData
+  ) -> JSONObject {
     let start = Date().addingTimeInterval(Double(1 + rng.next() % 14) * 86_400 + Double(rng.next() % 8) * 3600)
     let user = d.users[Int(rng.next() % UInt64(d.users.count))]
     return [
@@ -108,7 +106,7 @@ extension FakeData {
       "interviewEvents": [
         [
           "id": id("evt", n * 10), "startTime": iso(start), "endTime": iso(start.addingTimeInterval(3600)),
-          "interviewers": [["email": user["email"] ?? "", "feedbackRequired": true]], "extraData": [String: Any](),
+          "interviewers": [["email": user["email"] ?? "", "feedbackRequired": true]], "extraData": [:],
         ]
       ],
     ]

@@ -1,35 +1,45 @@
-import AshbyWebhook
+import AshbyJSON
 import Foundation
+
+/// One object of the fake's world, in the project's one JSON type.
+typealias JSONObject = [String: JSONValue]
 
 /// The fake's world: seeded, deterministic, large enough to need several pages.
 struct FakeData {
-  var jobs: [[String: Any]] = []
-  var departments: [[String: Any]] = []
-  var locations: [[String: Any]] = []
-  var sources: [[String: Any]] = []
-  var users: [[String: Any]] = []
-  var candidates: [[String: Any]] = []
-  var applications: [[String: Any]] = []
-  var plans: [String: [[String: Any]]] = [:]  // interview plan id -> ordered stages
-  var notes: [[String: Any]] = []
-  var schedules: [[String: Any]] = []
-  var uploadHandles: [String: [String: Any]] = [:]  // handle -> {filename, uploaded}
-  var archiveReasons: [[String: Any]] = []
-  var communicationTemplates: [[String: Any]] = []
-  /// Rejection emails scheduled by a move to an Archived stage.
-  var archiveEmails: [[String: Any]] = []
+  var jobs: [JSONObject] = []
+  var departments: [JSONObject] = []
+  var locations: [JSONObject] = []
+  var sources: [JSONObject] = []
+  var users: [JSONObject] = []
+  var candidates: [JSONObject] = []
+  var applications: [JSONObject] = []
+  var plans: [JSONValue: [JSONObject]] = [:]  // interview plan id -> ordered stages
+  var notes: [JSONObject] = []
+  var schedules: [JSONObject] = []
+  var uploadHandles: [String: Upload] = [:]
+  var archiveReasons: [JSONObject] = []
+  var communicationTemplates: [JSONObject] = []
+  /// Rejection emails scheduled by a move to an Archived stage: the application and the `archiveEmail` asked for.
+  var archiveEmails: [(applicationId: String, email: JSONObject)] = []
   /// Bumped on every change; sync tokens name a version, and each item
   /// (candidate, application) the version of its last change (by id).
   var version = 0
-  var versions: [String: Int] = [:]
+  var versions: [JSONValue: Int] = [:]
   /// Sync tokens from before this epoch are expired.
   var tokenEpoch = 1
   /// Registered webhooks (`webhook.create`): id, webhookType, requestUrl, secretToken, enabled.
-  var webhooks: [[String: Any]] = []
+  var webhooks: [JSONObject] = []
   /// Events waiting to be sent to the webhooks, once the lock is released.
   /// An event Ashby sends: its id, its type, the body (encoded once, signed and sent as is).
   typealias Outgoing = (webhookActionId: String, action: String, body: Data)
   var outbox: [Outgoing] = []
+
+  /// A resume upload handle (`file.createFileUploadHandle`) and whether its file arrived.
+  struct Upload {
+    var filename: String
+    var contentType: JSONValue
+    var bytes: Int?
+  }
 
   static let stageTitles: [(String, String)] = [
     ("Lead", "Lead"), ("Application Review", "PreInterviewScreen"), ("Phone Screen", "Active"),
@@ -42,32 +52,32 @@ struct FakeData {
     var d = FakeData()
     let departmentNames = ["Engineering", "Design", "Sales", "Marketing", "People", "Finance", "Support", "Product"]
     for (i, name) in departmentNames.enumerated() {
-      d.departments.append(["id": id("dep", i), "name": name, "isArchived": false, "externalName": name])
+      d.departments.append(["id": id("dep", i), "name": .string(name), "isArchived": false, "externalName": .string(name)])
     }
     let locationNames = ["San Francisco", "New York", "London", "Berlin", "Remote (US)", "São Paulo"]
     for (i, name) in locationNames.enumerated() {
       d.locations.append([
-        "id": id("loc", i), "name": name, "isArchived": false,
+        "id": id("loc", i), "name": .string(name), "isArchived": false,
         "workplaceType": name.hasPrefix("Remote") ? "Remote" : "OnSite",
       ])
     }
     for (i, title) in ["Referral", "LinkedIn", "Careers Page", "Agency", "Conference"].enumerated() {
-      d.sources.append(["id": id("src", i), "title": title, "isArchived": false, "sourceType": ["title": "Inbound"]])
+      d.sources.append(["id": id("src", i), "title": .string(title), "isArchived": false, "sourceType": ["title": "Inbound"]])
     }
     let reasons = [
       ("Not a fit", "RejectedByOrg"), ("Position filled", "RejectedByOrg"), ("Withdrew", "RejectedByCandidate"),
       ("Went silent", "RejectedByCandidate"), ("Hired elsewhere", "Other"),
     ]
     for (i, r) in reasons.enumerated() {
-      d.archiveReasons.append(["id": id("arc", i), "text": r.0, "reasonType": r.1, "isArchived": false])
+      d.archiveReasons.append(["id": id("arc", i), "text": .string(r.0), "reasonType": .string(r.1), "isArchived": false])
     }
     for (i, title) in ["Rejection - standard", "Rejection - after onsite", "Thanks for applying"].enumerated() {
-      d.communicationTemplates.append(["id": id("tpl", i), "title": title, "intendedTypes": ["email"]])
+      d.communicationTemplates.append(["id": id("tpl", i), "title": .string(title), "intendedTypes": ["email"]])
     }
     let firstNames = ["Lee", "Sam", "Alex", "Priya", "Chen", "Maria", "Tom", "Aisha", "Jonas", "Yuki"]
     for i in 0..<10 {
       d.users.append([
-        "id": id("usr", i), "firstName": firstNames[i], "lastName": "Recruiter\(i)",
+        "id": id("usr", i), "firstName": .string(firstNames[i]), "lastName": "Recruiter\(i)",
         "email": "\(firstNames[i].lowercased())@example.com",
         "globalRole": i == 0 ? "Organization Admin" : "Interviewer",
         "isEnabled": true,
@@ -76,7 +86,10 @@ struct FakeData {
     for p in 0..<3 {
       let plan = id("plan", p)
       d.plans[plan] = stageTitles.enumerated().map { (k, s) in
-        ["id": id("stg", p * 10 + k), "title": s.0, "type": s.1, "orderInInterviewPlan": k, "interviewPlanId": plan]
+        [
+          "id": id("stg", p * 10 + k), "title": .string(s.0), "type": .string(s.1), "orderInInterviewPlan": .int(Int64(k)),
+          "interviewPlanId": plan,
+        ]
       }
     }
     let roles = [
@@ -87,8 +100,8 @@ struct FakeData {
     for i in 0..<250 {
       let plan = id("plan", i % 3)
       let status = statuses[Int(rng.next() % 6)]
-      var job: [String: Any] = [
-        "id": id("job", i), "title": "\(roles[i % roles.count]) \(i + 1)", "status": status,
+      var job: JSONObject = [
+        "id": id("job", i), "title": "\(roles[i % roles.count]) \(i + 1)", "status": .string(status),
         "employmentType": "FullTime", "confidential": false,
         "departmentId": id("dep", i % departmentNames.count), "locationId": id("loc", i % locationNames.count),
         "defaultInterviewPlanId": plan, "interviewPlanIds": [plan], "jobPostingIds": [id("post", i)],
@@ -102,53 +115,56 @@ struct FakeData {
     return d
   }
 
-  static func id(_ prefix: String, _ n: Int) -> String {
+  static func id(_ prefix: String, _ n: Int) -> JSONValue {
     let hex = String(format: "%08x", (n &* 2_654_435_761) & 0xffff_ffff)
     return "\(prefix)-\(hex)-\(String(format: "%04d", n))"
   }
 
-  static func date(daysAgo: Int, from now: Date = Date(timeIntervalSince1970: 1_780_000_000)) -> String {
+  static func date(daysAgo: Int, from now: Date = Date(timeIntervalSince1970: 1_780_000_000)) -> JSONValue {
     iso(now.addingTimeInterval(-Double(daysAgo) * 86_400))
   }
 
-  static func iso(_ d: Date) -> String { d.formatted(isoStyle) }
+  static func iso(_ d: Date) -> JSONValue { .string(d.formatted(isoStyle)) }
 
   static let isoStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-  static func candidate(id: String, name: String, email: String, phone: String?) -> [String: Any] {
-    var c: [String: Any] = [
-      "id": id, "name": name,
-      "primaryEmailAddress": ["value": email, "type": "Personal", "isPrimary": true],
-      "emailAddresses": [["value": email, "type": "Personal", "isPrimary": true]],
-      "phoneNumbers": [], "socialLinks": [], "tags": [], "applicationIds": [], "fileHandles": [],
-      "profileUrl": "https://app.ashbyhq.com/candidates/\(id)", "createdAt": iso(Date()),
+  static func candidate(id: JSONValue, name: String, email: String?, phone: String?) -> JSONObject {
+    var c: JSONObject = [
+      "id": id, "name": .string(name), "phoneNumbers": [], "socialLinks": [], "tags": [], "applicationIds": [],
+      "fileHandles": [], "emailAddresses": [],
+      "profileUrl": "https://app.ashbyhq.com/candidates/\(id.string ?? "")", "createdAt": iso(Date()),
     ]
+    if let email {
+      let address: JSONValue = ["value": .string(email), "type": "Personal", "isPrimary": true]
+      c["primaryEmailAddress"] = address
+      c["emailAddresses"] = [address]
+    }
     if let phone {
-      c["primaryPhoneNumber"] = ["value": phone, "type": "Mobile", "isPrimary": true]
-      c["phoneNumbers"] = [["value": phone, "type": "Mobile", "isPrimary": true]]
+      let number: JSONValue = ["value": .string(phone), "type": "Mobile", "isPrimary": true]
+      c["primaryPhoneNumber"] = number
+      c["phoneNumbers"] = [number]
     }
     return c
   }
 
   static func application(
-    id: String, candidate: [String: Any], job: [String: Any], stage: [String: Any], source: [String: Any]?,
-    daysAgo: Int
-  ) -> [String: Any] {
+    id: JSONValue, candidate: JSONObject, job: JSONObject, stage: JSONObject, source: JSONObject?, daysAgo: Int
+  ) -> JSONObject {
     let when = date(daysAgo: daysAgo, from: Date())
-    var a: [String: Any] = [
-      "id": id, "createdAt": when, "updatedAt": when, "status": stage["type"] as? String == "Lead" ? "Lead" : "Active",
+    var a: JSONObject = [
+      "id": id, "createdAt": when, "updatedAt": when, "status": stage["type"] == "Lead" ? "Lead" : "Active",
       "candidate": [
         "id": candidate["id"] ?? "", "name": candidate["name"] ?? "",
-        "primaryEmailAddress": candidate["primaryEmailAddress"] ?? NSNull(),
+        "primaryEmailAddress": candidate["primaryEmailAddress"] ?? .null,
       ],
-      "currentInterviewStage": stage,
+      "currentInterviewStage": .object(stage),
       "job": [
-        "id": job["id"] ?? "", "title": job["title"] ?? "", "locationId": job["locationId"] ?? NSNull(),
-        "departmentId": job["departmentId"] ?? NSNull(),
+        "id": job["id"] ?? "", "title": job["title"] ?? "", "locationId": job["locationId"] ?? .null,
+        "departmentId": job["departmentId"] ?? .null,
       ],
       "hiringTeam": [],
     ]
-    if let source { a["source"] = source }
+    if let source { a["source"] = .object(source) }
     return a
   }
 }

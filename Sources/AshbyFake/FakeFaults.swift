@@ -1,3 +1,4 @@
+import AshbyJSON
 import Foundation
 
 /// A way the fake misbehaves, for a share of requests or the next N of them.
@@ -58,9 +59,7 @@ public struct FakeRequest: Sendable {
   public var body: String
   public var status: Int
   /// Parsed body (JSON object), for convenient assertions.
-  public var json: [String: any Sendable] {
-    (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: any Sendable]) ?? [:]
-  }
+  public var json: [String: JSONValue] { (try? JSONValue.decode(Data(body.utf8)))?.object ?? [:] }
 }
 
 /// Ashby's rate limit, as the fake enforces it: at most `limit` requests in any

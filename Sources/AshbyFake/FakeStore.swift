@@ -1,18 +1,28 @@
 import AshbyCatalog
+import AshbyJSON
 import Foundation
 
 /// What an endpoint answers: results in the success envelope, an Ashby error
 /// (HTTP 200, `success: false`), or a bare HTTP status.
 enum FakeAnswer {
-  case results(Any, extra: [String: Any] = [:])
+  case results(JSONValue, extra: JSONObject = [:])
   case failure(code: String, message: String)
   case http(status: Int, code: String, message: String)
+
+  static func results(_ object: JSONObject) -> FakeAnswer { .results(.object(object)) }
+  static func results(_ items: [JSONObject], extra: JSONObject = [:]) -> FakeAnswer {
+    .results(.array(items.map(JSONValue.object)), extra: extra)
+  }
 }
 
 /// The fake's state and endpoint logic, behind one lock.
 final class FakeStore: @unchecked Sendable {
+  /// An endpoint the fake models: its answer to a request's params (called with the lock held).
+  typealias Handler = @Sendable (FakeStore, JSONObject) -> FakeAnswer
+
   private let lock = NSLock()
-  private var data: FakeData
+  /// Read and changed with the lock held only.
+  var data: FakeData
   let baseURL: @Sendable () -> String
 
   init(seed: UInt64, candidates: Int, baseURL: @escaping @Sendable () -> String) {
@@ -26,78 +36,97 @@ final class FakeStore: @unchecked Sendable {
     return body(&data)
   }
 
+  /// Runs `body` with the lock held, for the handlers (they read and change `data` themselves).
+  func withLock<T>(_ body: () -> T) -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return body()
+  }
+
   /// Answers as Ashby would: required fields first (from the endpoint catalog,
   /// as Ashby checks them), then the modelled endpoints; the rest of the
   /// catalog answers `invalid_input`, and a name Ashby does not have is a 404.
-  func handle(_ endpoint: String, _ p: [String: Any]) -> FakeAnswer {
-    if let known = Catalog.endpoint(endpoint), !known.multipart, let missing = Self.missingRequired(known, p) {
+  func handle(_ endpoint: String, _ params: JSONObject) -> FakeAnswer {
+    let known = Catalog.endpoint(endpoint)
+    if let known, !known.multipart, let missing = Self.missingRequired(known, params) {
       return .failure(code: "invalid_input", message: "Missing required field: \(missing)")
     }
-    lock.lock()
-    defer { lock.unlock() }
-    switch endpoint {
-    case "job.list": return jobList(p)
-    case "job.info": return find(data.jobs, p["id"], code: "job_not_found", what: "job")
-    case "department.list": return page(data.departments, p)
-    case "location.list": return page(data.locations, p)
-    case "source.list": return .results(data.sources, extra: ["moreDataAvailable": false])
-    case "user.search":
-      let email = (p["email"] as? String ?? "").lowercased()
-      return .results(data.users.filter { ($0["email"] as? String)?.lowercased() == email })
-    case "candidate.list": return page(data.candidates, p)
-    case "candidate.info": return find(data.candidates, p["id"], code: "candidate_not_found", what: "candidate")
-    case "candidate.search": return candidateSearch(p)
-    case "candidate.create": return candidateCreate(p)
-    case "candidate.createNote": return createNote(p)
-    case "candidate.uploadResume": return uploadResume(p)
-    case "application.info":
-      return find(data.applications, p["applicationId"], code: "application_not_found", what: "application")
-    case "application.list": return timeFiltered(endpoint, data.applications, p)
-    case "application.create": return applicationCreate(p)
-    case "application.changeStage": return changeStage(p)
-    case "archiveReason.list": return .results(data.archiveReasons, extra: ["moreDataAvailable": false])
-    case "communicationTemplate.list": return page(data.communicationTemplates, p)
-    case "interviewStage.info":
-      let id = p["interviewStageId"] as? String
-      guard let stage = data.plans.values.joined().first(where: { $0["id"] as? String == id }) else {
+    guard let handler = Self.handlers[endpoint] else {
+      guard known != nil else { return .http(status: 404, code: "not_found", message: "No such endpoint: \(endpoint)") }
+      return .failure(code: "invalid_input", message: "The fake Ashby does not model \(endpoint)")
+    }
+    return withLock { handler(self, params) }
+  }
+
+  /// Endpoints Ashby has that its OpenAPI description leaves out: the resume upload's first step.
+  static let beyondCatalog: Set<String> = ["file.createFileUploadHandle"]
+
+  /// The endpoints the fake models, by their catalog name (a test checks every name is in the catalog
+  /// or in `beyondCatalog`).
+  static let handlers: [String: Handler] = [
+    "job.list": { s, p in s.jobList(p) },
+    "job.info": { s, p in s.find(s.data.jobs, p["id"], code: "job_not_found", what: "job") },
+    "department.list": { s, p in s.page(s.data.departments, p) },
+    "location.list": { s, p in s.page(s.data.locations, p) },
+    "source.list": { s, _ in .results(s.data.sources, extra: ["moreDataAvailable": false]) },
+    "user.search": { s, p in
+      let email = p["email"]?.string?.lowercased() ?? ""
+      return .results(s.data.users.filter { $0["email"]?.string?.lowercased() == email })
+    },
+    "candidate.list": { s, p in s.page(s.data.candidates, p) },
+    "candidate.info": { s, p in s.find(s.data.candidates, p["id"], code: "candidate_not_found", what: "candidate") },
+    "candidate.search": { s, p in s.candidateSearch(p) },
+    "candidate.create": { s, p in s.candidateCreate(p) },
+    "candidate.createNote": { s, p in s.createNote(p) },
+    "candidate.uploadResume": { s, p in s.uploadResume(p) },
+    "application.info": { s, p in
+      s.find(s.data.applications, p["applicationId"], code: "application_not_found", what: "application")
+    },
+    "application.list": { s, p in s.timeFiltered("application.list", s.data.applications, p) },
+    "application.create": { s, p in s.applicationCreate(p) },
+    "application.changeStage": { s, p in s.changeStage(p) },
+    "archiveReason.list": { s, _ in .results(s.data.archiveReasons, extra: ["moreDataAvailable": false]) },
+    "communicationTemplate.list": { s, p in s.page(s.data.communicationTemplates, p) },
+    "interviewStage.info": { s, p in
+      guard let stage = s.data.plans.values.joined().first(where: { $0["id"] == p["interviewStageId"] }) else {
         return .failure(code: "interview_stage_not_found", message: "Interview stage not found")
       }
       return .results(stage)
-    case "interviewStage.list":
-      guard let plan = p["interviewPlanId"] as? String, let stages = data.plans[plan] else {
+    },
+    "interviewStage.list": { s, p in
+      guard let stages = s.data.plans[p["interviewPlanId"] ?? .null] else {
         return .failure(code: "interview_plan_not_found", message: "Interview plan not found")
       }
       return .results(stages, extra: ["moreDataAvailable": false])
-    case "jobInterviewPlan.info":
-      guard let job = data.jobs.first(where: { $0["id"] as? String == p["jobId"] as? String }),
-        let plan = job["defaultInterviewPlanId"] as? String
+    },
+    "jobInterviewPlan.info": { s, p in
+      guard let job = s.data.jobs.first(where: { $0["id"] == p["jobId"] }), let plan = job["defaultInterviewPlanId"]
       else { return .failure(code: "job_not_found", message: "Job not found") }
-      return .results(["jobId": job["id"] ?? "", "interviewPlanId": plan, "stages": data.plans[plan] ?? []])
-    case "interviewSchedule.create": return scheduleCreate(p)
-    case "interviewSchedule.list": return page(data.schedules, p)
-    case "file.createFileUploadHandle": return uploadHandle(p)
-    case "webhook.create", "webhook.info", "webhook.update", "webhook.delete": return webhookCall(endpoint, p, data: &data)
-    default:
-      if Catalog.endpoint(endpoint) != nil {
-        return .failure(code: "invalid_input", message: "The fake Ashby does not model \(endpoint)")
-      }
-      return .http(status: 404, code: "not_found", message: "No such endpoint: \(endpoint)")
-    }
-  }
+      let stages = (s.data.plans[plan] ?? []).map(JSONValue.object)
+      return .results(["jobId": job["id"] ?? "", "interviewPlanId": plan, "stages": .array(stages)])
+    },
+    "interviewSchedule.create": { s, p in s.scheduleCreate(p) },
+    "interviewSchedule.list": { s, p in s.page(s.data.schedules, p) },
+    "file.createFileUploadHandle": { s, p in s.uploadHandle(p) },
+    "webhook.create": { s, p in s.webhookCreate(p) },
+    "webhook.info": { s, p in s.webhookInfo(p) },
+    "webhook.update": { s, p in s.webhookUpdate(p) },
+    "webhook.delete": { s, p in s.webhookDelete(p) },
+  ]
 
   /// The first required field absent from the params, when no form of the request is complete.
-  static func missingRequired(_ endpoint: Endpoint, _ p: [String: Any]) -> String? {
+  static func missingRequired(_ endpoint: Endpoint, _ p: JSONObject) -> String? {
     let sets = endpoint.request.requiredSets
-    let given = Set(p.compactMap { $0.value is NSNull ? nil : $0.key })
+    let given = Set(p.compactMap { $0.value == .null ? nil : $0.key })
     guard !sets.isEmpty, !sets.contains(where: { Set($0).isSubset(of: given) }) else { return nil }
     return sets[0].first { !given.contains($0) }
   }
 
   // MARK: Reading
 
-  private func find(_ items: [[String: Any]], _ id: Any?, code: String, what: String) -> FakeAnswer {
-    guard let id = id as? String else { return .failure(code: "invalid_input", message: "\(what) id is required") }
-    guard let item = items.first(where: { $0["id"] as? String == id }) else {
+  private func find(_ items: [JSONObject], _ id: JSONValue?, code: String, what: String) -> FakeAnswer {
+    guard let id, id.string != nil else { return .failure(code: "invalid_input", message: "\(what) id is required") }
+    guard let item = items.first(where: { $0["id"] == id }) else {
       return .failure(code: code, message: "\(what.capitalized) not found")
     }
     return .results(item)
@@ -106,9 +135,9 @@ final class FakeStore: @unchecked Sendable {
   /// Cursor paging: the cursor is the offset; the last page carries a sync
   /// token. With a token, only the items changed since its version (every
   /// list: an item the fake never changes never comes again).
-  private func page(_ all: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
+  private func page(_ all: [JSONObject], _ p: JSONObject) -> FakeAnswer {
     var items = all
-    if let token = p["syncToken"] as? String {
+    if let token = p["syncToken"]?.string {
       let parts = token.dropFirst().split(separator: "-")
       guard token.hasPrefix("s"), parts.count == 2, let epoch = Int(parts[0]), let since = Int(parts[1]) else {
         return .failure(code: "sync_token_invalid", message: "The sync token is not valid")
@@ -116,11 +145,11 @@ final class FakeStore: @unchecked Sendable {
       guard epoch == data.tokenEpoch else {
         return .failure(code: "sync_token_expired", message: "The sync token has expired")
       }
-      items = all.filter { data.versions[$0["id"] as? String ?? ""] ?? 0 > since }
+      items = all.filter { data.versions[$0["id"] ?? .null] ?? 0 > since }
     }
-    let limit = min(max((p["limit"] as? Int) ?? 100, 1), 100)
+    let limit = Int(min(max(p["limit"]?.int ?? 100, 1), 100))
     var offset = 0
-    if let cursor = p["cursor"] as? String {
+    if let cursor = p["cursor"]?.string {
       guard cursor.hasPrefix("c"), let n = Int(cursor.dropFirst()), n >= 0, n <= items.count else {
         return .failure(code: "invalid_next_cursor", message: "The cursor is not valid")
       }
@@ -128,7 +157,7 @@ final class FakeStore: @unchecked Sendable {
     }
     let slice = Array(items[offset..<min(items.count, offset + limit)])
     let more = offset + limit < items.count
-    var extra: [String: Any] = ["moreDataAvailable": more]
+    var extra: JSONObject = ["moreDataAvailable": .bool(more)]
     if more {
       extra["nextCursor"] = "c\(offset + limit)"
     } else {
@@ -137,17 +166,17 @@ final class FakeStore: @unchecked Sendable {
     return .results(slice, extra: extra)
   }
 
-  private func jobList(_ p: [String: Any]) -> FakeAnswer {
-    let statuses = (p["status"] as? [String]) ?? ["Open", "Closed", "Archived"]
+  private func jobList(_ p: JSONObject) -> FakeAnswer {
+    let statuses = p["status"]?.array?.compactMap(\.string) ?? ["Open", "Closed", "Archived"]
     let valid: Set<String> = ["Open", "Closed", "Archived", "Draft"]
     if let bad = statuses.first(where: { !valid.contains($0) }) {
       return .failure(code: "invalid_input", message: "Invalid job status: \(bad)")
     }
-    return timeFiltered("job.list", data.jobs.filter { statuses.contains($0["status"] as? String ?? "") }, p)
+    return timeFiltered("job.list", data.jobs.filter { statuses.contains($0["status"]?.string ?? "") }, p)
   }
 
   /// A page of the items the endpoint's time filters keep (`FakeTimeFilters`).
-  private func timeFiltered(_ endpoint: String, _ items: [[String: Any]], _ p: [String: Any]) -> FakeAnswer {
+  private func timeFiltered(_ endpoint: String, _ items: [JSONObject], _ p: JSONObject) -> FakeAnswer {
     do {
       return page(try FakeTimeFilters.apply(endpoint, items, p), p)
     } catch {
@@ -155,13 +184,13 @@ final class FakeStore: @unchecked Sendable {
     }
   }
 
-  private func candidateSearch(_ p: [String: Any]) -> FakeAnswer {
-    let email = (p["email"] as? String)?.lowercased()
-    let name = (p["name"] as? String)?.lowercased()
+  private func candidateSearch(_ p: JSONObject) -> FakeAnswer {
+    let email = p["email"]?.string?.lowercased()
+    let name = p["name"]?.string?.lowercased()
     let found = data.candidates.filter { c in
-      let emails = (c["emailAddresses"] as? [[String: Any]] ?? []).compactMap { ($0["value"] as? String)?.lowercased() }
+      let emails = (c["emailAddresses"]?.array ?? []).compactMap { $0["value"]?.string?.lowercased() }
       return (email.map { emails.contains($0) } ?? true)
-        && (name.map { (c["name"] as? String)?.lowercased().contains($0) == true } ?? true)
+        && (name.map { c["name"]?.string?.lowercased().contains($0) == true } ?? true)
     }
     return .results(Array(found.prefix(100)))
   }
@@ -169,107 +198,99 @@ final class FakeStore: @unchecked Sendable {
   // MARK: Writing
 
   /// Marks an item (candidate or application, by id) changed now.
-  private func touch(_ id: String) {
+  private func touch(_ id: JSONValue?) {
     data.version += 1
-    data.versions[id] = data.version
+    data.versions[id ?? .null] = data.version
   }
 
-  private func candidateCreate(_ p: [String: Any]) -> FakeAnswer {
-    guard let name = p["name"] as? String, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+  private func candidateCreate(_ p: JSONObject) -> FakeAnswer {
+    guard let name = p["name"]?.string, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
       return .failure(code: "invalid_input", message: "name is required")
     }
     let id = FakeData.id("cand", 10_000 + data.candidates.count)
-    var c = FakeData.candidate(
-      id: id, name: name, email: p["email"] as? String ?? "", phone: p["phoneNumber"] as? String)
-    if p["email"] == nil { c["primaryEmailAddress"] = nil; c["emailAddresses"] = [] }
-    var links: [[String: Any]] = []
-    if let url = p["linkedInUrl"] as? String { links.append(["type": "LinkedIn", "url": url]) }
-    if let url = p["githubUrl"] as? String { links.append(["type": "GitHub", "url": url]) }
-    c["socialLinks"] = links
+    var c = FakeData.candidate(id: id, name: name, email: p["email"]?.string, phone: p["phoneNumber"]?.string)
+    var links: [JSONValue] = []
+    if let url = p["linkedInUrl"]?.string { links.append(["type": "LinkedIn", "url": .string(url)]) }
+    if let url = p["githubUrl"]?.string { links.append(["type": "GitHub", "url": .string(url)]) }
+    c["socialLinks"] = .array(links)
     data.candidates.append(c)
     touch(id)
     return .results(c)
   }
 
-  private func candidateIndex(_ id: Any?) -> Int? {
-    data.candidates.firstIndex { $0["id"] as? String == id as? String }
+  private func candidateIndex(_ id: JSONValue?) -> Int? {
+    guard let id else { return nil }
+    return data.candidates.firstIndex { $0["id"] == id }
   }
 
-  private func createNote(_ p: [String: Any]) -> FakeAnswer {
+  private func createNote(_ p: JSONObject) -> FakeAnswer {
     guard let i = candidateIndex(p["candidateId"]) else {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
-    let content: String
-    if let s = p["note"] as? String {
-      content = s
-    } else if let o = p["note"] as? [String: Any], let v = o["value"] as? String {
-      content = v
-    } else {
+    guard let content = p["note"]?.string ?? p["note"]?["value"]?.string else {
       return .failure(code: "invalid_input", message: "note is required")
     }
-    let note: [String: Any] = [
+    let note: JSONObject = [
       "id": FakeData.id("note", data.notes.count), "createdAt": FakeData.iso(Date()),
-      "isPrivate": p["isPrivate"] as? Bool ?? false,
-      "content": content, "author": data.users[0], "candidateId": data.candidates[i]["id"] ?? "",
+      "isPrivate": .bool(p["isPrivate"]?.bool ?? false),
+      "content": .string(content), "author": .object(data.users[0]), "candidateId": data.candidates[i]["id"] ?? "",
     ]
     data.notes.append(note)
     return .results(note)
   }
 
-  private func uploadHandle(_ p: [String: Any]) -> FakeAnswer {
-    guard p["fileUploadContext"] as? String == "CandidateResume", let filename = p["filename"] as? String else {
+  private func uploadHandle(_ p: JSONObject) -> FakeAnswer {
+    guard p["fileUploadContext"] == "CandidateResume", let filename = p["filename"]?.string else {
       return .failure(code: "invalid_input", message: "fileUploadContext and filename are required")
     }
     let handle = "upl-\(data.uploadHandles.count + 1)"
-    data.uploadHandles[handle] = ["filename": filename, "uploaded": false, "contentType": p["contentType"] ?? ""]
+    data.uploadHandles[handle] = FakeData.Upload(filename: filename, contentType: p["contentType"] ?? "")
     return .results([
-      "handle": handle, "url": "\(baseURL())/_upload/\(handle)",
+      "handle": .string(handle), "url": "\(baseURL())/_upload/\(handle)",
       "fields": ["key": "resumes/\(handle)", "policy": "fake-policy"],
     ])
   }
 
   /// The multipart POST to the upload URL landed.
   func markUploaded(_ handle: String, bytes: Int) -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    guard data.uploadHandles[handle] != nil else { return false }
-    data.uploadHandles[handle]?["uploaded"] = true
-    data.uploadHandles[handle]?["bytes"] = bytes
-    return true
+    withData { data in
+      guard data.uploadHandles[handle] != nil else { return false }
+      data.uploadHandles[handle]?.bytes = bytes
+      return true
+    }
   }
 
-  private func uploadResume(_ p: [String: Any]) -> FakeAnswer {
+  private func uploadResume(_ p: JSONObject) -> FakeAnswer {
     guard let i = candidateIndex(p["candidateId"]) else {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
-    guard let handle = p["resumeHandle"] as? String, let upload = data.uploadHandles[handle],
-      upload["uploaded"] as? Bool == true
+    guard let handle = p["resumeHandle"]?.string, let upload = data.uploadHandles[handle], upload.bytes != nil
     else { return .failure(code: "invalid_input", message: "Unknown or not yet uploaded resume handle") }
-    let file: [String: Any] = [
-      "id": FakeData.id("file", 5000 + data.uploadHandles.count), "name": upload["filename"] ?? "", "handle": handle,
+    let file: JSONValue = [
+      "id": FakeData.id("file", 5000 + data.uploadHandles.count), "name": .string(upload.filename),
+      "handle": .string(handle),
     ]
     data.candidates[i]["resumeFileHandle"] = file
-    data.candidates[i]["fileHandles"] = ((data.candidates[i]["fileHandles"] as? [Any]) ?? []) + [file]
-    touch(data.candidates[i]["id"] as? String ?? "")
+    data.candidates[i]["fileHandles"] = .array((data.candidates[i]["fileHandles"]?.array ?? []) + [file])
+    touch(data.candidates[i]["id"])
     return .results(data.candidates[i])
   }
 
-  private func applicationCreate(_ p: [String: Any]) -> FakeAnswer {
+  private func applicationCreate(_ p: JSONObject) -> FakeAnswer {
     guard let ci = candidateIndex(p["candidateId"]) else {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
-    guard let job = data.jobs.first(where: { $0["id"] as? String == p["jobId"] as? String }) else {
+    guard let job = data.jobs.first(where: { $0["id"] == p["jobId"] }) else {
       return .failure(code: "job_not_found", message: "Job not found")
     }
-    var source: [String: Any]?
-    if let sid = p["sourceId"] as? String {
-      guard let s = data.sources.first(where: { $0["id"] as? String == sid }) else {
+    var source: JSONObject?
+    if let sid = p["sourceId"], sid != .null {
+      guard let s = data.sources.first(where: { $0["id"] == sid }) else {
         return .failure(code: "source_not_found", message: "Source not found")
       }
       source = s
     }
-    let plan = job["defaultInterviewPlanId"] as? String ?? ""
-    guard let stage = data.plans[plan]?.first else {
+    guard let stage = data.plans[job["defaultInterviewPlanId"] ?? .null]?.first else {
       return .failure(code: "interview_plan_not_found", message: "Interview plan not found")
     }
     let app = FakeData.application(
@@ -277,85 +298,82 @@ final class FakeStore: @unchecked Sendable {
       source: source, daysAgo: 0)
     data.applications.append(app)
     data.candidates[ci]["applicationIds"] =
-      ((data.candidates[ci]["applicationIds"] as? [String]) ?? []) + [app["id"] as? String ?? ""]
-    touch(data.candidates[ci]["id"] as? String ?? "")
-    touch(app["id"] as? String ?? "")
-    emit("applicationSubmit", ["application": app], data: &data)
+      .array((data.candidates[ci]["applicationIds"]?.array ?? []) + [app["id"] ?? .null])
+    touch(data.candidates[ci]["id"])
+    touch(app["id"])
+    emit("applicationSubmit", ["application": .object(app)])
     return .results(app)
   }
 
-  private func changeStage(_ p: [String: Any]) -> FakeAnswer {
-    guard let i = data.applications.firstIndex(where: { $0["id"] as? String == p["applicationId"] as? String }) else {
+  private func changeStage(_ p: JSONObject) -> FakeAnswer {
+    guard let i = data.applications.firstIndex(where: { $0["id"] == p["applicationId"] }) else {
       return .failure(code: "application_not_found", message: "Application not found")
     }
-    let plan = (data.applications[i]["currentInterviewStage"] as? [String: Any])?["interviewPlanId"] as? String ?? ""
-    guard let stage = data.plans[plan]?.first(where: { $0["id"] as? String == p["interviewStageId"] as? String }) else {
+    let plan = data.applications[i]["currentInterviewStage"]?["interviewPlanId"] ?? .null
+    guard let stage = data.plans[plan]?.first(where: { $0["id"] == p["interviewStageId"] }) else {
       return .failure(code: "interview_stage_not_found", message: "Interview stage not found in the application's plan")
     }
     // Ashby's rule: a move to an `Archived` stage needs a real archive reason.
-    if stage["type"] as? String == "Archived" {
-      guard let reasonID = p["archiveReasonId"] as? String else {
+    if stage["type"] == "Archived" {
+      guard let reasonID = p["archiveReasonId"]?.string else {
         return .failure(
           code: "invalid_input", message: "archiveReasonId is required when moving to an Archived interview stage")
       }
-      guard let reason = data.archiveReasons.first(where: { $0["id"] as? String == reasonID }) else {
+      guard let reason = data.archiveReasons.first(where: { $0["id"]?.string == reasonID }) else {
         return .failure(code: "archive_reason_not_found", message: "Archive reason not found")
       }
-      if let email = p["archiveEmail"] as? [String: Any] {
-        let template = email["communicationTemplateId"] as? String
-        guard data.communicationTemplates.contains(where: { $0["id"] as? String == template }) else {
+      if let email = p["archiveEmail"]?.object {
+        guard data.communicationTemplates.contains(where: { $0["id"] == email["communicationTemplateId"] }) else {
           return .failure(code: "communication_template_not_found", message: "Communication template not found")
         }
-        data.archiveEmails.append(["applicationId": p["applicationId"] ?? "", "email": email])
+        data.archiveEmails.append((p["applicationId"]?.string ?? "", email))
       }
-      data.applications[i]["archiveReason"] = reason
+      data.applications[i]["archiveReason"] = .object(reason)
     } else {
       data.applications[i]["archiveReason"] = nil
     }
-    data.applications[i]["currentInterviewStage"] = stage
+    data.applications[i]["currentInterviewStage"] = .object(stage)
     data.applications[i]["status"] =
-      stage["type"] as? String == "Hired" ? "Hired" : (stage["type"] as? String == "Archived" ? "Archived" : "Active")
+      stage["type"] == "Hired" ? "Hired" : (stage["type"] == "Archived" ? "Archived" : "Active")
     data.applications[i]["updatedAt"] = FakeData.iso(Date())
-    touch(data.applications[i]["id"] as? String ?? "")
-    emit("candidateStageChange", ["application": data.applications[i]], data: &data)
-    if stage["type"] as? String == "Hired" { emit("candidateHire", ["application": data.applications[i]], data: &data) }
+    touch(data.applications[i]["id"])
+    emit("candidateStageChange", ["application": .object(data.applications[i])])
+    if stage["type"] == "Hired" { emit("candidateHire", ["application": .object(data.applications[i])]) }
     return .results(data.applications[i])
   }
 
-  private func scheduleCreate(_ p: [String: Any]) -> FakeAnswer {
-    guard let app = data.applications.first(where: { $0["id"] as? String == p["applicationId"] as? String }) else {
+  private func scheduleCreate(_ p: JSONObject) -> FakeAnswer {
+    guard let app = data.applications.first(where: { $0["id"] == p["applicationId"] }) else {
       return .failure(code: "application_not_found", message: "Application not found")
     }
-    guard let events = p["interviewEvents"] as? [[String: Any]], !events.isEmpty else {
+    guard let events = p["interviewEvents"]?.array, !events.isEmpty else {
       return .failure(code: "invalid_input", message: "interviewEvents is required")
     }
-    var out: [[String: Any]] = []
+    var out: [JSONValue] = []
     for (k, e) in events.enumerated() {
-      guard let start = e["startTime"] as? String, let end = e["endTime"] as? String, start.hasSuffix("Z"),
-        end.hasSuffix("Z")
+      guard let start = e["startTime"]?.string, let end = e["endTime"]?.string, start.hasSuffix("Z"), end.hasSuffix("Z")
       else {
         return .failure(code: "invalid_input", message: "startTime and endTime must be UTC ISO 8601")
       }
-      let interviewers = e["interviewers"] as? [[String: Any]] ?? []
+      let interviewers = e["interviewers"]?.array ?? []
       for person in interviewers {
-        let email = (person["email"] as? String ?? "").lowercased()
-        guard let user = data.users.first(where: { ($0["email"] as? String)?.lowercased() == email }) else {
+        let email = person["email"]?.string?.lowercased() ?? ""
+        guard data.users.contains(where: { $0["email"]?.string?.lowercased() == email }) else {
           return .failure(code: "invalid_input", message: "No Ashby user with email \(email)")
         }
-        _ = user
       }
       out.append([
-        "id": FakeData.id("evt", data.schedules.count * 10 + k), "startTime": start, "endTime": end,
-        "interviewers": interviewers, "extraData": e["extraData"] ?? [:],
+        "id": FakeData.id("evt", data.schedules.count * 10 + k), "startTime": .string(start), "endTime": .string(end),
+        "interviewers": .array(interviewers), "extraData": e["extraData"] ?? [:],
       ])
     }
-    let schedule: [String: Any] = [
+    let schedule: JSONObject = [
       "id": FakeData.id("sch", data.schedules.count), "applicationId": app["id"] ?? "",
-      "interviewStageId": (app["currentInterviewStage"] as? [String: Any])?["id"] ?? "", "status": "Scheduled",
-      "interviewEvents": out,
+      "interviewStageId": app["currentInterviewStage"]?["id"] ?? "", "status": "Scheduled",
+      "interviewEvents": .array(out),
     ]
     data.schedules.append(schedule)
-    emit("interviewScheduleCreate", ["interviewSchedule": schedule], data: &data)
+    emit("interviewScheduleCreate", ["interviewSchedule": .object(schedule)])
     return .results(schedule)
   }
 }

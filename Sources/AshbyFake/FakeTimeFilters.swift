@@ -27,16 +27,15 @@ enum FakeTimeFilters {
   struct Invalid: Error { var message: String }
 
   /// The items every given filter keeps; an object without the time is left out.
-  static func apply(_ endpoint: String, _ items: [[String: Any]], _ p: [String: Any]) throws(Invalid) -> [[String: Any]] {
+  static func apply(_ endpoint: String, _ items: [JSONObject], _ p: JSONObject) throws(Invalid) -> [JSONObject] {
     var kept = items
     for filter in byEndpoint[endpoint] ?? [] {
       guard let given = p[filter.parameter] else { continue }
-      guard !(given is String), let number = given as? NSNumber, case let ms = number.doubleValue, ms == ms.rounded()
-      else {
+      guard let ms = given.number, ms == ms.rounded() else {
         throw Invalid(message: "\(filter.parameter) must be an integer (milliseconds since the epoch)")
       }
       kept = kept.filter { item in
-        guard let text = item[filter.key] as? String, let time = Timestamps.parse(text) else { return false }
+        guard let text = item[filter.key]?.string, let time = Timestamps.parse(text) else { return false }
         let itemMS = (time.timeIntervalSince1970 * 1000).rounded()
         return filter.after ? itemMS > ms : itemMS < ms
       }

@@ -70,11 +70,11 @@ final class FakeWebhookSender: Sendable {
         try? await Task.sleep(for: delay(beforeRetry: attempt))
         if Task.isCancelled { return }
       }
+      let signed = SignedDelivery(body: body, secret: secret)
       var request = HTTPClientRequest(url: url)
       request.method = .POST
-      request.headers.add(name: "Content-Type", value: "application/json")
-      request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret))
-      request.body = .bytes(ByteBuffer(bytes: body))
+      for field in signed.headers { request.headers.add(name: field.name, value: field.value) }
+      request.body = .bytes(ByteBuffer(bytes: signed.body))
       var status = 0
       do {
         let response = try await http.execute(request, timeout: .seconds(10))
@@ -101,54 +101,60 @@ final class FakeWebhookSender: Sendable {
 }
 
 extension FakeStore {
-  /// `webhook.create` / `info` / `update` / `delete` (called with the lock held).
-  func webhookCall(_ endpoint: String, _ p: [String: Any], data: inout FakeData) -> FakeAnswer {
-    func find() -> Int? { data.webhooks.firstIndex { $0["id"] as? String == p["webhookId"] as? String } }
-    switch endpoint {
-    case "webhook.create":
-      guard let type = p["webhookType"] as? String, WebhookDelivery.types.contains(type) else {
-        return .failure(code: "invalid_input", message: "webhookType is not a webhook type")
-      }
-      guard let url = p["requestUrl"] as? String, URL(string: url)?.host != nil else {
-        return .failure(code: "invalid_input", message: "requestUrl must be a URL")
-      }
-      guard let secret = p["secretToken"] as? String, !secret.isEmpty else {
-        return .failure(code: "invalid_input", message: "secretToken is required")
-      }
-      let hook: [String: Any] = [
-        "id": FakeData.id("whk", 1000 + data.webhooks.count), "webhookType": type, "requestUrl": url,
-        "secretToken": secret, "enabled": true,
-      ]
-      data.webhooks.append(hook)
-      return .results(Self.shown(hook))
-    case "webhook.info":
-      guard let i = find() else { return .failure(code: "webhook_not_found", message: "Webhook not found") }
-      return .results(Self.shown(data.webhooks[i]))
-    case "webhook.update":
-      guard let i = find() else { return .failure(code: "webhook_not_found", message: "Webhook not found") }
-      for key in ["enabled", "requestUrl", "secretToken"] where p[key] != nil { data.webhooks[i][key] = p[key] }
-      return .results(Self.shown(data.webhooks[i]))
-    default:
-      guard let i = find() else { return .failure(code: "webhook_not_found", message: "Webhook not found") }
-      let removed = data.webhooks.remove(at: i)
-      return .results(Self.shown(removed))
+  /// `webhook.create`: a URL and a secret for one event type.
+  func webhookCreate(_ p: JSONObject) -> FakeAnswer {
+    guard let type = p["webhookType"]?.string, WebhookDelivery.types.contains(type) else {
+      return .failure(code: "invalid_input", message: "webhookType is not a webhook type")
     }
+    guard let url = p["requestUrl"]?.string, URL(string: url)?.host != nil else {
+      return .failure(code: "invalid_input", message: "requestUrl must be a URL")
+    }
+    guard let secret = p["secretToken"]?.string, !secret.isEmpty else {
+      return .failure(code: "invalid_input", message: "secretToken is required")
+    }
+    let hook: JSONObject = [
+      "id": FakeData.id("whk", 1000 + data.webhooks.count), "webhookType": .string(type), "requestUrl": .string(url),
+      "secretToken": .string(secret), "enabled": true,
+    ]
+    data.webhooks.append(hook)
+    return .results(Self.shown(hook))
   }
 
+  func webhookInfo(_ p: JSONObject) -> FakeAnswer {
+    guard let i = webhookIndex(p) else { return Self.noWebhook }
+    return .results(Self.shown(data.webhooks[i]))
+  }
+
+  func webhookUpdate(_ p: JSONObject) -> FakeAnswer {
+    guard let i = webhookIndex(p) else { return Self.noWebhook }
+    for key in ["enabled", "requestUrl", "secretToken"] where p[key] != nil { data.webhooks[i][key] = p[key] }
+    return .results(Self.shown(data.webhooks[i]))
+  }
+
+  func webhookDelete(_ p: JSONObject) -> FakeAnswer {
+    guard let i = webhookIndex(p) else { return Self.noWebhook }
+    return .results(Self.shown(data.webhooks.remove(at: i)))
+  }
+
+  private func webhookIndex(_ p: JSONObject) -> Int? {
+    guard let id = p["webhookId"] else { return nil }
+    return data.webhooks.firstIndex { $0["id"] == id }
+  }
+
+  private static let noWebhook = FakeAnswer.failure(code: "webhook_not_found", message: "Webhook not found")
+
   /// A webhook as Ashby shows it: never with its secret.
-  static func shown(_ hook: [String: Any]) -> [String: Any] {
+  static func shown(_ hook: JSONObject) -> JSONObject {
     var shown = hook
     shown["secretToken"] = nil
     return shown
   }
 
   /// Queues an event for every webhook of `type` (called with the lock held; sent after it is released).
-  func emit(_ type: String, _ payload: [String: Any], data: inout FakeData) {
-    guard data.webhooks.contains(where: { $0["webhookType"] as? String == type && $0["enabled"] as? Bool == true })
-    else { return }
+  func emit(_ type: String, _ payload: JSONObject) {
+    guard data.webhooks.contains(where: { $0["webhookType"]?.string == type && $0["enabled"] == true }) else { return }
     let id = UUID().uuidString.lowercased()
-    data.outbox.append(
-      (id, type, WebhookDelivery.body(webhookActionId: id, action: type, data: JSONValue(foundation: payload))))
+    data.outbox.append((id, type, WebhookDelivery.body(webhookActionId: id, action: type, data: .object(payload))))
   }
 
   /// The events queued since the last call, each with where it goes.
@@ -157,9 +163,9 @@ extension FakeStore {
       defer { d.outbox = [] }
       return d.outbox.map { event in
         let targets = d.webhooks.filter {
-          $0["webhookType"] as? String == event.action && $0["enabled"] as? Bool == true
+          $0["webhookType"]?.string == event.action && $0["enabled"] == true
         }.compactMap { h -> (url: String, secret: String)? in
-          guard let url = h["requestUrl"] as? String, let secret = h["secretToken"] as? String else { return nil }
+          guard let url = h["requestUrl"]?.string, let secret = h["secretToken"]?.string else { return nil }
           return (url, secret)
         }
         return (event, targets)

@@ -10,9 +10,19 @@ public enum JSONValue: Sendable, Hashable {
   case array([JSONValue])
   case object([String: JSONValue])
 
+  /// A member of an object (nil for a missing key or a value that is not an object). Setting
+  /// changes an object's member (nil removes it) and leaves any other value as it is.
   public subscript(key: String) -> JSONValue? {
-    if case .object(let o) = self { return o[key] }
-    return nil
+    get {
+      if case .object(let o) = self { return o[key] }
+      return nil
+    }
+    set {
+      guard case .object(var o) = self else { return }
+      self = .null  // the only reference left is `o`: the member changes in place, not in a copy
+      o[key] = newValue
+      self = .object(o)
+    }
   }
 
   public var string: String? {
@@ -29,6 +39,15 @@ public enum JSONValue: Sendable, Hashable {
     switch self {
     case .int(let i): return i
     case .double(let d): return Int64(exactly: d)
+    default: return nil
+    }
+  }
+
+  /// Any number, integer or not.
+  public var number: Double? {
+    switch self {
+    case .int(let i): return Double(i)
+    case .double(let d): return d
     default: return nil
     }
   }
@@ -78,7 +97,7 @@ extension JSONValue: Codable {
   }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+extension JSONValue: ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
   ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
   public init(stringLiteral value: String) { self = .string(value) }

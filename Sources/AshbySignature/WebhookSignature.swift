@@ -57,3 +57,19 @@ public enum WebhookSignature {
     return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
   }
 }
+
+/// A delivery as Ashby POSTs it: the body's exact bytes and the headers that go with them (JSON, and the
+/// signature of those bytes). The one place a signed request is made: the fake Ashby sends its events with
+/// it, `hook test` its ping, the benchmark and the tests their deliveries; each hands it to its own client.
+public struct SignedDelivery: Sendable {
+  public let body: Data
+  public let headers: [(name: String, value: String)]
+
+  /// - Parameter secret: the webhook's secret token; nil sends the delivery unsigned.
+  public init(body: Data, secret: String?) {
+    self.body = body
+    var headers = [(name: "Content-Type", value: "application/json")]
+    if let secret { headers.append((WebhookSignature.header, WebhookSignature.sign(body, secret: secret))) }
+    self.headers = headers
+  }
+}

@@ -158,11 +158,11 @@ enum HookBench {
 
   /// A delivery as Ashby POSTs it: JSON, signed.
   static func delivery(_ body: Data, to url: String, secret: String) -> HTTPClientRequest {
+    let signed = SignedDelivery(body: body, secret: secret)
     var request = HTTPClientRequest(url: url)
     request.method = .POST
-    request.headers.add(name: "Content-Type", value: "application/json")
-    request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret))
-    request.body = .bytes(ByteBuffer(bytes: body))
+    for field in signed.headers { request.headers.add(name: field.name, value: field.value) }
+    request.body = .bytes(ByteBuffer(bytes: signed.body))
     return request
   }
 

@@ -33,7 +33,11 @@ import Testing
   }
 
   static func signed(_ body: ByteBuffer, secret: String = secret) -> HTTPFields {
-    [HTTPField.Name(WebhookSignature.header)!: WebhookSignature.sign(Data(buffer: body), secret: secret)]
+    var fields = HTTPFields()
+    for field in SignedDelivery(body: Data(buffer: body), secret: secret).headers {
+      if let name = HTTPField.Name(field.name) { fields[name] = field.value }
+    }
+    return fields
   }
 
   @Test func aSignedDeliveryIsStoredBeforeItsTwoHundredAndOnlyOnce() async throws {

@@ -15,7 +15,7 @@ import AshbyTestSupport
     #expect(job["id"]?.string == id)
     #expect(job["title"]?.string != nil)
     let request = try #require(h.fake.requests(to: "job.info").last)
-    #expect(request.json["id"] as? String == id)
+    #expect(request.json["id"]?.string == id)
     let e = await expectAshbyError { _ = try await h.client.perform("get_job", ["job_id": "nope"]) }
     #expect(e?.kind == .notFound)
     #expect(e?.code == "job_not_found")
@@ -41,7 +41,7 @@ import AshbyTestSupport
     let eng = h.fake.seedIDs("department")[0]
     #expect(openJobs.allSatisfy { $0["departmentId"]?.string == eng })
     #expect(openJobs.allSatisfy { $0["locationId"]?.string == h.fake.seedIDs("location")[2] })
-    #expect(h.fake.requests(to: "job.list").first?.json["status"] as? [String] == ["Open"])
+    #expect(h.fake.requests(to: "job.list").first?.json["status"] == ["Open"])
     let several = try await h.client.perform("list_jobs", ["status": ["draft", "Closed"]])
     #expect(Set((several["jobs"]?.array ?? []).compactMap { $0["status"]?.string }) == ["Draft", "Closed"])
     let bad = await expectAshbyError { _ = try await h.client.perform("list_jobs", ["status": "opened"]) }
@@ -64,10 +64,10 @@ import AshbyTestSupport
       ])
     #expect(c["name"]?.string == "Ada Lovelace")
     let body = try #require(h.fake.requests(to: "candidate.create").last).json
-    #expect(body["name"] as? String == "Ada Lovelace")
-    #expect(body["email"] as? String == "ada@example.com")
-    #expect(body["phoneNumber"] as? String == "+44 20 1234")
-    #expect(body["linkedInUrl"] as? String == "https://www.linkedin.com/in/ada")
+    #expect(body["name"]?.string == "Ada Lovelace")
+    #expect(body["email"]?.string == "ada@example.com")
+    #expect(body["phoneNumber"]?.string == "+44 20 1234")
+    #expect(body["linkedInUrl"]?.string == "https://www.linkedin.com/in/ada")
     #expect(h.fake.count("file.createFileUploadHandle") == 0)
   }
 
@@ -130,8 +130,8 @@ import AshbyTestSupport
     #expect(h.fake.count("candidate.uploadResume") == 1)
     #expect(h.fake.count("source.list") == 1)
     let body = try #require(h.fake.requests(to: "application.create").first).json
-    #expect(body["sourceId"] as? String != nil)
-    #expect(body["candidateId"] as? String == candidates[0])
+    #expect(body["sourceId"]?.string != nil)
+    #expect(body["candidateId"]?.string == candidates[0])
     let e = await expectAshbyError {
       _ = try await h.client.perform("create_application", ["job_id": .string(job), "candidate_id": "missing"])
     }
@@ -158,7 +158,7 @@ import AshbyTestSupport
     #expect(result["currentInterviewStage"]?["title"]?.string == "Onsite")
     #expect(h.fake.stageTitle(ofApplication: app) == "Onsite")
     #expect(h.fake.noteCount == 1)
-    #expect(h.fake.requests(to: "candidate.createNote").first?.json["note"] as? String == "Great screen")
+    #expect(h.fake.requests(to: "candidate.createNote").first?.json["note"]?.string == "Great screen")
     let unknown = await expectAshbyError {
       _ = try await h.client.perform("advance_application", ["application_id": .string(app), "stage": "Final Boss"])
     }
@@ -215,13 +215,13 @@ import AshbyTestSupport
       ])
     #expect(s["interviewEvents"]?.array?.count == 1)
     let body = try #require(h.fake.requests(to: "interviewSchedule.create").first).json
-    let event = try #require((body["interviewEvents"] as? [[String: Any]])?.first)
-    #expect(event["startTime"] as? String == "2026-03-02T14:00:00.000Z")
-    #expect(event["endTime"] as? String == "2026-03-02T15:30:00.000Z")
-    #expect((event["extraData"] as? [String: String])?["location"] == "Room 4")
-    let interviewers = event["interviewers"] as? [[String: Any]]
-    #expect(interviewers?.first?["email"] as? String == "lee@example.com")
-    #expect(interviewers?.first?["feedbackRequired"] as? Bool == true)
+    let event = try #require(body["interviewEvents"]?.array?.first)
+    #expect(event["startTime"]?.string == "2026-03-02T14:00:00.000Z")
+    #expect(event["endTime"]?.string == "2026-03-02T15:30:00.000Z")
+    #expect(event["extraData"]?["location"]?.string == "Room 4")
+    let interviewers = event["interviewers"]?.array
+    #expect(interviewers?.first?["email"]?.string == "lee@example.com")
+    #expect(interviewers?.first?["feedbackRequired"]?.bool == true)
   }
 
   @Test(

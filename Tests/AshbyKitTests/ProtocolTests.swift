@@ -30,7 +30,7 @@ import AshbyTestSupport
     #expect(ids.count == 250)
     #expect(pages.pagesFetched == 3)
     #expect(pages.syncToken != nil)
-    let cursors = h.fake.requests(to: "job.list").map { $0.json["cursor"] as? String }
+    let cursors = h.fake.requests(to: "job.list").map { $0.json["cursor"]?.string }
     #expect(cursors == [nil, "c100", "c200"])
   }
 

@@ -21,10 +21,10 @@ import AshbyTestSupport
     #expect(result["status"]?.string == "Archived")
     let reasonID = h.fake.seedIDs("archive_reason")[0]
     let sent = try #require(h.fake.requests(to: "application.changeStage").last?.json)
-    #expect(sent["archiveReasonId"] as? String == reasonID)
-    let email = sent["archiveEmail"] as? [String: Any]
-    #expect(email?["communicationTemplateId"] as? String == h.fake.seedIDs("template")[0])
-    #expect(email?["sendAt"] as? String == "2026-12-02T08:00:00.000Z")
+    #expect(sent["archiveReasonId"]?.string == reasonID)
+    let email = sent["archiveEmail"]
+    #expect(email?["communicationTemplateId"]?.string == h.fake.seedIDs("template")[0])
+    #expect(email?["sendAt"]?.string == "2026-12-02T08:00:00.000Z")
     let state = h.fake.archiveState(ofApplication: app)
     #expect(state.status == "Archived")
     #expect(state.reason == "Not a fit")
@@ -41,7 +41,7 @@ import AshbyTestSupport
     _ = try await h.client.perform(
       "advance_application",
       ["application_id": .string(app), "stage_id": .string(archivedStage), "archive_reason": .string(reason)])
-    #expect(h.fake.requests(to: "application.changeStage").last?.json["archiveReasonId"] as? String == reason)
+    #expect(h.fake.requests(to: "application.changeStage").last?.json["archiveReasonId"]?.string == reason)
     #expect(h.fake.archiveState(ofApplication: app).reason == "Withdrew")
   }
 

@@ -26,15 +26,14 @@ import Testing
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout == "Ada Lovelace\ttrue\tPhone Screen\t2026-03-02T15:00:00.000Z\ttrue\nOffer\n")
     let create = try #require(f.fake.requests(to: "candidate.create").first)
-    #expect(create.json["name"] as? String == "Ada Lovelace")
+    #expect(create.json["name"]?.string == "Ada Lovelace")
     #expect(create.authorization == "Basic " + Data("\(FakeAshby.fullKey):".utf8).base64EncodedString())
-    #expect(f.fake.requests(to: "application.create").first?.json["sourceId"] as? String != nil)
+    #expect(f.fake.requests(to: "application.create").first?.json["sourceId"]?.string != nil)
     #expect(f.fake.count("application.changeStage") == 2)
-    #expect(f.fake.requests(to: "candidate.createNote").first?.json["note"] as? String == "Strong")
-    let event = (f.fake.requests(to: "interviewSchedule.create").first?.json["interviewEvents"] as? [[String: Any]])?
-      .first
-    #expect(event?["startTime"] as? String == "2026-03-02T15:00:00.000Z")
-    #expect((event?["extraData"] as? [String: String])?["location"] == "Room 1")
+    #expect(f.fake.requests(to: "candidate.createNote").first?.json["note"]?.string == "Strong")
+    let event = f.fake.requests(to: "interviewSchedule.create").first?.json["interviewEvents"]?.array?.first
+    #expect(event?["startTime"]?.string == "2026-03-02T15:00:00.000Z")
+    #expect(event?["extraData"]?["location"]?.string == "Room 1")
     #expect(f.fake.count("job.info") == 1)
     #expect(f.fake.count("job.list") == 2)  // 126 open jobs: two pages
     #expect(f.fake.stageTitle(ofApplication: app) == "Offer")
@@ -65,7 +64,7 @@ import Testing
     let n = f.fake.seedIDs("application").count
     #expect(r.stdout == "\(n)\t5\ttrue\n")
     let cursors = [nil] + (1..<((n + 99) / 100)).map { "c\($0 * 100)" }
-    #expect(f.fake.requests(to: "application.list").map { $0.json["cursor"] as? String } == cursors)
+    #expect(f.fake.requests(to: "application.list").map { $0.json["cursor"]?.string } == cursors)
     await f.fake.stop()
   }
 
@@ -150,8 +149,8 @@ import Testing
     let moves = f.fake.requests(to: "application.changeStage")
     #expect(!moves.isEmpty)
     for move in moves {
-      let app = try #require(move.json["applicationId"] as? String)
-      #expect(move.json["archiveReasonId"] as? String == f.fake.seedIDs("archive_reason")[3])
+      let app = try #require(move.json["applicationId"]?.string)
+      #expect(move.json["archiveReasonId"]?.string == f.fake.seedIDs("archive_reason")[3])
       #expect(f.fake.archiveState(ofApplication: app).reason == "Went silent")
       #expect(f.fake.archiveState(ofApplication: app).status == "Archived")
     }

@@ -87,8 +87,8 @@ import Testing
     #expect(lines.count > 1 && lines[1].hasPrefix("argument\tcreatedAfter\t"), "\(r.all)")
     #expect(lines.count > 1 && lines[1].contains("which looks like seconds; Ashby wants milliseconds since the epoch"))
     // What went out: milliseconds, never the ISO text or seconds.
-    let sent = f.fake.requests(to: "application.list").compactMap { $0.json["createdAfter"] as? NSNumber }
-    #expect(!sent.isEmpty && sent.allSatisfy { $0.int64Value > 1_700_000_000_000 }, "\(sent)")
+    let sent = f.fake.requests(to: "application.list").compactMap { $0.json["createdAfter"]?.int }
+    #expect(!sent.isEmpty && sent.allSatisfy { $0 > 1_700_000_000_000 }, "\(sent)")
     let pages = (f.fake.seedIDs("application").count + 99) / 100
     #expect(f.fake.requests(to: "application.list").count == pages + sent.count)
 

@@ -102,11 +102,11 @@ import Testing
     let started = Date()
     let curl = Process()
     curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    curl.arguments = [
-      "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect: 100-continue", "-H", "Content-Type: application/json",
-      "-H", "Ashby-Signature: \(WebhookSignature.sign(body, secret: d.secret))", "--data-binary",
-      String(decoding: body, as: UTF8.self), "http://127.0.0.1:\(d.port)/hooks/welcome",
-    ]
+    let signed = SignedDelivery(body: body, secret: d.secret)
+    curl.arguments =
+      ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect: 100-continue"]
+      + signed.headers.flatMap { ["-H", "\($0.name): \($0.value)"] }
+      + ["--data-binary", String(decoding: signed.body, as: UTF8.self), "http://127.0.0.1:\(d.port)/hooks/welcome"]
     let out = d.setup.home.appendingPathComponent("curl.out")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     curl.standardOutput = try FileHandle(forWritingTo: out)

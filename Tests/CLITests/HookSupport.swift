@@ -154,13 +154,15 @@ final class HookDaemon: @unchecked Sendable {
     request.httpMethod = method
     request.timeoutInterval = 30
     if method == "POST" { request.httpBody = body }
-    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    let sign: String? =
-      switch signature {
-      case .none: WebhookSignature.sign(body, secret: secret)
-      case .some(let given): given
+    switch signature {
+    case .none:
+      for field in SignedDelivery(body: body, secret: secret).headers {
+        request.setValue(field.value, forHTTPHeaderField: field.name == WebhookSignature.header ? header : field.name)
       }
-    if let sign { request.setValue(sign, forHTTPHeaderField: header) }
+    case .some(let given):
+      request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+      if let given { request.setValue(given, forHTTPHeaderField: header) }
+    }
     let (data, response) = try await URLSession.shared.data(for: request)
     let http = response as? HTTPURLResponse
     var headers: [String: String] = [:]

@@ -130,7 +130,9 @@ struct ThreeDaemonTests {
         request.httpMethod = "POST"
         request.httpBody = body
         request.timeoutInterval = 10
-        request.setValue(WebhookSignature.sign(body, secret: secret), forHTTPHeaderField: WebhookSignature.header)
+        for field in SignedDelivery(body: body, secret: secret).headers {
+          request.setValue(field.value, forHTTPHeaderField: field.name)
+        }
         if let (_, response) = try? await URLSession.shared.data(for: request),
           (response as? HTTPURLResponse)?.statusCode == 200
         {

@@ -158,11 +158,11 @@ struct HookTestCommand: AsyncParsableCommand {
     // One encoding, signed and sent: the signature covers these bytes, not the event's meaning.
     let body = WebhookDelivery.body(
       webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookDelivery.ping, data: .object([:]))
+    let signed = SignedDelivery(body: body, secret: secret)
     var request = HTTPClientRequest(url: endpoint.absoluteString)
     request.method = .POST
-    request.body = .bytes(ByteBuffer(bytes: body))
-    request.headers.add(name: "Content-Type", value: "application/json")
-    if let secret { request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret)) }
+    request.body = .bytes(ByteBuffer(bytes: signed.body))
+    for field in signed.headers { request.headers.add(name: field.name, value: field.value) }
     let http = HTTPClient(
       eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3))))
     defer { Task { try? await http.shutdown() } }
