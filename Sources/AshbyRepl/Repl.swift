@@ -54,17 +54,27 @@ public struct Repl {
         "ashby-lua (Lua 5.4) — :help for help, Ctrl-D to leave\(session.options.fake ? " — fake Ashby" : "")"
           + (session.options.dryRun ? " — dry run" : ""))
     }
-    while let chunk = await readChunk() {
-      let trimmed = chunk.source.trimmingCharacters(in: .whitespaces)
+    while let first = await readLine(prompt: "> ") {
+      let trimmed = first.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { continue }
-      if session.client.configuration.apiKey?.appears(in: chunk.entry) != true {  // never keep the key in history
-        reader.remember(chunk.entry)
-      }
       if trimmed.hasPrefix(":") {
+        remember(first)
         if handleCommand(trimmed) { break }
         continue
       }
-      await evaluate(chunk.source)
+      // `=expr` is already an expression: it is not tried as `return return expr`.
+      let expanded = first.hasPrefix("=")
+      var lines = [first]
+      var source = expanded ? "return " + first.dropFirst() : first
+      while await evaluate(source, asExpression: !expanded, canContinue: true) == .needsMore {
+        guard let more = await readLine(prompt: ">> ") else {
+          _ = await evaluate(source, asExpression: !expanded, canContinue: false)  // says why it is incomplete
+          break
+        }
+        lines.append(more)
+        source += "\n" + more
+      }
+      remember(lines.joined(separator: "\n"))
     }
     reader.save()
     if interactive { print("") }
@@ -73,22 +83,9 @@ public struct Repl {
 
   // MARK: Reading
 
-  struct Chunk {
-    var source: String  // what to compile (with `=expr` expanded)
-    var entry: String  // what the user typed, for history
-  }
-
-  /// Reads one complete chunk: a line, plus continuation lines while Lua says `<eof>`.
-  mutating func readChunk() async -> Chunk? {
-    guard let first = await readLine(prompt: "> ") else { return nil }
-    var lines = [first]
-    var source = first.hasPrefix("=") ? "return " + first.dropFirst() : first
-    while !source.hasPrefix(":"), await isIncomplete(source) {
-      guard let more = await readLine(prompt: ">> ") else { break }
-      lines.append(more)
-      source += "\n" + more
-    }
-    return Chunk(source: source, entry: lines.joined(separator: "\n"))
+  /// Keeps an entry in the history, unless it holds the API key.
+  mutating func remember(_ entry: String) {
+    if session.client.configuration.apiKey?.appears(in: entry) != true { reader.remember(entry) }
   }
 
   /// One line from the reader, read on a thread of its own: waiting for a
@@ -107,62 +104,60 @@ public struct Repl {
     return line
   }
 
-  /// Whether the chunk compiles neither as an expression nor as statements
-  /// because it ends too early (Lua's `<eof>` error).
-  func isIncomplete(_ source: String) async -> Bool {
-    (try? await session.vm.perform { ctx -> Bool in
-      if (try? ctx.load("return " + source, name: "=stdin")) != nil {
-        ctx.stack.pop()
-        return false
-      }
-      do {
-        try ctx.load(source, name: "=stdin")
-        ctx.stack.pop()
-        return false
-      } catch {
-        return (error as? ScriptError)?.incompleteInput ?? false
-      }
-    }) ?? false
-  }
-
   // MARK: Evaluating
 
-  mutating func evaluate(_ source: String) async {
+  enum Step: Sendable, Equatable {
+    /// The chunk ends too early (Lua's `<eof>` error): read another line.
+    case needsMore
+    case done
+  }
+
+  /// Compiles the chunk as lua.c does, `return <chunk>` first (so `1 + 1` prints 2), else as
+  /// statements, and runs what compiled: at most two compiles, and the chunk that compiled is the
+  /// one that runs. An incomplete chunk is `.needsMore` while another line may come.
+  mutating func evaluate(_ source: String, asExpression: Bool, canContinue: Bool) async -> Step {
+    enum Outcome: Sendable { case needsMore, printed(String?) }
     let color = self.color
-    let timed = timeNextLine
-    timeNextLine = false
     let callsBefore = session.client.requestsSent
     let started = ContinuousClock.now
     let timeout = session.options.timeout
+    let outcome: Outcome
     do {
-      let text = try await session.vm.perform { ctx -> String? in
-        // Expression first: `1 + 1` prints 2; statements run as they are.
-        do {
-          try ctx.load("return " + source, name: "=stdin")
-        } catch {
-          try ctx.load(source, name: "=stdin")
+      outcome = try await session.vm.perform { ctx -> Outcome in
+        if !asExpression || (try? ctx.load("return " + source, name: "=stdin")) == nil {
+          do {
+            try ctx.load(source, name: "=stdin")
+          } catch let error as ScriptError where error.incompleteInput && canContinue {
+            return .needsMore
+          }
         }
         ctx.pushGlobal("ashby_repl_run")
         ctx.stack.insert(-2)
         ctx.stack.push(.boolean(color))
-        return try ctx.call(stackArguments: 2, timeout: timeout) { stack, n in
-          n > 0 ? stack.string(at: stack.count - n + 1) : nil
-        }
+        return .printed(
+          try ctx.call(stackArguments: 2, timeout: timeout) { stack, n in
+            n > 0 ? stack.string(at: stack.count - n + 1) : nil
+          })
       }
-      if let text { print(text) }
     } catch let error as ScriptError {
+      outcome = .printed(nil)
       failures += 1
       Console.error(error.kind == .cancelled ? "cancelled" : error.message)
     } catch {
+      outcome = .printed(nil)
       failures += 1
       Console.error("\(error)")
     }
-    if timed {
+    guard case .printed(let text) = outcome else { return .needsMore }
+    if let text { print(text) }
+    if timeNextLine {
+      timeNextLine = false
       let seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
       let calls = session.client.requestsSent - callsBefore
       print(String(format: "(%.3f s, %d API call%@)", seconds, calls, calls == 1 ? "" : "s"))
     }
     fflush(nil)
+    return .done
   }
 
   /// `:chart [LABEL VALUE]`: the last result (`_`) as a bar chart: a list of rows (their

@@ -20,6 +20,7 @@ struct lsh_runtime {
   void *host;
   lsh_call_fn call;
   lsh_block_fn block;
+  lsh_release_fn release;
   lsh_warn_fn warn;
   int warn_on;
   int warn_cont;
@@ -95,5 +96,8 @@ void lsh_json_setup(lua_State *L);
 /* numbers.c: numbers as text in the C locale, whatever setlocale says. */
 double lsh_strtod(const char *s, char **end);
 int lsh_format_double(char *buf, size_t size, const char *fmt, double x);
+
+/* trampoline.c: the metatable of the userdata that owns a function's box (its `__gc` releases it). */
+void lsh_function_boxes_setup(lua_State *L);
 
 #endif

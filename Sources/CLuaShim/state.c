@@ -39,7 +39,7 @@ static void warnf(void *ud, const char *msg, int tocont) {
   }
 }
 
-lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_warn_fn warn) {
+lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_release_fn release, lsh_warn_fn warn) {
   lsh_runtime *rt = calloc(1, sizeof(lsh_runtime));
   if (rt == NULL) return NULL;
   atomic_init(&rt->interrupt, LSH_INTERRUPT_NONE);
@@ -50,6 +50,7 @@ lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_wa
   rt->host = host;
   rt->call = call;
   rt->block = block;
+  rt->release = release;
   rt->warn = warn;
   lua_State *L = lua_newstate(lsh_counting_alloc(), rt);
   if (L == NULL) {
@@ -85,6 +86,7 @@ static int openlibs(lua_State *L) {
   weak_key_table(L, &lsh_hostthreads_key);
   weak_key_table(L, &lsh_waiting_key);
   lsh_errors_setup(L);
+  lsh_function_boxes_setup(L);
   lsh_install_coroutine_wrappers(L);
   lsh_json_setup(L);
   return 0;

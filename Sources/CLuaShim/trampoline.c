@@ -55,7 +55,8 @@ static int host_wait(lua_State *L) {
 
 static int trampoline(lua_State *L) {
   lsh_runtime *rt = lsh_rt(L);
-  void *box = lua_touserdata(L, lua_upvalueindex(1));
+  void *box = *(void **)lua_touserdata(L, lua_upvalueindex(1));
+  if (box == NULL) return luaL_error(L, "a host function used after it was released");
   int n;
   LSH_AS_HOST(rt, L, n = rt->call(L, box));
   if (n >= 0) return n;
@@ -63,8 +64,34 @@ static int trampoline(lua_State *L) {
   return lsh_raise(L, 1);
 }
 
+/* The registry key of the box owner's metatable. */
+static const char lsh_box_mt_key = 0;
+
+/* `__gc` of a box's owner: hands the box back once. A second call (a finalizer run by hand) finds NULL. */
+static int box_gc(lua_State *L) {
+  void **slot = lua_touserdata(L, 1);
+  if (slot != NULL && *slot != NULL) {
+    void *box = *slot;
+    *slot = NULL;
+    lsh_rt(L)->release(box);
+  }
+  return 0;
+}
+
+void lsh_function_boxes_setup(lua_State *L) {
+  lua_createtable(L, 0, 2);
+  lua_pushcfunction(L, box_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lsh_box_mt_key);
+}
+
 void lsh_push_function(lua_State *L, void *box) {
-  lua_pushlightuserdata(L, box);
+  void **slot = lua_newuserdatauv(L, sizeof *slot, 0);
+  *slot = box;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsh_box_mt_key);
+  lua_setmetatable(L, -2); /* with `__gc` set before: marked for finalization */
   lua_pushcclosure(L, trampoline, 1);
 }
 

@@ -9,8 +9,10 @@ public typealias LuaHostFunction = (LuaStack) throws -> Int32
 /// thread. Only the calling coroutine waits for it (docs/async.md).
 public typealias LuaAsyncFunction = @Sendable ([LuaValue]) async throws -> [LuaValue]
 
-/// Keeps a Swift closure alive for as long as the state can call it. The C
-/// trampoline holds an unretained pointer to it as its upvalue.
+/// Keeps a Swift closure alive for as long as the state can call it: the C
+/// closure's upvalue is a userdata holding one retain, given up by its `__gc`
+/// (so a function replaced or dropped frees what its closure captured then,
+/// not when the VM closes).
 final class FunctionBox {
   let body: (LuaStack) throws -> Int32
   init(_ body: @escaping (LuaStack) throws -> Int32) { self.body = body }
@@ -21,8 +23,8 @@ final class FunctionBox {
 let dispatchHostCall: lsh_call_fn = { L, box in
   guard let L, let box else { return LSH_ERROR }
   let stack = LuaStack(L)
-  // The box is kept alive by VMCore.boxes; borrowing it skips a retain/release
-  // pair on every call (the hot path of every host function).
+  // The box is kept alive by the closure being called (its upvalue owns it); borrowing
+  // it skips a retain/release pair on every call (the hot path of every host function).
   return Unmanaged<FunctionBox>.fromOpaque(box)._withUnsafeGuaranteedRef { function in
     do {
       return try function.body(stack)
@@ -31,6 +33,12 @@ let dispatchHostCall: lsh_call_fn = { L, box in
       return LSH_ERROR
     }
   }
+}
+
+/// A function box's owner was collected: its one retain is given up. Touches no Lua.
+let releaseFunctionBox: lsh_release_fn = { box in
+  guard let box else { return }
+  Unmanaged<FunctionBox>.fromOpaque(box).release()
 }
 
 /// Where the trampoline cannot yield: wait on the VM thread for that call.

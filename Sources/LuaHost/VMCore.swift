@@ -12,7 +12,6 @@ final class VMCore {
   let logger: Logger
   let inFlight: AsyncSemaphore
   private(set) var driver: Driver!
-  private var boxes: [FunctionBox] = []
   /// `tostring(err)` for host error tables, and the message of an uncaught one.
   var describeError: LuaErrorDescriber = defaultErrorDescriber
   /// The folder a sandboxed `require` may load modules from: the script's
@@ -25,7 +24,7 @@ final class VMCore {
     self.mailbox = mailbox
     self.logger = options.logger
     self.inFlight = AsyncSemaphore(options.maxConcurrentCalls)
-    guard let state = lsh_newstate(nil, dispatchHostCall, dispatchBlockingWait, dispatchWarning) else {
+    guard let state = lsh_newstate(nil, dispatchHostCall, dispatchBlockingWait, releaseFunctionBox, dispatchWarning) else {
       throw LuaHostError(kind: .limit, message: "cannot create a Lua state")
     }
     L = state
@@ -55,8 +54,7 @@ final class VMCore {
   func close() {
     watchdog?.stop()
     driver.cancelTasks()
-    lsh_close(L)
-    boxes.removeAll()
+    lsh_close(L)  // runs every pending `__gc`: each function box is released
   }
 
   func warn(_ text: String) {
@@ -65,9 +63,8 @@ final class VMCore {
 
   /// Pushes a C closure that calls `body`. Stack effect: pushes 1.
   func pushFunction(_ body: @escaping (LuaStack) throws -> Int32) {
-    let box = FunctionBox(body)
-    boxes.append(box)
-    lsh_push_function(L, Unmanaged.passUnretained(box).toOpaque())
+    // Retained once here, released by the closure's `__gc` (releaseFunctionBox) when Lua collects it.
+    lsh_push_function(L, Unmanaged.passRetained(FunctionBox(body)).toOpaque())
   }
 
   /// Starts one async call; its completion wakes the waiting coroutine.

@@ -30,13 +30,15 @@
 typedef int (*lsh_call_fn)(lua_State *L, void *box);
 /* Waits on the VM thread for one completion; pushes `ok, values...`; returns how many. */
 typedef int (*lsh_block_fn)(lua_State *L, lua_Integer id, void *host);
+/* Lets go of a function's `box` once its Lua value is collected (or the state closes). Does no Lua work. */
+typedef void (*lsh_release_fn)(void *box);
 /* Receives one complete `warn` message. */
 typedef void (*lsh_warn_fn)(void *host, const char *msg, size_t len);
 
 typedef struct lsh_runtime lsh_runtime;
 
 /* Creates a state with the counting allocator; NULL when out of memory. */
-lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_warn_fn warn);
+lua_State *lsh_newstate(void *host, lsh_call_fn call, lsh_block_fn block, lsh_release_fn release, lsh_warn_fn warn);
 /* Closes the state and frees the runtime. */
 void lsh_close(lua_State *L);
 
@@ -79,7 +81,8 @@ size_t lsh_limit_message(lua_State *L, int why, char *buf, size_t size);
 /* Pushes the error table for `why` (LSH_INTERRUPT_TIMEOUT, _CANCEL or _MEMORY). Never raises. */
 void lsh_push_limit_error(lua_State *L, int why);
 
-/* Pushes a C closure that dispatches to the Swift function `box`. */
+/* Pushes a C closure that dispatches to the Swift function `box`, which it owns from now on: the
+   closure's upvalue is a userdata whose `__gc` hands the box to `release` when the closure is collected. */
 void lsh_push_function(lua_State *L, void *box);
 /* lua_resume / lua_pcall with the memory cap enforced while Lua code runs. */
 int lsh_resume(lua_State *co, lua_State *from, int nargs, int *nres);

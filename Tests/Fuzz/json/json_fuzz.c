@@ -113,7 +113,7 @@ static int mixed(lua_State *L) {
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
   if (L == NULL) {
-    L = lsh_newstate(NULL, NULL, NULL, NULL);
+    L = lsh_newstate(NULL, NULL, NULL, NULL, NULL);
     if (L == NULL || lsh_openlibs(L) != LUA_OK) abort();
     lsh_set_memory_limit(L, 256u << 20);
   }
