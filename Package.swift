@@ -52,7 +52,7 @@ let package = Package(
     .target(name: "CLuaShim", dependencies: ["CLua"]),
     .target(
       name: "LuaHost",
-      dependencies: ["CLua", "CLuaShim", logging]),
+      dependencies: ["CLua", "CLuaShim", "AshbyPaths", logging]),
     // JSON as plain Swift values, shared by the client, the fake and the CLI.
     .target(name: "AshbyJSON"),
     // Where config, state and cache live: one rule (XDG, then $HOME) for code and tests.

@@ -1,3 +1,4 @@
+import AshbyPaths
 import Foundation
 
 /// Reading the files a schedule names, with a one-line reason for each way
@@ -11,26 +12,14 @@ enum TextFile {
 
   static func load(_ path: String, maxBytes: Int) -> Read {
     if let why = notARegularFile(path) { return .problem(why) }
-    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard fd >= 0 else { return .problem("cannot be read (\(String(cString: strerror(errno))))") }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .problem("is not a regular file") }
-    guard info.st_size <= maxBytes else { return .problem("is larger than \(maxBytes >> 10) KB: not a schedule file") }
-    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-    var filled = 0
-    while filled < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { buffer in
-        buffer.baseAddress.map { read(fd, $0 + filled, buffer.count - filled) } ?? 0
-      }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { break }
-      filled += n
+    switch BoundedFile.read(path: path, limit: maxBytes) {
+    case .failure(.notRegular): return .problem("is not a regular file")
+    case .failure(.tooLarge): return .problem("is larger than \(maxBytes >> 10) KB: not a schedule file")
+    case .failure(let refusal): return .problem("cannot be read (\(refusal.systemReason ?? "unknown"))")
+    case .success(let bytes):
+      guard let text = String(validating: bytes, as: UTF8.self) else { return .problem("is not UTF-8 text") }
+      return .text(text)
     }
-    guard let text = String(validating: bytes.prefix(filled), as: UTF8.self) else {
-      return .problem("is not UTF-8 text")
-    }
-    return .text(text)
   }
 
   /// Why `path` cannot be a job's script, or nil when it can.

@@ -61,8 +61,10 @@ import Testing
     let t = try PseudoTerminal(["repl"], home: try scratch())
     try await t.expect("> ")
     for _ in 0..<3 {
+      // Each Ctrl-C is answered before the next is sent: none merge, none lands in the next line's run.
+      let mark = t.output.count
       t.interrupt()
-      try await Task.sleep(for: .milliseconds(200))
+      try await t.expect("no line is running", since: mark)
     }
     try await t.enter("20 + 22", expecting: "42")
     #expect(try await t.quit() == 0)
@@ -90,9 +92,10 @@ import Testing
     try await second.expect("> ")
     let mark = second.output.count
     second.type("\u{1b}[A")
-    try await Task.sleep(for: .milliseconds(100))
+    try await second.expect("marker", since: mark)
+    let recalled = second.output.count
     second.type("\u{1b}[A")  // up twice: past `marker` to `marker = 40 +\n2`, whole
-    try await Task.sleep(for: .milliseconds(100))
+    try await second.expect("40 +", since: recalled)
     second.type("\n")
     try await second.expect("> ", since: mark + 10)
     try await second.enter("marker", expecting: "42")

@@ -37,12 +37,19 @@ public final class ScriptRunner: Sendable {
     self.options = options
     // The first Ctrl-C stops the script at its next Lua instruction; code that
     // never returns to Lua (a pattern match, a looping finalizer) does not
-    // hear it, so a second one ends the process.
+    // hear it, so a second one ends the process. With nothing running (the REPL's
+    // prompt), it ends nothing and says so.
     let vm = session.vm
     self.signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
-      if vm.interrupt() >= 2 { Self.endProcess(code: ExitStatus.interrupted, message: "interrupted") }
+      switch vm.interrupt() {
+      case 0: Console.error(Self.nothingToInterrupt)
+      case 2...: Self.endProcess(code: ExitStatus.interrupted, message: "interrupted")
+      default: break
+      }
     }
   }
+
+  static let nothingToInterrupt = "(Ctrl-C: no line is running; Ctrl-D or :quit leaves)"
 
   /// Ends the process from any thread, without waiting for the VM: what the
   /// script printed first, then the message.
