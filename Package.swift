@@ -196,10 +196,11 @@ let package = Package(
       name: "AshbyKitTests", dependencies: ["AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyPaths", "AshbyTestSupport"]),
     .testTarget(name: "AshbyPathsTests", dependencies: ["AshbyPaths"]),
     // Each test's state: a SQLite file, or a new PostgreSQL database (ASHBY_TEST_STATE=postgres).
-    // What the test targets share: fresh states, sample records, awaited teardown (`.teardown`).
+    // What the test targets share: the fake, the binary (run, launched, in a pty), fresh states, sample
+    // records, captured logs, awaited teardown (`.teardown`).
     .target(
       name: "AshbyTestSupport",
-      dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook", logging],
+      dependencies: ["AshbyState", "AshbyPostgres", "AshbyWebhook", "AshbyFake", logging],
       path: "Tests/AshbyTestSupport"),
     .testTarget(name: "AshbyStateTests", dependencies: ["AshbyState", "AshbyWebhook", "AshbyTestSupport"]),
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),

@@ -16,10 +16,7 @@ struct Harness {
   )
     async throws -> Harness
   {
-    var options = FakeAshby.Options()
-    options.latency = latency
-    options.retryAfter = "0"
-    let fake = try await FakeAshby.start(options)
+    let fake = try await FakeFixture.start(latency: latency) { $0.retryAfter = "0" }.fake
     var config = AshbyConfiguration(baseURL: fake.baseURL, apiKey: AshbyAPIKey(key))
     config.baseBackoff = .milliseconds(5)
     config.maxBackoff = .milliseconds(50)

@@ -15,11 +15,10 @@ struct Session {
     key: String? = FakeAshby.fullKey, dryRun: Bool = false, latency: Duration = .zero,
     rateLimit: FakeRateLimit? = nil, configure: (inout AshbyConfiguration) -> Void = { _ in }
   ) async throws -> Session {
-    var options = FakeAshby.Options()
-    options.latency = latency
-    options.rateLimit = rateLimit
-    options.retryAfter = "0"
-    let fake = try await FakeAshby.start(options)
+    let fake = try await FakeFixture.start(latency: latency) {
+      $0.rateLimit = rateLimit
+      $0.retryAfter = "0"
+    }.fake
     var config = AshbyConfiguration(baseURL: fake.baseURL, apiKey: key.flatMap(AshbyAPIKey.init))
     config.dryRun = dryRun
     config.baseBackoff = .milliseconds(2)

@@ -1,5 +1,6 @@
 import AshbyCatalog
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import AshbyTestSupport
 import Foundation
 import Testing
 

@@ -53,7 +53,7 @@ import Testing
     }
 
     func daemon(_ extraArgs: [String] = []) throws -> Process {
-      let (process, log) = try launchDaemon(
+      let (process, log) = try launch(
         ["schedule", "run", "--file", setup.file, "--stop-grace", "1"] + extraArgs, home: setup.home,
         log: "daemon-\(UUID().uuidString).log", environment: fake.env)
       logs.append(log)

@@ -189,20 +189,10 @@ import Testing
     """
 
   func startTrigger(_ s: ScheduleTests.Setup, _ f: FakeFixture) throws -> Process {
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["schedule", "trigger", "slow", "--file", s.file, "--stop-grace", "1"]
-    var environment = ProcessInfo.processInfo.environment
-    for (k, v) in f.env { environment[k] = v }
-    environment["HOME"] = s.home.path
-    environment["XDG_STATE_HOME"] = s.home.appendingPathComponent("state").path
-    environment[StateVariable.name] = nil
-    for (k, v) in stateEnvironment(home: s.home) { environment[k] = v }
-    process.environment = environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return process
+    try launch(
+      ["schedule", "trigger", "slow", "--file", s.file, "--stop-grace", "1"], home: s.home,
+      log: "trigger-\(UUID().uuidString).log", environment: f.env
+    ).0
   }
 
   /// A trigger of the job `slow`, napping: its row is `running`.

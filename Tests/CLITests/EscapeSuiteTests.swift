@@ -210,16 +210,7 @@ import Testing
       cron = "@hourly"
       """.write(to: work.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
     for args in [["run", "--fake", "-e", "ashby.sleep(60)"], ["schedule", "trigger", "nap", "--fake", "--file", work.appendingPathComponent("schedules.toml").path]] {
-      let process = Process()
-      process.executableURL = binary
-      process.arguments = args
-      var environment = ProcessInfo.processInfo.environment
-      environment["ASHBY_API_KEY"] = key
-      environment["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
-      process.environment = environment
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
+      let (process, _) = try launch(args, home: home, log: "\(args[0]).log", environment: ["ASHBY_API_KEY": key])
       // Wait until the script runs (a loaded machine is slow to start processes): its pid, and for
       // `schedule trigger` the child's, whose own child-free start has taken the key out.
       var pids: [Int32] = []
@@ -245,7 +236,7 @@ import Testing
       }
       kill(process.processIdentifier, SIGKILL)
       for pid in pids.dropFirst() { kill(pid, SIGKILL) }
-      process.waitUntilExit()
+      try await exited(process)
     }
   }
 

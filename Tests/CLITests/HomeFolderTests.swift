@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyPaths
+import AshbyTestSupport
 import Foundation
 import Testing
 

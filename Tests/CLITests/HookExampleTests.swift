@@ -1,5 +1,6 @@
 import AshbyFake
 import AshbyScheduler
+import AshbyTestSupport
 import Foundation
 import Testing
 

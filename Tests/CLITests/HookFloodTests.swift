@@ -1,4 +1,5 @@
 import AshbyWebhook
+import AshbyTestSupport
 import Foundation
 import Testing
 

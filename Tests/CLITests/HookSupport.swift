@@ -50,7 +50,7 @@ final class HookDaemon: @unchecked Sendable {
 
 
   func launch() throws -> Process {
-    let (process, log) = try launchDaemon(
+    let (process, log) = try AshbyTestSupport.launch(
       ["schedule", "run", "--file", setup.file, "--stop-grace", "1", "--listen", "127.0.0.1:0"] + extraArgs,
       home: setup.home, log: "daemon-\(logs.count).log",
       environment: fake.env.merging(["SECRET_ENV": secret, "ASHBY_WEBHOOK_SECRET": secret]) { a, _ in a }
@@ -199,28 +199,4 @@ func eventuallyAsync(_ seconds: Double = 30, _ condition: () async throws -> Boo
     try? await Task.sleep(for: .milliseconds(100))
   }
   return (try? await condition()) == true
-}
-
-/// `ashby-lua` with `arguments` as a daemon of a test: its state under `home`
-/// (or where `stateEnvironment` puts it), `environment` over ours, its stderr
-/// in the file `log` under `home`.
-func launchDaemon(_ arguments: [String], home: URL, log name: String, environment extra: [String: String]) throws
-  -> (Process, URL)
-{
-  let process = Process()
-  process.executableURL = binary
-  process.arguments = arguments
-  var environment = ProcessInfo.processInfo.environment
-  for (k, v) in extra { environment[k] = v }
-  environment["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
-  environment["HOME"] = home.path
-  environment[StateVariable.name] = nil
-  for (k, v) in stateEnvironment(home: home) { environment[k] = v }
-  process.environment = environment
-  let log = home.appendingPathComponent(name)
-  _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-  process.standardError = try FileHandle(forWritingTo: log)
-  process.standardOutput = FileHandle.nullDevice
-  try process.run()
-  return (process, log)
 }

@@ -2,6 +2,7 @@ import AshbyFake
 import AshbyScheduler
 import AshbySignature
 import AshbyWebhook
+import AshbyTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import AshbyTestSupport
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 /// within twice its limit plus a second, with the limit's message and exit
 /// status, by a signal never; and a double Ctrl-C must end each of the
 /// endless ones. Real processes: the watchdog may end the whole process.
-@Suite(.serialized) struct LimitSuiteTests {
+@Suite(.serialized, .teardown) struct LimitSuiteTests {
   struct Case: CustomTestStringConvertible, Sendable {
     let name: String
     let source: String
@@ -114,8 +115,7 @@ import Testing
 
   @Test(arguments: endless)
   func endlessRunsEndAtTheTimeLimit(_ c: Case) async throws {
-    let (args, env, keep) = try await Self.prepare(c)
-    defer { keep?.stop() }
+    let (args, env) = try await Self.prepare(c)
     let r = try await run(
       ["run", "--timeout", "2"] + args, env: env, cwd: Self.folder(args), marker: Self.marker, timeout: 60)
     #expect(r.status == 1, "\(c.name): exit \(r.status)\n\(r.stderr)")
@@ -128,8 +128,7 @@ import Testing
 
   @Test(arguments: endless.filter { !$0.message.hasPrefix("(error object") })
   func aSecondCtrlCEndsEveryEndlessRun(_ c: Case) async throws {
-    let (args, env, keep) = try await Self.prepare(c)
-    defer { keep?.stop() }
+    let (args, env) = try await Self.prepare(c)
     let r = try await run(
       ["run"] + args, env: env, cwd: Self.folder(args), interrupts: [0.6, 1.2], marker: Self.marker, timeout: 60)
     #expect(r.status == 130, "\(c.name): exit \(r.status)\n\(r.stderr)")
@@ -140,8 +139,7 @@ import Testing
 
   @Test(arguments: unbounded)
   func unboundedAllocationsEndAtTheMemoryLimit(_ c: Case) async throws {
-    let (args, env, keep) = try await Self.prepare(c)
-    defer { keep?.stop() }
+    let (args, env) = try await Self.prepare(c)
     let r = try await run(
       ["run", "--max-memory", "64", "--timeout", "60"] + args, env: env, cwd: Self.folder(args), marker: Self.marker,
       timeout: 150)
@@ -159,7 +157,7 @@ import Testing
   static func folder(_ args: [String]) -> URL { URL(fileURLWithPath: args[0]).deletingLastPathComponent() }
 
   /// The script's arguments and environment, and the fake that must outlive the run.
-  static func prepare(_ c: Case) async throws -> ([String], [String: String], FakeKeeper?) {
+  static func prepare(_ c: Case) async throws -> ([String], [String: String]) {
     var source = c.source
     if source.contains("FIFO") {
       let fifo = try scratch().appendingPathComponent("fifo").path
@@ -171,15 +169,8 @@ import Testing
       let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
       try source.write(to: folder.appendingPathComponent("\(name).lua"), atomically: true, encoding: .utf8)
     }
-    guard c.fake else { return ([path], [:], nil) }
+    guard c.fake else { return ([path], [:]) }
     let f = try await FakeFixture.start()
-    return ([path], f.env, FakeKeeper(f))
+    return ([path], f.env)  // stopped when the test ends (.teardown)
   }
-}
-
-/// Stops a fake when the test is done with it.
-struct FakeKeeper: Sendable {
-  let fixture: FakeFixture
-  init(_ fixture: FakeFixture) { self.fixture = fixture }
-  func stop() { Task { [fixture] in await fixture.fake.stop() } }
 }

@@ -13,16 +13,14 @@ import Testing
     let refused = try await run(["fake-server", "--rate-limit", "20"], timeout: 20)
     #expect(refused.status == 2 && refused.stderr.contains("expected N/SECONDS"), "\(refused.all)")
 
-    var options = FakeAshby.Options()
-    options.rateLimit = FakeRateLimit(flag: "5/1")
-    let fake = try await FakeAshby.start(options)
-    onTeardown { await fake.stop() }
+    let f = try await FakeFixture.start { $0.rateLimit = FakeRateLimit(flag: "5/1") }
+    let fake = f.fake
     let job = try #require(fake.seedIDs("job").first)
     let r = try await run(
       [
         "run", "--verbose", "-e",
         "local ids = {} for i = 1, 20 do ids[i] = '\(job)' end; print(#ashby.map(ids, ashby.get_job, { concurrency = 8 }))",
-      ], env: ["ASHBY_BASE_URL": fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.fullKey])
+      ], env: f.env)
     #expect(r.status == 0 && r.stdout == "20\n", "\(r.all)")
     // How far below the budget it paces depends on what the server took before (a loaded machine's timing).
     #expect(r.stderr.contains("ashby: pacing: Ashby answered 429 (Retry-After 1.0 s): pacing to "), "\(r.stderr)")

@@ -68,26 +68,17 @@ struct ThreeDaemonTests {
         """.write(to: work.appendingPathComponent("note.lua"), atomically: true, encoding: .utf8)
       let origin = Date().timeIntervalSince1970
       for i in 0..<3 {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = [
-          "schedule", "run", "--file", work.appendingPathComponent("schedules.toml").path, "--listen", "127.0.0.1:0",
-          "--lease", String(Self.leaseArgument), "--stop-grace", "1",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in fake.env { environment[k] = v }
-        environment["HOOK_SECRET"] = secret
-        environment["ASHBY_LUA_STATE"] = state
-        environment["ASHBY_LUA_HOST"] = "host-\(i)"
-        environment["ASHBY_LUA_CLOCK"] = "\(origin):\(ThreeDaemonTests.speed)"
-        environment["XDG_STATE_HOME"] = home.appendingPathComponent("state-\(i)").path
-        environment["HOME"] = home.path
-        process.environment = environment
-        let log = home.appendingPathComponent("daemon-\(i).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        // One shared state for the three (ASHBY_LUA_STATE), each its own host name and state folder.
+        let environment = fake.env.merging([
+          "HOOK_SECRET": secret, StateVariable.name: state, "ASHBY_LUA_HOST": "host-\(i)",
+          "ASHBY_LUA_CLOCK": "\(origin):\(ThreeDaemonTests.speed)",
+          "XDG_STATE_HOME": home.appendingPathComponent("state-\(i)").path,
+        ]) { _, ours in ours }
+        let (process, log) = try launch(
+          [
+            "schedule", "run", "--file", work.appendingPathComponent("schedules.toml").path, "--listen", "127.0.0.1:0",
+            "--lease", String(Self.leaseArgument), "--stop-grace", "1",
+          ], home: home, log: "daemon-\(i).log", environment: environment)
         daemons.append(process)
         logs.append(log)
       }

@@ -1,4 +1,5 @@
 import AshbyFake
+import AshbyTestSupport
 import Foundation
 import Testing
 

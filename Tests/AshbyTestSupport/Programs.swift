@@ -2,27 +2,29 @@ import AshbyFake
 import AshbyPostgres
 import AshbyState
 import Foundation
-import AshbyTestSupport
 import Testing
 
+/// Running `ashby-lua` in a test: one way to start it (`run` to its end, `launch` to leave it
+/// running), one environment (`binaryEnvironment`), and the key checked in everything it leaves.
+
 /// What a run of the binary printed and how it exited.
-struct Outcome {
-  var stdout: String
-  var stderr: String
-  var status: Int32
-  var seconds: Double
+public struct Outcome: Sendable {
+  public var stdout: String
+  public var stderr: String
+  public var status: Int32
+  public var seconds: Double
   /// Seconds from the first time stderr held the start marker to the exit (see `run(marker:)`).
-  var secondsFromMarker: Double?
-  var all: String { stdout + stderr }
+  public var secondsFromMarker: Double?
+  public var all: String { stdout + stderr }
 }
 
 /// The built `ashby-lua`, next to the test bundle.
-let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+public let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
   "ashby-lua")
 
 /// A scratch folder, also used as XDG_CONFIG_HOME / XDG_STATE_HOME so tests never touch the user's.
 /// When the suites run on PostgreSQL, the folder gets a new database of its own (`stateSpec`).
-func scratch() throws -> URL {
+public func scratch() throws -> URL {
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-tests-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   if FreshState.onPostgres {
@@ -33,22 +35,22 @@ func scratch() throws -> URL {
 
 /// The state the binary keeps under `home`: its PostgreSQL database (given
 /// as ASHBY_LUA_STATE), else the SQLite file in its XDG_STATE_HOME.
-func stateSpec(home: URL) -> String {
+public func stateSpec(home: URL) -> String {
   (try? String(contentsOf: home.appendingPathComponent("state-url"), encoding: .utf8))
     ?? home.appendingPathComponent("state/ashby-lua/schedule.sqlite").path
 }
 
 /// The environment that points the binary at `home`'s state.
-func stateEnvironment(home: URL) -> [String: String] {
+public func stateEnvironment(home: URL) -> [String: String] {
   let spec = stateSpec(home: home)
   return StateLocation.isPostgres(spec) ? [StateVariable.name: spec] : [:]
 }
 
-enum StateVariable { static let name = "ASHBY_LUA_STATE" }
+public enum StateVariable { public static let name = "ASHBY_LUA_STATE" }
 
 /// Runs the binary. Every output is checked for `secret` (the API key it was
 /// given, if any): no command may ever print it.
-func run(
+public func run(
   _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
   interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, interrupts: [Double] = [],
   marker: String? = nil, timeout: Double = 60, executable: URL = binary
@@ -57,15 +59,7 @@ func run(
   let process = Process()
   process.executableURL = executable
   process.arguments = args
-  var environment = ProcessInfo.processInfo.environment
-  for key in ["ASHBY_API_KEY", "ASHBY_BASE_URL", "NO_COLOR"] { environment[key] = nil }
-  environment["XDG_CONFIG_HOME"] = dir.appendingPathComponent("config").path
-  environment["XDG_STATE_HOME"] = dir.appendingPathComponent("state").path
-  environment["HOME"] = dir.path
-  environment[StateVariable.name] = nil
-  for (k, v) in stateEnvironment(home: dir) { environment[k] = v }
-  for (k, v) in env { environment[k] = v }
-  process.environment = environment
+  process.environment = binaryEnvironment(home: dir, env)
   if let cwd { process.currentDirectoryURL = cwd }
   let out = dir.appendingPathComponent("stdout-\(UUID().uuidString)")
   let err = dir.appendingPathComponent("stderr-\(UUID().uuidString)")
@@ -134,7 +128,7 @@ func run(
 /// Every file under `folder` (history databases, plans, logs, reports) that
 /// holds `secret`, but the config file, where `auth login` keeps the key on
 /// purpose, and the captured output.
-func filesHolding(_ secret: String, under folder: URL) -> [String] {
+public func filesHolding(_ secret: String, under folder: URL) -> [String] {
   guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else {
     return []
   }
@@ -156,26 +150,46 @@ func filesHolding(_ secret: String, under folder: URL) -> [String] {
 
 /// Waits for `process` to end without holding a thread of the cooperative pool
 /// (`waitUntilExit` would: two threads on a two-core machine, for every suite).
-func exited(_ process: Process) async throws {
+public func exited(_ process: Process) async throws {
   while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
 }
 
 /// Writes a script into a scratch folder and returns its path.
-func script(_ source: String, name: String = "script.lua") throws -> String {
+public func script(_ source: String, name: String = "script.lua") throws -> String {
   let url = try scratch().appendingPathComponent(name)
   try source.write(to: url, atomically: true, encoding: .utf8)
   return url.path
 }
 
-/// A fake Ashby for the binary to talk to, and the environment that points at it.
-struct FakeFixture {
-  let fake: FakeAshby
-  var env: [String: String] { ["ASHBY_BASE_URL": fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.fullKey] }
+/// The environment the binary runs with in a test: ours, without a key, an Ashby URL or NO_COLOR
+/// from outside; config and state under `home` (or its PostgreSQL database); then `extra` over it all.
+public func binaryEnvironment(home: URL, _ extra: [String: String]) -> [String: String] {
+  var environment = ProcessInfo.processInfo.environment
+  for key in ["ASHBY_API_KEY", "ASHBY_BASE_URL", "NO_COLOR", StateVariable.name] { environment[key] = nil }
+  environment["XDG_CONFIG_HOME"] = home.appendingPathComponent("config").path
+  environment["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
+  environment["HOME"] = home.path
+  for (k, v) in stateEnvironment(home: home) { environment[k] = v }
+  for (k, v) in extra { environment[k] = v }
+  return environment
+}
 
-  static func start(latency: Duration = .zero) async throws -> FakeFixture {
-    var options = FakeAshby.Options()
-    options.latency = latency
-    options.webhookTimeScale = 0.01  // Ashby's retry waits, 10 s to 2.8 h, in 0.1 s to 100 s
-    return FakeFixture(fake: try await FakeAshby.start(options))
-  }
+/// `ashby-lua` (or `executable`) with `arguments`, left running: a daemon or a trigger of a test, its
+/// state under `home`, its stderr in the file `log` under `home`. In a `.teardown` scope it is
+/// killed when the test ends, if it still runs.
+public func launch(
+  _ arguments: [String], home: URL, log name: String, environment extra: [String: String] = [:],
+  executable: URL = binary
+) throws -> (Process, URL) {
+  let process = Process()
+  process.executableURL = executable
+  process.arguments = arguments
+  process.environment = binaryEnvironment(home: home, extra)
+  let log = home.appendingPathComponent(name)
+  _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+  process.standardError = try FileHandle(forWritingTo: log)
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  TeardownBag.current?.add { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+  return (process, log)
 }

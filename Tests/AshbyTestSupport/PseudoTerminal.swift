@@ -3,12 +3,12 @@ import Synchronization
 import Testing
 
 /// The binary on a pseudo-terminal, as a person at a keyboard would run it.
-final class PseudoTerminal: Sendable {
-  let process: Process
+public final class PseudoTerminal: Sendable {
+  public let process: Process
   private let master: Int32
   private let screen = Screen()
 
-  init(_ args: [String], env: [String: String] = [:], home: URL) throws {
+  public init(_ args: [String], env: [String: String] = [:], home: URL) throws {
     var master: Int32 = 0
     var slave: Int32 = 0
     guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw POSIXError(.ENOTTY) }
@@ -16,14 +16,7 @@ final class PseudoTerminal: Sendable {
     let process = Process()
     process.executableURL = binary
     process.arguments = args
-    var environment = ProcessInfo.processInfo.environment
-    for key in ["ASHBY_API_KEY", "ASHBY_BASE_URL", "NO_COLOR"] { environment[key] = nil }
-    environment["TERM"] = "xterm"
-    environment["XDG_CONFIG_HOME"] = home.appendingPathComponent("config").path
-    environment["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
-    environment["HOME"] = home.path
-    for (k, v) in env { environment[k] = v }
-    process.environment = environment
+    process.environment = binaryEnvironment(home: home, ["TERM": "xterm"].merging(env) { _, given in given })
     let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
     process.standardInput = terminal
     process.standardOutput = terminal
@@ -45,15 +38,15 @@ final class PseudoTerminal: Sendable {
   }
 
   /// Everything the program has written so far.
-  var output: String { screen.text.withLock { $0 } }
+  public var output: String { screen.text.withLock { $0 } }
 
-  func type(_ text: String) {
+  public func type(_ text: String) {
     _ = text.utf8CString.withUnsafeBufferPointer { Foundation.write(master, $0.baseAddress, $0.count - 1) }
   }
 
   /// Waits until the output (after `since` characters) contains `text`.
   @discardableResult
-  func expect(_ text: String, since: Int = 0, timeout: Double = 30) async throws -> Bool {
+  public func expect(_ text: String, since: Int = 0, timeout: Double = 30) async throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
       let out = output
@@ -65,7 +58,7 @@ final class PseudoTerminal: Sendable {
   }
 
   /// Types a line, waits for `result` in what follows, then for the next prompt.
-  func enter(_ line: String, expecting result: String) async throws {
+  public func enter(_ line: String, expecting result: String) async throws {
     let mark = output.count
     type(line + "\n")
     try await expect(result, since: mark)
@@ -73,19 +66,19 @@ final class PseudoTerminal: Sendable {
   }
 
   /// Ctrl-D at a fresh prompt, then the exit status.
-  func quit() async throws -> Int32 {
+  public func quit() async throws -> Int32 {
     type("\u{4}")
     return try await wait()
   }
 
-  func interrupt() { kill(process.processIdentifier, SIGINT) }
+  public func interrupt() { kill(process.processIdentifier, SIGINT) }
 
   /// Waits for the program to exit; returns its status.
-  func wait(timeout: Double = 15) async throws -> Int32 {
+  public func wait(timeout: Double = 15) async throws -> Int32 {
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
     if process.isRunning { process.terminate() }
-    process.waitUntilExit()
+    try await exited(process)
     close(master)
     return process.terminationStatus
   }
