@@ -193,3 +193,14 @@ public func launch(
   TeardownBag.current?.add { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
   return (process, log)
 }
+
+/// A `[[hook]]` table of a schedules file: a hook `name` for `events` running `script`, signed with
+/// the secret in `SECRET_ENV` unless `secret` says otherwise, and `more` keys (TOML lines) after.
+public func hookTable(
+  _ name: String, events: [String] = ["*"], script: String, secret: String? = "secret_env = \"SECRET_ENV\"",
+  _ more: String...
+) -> String {
+  let list = events.map { "\"\($0)\"" }.joined(separator: ", ")
+  return (["[[hook]]", "name = \"\(name)\"", "events = [\(list)]", "script = \"\(script)\""] + [secret].compactMap { $0 }
+    + more).joined(separator: "\n")
+}

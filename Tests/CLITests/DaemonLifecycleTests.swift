@@ -29,6 +29,7 @@ import Testing
           overlap = "\(overlap)"
           retries = 2
           retry_delay = 1
+          args = ["\(email)"]
           \(extra)
           """)
       try """
@@ -36,18 +37,6 @@ import Testing
         print("wrote " .. c.id)
         ashby.sleep(30)
         """.write(to: setup.work.appendingPathComponent("write-nap.lua"), atomically: true, encoding: .utf8)
-      try """
-        [[job]]
-        name = "writer"
-        script = "write-nap.lua"
-        cron = "0 3 * * *"
-        catch_up = "\(catchUp)"
-        overlap = "\(overlap)"
-        retries = 2
-        retry_delay = 1
-        args = ["\(email)"]
-        \(extra)
-        """.write(toFile: setup.file, atomically: true, encoding: .utf8)
       history = try FreshState.open(setup.historyPath)
       try history.setLastFire("writer", Date().addingTimeInterval(-3 * 86400))
     }

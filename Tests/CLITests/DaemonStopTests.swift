@@ -13,13 +13,7 @@ import Testing
 /// How the daemon and `schedule trigger` stop, as an operator and a load
 /// balancer meet them: SIGTERM under traffic, secrets in `/proc`, `kill -9`.
 @Suite(.serialized) struct DaemonStopTests {
-  static let schedule = """
-    [[hook]]
-    name = "mark"
-    events = ["*"]
-    script = "mark.lua"
-    secret_env = "SECRET_ENV"
-    """
+  static let schedule = hookTable("mark", script: "mark.lua")
 
   /// One candidate per delivery, named by its webhookActionId, then a nap:
   /// a stop finds runs in flight.

@@ -60,13 +60,7 @@ import Testing
 
   @Test func testOnAHookThatIsNotThereOrADaemonThatIsNot() async throws {
     let s = try ScheduleTests.Setup(
-      schedule: """
-        [[hook]]
-        name = "h"
-        events = ["*"]
-        script = "hire.lua"
-        unsigned = true
-        """)
+      schedule: hookTable("h", script: "hire.lua", secret: "unsigned = true"))
     let missing = try await run(["hook", "test", "nope", "--file", s.file], home: s.home)
     #expect(missing.status == 2 && missing.stderr.contains("has no hook \"nope\"; its hooks: h"))
     let down = try await run(["hook", "test", "h", "--file", s.file, "--url", "http://127.0.0.1:9/hooks/h"], home: s.home)

@@ -22,13 +22,7 @@ import Testing
     print("welcomed " .. app.candidate.id)
     """
 
-  static let schedule = """
-    [[hook]]
-    name = "welcome"
-    events = ["applicationSubmit"]
-    script = "welcome.lua"
-    secret_env = "SECRET_ENV"
-    """
+  static let schedule = hookTable("welcome", events: ["applicationSubmit"], script: "welcome.lua")
 
   @Test func anApplicationAtTheFakeRunsTheHookWhoseWriteLandsThere() async throws {
     let d = try await HookDaemon(schedule: Self.schedule, scripts: ["welcome.lua": Self.welcome]).ready()

@@ -9,15 +9,8 @@ import Testing
 /// Hooks through the binary: `schedule run --listen`, deliveries signed as
 /// Ashby signs them, the script's writes counted at the fake.
 @Suite(.serialized) struct HookTests {
-  static let schedule = """
-    [[hook]]
-    name = "note"
-    events = ["applicationSubmit", "candidateHire"]
-    script = "note.lua"
-    secret_env = "SECRET_ENV"
-    retries = 2
-    retry_delay = 0
-    """
+  static let schedule = hookTable(
+    "note", events: ["applicationSubmit", "candidateHire"], script: "note.lua", "retries = 2", "retry_delay = 0")
 
   /// Writes one note per delivery, naming the event, from both `...` and `ashby.event`.
   static let note = """
@@ -250,31 +243,17 @@ import Testing
 
   @Test func aHookWithoutASecretIsRefusedAtLoad() async throws {
     let s = try ScheduleTests.Setup(
-      schedule: """
-        [[hook]]
-        name = "open"
-        events = ["applicationSubmit"]
-        script = "hire.lua"
-
-        [[hook]]
-        name = "typo"
-        events = ["applicationSubmitted"]
-        script = "hire.lua"
-        unsigned = true
-        """)
+      schedule: [
+        hookTable("open", events: ["applicationSubmit"], script: "hire.lua", secret: nil),
+        hookTable("typo", events: ["applicationSubmitted"], script: "hire.lua", secret: "unsigned = true"),
+      ].joined(separator: "\n\n"))
     let r = try await run(["schedule", "validate", "--file", s.file], home: s.home)
     #expect(r.status == 2)
     #expect(r.stderr.contains("schedules.toml:1: hook \"open\": no secret"), "\(r.stderr)")
     #expect(r.stderr.contains("\"applicationSubmitted\" is not an Ashby webhook type (did you mean \"applicationSubmit\"?)"))
     // A secret_env that is not set stops the daemon at start, naming the variable only.
     let t = try ScheduleTests.Setup(
-      schedule: """
-        [[hook]]
-        name = "h"
-        events = ["*"]
-        script = "hire.lua"
-        secret_env = "NOT_SET_ANYWHERE"
-        """)
+      schedule: hookTable("h", script: "hire.lua", secret: #"secret_env = "NOT_SET_ANYWHERE""#))
     let daemon = try await run(["schedule", "run", "--file", t.file, "--listen", "127.0.0.1:0"], home: t.home)
     #expect(daemon.status == 2 && daemon.stderr.contains("NOT_SET_ANYWHERE (secret_env) is not set"), "\(daemon.stderr)")
   }

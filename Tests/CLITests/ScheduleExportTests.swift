@@ -296,22 +296,15 @@ import Testing
         script = "hire.lua"
         cron = "0 6 */2 * mon"
 
-        [[hook]]
-        name = "h"
-        events = ["*"]
-        script = "hire.lua"
-        secret_command = "pass show x"
+        \(Self.commandHook)
         """)
     let r = try await run(["schedule", "export", "--kubernetes", "--file", s.file], home: s.home)
     #expect(r.status == 2 && r.stderr.contains("restricts both day fields with a `*` step"), "\(r.stderr)")
-    try """
-      [[hook]]
-      name = "h"
-      events = ["*"]
-      script = "hire.lua"
-      secret_command = "pass show x"
-      """.write(toFile: s.file, atomically: true, encoding: .utf8)
+    try Self.commandHook.write(toFile: s.file, atomically: true, encoding: .utf8)
     let hook = try await run(["schedule", "export", "--kubernetes", "--file", s.file], home: s.home)
     #expect(hook.status == 2 && hook.stderr.contains("secret_command, which a pod cannot run"), "\(hook.stderr)")
   }
+
+  /// A hook whose secret comes from a command: what a pod cannot run.
+  static let commandHook = hookTable("h", script: "hire.lua", secret: #"secret_command = "pass show x""#)
 }
