@@ -1,5 +1,6 @@
 #!/usr/bin/env -S ashby-lua run
--- Bulk-advance applications that have sat in one stage for N days or more,
+-- Bulk-advance applications that have been in one stage for N days or more (by
+-- the stage history: when each entered the stage it is in),
 -- leaving a note on each candidate. Try it with --dry-run first: the plan of
 -- intended moves is printed and nothing is changed.
 --
@@ -11,17 +12,25 @@ if not from_stage or not to_stage or not days then
 end
 
 local date = ashby.util.date
-local stale = {}
+local in_stage = {}
 for application in ashby.pages("application.list") do
   local stage = application.currentInterviewStage
-  if stage and stage.title:lower() == from_stage:lower()
-    and date.days_between(application.updatedAt) >= days then
-    stale[#stale + 1] = application
-  end
+  if stage and stage.title:lower() == from_stage:lower() then in_stage[#in_stage + 1] = application end
+end
+-- Days in the stage come from the stage history: when the application entered the stage it is in
+-- (the history's last entry), not its last activity.
+local entered = ashby.map(in_stage, function(application)
+  local last
+  for entry in ashby.pages("application.listHistory", { applicationId = application.id }) do last = entry end
+  return last and last.enteredStageAt or application.createdAt
+end, { concurrency = 4 })
+local stale = {}
+for i, application in ipairs(in_stage) do
+  if date.days_between(entered[i]) >= days then stale[#stale + 1] = application end
 end
 print(("%d applications in %q for %d+ days"):format(#stale, from_stage, days))
 
-local note = ("Moved from %s to %s after %d days without activity (bulk update%s)."):format(
+local note = ("Moved from %s to %s after %d days in the stage (bulk update%s)."):format(
   from_stage, to_stage, days, ashby.dry_run and ", dry run" or "")
 local moved = ashby.map(stale, function(application)
   local ok, err = pcall(ashby.advance_application, {

@@ -377,15 +377,30 @@ else
   end
 end
 
-local names = {}
-for name, value in pairs(ashby) do
-  if type(value) == "function" then names[value] = name end
+local names
+--- The name of every function and module of the library (`count_by` is "util.count_by"), the
+--- modules that load on first use loaded first; made once, when help is first asked for by value.
+local function library_names()
+  if names then return names end
+  names = {}
+  local _ = ashby.util, ashby.chart, ashby.report, ashby.progress
+  local function walk(t, prefix, seen)
+    for k, v in next, t do
+      if type(k) == "string" and (type(v) == "function" or type(v) == "table") and not seen[v] then
+        seen[v] = true
+        names[v] = prefix .. k
+        if type(v) == "table" then walk(v, prefix .. k .. ".", seen) end
+      end
+    end
+  end
+  walk(ashby, "", { [ashby] = true })
+  return names
 end
 
---- Prints what a function takes, calls and returns, with an example.
+--- Prints what a function (or a module) takes, calls and returns, with an example.
 function ashby.help(what)
   local name = what
-  if type(what) == "function" then name = names[what] end
+  if type(what) == "function" or type(what) == "table" then name = library_names()[what] end
   if type(name) == "string" then name = name:gsub("^ashby%.", "") end
   print(private.help_text(name))
 end
@@ -395,7 +410,7 @@ ashby.is_error = private.is_error
 
 --- Makes reading an absent field of `t` an error that names the nearest field,
 --- so `ashby.getjob(...)` says what was meant instead of "attempt to call a nil value".
-local function strict(t, name, extra)
+local function strict(t, name, extra, suggest)
   local mt = getmetatable(t) or {}
   local index = mt.__index
   mt.__index = function(self, key)
@@ -421,7 +436,8 @@ local function strict(t, name, extra)
     end
     local shown = type(key) == "string" and ("'" .. (#key > 60 and key:sub(1, 60) .. "..." or key) .. "'")
       or ("a " .. type(key) .. " key")
-    local hint = best and (" (did you mean " .. name .. "." .. best .. "?)") or ""
+    local advice = not best and suggest and type(key) == "string" and suggest(key)
+    local hint = best and (" (did you mean " .. name .. "." .. best .. "?)") or advice and (" (" .. advice .. ")") or ""
     error(name .. " has no field " .. shown .. hint, 2)
   end
   return setmetatable(t, mt)
@@ -467,6 +483,6 @@ getmetatable(ashby).__index = function(t, key)
   end
   return index(t, key)
 end
-strict(ashby, "ashby", { "dry_run", "event", "util", "progress", "chart", "report" })
+strict(ashby, "ashby", { "dry_run", "event", "util", "progress", "chart", "report" }, private.name_hint)
 
 return ashby

@@ -23,7 +23,8 @@ package struct AuthCommand: AsyncParsableCommand {
 
     /// Asks Ashby about the key (`apiKey.info`): its title and scopes, as far as Ashby says.
     func verify(_ key: AshbyAPIKey) async throws -> Result<KeyInfo, AshbyError> {
-      var configuration = AshbyConfiguration(baseURL: try ScriptRunner.baseURL(flag: baseURL), apiKey: key)
+      let saved = try AuthConfig.baseURL(profile: profile, in: AuthConfig.readFile())
+      var configuration = AshbyConfiguration(baseURL: try ScriptRunner.baseURL(flag: baseURL, profile: saved), apiKey: key)
       if let version = try AuthConfig.apiVersion(profile: profile, in: AuthConfig.readFile()) {
         configuration.apiVersion = version
       }
@@ -58,7 +59,7 @@ package struct AuthCommand: AsyncParsableCommand {
       switch try await options.verify(key) {
       case .success(let info):
         let title = info.title
-        try AuthConfig.store(key: text, profile: options.profile)
+        try AuthConfig.store(key: text, profile: options.profile, baseURL: options.baseURL)
         print(
           "saved key \(key)\(title.map { " (\($0))" } ?? "") as profile \"\(options.profile)\" in \(AuthConfig.configFile.path)"
         )

@@ -29,6 +29,12 @@ package struct RunCommand: AsyncParsableCommand {
       valueName: "NAME"))
   package var state: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Run the script as a hook answering this delivery (`ashby.event`, `...`): a webhook body FILE as Ashby POSTs it, or a webhook TYPE, sampled from the fake Ashby's data (with --fake).",
+      valueName: "FILE_OR_TYPE"))
+  package var event: String?
+
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   package var scriptAndArguments: [String] = []
 
@@ -57,7 +63,7 @@ package struct RunCommand: AsyncParsableCommand {
     let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
     let code = await Self.perform(
       script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: session.settings,
-      planJSON: planJson, state: state)
+      planJSON: planJson, state: state, event: event)
     if code != 0 { throw ExitCode(code) }
   }
 
@@ -65,7 +71,7 @@ package struct RunCommand: AsyncParsableCommand {
   /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
   package static func perform(
     script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planJSON: String?,
-    state: String? = nil
+    state: String? = nil, event eventOption: String? = nil
   ) async -> Int32 {
     // Only an argument that looks like an option costs the parser's reflection here.
     if args.contains(where: { $0.hasPrefix("-") }),
@@ -110,7 +116,19 @@ package struct RunCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
     }
-    let event = attachment?.input.event
+    var event = attachment?.input.event
+    var sampleEvent: String?
+    if event == nil, let eventOption {
+      do {
+        switch try EventOption.resolve(eventOption) {
+        case .delivery(let given): event = given
+        case .sample(let type): sampleEvent = type
+        }
+      } catch {
+        Console.error("ashby-lua: \(error)")
+        return Exit.usage
+      }
+    }
     // A scheduled run's settings come with its input, as data (its command line is the script and its arguments).
     let settings = attachment?.input.settings ?? settings
     // A scheduled run's input is read already, so it cannot be handed over: the daemon starts such a run in the server.
@@ -121,12 +139,13 @@ package struct RunCommand: AsyncParsableCommand {
     let demo = ProgramParts.demo(for: settings)
     let runner: ScriptRunner
     do {
-      runner = try await ScriptRunner.start(settings, report: attachment?.report, feeds: feeds, event: event, demo: demo)
+      runner = try await ScriptRunner.start(
+        settings, report: attachment?.report, feeds: feeds, event: event, sampleEvent: sampleEvent, demo: demo)
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
     }
-    let end = await runner.runMain(script: script, arguments: args, chunks: chunks, event: event)
+    let end = await runner.runMain(script: script, arguments: args, chunks: chunks)
     attachment?.report.send(RunReport(end: end, client: runner.client, syncTokens: feeds.reached))
     if end.code == 0, let store, let state {
       do {

@@ -45,20 +45,71 @@ extension Catalog {
     )
   }
 
-  /// The closest endpoint name: same letters in another case first, then within two edits.
+  /// The closest endpoint name: same letters in another case first, then within two edits, then
+  /// by words (`candidate.addNote` → `candidate.createNote`).
   public static func nearestEndpoint(to name: String) -> String? {
     let lower = name.lowercased()
     if let same = generated.first(where: { $0.name.lowercased() == lower }) { return same.name }
-    return Suggestion.closest(name, generated.map(\.name))
+    return Suggestion.closest(name, generated.map(\.name)) ?? nearestByWords(name)
+  }
+
+  /// Verbs people reach for, and the one Ashby's method names use.
+  static let verbs: [String: String] = [
+    "add": "create", "new": "create", "make": "create", "post": "create", "insert": "create", "get": "info",
+    "fetch": "info", "show": "info", "read": "info", "find": "search", "lookup": "search", "remove": "delete",
+    "destroy": "delete", "drop": "delete", "edit": "update", "modify": "update", "set": "update", "all": "list",
+    "move": "change", "advance": "change",
+  ]
+
+  /// An endpoint of the same category (or one within two edits of it) whose method shares a noun with
+  /// the name's, the verb read as Ashby's when it is a synonym; nil when nothing shares a noun.
+  static func nearestByWords(_ name: String) -> String? {
+    let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+    guard parts.count == 2, name.utf8.count <= 80 else { return nil }
+    let categories = Set(generated.map { $0.name.split(separator: ".").first.map(String.init) ?? "" })
+    guard let category = categories.contains(parts[0]) ? parts[0] : Suggestion.closest(parts[0], Array(categories))
+    else { return nil }
+    let wanted = words(parts[1]).map { verbs[$0] ?? $0 }
+    var best: (name: String, score: Int)?
+    for endpoint in generated where endpoint.name.hasPrefix(category + ".") {
+      let method = words(String(endpoint.name.dropFirst(category.count + 1)))
+      let nouns = Set(method.dropFirst()).intersection(wanted.dropFirst()).count
+      guard nouns > 0 else { continue }
+      let score = nouns * 2 + (method.first == wanted.first ? 1 : 0)
+      if score > best?.score ?? 0 { best = (endpoint.name, score) }
+    }
+    return best?.name
+  }
+
+  /// A camelCase method's words, lowercased, each without a plural `s` (`listNotes` → list, note).
+  static func words(_ method: String) -> [String] {
+    var out: [String] = []
+    var current = ""
+    for c in method {
+      if c.isUppercase, !current.isEmpty {
+        out.append(current)
+        current = ""
+      }
+      current.append(contentsOf: c.lowercased())
+    }
+    if !current.isEmpty { out.append(current) }
+    return out.map { $0.count > 3 && $0.hasSuffix("s") ? String($0.dropLast()) : $0 }
   }
 }
 
 /// "Did you mean": the nearest of some names.
 public enum Suggestion {
-  /// The name within two edits of a typo, if there is one.
+  /// The name a typo meant: the same in another case, else within two edits, else one that starts
+  /// with the other (`applicationSubmitted` → `applicationSubmit`, at least five letters shared).
   public static func closest(_ key: String, _ names: [String]) -> String? {
     guard key.utf8.count <= 80 else { return nil }
-    return names.map { ($0, distance(key, $0)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+    let lower = key.lowercased()
+    if let same = names.first(where: { $0.lowercased() == lower }) { return same }
+    if let near = names.map({ ($0, distance(key, $0)) }).filter({ $0.1 <= 2 }).min(by: { $0.1 < $1.1 })?.0 { return near }
+    return names.filter { name in
+      let other = name.lowercased()
+      return min(other.count, lower.count) >= 5 && (other.hasPrefix(lower) || lower.hasPrefix(other))
+    }.min { abs($0.count - key.count) < abs($1.count - key.count) }
   }
 
   /// Levenshtein distance, on characters.

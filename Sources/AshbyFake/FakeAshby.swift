@@ -206,6 +206,18 @@ public final class FakeAshby: Sendable {
     }
   }
 
+  /// When an application entered the stage it is in (its stage history's last entry), as Ashby writes times.
+  public func enteredCurrentStage(ofApplication id: String) -> String? {
+    store.withData { $0.history[.string(id)]?.last?["enteredStageAt"]?.string }
+  }
+
+  /// Applications in the stage titled `title` now.
+  public func applications(inStage title: String) -> [String] {
+    store.withData { d in
+      d.applications.filter { $0["currentInterviewStage"]?["title"]?.string == title }.compactMap { $0["id"]?.string }
+    }
+  }
+
   /// Whether a candidate has a resume attached.
   public func hasResume(candidate id: String) -> Bool {
     store.withData { d in d.candidates.first { $0["id"]?.string == id }?["resumeFileHandle"] != nil }

@@ -63,6 +63,7 @@ extension FakeData {
       // Some were last touched long ago: "stale for 14 days" finds them.
       let idle = age == 0 ? 0 : Int(rng.next() % UInt64(min(age, 60) + 1))
       app["updatedAt"] = date(daysAgo: idle, from: Date())
+      recordPath(&d, of: app, through: stages, to: k, n: i)
       switch stages[k]["type"]?.string {
       case "Archived":
         let reason = d.archiveReasons[Int(rng.next() % UInt64(d.archiveReasons.count))]
@@ -81,6 +82,25 @@ extension FakeData {
     }
     for i in d.candidates.indices {
       if let cid = d.candidates[i]["id"] { d.candidates[i]["applicationIds"] = .array(byCandidate[cid] ?? []) }
+    }
+  }
+
+  /// The stages an application went through to stage `k` (from Application Review, or Lead; an
+  /// archived one after one to three stages), the first entered when it was created and the last
+  /// at its last change, the rest evenly between. Drawn from `n`, not the generator: the rest of
+  /// the seeded world stays as it was.
+  static func recordPath(_ d: inout FakeData, of app: JSONObject, through stages: [JSONObject], to k: Int, n: Int) {
+    let archived = stageTitles.firstIndex { $0.1 == "Archived" } ?? stages.count
+    let path = k == 0 ? [0] : k == archived ? Array(1...(1 + n % 3)) + [k] : Array(1...k)
+    let created = app["createdAt"] ?? .null, changed = app["updatedAt"] ?? .null
+    let first = created.string.flatMap(Timestamps.parse) ?? Date()
+    let last = changed.string.flatMap(Timestamps.parse) ?? Date()
+    for (step, index) in path.enumerated() where index < stages.count {
+      // The first and the last entries at the application's own times, exactly as it shows them.
+      let at =
+        step == path.count - 1
+        ? changed : step == 0 ? created : iso(first.addingTimeInterval(last.timeIntervalSince(first) * Double(step) / Double(path.count - 1)))
+      recordMove(&d, of: app["id"] ?? .null, to: stages[index], at: at)
     }
   }
 

@@ -18,6 +18,14 @@ struct FakeData {
   var schedules: [JSONObject] = []
   var uploadHandles: [String: Upload] = [:]
   var archiveReasons: [JSONObject] = []
+  /// Each application's stages, oldest first (`application.listHistory`), and how many entries were made.
+  var history: [JSONValue: [JSONObject]] = [:]
+  var historyCount = 0
+  var offers: [JSONObject] = []
+  var customFields: [JSONObject] = []
+  var tags: [JSONObject] = []
+  /// The kinds of interview the plans hold (`interview.list`).
+  var interviews: [JSONObject] = []
   var communicationTemplates: [JSONObject] = []
   /// Rejection emails scheduled by a move to an Archived stage: the application and the `archiveEmail` asked for.
   var archiveEmails: [(applicationId: String, email: JSONObject)] = []
@@ -70,6 +78,25 @@ struct FakeData {
     ]
     for (i, r) in reasons.enumerated() {
       d.archiveReasons.append(["id": id("arc", i), "text": .string(r.0), "reasonType": .string(r.1), "isArchived": false])
+    }
+    for (i, field) in [("Salary expectation", "Number"), ("Visa required", "Boolean"), ("Notice period", "String")]
+      .enumerated()
+    {
+      d.customFields.append([
+        "id": id("cf", i), "title": .string(field.0), "fieldType": .string(field.1), "objectType": "Candidate",
+        "isArchived": false,
+      ])
+    }
+    for (i, title) in ["Silver medalist", "Referral bonus", "Relocation", "Old import"].enumerated() {
+      d.tags.append(["id": id("tag", i), "title": .string(title), "isArchived": .bool(i == 3)])
+    }
+    for (i, title) in ["Phone Screen", "Technical Interview", "Hiring Manager", "Debrief", "Take-home (retired)"]
+      .enumerated()
+    {
+      d.interviews.append([
+        "id": id("int", i), "title": .string(title), "isDebrief": .bool(title == "Debrief"), "isArchived": .bool(i == 4),
+        "instructionsPlain": "Be on time and take notes.",
+      ])
     }
     for (i, title) in ["Rejection - standard", "Rejection - after onsite", "Thanks for applying"].enumerated() {
       d.communicationTemplates.append(["id": id("tpl", i), "title": .string(title), "intendedTypes": ["email"]])

@@ -17,9 +17,6 @@ enum FakeAnswer {
 
 /// The fake's state and endpoint logic, behind one lock.
 final class FakeStore: @unchecked Sendable {
-  /// An endpoint the fake models: its answer to a request's params (called with the lock held).
-  typealias Handler = @Sendable (FakeStore, JSONObject) -> FakeAnswer
-
   private let lock = NSLock()
   /// Read and changed with the lock held only.
   var data: FakeData
@@ -51,68 +48,12 @@ final class FakeStore: @unchecked Sendable {
     if let known, !known.multipart, let missing = Self.missingRequired(known, params) {
       return .failure(code: "invalid_input", message: "Missing required field: \(missing)")
     }
-    guard let handler = Self.handlers[endpoint] else {
+    guard let modelled = Self.endpoints[endpoint] else {
       guard known != nil else { return .http(status: 404, code: "not_found", message: "No such endpoint: \(endpoint)") }
       return .failure(code: "invalid_input", message: "The fake Ashby does not model \(endpoint)")
     }
-    return withLock { handler(self, params) }
+    return withLock { modelled.handle(self, params) }
   }
-
-  /// Endpoints Ashby has that its OpenAPI description leaves out: the resume upload's first step.
-  static let beyondCatalog: Set<String> = ["file.createFileUploadHandle"]
-
-  /// The endpoints the fake models, by their catalog name (a test checks every name is in the catalog
-  /// or in `beyondCatalog`).
-  static let handlers: [String: Handler] = [
-    "job.list": { s, p in s.jobList(p) },
-    "job.info": { s, p in s.find(s.data.jobs, p["id"], code: "job_not_found", what: "job") },
-    "department.list": { s, p in s.page(s.data.departments, p) },
-    "location.list": { s, p in s.page(s.data.locations, p) },
-    "source.list": { s, _ in .results(s.data.sources, extra: ["moreDataAvailable": false]) },
-    "user.search": { s, p in
-      let email = p["email"]?.string?.lowercased() ?? ""
-      return .results(s.data.users.filter { $0["email"]?.string?.lowercased() == email })
-    },
-    "candidate.list": { s, p in s.page(s.data.candidates, p) },
-    "candidate.info": { s, p in s.find(s.data.candidates, p["id"], code: "candidate_not_found", what: "candidate") },
-    "candidate.search": { s, p in s.candidateSearch(p) },
-    "candidate.create": { s, p in s.candidateCreate(p) },
-    "candidate.createNote": { s, p in s.createNote(p) },
-    "candidate.uploadResume": { s, p in s.uploadResume(p) },
-    "application.info": { s, p in
-      s.find(s.data.applications, p["applicationId"], code: "application_not_found", what: "application")
-    },
-    "application.list": { s, p in s.timeFiltered("application.list", s.data.applications, p) },
-    "application.create": { s, p in s.applicationCreate(p) },
-    "application.changeStage": { s, p in s.changeStage(p) },
-    "archiveReason.list": { s, _ in .results(s.data.archiveReasons, extra: ["moreDataAvailable": false]) },
-    "communicationTemplate.list": { s, p in s.page(s.data.communicationTemplates, p) },
-    "interviewStage.info": { s, p in
-      guard let stage = s.data.plans.values.joined().first(where: { $0["id"] == p["interviewStageId"] }) else {
-        return .failure(code: "interview_stage_not_found", message: "Interview stage not found")
-      }
-      return .results(stage)
-    },
-    "interviewStage.list": { s, p in
-      guard let stages = s.data.plans[p["interviewPlanId"] ?? .null] else {
-        return .failure(code: "interview_plan_not_found", message: "Interview plan not found")
-      }
-      return .results(stages, extra: ["moreDataAvailable": false])
-    },
-    "jobInterviewPlan.info": { s, p in
-      guard let job = s.data.jobs.first(where: { $0["id"] == p["jobId"] }), let plan = job["defaultInterviewPlanId"]
-      else { return .failure(code: "job_not_found", message: "Job not found") }
-      let stages = (s.data.plans[plan] ?? []).map(JSONValue.object)
-      return .results(["jobId": job["id"] ?? "", "interviewPlanId": plan, "stages": .array(stages)])
-    },
-    "interviewSchedule.create": { s, p in s.scheduleCreate(p) },
-    "interviewSchedule.list": { s, p in s.page(s.data.schedules, p) },
-    "file.createFileUploadHandle": { s, p in s.uploadHandle(p) },
-    "webhook.create": { s, p in s.webhookCreate(p) },
-    "webhook.info": { s, p in s.webhookInfo(p) },
-    "webhook.update": { s, p in s.webhookUpdate(p) },
-    "webhook.delete": { s, p in s.webhookDelete(p) },
-  ]
 
   /// The first required field absent from the params, when no form of the request is complete.
   static func missingRequired(_ endpoint: Endpoint, _ p: JSONObject) -> String? {
@@ -124,7 +65,7 @@ final class FakeStore: @unchecked Sendable {
 
   // MARK: Reading
 
-  private func find(_ items: [JSONObject], _ id: JSONValue?, code: String, what: String) -> FakeAnswer {
+  func find(_ items: [JSONObject], _ id: JSONValue?, code: String, what: String) -> FakeAnswer {
     guard let id, id.string != nil else { return .failure(code: "invalid_input", message: "\(what) id is required") }
     guard let item = items.first(where: { $0["id"] == id }) else {
       return .failure(code: code, message: "\(what.capitalized) not found")
@@ -135,7 +76,7 @@ final class FakeStore: @unchecked Sendable {
   /// Cursor paging: the cursor is the offset; the last page carries a sync
   /// token. With a token, only the items changed since its version (every
   /// list: an item the fake never changes never comes again).
-  private func page(_ all: [JSONObject], _ p: JSONObject) -> FakeAnswer {
+  func page(_ all: [JSONObject], _ p: JSONObject) -> FakeAnswer {
     var items = all
     if let token = p["syncToken"]?.string {
       let parts = token.dropFirst().split(separator: "-")
@@ -166,7 +107,7 @@ final class FakeStore: @unchecked Sendable {
     return .results(slice, extra: extra)
   }
 
-  private func jobList(_ p: JSONObject) -> FakeAnswer {
+  func jobList(_ p: JSONObject) -> FakeAnswer {
     let statuses = p["status"]?.array?.compactMap(\.string) ?? ["Open", "Closed", "Archived"]
     let valid: Set<String> = ["Open", "Closed", "Archived", "Draft"]
     if let bad = statuses.first(where: { !valid.contains($0) }) {
@@ -176,7 +117,7 @@ final class FakeStore: @unchecked Sendable {
   }
 
   /// A page of the items the endpoint's time filters keep (`FakeTimeFilters`).
-  private func timeFiltered(_ endpoint: String, _ items: [JSONObject], _ p: JSONObject) -> FakeAnswer {
+  func timeFiltered(_ endpoint: String, _ items: [JSONObject], _ p: JSONObject) -> FakeAnswer {
     do {
       return page(try FakeTimeFilters.apply(endpoint, items, p), p)
     } catch {
@@ -184,7 +125,7 @@ final class FakeStore: @unchecked Sendable {
     }
   }
 
-  private func candidateSearch(_ p: JSONObject) -> FakeAnswer {
+  func candidateSearch(_ p: JSONObject) -> FakeAnswer {
     let email = p["email"]?.string?.lowercased()
     let name = p["name"]?.string?.lowercased()
     let found = data.candidates.filter { c in
@@ -198,12 +139,12 @@ final class FakeStore: @unchecked Sendable {
   // MARK: Writing
 
   /// Marks an item (candidate or application, by id) changed now.
-  private func touch(_ id: JSONValue?) {
+  func touch(_ id: JSONValue?) {
     data.version += 1
     data.versions[id ?? .null] = data.version
   }
 
-  private func candidateCreate(_ p: JSONObject) -> FakeAnswer {
+  func candidateCreate(_ p: JSONObject) -> FakeAnswer {
     guard let name = p["name"]?.string, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
       return .failure(code: "invalid_input", message: "name is required")
     }
@@ -218,12 +159,12 @@ final class FakeStore: @unchecked Sendable {
     return .results(c)
   }
 
-  private func candidateIndex(_ id: JSONValue?) -> Int? {
+  func candidateIndex(_ id: JSONValue?) -> Int? {
     guard let id else { return nil }
     return data.candidates.firstIndex { $0["id"] == id }
   }
 
-  private func createNote(_ p: JSONObject) -> FakeAnswer {
+  func createNote(_ p: JSONObject) -> FakeAnswer {
     guard let i = candidateIndex(p["candidateId"]) else {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
@@ -239,7 +180,7 @@ final class FakeStore: @unchecked Sendable {
     return .results(note)
   }
 
-  private func uploadHandle(_ p: JSONObject) -> FakeAnswer {
+  func uploadHandle(_ p: JSONObject) -> FakeAnswer {
     guard p["fileUploadContext"] == "CandidateResume", let filename = p["filename"]?.string else {
       return .failure(code: "invalid_input", message: "fileUploadContext and filename are required")
     }
@@ -260,7 +201,7 @@ final class FakeStore: @unchecked Sendable {
     }
   }
 
-  private func uploadResume(_ p: JSONObject) -> FakeAnswer {
+  func uploadResume(_ p: JSONObject) -> FakeAnswer {
     guard let i = candidateIndex(p["candidateId"]) else {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
@@ -276,7 +217,7 @@ final class FakeStore: @unchecked Sendable {
     return .results(data.candidates[i])
   }
 
-  private func applicationCreate(_ p: JSONObject) -> FakeAnswer {
+  func applicationCreate(_ p: JSONObject) -> FakeAnswer {
     guard let ci = candidateIndex(p["candidateId"]) else {
       return .failure(code: "candidate_not_found", message: "Candidate not found")
     }
@@ -297,6 +238,7 @@ final class FakeStore: @unchecked Sendable {
       id: FakeData.id("app", 10_000 + data.applications.count), candidate: data.candidates[ci], job: job, stage: stage,
       source: source, daysAgo: 0)
     data.applications.append(app)
+    recordMove(of: app["id"] ?? .null, to: stage, at: app["createdAt"] ?? FakeData.iso(Date()))
     data.candidates[ci]["applicationIds"] =
       .array((data.candidates[ci]["applicationIds"]?.array ?? []) + [app["id"] ?? .null])
     touch(data.candidates[ci]["id"])
@@ -305,7 +247,7 @@ final class FakeStore: @unchecked Sendable {
     return .results(app)
   }
 
-  private func changeStage(_ p: JSONObject) -> FakeAnswer {
+  func changeStage(_ p: JSONObject) -> FakeAnswer {
     guard let i = data.applications.firstIndex(where: { $0["id"] == p["applicationId"] }) else {
       return .failure(code: "application_not_found", message: "Application not found")
     }
@@ -335,14 +277,16 @@ final class FakeStore: @unchecked Sendable {
     data.applications[i]["currentInterviewStage"] = .object(stage)
     data.applications[i]["status"] =
       stage["type"] == "Hired" ? "Hired" : (stage["type"] == "Archived" ? "Archived" : "Active")
-    data.applications[i]["updatedAt"] = FakeData.iso(Date())
+    let now = FakeData.iso(Date())
+    data.applications[i]["updatedAt"] = now
+    recordMove(of: data.applications[i]["id"] ?? .null, to: stage, at: now)
     touch(data.applications[i]["id"])
     emit("candidateStageChange", ["application": .object(data.applications[i])])
     if stage["type"] == "Hired" { emit("candidateHire", ["application": .object(data.applications[i])]) }
     return .results(data.applications[i])
   }
 
-  private func scheduleCreate(_ p: JSONObject) -> FakeAnswer {
+  func scheduleCreate(_ p: JSONObject) -> FakeAnswer {
     guard let app = data.applications.first(where: { $0["id"] == p["applicationId"] }) else {
       return .failure(code: "application_not_found", message: "Application not found")
     }

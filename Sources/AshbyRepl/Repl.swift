@@ -57,9 +57,10 @@ public struct Repl {
     while let first = await readLine(prompt: "> ") {
       let trimmed = first.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { continue }
-      if trimmed.hasPrefix(":") {
+      // `help`, `exit` and `quit` alone do what a newcomer means (as Python's REPL answers them), not print nil.
+      if trimmed.hasPrefix(":") || ["help", "exit", "quit"].contains(trimmed) {
         remember(first)
-        if handleCommand(trimmed) { break }
+        if handleCommand(trimmed.hasPrefix(":") ? trimmed : ":" + trimmed) { break }
         continue
       }
       // `=expr` is already an expression: it is not tried as `return return expr`.

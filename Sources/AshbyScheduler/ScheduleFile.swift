@@ -300,6 +300,10 @@ struct ScheduleReader {
       if let name = v.string, let zone = ScheduledJob.zone(named: name) {
         job.timeZone = zone
         job.zoneName = name
+      } else if let name = v.string, name.contains("/"),  // an Area/Location misspelt; never a guess at "PST"
+        let near = Suggestion.closest(name, TimeZone.knownTimeZoneIdentifiers.filter { $0.contains("/") })
+      {
+        problem(place, "timezone", "\"\(v.string ?? "")\" is not an IANA time zone name (did you mean \"\(near)\"?)")
       } else {
         problem(
           place, "timezone",

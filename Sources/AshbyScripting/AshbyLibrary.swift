@@ -201,6 +201,10 @@ public enum AshbyLibrary {
       stack.push(.string(HelpText.text(for: stack.string(at: 1))))
       return 1
     }
+    ctx.register("ashby_private.name_hint") { stack in
+      stack.push(HelpText.nameHint(stack.string(at: 1) ?? "").map(LuaValue.string) ?? .nil)
+      return 1
+    }
     // The prelude's option checker raises through here: an `argument` error table,
     // at the script's line, like the host's own checks.
     ctx.register("ashby_private.argument_error") { stack in

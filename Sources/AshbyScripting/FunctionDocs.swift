@@ -108,37 +108,37 @@ enum HelpText {
       return "\(doc.signature)\n  \(doc.summary)\n" + params(doc.params) + "  Example:\n    \(doc.example)"
     }
     if name == "endpoints" { return EndpointHelp.list() }
-    if name == "chart" || name.hasPrefix("chart.") {
-      return "ashby.chart.bar(rows, { label = ..., value = ... }), ashby.chart.funnel(stages)\n"
-        + "  Prints bar charts and funnels (Unicode, or ASCII with TERM=dumb / NO_COLOR / ascii = true); *_text returns the text."
-    }
-    if name == "report" || name.hasPrefix("report.") {
-      return "ashby.report.html(path, { title = ..., sections = { { title, text, bar, funnel, table }, ... } })\n"
-        + "  Writes one self-contained HTML file: inline CSS and SVG charts, every text escaped."
-    }
-    if name == "progress" {
-      return "local p = ashby.progress{ total = n, label = \"import\" }; p:step(); p:done()\n"
-        + "  A status line on the terminal for long work (ashby.map, ashby.all and ashby.pages have their own)."
-    }
+    if let module = ModuleDoc.named(name) { return module.listing }
+    if let f = ModuleDoc.function(name) { return "\(f.signature)\n  \(f.summary)" }
     if let endpoint = Catalog.endpoint(name) { return EndpointHelp.text(endpoint) }
     if name == "objects" { return EndpointHelp.objectList() }
     if let object = Catalog.object(name) { return EndpointHelp.text(object) }
-    if name == "json" || name.hasPrefix("json.") {
-      return "ashby.json.encode(value) -> string, ashby.json.decode(text) -> any\n"
-        + "  JSON arrays stay arrays (ashby.json.array{} marks an empty one); ashby.null is JSON null."
-    }
     let near = Catalog.nearestEndpoint(to: name).map { " (did you mean \"\($0)\"?)" } ?? ""
     return "no help for \"\(name)\"\(near); try ashby.help() for the list"
+  }
+
+  /// For a name the `ashby` table lacks that reads like an endpoint (`list_applications`,
+  /// `get_offer`): the endpoint that does it, and how to call it.
+  static func nameHint(_ key: String) -> String? {
+    for (prefix, method) in [("list_", "list"), ("get_", "info")] where key.hasPrefix(prefix) {
+      let noun = String(key.dropFirst(prefix.count))
+      let singular = noun.hasSuffix("s") ? String(noun.dropLast()) : noun
+      let words = singular.split(separator: "_").map(String.init)
+      let category = (words.first ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+      guard let endpoint = Catalog.endpoint("\(category).\(method)") else { continue }
+      let what = words.joined(separator: " ")
+      return method == "list"
+        ? "to list \(what)s: for item in ashby.pages(\"\(endpoint.name)\") do … end"
+        : "to get one \(what): ashby.call(\"\(endpoint.name)\", { … }); ashby.help(\"\(endpoint.name)\") says what it takes"
+    }
+    return nil
   }
 
   static func overview() -> String {
     var out = "The ashby table (ashby.help(name) for details):\n"
     for spec in Actions.all { out += "  \(pad(spec.name)) \(spec.summary)\n" }
     for doc in FunctionDoc.all { out += "  \(pad(doc.name)) \(doc.summary)\n" }
-    out += "  \(pad("json")) encode/decode JSON; ashby.null is JSON null\n"
-    out += "  \(pad("chart")) bar charts and funnels in the terminal\n"
-    out += "  \(pad("report")) self-contained HTML reports\n"
-    out += "  \(pad("progress")) a status line for long work\n"
+    for module in ModuleDoc.all { out += "  \(pad(module.name)) \(module.summary)\n" }
     out += "  \(pad("dry_run")) true under --dry-run (read-only)\n"
     out += "Every Ashby endpoint: ashby.help(\"endpoints\"); one of them: ashby.help(\"offer.create\")"
     return out

@@ -37,4 +37,5 @@ struct FakeDemo: DemoServer {
   var baseURL: URL { server.baseURL }
   var key: String { FakeAshby.fullKey }
   func stop() async { await server.stop() }
+  func sampleEvent(_ type: String) -> Data? { server.sampleEvent(type) }
 }

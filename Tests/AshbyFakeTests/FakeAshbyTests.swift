@@ -35,10 +35,10 @@ import Testing
   }
 
   @Test func everyModelledEndpointIsOneAshbyHas() {
-    for name in FakeStore.handlers.keys {
+    for name in FakeStore.endpoints.keys {
       #expect(Catalog.endpoint(name) != nil || FakeStore.beyondCatalog.contains(name), "\(name)")
     }
-    #expect(FakeStore.beyondCatalog.allSatisfy { Catalog.endpoint($0) == nil && FakeStore.handlers[$0] != nil })
+    #expect(FakeStore.beyondCatalog.allSatisfy { Catalog.endpoint($0) == nil && FakeStore.endpoints[$0] != nil })
   }
 
   @Test func answersInAshbysEnvelope() async throws {
@@ -59,7 +59,7 @@ import Testing
       #expect(bad.status == 200 && bad.answer["errorInfo"]?["code"] == "invalid_input", "\(body) \(type)")
     }
     // In the catalog but not modelled, and not Ashby's at all.
-    let unmodelled = try await Self.call(fake, "offer.list", "{}")
+    let unmodelled = try await Self.call(fake, "approval.list", "{}")
     #expect(unmodelled.answer["errorInfo"]?["message"]?.string?.contains("does not model") == true)
     #expect(try await Self.call(fake, "nothing.here", "{}").status == 404)
   }

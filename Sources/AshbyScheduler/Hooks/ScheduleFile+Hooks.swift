@@ -55,7 +55,7 @@ extension ScheduleReader {
       return []
     }
     for name in names where !Catalog.webhookTypes.contains(name) {
-      let hint = Self.closest(name, Catalog.webhookTypes).map { " (did you mean \"\($0)\"?)" } ?? ""
+      let hint = Suggestion.closest(name, Catalog.webhookTypes).map { " (did you mean \"\($0)\"?)" } ?? ""
       problem(place, "events", "\"\(name)\" is not an Ashby webhook type\(hint)")
     }
     return Set(names)
@@ -97,11 +97,5 @@ extension ScheduleReader {
       problem(place, nil, "give one of secret_env, secret_command and unsigned = true")
     }
     return nil
-  }
-
-  static func closest(_ word: String, _ candidates: [String]) -> String? {
-    let lower = word.lowercased()
-    return candidates.first { $0.lowercased() == lower }
-      ?? candidates.filter { $0.lowercased().hasPrefix(String(lower.prefix(5))) }.first
   }
 }

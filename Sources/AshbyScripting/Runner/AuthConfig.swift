@@ -84,6 +84,13 @@ public struct AuthConfig {
     }
   }
 
+  /// `base_url` of a profile (saved by `auth login --base-url`).
+  public static func baseURL(profile: String, in table: TOMLTable?) throws -> String? {
+    try profileValue("base_url", profile: profile, in: table, must: "an http(s) URL") {
+      $0.string.flatMap { ScriptRunner.isBaseURL($0) ? $0 : nil }
+    }
+  }
+
   /// `strict_results` of a profile.
   public static func strictResults(profile: String, in table: TOMLTable?) throws -> Bool? {
     try profileValue("strict_results", profile: profile, in: table, must: "true or false") { $0.bool }
@@ -123,11 +130,13 @@ public struct AuthConfig {
   }
 
   /// Writes `api_key` for a profile, keeping other profiles, with mode 0600.
-  public static func store(key: String, profile: String) throws {
+  /// - Parameter baseURL: kept as the profile's `base_url` when given (a key works only where it was made).
+  public static func store(key: String, profile: String, baseURL: String? = nil) throws {
     let table = (try? readFile()) ?? TOMLTable()
     let section = table[profile]?.table ?? TOMLTable()
     section["api_key"] = key
     section["api_key_command"] = nil
+    if let baseURL { section["base_url"] = baseURL }
     table[profile] = section
     try write(table)
   }

@@ -14,6 +14,8 @@ public protocol DemoServer: Sendable {
   /// The key the demo data answers to.
   var key: String { get }
   func stop() async
+  /// A webhook body of `type` made from the demo's data (`run --event TYPE --fake`); nil for an unknown type.
+  func sampleEvent(_ type: String) -> Data?
 }
 
 /// A script's run, from settings to its end: an `AshbySession` (a VM with the
@@ -26,15 +28,18 @@ public final class ScriptRunner: Sendable {
   public let session: AshbySession
   public let options: RunSettings
   let demo: (any DemoServer)?
+  /// The delivery the run answers (a hook's, or `--event`'s): `ashby.event`, and the script's `...`.
+  public let event: WebhookDelivery?
   private let signals: SignalWatcher
 
   public var vm: LuaVM { session.vm }
   public var client: AshbyClient { session.client }
 
-  private init(session: AshbySession, demo: (any DemoServer)?, options: RunSettings) {
+  private init(session: AshbySession, demo: (any DemoServer)?, options: RunSettings, event: WebhookDelivery?) {
     self.session = session
     self.demo = demo
     self.options = options
+    self.event = event
     // The first Ctrl-C stops the script at its next Lua instruction; code that
     // never returns to Lua (a pattern match, a looping finalizer) does not
     // hear it, so a second one ends the process. With nothing running (the REPL's
@@ -62,11 +67,25 @@ public final class ScriptRunner: Sendable {
   ///   when the watchdog has to end it.
   ///   - feeds: where `ashby.changes` starts from; `event`: a hook's delivery.
   ///   - demo: how to start a fake Ashby, for `--fake`.
+  ///   - sampleEvent: a webhook type: `ashby.event` is a sample of it from the fake Ashby's data (`run --event TYPE`).
   public static func start(
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
-    event: WebhookDelivery? = nil, demo start: (@Sendable () async throws -> any DemoServer)? = nil
+    event given: WebhookDelivery? = nil, sampleEvent: String? = nil,
+    demo start: (@Sendable () async throws -> any DemoServer)? = nil
   ) async throws -> ScriptRunner {
     let (configuration, demo, strict) = try await Self.configuration(for: options, demo: start)
+    var event = given
+    if let type = sampleEvent {
+      guard let demo else {
+        throw AuthConfig.Failure(
+          description: "--event \(type) makes a sample from the fake Ashby's data: add --fake, or give a payload file")
+      }
+      guard let body = demo.sampleEvent(type) else {
+        await demo.stop()
+        throw AuthConfig.Failure(description: "--event: \(type) is not a webhook type Ashby sends")
+      }
+      event = try WebhookDelivery(hook: "run", body: body, receivedAt: Date())
+    }
     var vmOptions = LuaVM.Options()
     vmOptions.sandbox = options.sandbox
     if report != nil { vmOptions.sandboxReason = Sandbox.scheduledReason }
@@ -89,7 +108,7 @@ public final class ScriptRunner: Sendable {
       report?.send(limited)
       endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
-    return ScriptRunner(session: session, demo: demo, options: options)
+    return ScriptRunner(session: session, demo: demo, options: options, event: event)
   }
 
   /// The client's configuration from the settings and the profile
@@ -114,7 +133,8 @@ public final class ScriptRunner: Sendable {
       configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(server.key))
     } else {
       let (key, _) = try AuthConfig.resolve(profile: options.profile, in: configFile)
-      configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL), apiKey: key)
+      let saved = try AuthConfig.baseURL(profile: options.profile, in: configFile())
+      configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL, profile: saved), apiKey: key)
     }
     configuration.dryRun = options.dryRun
     if let version = try options.apiVersion ?? AuthConfig.apiVersion(profile: options.profile, in: configFile()) {
@@ -139,13 +159,19 @@ public final class ScriptRunner: Sendable {
   }
 
   /// `--base-url`, else `ASHBY_BASE_URL`, else Ashby's own.
-  public static func baseURL(flag: String?) throws -> URL {
-    let text = flag ?? Environment.value("ASHBY_BASE_URL")
+  /// Where Ashby is: the flag, else `ASHBY_BASE_URL`, else the profile's `base_url`, else Ashby's own.
+  public static func baseURL(flag: String?, profile: String? = nil) throws -> URL {
+    let text = flag ?? Environment.value("ASHBY_BASE_URL").flatMap { $0.isEmpty ? nil : $0 } ?? profile
     guard let text, !text.isEmpty else { return AshbyConfiguration.defaultBaseURL }
-    guard let url = URL(string: text), url.host != nil, ["http", "https"].contains(url.scheme ?? "") else {
+    guard isBaseURL(text), let url = URL(string: text) else {
       throw AuthConfig.Failure(description: "ASHBY_BASE_URL is not an http(s) URL: \(text)")
     }
     return url
+  }
+
+  static func isBaseURL(_ text: String) -> Bool {
+    guard let url = URL(string: text), url.host != nil else { return false }
+    return ["http", "https"].contains(url.scheme ?? "")
   }
 
   /// How a script ended: its exit code, and the error that ended it, if one did.
@@ -157,7 +183,7 @@ public final class ScriptRunner: Sendable {
 
   /// Runs `-e` chunks, then the script, like `lua`; errors go to stderr.
   /// A hook's script gets the delivery's payload as `...`.
-  public func runMain(script: String?, arguments: [String], chunks: [String], event: WebhookDelivery? = nil) async -> End {
+  public func runMain(script: String?, arguments: [String], chunks: [String]) async -> End {
     let values = (event.map { [$0.payload] } ?? []) + arguments.map(LuaValue.string)
     let end = await execute(script: script, arguments: arguments, values: values, chunks: chunks)
     // A progress line left by work that stopped early (a loop over pages that broke) goes now.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AshbyCatalog
 import AshbyCLI
+import AshbyFake
 import AshbyJSON
 import AshbyKit
 import AshbyScheduler
@@ -133,13 +134,27 @@ struct HookUnregisterCommand: AsyncParsableCommand {
 
 struct HookTestCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "test", abstract: "Send a signed ping to the local daemon's hook, as Ashby tests an endpoint.")
+    commandName: "test",
+    abstract:
+      "Send a signed ping to the local daemon's hook, as Ashby tests an endpoint; with --event TYPE, a sample event, so the hook's script runs.")
 
   @Argument(help: "The hook's name in schedules.toml.") var name: String
   @Option(name: .shortAndLong, help: ArgumentHelp("The schedule.", valueName: "FILE")) var file = "schedules.toml"
   @Option(
     help: ArgumentHelp("The daemon's URL for the hook (default: http://127.0.0.1:8787/hooks/NAME).", valueName: "URL"))
   var url: String?
+  @Option(
+    help: ArgumentHelp(
+      "Deliver a sample event of this webhook type instead of a ping, made from the fake Ashby's data (the ids a daemon with --fake has).",
+      valueName: "TYPE"))
+  var event: String?
+
+  func validate() throws {
+    if let event, !FakeAshby.sampleTypes.contains(event) {
+      let hint = Suggestion.closest(event, FakeAshby.sampleTypes).map { " (did you mean \($0)?)" } ?? ""
+      throw ValidationError("--event \(event) is not a webhook type Ashby sends\(hint)")
+    }
+  }
 
   func run() async throws {
     let hook = try HookCommand.hook(name, in: file)
@@ -156,8 +171,10 @@ struct HookTestCommand: AsyncParsableCommand {
       throw ExitCode(Exit.usage)
     }
     // One encoding, signed and sent: the signature covers these bytes, not the event's meaning.
-    let body = WebhookDelivery.body(
-      webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookDelivery.ping, data: .object([:]))
+    let body =
+      event.flatMap { FakeAshby.sampleEvent($0) }
+      ?? WebhookDelivery.body(
+        webhookActionId: "test-\(UUID().uuidString.lowercased())", action: WebhookDelivery.ping, data: .object([:]))
     let signed = SignedDelivery(body: body, secret: secret)
     var request = HTTPClientRequest(url: endpoint.absoluteString)
     request.method = .POST

@@ -25,7 +25,7 @@ struct ScheduleLogsCommand: ParsableCommand {
       Console.error("ashby-lua: no run\(runID.map { " \($0)" } ?? "") of \(job) recorded")
       throw ExitCode(Exit.usage)
     }
-    Console.error("\(job)#\(record.id ?? 0): \(record.status.rawValue), \(Timetable.summary(record))")
+    Console.error("\(job)#\(record.id ?? 0): \(Timetable.summary(record))")  // the summary starts with the status
     print(record.output ?? "", terminator: "")
   }
 }

@@ -1,0 +1,110 @@
+import AshbyFake
+import AshbyJSON
+import AshbyTestSupport
+import Foundation
+import Testing
+
+/// A recruiting-operations user's first week, from the README's way of writing scripts, against the fake.
+@Suite(.teardown) struct FirstWeekTests {
+  static let welcome = """
+    local app = ashby.event.data.application
+    ashby.call("candidate.createNote", { candidate_id = app.candidate.id, note = "Welcome, " .. app.candidate.name })
+    print("welcomed " .. app.candidate.id .. " on " .. (...).action)
+    """
+
+  /// Applications in a stage for more than N days, by their stage history (not their last activity).
+  @Test func staleApplicationsAreFoundByStageHistoryDryRunFirst() async throws {
+    let f = try await FakeFixture.start()
+    let days = 7
+    let inReview = f.fake.applications(inStage: "Application Review")
+    let stale = inReview.filter { id in
+      guard let text = f.fake.enteredCurrentStage(ofApplication: id), let entered = Timestamps.parse(text) else { return false }
+      return Date().timeIntervalSince(entered) >= Double(days * 86_400)
+    }
+    #expect(!stale.isEmpty && stale.count < inReview.count, "the seeded account has both: \(stale.count) of \(inReview.count)")
+    let args = ["scripts/advance-stale.lua", "Application Review", "Phone Screen", String(days)]
+    let dry = try await run(["run", "--dry-run"] + args, env: f.env, cwd: packageRoot)
+    #expect(dry.status == 0 && dry.stdout.contains("\(stale.count) applications in \"Application Review\""), "\(dry.all)")
+    #expect(f.fake.count("application.changeStage") == 0 && f.fake.count("application.listHistory") == inReview.count)
+    let real = try await run(["run"] + args, env: f.env, cwd: packageRoot)
+    #expect(real.status == 0, "\(real.stderr)")
+    #expect(f.fake.requests(to: "application.changeStage").compactMap { $0.json["applicationId"]?.string }.sorted() == stale.sorted())
+    #expect(stale.allSatisfy { f.fake.stageTitle(ofApplication: $0) == "Phone Screen" })
+    #expect(f.fake.noteContents.allSatisfy { $0.contains("after \(days) days in the stage") } && f.fake.noteCount == stale.count)
+  }
+
+  /// A hook's script run by itself: a sample of a webhook type, or a payload file.
+  @Test func aHookScriptRunsWithASampleEventOrAPayloadFile() async throws {
+    let path = try script(Self.welcome, name: "welcome.lua")
+    let sampled = try await run(["run", "--fake", "--event", "applicationSubmit", path])
+    #expect(sampled.status == 0 && sampled.stdout.hasPrefix("welcomed cand-") && sampled.stdout.contains("on applicationSubmit"), "\(sampled.all)")
+
+    let f = try await FakeFixture.start()
+    let body = try #require(f.fake.sampleEvent("applicationSubmit"))
+    let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("event.json")
+    try body.write(to: file)
+    let fromFile = try await run(["run", "--event", file.path, path], env: f.env)
+    #expect(fromFile.status == 0 && fromFile.stdout.contains("on applicationSubmit"), "\(fromFile.all)")
+    #expect(f.fake.noteContents.count == 1 && f.fake.noteContents[0].hasPrefix("Welcome, "))
+
+    let typo = try await run(["run", "--fake", "--event", "applicationSubmitted", path])
+    #expect(typo.status == 2 && typo.stderr.contains("(did you mean applicationSubmit?)"), "\(typo.stderr)")
+    let real = try await run(["run", "--event", "candidateHire", path], env: f.env)
+    #expect(real.status == 2 && real.stderr.contains("add --fake, or give a payload file"), "\(real.stderr)")
+    try Data(#"{"data": {}}"#.utf8).write(to: file)
+    let noAction = try await run(["run", "--event", file.path, path], env: f.env)
+    #expect(noAction.status == 2 && noAction.stderr.contains(#"needs "action""#), "\(noAction.stderr)")
+  }
+
+  /// `hook test NAME --event TYPE` delivers a signed sample through the daemon: the script really runs.
+  @Test func hookTestWithAnEventRunsTheScriptThroughTheDaemon() async throws {
+    let d = try await HookDaemon(
+      schedule: hookTable("welcome", events: ["applicationSubmit"], script: "welcome.lua"),
+      scripts: ["welcome.lua": Self.welcome]
+    ).ready()
+    onTeardown { await d.stop() }
+    let url = "http://127.0.0.1:\(d.port)/hooks/welcome"
+    let unset = try await run(["hook", "test", "welcome", "--event", "applicationSubmit", "--url", url, "--file", d.setup.file], home: d.setup.home)
+    #expect(unset.status == 2 && unset.stderr.contains("SECRET_ENV (secret_env) is not set"), "\(unset.stderr)")
+    let sent = try await run(
+      ["hook", "test", "welcome", "--event", "applicationSubmit", "--url", url, "--file", d.setup.file],
+      env: ["SECRET_ENV": d.secret], home: d.setup.home)
+    #expect(sent.status == 0 && sent.stdout.contains(": 200"), "\(sent.all)")
+    #expect(await eventually(60) { d.fake.fake.noteContents.contains { $0.hasPrefix("Welcome, ") } }, "\(d.log)")
+    let bad = try await run(["hook", "test", "welcome", "--event", "nope", "--file", d.setup.file], home: d.setup.home)
+    #expect(bad.status == 2 && bad.stderr.contains("not a webhook type"), "\(bad.stderr)")
+  }
+
+  /// Polish found on the way: each of these said too little, or too much.
+  @Test func namesAndSlipsGetTheAnswerTheUserNeeded() async throws {
+    let unknown = try await run(["run", "--fake", "-e", "ashby.list_applications()"])
+    #expect(unknown.stderr.contains(#"(to list applications: for item in ashby.pages("application.list") do … end)"#), "\(unknown.stderr)")
+    let words = try await run(["run", "--fake", "-e", #"ashby.call("candidate.addNote", {})"#])
+    #expect(words.stderr.contains(#"(did you mean "candidate.createNote"?)"#), "\(words.stderr)")
+    let s = try ScheduleTests.Setup(
+      schedule: """
+        [[job]]
+        name = "hire"
+        script = "hire.lua"
+        cron = "0 9 * * mon-fri"
+        timezone = "America/NewYork"
+        """)
+    let zone = try await run(["schedule", "validate", "--file", s.file], home: s.home)
+    #expect(zone.status == 2 && zone.stderr.contains(#"(did you mean "America/New_York"?)"#), "\(zone.stderr)")
+    let repl = try await run(["repl", "--fake"], stdin: "help\n1 + 1\nexit\n2 + 40\n")
+    #expect(repl.stdout.contains(":help") && repl.stdout.contains("2\n") && !repl.stdout.contains("42"), "\(repl.all)")
+    #expect(!repl.stdout.contains("nil"))
+  }
+
+  /// `auth login --base-url` keeps the URL with the key: `auth status` then asks the same Ashby.
+  @Test func loginKeepsTheBaseURLWithTheKey() async throws {
+    let f = try await FakeFixture.start()
+    let home = try scratch()
+    let url = f.fake.baseURL.absoluteString
+    let login = try await run(["auth", "login", "--base-url", url], stdin: FakeAshby.fullKey + "\n", home: home)
+    #expect(login.status == 0, "\(login.stderr)")
+    let status = try await run(["auth", "status"], home: home)
+    #expect(status.status == 0 && status.stdout.contains("works: yes"), "\(status.all)")
+    #expect(f.fake.count("apiKey.info") == 2)
+  }
+}
