@@ -87,13 +87,14 @@ let package = Package(
       name: "AshbyStdlib", path: "stdlib", exclude: ["tests"], sources: ["AshbyStdlib.swift"],
       resources: [
         .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"), .embedInCode("repl.lua"),
-        .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("ashby.meta.lua"),
+        .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("csv.lua"),
+        .embedInCode("ashby.meta.lua"),
       ]),
     .target(
       name: "AshbyScripting",
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyStdlib", "AshbyWebhook", "AshbyProcess", "AshbyPaths",
-        tomlKit, logging,
+        tomlKit, logging, httpClient, nioCore,
       ]),
     // The state: runs, leases, deliveries, tokens, in one store over an engine (SQLite here,
     // PostgreSQL in AshbyPostgres). Knows nothing of schedules or processes.

@@ -17,6 +17,8 @@ public enum AshbyStdlib {
   public static var chart: String { text(PackageResources.chart_lua) }
   /// `require("ashby.report")`: self-contained HTML reports.
   public static var report: String { text(PackageResources.report_lua) }
+  /// `require("ashby.csv")`: rows as RFC 4180 CSV.
+  public static var csv: String { text(PackageResources.csv_lua) }
   /// The LuaLS `---@meta` file for the `ashby` table, as checked in (see TypeStubs).
   public static var stubs: String { text(PackageResources.ashby_meta_lua) }
 

@@ -1297,6 +1297,13 @@ function ashby.is_error(value) end
 ---@return table
 function ashby.object(value, name) end
 
+--- Posts a message to a configured target (an incoming webhook); the host holds its URL, the script only names it. Under --dry-run it says what it would post and sends nothing (false).
+--- Example: `ashby.notify("recruiting", ("%d applications moved"):format(n))`
+---@param target string A [notify.NAME] target of config.toml (with --fake, any name posts to the fake's sink).
+---@param message string|table Text (sent as {"text": ...}, as Slack, Teams and Google Chat read it) or a table sent as JSON.
+---@return boolean
+function ashby.notify(target, message) end
+
 --- Prints what a function takes, calls and returns, with an example.
 --- Example: `ashby.help(ashby.create_candidate)`
 ---@param fn_or_name? function|string A function or its name.

@@ -383,7 +383,7 @@ local names
 local function library_names()
   if names then return names end
   names = {}
-  local _ = ashby.util, ashby.chart, ashby.report, ashby.progress
+  local _ = ashby.util, ashby.chart, ashby.report, ashby.progress, ashby.csv
   local function walk(t, prefix, seen)
     for k, v in next, t do
       if type(k) == "string" and (type(v) == "function" or type(v) == "table") and not seen[v] then
@@ -470,6 +470,11 @@ getmetatable(ashby).__index = function(t, key)
     rawset(t, "chart", module)
     return module
   end
+  if key == "csv" then
+    local module = require("ashby.csv")
+    rawset(t, "csv", module)
+    return module
+  end
   if key == "report" then
     local module = require("ashby.report")
     rawset(t, "report", module)
@@ -483,6 +488,6 @@ getmetatable(ashby).__index = function(t, key)
   end
   return index(t, key)
 end
-strict(ashby, "ashby", { "dry_run", "event", "util", "progress", "chart", "report" }, private.name_hint)
+strict(ashby, "ashby", { "dry_run", "event", "util", "progress", "chart", "report", "csv" }, private.name_hint)
 
 return ashby

@@ -239,7 +239,15 @@ extension FakeAshby {
     return copy
   }
 
-  // MARK: Upload URL and files
+  // MARK: Upload URL, files, and the notify sink
+
+  /// A local stand-in for a chat's incoming webhook: keeps what was posted, answers 200.
+  func sink(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
+    let name = context.parameters.get("name") ?? ""
+    let body = try await request.body.collect(upTo: 1 << 20)
+    state.withLock { $0.sink.append((name, String(buffer: body))) }
+    return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+  }
 
   func upload(_ request: Request, _ context: FakeRequestContext) async throws -> Response {
     let handle = context.parameters.get("handle") ?? ""

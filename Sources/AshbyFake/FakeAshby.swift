@@ -56,6 +56,8 @@ public final class FakeAshby: Sendable {
     /// 429s the sliding window sent.
     var rateLimited = 0
     var deprecatedVersions: Set<String> = []
+    /// What notify targets posted to the sink: the target's name and the body.
+    var sink: [(target: String, body: String)] = []
   }
 
   let store: FakeStore
@@ -89,6 +91,7 @@ public final class FakeAshby: Sendable {
     let router = Router(context: FakeRequestContext.self)
     router.post("_upload/:handle") { request, context in try await fake.upload(request, context) }
     router.get("_files/:name") { _, context in try fake.file(context) }
+    router.post("_sink/:name") { request, context in try await fake.sink(request, context) }
     router.post(":endpoint") { request, context in try await fake.respond(request, context) }
     var logger = Logger(label: "ashby-fake")
     logger.logLevel = .critical
@@ -148,6 +151,9 @@ public final class FakeAshby: Sendable {
   }
 
   // MARK: Test controls
+
+  /// What `ashby.notify` posted to the fake's sink (`POST /_sink/NAME`), in order.
+  public var sinkMessages: [(target: String, body: String)] { state.withLock { $0.sink } }
 
   /// Requests answered (or dropped), in order.
   public var requests: [FakeRequest] { state.withLock { $0.log } }

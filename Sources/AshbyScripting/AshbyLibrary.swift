@@ -16,7 +16,8 @@ import Synchronization
 public enum AshbyLibrary {
   public static func install(
     into ctx: LuaContext, client: AshbyClient, display: Display = Display(),
-    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: WebhookDelivery? = nil, strictResults: Bool = true
+    feeds: ChangeFeeds = ChangeFeeds(state: nil), event: WebhookDelivery? = nil, strictResults: Bool = true,
+    notifier: Notifier? = nil
   ) throws {
     ctx.installTaskLibrary(at: "ashby")
     ctx.installJSON(at: "ashby.json")
@@ -24,12 +25,31 @@ public enum AshbyLibrary {
     ctx.setErrorDescriber(ErrorText.describe)
     for spec in Actions.all { registerAction(spec, ctx: ctx, client: client) }
     registerCall(ctx: ctx, client: client)
+    registerNotify(ctx: ctx, notifier: notifier)
     registerPrivate(ctx: ctx, client: client, feeds: feeds)
     if let event { ctx.setGlobal("ashby_private.event", event.luaValue) }
     registerDisplay(ctx: ctx, client: client, display: display)
     ResultShapes.register(ctx: ctx, strict: strictResults)
     try installModules(ctx)
     try runPrelude(ctx)
+  }
+
+  /// `ashby.notify(target, message)`: posts through the host to a configured target.
+  static func registerNotify(ctx: LuaContext, notifier: Notifier?) {
+    ctx.registerAsync(
+      "ashby.notify",
+      prepare: { stack -> (String, JSONValue) in
+        guard let target = stack.string(at: 1), !target.isEmpty else {
+          throw AshbyError.argument("target", "argument 1 must be the name of a [notify.NAME] target", action: "notify")
+        }
+        return (target, try Notifier.body(try stack.value(at: 2)))
+      }
+    ) { target, body in
+      guard let notifier else {
+        throw AshbyError.argument("target", "no notify targets here", action: "notify")
+      }
+      return try await notifier.post(target: target, body: body)
+    }
   }
 
   /// `ashby.<action>{...}` (and `ashby.get_job("id")`).
@@ -245,6 +265,7 @@ public enum AshbyLibrary {
       "ashby.pretty": .string(AshbyStdlib.pretty), "ashby.util": .string(AshbyStdlib.util),
       "ashby.repl": .string(AshbyStdlib.repl), "ashby.progress": .string(AshbyStdlib.progress),
       "ashby.chart": .string(AshbyStdlib.chart), "ashby.report": .string(AshbyStdlib.report),
+      "ashby.csv": .string(AshbyStdlib.csv),
     ]
     ctx.setGlobal("ashby_private.module_sources", .object(modules))
   }

@@ -26,7 +26,7 @@ public final class AshbySession: Sendable {
     _ configuration: AshbyConfiguration, logger: Logger = Logger(label: "ashby-lua.ashby"),
     vm options: LuaVM.Options = LuaVM.Options(), display: Display = Display(),
     feeds: ChangeFeeds = ChangeFeeds(state: nil), event: WebhookDelivery? = nil, strictResults: Bool = true,
-    onRunaway: (@Sendable (AshbyClient, String) -> Void)? = nil
+    notifier: Notifier? = nil, onRunaway: (@Sendable (AshbyClient, String) -> Void)? = nil
   ) async throws -> AshbySession {
     let client = AshbyClient(configuration: configuration, logger: logger)
     var options = options
@@ -34,7 +34,8 @@ public final class AshbySession: Sendable {
     let vm = try LuaVM(options: options)
     try await vm.perform { ctx in 
       try AshbyLibrary.install(
-        into: ctx, client: client, display: display, feeds: feeds, event: event, strictResults: strictResults)
+        into: ctx, client: client, display: display, feeds: feeds, event: event, strictResults: strictResults,
+        notifier: notifier)
     }
     return AshbySession(vm: vm, client: client)
   }

@@ -91,6 +91,16 @@ struct FunctionDoc: Sendable {
         "Makes a table as strict as ashby's own results: a field the named object does not have raises with the nearest name.",
       example: #"local app = ashby.object(ashby.event.data.application, "Application")"#),
     FunctionDoc(
+      name: "notify",
+      params: [
+        ("target", "string", "A [notify.NAME] target of config.toml (with --fake, any name posts to the fake's sink)."),
+        ("message", "string|table", "Text (sent as {\"text\": ...}, as Slack, Teams and Google Chat read it) or a table sent as JSON."),
+      ],
+      returns: "boolean",
+      summary:
+        "Posts a message to a configured target (an incoming webhook); the host holds its URL, the script only names it. Under --dry-run it says what it would post and sends nothing (false).",
+      example: #"ashby.notify("recruiting", ("%d applications moved"):format(n))"#),
+    FunctionDoc(
       name: "help", params: [("fn_or_name?", "function|string", "A function or its name.")], returns: "",
       summary: "Prints what a function takes, calls and returns, with an example.",
       example: "ashby.help(ashby.create_candidate)"),

@@ -41,6 +41,12 @@ struct ModuleDoc: Sendable {
         ("escape", "ashby.report.escape(value) -> string", "A value as HTML text, every special character escaped."),
       ]),
     ModuleDoc(
+      name: "csv", summary: "rows as CSV text or a file (RFC 4180)",
+      functions: [
+        ("encode", "ashby.csv.encode(rows, { columns = {...}, header = true }) -> string", "CSV text of rows (tables by column name, or lists), quoted as RFC 4180 says."),
+        ("write", "ashby.csv.write(path, rows, opts?) -> path", "Writes the CSV text of rows to a file."),
+      ]),
+    ModuleDoc(
       name: "json", summary: "encode/decode JSON; ashby.json.null is JSON null",
       functions: [
         ("encode", "ashby.json.encode(value) -> string", "JSON text of a value; arrays stay arrays."),

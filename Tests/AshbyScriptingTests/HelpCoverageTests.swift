@@ -14,9 +14,9 @@ import Testing
       print = function(text) captured = text end
       local function help(what) captured = nil; ashby.help(what); return captured or "" end
       local overview = help()
-      local modules = { util = true, ["util.date"] = true, chart = true, report = true, json = true, progress = true }
+      local modules = { util = true, ["util.date"] = true, chart = true, report = true, json = true, progress = true, csv = true }
       local problems, checked, seen = {}, 0, {}
-      local _ = ashby.util, ashby.chart, ashby.report, ashby.progress
+      local _ = ashby.util, ashby.chart, ashby.report, ashby.progress, ashby.csv
       local function walk(t, prefix)
         for k, v in next, t do
           if type(k) == "string" and (type(v) == "function" or type(v) == "table") and not seen[v] then

@@ -107,4 +107,88 @@ import Testing
     #expect(status.status == 0 && status.stdout.contains("works: yes"), "\(status.all)")
     #expect(f.fake.count("apiKey.info") == 2)
   }
+
+  /// A weekly per-source report as CSV and HTML, and a summary posted to a notify target the
+  /// script only names (its URL in config.toml's `url_env`; the fake's sink receives it).
+  @Test func aWeeklyPerSourceReportIsWrittenAndPosted() async throws {
+    let f = try await FakeFixture.start()
+    let home = try scratch()
+    let config = home.appendingPathComponent("config/ashby-lua")
+    try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+    try "[notify.recruiting]\nurl_env = \"RECRUITING_WEBHOOK\"\n".write(
+      to: config.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.appendingPathComponent("config.toml").path)
+    let out = home.appendingPathComponent("out")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    let report = try script(
+      """
+      local by_source = {}
+      for a in ashby.pages("application.list") do
+        local source = a.source and a.source.title or "(none)"
+        by_source[source] = (by_source[source] or 0) + 1
+      end
+      local rows = {}
+      for _, source in ipairs(ashby.util.sorted_keys(by_source)) do
+        rows[#rows + 1] = { source = source, applications = by_source[source] }
+      end
+      local dir = arg[1]
+      ashby.csv.write(dir .. "/sources.csv", rows, { columns = { "source", "applications" } })
+      ashby.report.html(dir .. "/sources.html", { title = "Applications by source", sections = {
+        { title = "This week", bar = rows, label = "source", value = "applications" } } })
+      ashby.notify("recruiting", ("Weekly sources: %d sources, report at %s/sources.html"):format(#rows, dir))
+      """, name: "weekly.lua")
+    let sink = f.fake.baseURL.appendingPathComponent("_sink/recruiting").absoluteString
+    let r = try await run(["run", report, out.path], env: f.env.merging(["RECRUITING_WEBHOOK": sink]) { _, b in b }, home: home)
+    #expect(r.status == 0, "\(r.all)")
+    let csv = try String(contentsOf: out.appendingPathComponent("sources.csv"), encoding: .utf8)
+    #expect(csv.hasPrefix("source,applications\r\n") && csv.contains("LinkedIn,"), "\(csv)")
+    let html = try String(contentsOf: out.appendingPathComponent("sources.html"), encoding: .utf8)
+    #expect(html.contains("Applications by source"))
+    let posted = f.fake.sinkMessages
+    #expect(posted.count == 1 && posted.first?.target == "recruiting", "\(posted)")
+    let text = try #require(posted.first.flatMap { try? JSONValue.decode(Data($0.body.utf8)) }?["text"]?.string)
+    #expect(text.hasPrefix("Weekly sources: 5 sources"), "\(text)")
+    #expect(!r.all.contains(sink), "the target's URL is a secret")
+    // A dry run posts nothing and says what it would have posted.
+    let dry = try await run(["run", "--dry-run", report, out.path], env: f.env.merging(["RECRUITING_WEBHOOK": sink]) { _, b in b }, home: home)
+    #expect(dry.status == 0 && dry.stderr.contains("would post to recruiting") && f.fake.sinkMessages.count == 1, "\(dry.all)")
+    // A target not configured is an argument error that says where to configure it.
+    let missing = try await run(["run", "-e", "ashby.notify('elsewhere', 'x')"], env: f.env, home: home)
+    #expect(missing.status == 1 && missing.stderr.contains("add [notify.elsewhere] with url_env or url_command"), "\(missing.stderr)")
+  }
+
+  /// A weekday 09:00 New York job: validated, listed, triggered, with its history and logs.
+  @Test func aWeekdayMorningNewYorkJobRunsAndIsRecorded() async throws {
+    let f = try await FakeFixture.start()
+    let s = try ScheduleTests.Setup(
+      schedule: """
+        [[job]]
+        name = "digest"
+        script = "hire.lua"
+        cron = "0 9 * * mon-fri"
+        timezone = "America/New_York"
+        args = ["digest@example.com"]
+        """)
+    let valid = try await run(["schedule", "validate", "--file", s.file], home: s.home)
+    #expect(valid.status == 0, "\(valid.all)")
+    let list = try await run(["schedule", "list", "--file", s.file], env: f.env, home: s.home)
+    #expect(list.stdout.contains("digest") && list.stdout.contains("0 9 * * mon-fri") && list.stdout.contains("09:00"), "\(list.stdout)")
+    let fired = try await run(["schedule", "trigger", "digest", "--file", s.file], env: f.env, home: s.home)
+    #expect(fired.status == 0 && f.fake.candidates(withEmail: "digest@example.com") == 1, "\(fired.all)")
+    let history = try await run(["schedule", "history", "--job", "digest"], env: f.env, home: s.home)
+    #expect(history.stdout.contains("digest") && history.stdout.contains("ok"), "\(history.all)")
+    let logs = try await run(["schedule", "logs", "digest"], home: s.home)
+    #expect(logs.stdout.contains("created ") && logs.stderr.hasPrefix("digest#"), "\(logs.all)")
+    #expect(!logs.stderr.contains("ok, ok"), "the status once: \(logs.stderr)")
+  }
+
+  /// A read-only key that tries to write is told which permission it lacks, and nothing is written.
+  @Test func aReadOnlyKeyIsToldWhichPermissionItLacks() async throws {
+    let f = try await FakeFixture.start()
+    let r = try await run(
+      ["run", "-e", "ashby.create_candidate{ first_name = 'R', last_name = 'O', email = 'ro@example.com' }"],
+      env: ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString, "ASHBY_API_KEY": FakeAshby.readOnlyKey])
+    #expect(r.status != 0 && r.stderr.contains("permission") && r.stderr.contains("candidatesWrite"), "\(r.stderr)")
+    #expect(f.fake.candidates(withEmail: "ro@example.com") == 0)
+  }
 }

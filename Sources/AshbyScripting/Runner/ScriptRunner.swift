@@ -98,7 +98,7 @@ public final class ScriptRunner: Sendable {
       configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
       display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil),
       feeds: feeds, event: event,
-      strictResults: strict
+      strictResults: strict, notifier: Self.notifier(options, demo: demo)
     ) { client, message in
       var limited = RunReport(
         exitCode: ExitStatus.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
@@ -109,6 +109,18 @@ public final class ScriptRunner: Sendable {
       endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
     return ScriptRunner(session: session, demo: demo, options: options, event: event)
+  }
+
+  /// `ashby.notify`'s targets: `[notify.NAME]` of config.toml; with --fake, any other name posts to
+  /// the fake's sink (tests and the demo).
+  static func notifier(_ options: RunSettings, demo: (any DemoServer)?) -> Notifier {
+    Notifier(dryRun: options.dryRun) { name in
+      if let url = try AuthConfig.notifyURL(name, in: AuthConfig.readFile()) { return url }
+      if let demo { return demo.baseURL.appendingPathComponent("_sink/\(name)") }
+      throw AuthConfig.Failure(
+        description:
+          "no notify target \"\(name)\": add [notify.\(name)] with url_env or url_command to \(AuthConfig.configFile.path)")
+    }
   }
 
   /// The client's configuration from the settings and the profile
