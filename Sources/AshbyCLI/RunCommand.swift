@@ -140,7 +140,8 @@ package struct RunCommand: AsyncParsableCommand {
     let runner: ScriptRunner
     do {
       runner = try await ScriptRunner.start(
-        settings, report: attachment?.report, feeds: feeds, event: event, sampleEvent: sampleEvent, demo: demo)
+        settings, report: attachment?.report, feeds: feeds, event: event, sampleEvent: sampleEvent,
+        notifyURLs: attachment?.input.notifyURLs ?? [:], demo: demo)
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage

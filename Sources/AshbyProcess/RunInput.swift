@@ -16,6 +16,9 @@ public struct RunInput: Codable, Sendable, Equatable {
   /// The key the run calls Ashby with: the daemon's, handed over here and never
   /// in the run's environment, where `/proc/<pid>/environ` would show it.
   public var apiKey: String?
+  /// The notify targets of the schedule file, by name: their URLs, resolved by the daemon (secrets,
+  /// as the key: never in the run's environment).
+  public var notifyURLs: [String: String]?
 
   public init(state: String? = nil, syncTokens: [String: String] = [:], event: WebhookDelivery? = nil, apiKey: String? = nil) {
     self.apiKey = apiKey

@@ -37,6 +37,8 @@ public struct ProcessJobRunner: JobRunner {
   let apiKey: String?
   /// Variables no run may see: the hooks' `secret_env` (a script must never hold a webhook secret).
   public let hidden = HiddenVariables()
+  /// The schedule file's notify targets, resolved: handed to each run on its input, as the key is.
+  public let notifyURLs = NotifyURLs()
   let echo: Echo
   /// How much lower than ours a run's CPU priority is: the daemon sets it so
   /// that it goes on acknowledging deliveries and firing on time while
@@ -87,6 +89,7 @@ public struct ProcessJobRunner: JobRunner {
   public func run(_ job: ScheduledJob, label: String, input: RunInput) async -> RunOutcome {
     var input = input
     input.apiKey = apiKey
+    input.notifyURLs = notifyURLs.current
     input.settings = settings(for: job)
     let child: ChildProcess
     do {
@@ -171,6 +174,7 @@ public struct ProcessJobRunner: JobRunner {
     settings.timeout = 60
     settings.sandbox = base.sandbox || job.sandbox || forceSandbox
     var input = RunInput(state: job.name, apiKey: apiKey)
+    input.notifyURLs = notifyURLs.current
     input.settings = settings
     return input
   }
@@ -256,6 +260,13 @@ public final class HiddenVariables: Sendable {
     guard !hidden.isEmpty else { return environment }
     return environment.filter { entry in !hidden.contains(String(entry.prefix { $0 != "=" })) }
   }
+}
+
+/// The schedule's notify targets, resolved by the daemon at start and on reload (`Schedule.notifyURLs`).
+public final class NotifyURLs: Sendable {
+  private let urls = Mutex<[String: String]>([:])
+  public func set(_ new: [String: String]) { urls.withLock { $0 = new } }
+  var current: [String: String] { urls.withLock { $0 } }
 }
 
 /// Reads the report pipe to its end on a thread of its own (it is written at the child's very end).

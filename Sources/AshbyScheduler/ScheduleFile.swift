@@ -52,7 +52,7 @@ public enum ScheduleFile {
     """
     A schedule file has [[job]] tables (\(jobKeys.sorted().joined(separator: ", "))), an optional [defaults] \
     table (the same but name, script, cron and args), [[hook]] tables (\(hookKeys.sorted().joined(separator: ", "))), \
-    and the keys \(fileKeys.joined(separator: ", ")).
+    [notify.NAME] tables for ashby.notify (url_env or url_command), and the keys \(fileKeys.joined(separator: ", ")).
     """
   }
 
@@ -143,12 +143,12 @@ struct ScheduleReader {
 
   mutating func schedule(in root: TOMLTable) -> Schedule {
     for key in root.keys
-    where !(["job", "defaults", "hook"] + ScheduleFile.fileKeys).contains(key) {
+    where !(["job", "defaults", "hook", "notify"] + ScheduleFile.fileKeys).contains(key) {
       problems.append(
         ScheduleFile.Problem(
           file: file, line: lines.line(of: key, section: "", occurrence: 0) ?? lines.header(key), key: key,
           message:
-            "unknown table or key; a schedule file has [defaults], [[job]] and [[hook]] tables, and the keys \(ScheduleFile.fileKeys.joined(separator: ", "))"
+            "unknown table or key; a schedule file has [defaults], [[job]], [[hook]] and [notify.NAME] tables, and the keys \(ScheduleFile.fileKeys.joined(separator: ", "))"
         ))
     }
     let retention = deliveryRetention(in: root)
@@ -179,6 +179,7 @@ struct ScheduleReader {
     var schedule = Schedule(
       jobs: jobs, hooks: hooks, state: stateKeys["state"], statePasswordCommand: stateKeys["state_password_command"])
     schedule.deliveryRetention = retention
+    schedule.notify = notifyTargets(in: root)
     return schedule
   }
 

@@ -192,3 +192,69 @@ import Testing
     #expect(f.fake.candidates(withEmail: "ro@example.com") == 0)
   }
 }
+
+/// `[notify.NAME]` in schedules.toml: the daemon resolves the URL and hands it to the run on its input;
+/// the run's environment never holds it; an `on_failure` script can notify too.
+@Suite(.teardown) struct ScheduledNotifyTests {
+  @Test func aScheduledRunAndItsOnFailureNotifyTargetsOfTheScheduleFile() async throws {
+    let f = try await FakeFixture.start()
+    let s = try ScheduleTests.Setup(
+      schedule: """
+        [notify.team]
+        url_env = "TEAM_WEBHOOK"
+
+        [[job]]
+        name = "report"
+        script = "report.lua"
+        cron = "@daily"
+        sandbox = false
+
+        [[job]]
+        name = "broken"
+        script = "fail.lua"
+        cron = "@daily"
+        on_failure = "alert.lua"
+        """)
+    try """
+      ashby.notify("team", "weekly report ready; the URL in my environment: " .. tostring(os.getenv("TEAM_WEBHOOK")))
+      """.write(to: s.work.appendingPathComponent("report.lua"), atomically: true, encoding: .utf8)
+    try """
+      local run = ashby.json.decode(arg[1])
+      ashby.notify("team", ("%s failed: %s"):format(run.job, run.error or "?"))
+      """.write(to: s.work.appendingPathComponent("alert.lua"), atomically: true, encoding: .utf8)
+    let sink = f.fake.baseURL.appendingPathComponent("_sink/team").absoluteString
+    let env = f.env.merging(["TEAM_WEBHOOK": sink]) { _, b in b }
+    let report = try await run(["schedule", "trigger", "report", "--file", s.file], env: env, home: s.home)
+    #expect(report.status == 0, "\(report.all)")
+    let first = try #require(f.fake.sinkMessages.first)
+    #expect(first.target == "team" && first.body.contains("my environment: nil"), "\(first.body)")
+    let broken = try await run(["schedule", "trigger", "broken", "--file", s.file], env: env, home: s.home)
+    #expect(broken.status != 0)
+    #expect(await eventually(30) { f.fake.sinkMessages.count == 2 }, "\(broken.all)")
+    #expect(f.fake.sinkMessages.last?.body.contains("broken failed: ") == true, "\(f.fake.sinkMessages)")
+    // The variable unset: the trigger says which, and runs nothing.
+    let unset = try await run(["schedule", "trigger", "report", "--file", s.file], env: f.env, home: s.home)
+    #expect(unset.status == 2 && unset.stderr.contains("TEAM_WEBHOOK (url_env) is not set"), "\(unset.stderr)")
+  }
+
+  @Test func badNotifyTablesAreReportedWithTheirKey() async throws {
+    let s = try ScheduleTests.Setup(
+      schedule: """
+        [notify.both]
+        url_env = "A"
+        url_command = "b"
+
+        [notify.typo]
+        url_evn = "A"
+
+        [[job]]
+        name = "hire"
+        script = "hire.lua"
+        cron = "@daily"
+        """)
+    let r = try await run(["schedule", "validate", "--file", s.file], home: s.home)
+    #expect(r.status == 2, "\(r.all)")
+    #expect(r.stderr.contains("notify.both") && r.stderr.contains("needs one of url_env and url_command"), "\(r.stderr)")
+    #expect(r.stderr.contains("notify.typo.url_evn: unknown key"), "\(r.stderr)")
+  }
+}

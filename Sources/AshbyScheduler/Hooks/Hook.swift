@@ -70,10 +70,19 @@ public struct Schedule: Sendable, Equatable {
   public var statePasswordCommand: String?
   /// How long a delivery's id is kept after its run, to know a redelivery (`delivery_retention`).
   public var deliveryRetention: TimeInterval?
+  /// `[notify.NAME]`: where `ashby.notify`'s targets get their URLs.
+  public var notify: [String: NotifyTarget] = [:]
 
-  /// The variables that hold the hooks' secrets (`secret_env`): no run may see them.
+  /// The variables that hold secrets: the hooks' (`secret_env`) and the notify targets' URLs
+  /// (`url_env`): no run may see them.
   public var secretVariables: Set<String> {
     Set(hooks.compactMap { if case .environment(let name) = $0.secret { name } else { nil } })
+      .union(notify.values.compactMap { if case .environment(let name) = $0.source { name } else { nil } })
+  }
+
+  /// The notify targets' URLs now, by name, for the runs; the first target that cannot be resolved throws.
+  public func notifyURLs(environment: [String: String] = ProcessSecrets.environment) throws -> [String: String] {
+    try notify.mapValues { try $0.url(environment: environment).absoluteString }
   }
 
   public init(jobs: [ScheduledJob], hooks: [Hook], state: String? = nil, statePasswordCommand: String? = nil) {

@@ -1,4 +1,5 @@
 import AshbyCatalog
+import AshbyProcess
 import TOMLKit
 
 /// The `[[hook]]` tables: a job's keys that make sense for a delivery, plus
@@ -97,5 +98,30 @@ extension ScheduleReader {
       problem(place, nil, "give one of secret_env, secret_command and unsigned = true")
     }
     return nil
+  }
+
+  /// `[notify.NAME]` tables: where `ashby.notify`'s targets get their URLs (url_env or url_command).
+  mutating func notifyTargets(in root: TOMLTable) -> [String: NotifyTarget] {
+    guard let node = root["notify"] else { return [:] }
+    guard let tables = node.table else {
+      problem(Place(section: "", occurrence: 0, label: "notify"), nil, "must be tables: [notify.NAME]")
+      return [:]
+    }
+    var targets: [String: NotifyTarget] = [:]
+    for name in tables.keys.sorted() {
+      let place = Place(section: "[notify.\(name)]", occurrence: 0, label: "notify.\(name)")
+      guard let table = tables[name]?.table else {
+        problem(place, nil, "must be a table with url_env or url_command")
+        continue
+      }
+      for key in table.keys where !NotifyTarget.keys.contains(key) {
+        problem(place, key, "unknown key; known: \(NotifyTarget.keys.joined(separator: ", "))")
+      }
+      switch NotifyTarget.parse(name: name, urlEnv: table["url_env"]?.string, urlCommand: table["url_command"]?.string) {
+      case .success(let target): targets[name] = target
+      case .failure(let why): problem(place, nil, why.description)
+      }
+    }
+    return targets
   }
 }

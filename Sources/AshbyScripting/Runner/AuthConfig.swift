@@ -91,28 +91,14 @@ public struct AuthConfig {
     }
   }
 
-  /// The URL of the notify target `[notify.NAME]` (nil when there is none): from `url_env`, or the
-  /// first line `url_command` prints. HTTPS only (http on loopback, for the fake's sink). It is a
-  /// secret: no message here shows it.
+  /// The URL of the notify target `[notify.NAME]` of config.toml (nil when there is none).
   public static func notifyURL(_ name: String, in table: TOMLTable?) throws -> URL? {
     guard let target = table?["notify"]?.table?[name]?.table else { return nil }
-    let text: String
-    if let variable = target["url_env"]?.string {
-      guard let value = Environment.value(variable), !value.isEmpty else {
-        throw Failure(description: "notify target \(name): the environment variable \(variable) (url_env) is not set")
-      }
-      text = value
-    } else if let command = target["url_command"]?.string {
-      text = try SecretCommand.firstLine(of: command, what: "notify target \(name): url_command")
-    } else {
-      throw Failure(description: "\(configFile.path): [notify.\(name)] needs url_env or url_command")
+    let parsed = NotifyTarget.parse(name: name, urlEnv: target["url_env"]?.string, urlCommand: target["url_command"]?.string)
+    switch parsed {
+    case .success(let notify): return try notify.url()
+    case .failure(let why): throw Failure(description: "\(configFile.path): \(why)")
     }
-    guard let url = URL(string: text.trimmingCharacters(in: .whitespacesAndNewlines)), let host = url.host,
-      url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host))
-    else {
-      throw Failure(description: "notify target \(name): its URL is not an https:// URL (http only on loopback)")
-    }
-    return url
   }
 
   /// `strict_results` of a profile.

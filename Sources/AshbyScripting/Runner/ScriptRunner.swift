@@ -70,7 +70,7 @@ public final class ScriptRunner: Sendable {
   ///   - sampleEvent: a webhook type: `ashby.event` is a sample of it from the fake Ashby's data (`run --event TYPE`).
   public static func start(
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
-    event given: WebhookDelivery? = nil, sampleEvent: String? = nil,
+    event given: WebhookDelivery? = nil, sampleEvent: String? = nil, notifyURLs: [String: String] = [:],
     demo start: (@Sendable () async throws -> any DemoServer)? = nil
   ) async throws -> ScriptRunner {
     let (configuration, demo, strict) = try await Self.configuration(for: options, demo: start)
@@ -98,7 +98,7 @@ public final class ScriptRunner: Sendable {
       configuration, logger: Loggers.ashby(verbose: options.verbose), vm: vmOptions,
       display: Display.forStandardError(quiet: options.quiet, verbose: options.verbose, unattended: report != nil),
       feeds: feeds, event: event,
-      strictResults: strict, notifier: Self.notifier(options, demo: demo)
+      strictResults: strict, notifier: Self.notifier(options, given: notifyURLs, demo: demo)
     ) { client, message in
       var limited = RunReport(
         exitCode: ExitStatus.scriptError, kind: LuaErrorKind.limit.rawValue, limit: .time,
@@ -111,10 +111,11 @@ public final class ScriptRunner: Sendable {
     return ScriptRunner(session: session, demo: demo, options: options, event: event)
   }
 
-  /// `ashby.notify`'s targets: `[notify.NAME]` of config.toml; with --fake, any other name posts to
-  /// the fake's sink (tests and the demo).
-  static func notifier(_ options: RunSettings, demo: (any DemoServer)?) -> Notifier {
+  /// `ashby.notify`'s targets: the schedule file's (a scheduled run's, from the daemon), then
+  /// `[notify.NAME]` of config.toml; with --fake, any other name posts to the fake's sink (tests and the demo).
+  static func notifier(_ options: RunSettings, given: [String: String], demo: (any DemoServer)?) -> Notifier {
     Notifier(dryRun: options.dryRun) { name in
+      if let text = given[name], let url = URL(string: text) { return url }
       if let url = try AuthConfig.notifyURL(name, in: AuthConfig.readFile()) { return url }
       if let demo { return demo.baseURL.appendingPathComponent("_sink/\(name)") }
       throw AuthConfig.Failure(

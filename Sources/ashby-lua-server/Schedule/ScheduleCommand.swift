@@ -43,6 +43,18 @@ struct ScheduleFiles: ParsableArguments {
   /// The jobs and the hooks, the same way.
   func schedule() throws -> Schedule { try Self.load(file) }
 
+  /// What every run of the schedule's runner needs from the file: the secrets' variables hidden,
+  /// the notify targets resolved (exit 2 naming the one that cannot be).
+  static func prepare(_ runner: ProcessJobRunner, for schedule: Schedule) throws {
+    runner.hidden.set(schedule.secretVariables)
+    do {
+      runner.notifyURLs.set(try schedule.notifyURLs())
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      throw ExitCode(Exit.usage)
+    }
+  }
+
   static func load(_ file: String) throws -> Schedule {
     do {
       return try read(file)

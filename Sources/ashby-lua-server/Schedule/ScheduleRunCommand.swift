@@ -64,7 +64,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let fake = session.fake ? try await hooks.startFake() : nil
     // Runs yield the CPU to the daemon, which must go on answering Ashby and firing on time.
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
-    runner.hidden.set(schedule.secretVariables)
+    try ScheduleFiles.prepare(runner, for: schedule)
     let clock = Self.clock()
     var settings = Daemon.Settings()
     (settings.lease, settings.stopGrace, settings.metrics) = (lease, stopGrace, metrics.flatMap(Daemon.Settings.address))
@@ -95,6 +95,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
         Task {
           do {
             runner.hidden.set(runner.hidden.union(schedule.secretVariables))
+            runner.notifyURLs.set(try schedule.notifyURLs())
             try await daemon.reload(schedule)
             Self.announce(schedule.jobs)
           } catch {

@@ -31,7 +31,8 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let jobs = try files.jobs()
+    let schedule = try files.schedule()
+    let jobs = schedule.jobs
     guard var job = jobs.first(where: { $0.name == name }) else {
       Console.error(
         "ashby-lua: no job named \"\(name)\" in \(files.file); jobs: \(jobs.map(\.name).joined(separator: ", "))")
@@ -43,8 +44,9 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     // begins, the run gets the grace, then is stopped (SIGINT, then SIGKILL 5 s on) and
     // recorded `interrupted`, its lease freed.
     let stop = DaemonStop(grace: stopGrace)
-    let scheduler = Scheduler(
-      jobs: jobs, history: history, runner: session.jobRunner(echo: .passThrough), stop: stop, log: DaemonLog.line)
+    let runner = session.jobRunner(echo: .passThrough)
+    try ScheduleFiles.prepare(runner, for: schedule)
+    let scheduler = Scheduler(jobs: jobs, history: history, runner: runner, stop: stop, log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }
     let caught = Mutex<Int32?>(nil)
     let watchers = [SIGINT, SIGTERM].map { number in
