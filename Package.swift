@@ -207,7 +207,7 @@ let package = Package(
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
     .testTarget(name: "AshbySignatureTests", dependencies: ["AshbySignature"]),
     .testTarget(name: "AshbyProcessTests", dependencies: ["AshbyProcess"]),
-    .testTarget(name: "AshbyPostgresTests", dependencies: ["AshbyPostgres", "AshbyState"]),
+    .testTarget(name: "AshbyPostgresTests", dependencies: ["AshbyPostgres", "AshbyState", "AshbyTestSupport"]),
     .testTarget(name: "AshbyJSONTests", dependencies: ["AshbyJSON"]),
     // The fake Ashby over HTTP on loopback: its envelope, keys, pages, rate limit and webhook retries.
     .testTarget(name: "AshbyFakeTests", dependencies: ["AshbyFake", "AshbyJSON", "AshbyCatalog", "AshbyTestSupport"]),

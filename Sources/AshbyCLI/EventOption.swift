@@ -24,6 +24,8 @@ package enum EventOption {
   package static func resolve(_ given: String) throws -> Source {
     if FileManager.default.fileExists(atPath: given) { return .delivery(try delivery(file: given)) }
     if WebhookDelivery.types.contains(given) || given == WebhookDelivery.ping { return .sample(type: given) }
+    // A name with a "/" or a "." is a file that is not there, not a mistyped type.
+    if given.contains("/") || given.contains(".") { throw Refused(description: "--event \(given): no such file") }
     let hint = Suggestion.closest(given, WebhookDelivery.types + [WebhookDelivery.ping]).map { " (did you mean \($0)?)" } ?? ""
     throw Refused(description: "--event \(given): no such file, and not a webhook type\(hint)")
   }

@@ -16,7 +16,7 @@ package struct ReplCommand: AsyncParsableCommand {
   @OptionGroup var session: SessionOptions
 
   package func run() async throws {
-    let runner = try await ScriptRunner.startOrExit(session.settings)
+    let runner = try await ScriptRunner.startOrExit(session.settings, atPrompt: true)
     let code = try await Repl.run(runner, historyFile: Self.historyFile)
     await runner.finish()
     if code != 0 { throw ExitCode(code) }

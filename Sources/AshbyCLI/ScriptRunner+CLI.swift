@@ -24,11 +24,11 @@ extension ScriptRunner {
   /// reported and turned into exit code 2.
   package static func startOrExit(
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
-    event: WebhookDelivery? = nil
+    event: WebhookDelivery? = nil, atPrompt: Bool = false
   ) async throws -> ScriptRunner {
     let demo = ProgramParts.demo(for: options)
     do {
-      return try await start(options, report: report, feeds: feeds, event: event, demo: demo)
+      return try await start(options, report: report, feeds: feeds, event: event, atPrompt: atPrompt, demo: demo)
     } catch {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)

@@ -152,6 +152,11 @@ public final class FakeAshby: Sendable {
 
   // MARK: Test controls
 
+  /// Each named notify target's URL at `fake`'s sink.
+  public static func sinkURLs(_ names: some Sequence<String>, at fake: FakeAshby) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: names.map { ($0, fake.baseURL.appendingPathComponent("_sink/\($0)").absoluteString) })
+  }
+
   /// What `ashby.notify` posted to the fake's sink (`POST /_sink/NAME`), in order.
   public var sinkMessages: [(target: String, body: String)] { state.withLock { $0.sink } }
 

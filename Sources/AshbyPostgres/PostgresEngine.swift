@@ -21,6 +21,8 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   public let location: String
   let configuration: PostgresConnection.Configuration
   let logger: Logger
+  /// Seconds a statement may take: the state's statements are small, so past this the server is gone.
+  let deadline: Int
   private let lock = NIOLock()
   /// Connections no transaction is using (under `lock`).
   nonisolated(unsafe) private var idle: [PostgresConnection] = []
@@ -36,8 +38,10 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
 
   /// Connects (so a wrong URL or password stops the daemon at start) and brings the schema up to date.
   /// - Parameter passwordCommand: `state_password_command` from the schedules file.
-  public init(_ place: PostgresLocation, passwordCommand: String? = nil) throws {
+  /// - Parameter deadline: seconds one statement may take before its connection is given up.
+  public init(_ place: PostgresLocation, passwordCommand: String? = nil, deadline: Int = 30) throws {
     location = place.description
+    self.deadline = deadline
     var logger = Logger(label: "ashby-lua.state")
     logger.logLevel = .critical
     self.logger = logger
@@ -71,14 +75,14 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   }
 
   func transaction<T>(locked: Bool, _ body: (any StateSQL) throws -> T) throws -> T {
-    var statements = Statements(connection: try checkOut(), logger: logger)
+    var statements = Statements(connection: try checkOut(), logger: logger, deadline: deadline)
     do {
       try statements.execute("BEGIN", [])
     } catch {
       // A connection the server or the network closed while it was idle: one
       // new try on a new connection, before anything was done.
       Self.close(statements.connection)
-      statements = Statements(connection: try connect(), logger: logger)
+      statements = Statements(connection: try connect(), logger: logger, deadline: deadline)
       do {
         try statements.execute("BEGIN", [])
       } catch {
@@ -154,6 +158,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   struct Statements: StateSQL {
     let connection: PostgresConnection
     let logger: Logger
+    let deadline: Int
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [StateValue]) throws -> Int {
@@ -178,12 +183,29 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
       }
       let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
       let future: EventLoopFuture<PostgresQueryResult> = connection.query(query, logger: logger)
+      let answered = DispatchSemaphore(value: 0)
+      let outcome = NIOLockedValueBox<Result<PostgresQueryResult, any Error>?>(nil)
+      future.whenComplete { result in
+        outcome.withLockedValue { $0 = result }
+        answered.signal()
+      }
+      // A server that never answers (one restarted under a query, a network that drops the
+      // connection silently) must not hold a daemon's worker, and so its stop, for ever: past the
+      // deadline the connection is given up (closed: never handed to the next transaction).
+      guard answered.wait(timeout: .now() + .seconds(deadline)) == .success,
+        let result = outcome.withLockedValue({ $0 })
+      else {
+        let closing: EventLoopFuture<Void> = connection.close()  // not waited on: it may never answer either
+        _ = closing
+        throw Failure(description: "the state database did not answer within \(deadline) s")
+      }
       do {
-        return try future.wait()
+        return try result.get()
       } catch {
         throw Failure(description: "the state database: \(PostgresEngine.describe(error))")
       }
     }
+
 
     /// `?` placeholders as PostgreSQL's `$1`, `$2`, …, outside quoted text.
     static func numbered(_ sql: String) -> String {

@@ -55,8 +55,9 @@ static int host_wait(lua_State *L) {
 
 static int trampoline(lua_State *L) {
   lsh_runtime *rt = lsh_rt(L);
-  void *box = *(void **)lua_touserdata(L, lua_upvalueindex(1));
-  if (box == NULL) return luaL_error(L, "a host function used after it was released");
+  void **slot = lua_touserdata(L, lua_upvalueindex(1));
+  void *box = slot == NULL ? NULL : *slot;
+  if (box == NULL) return luaL_error(L, "a host function whose upvalue was replaced or released");
   int n;
   LSH_AS_HOST(rt, L, n = rt->call(L, box));
   if (n >= 0) return n;

@@ -204,3 +204,8 @@ public func hookTable(
   return (["[[hook]]", "name = \"\(name)\"", "events = [\(list)]", "script = \"\(script)\""] + [secret].compactMap { $0 }
     + more).joined(separator: "\n")
 }
+
+/// A `[[job]]` table of a schedules file: a job `name` running `script` on `cron`, and `more` keys (TOML lines).
+public func jobTable(_ name: String, script: String, cron: String, _ more: String...) -> String {
+  (["[[job]]", "name = \"\(name)\"", "script = \"\(script)\"", "cron = \"\(cron)\""] + more).joined(separator: "\n")
+}

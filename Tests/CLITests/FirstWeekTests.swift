@@ -47,6 +47,8 @@ import Testing
     #expect(fromFile.status == 0 && fromFile.stdout.contains("on applicationSubmit"), "\(fromFile.all)")
     #expect(f.fake.noteContents.count == 1 && f.fake.noteContents[0].hasPrefix("Welcome, "))
 
+    let missingFile = try await run(["run", "--fake", "--event", "candidateHire.json", path])
+    #expect(missingFile.status == 2 && missingFile.stderr.contains("candidateHire.json: no such file\n"), "\(missingFile.stderr)")
     let typo = try await run(["run", "--fake", "--event", "applicationSubmitted", path])
     #expect(typo.status == 2 && typo.stderr.contains("(did you mean applicationSubmit?)"), "\(typo.stderr)")
     let real = try await run(["run", "--event", "candidateHire", path], env: f.env)
@@ -82,13 +84,7 @@ import Testing
     let words = try await run(["run", "--fake", "-e", #"ashby.call("candidate.addNote", {})"#])
     #expect(words.stderr.contains(#"(did you mean "candidate.createNote"?)"#), "\(words.stderr)")
     let s = try ScheduleTests.Setup(
-      schedule: """
-        [[job]]
-        name = "hire"
-        script = "hire.lua"
-        cron = "0 9 * * mon-fri"
-        timezone = "America/NewYork"
-        """)
+      schedule: jobTable("hire", script: "hire.lua", cron: "0 9 * * mon-fri", #"timezone = "America/NewYork""#))
     let zone = try await run(["schedule", "validate", "--file", s.file], home: s.home)
     #expect(zone.status == 2 && zone.stderr.contains(#"(did you mean "America/New_York"?)"#), "\(zone.stderr)")
     let repl = try await run(["repl", "--fake"], stdin: "help\n1 + 1\nexit\n2 + 40\n")
@@ -106,6 +102,10 @@ import Testing
     let status = try await run(["auth", "status"], home: home)
     #expect(status.status == 0 && status.stdout.contains("works: yes"), "\(status.all)")
     #expect(f.fake.count("apiKey.info") == 2)
+    // An empty --base-url (an unset variable in a setup script) is no URL: nothing breaks later.
+    let empty = try await run(["auth", "login", "--base-url", ""], stdin: FakeAshby.fullKey + "\n", env: ["ASHBY_BASE_URL": url], home: home)
+    #expect(empty.status == 0, "\(empty.all)")
+    #expect(try await run(["auth", "status"], home: home).stdout.contains("works: yes"))
   }
 
   /// A weekly per-source report as CSV and HTML, and a summary posted to a notify target the
@@ -152,6 +152,9 @@ import Testing
     // A dry run posts nothing and says what it would have posted.
     let dry = try await run(["run", "--dry-run", report, out.path], env: f.env.merging(["RECRUITING_WEBHOOK": sink]) { _, b in b }, home: home)
     #expect(dry.status == 0 && dry.stderr.contains("would post to recruiting") && f.fake.sinkMessages.count == 1, "\(dry.all)")
+    // With --fake, demo data goes to that fake's own sink, never to a configured target.
+    let demo = try await run(["run", "--fake", "-e", "ashby.notify('recruiting', 'demo')"], env: ["RECRUITING_WEBHOOK": sink], home: home)
+    #expect(demo.status == 0 && f.fake.sinkMessages.count == 1, "\(demo.all)")
     // A target not configured is an argument error that says where to configure it.
     let missing = try await run(["run", "-e", "ashby.notify('elsewhere', 'x')"], env: f.env, home: home)
     #expect(missing.status == 1 && missing.stderr.contains("add [notify.elsewhere] with url_env or url_command"), "\(missing.stderr)")
@@ -161,14 +164,9 @@ import Testing
   @Test func aWeekdayMorningNewYorkJobRunsAndIsRecorded() async throws {
     let f = try await FakeFixture.start()
     let s = try ScheduleTests.Setup(
-      schedule: """
-        [[job]]
-        name = "digest"
-        script = "hire.lua"
-        cron = "0 9 * * mon-fri"
-        timezone = "America/New_York"
-        args = ["digest@example.com"]
-        """)
+      schedule: jobTable(
+        "digest", script: "hire.lua", cron: "0 9 * * mon-fri", #"timezone = "America/New_York""#,
+        #"args = ["digest@example.com"]"#))
     let valid = try await run(["schedule", "validate", "--file", s.file], home: s.home)
     #expect(valid.status == 0, "\(valid.all)")
     let list = try await run(["schedule", "list", "--file", s.file], env: f.env, home: s.home)
@@ -203,17 +201,9 @@ import Testing
         [notify.team]
         url_env = "TEAM_WEBHOOK"
 
-        [[job]]
-        name = "report"
-        script = "report.lua"
-        cron = "@daily"
-        sandbox = false
+        \(jobTable("report", script: "report.lua", cron: "@daily", "sandbox = false"))
 
-        [[job]]
-        name = "broken"
-        script = "fail.lua"
-        cron = "@daily"
-        on_failure = "alert.lua"
+        \(jobTable("broken", script: "fail.lua", cron: "@daily", #"on_failure = "alert.lua""#))
         """)
     try """
       ashby.notify("team", "weekly report ready; the URL in my environment: " .. tostring(os.getenv("TEAM_WEBHOOK")))
@@ -247,10 +237,7 @@ import Testing
         [notify.typo]
         url_evn = "A"
 
-        [[job]]
-        name = "hire"
-        script = "hire.lua"
-        cron = "@daily"
+        \(jobTable("hire", script: "hire.lua", cron: "@daily"))
         """)
     let r = try await run(["schedule", "validate", "--file", s.file], home: s.home)
     #expect(r.status == 2, "\(r.all)")

@@ -12,19 +12,10 @@ struct MigrateStateTests {
   @Test func aSQLiteHistoryMovesToPostgresWholeAndOnce() async throws {
     let f = try await FakeFixture.start()
     let s = try ScheduleTests.Setup(
-      schedule: """
-        [[job]]
-        name = "hire"
-        script = "hire.lua"
-        cron = "0 9 * * mon-fri"
-        args = ["migrate@example.com"]
-
-        [[hook]]
-        name = "welcome"
-        events = ["applicationSubmit"]
-        script = "hire.lua"
-        unsigned = true
-        """)
+      schedule: [
+        jobTable("hire", script: "hire.lua", cron: "0 9 * * mon-fri", #"args = ["migrate@example.com"]"#),
+        hookTable("welcome", events: ["applicationSubmit"], script: "hire.lua", secret: "unsigned = true"),
+      ].joined(separator: "\n\n"))
     let sqlite = s.home.appendingPathComponent("old.sqlite").path
     for _ in 0..<2 {
       let r = try await run(["schedule", "trigger", "hire", "--file", s.file, "--state", sqlite], env: f.env, home: s.home)

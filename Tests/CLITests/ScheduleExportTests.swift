@@ -133,13 +133,7 @@ import Testing
   @Test func theServiceRunsTriggerAndTheHistoryRecordsIt() async throws {
     let f = try await FakeFixture.start()
     let s = try ScheduleTests.Setup(
-      schedule: """
-        [[job]]
-        name = "hire"
-        script = "hire.lua"
-        cron = "@daily"
-        args = ["unit@example.com"]
-        """)
+      schedule: jobTable("hire", script: "hire.lua", cron: "@daily", #"args = ["unit@example.com"]"#))
     let out = s.home.appendingPathComponent("units").path
     #expect(try await run(["schedule", "export", "--file", s.file, "--systemd", out], home: s.home).status == 0)
     let service = try String(contentsOfFile: "\(out)/ashby-lua-hire.service", encoding: .utf8)

@@ -42,20 +42,10 @@ struct ThreeDaemonTests {
       candidate = try #require(fake.fake.seedIDs("candidate").first)
       let work = home.appendingPathComponent("work")
       try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-      try """
-        [[job]]
-        name = "tick"
-        script = "tick.lua"
-        cron = "* * * * *"
-        grace = "1d"
-        args = ["\(candidate)"]
-
-        [[hook]]
-        name = "note"
-        events = ["applicationSubmit"]
-        script = "note.lua"
-        secret_env = "HOOK_SECRET"
-        """.write(to: work.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
+      try [
+        jobTable("tick", script: "tick.lua", cron: "* * * * *", #"grace = "1d""#, #"args = ["\#(candidate)"]"#),
+        hookTable("note", events: ["applicationSubmit"], script: "note.lua", secret: #"secret_env = "HOOK_SECRET""#),
+      ].joined(separator: "\n\n").write(to: work.appendingPathComponent("schedules.toml"), atomically: true, encoding: .utf8)
       // Each waits before it writes, so that a daemon killed or stopped while it runs one catches it mid-run.
       try """
         ashby.sleep(0.3)

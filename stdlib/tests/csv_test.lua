@@ -8,13 +8,23 @@ local rows = {
 }
 assert(csv.encode(rows, { columns = { "source", "applications" } }) ==
   'source,applications\r\nLinkedIn,12\r\n"Say ""hi"", please",3\r\n"Two\nlines",0\r\n')
--- Default columns: the first row's names, sorted; a missing value is an empty field; 1.0 is 1.
+-- Default columns: every name the rows have, sorted; a missing value is an empty field; 1.0 is 1.
 assert(csv.encode(rows) ==
   'applications,rate,source\r\n12,0.25,LinkedIn\r\n3,1,"Say ""hi"", please"\r\n0,,"Two\nlines"\r\n')
 assert(csv.encode({ { 1, "a,b", true } }, { header = false }) == '1,"a,b",true\r\n')
 assert(csv.encode({}) == "")
 local ok, err = pcall(csv.encode, { { source = {} } })
 assert(not ok and tostring(err):find("column source holds a table"), tostring(err))
+-- A column only a later row has is still a column.
+assert(csv.encode({ { a = 1 }, { a = 2, b = "x" } }) == "a,b\r\n1,\r\n2,x\r\n")
+-- The error points at the script's line, whichever function was called.
+local function line_of(f, ...)
+  local _, e = pcall(f, ...)
+  return tostring(e):match("csv_test.lua:(%d+):")
+end
+local here = debug.getinfo(1, "l").currentline
+assert(tonumber(line_of(function() return csv.encode({ { x = {} } }) end)) == here + 1, "encode's error line")
+assert(tonumber(line_of(function() return csv.write(os.tmpname(), { { x = {} } }) end)) == here + 2, "write's error line")
 assert(not pcall(csv.encode, "rows"))
 assert(not pcall(csv.encode, { 1, 2 }))
 local path = os.tmpname()

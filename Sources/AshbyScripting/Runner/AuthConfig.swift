@@ -146,7 +146,7 @@ public struct AuthConfig {
     let section = table[profile]?.table ?? TOMLTable()
     section["api_key"] = key
     section["api_key_command"] = nil
-    if let baseURL { section["base_url"] = baseURL }
+    if let baseURL, ScriptRunner.isBaseURL(baseURL) { section["base_url"] = baseURL }
     table[profile] = section
     try write(table)
   }

@@ -30,28 +30,34 @@ public final class ScriptRunner: Sendable {
   let demo: (any DemoServer)?
   /// The delivery the run answers (a hook's, or `--event`'s): `ashby.event`, and the script's `...`.
   public let event: WebhookDelivery?
-  private let signals: SignalWatcher
+  private let signals: [SignalWatcher]
 
   public var vm: LuaVM { session.vm }
   public var client: AshbyClient { session.client }
 
-  private init(session: AshbySession, demo: (any DemoServer)?, options: RunSettings, event: WebhookDelivery?) {
+  private init(
+    session: AshbySession, demo: (any DemoServer)?, options: RunSettings, event: WebhookDelivery?, atPrompt: Bool
+  ) {
     self.session = session
     self.demo = demo
     self.options = options
     self.event = event
     // The first Ctrl-C stops the script at its next Lua instruction; code that
     // never returns to Lua (a pattern match, a looping finalizer) does not
-    // hear it, so a second one ends the process. With nothing running (the REPL's
-    // prompt), it ends nothing and says so.
+    // hear it, so a second one ends the process. At the REPL's prompt, with nothing
+    // running, a Ctrl-C ends nothing and says so.
     let vm = session.vm
-    self.signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
+    @Sendable func interrupt(hint: Bool) {
       switch vm.interrupt() {
-      case 0: Console.error(Self.nothingToInterrupt)
+      case 0: if hint { Console.error(Self.nothingToInterrupt) }
       case 2...: Self.endProcess(code: ExitStatus.interrupted, message: "interrupted")
       default: break
       }
     }
+    self.signals = [
+      SignalWatcher(signals: [SIGINT]) { interrupt(hint: atPrompt) },
+      SignalWatcher(signals: [SIGTERM]) { interrupt(hint: false) },
+    ]
   }
 
   static let nothingToInterrupt = "(Ctrl-C: no line is running; Ctrl-D or :quit leaves)"
@@ -68,10 +74,11 @@ public final class ScriptRunner: Sendable {
   ///   - feeds: where `ashby.changes` starts from; `event`: a hook's delivery.
   ///   - demo: how to start a fake Ashby, for `--fake`.
   ///   - sampleEvent: a webhook type: `ashby.event` is a sample of it from the fake Ashby's data (`run --event TYPE`).
+  ///   - atPrompt: a person types the lines (the REPL): a Ctrl-C with no line running says so.
   public static func start(
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
     event given: WebhookDelivery? = nil, sampleEvent: String? = nil, notifyURLs: [String: String] = [:],
-    demo start: (@Sendable () async throws -> any DemoServer)? = nil
+    atPrompt: Bool = false, demo start: (@Sendable () async throws -> any DemoServer)? = nil
   ) async throws -> ScriptRunner {
     let (configuration, demo, strict) = try await Self.configuration(for: options, demo: start)
     var event = given
@@ -108,16 +115,17 @@ public final class ScriptRunner: Sendable {
       report?.send(limited)
       endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
-    return ScriptRunner(session: session, demo: demo, options: options, event: event)
+    return ScriptRunner(session: session, demo: demo, options: options, event: event, atPrompt: atPrompt)
   }
 
-  /// `ashby.notify`'s targets: the schedule file's (a scheduled run's, from the daemon), then
-  /// `[notify.NAME]` of config.toml; with --fake, any other name posts to the fake's sink (tests and the demo).
+  /// `ashby.notify`'s targets: with --fake, every name posts to the fake's sink (demo data never goes
+  /// to a real chat); else the schedule file's (a scheduled run's, from the daemon), then
+  /// `[notify.NAME]` of config.toml.
   static func notifier(_ options: RunSettings, given: [String: String], demo: (any DemoServer)?) -> Notifier {
     Notifier(dryRun: options.dryRun) { name in
+      if let demo { return demo.baseURL.appendingPathComponent("_sink/\(name)") }
       if let text = given[name], let url = URL(string: text) { return url }
       if let url = try AuthConfig.notifyURL(name, in: AuthConfig.readFile()) { return url }
-      if let demo { return demo.baseURL.appendingPathComponent("_sink/\(name)") }
       throw AuthConfig.Failure(
         description:
           "no notify target \"\(name)\": add [notify.\(name)] with url_env or url_command to \(AuthConfig.configFile.path)")
@@ -174,7 +182,8 @@ public final class ScriptRunner: Sendable {
   /// `--base-url`, else `ASHBY_BASE_URL`, else Ashby's own.
   /// Where Ashby is: the flag, else `ASHBY_BASE_URL`, else the profile's `base_url`, else Ashby's own.
   public static func baseURL(flag: String?, profile: String? = nil) throws -> URL {
-    let text = flag ?? Environment.value("ASHBY_BASE_URL").flatMap { $0.isEmpty ? nil : $0 } ?? profile
+    func given(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+    let text = given(flag) ?? given(Environment.value("ASHBY_BASE_URL")) ?? given(profile)
     guard let text, !text.isEmpty else { return AshbyConfiguration.defaultBaseURL }
     guard isBaseURL(text), let url = URL(string: text) else {
       throw AuthConfig.Failure(description: "ASHBY_BASE_URL is not an http(s) URL: \(text)")
@@ -182,7 +191,7 @@ public final class ScriptRunner: Sendable {
     return url
   }
 
-  static func isBaseURL(_ text: String) -> Bool {
+  public static func isBaseURL(_ text: String) -> Bool {
     guard let url = URL(string: text), url.host != nil else { return false }
     return ["http", "https"].contains(url.scheme ?? "")
   }

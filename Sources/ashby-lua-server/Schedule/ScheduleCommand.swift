@@ -44,11 +44,20 @@ struct ScheduleFiles: ParsableArguments {
   func schedule() throws -> Schedule { try Self.load(file) }
 
   /// What every run of the schedule's runner needs from the file: the secrets' variables hidden,
-  /// the notify targets resolved (exit 2 naming the one that cannot be).
-  static func prepare(_ runner: ProcessJobRunner, for schedule: Schedule) throws {
+  /// the notify targets resolved (exit 2 naming the one that cannot be); with the daemon's fake,
+  /// every target is its sink (demo data never goes to a real chat).
+  ///   - runsOnFake: each run starts a fake of its own (`schedule trigger --fake`), whose sink takes every target.
+  static func prepare(_ runner: ProcessJobRunner, for schedule: Schedule, fake: FakeAshby? = nil, runsOnFake: Bool = false)
+    throws
+  {
     runner.hidden.set(schedule.secretVariables)
+    if runsOnFake { return }
     do {
-      runner.notifyURLs.set(try schedule.notifyURLs())
+      if let fake {
+        runner.notifyURLs.set(FakeAshby.sinkURLs(schedule.notify.keys, at: fake))
+      } else {
+        runner.notifyURLs.set(try schedule.notifyURLs())
+      }
     } catch {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyCLI
+import AshbyFake
 import AshbyDaemon
 import AshbyProcess
 import AshbyScheduler
@@ -64,7 +65,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     let fake = session.fake ? try await hooks.startFake() : nil
     // Runs yield the CPU to the daemon, which must go on answering Ashby and firing on time.
     let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
-    try ScheduleFiles.prepare(runner, for: schedule)
+    try ScheduleFiles.prepare(runner, for: schedule, fake: fake)
     let clock = Self.clock()
     var settings = Daemon.Settings()
     (settings.lease, settings.stopGrace, settings.metrics) = (lease, stopGrace, metrics.flatMap(Daemon.Settings.address))
@@ -95,8 +96,9 @@ struct ScheduleRunCommand: AsyncParsableCommand {
         Task {
           do {
             runner.hidden.set(runner.hidden.union(schedule.secretVariables))
-            runner.notifyURLs.set(try schedule.notifyURLs())
+            let urls = try fake.map { FakeAshby.sinkURLs(schedule.notify.keys, at: $0) } ?? schedule.notifyURLs()
             try await daemon.reload(schedule)
+            runner.notifyURLs.set(urls)  // only once the new file is taken
             Self.announce(schedule.jobs)
           } catch {
             DaemonLog.line("schedule: reload failed, keeping the old schedule: \(error)")

@@ -45,7 +45,7 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     // recorded `interrupted`, its lease freed.
     let stop = DaemonStop(grace: stopGrace)
     let runner = session.jobRunner(echo: .passThrough)
-    try ScheduleFiles.prepare(runner, for: schedule)
+    try ScheduleFiles.prepare(runner, for: schedule, runsOnFake: session.fake)
     let scheduler = Scheduler(jobs: jobs, history: history, runner: runner, stop: stop, log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }
     let caught = Mutex<Int32?>(nil)
