@@ -209,3 +209,17 @@ public func hookTable(
 public func jobTable(_ name: String, script: String, cron: String, _ more: String...) -> String {
   (["[[job]]", "name = \"\(name)\"", "script = \"\(script)\"", "cron = \"\(cron)\""] + more).joined(separator: "\n")
 }
+
+/// Waits, off the cooperative pool, for `process` to end; one still running after `seconds` is a
+/// failure of the test (`what` says whose), and is killed: a hang becomes a failure, never a test
+/// that waits for ever. Returns whether it ended by itself.
+@discardableResult
+public func ended(_ process: Process, within seconds: Double, what: @autoclosure () -> String) async -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+  guard process.isRunning else { return true }
+  Issue.record("\(what()) did not end within \(Int(seconds)) s")
+  kill(process.processIdentifier, SIGKILL)
+  while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+  return false
+}

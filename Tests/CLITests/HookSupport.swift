@@ -4,6 +4,7 @@ import AshbySignature
 import AshbyState
 import AshbyWebhook
 import Foundation
+import Testing
 import AshbyTestSupport
 
 #if canImport(FoundationNetworking)
@@ -84,7 +85,7 @@ final class HookDaemon: @unchecked Sendable {
     } else {
       process.interrupt()
     }
-    process.waitUntilExit()
+    await ended(within: 60)
     process = try launch()
     port = 0
     _ = try await ready()
@@ -117,9 +118,15 @@ final class HookDaemon: @unchecked Sendable {
   func stop() async {
     if process.isRunning {
       process.interrupt()
-      process.waitUntilExit()
+      await ended(within: 60)
     }
     await fake.fake.stop()
+  }
+
+  /// Waits for the daemon to end, off the cooperative pool; one that has not ended in `seconds` is a
+  /// failure of the test (and is killed), never a test that waits for ever.
+  func ended(within seconds: Double) async {
+    await AshbyTestSupport.ended(process, within: seconds, what: "the daemon (its log:\n\(log.suffix(3000)))")
   }
 
   var log: String {

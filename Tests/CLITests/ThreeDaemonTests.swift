@@ -154,7 +154,7 @@ struct ThreeDaemonTests {
       undelivered += sent.filter { !$0.1 }.map(\.0)
       if killed == nil, batch >= 20, let run = c.running("note", on: 0) {
         kill(c.daemons[0].processIdentifier, SIGKILL)
-        c.daemons[0].waitUntilExit()
+        await ended(c.daemons[0], within: 30, what: "daemon 0, killed")
         killed = run
       }
       try await Task.sleep(for: .milliseconds(150))
@@ -164,7 +164,7 @@ struct ThreeDaemonTests {
       _ = await eventually(20) { c.running("tick", on: 0) != nil || c.running("note", on: 0) != nil }
       killed = c.running("note", on: 0) ?? c.running("tick", on: 0)
       kill(c.daemons[0].processIdentifier, SIGKILL)
-      c.daemons[0].waitUntilExit()
+      await ended(c.daemons[0], within: 30, what: "daemon 0, killed")
     }
     #expect(killed != nil, "daemon 0 was never seen running anything")
     let delivered = await eventually(120) { try store.pendingDeliveries().isEmpty && c.fake.fake.noteContents.filter { $0.hasPrefix("delivery ") }.count >= 100 }
@@ -184,7 +184,7 @@ struct ThreeDaemonTests {
     }
     #expect(fires)
     for process in c.daemons where process.isRunning { process.interrupt() }
-    for process in c.daemons { process.waitUntilExit() }
+    for (i, process) in c.daemons.enumerated() { await ended(process, within: 60, what: "daemon \(i) (its log:\n\(c.log(i).suffix(3000)))") }
 
     // Every delivery: one write at the fake, one ok row.
     let hookRuns = try store.runs(hook: "note", limit: 10000)

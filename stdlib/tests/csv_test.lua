@@ -23,8 +23,8 @@ local function line_of(f, ...)
   return tostring(e):match("csv_test.lua:(%d+):")
 end
 local here = debug.getinfo(1, "l").currentline
-assert(tonumber(line_of(function() return csv.encode({ { x = {} } }) end)) == here + 1, "encode's error line")
-assert(tonumber(line_of(function() return csv.write(os.tmpname(), { { x = {} } }) end)) == here + 2, "write's error line")
+assert(tonumber(line_of(function() local t = csv.encode({ { x = {} } }); return t end)) == here + 1, "encode's error line")
+assert(tonumber(line_of(function() local p = csv.write(os.tmpname(), { { x = {} } }); return p end)) == here + 2, "write's error line")
 assert(not pcall(csv.encode, "rows"))
 assert(not pcall(csv.encode, { 1, 2 }))
 local path = os.tmpname()
