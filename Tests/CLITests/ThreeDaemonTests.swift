@@ -52,7 +52,7 @@ struct ThreeDaemonTests {
         ashby.call("candidate.createNote", { candidate_id = arg[1], note = "tick" })
         """.write(to: work.appendingPathComponent("tick.lua"), atomically: true, encoding: .utf8)
       try """
-        ashby.sleep(1)
+        ashby.sleep(2)
         ashby.call("candidate.createNote", {
           candidate_id = ashby.event.data.candidateId, note = "delivery " .. ashby.event.webhook_action_id })
         """.write(to: work.appendingPathComponent("note.lua"), atomically: true, encoding: .utf8)
@@ -131,6 +131,11 @@ struct ThreeDaemonTests {
       ((try? store().runs(job: job, limit: 50)) ?? []).first { $0.status == .running && $0.owner.hasPrefix("host-\(i):") }
     }
 
+    /// Every run of `job` running on daemon `i` now.
+    func runningAll(_ job: String, on i: Int) -> [RunRecord] {
+      ((try? store().runs(job: job, limit: 50)) ?? []).filter { $0.status == .running && $0.owner.hasPrefix("host-\(i):") }
+    }
+
     func notes(_ text: String) -> Int { fake.fake.noteContents.filter { $0 == text }.count }
   }
 
@@ -152,7 +157,11 @@ struct ThreeDaemonTests {
         return answers
       }
       undelivered += sent.filter { !$0.1 }.map(\.0)
-      if killed == nil, batch >= 20, let run = c.running("note", on: 0) {
+      // Runs still in their nap: no note of theirs written yet (killed after its write, a run would
+      // rightly count twice: once by itself, once where it runs again).
+      if killed == nil, batch >= 20, let run = c.running("note", on: 0),
+        c.runningAll("note", on: 0).allSatisfy({ r in r.event?.split(separator: " ").last.map { c.notes("delivery \($0)") == 0 } ?? false })
+      {
         kill(c.daemons[0].processIdentifier, SIGKILL)
         await ended(c.daemons[0], within: 30, what: "daemon 0, killed")
         killed = run
