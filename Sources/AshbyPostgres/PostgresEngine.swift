@@ -29,6 +29,9 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
   private let nextID = NIOLockedValueBox(0)
   private static let group = MultiThreadedEventLoopGroup.singleton
 
+  /// How long a transaction may sit idle (its process stopped) before the server ends it.
+  static let idleInTransactionMilliseconds = 4000
+
   /// The advisory lock every write takes (any fixed number: ashby-lua's own).
   static let writeLock: Int64 = 0x6173_6862_7973
 
@@ -98,7 +101,7 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
       return result
     } catch {
       // A connection that cannot even roll back is not given to the next transaction.
-      if (try? statements.execute("ROLLBACK", [])) != nil {
+      if !statements.connection.isClosed, (try? statements.execute("ROLLBACK", [])) != nil {
         checkIn(statements.connection)
       } else {
         Self.close(statements.connection)
@@ -135,12 +138,24 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
       n += 1
       return n
     }
+    let connection: PostgresConnection
     do {
-      return try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: id, logger: logger)
+      connection = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: id, logger: logger)
         .wait()
     } catch {
       throw Failure(description: "cannot connect: \(Self.describe(error))")
     }
+    // A daemon stopped in the middle of a transaction (SIGSTOP, a frozen VM) would hold the write lock,
+    // and so every other daemon's writes, until it ran again: the server ends such a transaction after
+    // a few idle seconds, so the others go on and take its work over when its lease runs out.
+    do {
+      try Statements(connection: connection, logger: logger, deadline: deadline).execute(
+        "SET idle_in_transaction_session_timeout = \(Self.idleInTransactionMilliseconds)", [])
+    } catch {
+      Self.close(connection)
+      throw error
+    }
+    return connection
   }
 
   /// What went wrong, as the server said it (postgres-nio's own text hides it).
@@ -181,6 +196,8 @@ public final class PostgresEngine: StateEngine, @unchecked Sendable {
         case .bool(let v): binds.append(v)
         }
       }
+      // One the server ended (an idle transaction's timeout, a restart) answers nothing: say so at once.
+      guard !connection.isClosed else { throw Failure(description: "the state database closed the connection") }
       let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
       let future: EventLoopFuture<PostgresQueryResult> = connection.query(query, logger: logger)
       let answered = DispatchSemaphore(value: 0)

@@ -29,4 +29,30 @@ struct PostgresDeadlineTests {
     let one = try engine.read { sql in try sql.fetch("SELECT 1 AS one", []).first?.int("one") }
     #expect(one == 1, "a new connection after the one given up")
   }
+
+  /// A daemon stopped inside a transaction holds the write lock no longer than the idle timeout: the
+  /// other daemons' writes go on, and the stopped one's transaction is ended by the server.
+  @Test func aTransactionLeftIdleIsEndedAndFreesTheWriteLock() throws {
+    let url = try FreshState.database()
+    let place = try PostgresLocation(url, environment: ProcessInfo.processInfo.environment)
+    let stalled = try PostgresEngine(place), other = try PostgresEngine(place)
+    let otherWrote = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      Thread.sleep(forTimeInterval: 0.5)  // once the stalled one holds the lock
+      _ = try? other.write { sql in try sql.execute("SELECT 1", []) }
+      otherWrote.signal()
+    }
+    var failed = false
+    do {
+      try stalled.write { sql in
+        thread.start()
+        Thread.sleep(forTimeInterval: 6)  // a process stopped past the idle timeout (4 s)
+        try sql.execute("SELECT 1", [])
+      }
+    } catch {
+      failed = true
+    }
+    #expect(failed, "the server did not end a transaction idle for 6 s")
+    #expect(otherWrote.wait(timeout: .now() + 30) == .success, "another engine's write waited for the stalled one")
+  }
 }
