@@ -152,9 +152,12 @@ public final class FakeAshby: Sendable {
 
   // MARK: Test controls
 
+  /// Where the notify target `name` posts on this fake: its sink.
+  public func sinkURL(_ name: String) -> URL { baseURL.appendingPathComponent("_sink/\(name)") }
+
   /// Each named notify target's URL at `fake`'s sink.
   public static func sinkURLs(_ names: some Sequence<String>, at fake: FakeAshby) -> [String: String] {
-    Dictionary(uniqueKeysWithValues: names.map { ($0, fake.baseURL.appendingPathComponent("_sink/\($0)").absoluteString) })
+    Dictionary(uniqueKeysWithValues: names.map { ($0, fake.sinkURL($0).absoluteString) })
   }
 
   /// What `ashby.notify` posted to the fake's sink (`POST /_sink/NAME`), in order.

@@ -38,4 +38,5 @@ struct FakeDemo: DemoServer {
   var key: String { FakeAshby.fullKey }
   func stop() async { await server.stop() }
   func sampleEvent(_ type: String) -> Data? { server.sampleEvent(type) }
+  func sinkURL(_ name: String) -> URL { server.sinkURL(name) }
 }

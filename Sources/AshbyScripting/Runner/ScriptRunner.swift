@@ -16,6 +16,8 @@ public protocol DemoServer: Sendable {
   func stop() async
   /// A webhook body of `type` made from the demo's data (`run --event TYPE --fake`); nil for an unknown type.
   func sampleEvent(_ type: String) -> Data?
+  /// Where `ashby.notify(name, ...)` posts in a demo: the fake's sink.
+  func sinkURL(_ name: String) -> URL
 }
 
 /// A script's run, from settings to its end: an `AshbySession` (a VM with the
@@ -123,7 +125,7 @@ public final class ScriptRunner: Sendable {
   /// `[notify.NAME]` of config.toml.
   static func notifier(_ options: RunSettings, given: [String: String], demo: (any DemoServer)?) -> Notifier {
     Notifier(dryRun: options.dryRun) { name in
-      if let demo { return demo.baseURL.appendingPathComponent("_sink/\(name)") }
+      if let demo { return demo.sinkURL(name) }
       if let text = given[name], let url = URL(string: text) { return url }
       if let url = try AuthConfig.notifyURL(name, in: AuthConfig.readFile()) { return url }
       throw AuthConfig.Failure(
