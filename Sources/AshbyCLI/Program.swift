@@ -41,9 +41,20 @@ public enum ProgramParts {
 public enum Handover {
   /// The subcommands only the server has.
   public static let serverCommands = Set(ServerCommand.allCases.map(\.rawValue))
+
+  /// Whether the server must answer `arguments`: its own commands, help about them, and what prints the
+  /// whole command tree (completion scripts, the help dump the man page is made from), which only the server links.
+  public static func isForServer(_ arguments: [String]) -> Bool {
+    guard let first = arguments.first else { return false }
+    if serverCommands.contains(first) { return true }
+    if first == "help", arguments.count > 1, serverCommands.contains(arguments[1]) { return true }
+    return first == "--experimental-dump-help" || first == "--generate-completion-script"
+      || first.hasPrefix("--generate-completion-script=")
+  }
   public static let serverName = "ashby-lua-server"
 
   /// The program `name` in this program's folder (the real one: a symbolic link to this program is followed).
+  /// Needs /proc, as the Swift runtime does for the arguments themselves.
   package static func beside(_ name: String) -> String {
     let me =
       (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first

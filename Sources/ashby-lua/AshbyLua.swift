@@ -18,8 +18,8 @@ struct AshbyLua: AsyncParsableCommand {
     _ = pg_make_undumpable()
     ProcessSecrets.take(ProcessSecrets.atStart)
     let arguments = Array(CommandLine.arguments.dropFirst())
-    if let first = arguments.first, Handover.serverCommands.contains(first) {
-      Handover.toServer(for: "`ashby-lua \(first)`")
+    if Handover.isForServer(arguments) {
+      Handover.toServer(for: "`ashby-lua \(arguments.first ?? "")`")
     }
     // `run SCRIPT ARGS...` without flags, what schedules, hooks and shell loops
     // start over and over: everything after the script is the script's, so

@@ -28,6 +28,16 @@ import Testing
     }
   }
 
+  /// What needs the whole command tree is the server's to answer: `help schedule` lists schedule's own
+  /// commands, and the completion script completes them (ManualTests checks it names every command).
+  @Test func helpAboutAServerCommandIsTheServers() async throws {
+    let help = try await run(["help", "schedule"])
+    #expect(help.status == 0, "\(help.stderr)")
+    #expect(help.stdout.contains("migrate-state"), "\(help.stdout)")
+    let completion = try await run(["--generate-completion-script=bash"])
+    #expect(completion.stdout.contains("_ashby-lua_schedule_migrate-state()"))
+  }
+
   /// A "server" that is `ashby-lua` itself would hand the command back forever: it stops at once.
   @Test func aServerThatHandsBackStopsInsteadOfLooping() async throws {
     let program = try folder(server: "ashby-lua")

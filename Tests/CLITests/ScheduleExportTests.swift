@@ -92,6 +92,19 @@ import Testing
     #expect(status == 0 && stderr.isEmpty, "systemd-analyze verify: \(stdout)\(stderr)")
   }
 
+  /// The user unit the package ships for the daemon (packaging/), as an instance, with ashby-lua where this build has it.
+  @Test func theShippedDaemonUnitPassesSystemdAnalyzeVerify() throws {
+    let template = try String(
+      contentsOf: packageRoot.appendingPathComponent("packaging/ashby-lua-schedule@.service"), encoding: .utf8)
+    #expect(template.contains("ExecStart=/usr/bin/ashby-lua schedule run --file %E/ashby-lua/%i.toml"))
+    let folder = try scratch()
+    let unit = folder.appendingPathComponent("ashby-lua-schedule@recruiting.service")
+    try template.replacingOccurrences(of: "/usr/bin/ashby-lua", with: binary.path)
+      .write(to: unit, atomically: true, encoding: .utf8)
+    let (status, stdout, stderr) = try Self.shell(Self.analyze, ["verify", "--man=no", unit.path])
+    #expect(status == 0 && stderr.isEmpty, "systemd-analyze verify: \(stdout)\(stderr)")
+  }
+
   @Test func theTimersFireWhenTheCronDoes() throws {
     let s = try ScheduleTests.Setup(schedule: Self.systemdOnly)
     for job in try ScheduleFile.load(s.file) {
