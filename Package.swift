@@ -157,6 +157,7 @@ let package = Package(
         "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyState", "AshbyProcess",
         "AshbyWebhook", "AshbyPaths", "AshbyRepl",
         argumentParser,
+        .product(name: "Crypto", package: "swift-crypto"),  // the audit log's script_sha256
       ]),
     // `ashby-lua`: what a script's run needs, and a handover to ashby-lua-server for the rest.
     .executableTarget(

@@ -15,8 +15,12 @@ package struct ReplCommand: AsyncParsableCommand {
 
   @OptionGroup var session: SessionOptions
 
+  @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE"))
+  package var state: String?
+
   package func run() async throws {
-    let runner = try await ScriptRunner.startOrExit(session.settings, atPrompt: true)
+    let journal = AuditJournal.forCommand(state: state, origin: "repl")
+    let runner = try await ScriptRunner.startOrExit(session.settings, atPrompt: true, journal: journal)
     let code = try await Repl.run(runner, historyFile: Self.historyFile)
     await runner.finish()
     if code != 0 { throw ExitCode(code) }

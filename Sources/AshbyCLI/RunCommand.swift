@@ -25,9 +25,18 @@ package struct RunCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Keep ashby.changes' place under NAME (in the state file, as a scheduled job keeps its own); it moves on only when the run succeeds.",
+      "Keep ashby.changes' place under NAME (in the state, as a scheduled job keeps its own); it moves on only when the run succeeds.",
       valueName: "NAME"))
+  package var feed: String?
+
+  @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE"))
   package var state: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Send at most N writes; the next is refused before it is sent, with a limit error (err.limit = \"writes\").",
+      valueName: "N"))
+  package var maxWrites: Int?
 
   @Option(
     help: ArgumentHelp(
@@ -54,16 +63,26 @@ package struct RunCommand: AsyncParsableCommand {
       throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
     }
     if planJson != nil && !session.dryRun { throw ValidationError("--plan-json needs --dry-run.") }
-    if let state, state.isEmpty || state.count > 200 || !state.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
-      throw ValidationError("--state must be a name of letters, digits, \"-\", \"_\" and \".\".")
+    if let feed, feed.isEmpty || feed.count > 200 || !feed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+      throw ValidationError("--feed must be a name of letters, digits, \"-\", \"_\" and \".\".")
+    }
+    // `--state NAME` named a change feed's place before --state named the state itself.
+    if let state, !StateLocation.isPostgres(state), !state.contains("/"), !state.hasSuffix(".sqlite"), !state.hasSuffix(".db") {
+      throw ValidationError(
+        "--state now names the state (a SQLite file like ./state.sqlite, or a postgres:// URL); to keep ashby.changes' place under \"\(state)\", use --feed \(state).")
+    }
+    if let maxWrites, !RunLimits.maxWrites.contains(maxWrites) {
+      throw ValidationError("--max-writes must be a whole number of writes from 0 to \(RunLimits.maxWrites.upperBound).")
     }
   }
 
   package func run() async throws {
     let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
+    var settings = session.settings
+    settings.maxWrites = maxWrites
     let code = await Self.perform(
-      script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: session.settings,
-      planJSON: planJson, state: state, event: event)
+      script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: settings,
+      planJSON: planJson, feed: feed, state: state, event: event)
     if code != 0 { throw ExitCode(code) }
   }
 
@@ -71,7 +90,7 @@ package struct RunCommand: AsyncParsableCommand {
   /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
   package static func perform(
     script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planJSON: String?,
-    state: String? = nil, event eventOption: String? = nil
+    feed: String? = nil, state stateFlag: String? = nil, event eventOption: String? = nil
   ) async -> Int32 {
     // Only an argument that looks like an option costs the parser's reflection here.
     if args.contains(where: { $0.hasPrefix("-") }),
@@ -96,9 +115,9 @@ package struct RunCommand: AsyncParsableCommand {
       attachment = try ScheduledChild.attach()
       if let input = attachment?.input {
         feeds = ChangeFeeds(state: input.state, tokens: input.syncTokens)
-      } else if let state {
-        // `ASHBY_LUA_STATE` (a PostgreSQL URL, say) if set, else the default SQLite file.
-        let spec = StateLocation.choose(flag: nil, file: nil)
+      } else if let state = feed {
+        // `--state`, else `ASHBY_LUA_STATE` (a PostgreSQL URL, say) if set, else the default SQLite file.
+        let spec = StateLocation.choose(flag: stateFlag, file: nil)
         let history: StateStore
         do {
           history = try StateLocation.store(spec, passwordCommand: nil, postgres: ProgramParts.postgres)
@@ -137,18 +156,23 @@ package struct RunCommand: AsyncParsableCommand {
       return Exit.usage
     }
     let demo = ProgramParts.demo(for: settings)
+    // Every write this run sends is recorded first: in the daemon's state for a scheduled run.
+    let journal =
+      attachment.flatMap { $0.input.audit.flatMap(AuditJournal.forScheduledRun) }
+      ?? AuditJournal.forCommand(state: stateFlag, origin: "run")
+    journal.script(script)
     let runner: ScriptRunner
     do {
       runner = try await ScriptRunner.start(
         settings, report: attachment?.report, feeds: feeds, event: event, sampleEvent: sampleEvent,
-        notifyURLs: attachment?.input.notifyURLs ?? [:], demo: demo)
+        notifyURLs: attachment?.input.notifyURLs ?? [:], demo: demo, journal: journal)
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage
     }
     let end = await runner.runMain(script: script, arguments: args, chunks: chunks)
     attachment?.report.send(RunReport(end: end, client: runner.client, syncTokens: feeds.reached))
-    if end.code == 0, let store, let state {
+    if end.code == 0, let store, let state = feed {
       do {
         try store.saveSyncTokens(feeds.reached, state: state)
       } catch {

@@ -24,11 +24,12 @@ extension ScriptRunner {
   /// reported and turned into exit code 2.
   package static func startOrExit(
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
-    event: WebhookDelivery? = nil, atPrompt: Bool = false
+    event: WebhookDelivery? = nil, atPrompt: Bool = false, journal: (any WriteJournal)? = nil
   ) async throws -> ScriptRunner {
     let demo = ProgramParts.demo(for: options)
     do {
-      return try await start(options, report: report, feeds: feeds, event: event, atPrompt: atPrompt, demo: demo)
+      return try await start(
+        options, report: report, feeds: feeds, event: event, atPrompt: atPrompt, demo: demo, journal: journal)
     } catch {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)

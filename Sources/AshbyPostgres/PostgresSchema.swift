@@ -48,6 +48,14 @@ enum PostgresSchema {
       PRIMARY KEY (state, endpoint));
     """,
     "CREATE TABLE hook_names (name TEXT PRIMARY KEY, loaded_at TIMESTAMPTZ NOT NULL);",
+    """
+    CREATE TABLE audit (
+      id BIGSERIAL PRIMARY KEY, time TIMESTAMPTZ NOT NULL, run_id TEXT NOT NULL, origin TEXT NOT NULL, job TEXT, hook TEXT,
+      script TEXT, script_sha256 TEXT, action TEXT, endpoint TEXT NOT NULL, params TEXT NOT NULL, outcome TEXT NOT NULL,
+      object_id TEXT, request_id TEXT, before TEXT, plan_id TEXT, error TEXT, ended_at TIMESTAMPTZ);
+    CREATE INDEX audit_time ON audit(time);
+    CREATE INDEX audit_run ON audit(run_id);
+    """,
   ]
 
   /// Applies the steps the database has not had, under the write lock (daemons starting together wait for one another).

@@ -40,4 +40,6 @@ public enum RunLimits {
   public static let concurrency = 1...1000
   /// `rate_limit`, requests per minute.
   public static let rateLimit = 1...1_000_000
+  /// `max_writes`, writes per run (0: a run that may only read).
+  public static let maxWrites = 0...1_000_000_000
 }

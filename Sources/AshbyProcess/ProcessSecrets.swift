@@ -41,7 +41,9 @@ public enum ProcessSecrets {
   public static var apiKey: String? { value(apiKeyVariable) }
 
   /// A scheduled run's key, from its input (`ScheduledChild.attach`).
-  package static func setAPIKey(_ key: String) { taken.withLock { $0[apiKeyVariable] = key } }
+  package static func setAPIKey(_ key: String) { set(apiKeyVariable, key) }
+  /// A secret a scheduled run is handed on its input descriptor (the key, the state's password).
+  package static func set(_ name: String, _ value: String) { taken.withLock { $0[name] = value } }
 
   /// The environment as it was for the names taken: where a hook's secret
   /// or the state's password is looked up.

@@ -19,6 +19,26 @@ public struct RunInput: Codable, Sendable, Equatable {
   /// The notify targets of the schedule file, by name: their URLs, resolved by the daemon (secrets,
   /// as the key: never in the run's environment).
   public var notifyURLs: [String: String]?
+  /// Where the run records its writes (the audit log): the daemon's state, and the run's row in it.
+  public var audit: AuditTarget?
+
+  /// The audit log's place for a scheduled run: the state the daemon keeps (a SQLite file, or a PostgreSQL
+  /// URL without its password, with the daemon's password on this descriptor, as the key is), and which row.
+  public struct AuditTarget: Codable, Sendable, Equatable {
+    /// `job` or `hook`.
+    public var origin: String
+    public var name: String
+    /// The run's id in the history.
+    public var runID: Int64?
+    public var state: String?
+    public var passwordCommand: String?
+    public var password: String?
+    public init(origin: String, name: String, runID: Int64?) {
+      self.origin = origin
+      self.name = name
+      self.runID = runID
+    }
+  }
 
   public init(state: String? = nil, syncTokens: [String: String] = [:], event: WebhookDelivery? = nil, apiKey: String? = nil) {
     self.apiKey = apiKey

@@ -18,6 +18,8 @@ public struct RunSettings: Codable, Sendable, Equatable {
   public var concurrency = 16
   /// Requests per minute (`RunLimits.rateLimit`).
   public var rateLimit: Int?
+  /// At most this many writes (`--max-writes`, `max_writes`).
+  public var maxWrites: Int?
   public var verbose = false
   public var quiet = false
 

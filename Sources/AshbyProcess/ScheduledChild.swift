@@ -40,6 +40,8 @@ public enum ScheduledChild {
       unsetenv(inputVariable)
       input = try RunInput(readingFrom: fd)
       if let key = input.apiKey { ProcessSecrets.setAPIKey(key) }
+      if let password = input.audit?.password { ProcessSecrets.set("PGPASSWORD", password) }
+      input.audit?.password = nil
       input.apiKey = nil
     }
     unsetenv(reportVariable)

@@ -44,11 +44,15 @@ public struct ProcessJobRunner: JobRunner {
   /// that it goes on acknowledging deliveries and firing on time while
   /// scripts run; `trigger`, with nothing else to serve, does not.
   let niceness: Int32
+  /// The state runs record their writes in (the daemon's), as `RunInput.AuditTarget` carries it.
+  let auditState: (spec: String, passwordCommand: String?)?
 
   public init(
     executable: String, base: RunSettings, forceDryRun: Bool, forceSandbox: Bool, timeoutCap: Double?,
-    environment: [String], apiKey: String?, echo: Echo, niceness: Int32 = 0
+    environment: [String], apiKey: String?, echo: Echo, niceness: Int32 = 0,
+    auditState: (spec: String, passwordCommand: String?)? = nil
   ) {
+    self.auditState = auditState
     self.apiKey = apiKey
     self.niceness = niceness
     self.executable = executable
@@ -76,6 +80,7 @@ public struct ProcessJobRunner: JobRunner {
     settings.apiVersion = job.apiVersion ?? base.apiVersion
     settings.onBehalfOf = job.onBehalfOf ?? base.onBehalfOf
     settings.rateLimit = job.rateLimit ?? base.rateLimit
+    settings.maxWrites = job.maxWrites ?? base.maxWrites
     return settings
   }
 
@@ -91,6 +96,15 @@ public struct ProcessJobRunner: JobRunner {
     input.apiKey = apiKey
     input.notifyURLs = notifyURLs.current
     input.settings = settings(for: job)
+    if let auditState {
+      var target = input.audit ?? RunInput.AuditTarget(origin: "job", name: job.name, runID: nil)
+      target.state = auditState.spec
+      target.passwordCommand = auditState.passwordCommand
+      if StateLocation.isPostgres(auditState.spec), auditState.passwordCommand == nil {
+        target.password = ProcessSecrets.value("PGPASSWORD")
+      }
+      input.audit = target
+    }
     let child: ChildProcess
     do {
       child = try ChildProcess.spawn(

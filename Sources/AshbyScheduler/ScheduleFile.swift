@@ -37,7 +37,7 @@ public enum ScheduleFile {
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
     "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit", "strict_results",
-    "api_version", "on_behalf_of",
+    "api_version", "on_behalf_of", "max_writes",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
   /// The keys outside any table.
@@ -45,6 +45,7 @@ public enum ScheduleFile {
   static let hookKeys: Set<String> = [
     "name", "events", "script", "secret_env", "secret_command", "unsigned", "timeout", "retries", "retry_delay",
     "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results", "api_version", "on_behalf_of",
+    "max_writes",
   ]
 
   /// Every table and key a schedule file takes, as `schedule --help` says it.
@@ -339,6 +340,13 @@ struct ScheduleReader {
         job.rateLimit = n
       } else {
         problem(place, "rate_limit", "must be a whole number of requests per minute from 1 to \(RunLimits.rateLimit.upperBound)")
+      }
+    }
+    if let v = table["max_writes"] {
+      if let n = v.int, RunLimits.maxWrites.contains(n) {
+        job.maxWrites = n
+      } else {
+        problem(place, "max_writes", "must be a whole number of writes from 0 to \(RunLimits.maxWrites.upperBound)")
       }
     }
     if let v = table["retries"] {

@@ -42,6 +42,8 @@ public struct ScheduledJob: Sendable, Equatable {
   public var retryDelay: Double = 30
   /// Ashby requests per minute for the run (`rate_limit`; nil: ashby-lua's default or the config's).
   public var rateLimit: Int?
+  /// At most this many writes per run (`max_writes`; nil: no cap).
+  public var maxWrites: Int?
   /// On unless the file says `sandbox = false`: a script left to run on its own gets no files (DESIGN.md §9).
   public var sandbox = true
   public var dryRun = false

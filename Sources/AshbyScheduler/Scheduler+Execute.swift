@@ -48,7 +48,8 @@ extension Scheduler {
         }
       }
     }
-    let input = RunInput(state: job.name, syncTokens: (try? history.syncTokens(state: job.name)) ?? [:])
+    var input = RunInput(state: job.name, syncTokens: (try? history.syncTokens(state: job.name)) ?? [:])
+    input.audit = RunInput.AuditTarget(origin: "job", name: job.name, runID: record.id)
     let outcome = await attempts.attempts(job, record: &record, label: label, input: input)
     let finished = record
     // Only a run that ended ok moves the change feeds on: a failed one sees the same changes again.

@@ -74,6 +74,7 @@ extension AshbyError: LuaErrorConvertible {
     if let parameter { f["parameter"] = .string(parameter) }
     if let permission { f["permission"] = .string(permission) }
     if let scope { f["scope"] = .string(scope) }
+    if let limit { f["limit"] = .string(limit) }
     if partial {
       f["partial"] = true
       if let result { f["result"] = JSONBridge.lua(result) }

@@ -160,6 +160,29 @@ public struct SQLiteEngine: StateEngine {
         t.column("loaded_at", .datetime).notNull()
       }
     }
+    // The audit log: every write, recorded before it is sent (outcome `pending`) and completed after.
+    migrator.registerMigration("v7: audit") { db in
+      try db.create(table: "audit") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("time", .datetime).notNull().indexed()
+        t.column("run_id", .text).notNull().indexed()
+        t.column("origin", .text).notNull()
+        t.column("job", .text)
+        t.column("hook", .text)
+        t.column("script", .text)
+        t.column("script_sha256", .text)
+        t.column("action", .text)
+        t.column("endpoint", .text).notNull()
+        t.column("params", .text).notNull()
+        t.column("outcome", .text).notNull()
+        t.column("object_id", .text)
+        t.column("request_id", .text)
+        t.column("before", .text)
+        t.column("plan_id", .text)
+        t.column("error", .text)
+        t.column("ended_at", .datetime)
+      }
+    }
     return migrator
   }
 }

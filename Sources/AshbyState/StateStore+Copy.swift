@@ -10,6 +10,7 @@ extension StateStore {
     public var claims = 0
     public var deliveries = 0
     public var syncTokens = 0
+    public var audit = 0
   }
 
   public struct CopyRefused: Error, CustomStringConvertible {
@@ -17,10 +18,11 @@ extension StateStore {
   }
 
   /// Copies runs (new ids, in their order), each job's last fire, the fire
-  /// claims, deliveries (their run ids mapped) and sync tokens into `target`,
+  /// claims, deliveries (their run ids mapped), sync tokens and the audit log into `target`,
   /// all or nothing. Refused while a daemon holds a lease or a run is still
   /// `running` here (stop the daemons first), and when `target` has runs already.
   public func copy(to target: StateStore, now: Date = Date()) throws -> Copied {
+    let audit = try read { db in try db.fetch("\(AuditRecord.selectAll) ORDER BY id", []).compactMap(AuditRecord.init(row:)) }
     let (runs, fires, claims, deliveries, tokens) = try read { db in
       if let busy = try db.one(
         "SELECT owner FROM leases WHERE expires_at > ? UNION SELECT owner FROM runs WHERE status = 'running'",
@@ -82,6 +84,11 @@ extension StateStore {
         try db.execute(
           "INSERT INTO sync_tokens(state, endpoint, token, updated_at) VALUES (?, ?, ?, ?)", token)
         copied.syncTokens += 1
+      }
+      for record in audit {
+        let marks = Array(repeating: "?", count: record.values.count).joined(separator: ", ")
+        try db.execute("INSERT INTO audit(\(AuditRecord.columns)) VALUES (\(marks))", record.values)
+        copied.audit += 1
       }
       return copied
     }

@@ -39,7 +39,7 @@ struct AshbyLua: AsyncParsableCommand {
     commandName: "ashby-lua", abstract: CommandLineMain.abstract, version: CommandLineMain.version,
     subcommands: [
       RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleHandover.self, FakeServerHandover.self,
-      TypesCommand.self, CheckCommand.self, HookHandover.self,
+      TypesCommand.self, CheckCommand.self, HookHandover.self, AuditCommand.self,
     ]
   )
 }

@@ -30,7 +30,11 @@ extension AshbyClient {
   private func run(_ p: ActionParams) async throws(AshbyError) -> ActionSpec.Result {
     do {
       if configuration.dryRun, let plan = p.spec.plan { return .value(try await plan(self, p)) }
-      return try await p.spec.body(self, p)
+      let outcome = await WriteContext.$current.withValue(WriteContext(action: p.spec.name)) {
+        () async -> Result<ActionSpec.Result, AshbyError> in
+        do throws(AshbyError) { return .success(try await p.spec.body(self, p)) } catch { return .failure(error) }
+      }
+      return try outcome.get()
     } catch {
       throw error.within(action: p.spec.name)
     }
@@ -115,6 +119,13 @@ extension AshbyClient {
   /// The stage titled `title` in the application's interview plan.
   func resolveStage(_ title: String, application: String) async throws(AshbyError) -> JSONValue {
     let info = try await call("application.info", ["applicationId": .string(application)])
+    // What a stage change changes, as it was: the audit log's before-image.
+    WriteContext.current?.noteBefore([
+      "stage": info["currentInterviewStage"]?["title"] ?? .null,
+      "stage_id": info["currentInterviewStage"]?["id"] ?? .null,
+      "status": info["status"] ?? .null,
+      "archive_reason": info["archiveReason"]?["text"] ?? .null,
+    ])
     guard let plan = info["currentInterviewStage"]?["interviewPlanId"]?.string ?? info["interviewPlanId"]?.string
     else {
       throw AshbyError(.api, "application \(application) has no interview plan", endpoint: "application.info")

@@ -18,6 +18,8 @@ public final class AshbyClient: Sendable {
   let dryRun = DryRunRecorder()
   private let counter = Atomic<Int>(0)
   private let writes = Atomic<Int>(0)
+  /// Writes this run has begun, against `maxWrites`.
+  let writesClaimed = Atomic<Int>(0)
   private let warned = Mutex<Set<String>>([])
   private let served = Mutex<(version: String?, status: String?)>((nil, nil))
   /// Requests by class and status, and the pacer's waits: what a scheduled run reports to the daemon's metrics.
@@ -118,6 +120,23 @@ public final class AshbyClient: Sendable {
     }
     let isRead = !Catalog.isWrite(endpoint)  // reads are retried freely; writes only when surely not sent
     if configuration.dryRun && !isRead { return planCall(endpoint, params) }
+    if isRead { return try await exchange(endpoint, params, isRead: true, onBehalfOf: onBehalfOf) }
+    try claimWriteSlot(endpoint)
+    let entry = try await journalBegin(endpoint, params)
+    let result: Result<AshbyResponse, AshbyError>
+    do {
+      result = .success(try await exchange(endpoint, params, isRead: false, onBehalfOf: onBehalfOf))
+    } catch {
+      result = .failure(error)
+    }
+    await journalEnd(entry, result)
+    return try result.get()
+  }
+
+  /// The request and its retries, paced.
+  private func exchange(_ endpoint: String, _ params: JSONValue, isRead: Bool, onBehalfOf: String?)
+    async throws(AshbyError) -> AshbyResponse
+  {
     let body = params.encoded()
     let started = ContinuousClock.now
     let deadline = started.advanced(by: configuration.totalTimeout)

@@ -36,6 +36,10 @@ public struct AshbyConfiguration: Sendable {
   /// Sent as `X-On-Behalf-Of` on writes, so Ashby attributes them to that user
   /// (an id or an email); the key needs the permission to act on behalf of users.
   public var onBehalfOf: String?
+  /// At most this many writes are sent (`--max-writes`); the next is refused with a `limit` error.
+  public var maxWrites: Int?
+  /// Where each write is recorded before it is sent (the audit log); nil: nowhere.
+  public var journal: (any WriteJournal)?
 
   public static let defaultBaseURL = URL(string: "https://api.ashbyhq.com")!
 

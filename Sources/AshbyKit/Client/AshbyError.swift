@@ -13,6 +13,8 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
     /// A write whose outcome is unknown: it may or may not have been applied.
     case ambiguous
     case cancelled, limit
+    /// The state (the audit log) could not record a write, so it was not sent.
+    case state
   }
 
   public var kind: Kind
@@ -34,6 +36,8 @@ public struct AshbyError: Error, Sendable, CustomStringConvertible {
   /// On `rate_limited` errors: `integration-partner` when Ashby throttled a
   /// partner's combined traffic rather than this key (`X-RateLimit-Scope`).
   public var scope: String?
+  /// On `limit` errors: which limit (`writes`).
+  public var limit: String?
   /// Part of a multi-call action was applied; `result` holds what was.
   public var partial: Bool
   public var result: JSONValue?

@@ -152,9 +152,10 @@ public actor HookDispatcher: Service {
       return
     }
     log("\(label): started (\(queued.delivery.summary))")
-    let input = RunInput(
+    var input = RunInput(
       state: hook.name, syncTokens: (try? history.syncTokens(state: hook.name)) ?? [:],
       event: queued.delivery)
+    input.audit = RunInput.AuditTarget(origin: "hook", name: hook.name, runID: record.id)
     let outcome = await attempts.attempts(hook.job, record: &record, label: label, input: input)
     // Cut short by a stop: it runs again after the restart, under a new row
     // (none stays for a run the stop came before).

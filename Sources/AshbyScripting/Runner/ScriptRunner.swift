@@ -80,9 +80,12 @@ public final class ScriptRunner: Sendable {
   public static func start(
     _ options: RunSettings, report: ReportChannel? = nil, feeds: ChangeFeeds = ChangeFeeds(state: nil),
     event given: WebhookDelivery? = nil, sampleEvent: String? = nil, notifyURLs: [String: String] = [:],
-    atPrompt: Bool = false, demo start: (@Sendable () async throws -> any DemoServer)? = nil
+    atPrompt: Bool = false, demo start: (@Sendable () async throws -> any DemoServer)? = nil,
+    journal: (any WriteJournal)? = nil
   ) async throws -> ScriptRunner {
-    let (configuration, demo, strict) = try await Self.configuration(for: options, demo: start)
+    let (configured, demo, strict) = try await Self.configuration(for: options, demo: start)
+    var configuration = configured
+    configuration.journal = journal
     var event = given
     if let type = sampleEvent {
       guard let demo else {
@@ -165,6 +168,7 @@ public final class ScriptRunner: Sendable {
     }
     configuration.onBehalfOf = try options.onBehalfOf ?? AuthConfig.onBehalfOf(profile: options.profile, in: configFile())
     configuration.maxInFlight = options.concurrency
+    configuration.maxWrites = options.maxWrites
     if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile, in: configFile()) {
       configuration.requestsPerMinute = rate
     }

@@ -110,7 +110,11 @@ extension SessionOptions {
   /// - Parameter sharedFake: the daemon's own fake Ashby, which the runs use
   ///   instead of one each (`schedule run --fake`).
   ///   - niceness: how much lower the runs' CPU priority is (the daemon's runs: 10).
-  func jobRunner(echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil, niceness: Int32 = 0) -> ProcessJobRunner {
+  ///   - auditState: the daemon's state, where its runs record their writes.
+  func jobRunner(
+    echo: ProcessJobRunner.Echo, sharedFake: FakeAshby? = nil, niceness: Int32 = 0,
+    auditState: (spec: String, passwordCommand: String?)? = nil
+  ) -> ProcessJobRunner {
     var base = childSettings
     var apiKey = ProcessSecrets.apiKey
     if let sharedFake {
@@ -119,8 +123,11 @@ extension SessionOptions {
     }
     // Each run is `ashby-lua`, which starts fast; one with its own fake Ashby needs this program.
     return ProcessJobRunner(
-      executable: Handover.beside(base.fake ? Handover.serverName : "ashby-lua"), base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
-      environment: ProcessSecrets.environmentForChild(), apiKey: apiKey, echo: echo, niceness: niceness)
+      // A run that writes its audit rows to PostgreSQL needs this program too (ashby-lua links no PostgreSQL).
+      executable: Handover.beside(
+        base.fake || auditState.map({ StateLocation.isPostgres($0.spec) }) == true ? Handover.serverName : "ashby-lua"), base: base, forceDryRun: dryRun, forceSandbox: sandbox, timeoutCap: timeout,
+      environment: ProcessSecrets.environmentForChild(), apiKey: apiKey, echo: echo, niceness: niceness,
+      auditState: auditState)
   }
 
 }

@@ -64,7 +64,8 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     // `--fake`: one fake Ashby for the whole daemon, so a hook sees what a job (or another shell) did there.
     let fake = session.fake ? try await hooks.startFake() : nil
     // Runs yield the CPU to the daemon, which must go on answering Ashby and firing on time.
-    let runner = session.jobRunner(echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10)
+    let runner = session.jobRunner(
+      echo: .lines(DaemonLog.line), sharedFake: fake, niceness: 10, auditState: try files.stateLocation(schedule))
     try ScheduleFiles.prepare(runner, for: schedule, fake: fake)
     let clock = Self.clock()
     var settings = Daemon.Settings()

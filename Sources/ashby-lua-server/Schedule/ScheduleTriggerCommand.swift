@@ -44,7 +44,7 @@ struct ScheduleTriggerCommand: AsyncParsableCommand {
     // begins, the run gets the grace, then is stopped (SIGINT, then SIGKILL 5 s on) and
     // recorded `interrupted`, its lease freed.
     let stop = DaemonStop(grace: stopGrace)
-    let runner = session.jobRunner(echo: .passThrough)
+    let runner = session.jobRunner(echo: .passThrough, auditState: try files.stateLocation(schedule))
     try ScheduleFiles.prepare(runner, for: schedule, runsOnFake: session.fake)
     let scheduler = Scheduler(jobs: jobs, history: history, runner: runner, stop: stop, log: DaemonLog.line)
     let task = Task { await scheduler.trigger(job) }

@@ -1,0 +1,128 @@
+import AshbyJSON
+import AshbyKit
+import AshbyProcess
+import AshbyState
+import Crypto
+import Foundation
+import Synchronization
+
+/// The audit log as the client's `WriteJournal`: each write a row in the state before it is sent,
+/// completed when its answer comes (docs/audit.md).
+///
+/// The state is opened at the first write, so a run that only reads never touches it, and opened again
+/// at the next write after a failure (a PostgreSQL that was restarting). The rows are written on a
+/// queue of their own: the engines block, and Swift's cooperative threads must not.
+package final class AuditJournal: WriteJournal {
+  /// Who writes: the fields every row of this run carries.
+  package struct Origin: Sendable {
+    package var runID: String
+    /// `run`, `repl`, `job`, `hook`.
+    package var origin: String
+    package var job: String?
+    package var hook: String?
+    package var script: String?
+    package var scriptSHA256: String?
+  }
+
+  private let open: @Sendable () throws -> StateStore
+  private let store = Mutex<StateStore?>(nil)
+  private let origin: Mutex<Origin>
+  private let queue = DispatchQueue(label: "ashby-lua.audit")
+
+  package init(origin: Origin, open: @escaping @Sendable () throws -> StateStore) {
+    self.origin = Mutex(origin)
+    self.open = open
+  }
+
+  /// A new run's id: twelve hex digits, unique enough to find one run among a year of them.
+  package static func newRunID() -> String {
+    String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)).lowercased()
+  }
+
+  /// The script whose writes these are, with its SHA-256 when it is a file (not `-` or `-e`).
+  package func script(_ path: String?) {
+    let hash = path.flatMap { $0 == "-" ? nil : FileManager.default.contents(atPath: $0) }.map {
+      SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined()
+    }
+    origin.withLock { ($0.script, $0.scriptSHA256) = (path, hash) }
+  }
+
+  package func begin(_ write: JournalWrite) async throws -> Int64 {
+    let who = origin.withLock { $0 }
+    let record = AuditRecord(
+      time: Date(), runID: who.runID, origin: who.origin, job: who.job, hook: who.hook, script: who.script,
+      scriptSHA256: who.scriptSHA256, action: write.action, endpoint: write.endpoint,
+      params: Self.text(Self.withoutFileBodies(write.params)), before: write.before.map(Self.text))
+    return try await onQueue { try self.opened().beginWrite(record) }
+  }
+
+  package func end(_ id: Int64, _ outcome: JournalOutcome) async {
+    _ = try? await onQueue {
+      try self.opened().endWrite(
+        id, outcome: outcome.result.rawValue, objectID: outcome.objectID, requestID: outcome.requestID,
+        error: outcome.error)
+    }
+  }
+
+  private func opened() throws -> StateStore {
+    if let store = store.withLock({ $0 }) { return store }
+    let fresh = try open()
+    store.withLock { $0 = fresh }
+    return fresh
+  }
+
+  private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      queue.async { continuation.resume(with: Result { try body() }) }
+    }
+  }
+
+  static func text(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }
+
+  /// The longest string kept as sent: a longer one is a file's body (a resume, base64), not a parameter to read.
+  static let longestKept = 4096
+
+  static func withoutFileBodies(_ value: JSONValue) -> JSONValue {
+    switch value {
+    case .string(let text) where text.utf8.count > longestKept:
+      return .string("(\(text.utf8.count) bytes, not kept)")
+    case .array(let items): return .array(items.map(withoutFileBodies))
+    case .object(let fields): return .object(fields.mapValues(withoutFileBodies))
+    default: return value
+    }
+  }
+}
+
+extension AuditJournal {
+  /// `--state`'s help, for every command that records writes or reads the log.
+  package static let stateHelp =
+    "Where the audit log (and ashby.changes' places) are kept: a SQLite file, or postgres://user@host[:port]/db (default: $ASHBY_LUA_STATE, else the scheduler's file, $XDG_STATE_HOME/ashby-lua/schedule.sqlite)."
+
+  /// The journal for a command's run, on its state: `--state`, else `ASHBY_LUA_STATE`, else the default
+  /// SQLite file (the scheduler's). A PostgreSQL state in a program that lacks it hands over now, before
+  /// anything runs.
+  package static func forCommand(state flag: String?, origin: String) -> AuditJournal {
+    let spec = StateLocation.choose(flag: flag, file: nil)
+    if StateLocation.isPostgres(spec) && ProgramParts.postgres == nil { Handover.toServer(for: "a PostgreSQL state") }
+    return AuditJournal(origin: Origin(runID: newRunID(), origin: origin)) {
+      try opening(spec, passwordCommand: nil)
+    }
+  }
+
+  /// The journal of a scheduled run, on the daemon's state, in the daemon's run's name.
+  package static func forScheduledRun(_ target: RunInput.AuditTarget) -> AuditJournal? {
+    guard let spec = target.state else { return nil }
+    let origin = Origin(
+      runID: target.runID.map(String.init) ?? newRunID(), origin: target.origin,
+      job: target.origin == "job" ? target.name : nil, hook: target.origin == "hook" ? target.name : nil)
+    return AuditJournal(origin: origin) { try opening(spec, passwordCommand: target.passwordCommand) }
+  }
+
+  private static func opening(_ spec: String, passwordCommand: String?) throws -> StateStore {
+    do {
+      return try StateLocation.store(spec, passwordCommand: passwordCommand, postgres: ProgramParts.postgres)
+    } catch {
+      throw StateLocation.Unopened(spec: spec, error: error)
+    }
+  }
+}

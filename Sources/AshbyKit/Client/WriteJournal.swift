@@ -1,0 +1,99 @@
+import AshbyJSON
+import Foundation
+import Synchronization
+
+/// Where every write is recorded before it is sent (the audit log): the client
+/// asks it before a write goes out and tells it how the write ended.
+///
+/// `begin` throwing means the write is not sent (a write nobody could account
+/// for must not happen); `end` is best effort: a row left `pending` reads as
+/// "outcome unknown", which is the truth when nothing more could be recorded.
+public protocol WriteJournal: Sendable {
+  func begin(_ write: JournalWrite) async throws -> Int64
+  func end(_ id: Int64, _ outcome: JournalOutcome) async
+}
+
+/// One write about to go out.
+public struct JournalWrite: Sendable {
+  public var endpoint: String
+  /// The parameters as sent.
+  public var params: JSONValue
+  /// The action that made it (`advance_application`), nil for `ashby.call`.
+  public var action: String?
+  /// What the action read of the object before changing it, when it read it anyway.
+  public var before: JSONValue?
+}
+
+/// How a recorded write ended.
+public struct JournalOutcome: Sendable {
+  public enum Result: String, Sendable { case ok, failed, ambiguous }
+  public var result: Result
+  /// What the write created or changed (its `results.id`).
+  public var objectID: String?
+  public var requestID: String?
+  /// The error's text, when it failed.
+  public var error: String?
+
+  public init(result: Result, objectID: String? = nil, requestID: String? = nil, error: String? = nil) {
+    self.result = result
+    self.objectID = objectID
+    self.requestID = requestID
+    self.error = error
+  }
+}
+
+/// What the action under way knows about its writes, for the journal: its name, and the before-image
+/// it read. A task-local, so the client's one write path learns it without every call passing it.
+public final class WriteContext: Sendable {
+  @TaskLocal public static var current: WriteContext?
+  public let action: String
+  private let beforeImage = Mutex<JSONValue?>(nil)
+
+  public init(action: String) { self.action = action }
+
+  public var before: JSONValue? { beforeImage.withLock { $0 } }
+  func noteBefore(_ value: JSONValue) { beforeImage.withLock { $0 = value } }
+}
+
+extension AshbyClient {
+  /// The write cap (`--max-writes`, `max_writes`): refused before it is sent, as a `limit` error a script may catch.
+  func claimWriteSlot(_ endpoint: String) throws(AshbyError) {
+    guard let cap = configuration.maxWrites else { return }
+    let claimed = writesClaimed.wrappingAdd(1, ordering: .relaxed).newValue
+    guard claimed <= cap else {
+      var error = AshbyError(
+        .limit,
+        "this run may make at most \(cap) write\(cap == 1 ? "" : "s") (--max-writes or max_writes); this one was not sent",
+        endpoint: endpoint)
+      error.limit = "writes"
+      throw error
+    }
+  }
+
+  /// Records `endpoint` in the journal before it is sent; a write that cannot be recorded is not sent.
+  func journalBegin(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> Int64? {
+    guard let journal = configuration.journal else { return nil }
+    let context = WriteContext.current
+    do {
+      return try await journal.begin(
+        JournalWrite(endpoint: endpoint, params: params, action: context?.action, before: context?.before))
+    } catch {
+      throw AshbyError(
+        .state, "the audit log cannot record this write, so it was not sent: \(error)", endpoint: endpoint)
+    }
+  }
+
+  func journalEnd(_ id: Int64?, _ result: Result<AshbyResponse, AshbyError>) async {
+    guard let id, let journal = configuration.journal else { return }
+    switch result {
+    case .success(let response):
+      let results = response.results
+      let object = results["id"]?.string ?? results["application"]?["id"]?.string ?? results["candidate"]?["id"]?.string
+      await journal.end(id, JournalOutcome(result: .ok, objectID: object, requestID: response.requestId))
+    case .failure(let error):
+      let unknown = error.kind == .ambiguous || error.kind == .cancelled || error.kind == .timeout
+      await journal.end(
+        id, JournalOutcome(result: unknown ? .ambiguous : .failed, requestID: error.requestId, error: error.description))
+    }
+  }
+}
