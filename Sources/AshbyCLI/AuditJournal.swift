@@ -1,6 +1,7 @@
 import AshbyJSON
 import AshbyKit
 import AshbyProcess
+import AshbyScripting
 import AshbyState
 import Crypto
 import Foundation
@@ -68,6 +69,10 @@ package final class AuditJournal: WriteJournal {
     if let store = store.withLock({ $0 }) { return store }
     let fresh = try open()
     store.withLock { $0 = fresh }
+    // Retention, once per run that writes: rows older than `audit_keep` days (config.toml), else a year.
+    let days = (try? AuthConfig.auditKeepDays(in: AuthConfig.readFile())) ?? nil
+    let kept = days.map { Double($0) * 86400 } ?? StateStore.auditKept
+    try? fresh.pruneAudit(before: Date().addingTimeInterval(-kept))
     return fresh
   }
 

@@ -81,7 +81,7 @@ public enum TypeStubs {
     ---@field jobs Job[]
 
     ---@class AshbyError
-    ---@field kind "argument"|"api"|"auth"|"permission"|"not_found"|"rate_limited"|"network"|"timeout"|"ambiguous"|"cancelled"|"limit"
+    ---@field kind "argument"|"api"|"auth"|"permission"|"not_found"|"rate_limited"|"network"|"timeout"|"ambiguous"|"cancelled"|"limit"|"state"
     ---@field message string
     ---@field code? string Ashby's errorInfo.code.
     ---@field action? string The ashby function that failed, like "create_candidate".
@@ -92,6 +92,7 @@ public enum TypeStubs {
     ---@field parameter? string For argument errors: the parameter at fault.
     ---@field permission? string For permission errors: the permission the key lacks, like "candidatesWrite".
     ---@field where? string script.lua:12
+    ---@field limit? "time"|"memory"|"writes" On limit errors: which limit.
     ---@field partial? boolean Part of a multi-call action was applied.
     ---@field result? table What was applied, when partial.
 

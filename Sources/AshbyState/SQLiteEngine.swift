@@ -22,7 +22,17 @@ public struct SQLiteEngine: StateEngine {
     }
     queue = try DatabaseQueue(path: path, configuration: configuration)
     location = path
-    try Self.migrator.migrate(queue)
+    // Two processes opening a new (or older) file at once both migrate it, and GRDB checks what is
+    // applied outside the migration's transaction: the one that loses finds the tables made when it
+    // tries again (`ashby-lua run`s started together, each recording its first write).
+    for attempt in 1... {
+      do {
+        try Self.migrator.migrate(queue)
+        break
+      } catch where attempt < 5 {
+        Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+      }
+    }
   }
 
   public func write<T>(_ body: (any StateSQL) throws -> T) throws -> T {

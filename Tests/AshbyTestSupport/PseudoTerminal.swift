@@ -79,7 +79,13 @@ public final class PseudoTerminal: Sendable {
   public func wait(timeout: Double = 15) async throws -> Int32 {
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-    if process.isRunning { process.terminate() }
+    if process.isRunning {
+      process.terminate()
+      // One that ignores SIGTERM too is killed: a test fails, it never hangs.
+      let grace = Date().addingTimeInterval(5)
+      while process.isRunning && Date() < grace { try await Task.sleep(for: .milliseconds(20)) }
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
     try await exited(process)
     close(master)
     return process.terminationStatus

@@ -162,6 +162,35 @@ struct StateOutageTests {
   }
 }
 
+extension StateOutageTests {
+  /// The audit log on PostgreSQL: a write is recorded there (and the password is not); with the server
+  /// stopped, the next write is refused before it is sent (kind `state`), and reads go on.
+  @Test func aWriteIsRefusedWhilePostgreSQLIsStopped() async throws {
+    let cluster = try await Cluster()
+    let f = try await FakeFixture.start()
+    let env = f.env.merging(["PGPASSWORD": cluster.password]) { $1 }
+    let path = try script(
+      """
+      print(#ashby.list_jobs{}.jobs > 0)
+      local ok, err = pcall(ashby.create_candidate, { first_name = "Pg", last_name = "Written", email = (...) })
+      print(ok, ok and "" or err.kind)
+      """)
+    let up = try await run(["run", "--state", cluster.url, path, "up@example.com"], env: env)
+    #expect(up.stdout == "true\ntrue\t\n", "\(up.all)")
+    let rows = try StateStore(
+      engine: PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "cat '\(cluster.folder)/password'")
+    ).audit(AuditFilter())
+    #expect(rows.count == 1 && rows.first?.outcome == "ok", "\(rows)")
+    #expect(!rows.map { "\($0)" }.joined().contains(cluster.password))
+    await cluster.stop()
+    let down = try await run(["run", "--state", cluster.url, path, "down@example.com"], env: env)
+    #expect(down.stdout == "true\nfalse\tstate\n", "\(down.all)")
+    #expect(f.fake.candidates(withEmail: "down@example.com") == 0)
+    #expect(f.fake.candidates(withEmail: "up@example.com") == 1)
+    await f.stop()
+  }
+}
+
 enum PostgresServer {
   static var installed: Bool {
     (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.isEmpty == false

@@ -101,6 +101,17 @@ public struct AuthConfig {
     }
   }
 
+  /// `audit_keep` (outside any profile: the audit log is one for every profile): how many days of
+  /// audit rows are kept, a whole number or `"90d"`.
+  public static func auditKeepDays(in table: TOMLTable?) throws -> Int? {
+    guard let value = table?["audit_keep"] else { return nil }
+    let days = value.int ?? value.string.flatMap { $0.hasSuffix("d") ? Int($0.dropLast()) : Int($0) }
+    guard let days, (1...36_600).contains(days) else {
+      throw Failure(description: "\(configFile.path): audit_keep must be a number of days from 1 to 36600, like 365 or \"90d\"")
+    }
+    return days
+  }
+
   /// `strict_results` of a profile.
   public static func strictResults(profile: String, in table: TOMLTable?) throws -> Bool? {
     try profileValue("strict_results", profile: profile, in: table, must: "true or false") { $0.bool }

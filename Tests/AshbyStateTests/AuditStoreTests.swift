@@ -1,0 +1,48 @@
+import AshbyTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+@testable import AshbyState
+
+/// The audit log's rows in the store, on whichever engine the run uses (`FreshState`).
+@Suite struct AuditStoreTests {
+  static func record(_ endpoint: String, run: String = "r1", job: String? = nil, at time: Date = Date()) -> AuditRecord {
+    AuditRecord(time: time, runID: run, origin: job == nil ? "run" : "job", job: job, endpoint: endpoint, params: "{}")
+  }
+
+  @Test func aRowIsPendingUntilItsWriteEnds() throws {
+    let store = try FreshState.open(FreshState.make(sqlite: scratch().appendingPathComponent("s.sqlite").path))
+    let first = try store.beginWrite(Self.record("candidate.create"))
+    let second = try store.beginWrite(Self.record("application.changeStage", run: "r2", job: "nightly"))
+    try store.endWrite(first, outcome: "ok", objectID: "cand-1", requestID: "req-1", error: nil)
+    let rows = try store.audit(AuditFilter())
+    #expect(rows.map(\.id) == [second, first])  // newest first
+    #expect(rows.map(\.outcome) == ["pending", "ok"])
+    #expect(rows.last?.objectID == "cand-1" && rows.last?.endedAt != nil)
+    #expect(try store.audit(AuditFilter(job: "nightly")).map(\.id) == [second])
+    #expect(try store.audit(AuditFilter(runID: "r1", endpoint: "candidate.create")).map(\.id) == [first])
+  }
+
+  /// Retention forgets old rows, never a pending one: nobody knows yet whether it landed.
+  @Test func retentionKeepsPendingRows() throws {
+    let store = try FreshState.open(FreshState.make(sqlite: scratch().appendingPathComponent("s.sqlite").path))
+    let old = Date().addingTimeInterval(-400 * 86400)
+    let done = try store.beginWrite(Self.record("candidate.create", at: old))
+    try store.endWrite(done, outcome: "ok", objectID: nil, requestID: nil, error: nil)
+    let unknown = try store.beginWrite(Self.record("candidate.create", at: old))
+    let recent = try store.beginWrite(Self.record("candidate.create"))
+    try store.pruneAudit(before: Date().addingTimeInterval(-StateStore.auditKept))
+    #expect(try store.audit(AuditFilter()).map(\.id) == [recent, unknown])
+  }
+
+  /// Runs started together each open the new file and migrate it: every one gets a working store.
+  @Test func processesOpeningANewFileTogetherAllGetIt() throws {
+    let path = try scratch().appendingPathComponent("together.sqlite").path
+    let opened = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: 8) { _ in
+      if (try? SQLiteEngine(path: path)) != nil { opened.withLock { $0 += 1 } }
+    }
+    #expect(opened.withLock { $0 } == 8)
+  }
+}
