@@ -188,6 +188,7 @@ let package = Package(
       name: "ashby-bench",
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook", "AshbySignature",
+        "AshbyCLI", "AshbyState",
         hummingbird,
         logging,
         nioCore,

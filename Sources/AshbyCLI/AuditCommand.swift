@@ -67,10 +67,10 @@ package struct AuditCommand: AsyncParsableCommand {
   }
 
   static func line(_ row: AuditRecord) -> String {
-    let outcome = row.outcome == "pending" ? "outcome unknown" : row.outcome
+    let outcome = row.outcome == "pending" ? "outcome unknown" : row.outcome == "refused" ? "refused, not sent" : row.outcome
     let who = [row.origin, row.job ?? row.hook].compactMap { $0 }.joined(separator: " ")
     var text =
-      "\(Timestamps.format(row.time))  \(outcome.padding(toLength: 15, withPad: " ", startingAt: 0))  \(who) #\(row.runID)  \(row.action.map { "\($0) " } ?? "")\(row.endpoint)"
+      "\(Timestamps.format(row.time))  \(outcome.padding(toLength: 17, withPad: " ", startingAt: 0))  \(who) #\(row.runID)  \(row.action.map { "\($0) " } ?? "")\(row.endpoint)"
     if let object = row.objectID { text += " → \(object)" }
     if let script = row.script { text += "  (\(script))" }
     if let error = row.error, row.outcome != "ok" { text += "\n    \(error)" }

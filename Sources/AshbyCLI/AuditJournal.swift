@@ -23,6 +23,9 @@ package final class AuditJournal: WriteJournal {
     package var hook: String?
     package var script: String?
     package var scriptSHA256: String?
+    package init(runID: String, origin: String, job: String? = nil, hook: String? = nil) {
+      (self.runID, self.origin, self.job, self.hook) = (runID, origin, job, hook)
+    }
   }
 
   private let open: @Sendable () throws -> StateStore

@@ -19,7 +19,8 @@ package struct ReplCommand: AsyncParsableCommand {
   package var state: String?
 
   package func run() async throws {
-    let journal = AuditJournal.forCommand(state: state, origin: "repl")
+    // The fake's writes change nothing real: `--fake` keeps no audit log.
+    let journal = session.fake ? nil : AuditJournal.forCommand(state: state, origin: "repl")
     let runner = try await ScriptRunner.startOrExit(session.settings, atPrompt: true, journal: journal)
     let code = try await Repl.run(runner, historyFile: Self.historyFile)
     await runner.finish()

@@ -158,9 +158,11 @@ package struct RunCommand: AsyncParsableCommand {
     let demo = ProgramParts.demo(for: settings)
     // Every write this run sends is recorded first: in the daemon's state for a scheduled run.
     let journal =
-      attachment.flatMap { $0.input.audit.flatMap(AuditJournal.forScheduledRun) }
-      ?? AuditJournal.forCommand(state: stateFlag, origin: "run")
-    journal.script(script)
+      settings.fake
+      ? nil
+      : attachment.flatMap { $0.input.audit.flatMap(AuditJournal.forScheduledRun) }
+        ?? AuditJournal.forCommand(state: stateFlag, origin: "run")
+    journal?.script(script)
     let runner: ScriptRunner
     do {
       runner = try await ScriptRunner.start(

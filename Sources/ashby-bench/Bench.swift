@@ -18,7 +18,10 @@ struct Bench {
     var rows: [Row] = []
     if which.contains("lua") { rows += try await LuaCallBench.run() }
     if which.contains("json") { rows += try await JSONBench.run() }
-    if which.contains("client") { rows += try await ClientBench.run() }
+    if which.contains("client") {
+      rows += try await ClientBench.run()
+      rows.append(try await AuditBench.run(quick: quick))
+    }
     if which.contains("startup") { rows += try ProcessBench.coldStart(quick: quick) }
     if which.contains("pages") { rows += try await ProcessBench.pagesMemory(quick: quick) }
     if which.contains("pacing") {

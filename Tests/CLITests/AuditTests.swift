@@ -67,7 +67,7 @@ import Testing
     #expect(try await Self.audit(["--since", "1h"], home: home).count == 4)
     #expect(try await Self.audit(["--since", "2999-01-01T00:00:00Z"], home: home).isEmpty)
     let shown = try await run(["audit"], home: home)
-    #expect(shown.stdout.contains("ok               run #\(runID)  create_candidate candidate.create → \(candidate)"), "\(shown.stdout)")
+    #expect(shown.stdout.contains("ok                 run #\(runID)  create_candidate candidate.create → \(candidate)"), "\(shown.stdout)")
     #expect(try !Self.everything(home).contains(FakeAshby.fullKey))
   }
 
@@ -95,8 +95,10 @@ import Testing
     #expect(p.status == 0, "\(p.all)")
     #expect(p.stdout == "refused 3\n")
     #expect(f.fake.count("application.changeStage") == 2)
-    // Refused writes were never sent, so the log holds the four that were.
-    #expect(try await Self.audit(home: home).count == 4)
+    // Four sent; four refused (one uncaught, three caught), recorded as refused: never sent.
+    let outcomes = try await Self.audit(home: home).compactMap { $0["outcome"]?.string }
+    #expect(outcomes.filter { $0 == "ok" }.count == 4 && outcomes.filter { $0 == "refused" }.count == 4, "\(outcomes)")
+    #expect(try await run(["audit"], home: home).stdout.contains("refused, not sent"))
   }
 
   @Test func anAmbiguousWriteIsRecordedAsSuch() async throws {

@@ -43,7 +43,9 @@ struct MigrateStateTests {
     let moved = try await run(
       ["schedule", "migrate-state", "--file", s.file, "--state", sqlite, "--to", url], env: f.env, home: s.home)
     #expect(moved.status == 0, "\(moved.stderr)")
-    #expect(moved.stdout.contains("copied 2 runs, 1 job fire mark, 1 fire claim, 2 deliveries and 1 sync token"))
+    #expect(
+      moved.stdout.contains("copied 2 runs, 1 job fire mark, 1 fire claim, 2 deliveries, 1 sync token and 2 audit rows"),
+      "\(moved.stdout)")
     #expect(!moved.all.contains(ProcessInfo.processInfo.environment["PGPASSWORD"] ?? "no password here"))
 
     let new = try FreshState.open(url)
@@ -60,6 +62,9 @@ struct MigrateStateTests {
       [WebhookDelivery(hook: "welcome", webhookActionId: "e-2", action: "ping", receivedAt: when, body: Data())], capacity: 10)
       .first.map { if case .duplicate = $0 { true } else { false } } == true)
     #expect(try new.syncTokens(state: "hire") == ["application.list": "tok-1"])
+    // The audit log came along: each run's write, in the runs' names.
+    let audit = try new.audit(AuditFilter(job: "hire"))
+    #expect(audit.map(\.endpoint) == ["candidate.create", "candidate.create"] && audit.allSatisfy { $0.outcome == "ok" })
 
     // The history reads the same through the binary, and the next run goes on from there.
     let listed = try await run(["schedule", "history", "--state", url], env: f.env, home: s.home)

@@ -121,7 +121,12 @@ public final class AshbyClient: Sendable {
     let isRead = !Catalog.isWrite(endpoint)  // reads are retried freely; writes only when surely not sent
     if configuration.dryRun && !isRead { return planCall(endpoint, params) }
     if isRead { return try await exchange(endpoint, params, isRead: true, onBehalfOf: onBehalfOf) }
-    try claimWriteSlot(endpoint)
+    do {
+      try claimWriteSlot(endpoint)
+    } catch {
+      await journalRefused(endpoint, params, error)
+      throw error
+    }
     let entry = try await journalBegin(endpoint, params)
     let result: Result<AshbyResponse, AshbyError>
     do {

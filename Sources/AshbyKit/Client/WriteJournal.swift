@@ -26,7 +26,8 @@ public struct JournalWrite: Sendable {
 
 /// How a recorded write ended.
 public struct JournalOutcome: Sendable {
-  public enum Result: String, Sendable { case ok, failed, ambiguous }
+  /// `refused`: never sent (a write cap), recorded so the log shows what the run tried.
+  public enum Result: String, Sendable { case ok, failed, ambiguous, refused }
   public var result: Result
   /// What the write created or changed (its `results.id`).
   public var objectID: String?
@@ -68,6 +69,12 @@ extension AshbyClient {
       error.limit = "writes"
       throw error
     }
+  }
+
+  /// Records a write the cap refused: it was never sent, and the log says what the run tried.
+  func journalRefused(_ endpoint: String, _ params: JSONValue, _ error: AshbyError) async {
+    guard let id = try? await journalBegin(endpoint, params), let journal = configuration.journal else { return }
+    await journal.end(id, JournalOutcome(result: .refused, error: error.description))
   }
 
   /// Records `endpoint` in the journal before it is sent; a write that cannot be recorded is not sent.
