@@ -43,29 +43,46 @@ package final class AuditJournal: WriteJournal {
     String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)).lowercased()
   }
 
-  /// The script whose writes these are, with its SHA-256 when it is a file (not `-` or `-e`).
+  /// The script whose writes these are. Its SHA-256 is taken at the first write, and only of a regular
+  /// file: `-`, `/dev/stdin` or `<(…)` are read once, by Lua.
   package func script(_ path: String?) {
-    let hash = path.flatMap { $0 == "-" ? nil : FileManager.default.contents(atPath: $0) }.map {
-      SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined()
-    }
-    origin.withLock { ($0.script, $0.scriptSHA256) = (path, hash) }
+    origin.withLock { $0.script = path }
   }
 
   package func begin(_ write: JournalWrite) async throws -> Int64 {
-    let who = origin.withLock { $0 }
-    let record = AuditRecord(
-      time: Date(), runID: who.runID, origin: who.origin, job: who.job, hook: who.hook, script: who.script,
-      scriptSHA256: who.scriptSHA256, action: write.action, endpoint: write.endpoint,
-      params: Self.text(Self.withoutFileBodies(write.params)), before: write.before.map(Self.text))
-    return try await onQueue { try self.opened().beginWrite(record) }
+    let params = Self.text(Self.kept(write.params))
+    let before = write.before.map(Self.text)
+    return try await onQueue {
+      let who = self.origin.withLock { origin in
+        if origin.scriptSHA256 == nil, let path = origin.script { origin.scriptSHA256 = Self.sha256(ofFile: path) }
+        return origin
+      }
+      let record = AuditRecord(
+        time: Date(), runID: who.runID, origin: who.origin, job: who.job, hook: who.hook, script: who.script,
+        scriptSHA256: who.scriptSHA256, action: write.action, endpoint: write.endpoint, params: params, before: before)
+      return try self.opened().beginWrite(record)
+    }
   }
 
+  static func sha256(ofFile path: String) -> String? {
+    guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular,
+      let data = FileManager.default.contents(atPath: path)
+    else { return nil }
+    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// Queued, not awaited: the write's answer goes back to the script at once, and the row is completed
+  /// behind it (the begin row is what must be stored before sending; `settle` waits for these at the end).
   package func end(_ id: Int64, _ outcome: JournalOutcome) async {
-    _ = try? await onQueue {
-      try self.opened().endWrite(
+    queue.async {
+      try? self.opened().endWrite(
         id, outcome: outcome.result.rawValue, objectID: outcome.objectID, requestID: outcome.requestID,
         error: outcome.error)
     }
+  }
+
+  package func settle() async {
+    _ = try? await onQueue {}
   }
 
   private func opened() throws -> StateStore {
@@ -73,7 +90,12 @@ package final class AuditJournal: WriteJournal {
     let fresh = try open()
     store.withLock { $0 = fresh }
     // Retention, once per run that writes: rows older than `audit_keep` days (config.toml), else a year.
-    let days = (try? AuthConfig.auditKeepDays(in: AuthConfig.readFile())) ?? nil
+    var days: Int?
+    do {
+      days = try AuthConfig.auditKeepDays(in: AuthConfig.readFile())
+    } catch {
+      Console.error("ashby-lua: \(error); the audit log keeps a year of rows meanwhile")
+    }
     let kept = days.map { Double($0) * 86400 } ?? StateStore.auditKept
     try? fresh.pruneAudit(before: Date().addingTimeInterval(-kept))
     return fresh
@@ -90,12 +112,23 @@ package final class AuditJournal: WriteJournal {
   /// The longest string kept as sent: a longer one is a file's body (a resume, base64), not a parameter to read.
   static let longestKept = 4096
 
-  static func withoutFileBodies(_ value: JSONValue) -> JSONValue {
+  /// A parameter whose name says it holds a secret (`webhook.create`'s `secretToken`, a password) is kept
+  /// as a mark that it was sent, never as its value.
+  static func isSecret(_ name: String) -> Bool {
+    let lower = name.lowercased()
+    return ["secret", "token", "password", "apikey", "api_key"].contains { lower.contains($0) }
+  }
+
+  /// The params as they may be stored: secrets and file bodies out.
+  static func kept(_ value: JSONValue) -> JSONValue {
     switch value {
     case .string(let text) where text.utf8.count > longestKept:
       return .string("(\(text.utf8.count) bytes, not kept)")
-    case .array(let items): return .array(items.map(withoutFileBodies))
-    case .object(let fields): return .object(fields.mapValues(withoutFileBodies))
+    case .array(let items): return .array(items.map(kept))
+    case .object(let fields):
+      var out: [String: JSONValue] = [:]
+      for (name, field) in fields { out[name] = isSecret(name) && field != .null ? .string("(secret, not kept)") : kept(field) }
+      return .object(out)
     default: return value
     }
   }

@@ -67,7 +67,9 @@ package struct RunCommand: AsyncParsableCommand {
       throw ValidationError("--feed must be a name of letters, digits, \"-\", \"_\" and \".\".")
     }
     // `--state NAME` named a change feed's place before --state named the state itself.
-    if let state, !StateLocation.isPostgres(state), !state.contains("/"), !state.hasSuffix(".sqlite"), !state.hasSuffix(".db") {
+    if let state, !StateLocation.isPostgres(state), !state.contains("/"), !FileManager.default.fileExists(atPath: state),
+      ![".sqlite", ".sqlite3", ".db"].contains(where: { state.hasSuffix($0) })
+    {
       throw ValidationError(
         "--state now names the state (a SQLite file like ./state.sqlite, or a postgres:// URL); to keep ashby.changes' place under \"\(state)\", use --feed \(state).")
     }

@@ -85,7 +85,11 @@ extension StateStore {
           "INSERT INTO sync_tokens(state, endpoint, token, updated_at) VALUES (?, ?, ?, ?)", token)
         copied.syncTokens += 1
       }
-      for record in audit {
+      for var record in audit {
+        // A job's or a hook's row names its run by the history's id, which the copy renumbers.
+        if record.origin == "job" || record.origin == "hook", let old = Int64(record.runID), let new = ids[old] {
+          record.runID = String(new)
+        }
         let marks = Array(repeating: "?", count: record.values.count).joined(separator: ", ")
         try db.execute("INSERT INTO audit(\(AuditRecord.columns)) VALUES (\(marks))", record.values)
         copied.audit += 1

@@ -61,6 +61,7 @@ import Testing
     // The before-image advance_application read anyway: the stage it moved from.
     #expect(rows[2]["before"]?["stage"]?.string == "Application Review", "\(rows[2])")
     #expect(rows[3]["before"] == .null)
+    #expect(rows[1]["before"] == .null)  // the note after the move changes no stage
     // Filters, and the person's view.
     #expect(try await Self.audit(["--run", runID, "--endpoint", "candidate.create"], home: home).count == 1)
     #expect(try await Self.audit(["--run", "nope"], home: home).isEmpty)
@@ -219,5 +220,24 @@ import Testing
       #expect(filesHolding(secret, under: d.setup.home).isEmpty)
     }
     await d.stop()
+  }
+
+  /// A parameter that holds a secret is sent, and kept in the log only as a mark that it was.
+  @Test func aSecretParameterIsNotKept() async throws {
+    let f = try await FakeFixture.start()
+    let home = try scratch()
+    let secret = "whsec-\(UUID().uuidString)"
+    let path = try script(
+      """
+      ashby.call("webhook.create", { webhookType = "applicationSubmit", requestUrl = "https://example.com/h", secretToken = "\(secret)" })
+      """)
+    let r = try await run(["run", path], env: f.env, home: home)
+    #expect(r.status == 0, "\(r.all)")
+    #expect(f.fake.requests(to: "webhook.create").first?.json["secretToken"]?.string == secret)
+    let rows = try await Self.audit(home: home)
+    #expect(rows.first?["params"]?["secretToken"]?.string == "(secret, not kept)")
+    #expect(rows.first?["params"]?["requestUrl"]?.string == "https://example.com/h")
+    #expect(try !Self.everything(home).contains(secret))
+    #expect(filesHolding(secret, under: home).isEmpty)
   }
 }

@@ -40,6 +40,13 @@ struct MigrateStateTests {
     old = nil
 
     let url = try FreshState.database()
+    // A target whose run ids have moved on (a run inserted and forgotten): the copy renumbers every run.
+    let used = try FreshState.open(url)
+    _ = try used.insert(
+      RunRecord(
+        job: "gone", trigger: .manual, scheduledFor: nil, startedAt: when, endedAt: when, status: .ok, attempts: 1,
+        writes: 0, error: nil, owner: "a-daemon"))
+    try used.prune("gone", keepingRuns: 0, endedAfter: nil)
     let moved = try await run(
       ["schedule", "migrate-state", "--file", s.file, "--state", sqlite, "--to", url], env: f.env, home: s.home)
     #expect(moved.status == 0, "\(moved.stderr)")
@@ -65,6 +72,9 @@ struct MigrateStateTests {
     // The audit log came along: each run's write, in the runs' names.
     let audit = try new.audit(AuditFilter(job: "hire"))
     #expect(audit.map(\.endpoint) == ["candidate.create", "candidate.create"] && audit.allSatisfy { $0.outcome == "ok" })
+    // ...each still naming its run, whose id the copy renumbered.
+    #expect(Set(audit.map(\.runID)) == Set(after.compactMap { $0.id.map(String.init) }), "\(audit.map(\.runID))")
+    #expect(Set(after.compactMap(\.id)) != Set(before.compactMap(\.id)))
 
     // The history reads the same through the binary, and the next run goes on from there.
     let listed = try await run(["schedule", "history", "--state", url], env: f.env, home: s.home)

@@ -49,7 +49,10 @@ public final class AshbyClient: Sendable {
     self.resolver = Resolver()
   }
 
-  public func shutdown() async { await transport.shutdown() }
+  public func shutdown() async {
+    await configuration.journal?.settle()
+    await transport.shutdown()
+  }
 
   /// HTTP requests sent so far (retries count), for statistics.
   public var requestsSent: Int { counter.load(ordering: .relaxed) }
@@ -127,7 +130,13 @@ public final class AshbyClient: Sendable {
       await journalRefused(endpoint, params, error)
       throw error
     }
-    let entry = try await journalBegin(endpoint, params)
+    let entry: Int64?
+    do {
+      entry = try await journalBegin(endpoint, params)
+    } catch {
+      releaseWriteSlot()  // not sent: it does not count against the cap
+      throw error
+    }
     let result: Result<AshbyResponse, AshbyError>
     do {
       result = .success(try await exchange(endpoint, params, isRead: false, onBehalfOf: onBehalfOf))

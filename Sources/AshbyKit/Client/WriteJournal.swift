@@ -10,7 +10,14 @@ import Synchronization
 /// "outcome unknown", which is the truth when nothing more could be recorded.
 public protocol WriteJournal: Sendable {
   func begin(_ write: JournalWrite) async throws -> Int64
+  /// May return before the row is stored: `settle` waits for every one.
   func end(_ id: Int64, _ outcome: JournalOutcome) async
+  /// Returns once every `end` so far is stored (the client's `shutdown` waits for it).
+  func settle() async
+}
+
+extension WriteJournal {
+  public func settle() async {}
 }
 
 /// One write about to go out.
@@ -52,7 +59,9 @@ public final class WriteContext: Sendable {
 
   public init(action: String) { self.action = action }
 
-  public var before: JSONValue? { beforeImage.withLock { $0 } }
+  /// The before-image, for the first write after it was read: the one that changes what it shows
+  /// (a stage change), not the note written after it.
+  func takeBefore() -> JSONValue? { beforeImage.withLock { image in defer { image = nil }; return image } }
   func noteBefore(_ value: JSONValue) { beforeImage.withLock { $0 = value } }
 }
 
@@ -77,13 +86,18 @@ extension AshbyClient {
     await journal.end(id, JournalOutcome(result: .refused, error: error.description))
   }
 
+  /// A claimed slot given back: the write it was for was never sent.
+  func releaseWriteSlot() {
+    if configuration.maxWrites != nil { writesClaimed.subtract(1, ordering: .relaxed) }
+  }
+
   /// Records `endpoint` in the journal before it is sent; a write that cannot be recorded is not sent.
   func journalBegin(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> Int64? {
     guard let journal = configuration.journal else { return nil }
     let context = WriteContext.current
     do {
       return try await journal.begin(
-        JournalWrite(endpoint: endpoint, params: params, action: context?.action, before: context?.before))
+        JournalWrite(endpoint: endpoint, params: params, action: context?.action, before: context?.takeBefore()))
     } catch {
       throw AshbyError(
         .state, "the audit log cannot record this write, so it was not sent: \(error)", endpoint: endpoint)
