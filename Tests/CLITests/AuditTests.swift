@@ -240,4 +240,39 @@ import Testing
     #expect(try !Self.everything(home).contains(secret))
     #expect(filesHolding(secret, under: home).isEmpty)
   }
+
+  /// `audit_keep` in config.toml: a run that writes forgets older rows (never a pending one); a value
+  /// out of range is said, and a year is kept meanwhile.
+  @Test func auditKeepForgetsOlderRows() async throws {
+    let f = try await FakeFixture.start()
+    let home = try scratch()
+    let path = try script(#"ashby.create_candidate{ first_name = "Keep", last_name = "Me", email = (...) }"#)
+    #expect(try await run(["run", path, "first@example.com"], env: f.env, home: home).status == 0)
+    // Opened anew for each look: `run` reads every file under the home for the key, and closing a
+    // descriptor of the SQLite file would drop the POSIX locks of a connection kept open here.
+    func rows() throws -> [AuditRecord] { try FreshState.open(stateSpec(home: home)).audit(AuditFilter()) }
+    do {
+      let store = try FreshState.open(stateSpec(home: home))
+      let old = Date().addingTimeInterval(-3 * 86400)
+      let done = try store.beginWrite(
+        AuditRecord(time: old, runID: "old", origin: "run", endpoint: "candidate.create", params: "{}"))
+      try store.endWrite(done, outcome: "ok", objectID: nil, requestID: nil, error: nil)
+      _ = try store.beginWrite(
+        AuditRecord(time: old, runID: "unknown", origin: "run", endpoint: "candidate.create", params: "{}"))
+    }
+    let config = home.appendingPathComponent("config/ashby-lua")
+    try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+    let file = config.appendingPathComponent("config.toml")
+    try "audit_keep = 400000\n".write(to: file, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    let warned = try await run(["run", path, "second@example.com"], env: f.env, home: home)
+    #expect(warned.stderr.contains("audit_keep must be a number of days"), "\(warned.stderr)")
+    #expect(try rows().count == 4)
+    try "audit_keep = \"2d\"\n".write(to: file, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    #expect(try await run(["run", path, "third@example.com"], env: f.env, home: home).status == 0)
+    #expect(try rows().map(\.runID).contains("old") == false)
+    #expect(try rows().map(\.runID).contains("unknown"))  // pending: never forgotten
+    #expect(try rows().count == 4)
+  }
 }
