@@ -176,20 +176,10 @@ public struct SQLiteEngine: StateEngine {
         t.autoIncrementedPrimaryKey("id")
         t.column("time", .datetime).notNull().indexed()
         t.column("run_id", .text).notNull().indexed()
-        t.column("origin", .text).notNull()
-        t.column("job", .text)
-        t.column("hook", .text)
-        t.column("script", .text)
-        t.column("script_sha256", .text)
-        t.column("action", .text)
-        t.column("endpoint", .text).notNull()
-        t.column("params", .text).notNull()
-        t.column("outcome", .text).notNull()
-        t.column("object_id", .text)
-        t.column("request_id", .text)
-        t.column("before", .text)
-        t.column("plan_id", .text)
-        t.column("error", .text)
+        for name in ["origin", "endpoint", "params", "outcome"] { t.column(name, .text).notNull() }
+        for name in ["job", "hook", "script", "script_sha256", "action", "object_id", "request_id", "before", "plan_id", "error"] {
+          t.column(name, .text)
+        }
         t.column("ended_at", .datetime)
       }
     }
