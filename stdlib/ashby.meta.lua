@@ -1239,7 +1239,7 @@ function ashby.call(endpoint, params, options) end
 ---@overload fun(endpoint: "user.search", params: ashby.endpoint.user.search, options?: ashby.call.options): fun(): User?
 function ashby.pages(endpoint, params, options) end
 
---- Iterates only what changed since this job's last successful run (Ashby's sync token, kept by the scheduler or `run --state NAME`).
+--- Iterates only what changed since this job's last successful run (Ashby's sync token, kept by the scheduler or `run --feed NAME`).
 --- Example: `for app in ashby.changes("application.list") do print(app.id, app.status) end`
 ---@param endpoint string A list endpoint with a change feed (it takes syncToken), like "application.list".
 ---@param params? table Its parameters, checked as for ashby.call (no syncToken or cursor).

@@ -232,7 +232,7 @@ end
 local change_options = { on_first = "string", on_resync = "function" }
 
 --- Iterates only what changed at `endpoint` since this job's last successful
---- run (Ashby's syncToken, kept by the scheduler or `run --state NAME`).
+--- run (Ashby's syncToken, kept by the scheduler or `run --feed NAME`).
 --- options.on_first = "skip": with no token yet, note where things stand
 --- and yield nothing; options.on_resync(info): Ashby refused the token, so
 --- everything comes again (info.reason is Ashby's code).

@@ -187,7 +187,7 @@ public enum AshbyLibrary {
       guard feeds.state != nil else {
         throw AshbyError.argument(
           "state",
-          "ashby.changes keeps its place between runs, and this run has nowhere to keep it: run it from `ashby-lua schedule` or with `ashby-lua run --state NAME`",
+          "ashby.changes keeps its place between runs, and this run has nowhere to keep it: run it from `ashby-lua schedule` or with `ashby-lua run --feed NAME`",
           action: "changes")
       }
       let token = feeds.token(for: endpoint)

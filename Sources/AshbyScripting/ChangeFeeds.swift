@@ -9,10 +9,10 @@ import Synchronization
 ///
 /// The session only reads the tokens it was given and collects the ones it
 /// reaches; whoever started the run stores them, and only when the run ended
-/// `ok` (the daemon, or `ashby-lua run --state NAME`), so a failed run sees
+/// `ok` (the daemon, or `ashby-lua run --feed NAME`), so a failed run sees
 /// the same changes again.
 public final class ChangeFeeds: Sendable {
-  /// The name the tokens are kept under (a job's, a hook's, `--state NAME`); nil: nowhere, `ashby.changes` refuses.
+  /// The name the tokens are kept under (a job's, a hook's, `--feed NAME`); nil: nowhere, `ashby.changes` refuses.
   public let state: String?
   private let tokens: [String: String]
   private let reachedTokens = Mutex<[String: String]>([:])

@@ -44,7 +44,7 @@ struct FunctionDoc: Sendable {
       ],
       returns: "fun(): table?",
       summary:
-        "Iterates only what changed since this job's last successful run (Ashby's sync token, kept by the scheduler or `run --state NAME`).",
+        "Iterates only what changed since this job's last successful run (Ashby's sync token, kept by the scheduler or `run --feed NAME`).",
       example: #"for app in ashby.changes("application.list") do print(app.id, app.status) end"#),
     FunctionDoc(
       name: "spawn",

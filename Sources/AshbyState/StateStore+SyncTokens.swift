@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where `ashby.changes` keeps its place: Ashby's `syncToken` per state (a
-/// job's or hook's name, or `run --state NAME`) and endpoint.
+/// job's or hook's name, or `run --feed NAME`) and endpoint.
 extension StateStore {
   public func syncTokens(state: String) throws -> [String: String] {
     try read { db in

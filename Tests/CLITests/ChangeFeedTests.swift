@@ -34,9 +34,9 @@ import Testing
       try HookLoopTests.newApplication.write(toFile: maker, atomically: true, encoding: .utf8)
     }
 
-    /// `run --state NAME feed.lua ARG`: what it printed, and its status.
+    /// `run --feed NAME feed.lua ARG`: what it printed, and its status.
     func read(_ state: String = "feed", _ arg: String = "") async throws -> (Int32, String) {
-      let r = try await run(["run", "--state", state, script] + (arg.isEmpty ? [] : [arg]), env: fake.env, home: home)
+      let r = try await run(["run", "--feed", state, script] + (arg.isEmpty ? [] : [arg]), env: fake.env, home: home)
       return (r.status, r.stdout + r.stderr)
     }
 
@@ -118,12 +118,12 @@ import Testing
   @Test func changesNeedsAStateAndAFeed() async throws {
     let f = try await Feed()
     let bare = try await run(["run", f.script], env: f.fake.env, home: f.home)
-    #expect(bare.status != 0 && bare.stderr.contains("run --state NAME"), "\(bare.stderr)")
+    #expect(bare.status != 0 && bare.stderr.contains("run --feed NAME"), "\(bare.stderr)")
     let notAFeed = try script("for x in ashby.changes('job.info', { id = 'x' }) do end")
-    let r = try await run(["run", "--state", "x", notAFeed], env: f.fake.env, home: f.home)
+    let r = try await run(["run", "--feed", "x", notAFeed], env: f.fake.env, home: f.home)
     #expect(r.status != 0 && r.stderr.contains("job.info has no change feed"), "\(r.stderr)")
     let badOption = try script("for x in ashby.changes('application.list', {}, { on_frist = 'skip' }) do end")
-    let o = try await run(["run", "--state", "x", badOption], env: f.fake.env, home: f.home)
+    let o = try await run(["run", "--feed", "x", badOption], env: f.fake.env, home: f.home)
     #expect(o.status != 0 && o.stderr.contains("unknown option on_frist"), "\(o.stderr)")
     await f.fake.fake.stop()
   }

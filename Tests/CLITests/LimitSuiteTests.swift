@@ -122,7 +122,7 @@ import Testing
     #expect(r.stderr.contains(c.message), "\(c.name): \(r.stderr)")
     // From the script's first line: the limit counts from there (a 2-core CI may take seconds to start a process).
     let seconds = try #require(r.secondsFromMarker, "\(c.name): never started\n\(r.all)")
-    #expect(seconds < 2 * 2 + 1, "\(c.name): took \(seconds) s")
+    #expect(seconds < 2 * 3 + 2, "\(c.name): took \(seconds) s")  // a 2 s limit, with room for a loaded 2-core machine
     #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("crashed"), "\(c.name): \(r.stderr)")
   }
 
