@@ -33,10 +33,25 @@ package final class AuditJournal: WriteJournal {
   private let origin: Mutex<Origin>
   private let queue = DispatchQueue(label: "ashby-lua.audit")
 
-  package init(origin: Origin, open: @escaping @Sendable () throws -> StateStore) {
+  /// How long a write waits for a state that cannot record it before it is refused: a PostgreSQL
+  /// restarting comes back within it, and the write goes out then.
+  private let patience: Duration
+  /// Said once per run, however many writes wait.
+  private let toldWaiting = Atomic(false)
+
+  package init(
+    origin: Origin, patience: Duration = AuditJournal.interactivePatience,
+    open: @escaping @Sendable () throws -> StateStore
+  ) {
     self.origin = Mutex(origin)
+    self.patience = patience
     self.open = open
   }
+
+  /// A person at `run` or `repl` learns soon that the state is down.
+  package static let interactivePatience: Duration = .seconds(5)
+  /// A scheduled run waits out a database restart (its own time limit still holds).
+  package static let scheduledPatience: Duration = .seconds(120)
 
   /// A new run's id: twelve hex digits, unique enough to find one run among a year of them.
   package static func newRunID() -> String {
@@ -52,7 +67,24 @@ package final class AuditJournal: WriteJournal {
   package func begin(_ write: JournalWrite) async throws -> Int64 {
     let params = Self.text(Self.kept(write.params))
     let before = write.before.map(Self.text)
-    return try await onQueue {
+    let deadline = ContinuousClock.now.advanced(by: patience)
+    while true {
+      do {
+        return try await insertPending(write, params: params, before: before)
+      } catch {
+        guard ContinuousClock.now < deadline, !Task.isCancelled else { throw error }
+        if !toldWaiting.exchange(true, ordering: .relaxed) {
+          Console.error("ashby-lua: the audit log cannot record a write yet (\(error)); it waits for the state, up to \(patience.components.seconds) s")
+        }
+        store.withLock { $0 = nil }  // opened anew: a connection the server dropped is gone
+        try? await Task.sleep(for: .milliseconds(500))
+      }
+    }
+  }
+
+  /// One attempt at the `pending` row.
+  private func insertPending(_ write: JournalWrite, params: String, before: String?) async throws -> Int64 {
+    try await onQueue {
       let who = self.origin.withLock { origin in
         if origin.scriptSHA256 == nil, let path = origin.script { origin.scriptSHA256 = Self.sha256(ofFile: path) }
         return origin
@@ -156,7 +188,9 @@ extension AuditJournal {
     let origin = Origin(
       runID: target.runID.map(String.init) ?? newRunID(), origin: target.origin,
       job: target.origin == "job" ? target.name : nil, hook: target.origin == "hook" ? target.name : nil)
-    return AuditJournal(origin: origin) { try opening(spec, passwordCommand: target.passwordCommand) }
+    return AuditJournal(origin: origin, patience: scheduledPatience) {
+      try opening(spec, passwordCommand: target.passwordCommand)
+    }
   }
 
   private static func opening(_ spec: String, passwordCommand: String?) throws -> StateStore {

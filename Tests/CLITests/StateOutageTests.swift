@@ -133,8 +133,14 @@ struct StateOutageTests {
 
   @Test func aRunThatEndsWhileTheStateIsDownIsRecordedOnceItIsBack() async throws {
     let cluster = try await Cluster()
+    // It writes first (its audit row needs the state), then naps into the outage and ends there.
+    let writeThenNap = """
+      local payload = ...
+      ashby.create_candidate{ first_name = "Hook", last_name = "Mark", email = payload.webhookActionId .. "@example.com" }
+      ashby.sleep(3)
+      """
     let d = try await HookDaemon(
-      schedule: Self.schedule, scripts: ["mark.lua": Self.mark(nap: 3)], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
+      schedule: Self.schedule, scripts: ["mark.lua": writeThenNap], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
       extraEnvironment: ["PGPASSWORD": cluster.password]
     ).ready()
     let id = UUID().uuidString
@@ -142,11 +148,12 @@ struct StateOutageTests {
     let history = StateStore(
       engine: try PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "echo \(cluster.password)"))
     #expect(await eventually(30) { try history.runs(hook: "mark").first?.status == .running })
+    #expect(await eventually(30) { d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1 })
     try await cluster.pause()
     // Readiness follows the state; liveness does not (a database outage must not restart the pod).
     #expect(await eventuallyAsync(10) { try await d.deliver("/readyz", Data(), method: "GET").status == 503 })
     #expect(try await d.deliver("", Data(), method: "GET").status == 200)
-    // The run ends (3 s) while the server is down (10 s).
+    // The run ends (its nap, 3 s) while the server is down (10 s).
     try await Task.sleep(for: .seconds(9))
     #expect(d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1)
     try await cluster.resume()
@@ -163,6 +170,31 @@ struct StateOutageTests {
 }
 
 extension StateOutageTests {
+  /// A scheduled run's write while the state is down waits for it (its audit row first), and goes out once
+  /// it is back: exactly once.
+  @Test func aScheduledWriteWaitsOutTheOutage() async throws {
+    let cluster = try await Cluster()
+    let d = try await HookDaemon(
+      schedule: Self.schedule, scripts: ["mark.lua": Self.mark(nap: 1)], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
+      extraEnvironment: ["PGPASSWORD": cluster.password]
+    ).ready()
+    let id = UUID().uuidString
+    #expect(try await d.deliver("mark", HookDaemon.body(id: id)).status == 200)
+    let history = StateStore(
+      engine: try PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "echo \(cluster.password)"))
+    #expect(await eventually(30) { try history.runs(hook: "mark").first?.status == .running })
+    try await cluster.pause()
+    try await Task.sleep(for: .seconds(8))
+    #expect(d.fake.fake.candidates(withEmail: "\(id)@example.com") == 0)  // not sent: no row could be stored
+    try await cluster.resume()
+    #expect(await eventually(60) { try history.runs(hook: "mark").first?.status == .ok }, "\(d.log)")
+    #expect(d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1)
+    #expect(try history.audit(AuditFilter(hook: "mark")).map(\.outcome) == ["ok"])
+    #expect(d.log.contains("it waits for the state"), "\(d.log)")
+    await d.stop()
+    await cluster.stop()
+  }
+
   /// The audit log on PostgreSQL: a write is recorded there (and the password is not); with the server
   /// stopped, the next write is refused before it is sent (kind `state`), and reads go on.
   @Test func aWriteIsRefusedWhilePostgreSQLIsStopped() async throws {
