@@ -37,7 +37,7 @@ package struct AuditCommand: AsyncParsableCommand {
 
   package func run() async throws {
     let spec = StateLocation.choose(flag: state, file: nil)
-    if StateLocation.isPostgres(spec) && ProgramParts.postgres == nil { Handover.toServer(for: "a PostgreSQL state") }
+    Handover.ifPostgres(spec)
     let rows: [AuditRecord]
     do {
       let store = try StateLocation.store(spec, passwordCommand: nil, postgres: ProgramParts.postgres)

@@ -176,7 +176,7 @@ extension AuditJournal {
   /// anything runs.
   package static func forCommand(state flag: String?, origin: String) -> AuditJournal {
     let spec = StateLocation.choose(flag: flag, file: nil)
-    if StateLocation.isPostgres(spec) && ProgramParts.postgres == nil { Handover.toServer(for: "a PostgreSQL state") }
+    Handover.ifPostgres(spec)
     return AuditJournal(origin: Origin(runID: newRunID(), origin: origin)) {
       try opening(spec, passwordCommand: nil)
     }

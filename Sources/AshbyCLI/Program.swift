@@ -42,6 +42,11 @@ public enum Handover {
   /// The subcommands only the server has.
   public static let serverCommands = Set(ServerCommand.allCases.map(\.rawValue))
 
+  /// A PostgreSQL state in a program that cannot open one: hands over now, before anything runs.
+  package static func ifPostgres(_ spec: String) {
+    if StateLocation.isPostgres(spec) && ProgramParts.postgres == nil { toServer(for: "a PostgreSQL state") }
+  }
+
   /// Whether the server must answer `arguments`: its own commands, help about them, and what prints the
   /// whole command tree (completion scripts, the help dump the man page is made from), which only the server links.
   public static func isForServer(_ arguments: [String]) -> Bool {

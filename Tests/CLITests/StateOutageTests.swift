@@ -31,6 +31,17 @@ struct StateOutageTests {
       password = try #require(found["PGPASSWORD"])
     }
 
+    /// The cluster's state, as the tests read it.
+    func store() throws -> StateStore {
+      StateStore(engine: try PostgresEngine(try PostgresLocation(url), passwordCommand: "echo \(password)"))
+    }
+    /// A hooks daemon on this cluster whose hook `mark` runs `script`.
+    func daemon(running script: String) async throws -> HookDaemon {
+      try await HookDaemon(
+        schedule: StateOutageTests.schedule, scripts: ["mark.lua": script],
+        args: ["--state", url, "--lease", "\(StateOutageTests.lease)"], extraEnvironment: ["PGPASSWORD": password]
+      ).ready()
+    }
     func pause() async throws { _ = try await Self.script(["pause", folder]) }
     func resume() async throws { _ = try await Self.script(["resume", folder]) }
     func stop() async { _ = try? await Self.script(["stop", folder]) }
@@ -139,14 +150,10 @@ struct StateOutageTests {
       ashby.create_candidate{ first_name = "Hook", last_name = "Mark", email = payload.webhookActionId .. "@example.com" }
       ashby.sleep(3)
       """
-    let d = try await HookDaemon(
-      schedule: Self.schedule, scripts: ["mark.lua": writeThenNap], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
-      extraEnvironment: ["PGPASSWORD": cluster.password]
-    ).ready()
+    let d = try await cluster.daemon(running: writeThenNap)
     let id = UUID().uuidString
     #expect(try await d.deliver("mark", HookDaemon.body(id: id)).status == 200)
-    let history = StateStore(
-      engine: try PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "echo \(cluster.password)"))
+    let history = try cluster.store()
     #expect(await eventually(30) { try history.runs(hook: "mark").first?.status == .running })
     #expect(await eventually(30) { d.fake.fake.candidates(withEmail: "\(id)@example.com") == 1 })
     try await cluster.pause()
@@ -174,14 +181,10 @@ extension StateOutageTests {
   /// it is back: exactly once.
   @Test func aScheduledWriteWaitsOutTheOutage() async throws {
     let cluster = try await Cluster()
-    let d = try await HookDaemon(
-      schedule: Self.schedule, scripts: ["mark.lua": Self.mark(nap: 1)], args: ["--state", cluster.url, "--lease", "\(Self.lease)"],
-      extraEnvironment: ["PGPASSWORD": cluster.password]
-    ).ready()
+    let d = try await cluster.daemon(running: Self.mark(nap: 1))
     let id = UUID().uuidString
     #expect(try await d.deliver("mark", HookDaemon.body(id: id)).status == 200)
-    let history = StateStore(
-      engine: try PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "echo \(cluster.password)"))
+    let history = try cluster.store()
     #expect(await eventually(30) { try history.runs(hook: "mark").first?.status == .running })
     try await cluster.pause()
     try await Task.sleep(for: .seconds(8))
@@ -209,9 +212,7 @@ extension StateOutageTests {
       """)
     let up = try await run(["run", "--state", cluster.url, path, "up@example.com"], env: env)
     #expect(up.stdout == "true\ntrue\t\n", "\(up.all)")
-    let rows = try StateStore(
-      engine: PostgresEngine(try PostgresLocation(cluster.url), passwordCommand: "cat '\(cluster.folder)/password'")
-    ).audit(AuditFilter())
+    let rows = try cluster.store().audit(AuditFilter())
     #expect(rows.count == 1 && rows.first?.outcome == "ok", "\(rows)")
     #expect(!rows.map { "\($0)" }.joined().contains(cluster.password))
     await cluster.stop()
