@@ -17,7 +17,7 @@ package final class AuditJournal: WriteJournal {
   /// Who writes: the fields every row of this run carries.
   package struct Origin: Sendable {
     package var runID: String
-    /// `run`, `repl`, `job`, `hook`.
+    /// `run`, `repl`, `job`, `hook`, `apply`.
     package var origin: String
     package var job: String?
     package var hook: String?
@@ -32,6 +32,38 @@ package final class AuditJournal: WriteJournal {
   private let store = Mutex<StateStore?>(nil)
   private let origin: Mutex<Origin>
   private let queue = DispatchQueue(label: "ashby-lua.audit")
+  private let batch = Mutex(Batch())
+
+  /// What waits for the next transaction: rows to store before their writes go out, and rows to complete.
+  private struct Batch {
+    struct Waiting {
+      var record: AuditRecord
+      var continuation: CheckedContinuation<Int64, any Error>
+    }
+    var begun: [Waiting] = []
+    var ended: [AuditEnding] = []
+    var writing = false
+
+    /// True when no drain is running and the caller must start one.
+    mutating func add(_ record: AuditRecord, _ continuation: CheckedContinuation<Int64, any Error>) -> Bool {
+      begun.append(Waiting(record: record, continuation: continuation))
+      return startWriting()
+    }
+    mutating func add(_ ending: AuditEnding) -> Bool {
+      ended.append(ending)
+      return startWriting()
+    }
+    private mutating func startWriting() -> Bool {
+      defer { writing = true }
+      return !writing
+    }
+    /// Everything waiting; when nothing is, the drain stops.
+    mutating func take() -> ([Waiting], [AuditEnding]) {
+      defer { (begun, ended) = ([], []) }
+      if begun.isEmpty && ended.isEmpty { writing = false }
+      return (begun, ended)
+    }
+  }
 
   /// How long a write waits for a state that cannot record it before it is refused: a PostgreSQL
   /// restarting comes back within it, and the write goes out then.
@@ -65,34 +97,73 @@ package final class AuditJournal: WriteJournal {
   }
 
   package func begin(_ write: JournalWrite) async throws -> Int64 {
-    let params = Self.text(Self.kept(write.params))
-    let before = write.before.map(Self.text)
+    let who = origin.withLock { $0 }
+    let record = AuditRecord(
+      time: Date(), runID: who.runID, origin: who.origin, job: who.job, hook: who.hook, script: who.script,
+      action: write.action, endpoint: write.endpoint, params: Self.text(Self.kept(write.params)),
+      before: write.before.map(Self.text), planID: write.planID, planStep: write.planStep)
     let deadline = ContinuousClock.now.advanced(by: patience)
     while true {
       do {
-        return try await insertPending(write, params: params, before: before)
+        return try await stored(record)
       } catch {
         guard ContinuousClock.now < deadline, !Task.isCancelled else { throw error }
         if !toldWaiting.exchange(true, ordering: .relaxed) {
           Console.error("ashby-lua: the audit log cannot record a write yet (\(error)); it waits for the state, up to \(patience.components.seconds) s")
         }
-        store.withLock { $0 = nil }  // opened anew: a connection the server dropped is gone
         try? await Task.sleep(for: .milliseconds(500))
       }
     }
   }
 
-  /// One attempt at the `pending` row.
-  private func insertPending(_ write: JournalWrite, params: String, before: String?) async throws -> Int64 {
-    try await onQueue {
-      let who = self.origin.withLock { origin in
-        if origin.scriptSHA256 == nil, let path = origin.script { origin.scriptSHA256 = Self.sha256(ofFile: path) }
-        return origin
+  /// Queued, not awaited: the write's answer goes back to the script at once, and the row is completed
+  /// behind it (the begin row is what must be stored before sending; `settle` waits for these at the end).
+  package func end(_ id: Int64, _ outcome: JournalOutcome) async {
+    let ending = AuditEnding(
+      id: id, outcome: outcome.result.rawValue, objectID: outcome.objectID, requestID: outcome.requestID,
+      error: outcome.error)
+    if batch.withLock({ $0.add(ending) }) { queue.async { self.drain() } }
+  }
+
+  package func settle() async {
+    _ = try? await onQueue {}
+  }
+
+  /// One attempt at the `pending` row, stored with whatever else is waiting.
+  private func stored(_ record: AuditRecord) async throws -> Int64 {
+    try await withCheckedThrowingContinuation { continuation in
+      if batch.withLock({ $0.add(record, continuation) }) { queue.async { self.drain() } }
+    }
+  }
+
+  /// Writes batches until nothing waits (group commit, as the daemon's webhook intake does).
+  private func drain() {
+    while true {
+      let (begun, ended) = batch.withLock { $0.take() }
+      guard !begun.isEmpty || !ended.isEmpty else { return }
+      let digest = scriptDigest()
+      let records = begun.map { waiting in
+        var record = waiting.record
+        record.scriptSHA256 = digest
+        return record
       }
-      let record = AuditRecord(
-        time: Date(), runID: who.runID, origin: who.origin, job: who.job, hook: who.hook, script: who.script,
-        scriptSHA256: who.scriptSHA256, action: write.action, endpoint: write.endpoint, params: params, before: before)
-      return try self.opened().beginWrite(record)
+      do {
+        let ids = try opened().recordWrites(begun: records, ended: ended)
+        for (waiting, id) in zip(begun, ids) { waiting.continuation.resume(returning: id) }
+      } catch {
+        store.withLock { $0 = nil }  // opened anew: a connection the server dropped is gone
+        for waiting in begun { waiting.continuation.resume(throwing: error) }
+        // The endings once more on their own; a row left `pending` shows its outcome as unknown.
+        if !ended.isEmpty { _ = try? opened().recordWrites(begun: [], ended: ended) }
+      }
+    }
+  }
+
+  /// The script's SHA-256, taken at the first write (on the queue: reading a file blocks).
+  private func scriptDigest() -> String? {
+    origin.withLock { origin in
+      if origin.scriptSHA256 == nil, let path = origin.script { origin.scriptSHA256 = Self.sha256(ofFile: path) }
+      return origin.scriptSHA256
     }
   }
 
@@ -101,20 +172,6 @@ package final class AuditJournal: WriteJournal {
       let data = FileManager.default.contents(atPath: path)
     else { return nil }
     return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-  }
-
-  /// Queued, not awaited: the write's answer goes back to the script at once, and the row is completed
-  /// behind it (the begin row is what must be stored before sending; `settle` waits for these at the end).
-  package func end(_ id: Int64, _ outcome: JournalOutcome) async {
-    queue.async {
-      try? self.opened().endWrite(
-        id, outcome: outcome.result.rawValue, objectID: outcome.objectID, requestID: outcome.requestID,
-        error: outcome.error)
-    }
-  }
-
-  package func settle() async {
-    _ = try? await onQueue {}
   }
 
   private func opened() throws -> StateStore {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import AshbyCatalog
+import AshbyKit
+import AshbyPlans
 import AshbyProcess
 import AshbyScripting
 import AshbyState
@@ -20,8 +22,14 @@ package struct RunCommand: AsyncParsableCommand {
 
   @OptionGroup var session: SessionOptions
 
-  @Option(help: ArgumentHelp("With --dry-run, also write the plan as JSON to FILE.", valueName: "FILE"))
-  package var planJson: String?
+  @Option(
+    help: ArgumentHelp(
+      "Run as a dry run and save the writes as a plan in FILE (and by its id in the state), to review with `plan show` and make with `apply`.",
+      valueName: "FILE"))
+  package var plan: String?
+
+  /// Gone: `--plan` saves a plan that `apply` makes exactly.
+  @Option(name: .customLong("plan-json"), help: .hidden) package var retiredPlanJSON: String?
 
   @Option(
     help: ArgumentHelp(
@@ -62,7 +70,10 @@ package struct RunCommand: AsyncParsableCommand {
     if scriptAndArguments.isEmpty && execute.isEmpty {
       throw ValidationError("Give a script to run, `-` for standard input, or -e CODE.")
     }
-    if planJson != nil && !session.dryRun { throw ValidationError("--plan-json needs --dry-run.") }
+    if retiredPlanJSON != nil {
+      throw ValidationError(
+        "--plan-json is gone: use --plan FILE, which saves a plan to review with `ashby-lua plan show FILE` and make exactly with `ashby-lua apply FILE`.")
+    }
     if let feed, feed.isEmpty || feed.count > 200 || !feed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
       throw ValidationError("--feed must be a name of letters, digits, \"-\", \"_\" and \".\".")
     }
@@ -82,16 +93,17 @@ package struct RunCommand: AsyncParsableCommand {
     let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
     var settings = session.settings
     settings.maxWrites = maxWrites
+    if plan != nil { settings.dryRun = true }
     let code = await Self.perform(
       script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: settings,
-      planJSON: planJson, feed: feed, state: state, event: event)
+      planFile: plan, feed: feed, state: state, event: event)
     if code != 0 { throw ExitCode(code) }
   }
 
   /// A run, from plain settings: what `run()` does after parsing, and what
   /// `ashby-lua run SCRIPT ARGS...` with no flags does without parsing.
   package static func perform(
-    script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planJSON: String?,
+    script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planFile: String?,
     feed: String? = nil, state stateFlag: String? = nil, event eventOption: String? = nil
   ) async -> Int32 {
     // Only an argument that looks like an option costs the parser's reflection here.
@@ -183,8 +195,13 @@ package struct RunCommand: AsyncParsableCommand {
         Console.error("ashby-lua: cannot keep ashby.changes' place under \(state): \(error)")
       }
     }
-    await runner.finish(planJSON: planJSON)
-    return end.code
+    var code = end.code
+    if let planFile {
+      code = await savePlan(
+        planFile, of: runner, end: end, script: script, arguments: args, state: stateFlag)
+    }
+    await runner.finish()
+    return code
   }
 
   /// `optionNames` and `--version` (the root's, shown in `run --help` too), `--`
@@ -204,4 +221,35 @@ package struct RunCommand: AsyncParsableCommand {
     }
     return names
   }()
+}
+
+extension RunCommand {
+  /// `run --plan FILE`: the dry run's writes as a plan, in FILE and by id in the state (not for `--fake`,
+  /// whose fake Ashby dies with the process). A script that failed saves none: its plan would be part of
+  /// what it meant to do.
+  static func savePlan(
+    _ file: String, of runner: ScriptRunner, end: ScriptRunner.End, script: String?, arguments: [String],
+    state: String?
+  ) async -> Int32 {
+    guard end.code == 0 else {
+      Console.error("ashby-lua: no plan saved: the script did not finish")
+      return end.code
+    }
+    let client = runner.client
+    let key = try? await KeyInfo.fetch(client)
+    let plan = Plan(
+      baseURL: SavedPlans.where(client, fake: runner.options.fake),
+      keyTitle: key?.title, apiVersion: client.configuration.apiVersion,
+      script: script.map { Plan.Script(path: $0, sha256: AuditJournal.sha256(ofFile: $0), args: arguments) },
+      steps: client.plannedWrites.flatMap(\.steps))
+    do {
+      try SavedPlans.save(plan, to: file, in: runner.options.fake ? nil : StateLocation.choose(flag: state, file: nil))
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      return Exit.usage
+    }
+    Console.error(
+      "plan \(plan.id) saved to \(file): review it with `ashby-lua plan show \(file)`, make it with `ashby-lua apply \(file)`")
+    return end.code
+  }
 }

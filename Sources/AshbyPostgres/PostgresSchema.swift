@@ -56,6 +56,12 @@ enum PostgresSchema {
     CREATE INDEX audit_time ON audit(time);
     CREATE INDEX audit_run ON audit(run_id);
     """,
+    """
+    ALTER TABLE audit ADD COLUMN plan_step BIGINT;
+    CREATE INDEX audit_plan ON audit(plan_id);
+    CREATE TABLE plans (
+      id TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL, applied_at TIMESTAMPTZ, applied_run TEXT);
+    """,
   ]
 
   /// Applies the steps the database has not had, under the write lock (daemons starting together wait for one another).

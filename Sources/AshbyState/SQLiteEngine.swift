@@ -183,6 +183,18 @@ public struct SQLiteEngine: StateEngine {
         t.column("ended_at", .datetime)
       }
     }
+    // Plans (`run --plan`), by id, and which of the audit log's rows made which of a plan's steps.
+    migrator.registerMigration("v8: plans") { db in
+      try db.alter(table: "audit") { t in t.add(column: "plan_step", .integer) }
+      try db.create(index: "audit_plan", on: "audit", columns: ["plan_id"])
+      try db.create(table: "plans") { t in
+        t.primaryKey("id", .text)
+        t.column("created_at", .datetime).notNull()
+        t.column("body", .text).notNull()
+        t.column("applied_at", .datetime)
+        t.column("applied_run", .text)
+      }
+    }
     return migrator
   }
 }

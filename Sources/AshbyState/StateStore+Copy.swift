@@ -11,6 +11,7 @@ extension StateStore {
     public var deliveries = 0
     public var syncTokens = 0
     public var audit = 0
+    public var plans = 0
   }
 
   public struct CopyRefused: Error, CustomStringConvertible {
@@ -18,11 +19,12 @@ extension StateStore {
   }
 
   /// Copies runs (new ids, in their order), each job's last fire, the fire
-  /// claims, deliveries (their run ids mapped), sync tokens and the audit log into `target`,
+  /// claims, deliveries (their run ids mapped), sync tokens, the audit log and the plans into `target`,
   /// all or nothing. Refused while a daemon holds a lease or a run is still
   /// `running` here (stop the daemons first), and when `target` has runs already.
   public func copy(to target: StateStore, now: Date = Date()) throws -> Copied {
     let audit = try read { db in try db.fetch("\(AuditRecord.selectAll) ORDER BY id", []).compactMap(AuditRecord.init(row:)) }
+    let plans = try allPlans()
     let (runs, fires, claims, deliveries, tokens) = try read { db in
       if let busy = try db.one(
         "SELECT owner FROM leases WHERE expires_at > ? UNION SELECT owner FROM runs WHERE status = 'running'",
@@ -93,6 +95,11 @@ extension StateStore {
         let marks = Array(repeating: "?", count: record.values.count).joined(separator: ", ")
         try db.execute("INSERT INTO audit(\(AuditRecord.columns)) VALUES (\(marks))", record.values)
         copied.audit += 1
+      }
+      for plan in plans {
+        try db.execute(
+          "INSERT INTO plans(id, created_at, body, applied_at, applied_run) VALUES (?, ?, ?, ?, ?)", plan.values)
+        copied.plans += 1
       }
       return copied
     }

@@ -8,8 +8,8 @@ import Foundation
 /// What the audit log costs a run that writes: writes at the fake with 25 ms of latency, 16 in flight,
 /// each recorded in a SQLite state before it is sent and completed after, against the same without it.
 enum AuditBench {
-  static func run(quick: Bool) async throws -> Row {
-    let writes = quick ? 800 : 2000
+  static func run() async throws -> Row {
+    let writes = 2000
     var options = FakeAshby.Options()
     options.latency = .milliseconds(25)
     let fake = try await FakeAshby.start(options)
@@ -49,7 +49,7 @@ enum AuditBench {
     // Rounds alternating which goes first; the median of per-round ratios resists a shared machine's noise.
     var on: [Double] = []
     var off: [Double] = []
-    for round in 0..<(quick ? 2 : 3) {
+    for round in 0..<3 {
       if round % 2 == 0 {
         off.append(try await seconds(audited: false))
         on.append(try await seconds(audited: true))

@@ -20,7 +20,7 @@ struct Bench {
     if which.contains("json") { rows += try await JSONBench.run() }
     if which.contains("client") {
       rows += try await ClientBench.run()
-      rows.append(try await AuditBench.run(quick: quick))
+      rows.append(try await AuditBench.run())
     }
     if which.contains("startup") { rows += try ProcessBench.coldStart(quick: quick) }
     if which.contains("pages") { rows += try await ProcessBench.pagesMemory(quick: quick) }

@@ -26,7 +26,8 @@ struct AshbyLuaServer: AsyncParsableCommand {
     commandName: "ashby-lua", abstract: CommandLineMain.abstract, version: CommandLineMain.version,
     subcommands: [
       RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleCommand.self, FakeServerCommand.self,
-      TypesCommand.self, CheckCommand.self, HookCommand.self, AuditCommand.self,
+      TypesCommand.self, CheckCommand.self, HookCommand.self, AuditCommand.self, PlanCommand.self, ApplyCommand.self,
+      UndoCommand.self,
     ]
   )
 }

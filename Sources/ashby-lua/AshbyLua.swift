@@ -26,7 +26,7 @@ struct AshbyLua: AsyncParsableCommand {
     // there is nothing to parse (the parser's reflection was a quarter of a cold start).
     if arguments.count >= 2, arguments[0] == "run", !arguments[1].hasPrefix("-") {
       let code = await RunCommand.perform(
-        script: arguments[1], arguments: Array(arguments.dropFirst(2)), chunks: [], settings: .defaults, planJSON: nil)
+        script: arguments[1], arguments: Array(arguments.dropFirst(2)), chunks: [], settings: .defaults, planFile: nil)
       fflush(nil)
       Foundation.exit(code)
     }
@@ -39,7 +39,8 @@ struct AshbyLua: AsyncParsableCommand {
     commandName: "ashby-lua", abstract: CommandLineMain.abstract, version: CommandLineMain.version,
     subcommands: [
       RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleHandover.self, FakeServerHandover.self,
-      TypesCommand.self, CheckCommand.self, HookHandover.self, AuditCommand.self,
+      TypesCommand.self, CheckCommand.self, HookHandover.self, AuditCommand.self, PlanCommand.self, ApplyCommand.self,
+      UndoCommand.self,
     ]
   )
 }

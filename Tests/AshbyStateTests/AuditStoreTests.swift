@@ -15,7 +15,7 @@ import Testing
     let store = try FreshState.open(FreshState.make(sqlite: scratch().appendingPathComponent("s.sqlite").path))
     let first = try store.beginWrite(Self.record("candidate.create"))
     let second = try store.beginWrite(Self.record("application.changeStage", run: "r2", job: "nightly"))
-    try store.endWrite(first, outcome: "ok", objectID: "cand-1", requestID: "req-1", error: nil)
+    try store.endWrite(AuditEnding(id: first, outcome: "ok", objectID: "cand-1", requestID: "req-1"))
     let rows = try store.audit(AuditFilter())
     #expect(rows.map(\.id) == [second, first])  // newest first
     #expect(rows.map(\.outcome) == ["pending", "ok"])
@@ -24,12 +24,26 @@ import Testing
     #expect(try store.audit(AuditFilter(runID: "r1", endpoint: "candidate.create")).map(\.id) == [first])
   }
 
+  /// One transaction completes the writes that ended and stores the ones about to be sent, ids in order.
+  @Test func aBatchEndsAndBeginsWritesTogether() throws {
+    let store = try FreshState.open(FreshState.make(sqlite: scratch().appendingPathComponent("s.sqlite").path))
+    let earlier = try store.beginWrite(Self.record("candidate.create"))
+    let ids = try store.recordWrites(
+      begun: [Self.record("candidate.update"), Self.record("candidate.addTag")],
+      ended: [AuditEnding(id: earlier, outcome: "ambiguous", error: "connection reset")])
+    #expect(ids.count == 2 && ids[0] < ids[1] && ids[0] > earlier)
+    let rows = try store.audit(AuditFilter())
+    #expect(rows.map(\.endpoint) == ["candidate.addTag", "candidate.update", "candidate.create"])
+    #expect(rows.map(\.outcome) == ["pending", "pending", "ambiguous"])
+    #expect(rows.last?.error == "connection reset")
+  }
+
   /// Retention forgets old rows, never a pending one: nobody knows yet whether it landed.
   @Test func retentionKeepsPendingRows() throws {
     let store = try FreshState.open(FreshState.make(sqlite: scratch().appendingPathComponent("s.sqlite").path))
     let old = Date().addingTimeInterval(-400 * 86400)
     let done = try store.beginWrite(Self.record("candidate.create", at: old))
-    try store.endWrite(done, outcome: "ok", objectID: nil, requestID: nil, error: nil)
+    try store.endWrite(AuditEnding(id: done, outcome: "ok"))
     let unknown = try store.beginWrite(Self.record("candidate.create", at: old))
     let recent = try store.beginWrite(Self.record("candidate.create"))
     try store.pruneAudit(before: Date().addingTimeInterval(-StateStore.auditKept))

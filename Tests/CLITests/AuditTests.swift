@@ -256,7 +256,7 @@ import Testing
       let old = Date().addingTimeInterval(-3 * 86400)
       let done = try store.beginWrite(
         AuditRecord(time: old, runID: "old", origin: "run", endpoint: "candidate.create", params: "{}"))
-      try store.endWrite(done, outcome: "ok", objectID: nil, requestID: nil, error: nil)
+      try store.endWrite(AuditEnding(id: done, outcome: "ok"))
       _ = try store.beginWrite(
         AuditRecord(time: old, runID: "unknown", origin: "run", endpoint: "candidate.create", params: "{}"))
     }

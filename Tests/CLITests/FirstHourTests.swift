@@ -34,7 +34,7 @@ import Testing
 
   @Test func everyOwnOptionAfterTheScriptIsRefusedAndDashDashPassesIt() async throws {
     let options = try await Self.runOptions()
-    for expected in ["--dry-run", "--fake", "--sandbox", "--base-url", "--profile", "--timeout", "-e", "--plan-json"] {
+    for expected in ["--dry-run", "--fake", "--sandbox", "--base-url", "--profile", "--timeout", "-e", "--plan"] {
       #expect(options.contains(expected), "\(options)")
     }
     let path = try script("print('ran', ...)")

@@ -1,5 +1,6 @@
 import AshbyCatalog
 import AshbyFake
+import AshbyJSON
 import AshbyTestSupport
 import Foundation
 import Testing
@@ -122,7 +123,7 @@ import Testing
       ashby.advance_application{ application_id = "\(app)", stage = "Offer", note = "n" }
       print(c.id, c.dry_run, ashby.dry_run)
       """)
-    let r = try await run(["run", "--dry-run", "--plan-json", plan, path], env: f.env)
+    let r = try await run(["run", "--plan", plan, path], env: f.env, home: dir)
     #expect(r.status == 0)
     #expect(r.stdout == "dry-run-candidate-1\ttrue\ttrue\n")
     #expect(
@@ -132,9 +133,18 @@ import Testing
     #expect(r.stderr.contains("1. create_candidate"))
     #expect(r.stderr.contains("2. advance_application"))
     #expect(f.fake.requests.filter { Catalog.isWrite($0.endpoint) }.isEmpty)
-    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plan))) as? [[String: Any]]
-    #expect(json?.map { $0["action"] as? String } == ["create_candidate", "advance_application"])
-    #expect(try await run(["run", "--plan-json", plan, "-e", "1"]).status == 2)
+    // The plan: endpoint by endpoint, with the params a real run would send.
+    let json = try JSONValue.decode(Data(contentsOf: URL(fileURLWithPath: plan)))
+    let writes = json["writes"]?.array ?? []
+    #expect(writes.compactMap { $0["endpoint"]?.string } == [
+      "candidate.create", "application.changeStage", "candidate.createNote",
+    ])
+    #expect(writes.compactMap { $0["action"]?.string } == [
+      "create_candidate", "advance_application", "advance_application",
+    ])
+    #expect(writes.first?["params"] == ["name": "Dry Run", "email": "dry@example.com"])
+    #expect(writes.first?["creates"]?.string == "dry-run-candidate-1")
+    #expect(writes[1]["before"]?["stage"]?.string != nil)
     await f.fake.stop()
   }
 

@@ -113,7 +113,7 @@ public enum Actions {
     example:
       #"ashby.schedule_interview{ application_id = app.id, start_time = "2026-03-02T15:00:00Z", end_time = "2026-03-02T16:00:00Z", interviewer_email = "lee@example.com" }"#,
     body: { client, p throws(AshbyError) in .text(try await client.scheduleInterview(p)) },
-    plan: { client, p throws(AshbyError) in client.planScheduleInterview(p) })
+    plan: { client, p throws(AshbyError) in try client.planScheduleInterview(p) })
 
   public static let all: [ActionSpec] = [
     advanceApplication, createApplication, createCandidate, getJob, listJobs, scheduleInterview,

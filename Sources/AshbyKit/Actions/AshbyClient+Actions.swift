@@ -52,13 +52,16 @@ extension AshbyClient {
         endpoint: "application.changeStage", partial: true, result: application)
     }
     do {
-      _ = try await call(
-        "candidate.createNote",
-        ["candidateId": .string(candidateID), "note": .string(note), "sendNotifications": false])
+      _ = try await call("candidate.createNote", Self.noteBody(candidate: candidateID, note: note))
     } catch {
       throw error.prefixed("the note failed").afterApplying(application, "the stage changed")
     }
     return application
+  }
+
+  /// The note `advance_application` adds.
+  static func noteBody(candidate: String, note: String) -> JSONValue {
+    ["candidateId": .string(candidate), "note": .string(note), "sendNotifications": false]
   }
 
   /// The `application.changeStage` body of a move, with every name resolved
@@ -120,12 +123,7 @@ extension AshbyClient {
   func resolveStage(_ title: String, application: String) async throws(AshbyError) -> JSONValue {
     let info = try await call("application.info", ["applicationId": .string(application)])
     // What a stage change changes, as it was: the audit log's before-image.
-    WriteContext.current?.noteBefore([
-      "stage": info["currentInterviewStage"]?["title"] ?? .null,
-      "stage_id": info["currentInterviewStage"]?["id"] ?? .null,
-      "status": info["status"] ?? .null,
-      "archive_reason": info["archiveReason"]?["text"] ?? .null,
-    ])
+    WriteContext.current?.noteTarget(info, before: WriteTargets.applicationStage(info))
     guard let plan = info["currentInterviewStage"]?["interviewPlanId"]?.string ?? info["interviewPlanId"]?.string
     else {
       throw AshbyError(.api, "application \(application) has no interview plan", endpoint: "application.info")
@@ -140,17 +138,7 @@ extension AshbyClient {
   // MARK: create_application
 
   func createApplication(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
-    var body: [String: JSONValue] = [
-      "jobId": .string(p.string("job_id") ?? ""), "candidateId": .string(p.string("candidate_id") ?? ""),
-    ]
-    if let source = p.string("source") {
-      let sources = try await resolver.list("sources") { () async throws(AshbyError) -> [JSONValue] in
-        try await self.call("source.list", [:]).array ?? []
-      }
-      body["sourceId"] = .string(
-        try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source"))
-    }
-    let application = try await call("application.create", .object(body))
+    let application = try await call("application.create", .object(try await applicationBody(p)))
     guard let resumeURL = p.string("resume_url"), let candidateID = p.string("candidate_id") else { return application }
     do {
       let candidate = try await call("candidate.info", ["id": .string(candidateID)])
@@ -163,9 +151,37 @@ extension AshbyClient {
     return application
   }
 
+  /// The `application.create` body, the source's name resolved.
+  func applicationBody(_ p: ActionParams) async throws(AshbyError) -> [String: JSONValue] {
+    var body: [String: JSONValue] = [
+      "jobId": .string(p.string("job_id") ?? ""), "candidateId": .string(p.string("candidate_id") ?? ""),
+    ]
+    if let source = p.string("source") {
+      let sources = try await resolver.list("sources") { () async throws(AshbyError) -> [JSONValue] in
+        try await self.call("source.list", [:]).array ?? []
+      }
+      body["sourceId"] = .string(
+        try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source"))
+    }
+    return body
+  }
+
   // MARK: create_candidate
 
   func createCandidate(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
+    let (body, uploadFrom) = Self.candidateBody(p)
+    let candidate = try await call("candidate.create", .object(body))
+    guard let uploadFrom, let id = candidate["id"]?.string else { return candidate }
+    do {
+      return try await uploadResume(from: uploadFrom, candidate: id)
+    } catch {
+      throw error.prefixed("the resume upload failed").afterApplying(candidate, "the candidate was created")
+    }
+  }
+
+  /// The `candidate.create` body, and the resume to upload after it (a LinkedIn or GitHub URL is a link
+  /// in the body instead).
+  static func candidateBody(_ p: ActionParams) -> (body: [String: JSONValue], uploadFrom: String?) {
     var body: [String: JSONValue] = [
       "name": .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")"),
       "email": .string(p.string("email") ?? ""),
@@ -179,13 +195,7 @@ extension AshbyClient {
       case .other: uploadFrom = url
       }
     }
-    let candidate = try await call("candidate.create", .object(body))
-    guard let uploadFrom, let id = candidate["id"]?.string else { return candidate }
-    do {
-      return try await uploadResume(from: uploadFrom, candidate: id)
-    } catch {
-      throw error.prefixed("the resume upload failed").afterApplying(candidate, "the candidate was created")
-    }
+    return (body, uploadFrom)
   }
 
   // MARK: list_jobs
@@ -231,6 +241,11 @@ extension AshbyClient {
   // MARK: schedule_interview
 
   func scheduleInterview(_ p: ActionParams) async throws(AshbyError) -> RawJSON {
+    try await callRaw("interviewSchedule.create", try Self.interviewBody(p))
+  }
+
+  /// The `interviewSchedule.create` body, times in UTC.
+  static func interviewBody(_ p: ActionParams) throws(AshbyError) -> JSONValue {
     let start = Timestamps.parse(p.string("start_time") ?? "")
     let end = Timestamps.parse(p.string("end_time") ?? "")
     guard let start, let end else {  // ActionParams checked both, and their order
@@ -243,9 +258,7 @@ extension AshbyClient {
       "interviewers": [["email": .string(p.string("interviewer_email") ?? ""), "feedbackRequired": true]],
     ]
     if let location = p.string("location") { event["extraData"] = ["location": .string(location)] }
-    return try await callRaw(
-      "interviewSchedule.create",
-      ["applicationId": .string(p.string("application_id") ?? ""), "interviewEvents": [.object(event)]])
+    return ["applicationId": .string(p.string("application_id") ?? ""), "interviewEvents": [.object(event)]]
   }
 }
 

@@ -12,12 +12,36 @@ public struct PlannedWrite: Sendable, Equatable {
   /// The write endpoints it stands for, in order: what a real run would call
   /// and count (`advance_application` with a note is two).
   public var calls: [String]
+  /// The endpoint calls as a plan keeps them, with the params a real run would send.
+  public var steps: [PlanStep]
+}
 
-  public var json: JSONValue {
-    [
-      "action": .string(action), "parameters": .object(parameters), "synthetic_id": .string(syntheticID),
-      "calls": .array(calls.map { .string($0) }),
-    ]
+/// One write of a plan: an endpoint call with the params a real run would send.
+public struct PlanStep: Sendable, Equatable {
+  public var endpoint: String
+  public var params: JSONValue
+  /// The action that makes it (`advance_application`), or the endpoint for `ashby.call`.
+  public var action: String
+  public var target: WriteTarget?
+  /// What the write changes of its target, read while planning: `apply` sends it only while this still holds.
+  public var before: JSONValue?
+  /// The stand-in id the plan gave what this write creates; later steps' params name it, and `apply`
+  /// puts the real id in its place.
+  public var creates: String?
+  /// A resume upload: the file `apply` downloads (a handle, the upload, then this `candidate.uploadResume`).
+  public var uploadFrom: String?
+
+  public init(
+    endpoint: String, params: JSONValue, action: String, target: WriteTarget? = nil, before: JSONValue? = nil,
+    creates: String? = nil, uploadFrom: String? = nil
+  ) {
+    self.endpoint = endpoint
+    self.params = params
+    self.action = action
+    self.target = target ?? WriteTargets.target(of: endpoint, params)
+    self.before = before
+    self.creates = creates
+    self.uploadFrom = uploadFrom
   }
 }
 
@@ -40,13 +64,23 @@ final class DryRunRecorder: Sendable {
 
   var planned: [PlannedWrite] { writes.withLock { $0 } }
 
-  /// Records a write that would call `calls`; returns a recognisable fake id (`dry-run-candidate-1`).
-  func record(_ action: String, _ parameters: [String: JSONValue], kind: String, calls: [String]) -> String {
+  /// Records a write that would call `calls` by making `steps` (given the stand-in id); returns that
+  /// recognisable fake id (`dry-run-candidate-1`).
+  func record(
+    _ action: String, _ parameters: [String: JSONValue], kind: String, calls: [String],
+    steps: (String) -> [PlanStep]
+  ) -> String {
     writes.withLock { w in
       let id = "dry-run-\(kind)-\(w.count + 1)"
-      w.append(PlannedWrite(action: action, parameters: parameters, syntheticID: id, calls: calls))
+      w.append(
+        PlannedWrite(action: action, parameters: parameters, syntheticID: id, calls: calls, steps: steps(id)))
       return id
     }
+  }
+
+  /// The step that created `placeholder`, earlier in this plan.
+  func step(creating placeholder: String) -> PlanStep? {
+    writes.withLock { w in w.lazy.flatMap(\.steps).first { $0.creates == placeholder } }
   }
 }
 
@@ -58,9 +92,38 @@ extension AshbyClient {
   // names are checked for real), the write is recorded and answered with a stand-in.
 
   func planAdvance(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
-    let move = try await stageMove(p)
-    let note = p.string("note") == nil ? [] : ["candidate.createNote"]
-    _ = dryRun.record(p.spec.name, p.values, kind: "application", calls: ["application.changeStage"] + note)
+    let context = WriteContext(action: p.spec.name)
+    let planned = await WriteContext.$current.withValue(context) {
+      () async -> Result<(body: [String: JSONValue], stage: JSONValue), AshbyError> in
+      do throws(AshbyError) { return .success(try await stageMove(p)) } catch { return .failure(error) }
+    }
+    let move = try planned.get()
+    let applicationID = p.string("application_id") ?? ""
+    // The application as it is (read by the stage's lookup, else once here): the before-image, and the
+    // candidate a note goes to. One this plan creates has none yet.
+    var application = context.takeTarget()
+    if application == nil, !applicationID.hasPrefix("dry-run-") {
+      application = try await call("application.info", ["applicationId": .string(applicationID)])
+    }
+    let candidateID =
+      application?["candidate"]?["id"]?.string ?? application?["candidateId"]?.string
+      ?? dryRun.step(creating: applicationID)?.params["candidateId"]?.string ?? ""
+    let note = p.string("note")
+    let calls = ["application.changeStage"] + (note == nil ? [] : ["candidate.createNote"])
+    _ = dryRun.record(p.spec.name, p.values, kind: "application", calls: calls) { _ in
+      var steps = [
+        PlanStep(
+          endpoint: "application.changeStage", params: .object(move.body), action: p.spec.name,
+          before: application.map(WriteTargets.applicationStage))
+      ]
+      if let note {
+        steps.append(
+          PlanStep(
+            endpoint: "candidate.createNote", params: Self.noteBody(candidate: candidateID, note: note),
+            action: p.spec.name))
+      }
+      return steps
+    }
     var stage: [String: JSONValue] = ["id": move.body["interviewStageId"] ?? .null]
     if let title = move.stage["title"] { stage["title"] = title }
     var fields: [String: JSONValue] = [
@@ -74,18 +137,18 @@ extension AshbyClient {
   }
 
   func planCreateApplication(_ p: ActionParams) async throws(AshbyError) -> JSONValue {
-    if let source = p.string("source") {
-      let sources = try await resolver.list("sources") { () async throws(AshbyError) -> [JSONValue] in
-        try await self.call("source.list", [:]).array ?? []
-      }
-      _ = try Resolver.resolve(source, among: sources, nameKey: "title", what: "source", parameter: "source")
-    }
+    let body = try await applicationBody(p)
     var calls = ["application.create"]
-    if p.string("resume_url") != nil, let candidate = p.string("candidate_id"), await needsResume(candidate) {
-      calls += Self.resumeUploadCalls
+    let resume = p.string("resume_url")
+    let candidate = p.string("candidate_id") ?? ""
+    if resume != nil, await needsResume(candidate) { calls += Self.resumeUploadCalls }
+    let id = dryRun.record(p.spec.name, p.values, kind: "application", calls: calls) { id in
+      var steps = [PlanStep(endpoint: "application.create", params: .object(body), action: p.spec.name, creates: id)]
+      if let resume, calls.count > 1 { steps.append(Self.resumeStep(candidate: candidate, from: resume, p)) }
+      return steps
     }
     return [
-      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "application", calls: calls)),
+      "dry_run": true, "id": .string(id),
       "candidate": ["id": p["candidate_id"] ?? .null], "job": ["id": p["job_id"] ?? .null], "status": "Lead",
     ]
   }
@@ -102,22 +165,39 @@ extension AshbyClient {
   /// The write endpoints `uploadResume` calls.
   static let resumeUploadCalls = ["file.createFileUploadHandle", "candidate.uploadResume"]
 
+  /// A resume upload as one step: its handle and its upload belong to it and are made again at `apply`.
+  static func resumeStep(candidate: String, from url: String, _ p: ActionParams) -> PlanStep {
+    PlanStep(
+      endpoint: "candidate.uploadResume", params: ["candidateId": .string(candidate)], action: p.spec.name,
+      uploadFrom: url)
+  }
+
   func planCreateCandidate(_ p: ActionParams) -> JSONValue {
+    let (body, uploadFrom) = Self.candidateBody(p)
     var calls = ["candidate.create"]
-    if let url = p.string("resume_url"), ProfileLink.kind(of: url) == .other { calls += Self.resumeUploadCalls }
+    if uploadFrom != nil { calls += Self.resumeUploadCalls }
+    let id = dryRun.record(p.spec.name, p.values, kind: "candidate", calls: calls) { id in
+      var steps = [PlanStep(endpoint: "candidate.create", params: .object(body), action: p.spec.name, creates: id)]
+      if let uploadFrom { steps.append(Self.resumeStep(candidate: id, from: uploadFrom, p)) }
+      return steps
+    }
     return [
-      "dry_run": true, "id": .string(dryRun.record(p.spec.name, p.values, kind: "candidate", calls: calls)),
+      "dry_run": true, "id": .string(id),
       "name": .string("\(p.string("first_name") ?? "") \(p.string("last_name") ?? "")"),
       "primaryEmailAddress": ["value": p["email"] ?? .null, "type": "Personal", "isPrimary": true],
     ]
   }
 
-  func planScheduleInterview(_ p: ActionParams) -> JSONValue {
+  func planScheduleInterview(_ p: ActionParams) throws(AshbyError) -> JSONValue {
     let start = Timestamps.utc(p.string("start_time") ?? "") ?? ""  // checked by ActionParams
     let end = Timestamps.utc(p.string("end_time") ?? "") ?? ""
+    let body = try Self.interviewBody(p)
+    let id = dryRun.record(p.spec.name, p.values, kind: "interview-schedule", calls: ["interviewSchedule.create"]) {
+      [PlanStep(endpoint: "interviewSchedule.create", params: body, action: p.spec.name, creates: $0)]
+    }
     return [
       "dry_run": true,
-      "id": .string(dryRun.record(p.spec.name, p.values, kind: "interview-schedule", calls: ["interviewSchedule.create"])),
+      "id": .string(id),
       "applicationId": p["application_id"] ?? .null,
       "interviewEvents": [
         [
@@ -128,10 +208,14 @@ extension AshbyClient {
     ]
   }
 
-  /// A raw write endpoint under dry run.
-  func planCall(_ endpoint: String, _ params: JSONValue) -> AshbyResponse {
+  /// A raw write endpoint under dry run: what it changes is read (one read), for the plan's before-image.
+  func planCall(_ endpoint: String, _ params: JSONValue) async -> AshbyResponse {
     let kind = endpoint.replacingOccurrences(of: ".", with: "-")
-    let id = dryRun.record(endpoint, params.object ?? [:], kind: kind, calls: [endpoint])
+    let before = await beforeImage(endpoint, params)
+    let action = WriteContext.current?.action ?? endpoint
+    let id = dryRun.record(endpoint, params.object ?? [:], kind: kind, calls: [endpoint]) {
+      [PlanStep(endpoint: endpoint, params: params, action: action, before: before, creates: $0)]
+    }
     return AshbyResponse(
       rawResults: RawJSON(encoding: ["id": .string(id), "dry_run": true]), moreDataAvailable: false, nextCursor: nil,
       syncToken: nil,

@@ -9,7 +9,7 @@ extension AshbyClient {
   /// `candidate.uploadResume`. Neither the download nor the upload carries the
   /// API key: they go to other hosts. Returns the updated Candidate.
   @discardableResult
-  func uploadResume(from url: String, candidate: String) async throws(AshbyError) -> JSONValue {
+  public func uploadResume(from url: String, candidate: String) async throws(AshbyError) -> JSONValue {
     let file = try await downloadResume(url)
     let handle = try await call(
       "file.createFileUploadHandle",

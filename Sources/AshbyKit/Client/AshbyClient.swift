@@ -122,7 +122,7 @@ public final class AshbyClient: Sendable {
         "\"\(shown)\" is not an endpoint name like \"candidate.info\" (category.method, at most \(Self.maxEndpointLength) characters)")
     }
     let isRead = !Catalog.isWrite(endpoint)  // reads are retried freely; writes only when surely not sent
-    if configuration.dryRun && !isRead { return planCall(endpoint, params) }
+    if configuration.dryRun && !isRead { return await planCall(endpoint, params) }
     if isRead { return try await exchange(endpoint, params, isRead: true, onBehalfOf: onBehalfOf) }
     do {
       try claimWriteSlot(endpoint)
@@ -278,6 +278,9 @@ public final class AshbyClient: Sendable {
 
   /// The longest endpoint name accepted (Ashby's longest is 35 characters).
   static let maxEndpointLength = 64
+
+  /// Whether `name` is spelled like an endpoint (a plan's file is checked with it).
+  public static func isEndpointName(_ name: String) -> Bool { isValidEndpoint(name) }
 
   /// `category.method`: a lowercase letter, then ASCII letters and digits, on each side of one dot.
   static func isValidEndpoint(_ endpoint: String) -> Bool {

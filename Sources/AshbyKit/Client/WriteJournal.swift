@@ -29,6 +29,13 @@ public struct JournalWrite: Sendable {
   public var action: String?
   /// What the action read of the object before changing it, when it read it anyway.
   public var before: JSONValue?
+  /// The plan and its step, when `apply` makes it.
+  public var planID: String?
+  public var planStep: Int?
+
+  public init(endpoint: String, params: JSONValue, action: String? = nil, before: JSONValue? = nil) {
+    (self.endpoint, self.params, self.action, self.before) = (endpoint, params, action, before)
+  }
 }
 
 /// How a recorded write ended.
@@ -55,14 +62,27 @@ public struct JournalOutcome: Sendable {
 public final class WriteContext: Sendable {
   @TaskLocal public static var current: WriteContext?
   public let action: String
+  /// The plan and its step, when `apply` makes the write.
+  public let plan: (id: String, step: Int)?
   private let beforeImage = Mutex<JSONValue?>(nil)
+  private let targetRead = Mutex<JSONValue?>(nil)
 
-  public init(action: String) { self.action = action }
+  public init(action: String, plan: (id: String, step: Int)? = nil) {
+    self.action = action
+    self.plan = plan
+  }
 
   /// The before-image, for the first write after it was read: the one that changes what it shows
   /// (a stage change), not the note written after it.
   func takeBefore() -> JSONValue? { beforeImage.withLock { image in defer { image = nil }; return image } }
-  func noteBefore(_ value: JSONValue) { beforeImage.withLock { $0 = value } }
+  /// The object the action read before writing to it, whole (a plan takes its candidate from it).
+  func takeTarget() -> JSONValue? { targetRead.withLock { read in defer { read = nil }; return read } }
+  func noteTarget(_ object: JSONValue, before: JSONValue) {
+    targetRead.withLock { $0 = object }
+    beforeImage.withLock { $0 = before }
+  }
+  /// `apply` gives the plan's before-image: what it checked the target against just before.
+  public func noteBefore(_ before: JSONValue?) { beforeImage.withLock { $0 = before } }
 }
 
 extension AshbyClient {
@@ -95,9 +115,13 @@ extension AshbyClient {
   func journalBegin(_ endpoint: String, _ params: JSONValue) async throws(AshbyError) -> Int64? {
     guard let journal = configuration.journal else { return nil }
     let context = WriteContext.current
+    // A write that changes fields keeps what they were (undo needs it): read for it unless the action read it.
+    var before = context?.takeBefore()
+    if before == nil { before = await beforeImage(endpoint, params) }
+    var write = JournalWrite(endpoint: endpoint, params: params, action: context?.action, before: before)
+    (write.planID, write.planStep) = (context?.plan?.id, context?.plan?.step)
     do {
-      return try await journal.begin(
-        JournalWrite(endpoint: endpoint, params: params, action: context?.action, before: context?.takeBefore()))
+      return try await journal.begin(write)
     } catch {
       throw AshbyError(
         .state, "the audit log cannot record this write, so it was not sent: \(error)", endpoint: endpoint)

@@ -18,7 +18,7 @@ public enum Console {
 
 /// What a dry run would have written.
 public enum DryRunPlan {
-  public static func report(_ writes: [PlannedWrite], jsonFile: String?) {
+  public static func report(_ writes: [PlannedWrite]) {
     // Counted as a real run counts (endpoint calls that write), so the two agree.
     let calls = writes.endpointCalls
     let breakdown = writes.breakdown.map { "\($0.count) \($0.endpoint)" }.joined(separator: ", ")
@@ -32,14 +32,6 @@ public enum DryRunPlan {
       text += "\n  \(i + 1). \(w.action) \(params.joined(separator: " ")) -> \(w.syntheticID)\(more)"
     }
     Console.error(text)
-    if let jsonFile {
-      let data = JSONValue.array(writes.map(\.json)).encoded()
-      do {
-        try data.write(to: URL(fileURLWithPath: jsonFile))
-      } catch {
-        Console.error("ashby-lua: cannot write the plan to \(jsonFile): \(error.localizedDescription)")
-      }
-    }
   }
 }
 

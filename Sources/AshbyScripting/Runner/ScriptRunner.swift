@@ -179,9 +179,11 @@ public final class ScriptRunner: Sendable {
   /// A client alone, without a VM (for commands that call Ashby and run no script);
   /// `finish` it with `stop` on the demo server, if one was started.
   public static func client(
-    for options: RunSettings, demo start: (@Sendable () async throws -> any DemoServer)? = nil
+    for options: RunSettings, demo start: (@Sendable () async throws -> any DemoServer)? = nil,
+    journal: (any WriteJournal)? = nil
   ) async throws -> (AshbyClient, (any DemoServer)?) {
-    let (configuration, demo, _) = try await configuration(for: options, demo: start)
+    var (configuration, demo, _) = try await configuration(for: options, demo: start)
+    configuration.journal = journal
     return (AshbyClient(configuration: configuration, logger: Loggers.ashby(verbose: options.verbose)), demo)
   }
 
@@ -248,8 +250,8 @@ public final class ScriptRunner: Sendable {
   }
 
   /// After the script: the dry-run plan, then shutting the client (and fake) down.
-  public func finish(planJSON: String? = nil) async {
-    if options.dryRun { DryRunPlan.report(client.plannedWrites, jsonFile: planJSON) }
+  public func finish() async {
+    if options.dryRun { DryRunPlan.report(client.plannedWrites) }
     await session.shutdown()
     await demo?.stop()
   }
