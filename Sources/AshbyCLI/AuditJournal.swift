@@ -43,17 +43,29 @@ package final class AuditJournal: WriteJournal {
     var begun: [Waiting] = []
     var ended: [AuditEnding] = []
     var writing = false
+    var flushScheduled = false
 
     /// True when no drain is running and the caller must start one.
     mutating func add(_ record: AuditRecord, _ continuation: CheckedContinuation<Int64, any Error>) -> Bool {
       begun.append(Waiting(record: record, continuation: continuation))
       return startWriting()
     }
+    /// A write's end does not need the disk at once: it rides with the next rows stored before sending
+    /// (one transaction, one wait for the disk, instead of two), or goes on its own a little later.
+    /// True when the caller must schedule that later write.
     mutating func add(_ ending: AuditEnding) -> Bool {
       ended.append(ending)
+      guard !writing, !flushScheduled else { return false }
+      flushScheduled = true
+      return true
+    }
+    /// The later write of ends: due unless a drain is under way (it takes them).
+    mutating func flushDue() -> Bool {
+      flushScheduled = false
+      guard !ended.isEmpty || !begun.isEmpty else { return false }
       return startWriting()
     }
-    private mutating func startWriting() -> Bool {
+    mutating func startWriting() -> Bool {
       defer { writing = true }
       return !writing
     }
@@ -122,10 +134,18 @@ package final class AuditJournal: WriteJournal {
     let ending = AuditEnding(
       id: id, outcome: outcome.result.rawValue, objectID: outcome.objectID, requestID: outcome.requestID,
       error: outcome.error)
-    if batch.withLock({ $0.add(ending) }) { queue.async { self.drain() } }
+    if batch.withLock({ $0.add(ending) }) {
+      queue.asyncAfter(deadline: .now() + Self.endDelay) {
+        if self.batch.withLock({ $0.flushDue() }) { self.drain() }
+      }
+    }
   }
 
+  /// How long a write's end waits for rows to share a transaction with.
+  static let endDelay = DispatchTimeInterval.milliseconds(20)
+
   package func settle() async {
+    if batch.withLock({ $0.flushDue() }) { queue.async { self.drain() } }
     _ = try? await onQueue {}
   }
 

@@ -60,17 +60,20 @@ public struct SQLiteEngine: StateEngine {
     }
   }
 
+  /// Statements are compiled once per connection and kept (the same few, thousands of times: the audit
+  /// log's rows, the intake's deliveries).
   struct Statements: StateSQL {
     let db: Database
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [StateValue]) throws -> Int {
-      try db.execute(sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+      try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
       return db.changesCount
     }
 
     func fetch(_ sql: String, _ arguments: [StateValue]) throws -> [any StateRow] {
-      try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue))).map(SQLiteRow.init)
+      try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map(\.databaseValue)))
+        .map(SQLiteRow.init)
     }
   }
 

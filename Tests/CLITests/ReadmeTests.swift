@@ -60,7 +60,8 @@ import Testing
     let texts = try Self.commands().map(\.text).joined(separator: "\n")
     for needed in [
       "run --fake", "repl", "auth login", "auth status", "auth logout", "types", "check", "fake-server", "--dry-run",
-      "schedule list", "schedule trigger", "schedule history", "schedule run",
+      "schedule list", "schedule trigger", "schedule history", "schedule run", "run --plan", "plan show", "apply",
+      "undo", "audit",
     ] {
       #expect(texts.contains(needed), "the README shows no `\(needed)` command")
     }
@@ -73,7 +74,8 @@ import Testing
     for command in try Self.commands() {
       var stdin = command.stdin
       var interrupt: Double?
-      var args = command.args
+      // The worked plan's files go to the test's home, not into the checkout.
+      var args = command.args.map { $0.hasSuffix(".plan") ? home.appendingPathComponent($0).path : $0 }
       if args.starts(with: ["auth", "login"]) { stdin = FakeAshby.fullKey + "\n" }
       if args.starts(with: ["schedule", "run"]) { interrupt = 3 }  // a daemon: it runs until stopped
       if args.first == "fake-server" {
