@@ -102,6 +102,9 @@ package final class AuditJournal: WriteJournal {
     String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)).lowercased()
   }
 
+  /// The state the rows go to, opened anew (a plan is kept beside them).
+  package func openState() throws -> StateStore { try open() }
+
   /// The script whose writes these are. Its SHA-256 is taken at the first write, and only of a regular
   /// file: `-`, `/dev/stdin` or `<(…)` are read once, by Lua.
   package func script(_ path: String?) {

@@ -140,7 +140,8 @@ package struct UndoCommand: AsyncParsableCommand {
       "RUN_ID is a run's id in the audit log (ashby-lua audit), or a plan's id (what its apply changed). Writes Ashby's API cannot reverse (a candidate created, a note, an email) are listed in the plan and printed."
   )
 
-  @Argument(help: ArgumentHelp("The run (or plan) whose writes to reverse.", valueName: "RUN_ID")) var run: String
+  @Argument(help: ArgumentHelp("The run whose writes to reverse, or a plan (its id or file) whose applies to reverse.", valueName: "RUN_ID"))
+  var run: String
   @Option(help: ArgumentHelp("Where to save the undo plan.", valueName: "FILE")) var plan: String
   @OptionGroup var session: SessionOptions
   @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE")) var state: String?
@@ -149,6 +150,8 @@ package struct UndoCommand: AsyncParsableCommand {
     let spec = StateLocation.choose(flag: state, file: nil)
     Handover.ifPostgres(spec)
     let store = try SavedPlans.store(spec)
+    // A plan's file stands for its id: what its applies changed.
+    let run = FileManager.default.fileExists(atPath: self.run) ? try SavedPlans.load(self.run, state: state).plan.id : self.run
     let rows = try store.audit(AuditFilter(runID: run, limit: 1_000_000))
       + store.audit(AuditFilter(planID: run, limit: 1_000_000)).filter { $0.runID != run }
     guard !rows.isEmpty else {
@@ -161,7 +164,8 @@ package struct UndoCommand: AsyncParsableCommand {
       undoing: run, rows: rows, baseURL: SavedPlans.where(client, fake: session.fake), keyTitle: key?.title,
       apiVersion: client.configuration.apiVersion)
     await SavedPlans.close(client, demo)
-    try SavedPlans.save(undo, to: plan, in: session.fake ? nil : spec)
+    try SavedPlans.save(
+      undo, to: plan, keepingIn: session.fake ? nil : AuditJournal(origin: .init(runID: "", origin: "undo")) { try SavedPlans.open(spec) })
     print(PlanText.describe(undo))
     print("saved to \(plan): review it with `ashby-lua plan show \(plan)`, make it with `ashby-lua apply \(plan)`")
   }
@@ -203,17 +207,22 @@ package enum SavedPlans {
     }
   }
 
-  /// Writes the plan's file (readable by its owner only: it holds candidates' details) and keeps it in the state.
-  package static func save(_ plan: Plan, to path: String, in spec: String?) throws {
+  /// Writes the plan's file (readable by its owner only: it holds candidates' details) and keeps it in the
+  /// state of `journal`, the run's audit log (a scheduled run's is the daemon's; `--fake` has none).
+  package static func save(_ plan: Plan, to path: String, keepingIn journal: AuditJournal?) throws {
     let data = plan.fileData
     do {
+      try PrivateFile.folder(URL(fileURLWithPath: path).deletingLastPathComponent().path)
       try PrivateFile.write(data, to: path)
     } catch {
       throw ValidationError("cannot write the plan to \(path): \(error)")
     }
-    if let spec {
-      try store(spec).savePlan(
+    guard let journal else { return }
+    do {
+      try journal.openState().savePlan(
         StoredPlan(id: plan.id, createdAt: plan.createdAt, body: String(decoding: data, as: UTF8.self)))
+    } catch {
+      throw ValidationError("the plan is in \(path), but the state could not keep it: \(error)")
     }
   }
 

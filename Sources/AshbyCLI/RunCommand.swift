@@ -196,9 +196,8 @@ package struct RunCommand: AsyncParsableCommand {
       }
     }
     var code = end.code
-    if let planFile {
-      code = await savePlan(
-        planFile, of: runner, end: end, script: script, arguments: args, state: stateFlag)
+    if let planFile = planFile ?? settings.planFile {
+      code = await savePlan(planFile, of: runner, end: end, script: script, arguments: args, journal: journal)
     }
     await runner.finish()
     return code
@@ -229,7 +228,7 @@ extension RunCommand {
   /// what it meant to do.
   static func savePlan(
     _ file: String, of runner: ScriptRunner, end: ScriptRunner.End, script: String?, arguments: [String],
-    state: String?
+    journal: AuditJournal?
   ) async -> Int32 {
     guard end.code == 0 else {
       Console.error("ashby-lua: no plan saved: the script did not finish")
@@ -243,7 +242,7 @@ extension RunCommand {
       script: script.map { Plan.Script(path: $0, sha256: AuditJournal.sha256(ofFile: $0), args: arguments) },
       steps: client.plannedWrites.flatMap(\.steps))
     do {
-      try SavedPlans.save(plan, to: file, in: runner.options.fake ? nil : StateLocation.choose(flag: state, file: nil))
+      try SavedPlans.save(plan, to: file, keepingIn: journal)
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage

@@ -100,6 +100,7 @@ extension Plan {
     ]
     if let creates = step.creates { fields["creates"] = .string(creates) }
     if let uploadFrom = step.uploadFrom { fields["upload_from"] = .string(uploadFrom) }
+    if let after = step.after { fields["after"] = after }
     return .object(fields)
   }
 
@@ -135,6 +136,7 @@ extension Plan {
         target: WriteTarget(json: write["target"]), before: Self.given(write["before"]),
         creates: write["creates"]?.string, uploadFrom: write["upload_from"]?.string)
       if write["target"] == nil || write["target"] == .null { step.target = nil }
+      step.after = Self.given(write["after"])
       steps.append(step)
     }
     var script: Script?

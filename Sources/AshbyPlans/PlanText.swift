@@ -40,7 +40,7 @@ public enum PlanText {
     var text = step.endpoint
     if step.action != step.endpoint { text += " (\(step.action))" }
     if let target = step.target { text += " on \(target.type) \(target.id)" }
-    if let after = WriteTargets.after(step.endpoint, step.params), let before = step.before {
+    if let after = step.after ?? WriteTargets.after(step.endpoint, step.params), let before = step.before {
       text += ": " + fields(before) + " → " + fields(after)
     } else {
       text += " " + String(decoding: step.params.encoded(), as: UTF8.self)

@@ -17,6 +17,8 @@ public struct RunOutcome: Sendable, Equatable {
   /// Requests the attempt made to Ashby (`"class status"` → count) and the pacer's waits.
   public var requests: [String: Int] = [:]
   public var pacerWaits = 0
+  /// The plan a `plan_only` run saved, for a person to review and apply.
+  public var planFile: String?
 
   public init(
     status: RunStatus, exitCode: Int, error: String? = nil, writes: Int = 0, dryRun: Bool = false, output: String = ""

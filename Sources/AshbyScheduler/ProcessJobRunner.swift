@@ -75,13 +75,25 @@ public struct ProcessJobRunner: JobRunner {
     var settings = base
     settings.timeout = timeout(for: job)
     settings.sandbox = base.sandbox || job.sandbox || forceSandbox
-    settings.dryRun = job.dryRun || forceDryRun
+    settings.dryRun = job.dryRun || job.planOnly || forceDryRun
+    if job.planOnly, let folder = job.plansFolder { settings.planFile = Self.planFile(for: job.name, in: folder) }
     if !job.strictResults { settings.looseResults = true }
     settings.apiVersion = job.apiVersion ?? base.apiVersion
     settings.onBehalfOf = job.onBehalfOf ?? base.onBehalfOf
     settings.rateLimit = job.rateLimit ?? base.rateLimit
     settings.maxWrites = job.maxWrites ?? base.maxWrites
     return settings
+  }
+
+  /// A new plan's file: the job's name and the time, so a folder of plans lists in the order they were made.
+  static func planFile(for name: String, in folder: String, at now: Date = Date()) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: now)
+    let stamp = String(
+      format: "%04d%02d%02dT%02d%02d%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
+      c.second ?? 0, (c.nanosecond ?? 0) / 1_000_000)
+    return URL(fileURLWithPath: folder).appendingPathComponent("\(name)-\(stamp).plan.json").path
   }
 
   /// The child's command line: the script (an absolute path) and its arguments, nothing else.
@@ -139,6 +151,9 @@ public struct ProcessJobRunner: JobRunner {
       exit, report: report.report(), job: job, limit: limit, killed: killed.load(ordering: .relaxed),
       cancelled: Task.isCancelled)
     outcome.output = output.text(waiting: 2)
+    if outcome.status == .ok, let plan = input.settings?.planFile, FileManager.default.fileExists(atPath: plan) {
+      outcome.planFile = plan
+    }
     return outcome
   }
 
@@ -238,7 +253,7 @@ public struct ProcessJobRunner: JobRunner {
     case .code(let c):
       code = Int(c)
     }
-    let dryRun = job.dryRun || forceDryRun
+    let dryRun = job.dryRun || job.planOnly || forceDryRun
     let writes = report.map { dryRun ? $0.planned : $0.writes } ?? 0
     let error = report?.error ?? (code == 0 ? nil : "exited with status \(code)")
     let status: RunStatus

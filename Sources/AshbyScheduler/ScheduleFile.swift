@@ -37,15 +37,15 @@ public enum ScheduleFile {
   static let jobKeys: Set<String> = [
     "name", "script", "cron", "timezone", "overlap", "catch_up", "timeout", "retries", "retry_delay", "sandbox",
     "dry_run", "args", "grace", "env", "keep", "on_failure", "rate_limit", "strict_results",
-    "api_version", "on_behalf_of", "max_writes",
+    "api_version", "on_behalf_of", "max_writes", "plan_only",
   ]
   static let defaultKeys = jobKeys.subtracting(["name", "script", "cron", "args"])
   /// The keys outside any table.
-  static let fileKeys = ["state", "state_password_command", "delivery_retention"]
+  static let fileKeys = ["state", "state_password_command", "delivery_retention", "plans"]
   static let hookKeys: Set<String> = [
     "name", "events", "script", "secret_env", "secret_command", "unsigned", "timeout", "retries", "retry_delay",
     "sandbox", "dry_run", "env", "keep", "on_failure", "rate_limit", "strict_results", "api_version", "on_behalf_of",
-    "max_writes",
+    "max_writes", "plan_only",
   ]
 
   /// Every table and key a schedule file takes, as `schedule --help` says it.
@@ -175,6 +175,7 @@ struct ScheduleReader {
           file: file, message: "no jobs: add a [[job]] table with name, script and cron (or a [[hook]] table)"))
       return Schedule(jobs: [], hooks: [])
     }
+    defaults.plansFolder = plansFolder(in: root)
     let jobs = self.jobs(in: root, defaults: defaults)
     let hooks = root["hook"] == nil ? [] : self.hooks(in: root, defaults: defaults, jobNames: Set(jobs.map(\.name)))
     var schedule = Schedule(
@@ -356,7 +357,7 @@ struct ScheduleReader {
         problem(place, "retries", "must be a whole number from 0 to 10")
       }
     }
-    for key in ["sandbox", "dry_run", "strict_results"] {
+    for key in ["sandbox", "dry_run", "strict_results", "plan_only"] {
       guard let v = table[key] else { continue }
       guard let b = v.bool else {
         problem(place, key, "must be true or false")
@@ -365,6 +366,7 @@ struct ScheduleReader {
       switch key {
       case "sandbox": job.sandbox = b
       case "dry_run": job.dryRun = b
+      case "plan_only": job.planOnly = b
       default: job.strictResults = b
       }
     }

@@ -18,6 +18,16 @@ extension ScheduleReader {
     return nil
   }
 
+  /// `plans`: the folder `plan_only` runs save their plans in, beside the file unless absolute (default `plans/`).
+  mutating func plansFolder(in root: TOMLTable) -> String {
+    let given = root["plans"]
+    if given != nil && (given?.string ?? "").isEmpty {
+      problem(Place(section: "", occurrence: 0, label: "plans"), nil, "must be a folder's path (before any table)")
+    }
+    let path = given?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "plans"
+    return path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).path
+  }
+
   /// `delivery_retention`: how long a delivery's id is kept, a day to ten years.
   mutating func deliveryRetention(in root: TOMLTable) -> TimeInterval? {
     guard let value = root["delivery_retention"] else { return nil }

@@ -47,6 +47,9 @@ public struct ScheduledJob: Sendable, Equatable {
   /// On unless the file says `sandbox = false`: a script left to run on its own gets no files (DESIGN.md §9).
   public var sandbox = true
   public var dryRun = false
+  /// Runs save plans instead of writing (`plan_only`), into `plansFolder`, for a person to review and apply.
+  public var planOnly = false
+  public var plansFolder: String?
   /// `Ashby-Version` for the run (`api_version`; nil: the config's or the catalog's).
   public var apiVersion: String?
   /// Writes attributed to this Ashby user (`on_behalf_of`, sent as `X-On-Behalf-Of`).

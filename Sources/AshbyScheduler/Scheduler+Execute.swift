@@ -68,7 +68,7 @@ extension Scheduler {
     }
     let seconds = record.endedAt.map { $0.timeIntervalSince(started) } ?? 0
     log(
-      "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
+      "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")\(outcome.planFile.map { "; plan saved to \($0) (ashby-lua plan show \($0); ashby-lua apply \($0))" } ?? "")"
     )
     return record
   }

@@ -7,9 +7,13 @@ import Testing
 @testable import AshbyPlans
 
 @Suite struct PlanTests {
-  static let move = PlanStep(
-    endpoint: "application.changeStage", params: ["applicationId": "app-1", "interviewStageId": "stg-9"],
-    action: "advance_application", before: ["stage_id": "stg-2", "stage": "Screen", "status": "Active"])
+  static let move: PlanStep = {
+    var step = PlanStep(
+      endpoint: "application.changeStage", params: ["applicationId": "app-1", "interviewStageId": "stg-9"],
+      action: "advance_application", before: ["stage_id": "stg-2", "stage": "Screen", "status": "Active"])
+    step.after = ["stage": "Archived", "stage_id": "stg-9"]
+    return step
+  }()
 
   /// What is written is read back whole: the file is the plan.
   @Test func aPlanReadsBackAsItWasWritten() throws {
@@ -26,6 +30,8 @@ import Testing
     let read = try Plan(data: plan.fileData)
     #expect(read == plan)
     #expect(read.steps[2].target == WriteTarget(type: "application", id: "app-1"))
+    #expect(PlanText.describe(read).contains(
+      "3. application.changeStage (advance_application) on application app-1: stage \"Screen\", stage_id \"stg-2\", status \"Active\" → stage \"Archived\", stage_id \"stg-9\""))
   }
 
   @Test func aFileThatIsNotAPlanIsToldApart() {

@@ -36,6 +36,9 @@ struct MigrateStateTests {
       capacity: 10)
     try old?.remember(WebhookDelivery(hook: "welcome", webhookActionId: "e-2", action: "ping", receivedAt: when, body: Data()))
     try old?.saveSyncTokens(["application.list": "tok-1"], state: "hire")
+    let plan = StoredPlan(id: "plan-0123456789ab", createdAt: when, body: "{\"format\": \"ashby-lua plan 1\"}", appliedAt: when, appliedRun: "r-1")
+    try old?.savePlan(plan)
+    _ = try old?.markApplied(plan.id, run: "r-1", at: when)
     let before = try old?.runs(limit: 100) ?? []
     old = nil
 
@@ -51,7 +54,7 @@ struct MigrateStateTests {
       ["schedule", "migrate-state", "--file", s.file, "--state", sqlite, "--to", url], env: f.env, home: s.home)
     #expect(moved.status == 0, "\(moved.stderr)")
     #expect(
-      moved.stdout.contains("copied 2 runs, 1 job fire mark, 1 fire claim, 2 deliveries, 1 sync token and 2 audit rows"),
+      moved.stdout.contains("copied 2 runs, 1 job fire mark, 1 fire claim, 2 deliveries, 1 sync token, 2 audit rows and 1 plan"),
       "\(moved.stdout)")
     #expect(!moved.all.contains(ProcessInfo.processInfo.environment["PGPASSWORD"] ?? "no password here"))
 
@@ -69,6 +72,9 @@ struct MigrateStateTests {
       [WebhookDelivery(hook: "welcome", webhookActionId: "e-2", action: "ping", receivedAt: when, body: Data())], capacity: 10)
       .first.map { if case .duplicate = $0 { true } else { false } } == true)
     #expect(try new.syncTokens(state: "hire") == ["application.list": "tok-1"])
+    // The plans came along, still applied: a copied state does not apply one twice.
+    let copiedPlan = try #require(try new.plan(plan.id))
+    #expect(copiedPlan.body == plan.body && copiedPlan.appliedRun == "r-1" && copiedPlan.appliedAt != nil)
     // The audit log came along: each run's write, in the runs' names.
     let audit = try new.audit(AuditFilter(job: "hire"))
     #expect(audit.map(\.endpoint) == ["candidate.create", "candidate.create"] && audit.allSatisfy { $0.outcome == "ok" })

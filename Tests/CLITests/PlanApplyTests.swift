@@ -193,6 +193,28 @@ import Testing
     }
   }
 
+  /// `plan_only`: the job's run saves a plan (in the file's `plans` folder and by id in the daemon's state),
+  /// says where, and writes nothing; applying it makes the write.
+  @Test func planOnlyJobsSavePlansAndWriteNothing() async throws {
+    let f = try await FakeFixture.start()
+    let s = try ScheduleTests.Setup(
+      schedule: "plans = \"saved\"\n\n" + jobTable("hire", script: "hire.lua", cron: "0 3 * * *", "plan_only = true"))
+    let r = try await run(["schedule", "trigger", "hire", "--file", s.file], env: f.env, home: s.home)
+    #expect(r.status == 0, "\(r.all)")
+    #expect(f.fake.count("candidate.create") == 0)
+    let folder = s.work.appendingPathComponent("saved").path
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".plan.json") }
+    #expect(files.count == 1 && files.first?.hasPrefix("hire-") == true, "\(files)")
+    let file = folder + "/" + (files.first ?? "")
+    #expect(r.all.contains("plan saved to \(file)"), "\(r.all)")
+    let id = try #require(try JSONValue.decode(Data(contentsOf: URL(fileURLWithPath: file)))["id"]?.string)
+    #expect(try FreshState.open(s.historyPath).plan(id) != nil)
+    #expect(try FreshState.open(s.historyPath).runs(job: "hire").first?.dryRun == true)
+    let a = try await run(["apply", id], env: f.env, home: s.home)
+    #expect(a.status == 0, "\(a.all)")
+    #expect(f.fake.count("candidate.create") == 1)
+  }
+
   @Test func theOldPlanJSONFlagSaysWhatReplacedIt() async throws {
     let r = try await run(["run", "--dry-run", "--plan-json", "x.json", "-e", "print(1)"])
     #expect(r.status == 2)

@@ -30,6 +30,8 @@ public struct PlanStep: Sendable, Equatable {
   public var creates: String?
   /// A resume upload: the file `apply` downloads (a handle, the upload, then this `candidate.uploadResume`).
   public var uploadFrom: String?
+  /// What the target shows after it, for a person (`plan show`): the stage's title, not only its id.
+  public var after: JSONValue?
 
   public init(
     endpoint: String, params: JSONValue, action: String, target: WriteTarget? = nil, before: JSONValue? = nil,
@@ -116,6 +118,9 @@ extension AshbyClient {
           endpoint: "application.changeStage", params: .object(move.body), action: p.spec.name,
           before: application.map(WriteTargets.applicationStage))
       ]
+      var after: [String: JSONValue] = ["stage": move.stage["title"] ?? .null, "stage_id": move.body["interviewStageId"] ?? .null]
+      if let reason = p.string("archive_reason") { after["archive_reason"] = .string(reason) }
+      steps[0].after = .object(after)
       if let note {
         steps.append(
           PlanStep(

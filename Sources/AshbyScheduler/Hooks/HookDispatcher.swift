@@ -166,7 +166,7 @@ public actor HookDispatcher: Service {
     }
     let seconds = (record.endedAt ?? clock.now).timeIntervalSince(record.startedAt)
     log(
-      "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")"
+      "\(label): \(record.status.rawValue) in \(String(format: "%.1f", seconds)) s, \(record.writes)\(record.dryRun ? " planned" : "") write\(record.writes == 1 ? "" : "s")\(record.attempts > 1 ? ", \(record.attempts) attempts" : "")\(record.error.map { ": \($0)" } ?? "")\(outcome.planFile.map { "; plan saved to \($0) (ashby-lua plan show \($0); ashby-lua apply \($0))" } ?? "")"
     )
   }
 

@@ -36,7 +36,7 @@ struct ScheduleMigrateStateCommand: ParsableCommand {
     do {
       let copied = try source.copy(to: target)
       print(
-        "copied \(copied.runs) run\(copied.runs == 1 ? "" : "s"), \(copied.fires) job fire mark\(copied.fires == 1 ? "" : "s"), \(copied.claims) fire claim\(copied.claims == 1 ? "" : "s"), \(copied.deliveries) deliver\(copied.deliveries == 1 ? "y" : "ies"), \(copied.syncTokens) sync token\(copied.syncTokens == 1 ? "" : "s") and \(copied.audit) audit row\(copied.audit == 1 ? "" : "s") from \(source.location) to \(target.location)"
+        "copied \(copied.runs) run\(copied.runs == 1 ? "" : "s"), \(copied.fires) job fire mark\(copied.fires == 1 ? "" : "s"), \(copied.claims) fire claim\(copied.claims == 1 ? "" : "s"), \(copied.deliveries) deliver\(copied.deliveries == 1 ? "y" : "ies"), \(copied.syncTokens) sync token\(copied.syncTokens == 1 ? "" : "s"), \(copied.audit) audit row\(copied.audit == 1 ? "" : "s") and \(copied.plans) plan\(copied.plans == 1 ? "" : "s") from \(source.location) to \(target.location)"
       )
       print("next: give the daemons the new state (state = \"\(target.location)\" in the schedule file, or --state)")
     } catch let refused as StateStore.CopyRefused {
