@@ -193,7 +193,7 @@ let package = Package(
       name: "ashby-bench",
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook", "AshbySignature",
-        "AshbyCLI", "AshbyState",
+        "AshbyCLI", "AshbyState", "AshbyPlans",
         hummingbird,
         logging,
         nioCore,

@@ -27,6 +27,7 @@ struct Bench {
     if which.contains("pacing") {
       rows += try await AdaptivePacingBench.run(quick: quick)
       rows += try await PacingBench.run(quick: quick)
+      rows += try await ApplyBench.run(quick: quick)
     }
     if which.contains("hooks") {
       rows += try await HookBench.run(quick: quick)
