@@ -80,10 +80,14 @@ package struct ApplyCommand: AsyncParsableCommand {
     }
     // A --fake apply starts a fresh fake: it keeps no log, and cannot resume.
     let runID = AuditJournal.newRunID()
+    let claim = session.fake ? nil : try PlanClaim.take(plan.id, run: runID, store: SavedPlans.store(spec))
+    defer { claim?.release() }
     let journal =
       session.fake ? nil : AuditJournal(origin: .init(runID: runID, origin: "apply")) { try SavedPlans.open(spec) }
     journal?.script(plan.script?.path)
-    let (client, demo) = try await SavedPlans.client(session.settings, journal: journal)
+    var settings = session.settings
+    if settings.onBehalfOf == nil { settings.onBehalfOf = plan.onBehalfOf }  // as it was reviewed
+    let (client, demo) = try await SavedPlans.client(settings, journal: journal)
     let here = SavedPlans.where(client, fake: session.fake)
     guard plan.baseURL == here || session.baseURL != nil else {
       await SavedPlans.close(client, demo)
@@ -195,8 +199,15 @@ package enum SavedPlans {
     let plan = try parse(data, from: given)
     guard keep else { return Loaded(plan: plan, stored: (try? store(spec).plan(plan.id)) ?? nil) }
     let store = try store(spec)
-    try store.savePlan(StoredPlan(id: plan.id, createdAt: plan.createdAt, body: String(decoding: data, as: UTF8.self)))
-    return Loaded(plan: plan, stored: try store.plan(plan.id))
+    let body = String(decoding: data, as: UTF8.self)
+    try store.savePlan(StoredPlan(id: plan.id, createdAt: plan.createdAt, body: body))
+    let stored = try store.plan(plan.id)
+    // A plan is applied as it was saved (and reviewed): a file edited since is not that plan.
+    if let stored, stored.body != body, (try? Plan(data: Data(stored.body.utf8))) != plan {
+      throw ValidationError(
+        "\(given) is not plan \(plan.id) as it was saved: its writes were changed since; make a new plan with `run --plan`")
+    }
+    return Loaded(plan: plan, stored: stored)
   }
 
   static func parse(_ data: Data, from name: String) throws -> Plan {
@@ -255,5 +266,54 @@ package enum SavedPlans {
   /// Where a client writes, as a plan records it: a fake Ashby of `--fake` (a new one each process) is "fake".
   package static func `where`(_ client: AshbyClient, fake: Bool) -> String {
     fake ? "fake" : client.configuration.baseURL.absoluteString
+  }
+}
+
+/// An `apply`'s hold on its plan in the state: taken before the first write, renewed while it runs, given
+/// up at the end. A second `apply` of the same plan meanwhile is refused, not run beside it.
+final class PlanClaim {
+  let id: String
+  let run: String
+  let store: StateStore
+  let timer: DispatchSourceTimer
+
+  /// How long a claim holds without renewal; it is renewed three times as often.
+  static let holds: TimeInterval = 30
+
+  private init(id: String, run: String, store: StateStore, timer: DispatchSourceTimer) {
+    (self.id, self.run, self.store, self.timer) = (id, run, store, timer)
+  }
+
+  static func take(_ id: String, run: String, store: StateStore) throws -> PlanClaim {
+    if let holder = try store.claimPlan(
+      id, run: run, owner: owner, until: Date().addingTimeInterval(holds), stale: isGone)
+    {
+      throw ValidationError(
+        "plan \(id) is being applied by run \(holder.run) (\(holder.owner)); run `ashby-lua apply` again once it has ended")
+    }
+    // Renewed off Swift's cooperative threads: the state's engines block.
+    let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ashby-lua.plan-claim"))
+    timer.schedule(deadline: .now() + holds / 3, repeating: holds / 3)
+    timer.setEventHandler {
+      _ = try? store.claimPlan(id, run: run, owner: owner, until: Date().addingTimeInterval(holds), stale: isGone)
+    }
+    timer.resume()
+    return PlanClaim(id: id, run: run, store: store, timer: timer)
+  }
+
+  func release() {
+    timer.cancel()
+    try? store.releasePlan(id, run: run)
+  }
+
+  /// This process, as a claim names it.
+  static let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+
+  /// Whether the process `owner` names is gone: only a process of this host can be asked.
+  @Sendable static func isGone(_ owner: String) -> Bool {
+    guard let colon = owner.lastIndex(of: ":"), owner[..<colon] == ProcessInfo.processInfo.hostName,
+      let pid = Int32(owner[owner.index(after: colon)...]), pid > 0
+    else { return false }
+    return kill(pid, 0) == -1 && errno == ESRCH
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AshbyCatalog
+import AshbyJSON
 import AshbyKit
 import AshbyPlans
 import AshbyProcess
@@ -235,12 +236,19 @@ extension RunCommand {
       return end.code
     }
     let client = runner.client
+    // A plan's file is read by people and kept in the state: a write that sends a secret is made by a run.
+    if let secret = client.plannedWrites.flatMap(\.steps).lazy.compactMap(\.secretParameter).first {
+      Console.error(
+        "ashby-lua: no plan saved: \(secret.endpoint) would send a secret (\(secret.name)), which a plan's file would hold; make that write with `ashby-lua run`")
+      return Exit.scriptError
+    }
     let key = try? await KeyInfo.fetch(client)
-    let plan = Plan(
+    var plan = Plan(
       baseURL: SavedPlans.where(client, fake: runner.options.fake),
       keyTitle: key?.title, apiVersion: client.configuration.apiVersion,
       script: script.map { Plan.Script(path: $0, sha256: AuditJournal.sha256(ofFile: $0), args: arguments) },
       steps: client.plannedWrites.flatMap(\.steps))
+    plan.onBehalfOf = client.configuration.onBehalfOf
     do {
       try SavedPlans.save(plan, to: file, keepingIn: journal)
     } catch {
@@ -250,5 +258,25 @@ extension RunCommand {
     Console.error(
       "plan \(plan.id) saved to \(file): review it with `ashby-lua plan show \(file)`, make it with `ashby-lua apply \(file)`")
     return end.code
+  }
+}
+
+extension PlanStep {
+  /// The first parameter whose name says it holds a secret (`webhook.create`'s `secretToken`), as the audit
+  /// log judges it.
+  var secretParameter: (endpoint: String, name: String)? {
+    func find(_ value: JSONValue) -> String? {
+      switch value {
+      case .object(let fields):
+        for (name, field) in fields.sorted(by: { $0.key < $1.key }) {
+          if AuditJournal.isSecret(name) && field != .null { return name }
+          if let inner = find(field) { return inner }
+        }
+        return nil
+      case .array(let items): return items.lazy.compactMap(find).first
+      default: return nil
+      }
+    }
+    return find(params).map { (endpoint, $0) }
   }
 }

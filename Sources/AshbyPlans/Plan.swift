@@ -15,6 +15,8 @@ public struct Plan: Sendable, Equatable {
   /// The key's title (`apiKey.info`), so a person sees which account planned it.
   public var keyTitle: String?
   public var apiVersion: String
+  /// The user the writes were to be made as (`--on-behalf-of`), which `apply` keeps unless told another.
+  public var onBehalfOf: String?
   public var script: Script?
   public var steps: [PlanStep]
   /// For a plan `undo` made: the run (or plan) it undoes, and the writes that cannot be undone.
@@ -73,7 +75,7 @@ extension Plan {
     var fields: [String: JSONValue] = [
       "format": .string(Self.format), "id": .string(id), "created_at": .string(Timestamps.format(createdAt)),
       "base_url": .string(baseURL), "key_title": keyTitle.map(JSONValue.string) ?? .null,
-      "api_version": .string(apiVersion),
+      "api_version": .string(apiVersion), "on_behalf_of": onBehalfOf.map(JSONValue.string) ?? .null,
       "writes": .array(steps.enumerated().map { Self.json($1, number: $0 + 1) }),
     ]
     if let script {
@@ -152,6 +154,7 @@ extension Plan {
     self.init(
       id: id, createdAt: created, baseURL: baseURL, keyTitle: json["key_title"]?.string, apiVersion: version,
       script: script, steps: steps, undoes: json["undoes"]?.string, cannotUndo: cannot)
+    onBehalfOf = json["on_behalf_of"]?.string
   }
 
   /// A member that is there and not null (JSONValue takes `nil` as its own null: spelled out here).

@@ -34,7 +34,8 @@ public struct PlanApplier: Sendable {
   public let plan: Plan
   public let client: AshbyClient
   public let onDrift: DriftPolicy
-  /// The newest audit row of each step (by number) from earlier applies of this plan.
+  /// The newest audit row of each step (by number) from earlier applies of this plan: of the step's own
+  /// endpoint (a resume upload's step also records the upload handle it asks for first).
   public let earlier: [Int: AuditRecord]
 
   public init(plan: Plan, client: AshbyClient, onDrift: DriftPolicy, earlier: [AuditRecord]) {
@@ -43,7 +44,9 @@ public struct PlanApplier: Sendable {
     self.onDrift = onDrift
     var newest: [Int: AuditRecord] = [:]
     for row in earlier.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) {
-      if let step = row.planStep { newest[step] = row }
+      guard let step = row.planStep, plan.steps.indices.contains(step - 1), plan.steps[step - 1].endpoint == row.endpoint
+      else { continue }
+      newest[step] = row
     }
     self.earlier = newest
   }
@@ -55,9 +58,8 @@ public struct PlanApplier: Sendable {
     for (index, step) in plan.steps.enumerated() {
       let number = index + 1
       let status = await run(step, number: number, placeholders: &placeholders)
-      if case .applied = status {} else if case .alreadyDone = status {} else if let made = step.creates {
-        placeholders.notMade.insert(made)
-      }
+      // What a later step names must exist: a step that made nothing, or whose id nobody learned, stops them.
+      if let made = step.creates, placeholders.ids[made] == nil { placeholders.notMade.insert(made) }
       let result = StepResult(number: number, step: step, status: status)
       report(result)
       results.append(result)
@@ -84,6 +86,10 @@ public struct PlanApplier: Sendable {
           switch try await WriteCheck.landed(step.endpoint, params, target: target, client: client) {
           case .landed(let id):
             if let made = step.creates, let id { placeholders.ids[made] = id }
+            // The row learns what the read found: a later resume or `undo` reads it as done.
+            if let rowID = row.id {
+              await client.configuration.journal?.end(rowID, JournalOutcome(result: .ok, objectID: id ?? row.objectID))
+            }
             return .alreadyDone
           case .notLanded: break  // it did not go through: it is sent now
           case .unknown:
@@ -93,6 +99,7 @@ public struct PlanApplier: Sendable {
         default: break  // failed or refused: not applied; sent now
         }
       }
+      var image = step.before
       if let before = step.before, let target {
         guard let object = try await client.read(target) else {
           return drifted("the \(target.type) \(target.id) is gone")
@@ -103,9 +110,10 @@ public struct PlanApplier: Sendable {
             "the \(target.type) \(target.id) changed since the plan: \(WriteTargets.differences(now, from: before).joined(separator: "; "))"
           )
         }
+        image = now  // the audit log keeps all of it (an undo's plan has only what it checks)
       }
       let context = WriteContext(action: step.action, plan: (plan.id, number))
-      context.noteBefore(step.before)
+      context.noteBefore(image)
       let results = try await WriteContext.$current.withValue(context) { () async throws(AshbyError) -> JSONValue in
         if let url = step.uploadFrom {
           return try await client.uploadResume(from: url, candidate: params["candidateId"]?.string ?? "")

@@ -25,13 +25,17 @@ public enum UndoPlanner {
       guard let id = row.objectID else { return cannot("the audit log has no id of the schedule it created") }
       return .success(
         PlanStep(
-          endpoint: "interviewSchedule.cancel", params: ["interviewScheduleId": .string(id)], action: action,
+          endpoint: "interviewSchedule.cancel", params: ["id": .string(id)], action: action,
           target: WriteTargets.target(of: row.endpoint, params)))
     case "application.changeStage":
       guard let before, let stage = before["stage_id"]?.string else { return cannot(noBefore) }
       var back: [String: JSONValue] = ["applicationId": params["applicationId"] ?? .null, "interviewStageId": .string(stage)]
-      if before["status"]?.string == "Archived", let reason = before["archive_reason_id"]?.string {
-        back["archiveReasonId"] = .string(reason)  // it was archived before: archived again, for the same reason
+      if before["status"]?.string == "Archived" {
+        // It was archived before: archived again, for the same reason (which Ashby requires).
+        guard let reason = before["archive_reason_id"]?.string else {
+          return cannot("it took the application out of the archive, and the audit log has no archive reason to put it back with")
+        }
+        back["archiveReasonId"] = .string(reason)
       }
       return step(row, .object(back), expected: WriteTargets.after(row.endpoint, params))
     case "application.changeSource":
@@ -50,6 +54,10 @@ public enum UndoPlanner {
       return step(row, back, expected: WriteTargets.after(row.endpoint, params))
     case "application.update", "candidate.update":
       guard let old = before?.object else { return cannot(noBefore) }
+      let unknown = WriteTargets.changedFields(row.endpoint, params).filter { old[$0] == nil }
+      guard unknown.isEmpty else {
+        return cannot("Ashby does not show the old value of \(unknown.joined(separator: ", ")) under that name")
+      }
       let idName = row.endpoint == "candidate.update" ? "candidateId" : "applicationId"
       var back: [String: JSONValue] = [idName: params[idName] ?? .null]
       for (name, value) in old { back[name] = value }
@@ -76,6 +84,12 @@ public enum UndoPlanner {
       switch reverse(of: row) {
       case .success(let step): steps.append(step)
       case .failure(let irreversible): cannot.append(irreversible)
+      }
+      if row.outcome == "ok", decode(row.params)["archiveEmail"] != nil {
+        cannot.append(
+          Plan.Irreversible(
+            endpoint: row.endpoint, objectID: row.objectID ?? target(row, decode(row.params)),
+            reason: "the archive email it sent cannot be taken back"))
       }
     }
     return Plan(

@@ -19,7 +19,10 @@ enum WriteCheck {
     if let after = WriteTargets.after(endpoint, params), let target {
       guard let object = try await client.read(target) else { return .notLanded }
       let now = WriteTargets.image(endpoint, params, of: object) ?? .null
-      return WriteTargets.shows(now, after) ? .landed(nil) : .notLanded
+      // Only what the object shows can tell (an update's field Ashby names otherwise cannot).
+      let shown = (after.object ?? [:]).filter { now[$0.key] != nil }
+      guard !shown.isEmpty else { return .unknown }
+      return WriteTargets.shows(now, .object(shown)) ? .landed(nil) : .notLanded
     }
     switch endpoint {
     case "candidate.create":

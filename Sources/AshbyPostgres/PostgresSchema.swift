@@ -60,7 +60,8 @@ enum PostgresSchema {
     ALTER TABLE audit ADD COLUMN plan_step BIGINT;
     CREATE INDEX audit_plan ON audit(plan_id);
     CREATE TABLE plans (
-      id TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL, applied_at TIMESTAMPTZ, applied_run TEXT);
+      id TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL, applied_at TIMESTAMPTZ, applied_run TEXT,
+      applying_run TEXT, applying_owner TEXT, applying_until TIMESTAMPTZ);
     """,
   ]
 

@@ -196,6 +196,9 @@ public struct SQLiteEngine: StateEngine {
         t.column("body", .text).notNull()
         t.column("applied_at", .datetime)
         t.column("applied_run", .text)
+        t.column("applying_run", .text)
+        t.column("applying_owner", .text)
+        t.column("applying_until", .datetime)
       }
     }
     return migrator

@@ -52,6 +52,47 @@ extension StateStore {
     }
   }
 
+  /// Who is applying a plan: its run, its process (`host:pid`), and until when the claim holds unless renewed.
+  public struct PlanClaim: Sendable, Equatable {
+    public var run: String
+    public var owner: String
+    public var until: Date
+  }
+
+  /// Claims the plan for `run` until `until`, so that two `apply`s of one plan never both send its writes.
+  /// Returns the run that holds it instead, unless that claim ran out or `stale` says its process is gone
+  /// (a `kill -9`ed apply on this host is resumed at once, not after its claim runs out).
+  public func claimPlan(
+    _ id: String, run: String, owner: String, until: Date, now: Date = Date(), stale: (String) -> Bool
+  ) throws -> PlanClaim? {
+    try write { db in
+      let set = "UPDATE plans SET applying_run = ?, applying_owner = ?, applying_until = ? WHERE id = ?"
+      if try db.execute(
+        set + " AND (applying_run IS NULL OR applying_run = ? OR applying_until < ?)", values(run, owner, until, id, run, now))
+        == 1
+      {
+        return nil
+      }
+      guard let row = try db.one("SELECT applying_run, applying_owner, applying_until FROM plans WHERE id = ?", values(id)),
+        let holder = row.string("applying_run"), let holderOwner = row.string("applying_owner"),
+        let holderUntil = row.date("applying_until")
+      else { return nil }  // no such plan: nothing to hold
+      guard stale(holderOwner),
+        try db.execute(set + " AND applying_run = ?", values(run, owner, until, id, holder)) == 1
+      else { return PlanClaim(run: holder, owner: holderOwner, until: holderUntil) }
+      return nil
+    }
+  }
+
+  /// Gives up `run`'s claim on the plan.
+  public func releasePlan(_ id: String, run: String) throws {
+    try write { db in
+      try db.execute(
+        "UPDATE plans SET applying_run = NULL, applying_owner = NULL, applying_until = NULL WHERE id = ? AND applying_run = ?",
+        values(id, run))
+    }
+  }
+
   /// Every plan, oldest first (`migrate-state`).
   func allPlans() throws -> [StoredPlan] {
     try read { db in try db.fetch("\(StoredPlan.selectAll) ORDER BY created_at", []).compactMap(StoredPlan.init(row:)) }

@@ -89,7 +89,7 @@ import Testing
     ])
     #expect(plan.steps[0].params == ["candidateId": "cand-1", "name": "A"])
     #expect(plan.steps[0].before == ["name": "B"])
-    #expect(plan.steps[1].params == ["interviewScheduleId": "sched-1"])
+    #expect(plan.steps[1].params == ["id": "sched-1"])
     #expect(plan.steps[2].params == ["jobId": "job-1", "status": "Open"])
     // Back out of the archive it was moved into, and back into the archive it was taken from.
     #expect(plan.steps[3].params == ["applicationId": "app-2", "interviewStageId": "stg-arch", "archiveReasonId": "r-4"])
@@ -97,6 +97,35 @@ import Testing
     #expect(plan.steps[4].before == ["stage_id": "stg-arch"])
     #expect(plan.cannotUndo.map(\.endpoint) == ["candidate.createNote"])
     #expect(plan.cannotUndo.first?.objectID == "note-1")
+  }
+
+  /// What the audit log cannot put back is said, not guessed: an archive with no reason to go back to, an
+  /// update of a field Ashby names otherwise, the email an archive sent.
+  @Test func undoSaysWhatItCannotPutBack() {
+    let rows = [
+      Self.row(
+        "application.changeStage", ["applicationId": "a", "interviewStageId": "s"],
+        before: ["stage_id": "arch", "status": "Archived", "archive_reason": "Old"], id: 1),
+      Self.row("candidate.update", ["candidateId": "c", "email": "new@example.com", "sendNotifications": false],
+        before: [:], id: 2),
+      Self.row(
+        "application.changeStage", ["applicationId": "b", "interviewStageId": "arch", "archiveReasonId": "r", "archiveEmail": ["communicationTemplateId": "t"]],
+        before: ["stage_id": "s1", "status": "Active"], id: 3),
+    ]
+    let plan = UndoPlanner.plan(undoing: "r1", rows: rows, baseURL: "fake", keyTitle: nil, apiVersion: "v")
+    #expect(plan.steps.map(\.params) == [["applicationId": "b", "interviewStageId": "s1"]])
+    #expect(plan.cannotUndo.map(\.reason) == [
+      "the archive email it sent cannot be taken back",
+      "Ashby does not show the old value of email under that name",
+      "it took the application out of the archive, and the audit log has no archive reason to put it back with",
+    ])
+  }
+
+  /// A renamed stage is no drift; a number written as 5 or 5.0 is the same number.
+  @Test func driftComparesWhatTheWriteChanges() {
+    let before: JSONValue = ["stage": "Screen", "stage_id": "s1", "status": "Active", "value": .double(5)]
+    #expect(WriteTargets.shows(["stage": "Phone screen", "stage_id": "s1", "status": "Active", "value": 5], before))
+    #expect(!WriteTargets.shows(["stage": "Screen", "stage_id": "s2", "status": "Active", "value": 5], before))
   }
 
   @Test func aWriteWhoseOutcomeIsUnknownIsNotUndoneBlind() {

@@ -50,6 +50,24 @@ import Testing
     #expect(try store.audit(AuditFilter()).map(\.id) == [recent, unknown])
   }
 
+  /// An apply's claim on its plan: one run at a time; taken over when it ran out or its process is gone.
+  @Test func aPlanIsClaimedByOneApplyAtATime() throws {
+    let store = try FreshState.open(FreshState.make(sqlite: scratch().appendingPathComponent("s.sqlite").path))
+    let now = Date()
+    try store.savePlan(StoredPlan(id: "plan-000000000001", createdAt: now, body: "{}"))
+    let later = now.addingTimeInterval(30)
+    #expect(try store.claimPlan("plan-000000000001", run: "a", owner: "h:1", until: later, now: now) { _ in false } == nil)
+    #expect(try store.claimPlan("plan-000000000001", run: "a", owner: "h:1", until: later, now: now) { _ in false } == nil)
+    let held = try store.claimPlan("plan-000000000001", run: "b", owner: "h:2", until: later, now: now) { _ in false }
+    #expect(held?.run == "a" && held?.owner == "h:1")
+    // Its process is gone: taken over at once.
+    #expect(try store.claimPlan("plan-000000000001", run: "b", owner: "h:2", until: later, now: now) { $0 == "h:1" } == nil)
+    // Run out: taken over.
+    #expect(try store.claimPlan("plan-000000000001", run: "c", owner: "h:3", until: later, now: later.addingTimeInterval(1)) { _ in false } == nil)
+    try store.releasePlan("plan-000000000001", run: "c")
+    #expect(try store.claimPlan("plan-000000000001", run: "d", owner: "h:4", until: later, now: now) { _ in false } == nil)
+  }
+
   /// Runs started together each open the new file and migrate it: every one gets a working store.
   @Test func processesOpeningANewFileTogetherAllGetIt() throws {
     let path = try scratch().appendingPathComponent("together.sqlite").path

@@ -215,6 +215,56 @@ import Testing
     #expect(f.fake.count("candidate.create") == 1)
   }
 
+  /// Two applies of one plan at once: the second is refused while the first runs; each write goes once.
+  @Test func aPlanIsNotAppliedTwiceAtOnce() async throws {
+    let f = try await FakeFixture.start()
+    let home = try scratch()
+    let apps = Array(f.fake.seedIDs("application").prefix(6))
+    let list = apps.map { "\"\($0)\"" }.joined(separator: ", ")
+    let path = try script(
+      "for _, id in ipairs{ \(list) } do ashby.advance_application{ application_id = id, stage = \"Phone Screen\" } end")
+    let plan = home.appendingPathComponent("p.json").path
+    #expect(try await run(["run", "--plan", plan, path], env: f.env, home: home).status == 0)
+    f.fake.clearLog()
+    f.fake.setLatency(.milliseconds(300))
+    let (first, _) = try launch(["apply", plan], home: home, log: "apply.log", environment: f.env)
+    #expect(await eventually(60) { f.fake.count("application.changeStage") >= 1 })
+    let second = try await run(["apply", plan], env: f.env, home: home)
+    #expect(second.status != 0)
+    #expect(second.stderr.contains("is being applied by run"), "\(second.all)")
+    #expect(await ended(first, within: 60, what: "the first apply"))
+    #expect(first.terminationStatus == 0)
+    let sent = f.fake.requests(to: "application.changeStage").compactMap { $0.json["applicationId"]?.string }
+    #expect(sent.sorted() == apps.sorted())
+  }
+
+  /// A plan is kept as it was saved: an edited file is not applied, and a write that sends a secret is not planned.
+  @Test func anEditedPlanOrASecretIsRefused() async throws {
+    let f = try await FakeFixture.start()
+    let home = try scratch()
+    let app = f.fake.seedIDs("application")[0]
+    let path = try script("ashby.advance_application{ application_id = \"\(app)\", stage = \"Phone Screen\" }")
+    let plan = home.appendingPathComponent("p.json").path
+    #expect(try await run(["run", "--plan", plan, path], env: f.env, home: home).status == 0)
+    let text = try String(contentsOfFile: plan, encoding: .utf8)
+    let other = f.fake.seedIDs("application")[1]
+    try text.replacingOccurrences(of: "\"applicationId\" : \"\(app)\"", with: "\"applicationId\" : \"\(other)\"")
+      .write(toFile: plan, atomically: true, encoding: .utf8)
+    #expect(try String(contentsOfFile: plan, encoding: .utf8) != text)
+    let edited = try await run(["apply", plan], env: f.env, home: home)
+    #expect(edited.status != 0)
+    #expect(edited.stderr.contains("is not plan"), "\(edited.all)")
+    #expect(f.fake.count("application.changeStage") == 0)
+
+    let secret = home.appendingPathComponent("s.json").path
+    let hook = try script(
+      #"ashby.call("webhook.create", { webhookType = "applicationSubmit", requestUrl = "https://example.com/h", secretToken = "s3cr3t-value" })"#)
+    let r = try await run(["run", "--plan", secret, hook], env: f.env, home: home)
+    #expect(r.status == 1, "\(r.all)")
+    #expect(r.stderr.contains("would send a secret (secretToken)"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: secret))
+  }
+
   @Test func theOldPlanJSONFlagSaysWhatReplacedIt() async throws {
     let r = try await run(["run", "--dry-run", "--plan-json", "x.json", "-e", "print(1)"])
     #expect(r.status == 2)

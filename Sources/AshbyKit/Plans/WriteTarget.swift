@@ -71,8 +71,10 @@ public enum WriteTargets {
       let field = object["customFields"]?.array?.first { $0["id"] == params["fieldId"] }
       return ["value": field?["value"] ?? .null]
     case "application.update", "candidate.update":
+      // Only the fields the object shows by the param's name: one it names otherwise (`email`, shown as
+      // `primaryEmailAddress`) has no before-image, and its write no way back (`undo` says so).
       var fields: [String: JSONValue] = [:]
-      for name in changedFields(endpoint, params) { fields[name] = object[name] ?? .null }
+      for name in changedFields(endpoint, params) { if let value = object[name] { fields[name] = value } }
       return .object(fields)
     default: return nil
     }
@@ -89,11 +91,19 @@ public enum WriteTargets {
     ]
   }
 
-  /// The fields an update sets: every parameter but the one naming the object.
-  static func changedFields(_ endpoint: String, _ params: JSONValue) -> [String] {
+  /// The fields an update sets: every parameter but the one naming the object and those that only say
+  /// how to send it.
+  public static func changedFields(_ endpoint: String, _ params: JSONValue) -> [String] {
     let idName = targets[endpoint]?.parameter
-    return (params.object ?? [:]).keys.filter { $0 != idName }.sorted()
+    return (params.object ?? [:]).keys.filter { $0 != idName && !notFields.contains($0) }.sorted()
   }
+
+  /// Parameters of an update that change no field of the object.
+  static let notFields: Set<String> = ["sendNotifications"]
+
+  /// Fields of a before-image a person reads but a check does not compare: a stage or a reason renamed is
+  /// not a change to the application.
+  static let shownOnly: Set<String> = ["stage", "archive_reason"]
 
   /// What the object shows once the write has landed, in the image's terms: `apply` compares it with a
   /// fresh read to learn whether a write whose answer was lost went through.
@@ -111,19 +121,24 @@ public enum WriteTargets {
     }
   }
 
-  /// Whether `image` shows every field of `expected` as it says (fields `expected` lacks are not looked at).
+  /// Whether `image` shows every field of `expected` as it says. Fields `expected` lacks, and those for a
+  /// person only (`shownOnly`), are not looked at; numbers compare by value (`5` is `5.0`).
   public static func shows(_ image: JSONValue, _ expected: JSONValue) -> Bool {
-    guard let fields = expected.object else { return true }
-    return fields.allSatisfy { name, value in (image[name] ?? .null) == value }
+    differences(image, from: expected).isEmpty
   }
 
-  /// The fields of `image` that differ from `expected`, for a person: "stage_id: stg-2 (planned on stg-1)".
+  /// The fields of `image` that differ from `expected`, for a person: `stage_id is "stg-2" (planned on "stg-1")`.
   public static func differences(_ image: JSONValue, from expected: JSONValue) -> [String] {
     (expected.object ?? [:]).sorted { $0.key < $1.key }.compactMap { name, value in
       let now = image[name] ?? .null
-      guard now != value else { return nil }
+      guard !shownOnly.contains(name), !same(now, value) else { return nil }
       return "\(name) is \(shown(now)) (planned on \(shown(value)))"
     }
+  }
+
+  static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+    if let x = a.number, let y = b.number { return x == y }
+    return a == b
   }
 
   public static func shown(_ value: JSONValue) -> String {
