@@ -24,6 +24,26 @@ import Testing
     return (info["currentInterviewStage"]?["id"]?.string, info["status"]?.string)
   }
 
+  /// A plan that moves the first `count` seed applications to Phone Screen, saved under `home`.
+  static func movePlan(_ f: FakeFixture, count: Int, home: URL) async throws -> (apps: [String], plan: String) {
+    let apps = Array(f.fake.seedIDs("application").prefix(count))
+    let list = apps.map { "\"\($0)\"" }.joined(separator: ", ")
+    let path = try script(
+      "for _, id in ipairs{ \(list) } do ashby.advance_application{ application_id = id, stage = \"Phone Screen\" } end")
+    let plan = home.appendingPathComponent("p.json").path
+    #expect(try await run(["run", "--plan", plan, path], env: f.env, home: home).status == 0)
+    return (apps, plan)
+  }
+
+  /// `apply plan` started against a slowed fake, returned once `once` of its writes arrived.
+  static func applyUnderWay(_ plan: String, _ f: FakeFixture, home: URL, once: Int) async throws -> Process {
+    f.fake.clearLog()
+    f.fake.setLatency(.milliseconds(300))
+    let (process, _) = try launch(["apply", plan], home: home, log: "apply.log", environment: f.env)
+    #expect(await eventually(60) { f.fake.count("application.changeStage") >= once })
+    return process
+  }
+
   /// A candidate, an application for it (a placeholder apply fills in), and three moves with notes.
   static func busyScript(_ fake: FakeAshby) throws -> String {
     let apps = fake.seedIDs("application").prefix(3).map { "\"\($0)\"" }.joined(separator: ", ")
@@ -130,16 +150,8 @@ import Testing
   @Test func anApplyKilledHalfWayResumesAndSendsEachWriteOnce() async throws {
     let f = try await FakeFixture.start()
     let home = try scratch()
-    let apps = Array(f.fake.seedIDs("application").prefix(12))
-    let list = apps.map { "\"\($0)\"" }.joined(separator: ", ")
-    let path = try script(
-      "for _, id in ipairs{ \(list) } do ashby.advance_application{ application_id = id, stage = \"Phone Screen\" } end")
-    let plan = home.appendingPathComponent("p.json").path
-    #expect(try await run(["run", "--plan", plan, path], env: f.env, home: home).status == 0)
-    f.fake.clearLog()
-    f.fake.setLatency(.milliseconds(300))
-    let (process, _) = try launch(["apply", plan], home: home, log: "apply.log", environment: f.env)
-    #expect(await eventually(60) { f.fake.count("application.changeStage") >= 4 })
+    let (apps, plan) = try await Self.movePlan(f, count: 12, home: home)
+    let process = try await Self.applyUnderWay(plan, f, home: home, once: 4)
     kill(process.processIdentifier, SIGKILL)
     #expect(await ended(process, within: 30, what: "the killed apply"))
     let before = f.fake.count("application.changeStage")
@@ -219,16 +231,8 @@ import Testing
   @Test func aPlanIsNotAppliedTwiceAtOnce() async throws {
     let f = try await FakeFixture.start()
     let home = try scratch()
-    let apps = Array(f.fake.seedIDs("application").prefix(6))
-    let list = apps.map { "\"\($0)\"" }.joined(separator: ", ")
-    let path = try script(
-      "for _, id in ipairs{ \(list) } do ashby.advance_application{ application_id = id, stage = \"Phone Screen\" } end")
-    let plan = home.appendingPathComponent("p.json").path
-    #expect(try await run(["run", "--plan", plan, path], env: f.env, home: home).status == 0)
-    f.fake.clearLog()
-    f.fake.setLatency(.milliseconds(300))
-    let (first, _) = try launch(["apply", plan], home: home, log: "apply.log", environment: f.env)
-    #expect(await eventually(60) { f.fake.count("application.changeStage") >= 1 })
+    let (apps, plan) = try await Self.movePlan(f, count: 6, home: home)
+    let first = try await Self.applyUnderWay(plan, f, home: home, once: 1)
     let second = try await run(["apply", plan], env: f.env, home: home)
     #expect(second.status != 0)
     #expect(second.stderr.contains("is being applied by run"), "\(second.all)")
