@@ -73,15 +73,13 @@ package struct ApplyCommand: AsyncParsableCommand {
     Handover.ifPostgres(spec)
     let loaded = try SavedPlans.load(plan, state: state, keep: !session.fake)
     let plan = loaded.plan
-    if let applied = loaded.stored?.appliedAt {
-      Console.error(
-        "ashby-lua: plan \(plan.id) was already applied at \(Timestamps.format(applied))\(loaded.stored?.appliedRun.map { " (run \($0))" } ?? ""); a plan is applied once")
-      throw ExitCode(ExitStatus.scriptError)
-    }
+    try Self.refuseIfApplied(loaded.stored)
     // A --fake apply starts a fresh fake: it keeps no log, and cannot resume.
     let runID = AuditJournal.newRunID()
     let claim = session.fake ? nil : try PlanClaim.take(plan.id, run: runID, store: SavedPlans.store(spec))
     defer { claim?.release() }
+    // An apply that finished while this one waited for the claim: once is once.
+    if claim != nil { try Self.refuseIfApplied(try SavedPlans.store(spec).plan(plan.id)) }
     let journal =
       session.fake ? nil : AuditJournal(origin: .init(runID: runID, origin: "apply")) { try SavedPlans.open(spec) }
     journal?.script(plan.script?.path)
@@ -104,6 +102,13 @@ package struct ApplyCommand: AsyncParsableCommand {
     print(Self.summary(results, of: plan, runID: journal == nil ? nil : runID, finished: finished))
     if finished && !session.fake { try SavedPlans.store(spec).markApplied(plan.id, run: runID) }
     if !finished { throw ExitCode(ExitStatus.scriptError) }
+  }
+
+  static func refuseIfApplied(_ stored: StoredPlan?) throws {
+    guard let stored, let applied = stored.appliedAt else { return }
+    Console.error(
+      "ashby-lua: plan \(stored.id) was already applied at \(Timestamps.format(applied))\(stored.appliedRun.map { " (run \($0))" } ?? ""); a plan is applied once")
+    throw ExitCode(ExitStatus.scriptError)
   }
 
   static func line(_ result: PlanApplier.StepResult) -> String {
