@@ -22,13 +22,11 @@ package struct PlanCommand: AsyncParsableCommand {
       commandName: "show",
       abstract: "Print a plan: a line per write (what, on which object, before → after), then the count per action.")
 
-    @Argument(help: ArgumentHelp("The plan's file, or its id (plan-…) in the state.", valueName: "FILE_OR_ID"))
-    var plan: String
+    @OptionGroup var source: PlanSource
     @Flag(help: "Print the plan's JSON (the format of docs/plans.md).") var json = false
-    @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE")) var state: String?
 
     package func run() async throws {
-      let loaded = try SavedPlans.load(plan, state: state)
+      let loaded = try SavedPlans.load(source.plan, spec: source.spec)
       if json {
         FileHandle.standardOutput.write(loaded.plan.fileData)
       } else {
@@ -51,10 +49,8 @@ package struct ApplyCommand: AsyncParsableCommand {
       "Each target is read first: a write whose object changed since the plan (or is gone) is skipped and said why. An apply cut short resumes where it stopped when run again; a plan applied to the end is refused the second time. Every write is in the audit log with the plan's id."
   )
 
-  @Argument(help: ArgumentHelp("The plan's file, or its id (plan-…) in the state.", valueName: "FILE_OR_ID"))
-  var plan: String
+  @OptionGroup var source: PlanSource
   @OptionGroup var session: SessionOptions
-  @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE")) var state: String?
   @Option(
     help: ArgumentHelp(
       "When a target changed since the plan: skip that write and go on (the default), or stop there.",
@@ -69,9 +65,8 @@ package struct ApplyCommand: AsyncParsableCommand {
   }
 
   package func run() async throws {
-    let spec = StateLocation.choose(flag: state, file: nil)
-    Handover.ifPostgres(spec)
-    let loaded = try SavedPlans.load(plan, state: state, keep: !session.fake)
+    let spec = source.spec
+    let loaded = try SavedPlans.load(source.plan, spec: spec, keep: !session.fake)
     let plan = loaded.plan
     try Self.refuseIfApplied(loaded.stored)
     // A --fake apply starts a fresh fake: it keeps no log, and cannot resume.
@@ -98,7 +93,7 @@ package struct ApplyCommand: AsyncParsableCommand {
       plan: plan, client: client, onDrift: PlanApplier.DriftPolicy(rawValue: onDrift) ?? .skip, earlier: earlier)
     let results = await applier.apply { result in print(Self.line(result)) }
     await SavedPlans.close(client, demo)
-    let finished = results.count == plan.steps.count && !results.contains { if case .stopped = $0.status { true } else { false } }
+    let finished = results.count == plan.steps.count && !results.contains { $0.status.isStop }
     print(Self.summary(results, of: plan, runID: journal == nil ? nil : runID, finished: finished))
     if finished && !session.fake { try SavedPlans.store(spec).markApplied(plan.id, run: runID) }
     if !finished { throw ExitCode(ExitStatus.scriptError) }
@@ -156,11 +151,10 @@ package struct UndoCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE")) var state: String?
 
   package func run() async throws {
-    let spec = StateLocation.choose(flag: state, file: nil)
-    Handover.ifPostgres(spec)
+    let spec = SavedPlans.spec(state)
     let store = try SavedPlans.store(spec)
     // A plan's file stands for its id: what its applies changed.
-    let run = FileManager.default.fileExists(atPath: self.run) ? try SavedPlans.load(self.run, state: state).plan.id : self.run
+    let run = FileManager.default.fileExists(atPath: self.run) ? try SavedPlans.load(self.run, spec: spec).plan.id : self.run
     let rows = try store.audit(AuditFilter(runID: run, limit: 1_000_000))
       + store.audit(AuditFilter(planID: run, limit: 1_000_000)).filter { $0.runID != run }
     guard !rows.isEmpty else {
@@ -173,15 +167,32 @@ package struct UndoCommand: AsyncParsableCommand {
       undoing: run, rows: rows, baseURL: SavedPlans.where(client, fake: session.fake), keyTitle: key?.title,
       apiVersion: client.configuration.apiVersion)
     await SavedPlans.close(client, demo)
-    try SavedPlans.save(
-      undo, to: plan, keepingIn: session.fake ? nil : AuditJournal(origin: .init(runID: "", origin: "undo")) { try SavedPlans.open(spec) })
+    try SavedPlans.save(undo, to: plan, keepingIn: session.fake ? nil : { try SavedPlans.open(spec) })
     print(PlanText.describe(undo))
     print("saved to \(plan): review it with `ashby-lua plan show \(plan)`, make it with `ashby-lua apply \(plan)`")
   }
 }
 
+/// Which plan a command reads: its file or its id, and the state that keeps it.
+package struct PlanSource: ParsableArguments {
+  package init() {}
+  @Argument(help: ArgumentHelp("The plan's file, or its id (plan-…) in the state.", valueName: "FILE_OR_ID"))
+  var plan: String
+  @Option(help: ArgumentHelp(AuditJournal.stateHelp, valueName: "STATE")) var state: String?
+
+  var spec: String { SavedPlans.spec(state) }
+}
+
 /// Plans in files and in the state, for `run --plan`, `plan show`, `apply` and `undo`.
 package enum SavedPlans {
+  /// The state `--state` names (else `ASHBY_LUA_STATE`, else the default file); a PostgreSQL one in a program
+  /// that lacks it hands over now, before anything runs.
+  static func spec(_ flag: String?) -> String {
+    let spec = StateLocation.choose(flag: flag, file: nil)
+    Handover.ifPostgres(spec)
+    return spec
+  }
+
   package struct Loaded {
     package var plan: Plan
     package var stored: StoredPlan?
@@ -189,9 +200,7 @@ package enum SavedPlans {
 
   /// `FILE_OR_ID`: a file when one is there, else an id in the state. A plan read from a file is kept in the
   /// state (`keep`), so that applying it is remembered.
-  package static func load(_ given: String, state: String?, keep: Bool = false) throws -> Loaded {
-    let spec = StateLocation.choose(flag: state, file: nil)
-    Handover.ifPostgres(spec)
+  package static func load(_ given: String, spec: String, keep: Bool = false) throws -> Loaded {
     if !FileManager.default.fileExists(atPath: given), Plan.isID(given) {
       guard let stored = try store(spec).plan(given) else {
         throw ValidationError("no plan \(given) in the state at \(spec)")
@@ -224,8 +233,8 @@ package enum SavedPlans {
   }
 
   /// Writes the plan's file (readable by its owner only: it holds candidates' details) and keeps it in the
-  /// state of `journal`, the run's audit log (a scheduled run's is the daemon's; `--fake` has none).
-  package static func save(_ plan: Plan, to path: String, keepingIn journal: AuditJournal?) throws {
+  /// state `open` opens (a run's is its audit log's, a scheduled run's the daemon's; `--fake` has none).
+  package static func save(_ plan: Plan, to path: String, keepingIn open: (() throws -> StateStore)?) throws {
     let data = plan.fileData
     do {
       try PrivateFile.folder(URL(fileURLWithPath: path).deletingLastPathComponent().path)
@@ -233,9 +242,9 @@ package enum SavedPlans {
     } catch {
       throw ValidationError("cannot write the plan to \(path): \(error)")
     }
-    guard let journal else { return }
+    guard let open else { return }
     do {
-      try journal.openState().savePlan(
+      try open().savePlan(
         StoredPlan(id: plan.id, createdAt: plan.createdAt, body: String(decoding: data, as: UTF8.self)))
     } catch {
       throw ValidationError("the plan is in \(path), but the state could not keep it: \(error)")

@@ -250,7 +250,7 @@ extension RunCommand {
       steps: client.plannedWrites.flatMap(\.steps))
     plan.onBehalfOf = client.configuration.onBehalfOf
     do {
-      try SavedPlans.save(plan, to: file, keepingIn: journal)
+      try SavedPlans.save(plan, to: file, keepingIn: journal.map { journal in { try journal.openState() } })
     } catch {
       Console.error("ashby-lua: \(error)")
       return Exit.usage

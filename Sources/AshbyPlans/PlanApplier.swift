@@ -23,6 +23,11 @@ public struct PlanApplier: Sendable {
     case skipped(String)
     /// The apply stopped here: an error, drift under `--on-drift stop`, or an outcome nobody can tell.
     case stopped(String)
+
+    public var isStop: Bool {
+      if case .stopped = self { return true }
+      return false
+    }
   }
 
   public struct StepResult: Sendable, Equatable {
@@ -63,7 +68,7 @@ public struct PlanApplier: Sendable {
       let result = StepResult(number: number, step: step, status: status)
       report(result)
       results.append(result)
-      if case .stopped = status { break }
+      if status.isStop { break }
     }
     return results
   }
@@ -120,7 +125,7 @@ public struct PlanApplier: Sendable {
         }
         return try await client.call(step.endpoint, params)
       }
-      if let made = step.creates, let id = Self.createdID(results) { placeholders.ids[made] = id }
+      if let made = step.creates, let id = AshbyClient.objectID(of: results) { placeholders.ids[made] = id }
       return .applied
     } catch {
       return .stopped("\(error)")
@@ -129,10 +134,6 @@ public struct PlanApplier: Sendable {
 
   private func drifted(_ reason: String) -> Status {
     onDrift == .stop ? .stopped(reason + " (--on-drift stop)") : .skipped(reason)
-  }
-
-  static func createdID(_ results: JSONValue) -> String? {
-    results["id"]?.string ?? results["application"]?["id"]?.string ?? results["candidate"]?["id"]?.string
   }
 
   static func shown(_ params: JSONValue) -> String { String(decoding: params.encoded(), as: UTF8.self) }

@@ -1,3 +1,4 @@
+import AshbyJSON
 import AshbyProcess
 import AshbyState
 import Foundation
@@ -87,12 +88,7 @@ public struct ProcessJobRunner: JobRunner {
 
   /// A new plan's file: the job's name and the time, so a folder of plans lists in the order they were made.
   static func planFile(for name: String, in folder: String, at now: Date = Date()) -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: now)
-    let stamp = String(
-      format: "%04d%02d%02dT%02d%02d%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
-      c.second ?? 0, (c.nanosecond ?? 0) / 1_000_000)
+    let stamp = Timestamps.format(now).replacingOccurrences(of: ":", with: "")  // no colons in a file name
     return URL(fileURLWithPath: folder).appendingPathComponent("\(name)-\(stamp).plan.json").path
   }
 

@@ -128,13 +128,17 @@ extension AshbyClient {
     }
   }
 
+  /// What a write created or changed, from its `results` (the audit log's `object_id`, a plan's real id for a stand-in).
+  public static func objectID(of results: JSONValue) -> String? {
+    results["id"]?.string ?? results["application"]?["id"]?.string ?? results["candidate"]?["id"]?.string
+  }
+
   func journalEnd(_ id: Int64?, _ result: Result<AshbyResponse, AshbyError>) async {
     guard let id, let journal = configuration.journal else { return }
     switch result {
     case .success(let response):
-      let results = response.results
-      let object = results["id"]?.string ?? results["application"]?["id"]?.string ?? results["candidate"]?["id"]?.string
-      await journal.end(id, JournalOutcome(result: .ok, objectID: object, requestID: response.requestId))
+      await journal.end(
+        id, JournalOutcome(result: .ok, objectID: Self.objectID(of: response.results), requestID: response.requestId))
     case .failure(let error):
       let unknown = error.kind == .ambiguous || error.kind == .cancelled || error.kind == .timeout
       await journal.end(
