@@ -91,7 +91,7 @@ let package = Package(
       resources: [
         .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"), .embedInCode("repl.lua"),
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("csv.lua"),
-        .embedInCode("ashby.meta.lua"),
+        .embedInCode("spec.lua"), .embedInCode("clock.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(
       name: "AshbyScripting",
@@ -156,6 +156,10 @@ let package = Package(
     // here with no server linked; the server program adds its own commands.
     // Plans: `run --plan` saves them, `apply` makes them once, `undo` writes the way back (docs/plans.md).
     .target(name: "AshbyPlans", dependencies: ["AshbyKit", "AshbyJSON", "AshbyState"]),
+    // `ashby-lua test`: spec files (busted's conventions, spec.lua) in a VM each, a fresh fake Ashby per test, reports.
+    .target(
+      name: "AshbySpec",
+      dependencies: ["AshbyScripting", "AshbyFake", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyProcess", "LuaHost"]),
     .target(
       name: "AshbyCLI",
       dependencies: [
@@ -176,7 +180,7 @@ let package = Package(
       dependencies: [
         "AshbyCLI", "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyScheduler",
         "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "AshbyExport",
-        "AshbySignature", "CProcessGuard",
+        "AshbySignature", "CProcessGuard", "AshbySpec",
         argumentParser,
         httpClient,
         nioCore,
@@ -193,7 +197,7 @@ let package = Package(
       name: "ashby-bench",
       dependencies: [
         "LuaHost", "AshbyKit", "AshbyJSON", "AshbyFake", "AshbyScheduler", "AshbyWebhook", "AshbySignature",
-        "AshbyCLI", "AshbyState", "AshbyPlans",
+        "AshbyCLI", "AshbyState", "AshbyPlans", "AshbySpec",
         hummingbird,
         logging,
         nioCore,

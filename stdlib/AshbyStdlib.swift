@@ -19,6 +19,10 @@ public enum AshbyStdlib {
   public static var report: String { text(PackageResources.report_lua) }
   /// `require("ashby.csv")`: rows as RFC 4180 CSV.
   public static var csv: String { text(PackageResources.csv_lua) }
+  /// `require("ashby.spec")`: `ashby-lua test`'s runner (describe, it, assert).
+  public static var spec: String { text(PackageResources.spec_lua) }
+  /// `require("ashby.clock")`: a frozen clock for tests.
+  public static var clock: String { text(PackageResources.clock_lua) }
   /// The LuaLS `---@meta` file for the `ashby` table, as checked in (see TypeStubs).
   public static var stubs: String { text(PackageResources.ashby_meta_lua) }
 

@@ -102,12 +102,14 @@ public enum ServerCommand: String, CaseIterable, Sendable {
   case schedule
   case hook
   case fakeServer = "fake-server"
+  case test
 
   public var abstract: String {
     switch self {
     case .schedule: "Run scripts on a timetable from schedules.toml (cron, time zones, history)."
     case .hook: "Manage the Ashby webhooks that deliver to `schedule run --listen` ([[hook]] in schedules.toml)."
     case .fakeServer: "Serve a fake Ashby API on loopback (demo data, fault injection) until interrupted."
+    case .test: "Run *_spec.lua files (busted's describe/it/assert), each test against a fresh fake Ashby."
     }
   }
 }

@@ -171,6 +171,7 @@ public final class FakeAshby: Sendable {
   public func count(_ endpoint: String) -> Int { requests(to: endpoint).count }
   public func clearLog() { state.withLock { $0.log.removeAll() } }
   public func setFaults(_ faults: [FakeFault]) { state.withLock { $0.faults = faults } }
+  public func addFault(_ fault: FakeFault) { state.withLock { $0.faults.append(fault) } }
   public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
   public func setRetryAfter(_ value: String) { state.withLock { $0.retryAfter = value } }
   /// API versions answered with `Ashby-Version-Status: deprecated`.

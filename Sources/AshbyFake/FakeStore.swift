@@ -20,10 +20,13 @@ final class FakeStore: @unchecked Sendable {
   private let lock = NSLock()
   /// Read and changed with the lock held only.
   var data: FakeData
+  /// The world at start, which `FakeAshby.reset` brings back (a copy on write: free until changed).
+  let initial: FakeData
   let baseURL: @Sendable () -> String
 
   init(seed: UInt64, candidates: Int, baseURL: @escaping @Sendable () -> String) {
-    data = FakeData.seeded(seed, candidates: candidates)
+    initial = FakeData.seeded(seed, candidates: candidates)
+    data = initial
     self.baseURL = baseURL
   }
 

@@ -265,7 +265,8 @@ public enum AshbyLibrary {
       "ashby.pretty": .string(AshbyStdlib.pretty), "ashby.util": .string(AshbyStdlib.util),
       "ashby.repl": .string(AshbyStdlib.repl), "ashby.progress": .string(AshbyStdlib.progress),
       "ashby.chart": .string(AshbyStdlib.chart), "ashby.report": .string(AshbyStdlib.report),
-      "ashby.csv": .string(AshbyStdlib.csv),
+      "ashby.csv": .string(AshbyStdlib.csv), "ashby.spec": .string(AshbyStdlib.spec),
+      "ashby.clock": .string(AshbyStdlib.clock),
     ]
     ctx.setGlobal("ashby_private.module_sources", .object(modules))
   }

@@ -4,11 +4,11 @@ import LuaHost
 
 /// Lua data ↔ Ashby JSON. Parameters arrive as Lua tables and leave as JSON;
 /// results arrive as JSON and become tables with Ashby's own key spelling.
-enum JSONBridge {
+public enum JSONBridge {
   /// Ashby's text, for the C codec to decode into tables as it is pushed.
   static func lua(_ raw: RawJSON) -> LuaValue { .jsonText(raw.bytes) }
 
-  static func lua(_ json: JSONValue) -> LuaValue {
+  public static func lua(_ json: JSONValue) -> LuaValue {
     switch json {
     case .null: return .null
     case .bool(let b): return .boolean(b)
@@ -21,7 +21,7 @@ enum JSONBridge {
   }
 
   /// - Throws: an argument error naming `path` for what JSON cannot carry.
-  static func json(_ value: LuaValue, path: String, action: String?) throws(AshbyError) -> JSONValue {
+  public static func json(_ value: LuaValue, path: String, action: String?) throws(AshbyError) -> JSONValue {
     func fail(_ why: String) -> AshbyError { AshbyError.argument(path, "\"\(path)\" \(why)", action: action) }
     switch value {
     case .nil, .null: return .null

@@ -49,6 +49,9 @@ public final class AshbyClient: Sendable {
     self.resolver = Resolver()
   }
 
+  /// Forgets the name → id lists it keeps (stages, sources, reasons): `ashby-lua test` gives each test a new world.
+  public func forgetCachedLists() async { await resolver.forget() }
+
   public func shutdown() async {
     await configuration.journal?.settle()
     await transport.shutdown()

@@ -16,6 +16,9 @@ actor Resolver {
     return loaded
   }
 
+  /// Drops every cached list (a test's fresh fake Ashby has other ones).
+  func forget() { lists.removeAll() }
+
   /// Resolves `input` (an id, or a name matched case-insensitively) among `items`.
   /// - Throws: an argument error naming the choices when nothing or more than one matches.
   nonisolated static func resolve(

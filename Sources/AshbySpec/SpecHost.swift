@@ -1,0 +1,122 @@
+import AshbyCatalog
+import AshbyFake
+import AshbyJSON
+import AshbyKit
+import AshbyScripting
+import Foundation
+import LuaHost
+
+/// What `ashby.test` stands on, for one spec file: its fake Ashby and its
+/// client. Registered as `ashby_spec.*` for `spec.lua`, which builds the
+/// public `ashby.test` table over them.
+struct SpecHost: Sendable {
+  let fake: FakeAshby
+  let client: AshbyClient
+  let scripts: ScriptUnderTest
+
+  func install(into ctx: LuaContext) {
+    let fake = self.fake, client = self.client, scripts = self.scripts
+    let started = ContinuousClock.now
+    ctx.register("ashby_spec.now") { stack in
+      let elapsed = ContinuousClock.now - started
+      stack.push(.number(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+      return 1
+    }
+    // A test's fresh world: the fixture (a table or a JSON file's path), at the frozen time if any.
+    ctx.registerAsync("ashby_spec.load", prepare: { stack in try Self.fixture(stack, fake: fake) }) { input in
+      let (fixture, now) = input
+      do { try fake.reset(to: fixture, now: now) } catch { throw SpecError("ashby.test.fixture: \(error)") }
+      await client.forgetCachedLists()
+      return []
+    }
+    ctx.register("ashby_spec.writes") { stack in
+      stack.push(.array(Self.writes(fake.requests)))
+      return 1
+    }
+    ctx.registerAsync(
+      "ashby_spec.run",
+      prepare: { stack in
+        (stack.string(at: 1) ?? "", try stack.value(at: 2).arrayValue?.compactMap(\.stringValue) ?? [], stack.number(at: 3))
+      }
+    ) { input in
+      let (path, arguments, clock) = input
+      return [try await scripts.run(path, arguments: arguments, clock: clock, baseURL: fake.baseURL).lua]
+    }
+    ctx.register("ashby_spec.fault") { stack in
+      let options = try stack.value(at: 1)
+      try SpecFault.apply(options, to: fake)
+      return 0
+    }
+    ctx.register("ashby_spec.parse_time") { stack in
+      if let text = stack.string(at: 1), let date = Timestamps.parse(text) {
+        stack.push(.number(date.timeIntervalSince1970))
+      } else {
+        stack.push(.nil)
+      }
+      return 1
+    }
+  }
+
+  /// The fixture argument, read on the VM thread: nil (the demo data), a table, or a JSON file.
+  static func fixture(_ stack: LuaStack, fake: FakeAshby) throws -> (FakeFixture?, Date) {
+    let now = stack.number(at: 2).map { Date(timeIntervalSince1970: $0) } ?? Date()
+    let value = try stack.value(at: 1)
+    switch value {
+    case .nil: return (nil, now)
+    case .string(let path):
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw SpecError("ashby.test.fixture: cannot read \(path)")
+      }
+      guard let json = try? JSONValue.decode(data) else { throw SpecError("ashby.test.fixture: \(path) is not JSON") }
+      return (try made(json), now)
+    default:
+      let json = try JSONBridge.json(value, path: "fixture", action: "ashby.test.fixture")
+      return (try made(json), now)
+    }
+    func made(_ json: JSONValue) throws(SpecError) -> FakeFixture {
+      do { return try FakeFixture(json.array?.isEmpty == true ? .object([:]) : json) } catch {
+        throw SpecError("ashby.test.fixture: \(error)")
+      }
+    }
+  }
+
+  /// The writes the fake received, in order, with their params as sent: every
+  /// request to a write endpoint but those an injected 429 or 5xx turned away.
+  static func writes(_ requests: [FakeRequest]) -> [LuaValue] {
+    requests.filter { Catalog.isWrite($0.endpoint) && $0.status != 429 && $0.status < 500 }.map { request in
+      .object(["endpoint": .string(request.endpoint), "params": JSONBridge.lua(.object(request.json))])
+    }
+  }
+}
+
+/// `ashby.test.fault{...}`: what the fake does wrong for the rest of the test.
+enum SpecFault {
+  static let help =
+    "ashby.test.fault expects { kind = \"429\" | \"5xx\" | \"reset\" | \"malformed\" | \"slow\" | \"latency\", endpoint = ..., count = N | rate = 0..1, seconds = S (latency), retry_after = S }"
+
+  static func apply(_ options: LuaValue, to fake: FakeAshby) throws {
+    guard let o = options.objectValue, let kind = o["kind"]?.stringValue ?? o["status"]?.integerValue.map(String.init)
+    else { throw SpecError(help) }
+    if kind == "latency" {
+      guard let seconds = o["seconds"]?.doubleValue, seconds >= 0, seconds <= 600 else {
+        throw SpecError("ashby.test.fault: latency needs seconds = 0..600")
+      }
+      fake.setLatency(.milliseconds(Int(seconds * 1000)))
+      return
+    }
+    let name = kind == "500" || kind == "503" ? "5xx" : kind
+    guard let fault = FakeFault.Kind(rawValue: name) else { throw SpecError(help) }
+    let count = o["count"]?.integerValue.map(Int.init)
+    let rate = o["rate"]?.doubleValue ?? (count == nil ? 1 : 0)
+    guard (0...1).contains(rate), count.map({ $0 > 0 }) ?? true else { throw SpecError(help) }
+    if let retry = o["retry_after"]?.doubleValue { fake.setRetryAfter(String(Int(max(0, retry)))) }
+    fake.addFault(FakeFault(fault, endpoint: o["endpoint"]?.stringValue, count: count, rate: rate))
+  }
+}
+
+/// A spec's mistake with `ashby.test`, raised in Lua as an argument error.
+struct SpecError: Error, CustomStringConvertible, LuaErrorConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+  var luaErrorFields: [String: LuaValue] { ["kind": .string(LuaErrorKind.argument.rawValue), "message": .string(description)] }
+}

@@ -1,0 +1,445 @@
+-- `ashby-lua test`'s runner: busted's describe/it/hooks and luassert's common
+-- assertion forms, so a busted user feels at home. One spec file runs in one
+-- VM; before each `it` the host gives the test a fresh fake Ashby (`hooks.begin`).
+-- Where busted's behaviour is settled it is followed: describe bodies run while
+-- the file loads, `it` bodies afterwards; setup/teardown once per block;
+-- before_each outer first, after_each inner first; `it` without a body is pending.
+local pretty = require("ashby.pretty")
+local spec = {}
+
+local function show(v)
+  return ("(%s) %s"):format(type(v), pretty.format(v, { color = false }))
+end
+
+-- An assertion that did not hold: a failure, not an error.
+local Failure = {}
+Failure.__index = Failure
+Failure.__tostring = function(f) return f.message end
+
+-- A `pending("why")` inside a test.
+local Pending = {}
+Pending.__tostring = function(p) return p.message end
+
+-- The frame of the spec file that called into the runner (an assertion), as "file:line".
+local function caller_in(source)
+  for level = 3, 40 do
+    local info = debug.getinfo(level, "Sl")
+    if not info then break end
+    if info.source == source and info.currentline > 0 then
+      return ("%s:%d"):format(info.short_src, info.currentline)
+    end
+  end
+end
+
+local current_source -- "@path" of the spec file being run, for failure locations
+
+local function fail(message)
+  error(setmetatable({ message = message, where = current_source and caller_in(current_source) }, Failure), 0)
+end
+
+-- Deep comparison: nil when equal, else the lines of a readable diff of tables.
+local function differences(expected, actual, path, out, seen)
+  if rawequal(expected, actual) then return out end
+  if type(expected) ~= "table" or type(actual) ~= "table" then
+    if expected ~= actual then
+      out[#out + 1] = ("  %s: expected %s, got %s"):format(path == "" and "(value)" or path, show(expected), show(actual))
+    end
+    return out
+  end
+  seen[expected] = seen[expected] or {}
+  if seen[expected][actual] then return out end
+  seen[expected][actual] = true
+  local function key_path(k)
+    if type(k) == "string" and k:match("^[%a_][%w_]*$") then return path .. "." .. k end
+    return ("%s[%s]"):format(path, pretty.format(k, { color = false }))
+  end
+  for k, v in pairs(expected) do
+    if actual[k] == nil then
+      out[#out + 1] = ("  %s: expected %s, missing"):format(key_path(k), show(v))
+    else
+      differences(v, actual[k], key_path(k), out, seen)
+    end
+  end
+  for k, v in pairs(actual) do
+    if expected[k] == nil then out[#out + 1] = ("  %s: not expected, got %s"):format(key_path(k), show(v)) end
+  end
+  return out
+end
+
+spec.differences = function(a, b)
+  local out = differences(a, b, "", {}, {})
+  table.sort(out)
+  return out
+end
+
+-- Each assertion: a check giving (held, message when it holds, message when negated and it held).
+local checks = {}
+
+function checks.equal(expected, actual)
+  return expected == actual,
+    ("Expected objects to be equal.\nPassed in:\n%s\nExpected:\n%s"):format(show(actual), show(expected)),
+    ("Expected objects not to be equal.\nPassed in:\n%s\nDid not expect:\n%s"):format(show(actual), show(expected))
+end
+
+function checks.same(expected, actual)
+  local diff = spec.differences(expected, actual)
+  return #diff == 0,
+    ("Expected objects to be the same.\nPassed in:\n%s\nExpected:\n%s\nDifferences:\n%s"):format(
+      show(actual), show(expected), table.concat(diff, "\n")),
+    ("Expected objects not to be the same.\nPassed in:\n%s"):format(show(actual))
+end
+
+local function is(predicate, what)
+  return function(value)
+    return predicate(value), ("Expected %s to be %s"):format(show(value), what),
+      ("Expected %s not to be %s"):format(show(value), what)
+  end
+end
+checks["true"] = is(function(v) return v == true end, "true")
+checks["false"] = is(function(v) return v == false end, "false")
+checks["nil"] = is(function(v) return v == nil end, "nil")
+checks.truthy = is(function(v) return v ~= nil and v ~= false end, "truthy")
+checks.falsy = is(function(v) return v == nil or v == false end, "falsy")
+for _, kind in ipairs({ "table", "string", "number", "function", "boolean", "userdata", "thread" }) do
+  checks[kind] = is(function(v) return type(v) == kind end, "a " .. kind)
+end
+
+function checks.error(fn, expected)
+  if type(fn) ~= "function" then fail("assert.has_error expects a function, got a " .. type(fn)) end
+  local ok, err = pcall(fn)
+  if ok then
+    return false, "Expected an error, but the function returned",
+      "Expected no error"
+  end
+  if expected == nil then
+    return true, nil, ("Expected no error, but it raised:\n%s"):format(tostring(err))
+  end
+  local held = err == expected or (type(err) == "table" and type(expected) == "table" and #spec.differences(expected, err) == 0)
+    or (type(err) == "string" and type(expected) == "string" and (err == expected or err:sub(-#expected) == expected))
+  return held, ("Expected the error:\n%s\nGot:\n%s"):format(show(expected), show(err)),
+    ("Expected an error other than:\n%s"):format(show(expected))
+end
+
+function checks.matches(pattern, text, init, plain)
+  local held = type(text) == "string" and text:find(pattern, init, plain) ~= nil
+  return held, ("Expected %s to match the pattern %q"):format(show(text), pattern),
+    ("Expected %s not to match the pattern %q"):format(show(text), pattern)
+end
+
+function checks.near(expected, actual, tolerance)
+  local held = type(actual) == "number" and math.abs(expected - actual) <= tolerance
+  return held, ("Expected %s to be within %s of %s"):format(show(actual), tostring(tolerance), tostring(expected)),
+    ("Expected %s not to be within %s of %s"):format(show(actual), tostring(tolerance), tostring(expected))
+end
+
+local aliases = {
+  equals = "equal", errors = "error", match = "matches", same = "same", unique = nil,
+}
+-- Words that only read well (`assert.is.truthy`), and those that negate (`assert.is_not.equal`).
+local fillers = { is = true, are = true, has = true, have = true, was = true, does = true, to = true, be = true }
+local negations = { ["not"] = true, no = true }
+
+-- `assert.are_not.equal` and `assert.is_not_true` alike: the key's words, split on "_", walk a chain.
+local chain
+local function step(negated, key)
+  local name
+  for word in key:gmatch("[^_]+") do
+    if negations[word] then
+      negated = not negated
+    elseif fillers[word] then -- nothing
+    elseif checks[word] or aliases[word] then
+      name = aliases[word] or word
+    else
+      return nil
+    end
+  end
+  if not name then return chain(negated) end
+  local check = checks[name]
+  return function(...)
+    local held, message, negated_message = check(...)
+    if held == negated then
+      local extra = select(check == checks.equal and 3 or check == checks.same and 3 or 2, ...)
+      local why = negated and negated_message or message
+      if type(extra) == "string" and name ~= "matches" and name ~= "error" and name ~= "near" then
+        why = extra .. "\n" .. why
+      end
+      fail(why)
+    end
+    return ...
+  end
+end
+
+function chain(negated)
+  return setmetatable({}, {
+    __index = function(_, key)
+      local found = step(negated, key)
+      if found == nil then error(("assert: unknown assertion %q"):format(key), 2) end
+      return found
+    end,
+  })
+end
+
+--- busted's `assert`: callable as Lua's own, and a chain of luassert's forms.
+spec.assert = setmetatable({}, {
+  __call = function(_, value, message, ...)
+    if not value then fail(message ~= nil and tostring(message) or "assertion failed!") end
+    return value, message, ...
+  end,
+  __index = function(_, key)
+    local found = step(false, key)
+    if found == nil then error(("assert: unknown assertion %q"):format(key), 2) end
+    return found
+  end,
+})
+
+-- The tree of one file: blocks (describe) holding tests (it) and hooks.
+local function new_block(name, parent, line)
+  return {
+    name = name, parent = parent, line = line, items = {}, setup = {}, teardown = {},
+    before_each = {}, after_each = {},
+  }
+end
+
+--- Runs one spec file. `hooks.begin(fixture)` readies a test's fake Ashby,
+--- `hooks.now()` is a monotonic clock; `filter` a Lua pattern matched on full names.
+--- Returns one record per test: name, line, status (success, failure, error,
+--- pending), message, time.
+function spec.run(path, hooks, filter)
+  local root = new_block(nil, nil, 0)
+  local block = root
+  spec.block = root
+  local results = {}
+  local running = false
+  current_source = "@" .. path
+
+  local function full_name(b, name)
+    local parts = { name }
+    while b and b.name do
+      table.insert(parts, 1, b.name)
+      b = b.parent
+    end
+    return table.concat(parts, " ")
+  end
+
+  local function line_of(level)
+    local info = debug.getinfo(level, "Sl")
+    return info and info.source == current_source and info.currentline or 0
+  end
+
+  local function record(name, line, status, message, time)
+    results[#results + 1] = { name = name, line = line, status = status, message = message, time = time or 0 }
+  end
+
+  -- An error's text, and where in the spec file it came from.
+  local function describe_error(err)
+    if getmetatable(err) == Failure then
+      return "failure", (err.where and err.where .. ": " or "") .. err.message
+    end
+    if getmetatable(err) == Pending then return "pending", err.message end
+    local text = tostring(err)
+    if type(err) == "table" and getmetatable(err) == nil then text = pretty.format(err, { color = false }) end
+    return "error", text
+  end
+
+  local function handler(err)
+    if getmetatable(err) == Failure or getmetatable(err) == Pending then return err end
+    local where = caller_in(current_source)
+    local text = type(err) == "string" and err or tostring(err)
+    if where and type(err) ~= "string" then err = where .. ": " .. text end
+    if where and type(err) == "string" and not text:find(path, 1, true) then err = where .. ": " .. text end
+    return err
+  end
+
+  local function guarded(fn, ...)
+    return xpcall(fn, handler, ...)
+  end
+
+  local function add(kind, name, fn, level)
+    if running then error(("%s() inside a test: declare tests while the file loads"):format(kind), 3) end
+    block.items[#block.items + 1] = { kind = kind, name = name, fn = fn, line = line_of(level or 4), block = block }
+  end
+
+  local env = {}
+  function env.describe(name, fn)
+    if type(name) ~= "string" or type(fn) ~= "function" then
+      error("describe(name, function) expects a name and a function", 2)
+    end
+    local child = new_block(name, block, line_of(3))
+    block.items[#block.items + 1] = { kind = "describe", block = child }
+    local outer = block
+    block, spec.block = child, child
+    local ok, err = guarded(fn)
+    block, spec.block = outer, outer
+    if not ok then
+      local _, message = describe_error(err)
+      child.broken = message
+    end
+  end
+  env.context = env.describe
+  function env.it(name, fn)
+    if type(name) ~= "string" then error("it(name, function) expects a name", 2) end
+    add(fn == nil and "pending" or "it", name, fn)
+  end
+  env.test, env.spec = env.it, env.it
+  function env.pending(name, fn)
+    if running then error(setmetatable({ message = tostring(name or "pending") }, Pending), 0) end
+    add("pending", name, fn)
+  end
+  for _, hook in ipairs({ "setup", "teardown", "before_each", "after_each" }) do
+    env[hook] = function(fn)
+      if type(fn) ~= "function" then error(hook .. "(function) expects a function", 2) end
+      table.insert(block[hook], fn)
+    end
+  end
+  env.lazy_setup, env.strict_setup = env.setup, env.setup
+  env.lazy_teardown, env.strict_teardown = env.teardown, env.teardown
+  env.assert = spec.assert
+  for k, v in pairs(env) do _G[k] = v end
+
+  -- Load: a syntax error, or an error outside any `it`, is the file's error.
+  local chunk, syntax = loadfile(path)
+  if not chunk then
+    record(path, 0, "error", syntax)
+    return results
+  end
+  local ok, err = guarded(chunk)
+  if not ok then
+    local _, message = describe_error(err)
+    record(path, 0, "error", message)
+  end
+
+  local function chain_of(b)
+    local list = {}
+    while b do
+      table.insert(list, 1, b)
+      b = b.parent
+    end
+    return list
+  end
+
+  local function fixture_of(b)
+    while b do
+      if b.fixture ~= nil then return b.fixture end
+      b = b.parent
+    end
+  end
+
+  local function wanted(item)
+    if item.kind == "describe" then
+      for _, child in ipairs(item.block.items) do if wanted(child) then return true end end
+      return false
+    end
+    return filter == nil or full_name(item.block, item.name):find(filter) ~= nil
+  end
+
+  local function run_test(item)
+    local name = full_name(item.block, item.name)
+    if item.kind == "pending" then
+      record(name, item.line, "pending", "")
+      return
+    end
+    local started = hooks.now()
+    hooks.begin(fixture_of(item.block))
+    spec.in_test = true
+    local status, message = "success", nil
+    local function note(ok_, err_)
+      if not ok_ and status == "success" then status, message = describe_error(err_) end
+    end
+    local chain_ = chain_of(item.block)
+    local ok_ = true
+    for _, b in ipairs(chain_) do
+      for _, fn in ipairs(b.before_each) do
+        if ok_ then
+          local done, err_ = guarded(fn)
+          note(done, err_)
+          ok_ = done
+        end
+      end
+    end
+    if ok_ then note(guarded(item.fn)) end
+    for i = #chain_, 1, -1 do
+      for _, fn in ipairs(chain_[i].after_each) do note(guarded(fn)) end
+    end
+    spec.in_test = false
+    hooks.finish()
+    record(name, item.line, status, message, hooks.now() - started)
+  end
+
+  local function run_block(b)
+    if b.broken then
+      record(full_name(b.parent, b.name), b.line, "error", b.broken)
+      return
+    end
+    local live = {}
+    for _, item in ipairs(b.items) do if wanted(item) then live[#live + 1] = item end end
+    if #live == 0 then return end
+    spec.block = b
+    for _, fn in ipairs(b.setup) do
+      local done, err_ = guarded(fn)
+      if not done then
+        local _, message = describe_error(err_)
+        record(b.name and full_name(b.parent, b.name) or path, b.line, "error", "setup: " .. message)
+        return
+      end
+    end
+    for _, item in ipairs(live) do
+      if item.kind == "describe" then run_block(item.block) else run_test(item) end
+    end
+    for _, fn in ipairs(b.teardown) do
+      local done, err_ = guarded(fn)
+      if not done then
+        local _, message = describe_error(err_)
+        record(b.name and full_name(b.parent, b.name) or path, b.line, "error", "teardown: " .. message)
+      end
+    end
+  end
+
+  running = true
+  if ok then run_block(root) end
+  return results
+end
+
+--- `ashby.test`, over the host's primitives for the current test's fake Ashby
+--- (`load`, `writes`, `run`, `fault`, `parse_time`).
+function spec.test_api(host)
+  local clock = require("ashby.clock")
+  local test = {}
+  --- The fake's world: a table (jobs, candidates, applications, stages, users, sources,
+  --- as Ashby spells them) or a JSON file. Outside a test it holds for the block's tests.
+  function test.fixture(value)
+    if type(value) ~= "table" and type(value) ~= "string" then
+      error("ashby.test.fixture expects a table or a JSON file's path, got a " .. type(value), 2)
+    end
+    if spec.in_test then
+      host.load(value, clock.frozen())
+    else
+      spec.block.fixture = value
+    end
+  end
+  --- Every write this test made so far, scripts it ran included: { endpoint = ..., params = {...} }.
+  function test.writes() return host.writes() end
+  --- Runs a script as `ashby-lua run` would, against this test's fake, its output captured.
+  function test.run(path, args)
+    if type(path) ~= "string" then error("ashby.test.run expects a script's path", 2) end
+    if args ~= nil and type(args) ~= "table" then error("ashby.test.run: args must be a list of strings", 2) end
+    local list = {}
+    for i, a in ipairs(args or {}) do list[i] = tostring(a) end
+    return host.run(path, list, clock.frozen())
+  end
+  --- Latency, 429s, 5xx or resets for the rest of this test.
+  function test.fault(options)
+    if type(options) ~= "table" then error("ashby.test.fault expects a table, like { kind = \"429\", count = 2 }", 2) end
+    host.fault(options)
+  end
+  --- Freezes os.time, os.date and ashby.util.date at an ISO time or epoch seconds (nil: thaw).
+  function test.clock(when)
+    if when == nil then return clock.thaw() end
+    local seconds = type(when) == "number" and when or host.parse_time(when)
+    if not seconds then error(("ashby.test.clock: %q is not an ISO 8601 time"):format(tostring(when)), 2) end
+    clock.freeze(seconds)
+    return seconds
+  end
+  return test
+end
+
+return spec
