@@ -6,6 +6,7 @@
 --   ashby-lua run scripts/open-jobs-digest.lua [DAYS_FOR_NEW=7]
 local util, date = ashby.util, ashby.util.date
 local new_days = tonumber(arg[1] or "7")
+if not new_days then error("usage: open-jobs-digest.lua [DAYS_FOR_NEW=7]", 0) end
 
 -- (parentheses: ashby.call's second value, the page's meta, is not index_by's key)
 local departments = util.index_by((ashby.call("department.list", {})))
@@ -26,7 +27,7 @@ for _, department in ipairs(util.sorted_keys(by_department)) do
     table.sort(here, function(a, b) return a.title < b.title end)
     for _, job in ipairs(here) do
       local open_days = job.openedAt and date.days_between(job.openedAt) or nil
-      local age = open_days and ("open %d days"):format(open_days) or "not yet opened"
+      local age = open_days and ("open %d day%s"):format(open_days, open_days == 1 and "" or "s") or "not yet opened"
       local new = open_days and open_days <= new_days and " — new" or ""
       print(("- %s (%s%s)"):format(job.title, age, new))
     end

@@ -25,4 +25,10 @@ local scheduled = ashby.map(plan, function(item)
   return ("FAILED %s: %s"):format(item.application_id, tostring(result))
 end, { concurrency = 4 })
 
-for _, line in ipairs(scheduled) do print(line) end
+local failed = 0
+for _, line in ipairs(scheduled) do
+  print(line)
+  if line:find("^FAILED") then failed = failed + 1 end
+end
+-- A failure shows in the exit status too, for cron and CI.
+if failed > 0 then error(("%d of %d interviews could not be scheduled"):format(failed, #scheduled), 0) end

@@ -75,9 +75,20 @@ end
 -- Each assertion: a check giving (held, message when it holds, message when negated and it held).
 local checks = {}
 
+-- For two long texts that differ: where, with a little of each around it.
+local function first_difference(expected, actual)
+  if type(expected) ~= "string" or type(actual) ~= "string" or #expected + #actual < 80 then return "" end
+  local i = 1
+  while i <= #expected and expected:byte(i) == actual:byte(i) do i = i + 1 end
+  local from = math.max(1, i - 20)
+  return ("\nFirst difference at byte %d:\n  expected ...%q\n  got      ...%q"):format(
+    i, expected:sub(from, i + 20), actual:sub(from, i + 20))
+end
+
 function checks.equal(expected, actual)
   return expected == actual,
-    ("Expected objects to be equal.\nPassed in:\n%s\nExpected:\n%s"):format(show(actual), show(expected)),
+    ("Expected objects to be equal.\nPassed in:\n%s\nExpected:\n%s%s"):format(
+      show(actual), show(expected), first_difference(expected, actual)),
     ("Expected objects not to be equal.\nPassed in:\n%s\nDid not expect:\n%s"):format(show(actual), show(expected))
 end
 
@@ -243,10 +254,10 @@ function spec.run(path, hooks, filter)
 
   local function handler(err)
     if getmetatable(err) == Failure or getmetatable(err) == Pending then return err end
+    -- Where in the spec file it happened, unless the message says so already (Lua's and the host's do).
     local where = caller_in(current_source)
     local text = type(err) == "string" and err or tostring(err)
-    if where and type(err) ~= "string" then err = where .. ": " .. text end
-    if where and type(err) == "string" and not text:find(path, 1, true) then err = where .. ": " .. text end
+    if where and not text:find(path, 1, true) then return where .. ": " .. text end
     return err
   end
 
@@ -325,6 +336,7 @@ function spec.run(path, hooks, filter)
   end
 
   local function wanted(item)
+    if item.kind == "describe" and item.block.broken then return true end
     if item.kind == "describe" then
       for _, child in ipairs(item.block.items) do if wanted(child) then return true end end
       return false

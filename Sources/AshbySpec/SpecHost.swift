@@ -58,7 +58,7 @@ struct SpecHost: Sendable {
   }
 
   /// The fixture argument, read on the VM thread: nil (the demo data), a table, or a JSON file.
-  static func fixture(_ stack: LuaStack, fake: FakeAshby) throws -> (FakeFixture?, Date) {
+  static func fixture(_ stack: LuaStack, fake: FakeAshby) throws -> (FakeWorld?, Date) {
     let now = stack.number(at: 2).map { Date(timeIntervalSince1970: $0) } ?? Date()
     let value = try stack.value(at: 1)
     switch value {
@@ -73,8 +73,8 @@ struct SpecHost: Sendable {
       let json = try JSONBridge.json(value, path: "fixture", action: "ashby.test.fixture")
       return (try made(json), now)
     }
-    func made(_ json: JSONValue) throws(SpecError) -> FakeFixture {
-      do { return try FakeFixture(json.array?.isEmpty == true ? .object([:]) : json) } catch {
+    func made(_ json: JSONValue) throws(SpecError) -> FakeWorld {
+      do { return try FakeWorld(json.array?.isEmpty == true ? .object([:]) : json) } catch {
         throw SpecError("ashby.test.fixture: \(error)")
       }
     }

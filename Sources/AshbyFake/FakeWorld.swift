@@ -7,7 +7,7 @@ import Foundation
 /// stage history). It starts from the demo's reference lists (archive reasons,
 /// templates, departments, locations, sources, users, custom fields, tags) and
 /// no jobs, candidates or applications; each kind a fixture gives replaces the demo's.
-public struct FakeFixture: Sendable {
+public struct FakeWorld: Sendable {
   let spec: JSONObject
 
   /// What a fixture may hold; snake_case spellings are accepted too.
@@ -18,16 +18,16 @@ public struct FakeFixture: Sendable {
   /// The interview plan a fixture's jobs use unless they name one.
   static let planID: JSONValue = "plan-fixture"
 
-  /// - Throws: `FakeFixtureError` naming the key or object that is wrong.
-  public init(_ value: JSONValue) throws(FakeFixtureError) {
-    guard case .object(let given) = value else { throw FakeFixtureError("a fixture is a table of lists, like { jobs = {...} }") }
+  /// - Throws: `FakeWorldError` naming the key or object that is wrong.
+  public init(_ value: JSONValue) throws(FakeWorldError) {
+    guard case .object(let given) = value else { throw FakeWorldError("a fixture is a table of lists, like { jobs = {...} }") }
     var spec: JSONObject = [:]
     for (key, list) in given {
       let name = Self.camel(key)
       guard Self.kinds.contains(name) else {
-        throw FakeFixtureError("unknown fixture key \"\(key)\"; known: \(Self.kinds.joined(separator: ", "))")
+        throw FakeWorldError("unknown fixture key \"\(key)\"; known: \(Self.kinds.joined(separator: ", "))")
       }
-      guard case .array = list else { throw FakeFixtureError("fixture.\(key) must be a list") }
+      guard case .array = list else { throw FakeWorldError("fixture.\(key) must be a list") }
       spec[name] = list
     }
     self.spec = spec
@@ -39,18 +39,18 @@ public struct FakeFixture: Sendable {
     return String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
   }
 
-  func objects(_ kind: String) throws(FakeFixtureError) -> [JSONObject]? {
+  func objects(_ kind: String) throws(FakeWorldError) -> [JSONObject]? {
     guard case .array(let items)? = spec[kind] else { return nil }
     var out: [JSONObject] = []
     for (i, item) in items.enumerated() {
-      guard case .object(let o) = item else { throw FakeFixtureError("fixture.\(kind)[\(i + 1)] must be a table") }
+      guard case .object(let o) = item else { throw FakeWorldError("fixture.\(kind)[\(i + 1)] must be a table") }
       out.append(o)
     }
     return out
   }
 
   /// The world: `base`'s reference lists, then the fixture's objects, at `now`.
-  func world(from base: FakeData, now: Date) throws(FakeFixtureError) -> FakeData {
+  func world(from base: FakeData, now: Date) throws(FakeWorldError) -> FakeData {
     var d = FakeData()
     d.departments = try objects("departments") ?? base.departments
     d.locations = try objects("locations") ?? base.locations
@@ -74,8 +74,8 @@ public struct FakeFixture: Sendable {
     d.plans = base.plans
     let types = Dictionary(FakeData.stageTitles.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { a, _ in a })
     let stageSpecs = try objects("stages") ?? FakeData.stageTitles.map { ["title": .string($0.0)] }
-    d.plans[Self.planID] = try stageSpecs.enumerated().map { (k, given) throws(FakeFixtureError) -> JSONObject in
-      guard let title = given["title"]?.string else { throw FakeFixtureError("fixture.stages[\(k + 1)] needs a title") }
+    d.plans[Self.planID] = try stageSpecs.enumerated().map { (k, given) throws(FakeWorldError) -> JSONObject in
+      guard let title = given["title"]?.string else { throw FakeWorldError("fixture.stages[\(k + 1)] needs a title") }
       var stage = given
       stage["id"] = given["id"] ?? .string("stg-fixture-\(k + 1)")
       stage["type"] = given["type"] ?? .string(types[title.lowercased()] ?? "Active")
@@ -108,16 +108,16 @@ public struct FakeFixture: Sendable {
   }
 
   /// Each application joined to its candidate, job, stage and source, with its stage history.
-  private func link(_ d: inout FakeData, applications: [JSONObject], now stamp: JSONValue) throws(FakeFixtureError) {
+  private func link(_ d: inout FakeData, applications: [JSONObject], now stamp: JSONValue) throws(FakeWorldError) {
     var byCandidate: [JSONValue: [JSONValue]] = [:]
     for (i, given) in applications.enumerated() {
       let at = "fixture.applications[\(i + 1)]"
       func reference(_ idKey: String, _ objectKey: String) -> JSONValue? { given[idKey] ?? given[objectKey]?["id"] }
       guard let candidateID = reference("candidateId", "candidate"),
         let candidate = d.candidates.first(where: { $0["id"] == candidateID })
-      else { throw FakeFixtureError("\(at) needs candidateId (or candidate = { id = ... }) naming a fixture candidate") }
+      else { throw FakeWorldError("\(at) needs candidateId (or candidate = { id = ... }) naming a fixture candidate") }
       guard let jobID = reference("jobId", "job"), let job = d.jobs.first(where: { $0["id"] == jobID }) else {
-        throw FakeFixtureError("\(at) needs jobId (or job = { id = ... }) naming a fixture job")
+        throw FakeWorldError("\(at) needs jobId (or job = { id = ... }) naming a fixture job")
       }
       let stages = d.plans[job["defaultInterviewPlanId"] ?? Self.planID] ?? []
       let wanted = given["currentInterviewStage"]
@@ -130,7 +130,8 @@ public struct FakeFixture: Sendable {
       }
       guard let stage else {
         let titles = stages.compactMap { $0["title"]?.string }.joined(separator: ", ")
-        throw FakeFixtureError("\(at): no stage \(wanted.map { "\($0)" } ?? "") in the job's plan (\(titles))")
+        let named = wanted.map { String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
+        throw FakeWorldError("\(at): no stage \(named) in the job's plan (\(titles))")
       }
       let source: JSONObject? =
         switch reference("sourceId", "source") {
@@ -166,8 +167,8 @@ public struct FakeFixture: Sendable {
 
   /// Gives every object an id (`prefix-N`) and lets `fill` add what Ashby would have.
   private func filled(
-    _ items: [JSONObject], prefix: String, _ fill: (inout JSONObject, Int) throws(FakeFixtureError) -> Void
-  ) throws(FakeFixtureError) -> [JSONObject] {
+    _ items: [JSONObject], prefix: String, _ fill: (inout JSONObject, Int) throws(FakeWorldError) -> Void
+  ) throws(FakeWorldError) -> [JSONObject] {
     var out: [JSONObject] = []
     for (i, item) in items.enumerated() {
       var o = item
@@ -180,7 +181,7 @@ public struct FakeFixture: Sendable {
 }
 
 /// A fixture that does not make a world, and why.
-public struct FakeFixtureError: Error, CustomStringConvertible {
+public struct FakeWorldError: Error, CustomStringConvertible {
   public let description: String
   init(_ d: String) { description = d }
 }
@@ -188,8 +189,8 @@ public struct FakeFixtureError: Error, CustomStringConvertible {
 extension FakeAshby {
   /// A fresh world for the next test: the demo data as it was at start, or a
   /// fixture's; the request log, faults, latency, rate limit and sink emptied.
-  public func reset(to fixture: FakeFixture? = nil, now: Date = Date()) throws(FakeFixtureError) {
-    let world = try fixture.map { f throws(FakeFixtureError) in try f.world(from: store.initial, now: now) } ?? store.initial
+  public func reset(to fixture: FakeWorld? = nil, now: Date = Date()) throws(FakeWorldError) {
+    let world = try fixture.map { f throws(FakeWorldError) in try f.world(from: store.initial, now: now) } ?? store.initial
     store.withData { $0 = world }
     state.withLock { s in
       s.log.removeAll()
