@@ -61,7 +61,7 @@ import Testing
     for needed in [
       "run --fake", "repl", "auth login", "auth status", "auth logout", "types", "check", "fake-server", "--dry-run",
       "schedule list", "schedule trigger", "schedule history", "schedule run", "run --plan", "plan show", "apply",
-      "undo", "audit",
+      "undo", "audit", "test scripts/spec",
     ] {
       #expect(texts.contains(needed), "the README shows no `\(needed)` command")
     }
