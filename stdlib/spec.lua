@@ -443,6 +443,11 @@ function spec.test_api(host)
     if type(options) ~= "table" then error("ashby.test.fault expects a table, like { kind = \"429\", count = 2 }", 2) end
     host.fault(options)
   end
+  --- Answers the rest of this test from a cassette (`run --record`), scripts it runs included.
+  function test.cassette(path)
+    if type(path) ~= "string" then error("ashby.test.cassette expects a cassette's path", 2) end
+    host.cassette(path)
+  end
   --- Freezes os.time, os.date and ashby.util.date at an ISO time or epoch seconds (nil: thaw).
   function test.clock(when)
     if when == nil then return clock.thaw() end

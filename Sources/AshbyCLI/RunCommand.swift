@@ -53,6 +53,27 @@ package struct RunCommand: AsyncParsableCommand {
       valueName: "FILE_OR_TYPE"))
   package var event: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Record every request to Ashby and its answer in FILE, a cassette (never the key; people's data replaced by stand-ins unless --redact none).",
+      valueName: "FILE"))
+  package var record: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Answer every request from the cassette FILE: no network, no key; a request it lacks is an error.",
+      valueName: "FILE"))
+  package var replay: String?
+
+  @Flag(help: "With --replay: send what the cassette lacks to Ashby and add it to the cassette.")
+  package var recordMissing = false
+
+  @Option(
+    help: ArgumentHelp(
+      "What --record replaces in answers: pii (names, emails, phone numbers, resume and profile URLs; the default) or none.",
+      valueName: "pii|none"))
+  package var redact: String = "pii"
+
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   package var scriptAndArguments: [String] = []
 
@@ -85,6 +106,14 @@ package struct RunCommand: AsyncParsableCommand {
       throw ValidationError(
         "--state now names the state (a SQLite file like ./state.sqlite, or a postgres:// URL); to keep ashby.changes' place under \"\(state)\", use --feed \(state).")
     }
+    if record != nil && replay != nil {
+      throw ValidationError("--record and --replay cannot be used together (to add to a cassette: --replay FILE --record-missing).")
+    }
+    if recordMissing && replay == nil { throw ValidationError("--record-missing goes with --replay FILE.") }
+    if (record != nil || replay != nil) && session.fake {
+      throw ValidationError("--fake cannot be used with --record or --replay: record against an Ashby (`fake-server` works).")
+    }
+    guard ["pii", "none"].contains(redact) else { throw ValidationError("--redact must be pii or none, got \"\(redact)\".") }
     if let maxWrites, !RunLimits.maxWrites.contains(maxWrites) {
       throw ValidationError("--max-writes must be a whole number of writes from 0 to \(RunLimits.maxWrites.upperBound).")
     }
@@ -95,6 +124,8 @@ package struct RunCommand: AsyncParsableCommand {
     var settings = session.settings
     settings.maxWrites = maxWrites
     if plan != nil { settings.dryRun = true }
+    if let record { settings.cassette = RunSettings.Cassette(file: record, mode: .record, redact: redact == "pii") }
+    if let replay { settings.cassette = RunSettings.Cassette(file: replay, mode: recordMissing ? .replayRecordingMissing : .replay) }
     let code = await Self.perform(
       script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: settings,
       planFile: plan, feed: feed, state: state, event: event)
@@ -173,7 +204,7 @@ package struct RunCommand: AsyncParsableCommand {
     let demo = ProgramParts.demo(for: settings)
     // Every write this run sends is recorded first: in the daemon's state for a scheduled run.
     let journal =
-      settings.fake
+      settings.fake || settings.cassette?.mode == .replay
       ? nil
       : attachment.flatMap { $0.input.audit.flatMap(AuditJournal.forScheduledRun) }
         ?? AuditJournal.forCommand(state: stateFlag, origin: "run")
@@ -200,7 +231,7 @@ package struct RunCommand: AsyncParsableCommand {
     if let planFile = planFile ?? settings.planFile {
       code = await savePlan(planFile, of: runner, end: end, script: script, arguments: args, journal: journal)
     }
-    await runner.finish()
+    if await !runner.finish(), code == 0 { code = Exit.scriptError }
     return code
   }
 

@@ -75,6 +75,14 @@ extension FakeAshby {
         body: .init(byteBuffer: ByteBuffer(string: "{\"success\": tru")))
     default: break
     }
+    if let replayer = state.withLock({ $0.replayer }) {
+      let recorded = replayer(endpoint, Data(bodyText.utf8))
+      status = recorded.status
+      var headers = HTTPFields()
+      for (name, value) in recorded.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+      return Response(
+        status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+    }
     guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
       return envelope(.failure(code: "invalid_input", message: "Content-Type must be application/json"))
     }

@@ -58,7 +58,15 @@ public final class FakeAshby: Sendable {
     var deprecatedVersions: Set<String> = []
     /// What notify targets posted to the sink: the target's name and the body.
     var sink: [(target: String, body: String)] = []
+    /// Answers instead of the fake's world (a cassette, in `ashby.test.cassette`).
+    var replayer: Replayer?
   }
+
+  /// An answer to an endpoint and a JSON body, from elsewhere than the fake's world.
+  public typealias Replayer = @Sendable (_ endpoint: String, _ body: Data) -> (status: Int, headers: [String: String], body: [UInt8])
+
+  /// Answers every request with `replayer` from now on (after the injected faults); nil: the world again.
+  public func replay(with replayer: Replayer?) { state.withLock { $0.replayer = replayer } }
 
   let store: FakeStore
   let state: Mutex<Mutable>

@@ -200,6 +200,7 @@ extension FakeAshby {
       s.rateLimit = nil
       s.admitted.removeAll()
       s.sink.removeAll()
+      s.replayer = nil
     }
   }
 }

@@ -24,6 +24,24 @@ public struct RunSettings: Codable, Sendable, Equatable {
   public var planFile: String?
   public var verbose = false
   public var quiet = false
+  /// Record to, or replay from, a cassette (`run --record`, `--replay`).
+  public var cassette: Cassette?
+
+  /// A cassette's file and what to do with it.
+  public struct Cassette: Codable, Sendable, Equatable {
+    public enum Mode: String, Codable, Sendable {
+      case record, replay, replayRecordingMissing
+    }
+    public var file: String
+    public var mode: Mode
+    /// Replace people's data by stand-ins in what is recorded.
+    public var redact: Bool
+    public init(file: String, mode: Mode, redact: Bool = true) {
+      self.file = file
+      self.mode = mode
+      self.redact = redact
+    }
+  }
 
   public static let defaults = RunSettings()
 

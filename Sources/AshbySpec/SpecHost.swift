@@ -47,6 +47,14 @@ struct SpecHost: Sendable {
       try SpecFault.apply(options, to: fake)
       return 0
     }
+    // The rest of the test is answered from a cassette, by the fake: scripts the test runs too.
+    ctx.register("ashby_spec.cassette") { stack in
+      guard let path = stack.string(at: 1) else { throw SpecError("ashby.test.cassette expects a cassette's path") }
+      let cassette: Cassette
+      do { cassette = try Cassette(path: path, mode: .replay) } catch { throw SpecError("ashby.test.cassette: \(error)") }
+      fake.replay { endpoint, body in cassette.replay(endpoint: endpoint, body: body) }
+      return 0
+    }
     ctx.register("ashby_spec.parse_time") { stack in
       if let text = stack.string(at: 1), let date = Timestamps.parse(text) {
         stack.push(.number(date.timeIntervalSince1970))

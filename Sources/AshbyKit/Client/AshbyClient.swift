@@ -49,6 +49,9 @@ public final class AshbyClient: Sendable {
     self.resolver = Resolver()
   }
 
+  /// Answers every request from `cassette` from now on (nil: from Ashby again): `ashby.test.cassette`.
+  public func use(_ cassette: Cassette?) { transport.use(cassette) }
+
   /// Forgets the name → id lists it keeps (stages, sources, reasons): `ashby-lua test` gives each test a new world.
   public func forgetCachedLists() async { await resolver.forget() }
 
@@ -114,7 +117,7 @@ public final class AshbyClient: Sendable {
   public func send(_ endpoint: String, _ params: JSONValue, onBehalfOf: String? = nil) async throws(AshbyError)
     -> AshbyResponse
   {
-    guard configuration.apiKey != nil else {
+    guard configuration.apiKey != nil || transport.replaysOnly else {
       throw AshbyError(
         .auth, "no Ashby API key is set: export ASHBY_API_KEY, or run `ashby-lua auth login`", endpoint: endpoint)
     }
@@ -222,6 +225,9 @@ public final class AshbyClient: Sendable {
     } catch {
       budget.release(ticket, RateBudget.Answer(status: nil))
       if Task.isCancelled { return cancelled }
+      if error.final {
+        return .failure(FailedAttempt(AshbyError(error.kind, error.message, code: "not_in_cassette", endpoint: endpoint), nil))
+      }
       // A write that may have reached Ashby must not be sent twice.
       if isRead || error.notSent {
         return .failure(FailedAttempt(AshbyError(error.kind, error.message, endpoint: endpoint, retryable: true), nil))

@@ -40,6 +40,8 @@ public struct AshbyConfiguration: Sendable {
   public var maxWrites: Int?
   /// Where each write is recorded before it is sent (the audit log); nil: nowhere.
   public var journal: (any WriteJournal)?
+  /// Where exchanges are recorded, or answered from (`run --record`, `--replay`); nil: Ashby, unrecorded.
+  public var cassette: Cassette?
 
   public static let defaultBaseURL = URL(string: "https://api.ashbyhq.com")!
 

@@ -17,6 +17,8 @@ struct TransportFailure: Error {
   var message: String
   /// True only when the request certainly did not reach the server (connect failed).
   var notSent: Bool
+  /// No attempt can succeed (a replayed run asked for what its cassette lacks): not retried.
+  var final = false
 }
 
 /// The HTTP layer: one pooled async-http-client shared by every call of a client.
@@ -27,11 +29,14 @@ struct TransportFailure: Error {
 final class AshbyTransport: Sendable {
   private let started = Mutex<HTTPClient?>(nil)
   let configuration: AshbyConfiguration
+  /// Where exchanges are recorded or answered from (`run --record`/`--replay`, `ashby.test.cassette`).
+  private let cassette: Mutex<Cassette?>
   /// `https://api.ashbyhq.com/` once, not per request.
   private let base: String
 
   init(configuration: AshbyConfiguration) {
     self.configuration = configuration
+    self.cassette = Mutex(configuration.cassette)
     let url = configuration.baseURL.absoluteString
     self.base = url.hasSuffix("/") ? url : url + "/"
   }
@@ -65,9 +70,28 @@ final class AshbyTransport: Sendable {
     try? await client?.shutdown()
   }
 
-  /// POSTs a JSON body to `/<endpoint>`.
+  /// Whether every answer comes from a cassette (no key is needed then).
+  var replaysOnly: Bool { cassette.withLock { $0?.mode == .replay } }
+
+  /// Answers from `cassette` from now on (nil: the network again).
+  func use(_ cassette: Cassette?) { self.cassette.withLock { $0 = cassette } }
+
+  /// POSTs a JSON body to `/<endpoint>`, or answers from the cassette.
   /// `onBehalfOf` goes as `X-On-Behalf-Of` (the caller sends it on writes only).
   func post(endpoint: String, body: Data, onBehalfOf: String? = nil) async throws(TransportFailure) -> RawResponse {
+    guard let cassette = cassette.withLock({ $0 }) else { return try await send(endpoint: endpoint, body: body, onBehalfOf: onBehalfOf) }
+    if cassette.mode != .record {
+      if let answer = cassette.answer(endpoint: endpoint, body: body) { return answer }
+      if cassette.mode == .replay {
+        throw TransportFailure(kind: .network, message: cassette.miss(endpoint: endpoint, body: body), notSent: true, final: true)
+      }
+    }
+    let response = try await send(endpoint: endpoint, body: body, onBehalfOf: onBehalfOf)
+    cassette.record(endpoint: endpoint, body: body, response: response)
+    return response
+  }
+
+  private func send(endpoint: String, body: Data, onBehalfOf: String?) async throws(TransportFailure) -> RawResponse {
     var request = HTTPClientRequest(url: base + endpoint)
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")

@@ -169,10 +169,24 @@ public final class ScriptRunner: Sendable {
       let server = try await start()
       demo = server
       configuration = AshbyConfiguration(baseURL: server.baseURL, apiKey: AshbyAPIKey(server.key))
+    } else if options.cassette?.mode == .replay {
+      // Answers come from the file: no key is asked for, none is read.
+      configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL), apiKey: nil)
     } else {
       let (key, _) = try AuthConfig.resolve(profile: options.profile, in: configFile)
       let saved = try AuthConfig.baseURL(profile: options.profile, in: configFile())
       configuration = AshbyConfiguration(baseURL: try baseURL(flag: options.baseURL, profile: saved), apiKey: key)
+    }
+    if let given = options.cassette {
+      let mode: Cassette.Mode =
+        switch given.mode {
+        case .record: .record
+        case .replay: .replay
+        case .replayRecordingMissing: .replayRecordingMissing
+        }
+      do { configuration.cassette = try Cassette(path: given.file, mode: mode, redact: given.redact) } catch {
+        throw AuthConfig.Failure(description: "\(error)")
+      }
     }
     configuration.dryRun = options.dryRun
     if let version = try options.apiVersion ?? AuthConfig.apiVersion(profile: options.profile, in: configFile()) {
@@ -262,10 +276,20 @@ public final class ScriptRunner: Sendable {
   }
 
   /// After the script: the dry-run plan, then shutting the client (and fake) down.
-  public func finish() async {
+  /// - Returns: false when the cassette the run recorded could not be written.
+  @discardableResult
+  public func finish() async -> Bool {
     if options.dryRun { DryRunPlan.report(client.plannedWrites) }
     await session.shutdown()
     await demo?.stop()
+    guard let cassette = client.configuration.cassette else { return true }
+    do {
+      try cassette.save()
+      return true
+    } catch {
+      Console.error("ashby-lua: \(error)")
+      return false
+    }
   }
 
   /// `arg[0]` is the script, `arg[1...]` its arguments, `arg[-1]` the program.
