@@ -70,6 +70,7 @@ let package = Package(
         logging,
         nioCore,
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Crypto", package: "swift-crypto"),  // a cassette's digests of what a script sent
       ]),
     // One webhook delivery, the one type from the listener to the script.
     .target(name: "AshbyWebhook", dependencies: ["AshbyJSON", "AshbyCatalog"]),

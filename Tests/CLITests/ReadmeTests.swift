@@ -61,7 +61,7 @@ import Testing
     for needed in [
       "run --fake", "repl", "auth login", "auth status", "auth logout", "types", "check", "fake-server", "--dry-run",
       "schedule list", "schedule trigger", "schedule history", "schedule run", "run --plan", "plan show", "apply",
-      "undo", "audit", "test scripts/spec",
+      "undo", "audit", "test scripts/spec", "--record", "--replay",
     ] {
       #expect(texts.contains(needed), "the README shows no `\(needed)` command")
     }
@@ -74,8 +74,10 @@ import Testing
     for command in try Self.commands() {
       var stdin = command.stdin
       var interrupt: Double?
-      // The worked plan's files go to the test's home, not into the checkout.
-      var args = command.args.map { $0.hasSuffix(".plan") ? home.appendingPathComponent($0).path : $0 }
+      // The worked plan's and cassette's files go to the test's home, not into the checkout.
+      var args = command.args.map {
+        $0.hasSuffix(".plan") || $0.hasSuffix(".cassette.json") ? home.appendingPathComponent($0).path : $0
+      }
       if args.starts(with: ["auth", "login"]) { stdin = FakeAshby.fullKey + "\n" }
       if args.starts(with: ["schedule", "run"]) { interrupt = 3 }  // a daemon: it runs until stopped
       if args.first == "fake-server" {

@@ -1,4 +1,5 @@
 import AshbyJSON
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -45,11 +46,16 @@ public final class Cassette: Sendable {
     var format: String
     var recordedAt: String
     var redacted: Bool
+    /// For values a script sent that Ashby's answers held too (a CSV's email, say): the
+    /// salted SHA-256 of each, and its stand-in, so a replay sending the value again matches.
+    var salt: String?
+    var standIns: [String: String]?
     var interactions: [Interaction]
 
     enum CodingKeys: String, CodingKey {
-      case format, interactions, redacted
+      case format, interactions, redacted, salt
       case recordedAt = "recorded_at"
+      case standIns = "stand_ins"
     }
   }
 
@@ -71,6 +77,9 @@ public final class Cassette: Sendable {
     var used: Set<Int> = []
     var added = 0
     var standIns = PersonalData.StandIns()
+    var salt: String
+    /// Digest of a value a script sent → its stand-in (see `File.standIns`).
+    var digests: [String: String]
   }
   private let state: Mutex<State>
 
@@ -81,6 +90,8 @@ public final class Cassette: Sendable {
     self.mode = mode
     var interactions: [Interaction] = []
     var redacts = redact
+    var salt: String?
+    var digests: [String: String] = [:]
     if mode != .record {
       guard let data = FileManager.default.contents(atPath: path) else {
         throw CassetteError("cannot read the cassette \(path)")
@@ -94,6 +105,8 @@ public final class Cassette: Sendable {
       }
       interactions = file.interactions
       redacts = file.redacted
+      salt = file.salt
+      digests = file.standIns ?? [:]
     }
     self.redacts = redacts
     var standIns = PersonalData.StandIns()
@@ -101,7 +114,8 @@ public final class Cassette: Sendable {
       PersonalData.taken(in: recorded.response ?? .null, into: &standIns.taken)
       PersonalData.taken(in: recorded.request, into: &standIns.taken)
     }
-    state = Mutex(State(interactions: interactions, standIns: standIns))
+    let newSalt = SymmetricKey(size: .bits128).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    state = Mutex(State(interactions: interactions, standIns: standIns, salt: salt ?? newSalt, digests: digests))
   }
 
   /// Whether requests go to the network at all.
@@ -166,13 +180,12 @@ public final class Cassette: Sendable {
   /// Writes down one exchange (in replay with --record-missing, one the file lacked).
   func record(endpoint: String, body: Data, response: RawResponse) {
     state.withLock { s in
-      var request = (try? JSONValue.decode(body)) ?? .object([:])
+      let request = (try? JSONValue.decode(body)) ?? .object([:])
       var headers: [String: String] = [:]
       for name in Self.keptHeaders { if let value = response.headers.first(name: name) { headers[name] = value } }
       var answer = JSONValue.decodeIfPossible(response.body)
       var bodyText = answer == nil ? String(buffer: response.body) : nil
-      if redacts {
-        request = PersonalData.redactKnown(request, with: s.standIns)
+      if redacts {  // the request's people's data when the file is written, once every answer was seen
         answer = answer.map { PersonalData.redact($0, with: &s.standIns) }
         bodyText = bodyText.map { PersonalData.redactText($0, with: &s.standIns) }
       }
@@ -190,8 +203,25 @@ public final class Cassette: Sendable {
   public func save() throws(CassetteError) {
     let file: File? = state.withLock { s in
       guard mode == .record || s.added > 0 else { return nil }
+      if redacts {
+        // A person's datum a script sent is replaced when an answer held it too; a digest lets a
+        // replay that sends it again (from its own input, say) match.
+        let first = s.interactions.count - s.added
+        for i in first..<s.interactions.count {
+          let salt = s.salt, standIns = s.standIns
+          var digests = s.digests
+          s.interactions[i].request = PersonalData.walkPersonal(s.interactions[i].request) { _, value in
+            guard let standIn = standIns.known(value) else { return value }
+            digests[Self.digest(value, salt: salt)] = standIn
+            return standIn
+          }
+          s.digests = digests
+        }
+      }
       return File(
-        format: Self.format, recordedAt: Timestamps.format(Date()), redacted: redacts, interactions: s.interactions)
+        format: Self.format, recordedAt: Timestamps.format(Date()), redacted: redacts,
+        salt: redacts ? s.salt : nil, standIns: redacts && !s.digests.isEmpty ? s.digests : nil,
+        interactions: s.interactions)
     }
     guard let file else { return }
     let encoder = JSONEncoder()
@@ -206,10 +236,34 @@ public final class Cassette: Sendable {
   /// How many exchanges the cassette holds.
   public var count: Int { state.withLock { $0.interactions.count } }
 
+  /// What this run did with the cassette, for `--verbose`.
+  public var summary: String {
+    state.withLock { s in
+      let answered = s.used.count - s.added
+      return switch mode {
+      case .record: "\(s.added) exchanges recorded\(redacts ? ", people's data replaced by stand-ins" : "")"
+      case .replay: "\(answered) of \(s.interactions.count) recorded answers used"
+      case .replayRecordingMissing: "\(answered) recorded answers used, \(s.added) exchanges added"
+      }
+    }
+  }
+
   // MARK: Matching
 
-  /// What a request matches on: its body canonical (numbers by value, keys in any order).
-  private func key(of body: Data) -> JSONValue { key(of: (try? JSONValue.decode(body)) ?? .object([:])) }
+  /// What a live request matches on: its body canonical (numbers by value, keys in any
+  /// order), with the values a redacting cassette knows by digest as their stand-ins.
+  private func key(of body: Data) -> JSONValue {
+    let request = (try? JSONValue.decode(body)) ?? .object([:])
+    guard redacts else { return key(of: request) }
+    let (salt, digests) = state.withLock { ($0.salt, $0.digests) }
+    guard !digests.isEmpty else { return key(of: request) }
+    return key(of: PersonalData.walkPersonal(request) { _, value in digests[Self.digest(value, salt: salt)] ?? value })
+  }
+
+  /// SHA-256 of the salt and a value, in hex.
+  static func digest(_ value: String, salt: String) -> String {
+    SHA256.hash(data: Data((salt + "\u{0}" + value).utf8)).map { String(format: "%02x", $0) }.joined()
+  }
 
   private func key(of request: JSONValue) -> JSONValue { Self.canonical(request) }
 

@@ -60,11 +60,9 @@ enum PersonalData {
     walk(value, person: false, files: false, phones: false) { kind, text in standIns.standIn(for: text, kind) }
   }
 
-  /// A request with the people's data it read from answers as their stand-ins, and what
-  /// it got elsewhere (the script's own input) as it was: a replay, which reads the
-  /// stand-ins, sends the same request again.
-  static func redactKnown(_ value: JSONValue, with standIns: StandIns) -> JSONValue {
-    walk(value, person: false, files: false, phones: false) { _, text in standIns.known(text) ?? text }
+  /// `value` with each person's datum passed through `replace`.
+  static func walkPersonal(_ value: JSONValue, _ replace: (Kind, String) -> String) -> JSONValue {
+    walk(value, person: false, files: false, phones: false, replace)
   }
 
   /// The highest stand-in number of each kind in `value` (a cassette recorded into again continues after them).

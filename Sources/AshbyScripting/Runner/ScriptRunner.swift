@@ -285,6 +285,7 @@ public final class ScriptRunner: Sendable {
     guard let cassette = client.configuration.cassette else { return true }
     do {
       try cassette.save()
+      if options.verbose { Console.error("ashby-lua: cassette \(cassette.path): \(cassette.summary)") }
       return true
     } catch {
       Console.error("ashby-lua: \(error)")
