@@ -157,6 +157,10 @@ let package = Package(
     // here with no server linked; the server program adds its own commands.
     // Plans: `run --plan` saves them, `apply` makes them once, `undo` writes the way back (docs/plans.md).
     .target(name: "AshbyPlans", dependencies: ["AshbyKit", "AshbyJSON", "AshbyState"]),
+    // `ashby-lua mcp`: the MCP server (the Swift SDK); what agents ask for runs in `ashby-lua` children.
+    .target(
+      name: "AshbyMCP",
+      dependencies: ["AshbyScripting", "AshbyCatalog", "AshbyPlans", "AshbyJSON", .product(name: "MCP", package: "swift-sdk")]),
     // `ashby-lua test`: spec files (busted's conventions, spec.lua) in a VM each, a fresh fake Ashby per test, reports.
     .target(
       name: "AshbySpec",
@@ -181,7 +185,7 @@ let package = Package(
       dependencies: [
         "AshbyCLI", "LuaHost", "AshbyScripting", "AshbyKit", "AshbyJSON", "AshbyCatalog", "AshbyFake", "AshbyScheduler",
         "AshbyState", "AshbyProcess", "AshbyDaemon", "AshbyPostgres", "AshbyWebhook", "AshbyPaths", "AshbyExport",
-        "AshbySignature", "CProcessGuard", "AshbySpec",
+        "AshbySignature", "CProcessGuard", "AshbySpec", "AshbyMCP",
         argumentParser,
         httpClient,
         nioCore,
@@ -252,7 +256,7 @@ let package = Package(
         "AshbyWebhook", "AshbySignature",
         "AshbyPaths", "AshbyTestSupport",
       ],
-      exclude: ["Golden"]),
+      exclude: ["Golden", "MCP"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -57,7 +57,11 @@ package struct ApplyCommand: AsyncParsableCommand {
       valueName: "skip|stop"))
   var onDrift = PlanApplier.DriftPolicy.skip.rawValue
 
+  /// Who asked, as the audit log names it: `apply` from a person, `mcp` from the MCP server's `apply_plan`.
+  @Option(help: .hidden) var origin = "apply"
+
   package func validate() throws {
+    guard ["apply", "mcp"].contains(origin) else { throw ValidationError("--origin must be apply or mcp.") }
     if PlanApplier.DriftPolicy(rawValue: onDrift) == nil {
       throw ValidationError("--on-drift must be skip or stop, got \"\(onDrift.prefix(40))\".")
     }
@@ -76,7 +80,7 @@ package struct ApplyCommand: AsyncParsableCommand {
     // An apply that finished while this one waited for the claim: once is once.
     if claim != nil { try Self.refuseIfApplied(try SavedPlans.store(spec).plan(plan.id)) }
     let journal =
-      session.fake ? nil : AuditJournal(origin: .init(runID: runID, origin: "apply")) { try SavedPlans.open(spec) }
+      session.fake ? nil : AuditJournal(origin: .init(runID: runID, origin: origin)) { try SavedPlans.open(spec) }
     journal?.script(plan.script?.path)
     var settings = session.settings
     if settings.onBehalfOf == nil { settings.onBehalfOf = plan.onBehalfOf }  // as it was reviewed

@@ -103,12 +103,14 @@ public enum ServerCommand: String, CaseIterable, Sendable {
   case hook
   case fakeServer = "fake-server"
   case test
+  case mcp
 
   public var abstract: String {
     switch self {
     case .schedule: "Run scripts on a timetable from schedules.toml (cron, time zones, history)."
     case .hook: "Manage the Ashby webhooks that deliver to `schedule run --listen` ([[hook]] in schedules.toml)."
     case .fakeServer: "Serve a fake Ashby API on loopback (demo data, fault injection) until interrupted."
+    case .mcp: "Serve the Model Context Protocol on stdio: agents run Lua as dry runs, and their writes become plans a person approves."
     case .test: "Run *_spec.lua files (busted's describe/it/assert), each test against a fresh fake Ashby."
     }
   }

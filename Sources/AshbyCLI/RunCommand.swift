@@ -49,6 +49,12 @@ package struct RunCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Send at most N requests to Ashby (retries count); the next is refused with a limit error (err.limit = \"requests\").",
+      valueName: "N"))
+  package var maxRequests: Int?
+
+  @Option(
+    help: ArgumentHelp(
       "Run the script as a hook answering this delivery (`ashby.event`, `...`): a webhook body FILE as Ashby POSTs it, or a webhook TYPE, sampled from the fake Ashby's data (with --fake).",
       valueName: "FILE_OR_TYPE"))
   package var event: String?
@@ -114,6 +120,9 @@ package struct RunCommand: AsyncParsableCommand {
       throw ValidationError("--fake cannot be used with --record or --replay: record against an Ashby (`fake-server` works).")
     }
     guard ["pii", "none"].contains(redact) else { throw ValidationError("--redact must be pii or none, got \"\(redact)\".") }
+    if let maxRequests, !(1...1_000_000_000).contains(maxRequests) {
+      throw ValidationError("--max-requests must be a whole number of requests from 1 to 1000000000.")
+    }
     if let maxWrites, !RunLimits.maxWrites.contains(maxWrites) {
       throw ValidationError("--max-writes must be a whole number of writes from 0 to \(RunLimits.maxWrites.upperBound).")
     }
@@ -123,6 +132,7 @@ package struct RunCommand: AsyncParsableCommand {
     let rest = scriptAndArguments.first == "--" ? Array(scriptAndArguments.dropFirst()) : scriptAndArguments
     var settings = session.settings
     settings.maxWrites = maxWrites
+    settings.maxRequests = maxRequests
     if plan != nil { settings.dryRun = true }
     if let record { settings.cassette = RunSettings.Cassette(file: record, mode: .record, redact: redact == "pii") }
     if let replay { settings.cassette = RunSettings.Cassette(file: replay, mode: recordMissing ? .replayRecordingMissing : .replay) }

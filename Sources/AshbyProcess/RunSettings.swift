@@ -20,6 +20,8 @@ public struct RunSettings: Codable, Sendable, Equatable {
   public var rateLimit: Int?
   /// At most this many writes (`--max-writes`, `max_writes`).
   public var maxWrites: Int?
+  /// At most this many requests to Ashby (`--max-requests`).
+  public var maxRequests: Int?
   /// Save the dry run's writes as a plan in this file (`run --plan`, a `plan_only` job's runs).
   public var planFile: String?
   public var verbose = false

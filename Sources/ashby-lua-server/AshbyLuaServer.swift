@@ -27,7 +27,7 @@ struct AshbyLuaServer: AsyncParsableCommand {
     subcommands: [
       RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleCommand.self, FakeServerCommand.self,
       TypesCommand.self, CheckCommand.self, HookCommand.self, AuditCommand.self, PlanCommand.self, ApplyCommand.self,
-      UndoCommand.self, TestCommand.self,
+      UndoCommand.self, TestCommand.self, MCPCommand.self,
     ]
   )
 }

@@ -40,7 +40,7 @@ struct AshbyLua: AsyncParsableCommand {
     subcommands: [
       RunCommand.self, ReplCommand.self, AuthCommand.self, ScheduleHandover.self, FakeServerHandover.self,
       TypesCommand.self, CheckCommand.self, HookHandover.self, AuditCommand.self, PlanCommand.self, ApplyCommand.self,
-      UndoCommand.self, TestHandover.self,
+      UndoCommand.self, TestHandover.self, MCPHandover.self,
     ]
   )
 }
@@ -59,6 +59,9 @@ struct ScheduleHandover: ParsableCommand {
 }
 struct HookHandover: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "hook", abstract: ServerCommand.hook.abstract)
+}
+struct MCPHandover: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "mcp", abstract: ServerCommand.mcp.abstract)
 }
 struct TestHandover: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "test", abstract: ServerCommand.test.abstract)

@@ -218,7 +218,15 @@ public final class AshbyClient: Sendable {
       budget.release(ticket, RateBudget.Answer(status: nil))  // the slot was ours; nothing was sent on it
       return cancelled
     }
-    counter.add(1, ordering: .relaxed)
+    let sent = counter.wrappingAdd(1, ordering: .relaxed).newValue
+    if let cap = configuration.maxRequests, sent > cap {
+      budget.release(ticket, RateBudget.Answer(status: nil))  // nothing was sent on it
+      var error = AshbyError(
+        .limit, "this run may send at most \(cap) request\(cap == 1 ? "" : "s") to Ashby (--max-requests); this one was not sent",
+        endpoint: endpoint)
+      error.limit = "requests"
+      return .failure(FailedAttempt(error, nil))
+    }
     let raw: RawResponse
     do {
       raw = try await transport.post(endpoint: endpoint, body: body, onBehalfOf: onBehalfOf)

@@ -38,6 +38,8 @@ public struct AshbyConfiguration: Sendable {
   public var onBehalfOf: String?
   /// At most this many writes are sent (`--max-writes`); the next is refused with a `limit` error.
   public var maxWrites: Int?
+  /// At most this many requests are sent, retries counted (`--max-requests`); the next is refused with a `limit` error.
+  public var maxRequests: Int?
   /// Where each write is recorded before it is sent (the audit log); nil: nowhere.
   public var journal: (any WriteJournal)?
   /// Where exchanges are recorded, or answered from (`run --record`, `--replay`); nil: Ashby, unrecorded.

@@ -195,6 +195,7 @@ public final class ScriptRunner: Sendable {
     configuration.onBehalfOf = try options.onBehalfOf ?? AuthConfig.onBehalfOf(profile: options.profile, in: configFile())
     configuration.maxInFlight = options.concurrency
     configuration.maxWrites = options.maxWrites
+    configuration.maxRequests = options.maxRequests
     if let rate = try options.rateLimit ?? AuthConfig.rateLimit(profile: options.profile, in: configFile()) {
       configuration.requestsPerMinute = rate
     }

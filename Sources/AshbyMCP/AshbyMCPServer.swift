@@ -1,0 +1,157 @@
+import AshbyCatalog
+import AshbyScripting
+import Foundation
+import MCP
+import Synchronization
+
+/// `ashby-lua mcp`: the Model Context Protocol over stdio (docs/mcp.md).
+/// An agent finds and reads endpoints in the catalog, runs Lua in a sandboxed
+/// child as a dry run, and gets back a plan id; applying it goes through the
+/// plans feature (once, drift-checked, audited) and, unless the server was
+/// started to allow it, through a person (elicitation).
+public final class AshbyMCPServer: Sendable {
+  let settings: MCPSettings
+  let children: ChildRun
+  let scripts: ScriptTool
+  /// Whether the client said it can ask its user (elicitation), from `initialize`.
+  let clientElicits = Mutex(false)
+
+  public init(settings: MCPSettings) throws {
+    self.settings = settings
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-mcp-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    children = ChildRun(program: settings.program, environment: settings.environment, folder: folder)
+    scripts = ScriptTool(settings: settings, children: children, slots: AsyncLimiter(settings.maxConcurrentScripts))
+  }
+
+  static let guideURI = "ashby://guide", stubsURI = "ashby://stubs/ashby.meta.lua"
+
+  /// Serves on `transport` until the client goes.
+  public func serve(_ transport: any Transport, version: String) async throws {
+    let server = Server(
+      name: "ashby-lua", version: version,
+      instructions:
+        "Script the Ashby ATS in Lua. search_endpoints and describe read the catalog; run_script runs Lua against the `ashby` table as a dry run (writes become a plan); apply_plan makes a plan's writes once, after a person agrees.",
+      capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+    await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: Self.tools) }
+    await server.withMethodHandler(CallTool.self) { [self] params in
+      try await self.call(params.name, params.arguments ?? [:], progressToken: params._meta?.progressToken, server: server)
+    }
+    await server.withMethodHandler(ListResources.self) { _ in
+      ListResources.Result(resources: [
+        Resource(
+          name: "guide", uri: Self.guideURI, description: "The ashby table in short: actions, functions, modules",
+          mimeType: "text/plain"),
+        Resource(
+          name: "ashby.meta.lua", uri: Self.stubsURI, description: "LuaLS type stubs of the ashby table and every endpoint",
+          mimeType: "text/x-lua"),
+      ])
+    }
+    await server.withMethodHandler(ReadResource.self) { params in
+      switch params.uri {
+      case Self.guideURI: return ReadResource.Result(contents: [.text(AshbyDocs.guide, uri: params.uri, mimeType: "text/plain")])
+      case Self.stubsURI: return ReadResource.Result(contents: [.text(AshbyDocs.stubs, uri: params.uri, mimeType: "text/x-lua")])
+      default: throw MCPError.invalidParams("no resource \(params.uri)")
+      }
+    }
+    try await server.start(transport: transport) { [self] _, capabilities in
+      self.clientElicits.withLock { $0 = capabilities.elicitation != nil }
+    }
+    await server.waitUntilCompleted()
+    try? FileManager.default.removeItem(at: children.folder)
+  }
+
+  func call(_ name: String, _ arguments: [String: Value], progressToken: ProgressToken?, server: Server) async throws
+    -> CallTool.Result
+  {
+    switch name {
+    case "search_endpoints":
+      guard let query = arguments["query"]?.stringValue else { throw MCPError.invalidParams("search_endpoints needs query") }
+      let found = AshbyDocs.search(query)
+      let text = found.isEmpty ? "nothing matches \"\(query)\"" : found.map { "\($0.name)  (\($0.kind); \($0.summary))" }.joined(separator: "\n")
+      return CallTool.Result(
+        content: [.text(text: text, annotations: nil, _meta: nil)],
+        structuredContent: .object([
+          "matches": .array(found.map { .object(["name": .string($0.name), "kind": .string($0.kind), "writes": .bool($0.writes)]) })
+        ]))
+    case "describe":
+      guard let what = arguments["name"]?.stringValue else { throw MCPError.invalidParams("describe needs name") }
+      let bare = what.hasPrefix("ashby.") ? String(what.dropFirst(6)) : what
+      let text = AshbyDocs.describe(bare)
+      return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: text.hasPrefix("no help for"))
+    case "run_script":
+      // A client that gave a progress token hears how long the script has run, about once a second.
+      var report: (@Sendable (Double, Double) async -> Void)?
+      if let token = progressToken {
+        report = { @Sendable seconds, limit in
+          try? await server.notify(
+            ProgressNotification.message(
+              .init(progressToken: token, progress: seconds, total: limit, message: "the script has run \(Int(seconds)) s")))
+        }
+      }
+      return try await scripts.call(arguments, progress: report)
+    case "show_plan":
+      let id = try planID(arguments)
+      return try await command(["plan", "show", id] + settings.stateFlags, limit: 30)
+    case "apply_plan":
+      return try await apply(try planID(arguments), server: server)
+    case "audit":
+      var args = ["audit"] + settings.stateFlags
+      if let limit = arguments["limit"]?.intValue {
+        guard (1...1000).contains(limit) else { throw MCPError.invalidParams("limit must be from 1 to 1000") }
+        args += ["--limit", String(limit)]
+      }
+      if let run = arguments["run_id"]?.stringValue { args += ["--run", run] }
+      return try await command(args, limit: 30)
+    default:
+      throw MCPError.methodNotFound("no tool \(name)")
+    }
+  }
+
+  func planID(_ arguments: [String: Value]) throws -> String {
+    guard let id = arguments["plan_id"]?.stringValue, id.hasPrefix("plan-"), id.count <= 64,
+      id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+    else { throw MCPError.invalidParams("plan_id must be a plan's id, like plan-3c41e0b9d1f2") }
+    return id
+  }
+
+  /// `apply_plan`: a person agrees first (elicitation), unless the server was started to allow it.
+  func apply(_ id: String, server: Server) async throws -> CallTool.Result {
+    if !settings.allowApply {
+      guard clientElicits.withLock({ $0 }) else {
+        return refusal(
+          "this server applies plans only when a person agrees, and this client cannot ask one; a person can review it with `ashby-lua plan show \(id)` and make it with `ashby-lua apply \(id)`"
+        )
+      }
+      let shown = try await children.run(["plan", "show", id] + settings.stateFlags, limit: 30)
+      guard shown.exit == 0 else { return result(shown) }
+      let answer = try await server.requestElicitation(
+        message: "Apply this plan to Ashby? Its writes are made once, checked for drift, and audited.\n\n"
+          + settings.scrub(String(shown.stdout.split(separator: "\n").prefix(40).joined(separator: "\n"))),
+        requestedSchema: .init(
+          properties: ["apply": .object(["type": .string("boolean"), "description": .string("Apply the plan now")])],
+          required: ["apply"]))
+      guard answer.action == .accept, answer.content?["apply"]?.boolValue != false else {
+        return refusal("the person declined: plan \(id) was not applied")
+      }
+    }
+    var args = ["apply", id] + settings.applyFlags
+    if let cap = settings.maxWrites { args += ["--max-writes", String(cap)] }
+    return try await command(args, limit: 600)
+  }
+
+  func refusal(_ text: String) -> CallTool.Result {
+    CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: true)
+  }
+
+  func command(_ args: [String], limit: Double) async throws -> CallTool.Result {
+    result(try await children.run(args, limit: limit))
+  }
+
+  func result(_ outcome: ChildRun.Outcome) -> CallTool.Result {
+    let text = settings.scrub([outcome.stdout, outcome.stderr].filter { !$0.isEmpty }.joined(separator: "\n"))
+    return CallTool.Result(
+      content: [.text(text: text, annotations: nil, _meta: nil)],
+      structuredContent: .object(["exit": .int(Int(outcome.exit))]), isError: outcome.exit != 0)
+  }
+}

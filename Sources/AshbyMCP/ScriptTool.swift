@@ -1,0 +1,134 @@
+import AshbyJSON
+import AshbyPlans
+import Foundation
+import MCP
+
+/// `run_script`: Lua in a child `ashby-lua run --sandbox --plan`, always a dry
+/// run: reads go out, writes become a plan stored by id. The text is what the
+/// script printed, nothing of ours, so the same read-only script reads the same
+/// twice; the plan, the error and the timings go in `structuredContent`.
+struct ScriptTool: Sendable {
+  let settings: MCPSettings
+  let children: ChildRun
+  let slots: AsyncLimiter
+
+  /// The text's cap: stdout first, then stderr.
+  static let textCap = 64 * 1024
+
+  /// - Parameter progress: called about once a second while the script runs (seconds so far, the limit).
+  func call(_ arguments: [String: Value], progress: (@Sendable (Double, Double) async -> Void)? = nil) async throws
+    -> CallTool.Result
+  {
+    guard let code = arguments["code"]?.stringValue else { throw MCPError.invalidParams("run_script needs code, a string of Lua") }
+    guard code.utf8.count <= 1 << 20 else { throw MCPError.invalidParams("code is larger than 1 MB") }
+    var args: [String] = []
+    if let given = arguments["args"] {
+      guard let list = given.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+        throw MCPError.invalidParams("args must be a list of strings")
+      }
+      args = list.compactMap(\.stringValue)
+    }
+    var timeout = settings.defaultTimeout
+    if let given = arguments["timeout_s"] {
+      guard let seconds = given.doubleValue ?? given.intValue.map(Double.init), seconds > 0 else {
+        throw MCPError.invalidParams("timeout_s must be a number of seconds above 0")
+      }
+      timeout = min(seconds, settings.timeoutCap)
+    }
+    let folder = children.folder.appendingPathComponent(UUID().uuidString)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let script = folder.appendingPathComponent("script.lua"), planFile = folder.appendingPathComponent("writes.plan")
+    try code.write(to: script, atomically: true, encoding: .utf8)
+    var flags = ["run", "--sandbox", "--quiet", "--timeout", String(timeout), "--max-memory", String(settings.defaultMemoryMB)]
+    flags += ["--max-requests", String(settings.maxRequests), "--plan", planFile.path] + settings.sessionFlags
+    try await slots.acquire()
+    var ticker: Task<Void, any Error>?
+    if let progress {
+      let limit = timeout
+      ticker = Task {
+        let started = ContinuousClock.now
+        while !Task.isCancelled {
+          try await Task.sleep(for: .seconds(1))
+          let elapsed = ContinuousClock.now - started
+          await progress(Double(elapsed.components.seconds), limit)
+        }
+      }
+    }
+    let outcome: ChildRun.Outcome
+    do {
+      // In the call's own folder, as `script.lua`: the same script reads the same in every message.
+      outcome = try await children.run(flags + [script.lastPathComponent] + args, limit: timeout + 10, in: folder)
+      ticker?.cancel()
+      await slots.release()
+    } catch {
+      ticker?.cancel()
+      await slots.release()
+      throw error
+    }
+    let plan = (try? Data(contentsOf: planFile)).flatMap { try? Plan(json: JSONValue.decode($0)) }
+    var structured: [String: Value] = [
+      "exit": .int(Int(outcome.exit)), "seconds": .double((outcome.seconds * 1000).rounded() / 1000),
+    ]
+    if let plan, !plan.steps.isEmpty {
+      structured["plan_id"] = .string(plan.id)
+      var counts: [String: Value] = [:]
+      for step in plan.steps { counts[step.action] = .int((counts[step.action]?.intValue ?? 0) + 1) }
+      structured["writes"] = .object(counts)
+      structured["plan"] = .string(settings.scrub(String(PlanText.describe(plan).split(separator: "\n").prefix(12).joined(separator: "\n"))))
+    }
+    let stderr = Self.scriptsOwn(outcome.stderr, plan: plan)
+    if outcome.exit != 0 {
+      structured["error"] = .string(settings.scrub(Self.errorLine(stderr) ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed")))
+    }
+    var text = String(decoding: Array(outcome.stdout.utf8.prefix(Self.textCap)), as: UTF8.self)
+    if !stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + stderr }
+    return CallTool.Result(
+      content: [.text(text: settings.scrub(text), annotations: nil, _meta: nil)], structuredContent: .object(structured),
+      isError: outcome.exit != 0)
+  }
+
+  /// The child's stderr without what `run --plan` adds of its own (the plan's line, the dry run's summary).
+  static func scriptsOwn(_ stderr: String, plan: Plan?) -> String {
+    var out: [Substring] = []
+    var inDryRun = false
+    for line in stderr.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("dry run: ") {
+        inDryRun = true
+        continue
+      }
+      if inDryRun && line.hasPrefix("  ") { continue }
+      inDryRun = false
+      if let plan, line.hasPrefix("plan \(plan.id) saved to ") { continue }
+      if line.hasPrefix("ashby-lua: no plan saved") { continue }
+      out.append(line)
+    }
+    return out.joined(separator: "\n").trimmingCharacters(in: .newlines)
+  }
+
+  /// `ashby-lua: MESSAGE`, the error that ended the run.
+  static func errorLine(_ stderr: String) -> String? {
+    stderr.split(separator: "\n").first { $0.hasPrefix("ashby-lua: ") }.map { String($0.dropFirst(11)) }
+  }
+}
+
+/// At most N at once; the rest wait their turn.
+actor AsyncLimiter {
+  private var free: Int
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  init(_ count: Int) { free = max(1, count) }
+
+  func acquire() async throws {
+    try Task.checkCancellation()
+    if free > 0 {
+      free -= 1
+      return
+    }
+    await withCheckedContinuation { waiting.append($0) }
+  }
+
+  func release() {
+    if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+  }
+}

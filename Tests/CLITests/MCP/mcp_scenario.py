@@ -1,0 +1,116 @@
+"""Drives `ashby-lua mcp` with the reference Python MCP client (PyPI mcp), for MCPTests.
+
+    mcp_scenario.py SCENARIO PROGRAM ARGS...
+
+Starts PROGRAM ARGS... over stdio, runs SCENARIO (tour | elicit-accept | elicit-decline | cancel),
+and prints one JSON object of what came back, for the Swift test to check.
+"""
+import asyncio
+import json
+import os
+import sys
+import time
+
+from mcp import ClientSession, StdioServerParameters, types
+from mcp.client.stdio import stdio_client
+
+READ = 'local jobs = ashby.list_jobs{ status = "open" }.jobs\nprint(#jobs, jobs[1].id)'
+WRITE = ('ashby.create_candidate{ first_name = "Mia", last_name = "Agent", email = "mia.agent@example.org" }\n'
+         'print("planned")')
+
+
+def text(result):
+    return "".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+
+
+def dump(result):
+    return {"text": text(result), "isError": bool(result.is_error), "structured": result.structured_content}
+
+
+async def call(session, name, arguments, **kw):
+    try:
+        return dump(await session.call_tool(name, arguments, **kw))
+    except Exception as error:  # a JSON-RPC error
+        return {"rpcError": str(error), "code": getattr(getattr(error, "error", None), "code", None)}
+
+
+async def main():
+    scenario, program, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    out = {}
+    answer = {"elicit-accept": "accept", "elicit-decline": "decline"}.get(scenario)
+
+    async def on_elicit(context, params):
+        out.setdefault("elicited", []).append(params.message)
+        if answer == "accept":
+            return types.ElicitResult(action="accept", content={"apply": True})
+        return types.ElicitResult(action="decline")
+
+    server = StdioServerParameters(command=program, args=args, env=dict(os.environ))
+    async with stdio_client(server) as (read, write):
+        kwargs = {"elicitation_callback": on_elicit} if answer else {}
+        async with ClientSession(read, write, **kwargs) as session:
+            init = await session.initialize()
+            out["protocolVersion"] = init.protocol_version
+            out["serverName"] = init.server_info.name
+            if scenario == "tour":
+                tools = (await session.list_tools()).tools
+                out["tools"] = {t.name: t.annotations.model_dump(exclude_none=True) if t.annotations else {} for t in tools}
+                out["resources"] = [str(r.uri) for r in (await session.list_resources()).resources]
+                stubs = await session.read_resource("ashby://stubs/ashby.meta.lua")
+                out["stubsLength"] = len(stubs.contents[0].text)
+                out["describe"] = await call(session, "describe", {"name": "candidate.create"})
+                out["search"] = await call(session, "search_endpoints", {"query": "candidate create"})
+                out["read1"] = await call(session, "run_script", {"code": READ})
+                out["read2"] = await call(session, "run_script", {"code": READ})
+                out["write"] = await call(session, "run_script", {"code": WRITE})
+                plan = (out["write"].get("structured") or {}).get("plan_id")
+                out["show"] = await call(session, "show_plan", {"plan_id": plan})
+                out["apply1"] = await call(session, "apply_plan", {"plan_id": plan})
+                out["apply2"] = await call(session, "apply_plan", {"plan_id": plan})
+                out["audit"] = await call(session, "audit", {"limit": 5})
+                started = time.monotonic()
+                out["runaway"] = await call(session, "run_script", {"code": "while true do end", "timeout_s": 2})
+                out["runawaySeconds"] = time.monotonic() - started
+                out["after"] = await call(session, "run_script", {"code": "print(6 * 7)"})
+                out["snoop"] = await call(session, "run_script", {"code": (
+                    'print(os.getenv and os.getenv("ASHBY_API_KEY"))\n'
+                    'print(io and io.open and io.open("/proc/self/environ"))\n'
+                    'print(pcall(require, "os"))')})
+                out["failing"] = await call(session, "run_script", {"code": 'error({ kind = "mine", message = "nope" })'})
+                out["unknownTool"] = await call(session, "no_such_tool", {})
+                out["badArgs"] = await call(session, "run_script", {"code": 42})
+            elif scenario.startswith("elicit"):
+                out["write"] = await call(session, "run_script", {"code": WRITE})
+                plan = (out["write"].get("structured") or {}).get("plan_id")
+                out["apply"] = await call(session, "apply_plan", {"plan_id": plan})
+            elif scenario == "no-elicit":
+                out["write"] = await call(session, "run_script", {"code": WRITE})
+                plan = (out["write"].get("structured") or {}).get("plan_id")
+                out["apply"] = await call(session, "apply_plan", {"plan_id": plan})
+            elif scenario == "progress":
+                heard = []
+
+                async def on_progress(progress, total, message):
+                    heard.append([progress, total, message])
+
+                out["slow"] = await call(session, "run_script", {"code": (
+                    "local t = os.clock() + 3.5\nwhile os.clock() < t do end\nprint('slow done')")},
+                    progress_callback=on_progress)
+                out["progress"] = heard
+            elif scenario == "cancel":
+                started = time.monotonic()
+                try:
+                    await session.call_tool("run_script", {"code": "while true do end", "timeout_s": 60},
+                                            read_timeout_seconds=2)
+                    out["cancelled"] = False
+                except Exception as error:
+                    out["cancelled"] = str(error)
+                out["cancelSeconds"] = time.monotonic() - started
+                await asyncio.sleep(1.5)
+                # run_script's children alone run with --max-requests: none may be left.
+                out["childrenLeft"] = len([p for p in os.popen("pgrep -f -- '--max-request[s]'").read().split() if p])
+                out["after"] = await call(session, "run_script", {"code": "print(1)"})
+    print(json.dumps(out))
+
+
+asyncio.run(main())

@@ -1,0 +1,116 @@
+import AshbyFake
+import AshbyTestSupport
+import Foundation
+import Testing
+
+/// `ashby-lua mcp` driven by the reference Python MCP client (PyPI `mcp`, installed by
+/// `scripts/setup-deps test` into .build-tools/mcp) over stdio: Tests/CLITests/MCP/mcp_scenario.py
+/// runs a scenario and prints what came back as JSON; these tests check it, and what the fake Ashby received.
+@Suite(.serialized) struct MCPTests {
+  static let python = packageRoot.appendingPathComponent(".build-tools/mcp/bin/python")
+  static let scenario = packageRoot.appendingPathComponent("Tests/CLITests/MCP/mcp_scenario.py")
+
+  /// Runs `scenario` against `ashby-lua mcp ARGS...`; the JSON it printed.
+  func drive(_ scenario: String, _ args: [String], env: [String: String] = [:]) async throws -> [String: Any] {
+    let home = try scratch()
+    let process = Process()
+    process.executableURL = Self.python
+    process.arguments = [Self.scenario.path, scenario, binary.path, "mcp"] + args
+    process.environment = binaryEnvironment(home: home, env)
+    let out = home.appendingPathComponent("scenario.out"), err = home.appendingPathComponent("scenario.err")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    let watchdog = Task {
+      try await Task.sleep(for: .seconds(180))
+      process.terminate()
+    }
+    try await exited(process)
+    watchdog.cancel()
+    let text = try String(contentsOf: out, encoding: .utf8)
+    let log = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+    #expect(process.terminationStatus == 0, "\(log.suffix(3000))")
+    #expect(!text.contains(FakeAshby.fullKey), "the key reached the client")
+    let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    return try #require(json, "\(text)\n\(log.suffix(3000))")
+  }
+
+  func result(_ json: [String: Any], _ key: String) -> (text: String, isError: Bool, structured: [String: Any]) {
+    let r = json[key] as? [String: Any] ?? [:]
+    return (r["text"] as? String ?? "", r["isError"] as? Bool ?? false, r["structured"] as? [String: Any] ?? [:])
+  }
+
+  @Test func anAgentReadsRunsPlansAndAppliesOnce() async throws {
+    let json = try await drive("tour", ["--fake"])
+    #expect(json["serverName"] as? String == "ashby-lua")
+    #expect((json["protocolVersion"] as? String)?.hasPrefix("20") == true)
+    let tools = try #require(json["tools"] as? [String: [String: Bool]])
+    #expect(Set(tools.keys) == ["search_endpoints", "describe", "run_script", "show_plan", "apply_plan", "audit"])
+    #expect(tools["apply_plan"]?["read_only_hint"] == false && tools["apply_plan"]?["destructive_hint"] == true)
+    for name in ["search_endpoints", "describe", "run_script", "show_plan", "audit"] {
+      #expect(tools[name]?["read_only_hint"] == true, "\(name)")
+    }
+    #expect(json["resources"] as? [String] == ["ashby://guide", "ashby://stubs/ashby.meta.lua"])
+    #expect((json["stubsLength"] as? Int ?? 0) > 10_000)
+    #expect(result(json, "describe").text.contains("candidatesWrite"))
+    #expect(result(json, "search").text.contains("candidate.create"))
+
+    // The same read-only script reads the same twice; a writing one sends nothing and brings a plan back.
+    let read1 = result(json, "read1"), read2 = result(json, "read2")
+    #expect(!read1.isError && read1.text == read2.text && read1.text.hasPrefix("126\t"), "\(read1.text)")
+    let write = result(json, "write")
+    #expect(write.text == "planned\n", "\(write.text)")
+    let planID = try #require(write.structured["plan_id"] as? String)
+    #expect((write.structured["writes"] as? [String: Int]) == ["create_candidate": 1])
+    #expect(result(json, "show").text.contains(planID))
+    let apply1 = result(json, "apply1"), apply2 = result(json, "apply2")
+    #expect(!apply1.isError && apply1.text.contains("1 applied"), "\(apply1.text)")
+    #expect(apply2.isError && apply2.text.contains("already applied"), "\(apply2.text)")
+    #expect(result(json, "audit").text.contains("mcp #"), "the audit log names the origin mcp: \(result(json, "audit").text)")
+
+    // A runaway script ends within its limit, as an error; the server keeps serving.
+    let runaway = result(json, "runaway")
+    #expect(runaway.isError && runaway.text.contains("time limit of 2 s exceeded"), "\(runaway.text)")
+    #expect((json["runawaySeconds"] as? Double ?? 99) < 2 + 10)
+    #expect(result(json, "after").text == "42\n")
+    // The sandbox: no environment, no files.
+    let snoop = result(json, "snoop")
+    #expect(snoop.isError && snoop.text.contains("not available in a sandboxed run"), "\(snoop.text)")
+    #expect(result(json, "failing").isError)
+    // JSON-RPC errors for an unknown tool and bad arguments.
+    #expect((json["unknownTool"] as? [String: Any])?["code"] as? Int == -32601, "\(json["unknownTool"] ?? "")")
+    #expect((json["badArgs"] as? [String: Any])?["code"] as? Int == -32602, "\(json["badArgs"] ?? "")")
+  }
+
+  /// Without --allow-apply or --fake, a person decides through elicitation; a client that cannot ask is refused.
+  @Test(arguments: ["elicit-accept", "elicit-decline", "no-elicit"])
+  func applyingAsksAPerson(scenario: String) async throws {
+    let f = try await FakeFixture.start()
+    let json = try await drive(
+      scenario, ["--base-url", f.fake.baseURL.absoluteString], env: ["ASHBY_API_KEY": FakeAshby.fullKey])
+    let apply = result(json, "apply")
+    #expect(f.fake.count("candidate.create") == (scenario == "elicit-accept" ? 1 : 0), "\(apply.text)")
+    switch scenario {
+    case "elicit-accept":
+      #expect(!apply.isError && apply.text.contains("1 applied"), "\(apply.text)")
+      #expect((json["elicited"] as? [String])?.first?.contains("candidate.create") == true)
+    case "elicit-decline":
+      #expect(apply.isError && apply.text.contains("declined"), "\(apply.text)")
+    default:
+      #expect(apply.isError && apply.text.contains("ashby-lua apply plan-"), "\(apply.text)")
+    }
+    await f.fake.stop()
+  }
+
+  @Test func cancellingEndsTheScriptsChildAndProgressIsReported() async throws {
+    let cancel = try await drive("cancel", ["--fake"])
+    #expect(cancel["childrenLeft"] as? Int == 0, "\(cancel)")
+    #expect(result(cancel, "after").text == "1\n")
+    let progress = try await drive("progress", ["--fake"])
+    #expect(result(progress, "slow").text == "slow done\n")
+    let heard = progress["progress"] as? [[Any]] ?? []
+    #expect(heard.count >= 2, "\(heard)")
+  }
+}
