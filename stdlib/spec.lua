@@ -26,12 +26,15 @@ local function caller_in(source)
     local info = debug.getinfo(level, "Sl")
     if not info then break end
     if info.source == source and info.currentline > 0 then
-      return ("%s:%d"):format(info.short_src, info.currentline)
+      return ("%s:%d"):format(source:sub(2), info.currentline)
     end
   end
 end
 
 local current_source -- "@path" of the spec file being run, for failure locations
+
+-- An error raised in a spec, with where it was raised (its own message did not say).
+local Located = {}
 
 local function fail(message)
   error(setmetatable({ message = message, where = current_source and caller_in(current_source) }, Failure), 0)
@@ -66,9 +69,16 @@ local function differences(expected, actual, path, out, seen)
   return out
 end
 
-spec.differences = function(a, b)
+--- The differences, at most `limit` lines (40) and a line saying how many more.
+spec.differences = function(a, b, limit)
   local out = differences(a, b, "", {}, {})
   table.sort(out)
+  limit = limit or 40
+  if #out > limit then
+    local more = #out - limit
+    for i = #out, limit + 1, -1 do out[i] = nil end
+    out[#out + 1] = ("  ... and %d more"):format(more)
+  end
   return out
 end
 
@@ -125,8 +135,10 @@ function checks.error(fn, expected)
   if expected == nil then
     return true, nil, ("Expected no error, but it raised:\n%s"):format(tostring(err))
   end
-  local held = err == expected or (type(err) == "table" and type(expected) == "table" and #spec.differences(expected, err) == 0)
-    or (type(err) == "string" and type(expected) == "string" and (err == expected or err:sub(-#expected) == expected))
+  -- As luassert: a string error is compared without the "file:line: " Lua put before it.
+  local bare = type(err) == "string" and err:gsub("^[^\n]-:%d+: ", "", 1) or err
+  local held = err == expected or bare == expected
+    or (type(err) == "table" and type(expected) == "table" and #spec.differences(expected, err) == 0)
   return held, ("Expected the error:\n%s\nGot:\n%s"):format(show(expected), show(err)),
     ("Expected an error other than:\n%s"):format(show(expected))
 end
@@ -138,9 +150,19 @@ function checks.matches(pattern, text, init, plain)
 end
 
 function checks.near(expected, actual, tolerance)
+  if type(expected) ~= "number" or type(tolerance) ~= "number" then
+    fail("assert.near expects (expected, actual, tolerance), three numbers")
+  end
   local held = type(actual) == "number" and math.abs(expected - actual) <= tolerance
   return held, ("Expected %s to be within %s of %s"):format(show(actual), tostring(tolerance), tostring(expected)),
     ("Expected %s not to be within %s of %s"):format(show(actual), tostring(tolerance), tostring(expected))
+end
+
+-- Where each assertion takes a message of the caller's.
+local message_at = { equal = 3, same = 3, error = 3, near = 4 }
+
+function checks.fail(message)
+  return false, tostring(message or "assert.fail"), tostring(message or "assert.fail")
 end
 
 local aliases = {
@@ -169,11 +191,9 @@ local function step(negated, key)
   return function(...)
     local held, message, negated_message = check(...)
     if held == negated then
-      local extra = select(check == checks.equal and 3 or check == checks.same and 3 or 2, ...)
+      local extra = select(message_at[name] or 2, ...)
       local why = negated and negated_message or message
-      if type(extra) == "string" and name ~= "matches" and name ~= "error" and name ~= "near" then
-        why = extra .. "\n" .. why
-      end
+      if type(extra) == "string" and name ~= "matches" then why = extra .. "\n" .. why end
       fail(why)
     end
     return ...
@@ -242,22 +262,28 @@ function spec.run(path, hooks, filter)
   end
 
   -- An error's text, and where in the spec file it came from.
+  -- An error value as text: a table without __tostring pretty-printed, nil as busted says it.
+  local function text_of(err)
+    if err == nil then return "Nil error" end
+    local text = tostring(err)
+    if type(err) == "table" and text:match("^table: ") then return pretty.format(err, { color = false }) end
+    return text
+  end
+
   local function describe_error(err)
     if getmetatable(err) == Failure then
       return "failure", (err.where and err.where .. ": " or "") .. err.message
     end
     if getmetatable(err) == Pending then return "pending", err.message end
-    local text = tostring(err)
-    if type(err) == "table" and getmetatable(err) == nil then text = pretty.format(err, { color = false }) end
-    return "error", text
+    if getmetatable(err) == Located then return "error", err.where .. ": " .. text_of(err.error) end
+    return "error", text_of(err)
   end
 
   local function handler(err)
     if getmetatable(err) == Failure or getmetatable(err) == Pending then return err end
     -- Where in the spec file it happened, unless the message says so already (Lua's and the host's do).
     local where = caller_in(current_source)
-    local text = type(err) == "string" and err or tostring(err)
-    if where and not text:find(path, 1, true) then return where .. ": " .. text end
+    if where and not text_of(err):find(path, 1, true) then return setmetatable({ where = where, error = err }, Located) end
     return err
   end
 
@@ -271,7 +297,11 @@ function spec.run(path, hooks, filter)
   end
 
   local env = {}
+  local function not_in_test(what)
+    if running then error(("%s() inside a test: declare blocks and hooks while the file loads"):format(what), 3) end
+  end
   function env.describe(name, fn)
+    not_in_test("describe")
     if type(name) ~= "string" or type(fn) ~= "function" then
       error("describe(name, function) expects a name and a function", 2)
     end
@@ -298,6 +328,7 @@ function spec.run(path, hooks, filter)
   end
   for _, hook in ipairs({ "setup", "teardown", "before_each", "after_each" }) do
     env[hook] = function(fn)
+      not_in_test(hook)
       if type(fn) ~= "function" then error(hook .. "(function) expects a function", 2) end
       table.insert(block[hook], fn)
     end
@@ -305,6 +336,12 @@ function spec.run(path, hooks, filter)
   env.lazy_setup, env.strict_setup = env.setup, env.setup
   env.lazy_teardown, env.strict_teardown = env.teardown, env.teardown
   env.assert = spec.assert
+  local finals
+  --- busted's finally: runs after the current test, whatever happened.
+  function env.finally(fn)
+    if not spec.in_test or type(fn) ~= "function" then error("finally(function) goes inside a test", 2) end
+    finals[#finals + 1] = fn
+  end
   for k, v in pairs(env) do _G[k] = v end
 
   -- Load: a syntax error, or an error outside any `it`, is the file's error.
@@ -351,15 +388,19 @@ function spec.run(path, hooks, filter)
       return
     end
     local started = hooks.now()
-    hooks.begin(fixture_of(item.block))
-    spec.in_test = true
     local status, message = "success", nil
     local function note(ok_, err_)
       if not ok_ and status == "success" then status, message = describe_error(err_) end
     end
+    finals = {}
+    -- A fixture that does not make a world fails this test, not the file.
+    local ok_, err_ = guarded(hooks.begin, fixture_of(item.block))
+    note(ok_, err_)
+    spec.in_test = true
     local chain_ = chain_of(item.block)
-    local ok_ = true
-    for _, b in ipairs(chain_) do
+    local reached = 0  -- the deepest block whose before_each ran: after_each from there outward, as busted
+    for depth, b in ipairs(chain_) do
+      if not ok_ then break end
       for _, fn in ipairs(b.before_each) do
         if ok_ then
           local done, err_ = guarded(fn)
@@ -367,9 +408,11 @@ function spec.run(path, hooks, filter)
           ok_ = done
         end
       end
+      reached = depth
     end
     if ok_ then note(guarded(item.fn)) end
-    for i = #chain_, 1, -1 do
+    for _, fn in ipairs(finals) do note(guarded(fn)) end
+    for i = reached, 1, -1 do
       for _, fn in ipairs(chain_[i].after_each) do note(guarded(fn)) end
     end
     spec.in_test = false
@@ -386,15 +429,17 @@ function spec.run(path, hooks, filter)
     for _, item in ipairs(b.items) do if wanted(item) then live[#live + 1] = item end end
     if #live == 0 then return end
     spec.block = b
+    local set_up = true
     for _, fn in ipairs(b.setup) do
       local done, err_ = guarded(fn)
       if not done then
         local _, message = describe_error(err_)
         record(b.name and full_name(b.parent, b.name) or path, b.line, "error", "setup: " .. message)
-        return
+        set_up = false
+        break
       end
     end
-    for _, item in ipairs(live) do
+    for _, item in ipairs(set_up and live or {}) do
       if item.kind == "describe" then run_block(item.block) else run_test(item) end
     end
     for _, fn in ipairs(b.teardown) do
@@ -453,6 +498,9 @@ function spec.test_api(host)
     if when == nil then return clock.thaw() end
     local seconds = type(when) == "number" and when or host.parse_time(when)
     if not seconds then error(("ashby.test.clock: %q is not an ISO 8601 time"):format(tostring(when)), 2) end
+    if seconds ~= seconds or math.abs(seconds) > 253402300799 then  -- NaN, or past the year 9999
+      error("ashby.test.clock: the time must be between the years 0 and 9999", 2)
+    end
     clock.freeze(seconds)
     return seconds
   end

@@ -27,8 +27,11 @@ public struct FakeWorld: Sendable {
       guard Self.kinds.contains(name) else {
         throw FakeWorldError("unknown fixture key \"\(key)\"; known: \(Self.kinds.joined(separator: ", "))")
       }
-      guard case .array = list else { throw FakeWorldError("fixture.\(key) must be a list") }
-      spec[name] = list
+      switch list {
+      case .array: spec[name] = list
+      case .object(let members) where members.isEmpty: spec[name] = .array([])  // `{}`: Lua cannot tell an empty list
+      default: throw FakeWorldError("fixture.\(key) must be a list")
+      }
     }
     self.spec = spec
   }

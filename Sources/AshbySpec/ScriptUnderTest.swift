@@ -10,8 +10,10 @@ import LuaHost
 struct ScriptUnderTest: Sendable {
   /// The program that runs scripts (`ashby-lua`, else this one).
   let program: String
-  /// A folder for the suite: the children's state, and their output while they run.
+  /// A folder for the suite: the children's state, an empty config folder, their output while they run.
   let folder: URL
+  /// Seconds a script may run (`run --timeout`).
+  let timeout: Double
 
   struct Outcome: Sendable {
     var stdout: String
@@ -45,7 +47,8 @@ struct ScriptUnderTest: Sendable {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = [
-      "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state.sqlite").path, script,
+      "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state.sqlite").path,
+      "--timeout", String(timeout), script, "--",
     ] + arguments
     var environment: [String: String] = [:]
     for entry in ProcessSecrets.environmentForChild() {
@@ -55,11 +58,18 @@ struct ScriptUnderTest: Sendable {
       environment[name] = String(entry[entry.index(after: equals)...])
     }
     environment["ASHBY_API_KEY"] = FakeAshby.fullKey
-    if let clock { environment["ASHBY_LUA_CLOCK"] = String(Int64(clock)) }
+    // No config.toml of the user's: no profile, no notify target posting to a real chat.
+    environment["XDG_CONFIG_HOME"] = folder.appendingPathComponent("config").path
+    if let clock, clock.isFinite, abs(clock) < 1e12 { environment["ASHBY_LUA_CLOCK"] = String(Int64(clock)) }
     process.environment = environment
     process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
+    let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+    defer {
+      try? outHandle.close()
+      try? errHandle.close()
+    }
+    process.standardOutput = outHandle
+    process.standardError = errHandle
     let exit: Int32 = try await withCheckedThrowingContinuation { continuation in
       process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
       do { try process.run() } catch {

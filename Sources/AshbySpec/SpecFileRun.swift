@@ -24,6 +24,8 @@ public struct SpecResult: Sendable, Equatable {
 struct SpecFileRun {
   let path: String
   let filter: String?
+  /// Seconds the whole file may run: a test that never ends is an error, not a hung CI job.
+  let timeout: Double
   let scripts: ScriptUnderTest
 
   /// The runner's entry: `ashby.test` over the host, print and io.write to
@@ -42,6 +44,8 @@ struct SpecFileRun {
     end
     io.output(stderr)
     io.stdout = stderr
+    -- A test that ends the process would end every file's report with it (and exit 0).
+    os.exit = function() error("os.exit called in a spec: a test cannot end the run", 2) end
     local hooks = {
       now = host.now,
       begin = function(fixture) clock.thaw(); host.load(fixture) end,
@@ -63,28 +67,48 @@ struct SpecFileRun {
   private func run(against fake: FakeAshby) async -> [SpecResult] {
     var configuration = AshbyConfiguration(baseURL: fake.baseURL, apiKey: AshbyAPIKey(FakeAshby.fullKey))
     configuration.maxInFlight = 8
+    // A test's injected 429s fail its call within seconds, not after Ashby-sized patience.
+    configuration.rateLimitPatience = .seconds(10)
+    configuration.totalTimeout = .seconds(60)
+    let session: AshbySession
+    do { session = try await AshbySession.start(configuration) } catch {
+      return [SpecResult(file: path, name: path, line: 0, status: .error, message: "\(error)", seconds: 0)]
+    }
+    let host = SpecHost(fake: fake, client: session.client, scripts: scripts)
+    let path = self.path, filter = self.filter, timeout = self.timeout
+    let outcome: [SpecResult]
     do {
-      let session = try await AshbySession.start(configuration)
-      let host = SpecHost(fake: fake, client: session.client, scripts: scripts)
-      let path = self.path, filter = self.filter
       let values = try await session.vm.perform { ctx in
         host.install(into: ctx)
-        return try ctx.run(Self.bootstrap, name: "=ashby-lua test", args: [.string(path), filter.map(LuaValue.string) ?? .nil])
+        return try ctx.run(
+          Self.bootstrap, name: "=ashby-lua test", args: [.string(path), filter.map(LuaValue.string) ?? .nil],
+          timeout: timeout)
       }
-      await session.shutdown()
-      return Self.results(values.first ?? .nil, file: path)
+      outcome = Self.results(values.first ?? .nil, file: path)
     } catch {
-      return [SpecResult(file: path, name: path, line: 0, status: .error, message: "\(error)", seconds: 0)]
+      outcome = [SpecResult(file: path, name: path, line: 0, status: .error, message: "\(error)", seconds: 0)]
+    }
+    await session.shutdown()
+    return outcome
+  }
+
+  /// The runner's records; a record it cannot read is an error, never a test that vanished.
+  static func results(_ value: LuaValue, file: String) -> [SpecResult] {
+    (value.arrayValue ?? []).map { record in
+      let status = text(record["status"]).flatMap(SpecResult.Status.init)
+      return SpecResult(
+        file: file, name: text(record["name"]) ?? "(a test whose name is not text)", line: Int(record["line"].integerValue ?? 0),
+        status: status ?? .error, message: String((text(record["message"]) ?? "").prefix(64 * 1024)),
+        seconds: record["time"].doubleValue ?? 0)
     }
   }
 
-  static func results(_ value: LuaValue, file: String) -> [SpecResult] {
-    (value.arrayValue ?? []).compactMap { record in
-      guard let name = record["name"].stringValue, let status = record["status"].stringValue.flatMap(SpecResult.Status.init)
-      else { return nil }
-      return SpecResult(
-        file: file, name: name, line: Int(record["line"].integerValue ?? 0), status: status,
-        message: record["message"].stringValue ?? "", seconds: record["time"].doubleValue ?? 0)
+  /// A Lua string as text, its bytes repaired when they are not UTF-8 (a Latin-1 spec file).
+  static func text(_ value: LuaValue) -> String? {
+    switch value {
+    case .string(let s): s
+    case .bytes(let b): String(decoding: b, as: UTF8.self)
+    default: nil
     }
   }
 }

@@ -26,7 +26,7 @@ struct SpecHost: Sendable {
     ctx.registerAsync("ashby_spec.load", prepare: { stack in try Self.fixture(stack, fake: fake) }) { input in
       let (fixture, now) = input
       do { try fake.reset(to: fixture, now: now) } catch { throw SpecError("ashby.test.fixture: \(error)") }
-      await client.forgetCachedLists()
+      await client.forgetLearned()
       return []
     }
     ctx.register("ashby_spec.writes") { stack in
@@ -102,22 +102,40 @@ enum SpecFault {
   static let help =
     "ashby.test.fault expects { kind = \"429\" | \"5xx\" | \"reset\" | \"malformed\" | \"slow\" | \"latency\", endpoint = ..., count = N | rate = 0..1, seconds = S (latency), retry_after = S }"
 
+  static let keys: Set<String> = ["kind", "status", "endpoint", "count", "rate", "seconds", "retry_after"]
+
   static func apply(_ options: LuaValue, to fake: FakeAshby) throws {
-    guard let o = options.objectValue, let kind = o["kind"]?.stringValue ?? o["status"]?.integerValue.map(String.init)
-    else { throw SpecError(help) }
+    guard let o = options.objectValue else { throw SpecError(help) }
+    if let unknown = o.keys.first(where: { !keys.contains($0) }) {
+      throw SpecError("ashby.test.fault: unknown key \"\(unknown)\"; \(help)")
+    }
+    let given = o["kind"] ?? o["status"] ?? .nil
+    guard let kind = given.stringValue ?? given.integerValue.map(String.init) else { throw SpecError(help) }
     if kind == "latency" {
       guard let seconds = o["seconds"]?.doubleValue, seconds >= 0, seconds <= 600 else {
         throw SpecError("ashby.test.fault: latency needs seconds = 0..600")
       }
-      fake.setLatency(.milliseconds(Int(seconds * 1000)))
+      fake.setLatency(.milliseconds(Int(seconds * 1000)))  // 0...600 000: in range
       return
     }
-    let name = kind == "500" || kind == "503" ? "5xx" : kind
+    let name = kind.count == 3 && kind.hasPrefix("5") ? "5xx" : kind
     guard let fault = FakeFault.Kind(rawValue: name) else { throw SpecError(help) }
-    let count = o["count"]?.integerValue.map(Int.init)
-    let rate = o["rate"]?.doubleValue ?? (count == nil ? 1 : 0)
-    guard (0...1).contains(rate), count.map({ $0 > 0 }) ?? true else { throw SpecError(help) }
-    if let retry = o["retry_after"]?.doubleValue { fake.setRetryAfter(String(Int(max(0, retry)))) }
+    var count: Int?
+    if let value = o["count"] {
+      guard let n = value.integerValue, n > 0, n <= 1_000_000 else { throw SpecError("ashby.test.fault: count must be a whole number above 0") }
+      count = Int(n)
+    }
+    var rate = count == nil ? 1.0 : 0
+    if let value = o["rate"] {
+      guard let r = value.doubleValue, (0...1).contains(r) else { throw SpecError("ashby.test.fault: rate must be from 0 to 1") }
+      rate = r
+    }
+    if let value = o["retry_after"] {
+      guard let retry = value.doubleValue, retry.isFinite, (0...600).contains(retry) else {
+        throw SpecError("ashby.test.fault: retry_after must be 0..600 seconds")
+      }
+      fake.setRetryAfter(String(Int(retry)))  // 0...600: in range
+    }
     fake.addFault(FakeFault(fault, endpoint: o["endpoint"]?.stringValue, count: count, rate: rate))
   }
 }

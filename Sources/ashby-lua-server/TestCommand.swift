@@ -4,6 +4,7 @@ import AshbyProcess
 import AshbyScripting
 import AshbySpec
 import Foundation
+import LuaHost
 
 /// `ashby-lua test [PATH...]`: spec files for scripts, each `it` against a
 /// fresh fake Ashby (docs/testing.md).
@@ -27,18 +28,35 @@ struct TestCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Spec files run at once (each in its own VM, with its own fake Ashby).", valueName: "N"))
   var jobs: Int = 1
 
+  @Option(help: ArgumentHelp("Seconds a spec file may run (and a script it runs) before it is stopped as an error.", valueName: "SECONDS"))
+  var timeout: Double = 600
+
   func validate() throws {
     guard SpecReport.Format(rawValue: output) != nil else {
       throw ValidationError("--output \(output): expected terminal, tap or junit.")
     }
     guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be from 1 to 64.") }
+    guard timeout > 0 && timeout <= 86_400 else { throw ValidationError("--timeout must be from 0 to 86400 seconds.") }
+    if let filter, let problem = try Self.patternProblem(filter) {
+      throw ValidationError("--filter \(filter): not a Lua pattern (\(problem)).")
+    }
+  }
+
+  /// Why `pattern` is not a Lua pattern, asked of Lua itself; nil when it is one.
+  static func patternProblem(_ pattern: String) throws -> String? {
+    let vm = try LuaVM()
+    let answer = try vm.performBlocking { ctx in
+      try ctx.run("local ok, why = pcall(string.find, '', ...) return ok and '' or tostring(why)", args: [.string(pattern)])
+    }
+    let text = answer.first?.stringValue ?? ""
+    return text.isEmpty ? nil : text
   }
 
   func run() async throws {
     let format = SpecReport.Format(rawValue: output) ?? .terminal
     let beside = Handover.beside("ashby-lua")
     let program = FileManager.default.isExecutableFile(atPath: beside) ? beside : Handover.beside(Handover.serverName)
-    let suite = SpecSuite(paths: paths, filter: filter, jobs: jobs, program: program)
+    let suite = SpecSuite(paths: paths, filter: filter, jobs: jobs, program: program, timeout: timeout)
     let files: [String]
     do { files = try suite.files() } catch {
       Console.error("ashby-lua: \(error)")

@@ -183,6 +183,67 @@ import Testing
     #expect(r.stdout.contains("2 successes / 0 failures"), "\(r.stdout)")
   }
 
+  /// What a spec can do wrong ends as that test's error, never a crash, a lost test or a green run.
+  @Test func aMisbehavingSpecFailsItsTestsAndNothingElse() async throws {
+    let dir = try project([
+      "spec/misbehave_spec.lua": """
+        describe("misbehaving", function()
+          it("huge retry_after", function() ashby.test.fault{ kind = "429", count = 1, retry_after = 1e300 } end)
+          it("endless clock", function() ashby.test.clock(math.huge) end)
+          it("misspelled fault", function() ashby.test.fault{ kind = "5xx", cuont = 1 } end)
+          it("exits", function() os.exit(0) end)
+          it("declares inside", function() before_each(function() end) end)
+          it("raises a table", function() error({ code = 42 }) end)
+          it("empty lists are lists", function()
+            ashby.test.fixture{ jobs = {}, candidates = {} }
+            assert.are.equal(0, #ashby.list_jobs().jobs)
+          end)
+          it("429s do not outlive their test", function()
+            ashby.test.fault{ kind = "429", count = 2, retry_after = 0 }
+            assert.is_true(#ashby.list_jobs().jobs > 0)
+          end)
+          it("paces freely again", function()
+            local started = os.clock()
+            for _ = 1, 20 do ashby.call("job.info", { id = "job-00000000-0000" }) end
+            assert.is_true(os.clock() - started < 5)
+          end)
+        end)
+        describe("a bad block fixture", function()
+          ashby.test.fixture{ jobs = "oops" }
+          it("errors alone", function() end)
+        end)
+        describe("a failing setup", function()
+          setup(function() error("no setup") end)
+          teardown(function() print("TEARDOWN RAN") end)
+          it("is not run", function() end)
+        end)
+        it("still runs", function() end)
+        """,
+    ])
+    // A Latin-1 file: a test's name that is not UTF-8 still counts.
+    try Data("it(\"caf".utf8 + [0xE9] + " fails\", function() error(\"x\") end)\n".utf8).write(
+      to: dir.appendingPathComponent("spec/latin1_spec.lua"))
+    let r = try await test(["--output", "junit"], in: dir)
+    #expect(r.status == 1, "\(r.all)")
+    for expected in [
+      "retry_after must be 0..600 seconds", "the time must be between the years 0 and 9999", "unknown key &quot;cuont&quot;",
+      "os.exit called in a spec", "before_each() inside a test", "{ code = 42 }", "fixture.jobs must be a list",
+      "setup: ", "name=\"still runs\"", "name=\"caf",
+    ] {
+      #expect(r.stdout.contains(expected), "missing \(expected)\n\(r.stdout)")
+    }
+    #expect(r.stderr.contains("TEARDOWN RAN"), "\(r.stderr)")
+    let document = try XMLDocument(data: Data(r.stdout.utf8))
+    let passed = try document.nodes(forXPath: "//testcase[not(*)]").compactMap { ($0 as? XMLElement)?.attribute(forName: "name")?.stringValue }
+    #expect(Set(passed) == [
+      "misbehaving empty lists are lists", "misbehaving 429s do not outlive their test", "misbehaving paces freely again",
+      "still runs",
+    ], "\(passed)")
+    let badFilter = try await test(["--filter", "["], in: dir)
+    #expect(badFilter.status == 2, "\(badFilter.all)")
+    #expect(badFilter.stderr.contains("not a Lua pattern"), "\(badFilter.stderr)")
+  }
+
   /// Two files that each wait for the other's mark pass only when they run at once.
   @Test func jobsRunSpecFilesAtOnce() async throws {
     func waiter(_ mine: String, _ theirs: String) -> String {

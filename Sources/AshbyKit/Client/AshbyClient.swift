@@ -52,8 +52,12 @@ public final class AshbyClient: Sendable {
   /// Answers every request from `cassette` from now on (nil: from Ashby again): `ashby.test.cassette`.
   public func use(_ cassette: Cassette?) { transport.use(cassette) }
 
-  /// Forgets the name → id lists it keeps (stages, sources, reasons): `ashby-lua test` gives each test a new world.
-  public func forgetCachedLists() async { await resolver.forget() }
+  /// Forgets the name → id lists it keeps (stages, sources, reasons) and what 429s taught its pacing:
+  /// `ashby-lua test` gives each test a new world.
+  public func forgetLearned() async {
+    await resolver.forget()
+    budget.forgetLearned()
+  }
 
   public func shutdown() async {
     await configuration.journal?.settle()

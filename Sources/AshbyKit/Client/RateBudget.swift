@@ -119,6 +119,20 @@ final class RateBudget: Sendable {
     state = Mutex(State(limit: max(1, limit), lastChange: .now))
   }
 
+  /// Forgets what the server taught (its allowance, a pause) and the window's history, keeping
+  /// requests in flight: `ashby-lua test` gives each test a fresh fake, which has taught nothing.
+  func forgetLearned() {
+    state.withLock { s in
+      s.server = nil
+      s.pausedUntil = nil
+      s.lastCut = nil
+      s.limit = configuredLimit
+      s.first = 0
+      s.completed.removeAll()
+      s.accepted.removeAll()
+    }
+  }
+
   /// Requests waiting for a slot.
   var waiting: Int { state.withLock { $0.waiters.count } }
 
