@@ -267,13 +267,18 @@ package struct RunCommand: AsyncParsableCommand {
 extension RunCommand {
   /// `run --plan FILE`: the dry run's writes as a plan, in FILE and by id in the state (not for `--fake`,
   /// whose fake Ashby dies with the process). A script that failed saves none: its plan would be part of
-  /// what it meant to do.
+  /// what it meant to do; one that planned no writes saves none either.
   static func savePlan(
     _ file: String, of runner: ScriptRunner, end: ScriptRunner.End, script: String?, arguments: [String],
     journal: AuditJournal?
   ) async -> Int32 {
     guard end.code == 0 else {
       Console.error("ashby-lua: no plan saved: the script did not finish")
+      return end.code
+    }
+    // Nothing to apply: no plan, no file, no request for the key's title, no state opened.
+    guard !runner.client.plannedWrites.isEmpty else {
+      Console.error("ashby-lua: no plan saved: the script planned no writes")
       return end.code
     }
     let client = runner.client

@@ -1,11 +1,11 @@
 import Foundation
 
-/// `ashby-bench [--quick] [lua|json|client|startup|pages|pacing|hooks|test|all]...`: one table, every row a
+/// `ashby-bench [--quick] [lua|json|client|startup|pages|pacing|hooks|test|mcp|all]...`: one table, every row a
 /// ratio against a baseline measured in the same run. `--quick` shortens the rows that take
 /// more than a minute (CI runs it); scripts/bench builds everything and runs this.
 @main
 struct Bench {
-  static let groups = ["lua", "json", "client", "startup", "pages", "pacing", "hooks", "test"]
+  static let groups = ["lua", "json", "client", "startup", "pages", "pacing", "hooks", "test", "mcp"]
 
   static func main() async throws {
     let args = CommandLine.arguments.dropFirst()
@@ -34,6 +34,7 @@ struct Bench {
       rows.append(try await HookRestartBench.run(quick: quick))
     }
     if which.contains("test") { rows.append(try await SpecBench.run()) }
+    if which.contains("mcp") { rows += try MCPBench.run(quick: quick) }
     print(Row.table(rows))
     let missed = rows.filter { $0.met == false }
     print(missed.isEmpty ? "every target met" : "\(missed.count) target\(missed.count == 1 ? "" : "s") not met")
