@@ -160,7 +160,9 @@ let package = Package(
     // `ashby-lua mcp`: the MCP server (the Swift SDK); what agents ask for runs in `ashby-lua` children.
     .target(
       name: "AshbyMCP",
-      dependencies: ["AshbyScripting", "AshbyCatalog", "AshbyPlans", "AshbyJSON", .product(name: "MCP", package: "swift-sdk")]),
+      dependencies: [
+        "AshbyScripting", "AshbyCatalog", "AshbyPlans", "AshbyJSON", "AshbyProcess", .product(name: "MCP", package: "swift-sdk"),
+      ]),
     // `ashby-lua test`: spec files (busted's conventions, spec.lua) in a VM each, a fresh fake Ashby per test, reports.
     .target(
       name: "AshbySpec",

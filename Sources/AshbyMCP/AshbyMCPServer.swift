@@ -1,5 +1,6 @@
 import AshbyCatalog
 import AshbyScripting
+import AshbyProcess
 import Foundation
 import MCP
 import Synchronization
@@ -11,7 +12,7 @@ import Synchronization
 /// started to allow it, through a person (elicitation).
 public final class AshbyMCPServer: Sendable {
   let settings: MCPSettings
-  let children: ChildRun
+  let children: CapturedRun
   let scripts: ScriptTool
   /// Whether the client said it can ask its user (elicitation), from `initialize`.
   let clientElicits = Mutex(false)
@@ -20,7 +21,7 @@ public final class AshbyMCPServer: Sendable {
     self.settings = settings
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-mcp-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    children = ChildRun(program: settings.program, environment: settings.environment, folder: folder)
+    children = CapturedRun(program: settings.program, environment: settings.environment, folder: folder)
     scripts = ScriptTool(settings: settings, children: children, slots: AsyncLimiter(settings.maxConcurrentScripts))
   }
 
@@ -148,7 +149,7 @@ public final class AshbyMCPServer: Sendable {
     result(try await children.run(args, limit: limit))
   }
 
-  func result(_ outcome: ChildRun.Outcome) -> CallTool.Result {
+  func result(_ outcome: CapturedRun.Outcome) -> CallTool.Result {
     let text = settings.scrub([outcome.stdout, outcome.stderr].filter { !$0.isEmpty }.joined(separator: "\n"))
     return CallTool.Result(
       content: [.text(text: text, annotations: nil, _meta: nil)],

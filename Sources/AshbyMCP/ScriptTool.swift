@@ -1,5 +1,6 @@
 import AshbyJSON
 import AshbyPlans
+import AshbyProcess
 import Foundation
 import MCP
 
@@ -9,7 +10,7 @@ import MCP
 /// twice; the plan, the error and the timings go in `structuredContent`.
 struct ScriptTool: Sendable {
   let settings: MCPSettings
-  let children: ChildRun
+  let children: CapturedRun
   let slots: AsyncLimiter
 
   /// The text's cap: stdout first, then stderr.
@@ -55,7 +56,7 @@ struct ScriptTool: Sendable {
         }
       }
     }
-    let outcome: ChildRun.Outcome
+    let outcome: CapturedRun.Outcome
     do {
       // In the call's own folder, as `script.lua`: the same script reads the same in every message.
       outcome = try await children.run(flags + [script.lastPathComponent] + args, limit: timeout + 10, in: folder)
@@ -79,7 +80,7 @@ struct ScriptTool: Sendable {
     }
     let stderr = Self.scriptsOwn(outcome.stderr, plan: plan)
     if outcome.exit != 0 {
-      structured["error"] = .string(settings.scrub(Self.errorLine(stderr) ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed")))
+      structured["error"] = .string(settings.scrub(outcome.errorMessage ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed")))
     }
     var text = String(decoding: Array(outcome.stdout.utf8.prefix(Self.textCap)), as: UTF8.self)
     if !stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + stderr }
@@ -104,11 +105,6 @@ struct ScriptTool: Sendable {
       out.append(line)
     }
     return out.joined(separator: "\n").trimmingCharacters(in: .newlines)
-  }
-
-  /// `ashby-lua: MESSAGE`, the error that ended the run.
-  static func errorLine(_ stderr: String) -> String? {
-    stderr.split(separator: "\n").first { $0.hasPrefix("ashby-lua: ") }.map { String($0.dropFirst(11)) }
   }
 }
 

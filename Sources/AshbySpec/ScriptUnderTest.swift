@@ -35,51 +35,22 @@ struct ScriptUnderTest: Sendable {
     guard FileManager.default.fileExists(atPath: script) else {
       throw SpecError("ashby.test.run: no script at \(script) (paths are relative to \(FileManager.default.currentDirectoryPath))")
     }
-    let id = UUID().uuidString
-    let out = folder.appendingPathComponent("\(id).out"), err = folder.appendingPathComponent("\(id).err")
-    defer {
-      try? FileManager.default.removeItem(at: out)
-      try? FileManager.default.removeItem(at: err)
-    }
-    guard FileManager.default.createFile(atPath: out.path, contents: nil),
-      FileManager.default.createFile(atPath: err.path, contents: nil)
-    else { throw SpecError("ashby.test.run: cannot write in \(folder.path)") }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = [
-      "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state.sqlite").path,
-      "--timeout", String(timeout), script, "--",
-    ] + arguments
-    var environment: [String: String] = [:]
-    for entry in ProcessSecrets.environmentForChild() {
-      guard let equals = entry.firstIndex(of: "=") else { continue }
-      let name = String(entry[..<equals])
-      if name.hasPrefix("ASHBY_") { continue }  // no profile, base URL or state of the user's
-      environment[name] = String(entry[entry.index(after: equals)...])
-    }
+    var environment = ProcessSecrets.childEnvironment { $0.hasPrefix("ASHBY_") }  // no profile, base URL or state of the user's
     environment["ASHBY_API_KEY"] = FakeAshby.fullKey
     // No config.toml of the user's: no profile, no notify target posting to a real chat.
     environment["XDG_CONFIG_HOME"] = folder.appendingPathComponent("config").path
     if let clock, clock.isFinite, abs(clock) < 1e12 { environment["ASHBY_LUA_CLOCK"] = String(Int64(clock)) }
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-    defer {
-      try? outHandle.close()
-      try? errHandle.close()
+    let child = CapturedRun(program: program, environment: environment, folder: folder)
+    let arguments = [
+      "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state.sqlite").path,
+      "--timeout", String(timeout), script, "--",
+    ] + arguments
+    let outcome: CapturedRun.Outcome
+    do { outcome = try await child.run(arguments, limit: timeout + 30) } catch {
+      throw SpecError("ashby.test.run: cannot start \(program): \(error)")
     }
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    let exit: Int32 = try await withCheckedThrowingContinuation { continuation in
-      process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-      do { try process.run() } catch {
-        process.terminationHandler = nil
-        continuation.resume(throwing: SpecError("ashby.test.run: cannot start \(program): \(error)"))
-      }
-    }
-    let stdout = String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self)
-    let stderr = String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self)
-    let message = stderr.split(separator: "\n").first { $0.hasPrefix("ashby-lua: ") }.map { String($0.dropFirst(11)) }
-    return Outcome(stdout: stdout, stderr: stderr, exit: exit, error: exit == 0 ? nil : message)
+    return Outcome(
+      stdout: outcome.stdout, stderr: outcome.stderr, exit: outcome.exit,
+      error: outcome.exit == 0 ? nil : outcome.errorMessage ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : nil))
   }
 }

@@ -45,11 +45,7 @@ struct MCPCommand: AsyncParsableCommand {
   func run() async throws {
     let beside = Handover.beside("ashby-lua")
     let program = FileManager.default.isExecutableFile(atPath: beside) ? beside : Handover.beside(Handover.serverName)
-    var environment: [String: String] = [:]
-    for entry in ProcessSecrets.environmentForChild() {
-      guard let equals = entry.firstIndex(of: "=") else { continue }
-      environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
-    }
+    var environment = ProcessSecrets.childEnvironment()
     let server: FakeAshby? = fake ? try await FakeAshby.start() : nil
     var stateSpec = state
     var scratch: URL?

@@ -12,26 +12,10 @@ import Testing
 
   /// Runs `scenario` against `ashby-lua mcp ARGS...`; the JSON it printed.
   func drive(_ scenario: String, _ args: [String], env: [String: String] = [:]) async throws -> [String: Any] {
-    let home = try scratch()
-    let process = Process()
-    process.executableURL = Self.python
-    process.arguments = [Self.scenario.path, scenario, binary.path, "mcp"] + args
-    process.environment = binaryEnvironment(home: home, env)
-    let out = home.appendingPathComponent("scenario.out"), err = home.appendingPathComponent("scenario.err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
-    let watchdog = Task {
-      try await Task.sleep(for: .seconds(180))
-      process.terminate()
-    }
-    try await exited(process)
-    watchdog.cancel()
-    let text = try String(contentsOf: out, encoding: .utf8)
-    let log = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-    #expect(process.terminationStatus == 0, "\(log.suffix(3000))")
+    let r = try await run(
+      [Self.scenario.path, scenario, binary.path, "mcp"] + args, env: env, timeout: 180, executable: Self.python)
+    let text = r.stdout, log = r.stderr
+    #expect(r.status == 0, "\(log.suffix(3000))")
     #expect(!text.contains(FakeAshby.fullKey), "the key reached the client")
     let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
     return try #require(json, "\(text)\n\(log.suffix(3000))")

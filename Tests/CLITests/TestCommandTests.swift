@@ -334,35 +334,16 @@ import Testing
       "spec/fail_spec.lua": "it(\"good\", function() end)\nit(\"bad\", function() assert.are.equal(1, 2) end)\n",
     ])
     let exec = "\(binary.path) test --output tap"
-    let passing = try await runProgram("/usr/bin/prove", ["--exec", exec, "spec/pass_spec.lua"], in: dir)
+    let prove = URL(fileURLWithPath: "/usr/bin/prove")
+    let passing = try await run(["--exec", exec, "spec/pass_spec.lua"], home: dir, cwd: dir, executable: prove)
     #expect(passing.status == 0, "\(passing.stdout)\(passing.stderr)")
     #expect(passing.stdout.contains("All tests successful."), "\(passing.stdout)")
     #expect(passing.stdout.contains("Tests=3"), "\(passing.stdout)")
-    let failing = try await runProgram("/usr/bin/prove", ["--exec", exec, "spec/fail_spec.lua"], in: dir)
+    let failing = try await run(["--exec", exec, "spec/fail_spec.lua"], home: dir, cwd: dir, executable: prove)
     #expect(failing.status != 0)
     #expect(failing.stdout.contains("Failed 1/2 subtests"), "\(failing.stdout)")
     for output in [passing.stdout + passing.stderr, failing.stdout + failing.stderr] {
       #expect(!output.contains("Parse errors"), "\(output)")
     }
-  }
-
-  /// A program other than ashby-lua, to its end, its output captured.
-  func runProgram(_ path: String, _ args: [String], in dir: URL) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = args
-    process.currentDirectoryURL = dir
-    process.environment = binaryEnvironment(home: dir, [:])
-    let out = dir.appendingPathComponent("prove.out"), err = dir.appendingPathComponent("prove.err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
-    try await exited(process)
-    return (
-      process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-      (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-    )
   }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+
+/// One `ashby-lua` command as a child process, its output captured whole: a
+/// script under test (`ashby.test.run`), an agent's script, a plan shown or
+/// applied (`ashby-lua mcp`). Past its limit, or when the calling task is
+/// cancelled, the child is killed; a runaway script ends its child only.
+package struct CapturedRun: Sendable {
+  package struct Outcome: Sendable {
+    package var stdout: String
+    package var stderr: String
+    package var exit: Int32
+    /// Killed at its limit.
+    package var timedOut: Bool
+    package var seconds: Double
+
+    /// `ashby-lua: MESSAGE` on stderr: the message of the error that ended the run.
+    package var errorMessage: String? {
+      stderr.split(separator: "\n").first { $0.hasPrefix("ashby-lua: ") }.map { String($0.dropFirst(11)) }
+    }
+  }
+
+  package let program: String
+  package let environment: [String: String]
+  /// Where the output is kept while the child runs.
+  package let folder: URL
+
+  package init(program: String, environment: [String: String], folder: URL) {
+    self.program = program
+    self.environment = environment
+    self.folder = folder
+  }
+
+  /// Runs `arguments` in `directory`; kills the child after `limit` seconds, or when the calling task is cancelled.
+  package func run(_ arguments: [String], limit: Double, in directory: URL? = nil) async throws -> Outcome {
+    let id = UUID().uuidString
+    let out = folder.appendingPathComponent("\(id).out"), err = folder.appendingPathComponent("\(id).err")
+    defer {
+      try? FileManager.default.removeItem(at: out)
+      try? FileManager.default.removeItem(at: err)
+    }
+    guard FileManager.default.createFile(atPath: out.path, contents: nil),
+      FileManager.default.createFile(atPath: err.path, contents: nil)
+    else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: folder.path]) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.environment = environment
+    if let directory { process.currentDirectoryURL = directory }
+    process.standardInput = FileHandle.nullDevice
+    let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+    defer {
+      try? outHandle.close()
+      try? errHandle.close()
+    }
+    process.standardOutput = outHandle
+    process.standardError = errHandle
+    let started = ContinuousClock.now
+    let ended = AsyncStream<Int32>.makeStream()
+    process.terminationHandler = { ended.continuation.yield($0.terminationStatus); ended.continuation.finish() }
+    try process.run()
+    let pid = process.processIdentifier
+    let killed = Mutex(false)
+    let killer = Task {
+      try await Task.sleep(for: .seconds(limit))
+      killed.withLock { $0 = true }
+      kill(pid, SIGKILL)
+    }
+    // Waited for in a task of its own: a cancelled call still waits for the child it killed
+    // (a process's status may be read only once it has ended).
+    let waiter = Task {
+      var status: Int32 = -1
+      for await code in ended.stream { status = code }
+      return status
+    }
+    let status = await withTaskCancellationHandler {
+      await waiter.value
+    } onCancel: {
+      kill(pid, SIGKILL)
+    }
+    killer.cancel()
+    let elapsed = ContinuousClock.now - started
+    return Outcome(
+      stdout: String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self),
+      stderr: String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self), exit: status,
+      timedOut: killed.withLock { $0 }, seconds: elapsed / .seconds(1))
+  }
+}
+
+extension ProcessSecrets {
+  /// `environmentForChild()` as a dictionary, without the variables `dropping` says.
+  package static func childEnvironment(dropping drop: (String) -> Bool = { _ in false }) -> [String: String] {
+    var environment: [String: String] = [:]
+    for entry in environmentForChild() {
+      guard let equals = entry.firstIndex(of: "=") else { continue }
+      let name = String(entry[..<equals])
+      if !drop(name) { environment[name] = String(entry[entry.index(after: equals)...]) }
+    }
+    return environment
+  }
+}
