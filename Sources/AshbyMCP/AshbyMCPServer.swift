@@ -14,8 +14,8 @@ public final class AshbyMCPServer: Sendable {
   let settings: MCPSettings
   let children: CapturedRun
   let scripts: ScriptTool
-  /// Whether the client said it can ask its user (elicitation), from `initialize`.
-  let clientElicits = Mutex(false)
+  /// Whether each session's client said it can ask its user (elicitation), from its `initialize`.
+  let clientElicits = Mutex<[ObjectIdentifier: Bool]>([:])
 
   public init(settings: MCPSettings) throws {
     self.settings = settings
@@ -29,6 +29,13 @@ public final class AshbyMCPServer: Sendable {
 
   /// Serves on `transport` until the client goes.
   public func serve(_ transport: any Transport, version: String) async throws {
+    let server = try await start(transport, version: version)
+    await server.waitUntilCompleted()
+    try? FileManager.default.removeItem(at: children.folder)
+  }
+
+  /// A server of the tools and resources, started on `transport` (one per MCP session).
+  func start(_ transport: any Transport, version: String) async throws -> Server {
     let server = Server(
       name: "ashby-lua", version: version,
       instructions:
@@ -56,10 +63,9 @@ public final class AshbyMCPServer: Sendable {
       }
     }
     try await server.start(transport: transport) { [self] _, capabilities in
-      self.clientElicits.withLock { $0 = capabilities.elicitation != nil }
+      self.clientElicits.withLock { $0[ObjectIdentifier(server)] = capabilities.elicitation != nil }
     }
-    await server.waitUntilCompleted()
-    try? FileManager.default.removeItem(at: children.folder)
+    return server
   }
 
   func call(_ name: String, _ arguments: [String: Value], progressToken: ProgressToken?, server: Server) async throws
@@ -119,7 +125,7 @@ public final class AshbyMCPServer: Sendable {
   /// `apply_plan`: a person agrees first (elicitation), unless the server was started to allow it.
   func apply(_ id: String, server: Server) async throws -> CallTool.Result {
     if !settings.allowApply {
-      guard clientElicits.withLock({ $0 }) else {
+      guard clientElicits.withLock({ $0[ObjectIdentifier(server)] ?? false }) else {
         return refusal(
           "this server applies plans only when a person agrees, and this client cannot ask one; a person can review it with `ashby-lua plan show \(id)` and make it with `ashby-lua apply \(id)`"
         )

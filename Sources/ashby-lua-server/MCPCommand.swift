@@ -35,14 +35,48 @@ struct MCPCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("The most seconds a run_script call may ask for.", valueName: "SECONDS"))
   var timeout: Double = 300
 
+  @Option(
+    help: ArgumentHelp(
+      "Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (loopback unless HOST says otherwise; PORT 0 picks one).",
+      valueName: "HOST:PORT"))
+  var listen: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --listen: the environment variable holding the bearer token clients must send (required off loopback).",
+      valueName: "NAME"))
+  var tokenEnv: String?
+
+  /// `--listen`'s host and port.
+  var address: (host: String, port: Int)? {
+    guard let listen, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { return nil }
+    let host = String(listen[..<colon])
+    return (host.isEmpty ? "127.0.0.1" : host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+  }
+
   func validate() throws {
     guard (1...64).contains(maxConcurrentScripts) else { throw ValidationError("--max-concurrent-scripts must be from 1 to 64.") }
     guard timeout > 0 && timeout <= 86_400 else { throw ValidationError("--timeout must be from 0 to 86400 seconds.") }
     if let maxWrites, !(0...1_000_000).contains(maxWrites) { throw ValidationError("--max-writes must be from 0 to 1000000.") }
     if fake && baseURL != nil { throw ValidationError("--fake and --base-url cannot be used together.") }
+    if listen != nil && address == nil { throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8765.") }
+    if tokenEnv != nil && listen == nil { throw ValidationError("--token-env goes with --listen.") }
+    if let address, !MCPHTTPListener.isLoopback(address.host), tokenEnv == nil {
+      throw ValidationError("--listen \(address.host) is not loopback: give a bearer token with --token-env NAME.")
+    }
   }
 
   func run() async throws {
+    var token: String?
+    if let name = tokenEnv {
+      ProcessSecrets.take([name])  // out of our environment before any child's is made from it
+      guard let value = ProcessSecrets.value(name), !value.isEmpty else {
+        throw ValidationError("--token-env \(name): the variable is not set.")
+      }
+      token = value
+    }
     let beside = Handover.beside("ashby-lua")
     let program = FileManager.default.isExecutableFile(atPath: beside) ? beside : Handover.beside(Handover.serverName)
     var environment = ProcessSecrets.childEnvironment()
@@ -63,11 +97,17 @@ struct MCPCommand: AsyncParsableCommand {
     }
     let settings = MCPSettings(
       program: program, baseURL: server?.baseURL.absoluteString ?? baseURL, profile: profile, state: stateSpec,
-      environment: environment, secrets: [ProcessSecrets.apiKey, ProcessSecrets.value("PGPASSWORD")].compactMap { $0 },
+      environment: environment, secrets: [ProcessSecrets.apiKey, ProcessSecrets.value("PGPASSWORD"), token].compactMap { $0 },
       allowApply: allowApply || fake, maxWrites: maxWrites, maxConcurrentScripts: maxConcurrentScripts,
       timeoutCap: timeout, memoryCapMB: 256)
     let mcp = try AshbyMCPServer(settings: settings)
-    try await mcp.serve(StdioTransport(), version: CommandLineMain.version)
+    if let address {
+      let listener = MCPHTTPListener(
+        server: mcp, host: address.host, port: address.port, token: token, version: CommandLineMain.version)
+      try await listener.run { port in Console.error("ashby-lua mcp: listening on http://\(address.host):\(port)/mcp") }
+    } else {
+      try await mcp.serve(StdioTransport(), version: CommandLineMain.version)
+    }
     await server?.stop()
     if let scratch { try? FileManager.default.removeItem(at: scratch) }
   }

@@ -6,14 +6,17 @@ import Testing
 /// `ashby-lua mcp` driven by the reference Python MCP client (PyPI `mcp`, installed by
 /// `scripts/setup-deps test` into .build-tools/mcp) over stdio: Tests/CLITests/MCP/mcp_scenario.py
 /// runs a scenario and prints what came back as JSON; these tests check it, and what the fake Ashby received.
-@Suite(.serialized) struct MCPTests {
+@Suite(.serialized, .teardown) struct MCPTests {
   static let python = packageRoot.appendingPathComponent(".build-tools/mcp/bin/python")
   static let scenario = packageRoot.appendingPathComponent("Tests/CLITests/MCP/mcp_scenario.py")
 
-  /// Runs `scenario` against `ashby-lua mcp ARGS...`; the JSON it printed.
-  func drive(_ scenario: String, _ args: [String], env: [String: String] = [:]) async throws -> [String: Any] {
+  /// Runs `scenario` against `ashby-lua mcp ARGS...` (or a listening server's URL, then its token); the JSON it printed.
+  func drive(_ scenario: String, _ args: [String], env: [String: String] = [:], url: String? = nil) async throws
+    -> [String: Any]
+  {
+    let target = url.map { [$0] } ?? [binary.path, "mcp"]
     let r = try await run(
-      [Self.scenario.path, scenario, binary.path, "mcp"] + args, env: env, timeout: 180, executable: Self.python)
+      [Self.scenario.path, scenario] + target + args, env: env, timeout: 180, executable: Self.python)
     let text = r.stdout, log = r.stderr
     #expect(r.status == 0, "\(log.suffix(3000))")
     #expect(!text.contains(FakeAshby.fullKey), "the key reached the client")
@@ -26,8 +29,54 @@ import Testing
     return (r["text"] as? String ?? "", r["isError"] as? Bool ?? false, r["structured"] as? [String: Any] ?? [:])
   }
 
-  @Test func anAgentReadsRunsPlansAndAppliesOnce() async throws {
-    let json = try await drive("tour", ["--fake"])
+  /// `ashby-lua mcp --listen`, its URL once it listens.
+  func listening(_ args: [String], env: [String: String] = [:]) async throws -> String {
+    let home = try scratch()
+    let (process, log) = try launch(["mcp", "--listen", "127.0.0.1:0"] + args, home: home, log: "mcp.log", environment: env)
+    for _ in 0..<600 {
+      let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+      if let range = text.range(of: #"http://127\.0\.0\.1:\d+/mcp"#, options: .regularExpression) { return String(text[range]) }
+      guard process.isRunning else { break }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    throw MCPTestError("ashby-lua mcp --listen did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+  }
+
+  @Test(arguments: ["stdio", "http"])
+  func anAgentReadsRunsPlansAndAppliesOnce(over transport: String) async throws {
+    let json =
+      transport == "stdio"
+      ? try await drive("tour", ["--fake"]) : try await drive("tour", [], url: try await listening(["--fake"]))
+    try check(tour: json)
+  }
+
+  /// Over HTTP: a bearer token when the server has one, an Origin that is not this machine refused.
+  @Test func httpChecksTheTokenAndTheOrigin() async throws {
+    do {
+      let token = "mcp-token-\(UUID().uuidString)"
+      let url = try await listening(["--fake", "--token-env", "MCP_TOKEN"], env: ["MCP_TOKEN": token])
+      let good = try await drive("progress", [token], url: url)
+      #expect((good["progress"] as? [[Any]])?.isEmpty == false, "\(good)")
+      let bad = try await run(
+        [Self.scenario.path, "progress", url, "wrong-token"], timeout: 60, executable: Self.python)
+      #expect(bad.status != 0 && !bad.stdout.contains("slow done"), "\(bad.all)")
+      let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+      let curl = URL(fileURLWithPath: "/usr/bin/curl")
+      func status(_ extra: [String]) async throws -> String {
+        try await run(
+          ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-H",
+            "Accept: application/json, text/event-stream", "-H", "Authorization: Bearer \(token)", "-d", initialize]
+            + extra + [url], timeout: 30, executable: curl
+        ).stdout
+      }
+      #expect(try await status(["-H", "Origin: http://evil.example"]) == "403")
+      #expect(try await status([]) == "200")
+    }
+    let refused = try await run(["mcp", "--listen", "0.0.0.0:0", "--fake"])
+    #expect(refused.status == 2 && refused.stderr.contains("--token-env"), "\(refused.all)")
+  }
+
+  func check(tour json: [String: Any]) throws {
     #expect(json["serverName"] as? String == "ashby-lua")
     #expect((json["protocolVersion"] as? String)?.hasPrefix("20") == true)
     let tools = try #require(json["tools"] as? [String: [String: Bool]])
@@ -97,4 +146,9 @@ import Testing
     let heard = progress["progress"] as? [[Any]] ?? []
     #expect(heard.count >= 2, "\(heard)")
   }
+}
+
+struct MCPTestError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }

@@ -1,9 +1,10 @@
 """Drives `ashby-lua mcp` with the reference Python MCP client (PyPI mcp), for MCPTests.
 
-    mcp_scenario.py SCENARIO PROGRAM ARGS...
+    mcp_scenario.py SCENARIO PROGRAM ARGS...     (stdio: starts PROGRAM ARGS...)
+    mcp_scenario.py SCENARIO http://HOST:PORT/mcp [TOKEN]   (streamable HTTP)
 
-Starts PROGRAM ARGS... over stdio, runs SCENARIO (tour | elicit-accept | elicit-decline | cancel),
-and prints one JSON object of what came back, for the Swift test to check.
+Runs SCENARIO (tour | elicit-accept | elicit-decline | no-elicit | progress | cancel) and prints
+one JSON object of what came back, for the Swift test to check.
 """
 import asyncio
 import json
@@ -13,6 +14,9 @@ import time
 
 from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+import contextlib
+import httpx2
 
 READ = 'local jobs = ashby.list_jobs{ status = "open" }.jobs\nprint(#jobs, jobs[1].id)'
 WRITE = ('ashby.create_candidate{ first_name = "Mia", last_name = "Agent", email = "mia.agent@example.org" }\n'
@@ -45,8 +49,14 @@ async def main():
             return types.ElicitResult(action="accept", content={"apply": True})
         return types.ElicitResult(action="decline")
 
-    server = StdioServerParameters(command=program, args=args, env=dict(os.environ))
-    async with stdio_client(server) as (read, write):
+    if program.startswith("http"):
+        headers = {"Authorization": "Bearer " + args[0]} if args else {}
+        client = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(60, read=120))
+        connection = streamable_http_client(program, http_client=client)
+    else:
+        connection = stdio_client(StdioServerParameters(command=program, args=args, env=dict(os.environ)))
+    async with connection as streams:
+        read, write = streams[0], streams[1]
         kwargs = {"elicitation_callback": on_elicit} if answer else {}
         async with ClientSession(read, write, **kwargs) as session:
             init = await session.initialize()

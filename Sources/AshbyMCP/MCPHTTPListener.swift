@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MCP
+import NIOCore
+import Synchronization
+
+/// Streamable HTTP (`ashby-lua mcp --listen HOST:PORT`): `/mcp` on Hummingbird, one MCP
+/// session per client, each with a transport and a server of its own, found by its
+/// `Mcp-Session-Id`. Origin and Host are checked (DNS rebinding); off loopback a bearer
+/// token is required.
+public struct MCPHTTPListener: Sendable {
+  let server: AshbyMCPServer
+  let host: String
+  let port: Int
+  /// Required as `Authorization: Bearer TOKEN` when set.
+  let token: String?
+  let version: String
+
+  public init(server: AshbyMCPServer, host: String, port: Int, token: String?, version: String) {
+    self.server = server
+    self.host = host
+    self.port = port
+    self.token = token
+    self.version = version
+  }
+
+  /// Whether `host` is this machine only.
+  public static func isLoopback(_ host: String) -> Bool { ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) }
+
+  /// Serves until cancelled; `onListening` hears the bound port.
+  public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    let sessions = Sessions(listener: self)
+    let router = Router()
+    for method in [HTTPRequest.Method.post, .get, .delete] {
+      router.on("mcp", method: method) { request, _ -> Response in
+        let body = try await request.body.collect(upTo: 4 << 20)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let incoming = MCP.HTTPRequest(
+          method: request.method.rawValue, headers: headers, body: body.readableBytes > 0 ? Data(buffer: body) : nil,
+          path: request.uri.path)
+        return Self.response(await sessions.handle(incoming))
+      }
+    }
+    var logger = Logger(label: "ashby-lua.mcp.http")
+    logger.logLevel = .warning
+    let app = Application(
+      router: router, configuration: .init(address: .hostname(host, port: port), serverName: "ashby-lua-mcp"),
+      onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+    try await app.runService()
+  }
+
+  /// A new session's transport, with its server serving it.
+  func newSession() async throws -> StatefulHTTPServerTransport {
+    let authority = "\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
+    var validators: [any HTTPRequestValidator] = [
+      Self.isLoopback(host)
+        ? OriginValidator.localhost(port: port)
+        : OriginValidator(allowedHosts: [authority], allowedOrigins: ["http://\(authority)", "https://\(authority)"]),
+      AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator(),
+    ]
+    if let token { validators.insert(BearerToken(token: token), at: 0) }
+    let transport = StatefulHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: validators))
+    let mcp = try await server.start(transport, version: version)
+    Task { await mcp.waitUntilCompleted() }
+    return transport
+  }
+
+  static func response(_ answer: MCP.HTTPResponse) -> Response {
+    var fields = HTTPFields()
+    for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
+    let status = HTTPResponse.Status(code: answer.statusCode)
+    switch answer {
+    case .stream(let stream, _):
+      return Response(status: status, headers: fields, body: ResponseBody(asyncSequence: stream.map { ByteBuffer(data: $0) }))
+    default:
+      return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.bodyData ?? Data())))
+    }
+  }
+
+  /// The sessions by id; a request without one starts a session (the SDK refuses it unless it is `initialize`).
+  actor Sessions {
+    let listener: MCPHTTPListener
+    var open: [String: StatefulHTTPServerTransport] = [:]
+    static let cap = 64
+
+    init(listener: MCPHTTPListener) { self.listener = listener }
+
+    func handle(_ request: MCP.HTTPRequest) async -> MCP.HTTPResponse {
+      if let id = request.header(HTTPHeaderName.sessionID) {
+        guard let transport = open[id] else {
+          return .error(statusCode: 404, .invalidRequest("no MCP session \(id.prefix(64)): initialize a new one"))
+        }
+        if request.method == "DELETE" { open[id] = nil }
+        return await transport.handleRequest(request)
+      }
+      guard open.count < Self.cap else {
+        return .error(statusCode: 503, .internalError("too many MCP sessions (\(Self.cap)); end one first"))
+      }
+      let transport: StatefulHTTPServerTransport
+      do { transport = try await listener.newSession() } catch {
+        return .error(statusCode: 500, .internalError("cannot start an MCP session: \(error)"))
+      }
+      let answer = await transport.handleRequest(request)
+      if let id = answer.headers.first(where: { $0.key.lowercased() == HTTPHeaderName.sessionID.lowercased() })?.value {
+        open[id] = transport
+      }
+      return answer
+    }
+  }
+}
+
+/// `Authorization: Bearer TOKEN`, compared in constant time.
+struct BearerToken: HTTPRequestValidator {
+  let token: String
+
+  func validate(_ request: MCP.HTTPRequest, context: HTTPValidationContext) -> MCP.HTTPResponse? {
+    let given = Array((request.header("Authorization") ?? "").utf8), wanted = Array("Bearer \(token)".utf8)
+    var difference = UInt8(given.count == wanted.count ? 0 : 1)
+    for (i, byte) in wanted.enumerated() { difference |= byte ^ (i < given.count ? given[i] : 0) }
+    return difference == 0 ? nil : .error(statusCode: 401, .invalidRequest("a bearer token is required (Authorization: Bearer ...)"))
+  }
+}
