@@ -92,7 +92,7 @@ let package = Package(
       resources: [
         .embedInCode("prelude.lua"), .embedInCode("pretty.lua"), .embedInCode("util.lua"), .embedInCode("repl.lua"),
         .embedInCode("progress.lua"), .embedInCode("chart.lua"), .embedInCode("report.lua"), .embedInCode("csv.lua"),
-        .embedInCode("spec.lua"), .embedInCode("clock.lua"), .embedInCode("ashby.meta.lua"),
+        .embedInCode("spec.lua"), .embedInCode("assert.lua"), .embedInCode("clock.lua"), .embedInCode("ashby.meta.lua"),
       ]),
     .target(
       name: "AshbyScripting",

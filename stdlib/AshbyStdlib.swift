@@ -21,6 +21,8 @@ public enum AshbyStdlib {
   public static var csv: String { text(PackageResources.csv_lua) }
   /// `require("ashby.spec")`: `ashby-lua test`'s runner (describe, it, assert).
   public static var spec: String { text(PackageResources.spec_lua) }
+  /// `require("ashby.assert")`: luassert's common forms, for the runner.
+  public static var assertions: String { text(PackageResources.assert_lua) }
   /// `require("ashby.clock")`: a frozen clock for tests.
   public static var clock: String { text(PackageResources.clock_lua) }
   /// The LuaLS `---@meta` file for the `ashby` table, as checked in (see TypeStubs).

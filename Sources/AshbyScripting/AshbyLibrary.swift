@@ -266,7 +266,7 @@ public enum AshbyLibrary {
       "ashby.repl": .string(AshbyStdlib.repl), "ashby.progress": .string(AshbyStdlib.progress),
       "ashby.chart": .string(AshbyStdlib.chart), "ashby.report": .string(AshbyStdlib.report),
       "ashby.csv": .string(AshbyStdlib.csv), "ashby.spec": .string(AshbyStdlib.spec),
-      "ashby.clock": .string(AshbyStdlib.clock),
+      "ashby.clock": .string(AshbyStdlib.clock), "ashby.assert": .string(AshbyStdlib.assertions),
     ]
     ctx.setGlobal("ashby_private.module_sources", .object(modules))
   }
