@@ -77,11 +77,11 @@ extension FakeAshby {
     }
     if let replayer = state.withLock({ $0.replayer }) {
       let recorded = replayer(endpoint, Data(bodyText.utf8))
-      status = recorded.status
+      status = (100...599).contains(recorded.status) ? recorded.status : 502
       var headers = HTTPFields()
       for (name, value) in recorded.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
       return Response(
-        status: .init(code: recorded.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
+        status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: recorded.body)))
     }
     guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
       return envelope(.failure(code: "invalid_input", message: "Content-Type must be application/json"))

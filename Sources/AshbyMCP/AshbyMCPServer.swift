@@ -1,4 +1,6 @@
 import AshbyCatalog
+import AshbyJSON
+import AshbyPlans
 import AshbyScripting
 import AshbyProcess
 import Foundation
@@ -20,7 +22,9 @@ public final class AshbyMCPServer: Sendable {
   public init(settings: MCPSettings) throws {
     self.settings = settings
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-mcp-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    // Scripts' output and plans hold candidates' data: this user's only.
+    try FileManager.default.createDirectory(
+      at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     children = CapturedRun(program: settings.program, environment: settings.environment, folder: folder)
     scripts = ScriptTool(settings: settings, children: children, slots: AsyncLimiter(settings.maxConcurrentScripts))
   }
@@ -31,8 +35,14 @@ public final class AshbyMCPServer: Sendable {
   public func serve(_ transport: any Transport, version: String) async throws {
     let server = try await start(transport, version: version)
     await server.waitUntilCompleted()
-    try? FileManager.default.removeItem(at: children.folder)
+    finish()
   }
+
+  /// Removes the server's work folder.
+  public func finish() { try? FileManager.default.removeItem(at: children.folder) }
+
+  /// Forgets a session's client (its server ended).
+  func forget(_ server: Server) { clientElicits.withLock { $0[ObjectIdentifier(server)] = nil } }
 
   /// A server of the tools and resources, started on `transport` (one per MCP session).
   func start(_ transport: any Transport, version: String) async throws -> Server {
@@ -130,21 +140,38 @@ public final class AshbyMCPServer: Sendable {
           "this server applies plans only when a person agrees, and this client cannot ask one; a person can review it with `ashby-lua plan show \(id)` and make it with `ashby-lua apply \(id)`"
         )
       }
-      let shown = try await children.run(["plan", "show", id] + settings.stateFlags, limit: 30)
+      let shown = try await children.run(["plan", "show", id, "--json"] + settings.stateFlags, limit: 30)
       guard shown.exit == 0 else { return result(shown) }
+      guard let json = try? JSONValue.decode(Data(shown.stdout.utf8)), let plan = try? Plan(json: json) else {
+        return refusal("plan \(id) could not be read for the person to review; nothing was applied")
+      }
       let answer = try await server.requestElicitation(
-        message: "Apply this plan to Ashby? Its writes are made once, checked for drift, and audited.\n\n"
-          + settings.scrub(String(shown.stdout.split(separator: "\n").prefix(40).joined(separator: "\n"))),
+        message: settings.scrub(Self.approval(plan)),
         requestedSchema: .init(
           properties: ["apply": .object(["type": .string("boolean"), "description": .string("Apply the plan now")])],
           required: ["apply"]))
-      guard answer.action == .accept, answer.content?["apply"]?.boolValue != false else {
+      guard answer.action == .accept, answer.content?["apply"]?.boolValue == true else {
         return refusal("the person declined: plan \(id) was not applied")
       }
     }
     var args = ["apply", id] + settings.applyFlags
     if let cap = settings.maxWrites { args += ["--max-writes", String(cap)] }
     return try await command(args, limit: 600)
+  }
+
+  /// What the person is asked: the count and actions first, then every write as one line of JSON (an
+  /// agent's text cannot pose as the plan's own lines), up to 40, and how many more.
+  static func approval(_ plan: Plan) -> String {
+    var counts: [String: Int] = [:]
+    for step in plan.steps { counts[step.action, default: 0] += 1 }
+    let byAction = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    var text = "Apply plan \(plan.id) to Ashby: \(plan.steps.count) write\(plan.steps.count == 1 ? "" : "s") (\(byAction)), made once, checked for drift first, and audited.\n"
+    for (i, step) in plan.steps.prefix(40).enumerated() {
+      let params = String(decoding: step.params.encodedBytes().prefix(300), as: UTF8.self)
+      text += "\(i + 1). \(step.endpoint) \(params)\n"
+    }
+    if plan.steps.count > 40 { text += "... and \(plan.steps.count - 40) more writes (ashby-lua plan show \(plan.id))\n" }
+    return text
   }
 
   func refusal(_ text: String) -> CallTool.Result {

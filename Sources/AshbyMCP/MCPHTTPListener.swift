@@ -10,7 +10,7 @@ import Synchronization
 /// session per client, each with a transport and a server of its own, found by its
 /// `Mcp-Session-Id`. Origin and Host are checked (DNS rebinding); off loopback a bearer
 /// token is required.
-public struct MCPHTTPListener: Sendable {
+public final class MCPHTTPListener: Sendable {
   let server: AshbyMCPServer
   let host: String
   let port: Int
@@ -29,6 +29,9 @@ public struct MCPHTTPListener: Sendable {
   /// Whether `host` is this machine only.
   public static func isLoopback(_ host: String) -> Bool { ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) }
 
+  /// The port bound (for `--listen HOST:0`, known once listening): the Origin and Host a request must name.
+  let boundPort = Mutex(0)
+
   /// Serves until cancelled; `onListening` hears the bound port.
   public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
     let sessions = Sessions(listener: self)
@@ -38,6 +41,8 @@ public struct MCPHTTPListener: Sendable {
         let body = try await request.body.collect(upTo: 4 << 20)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
+        // HTTP/1.1's Host is the request's authority here; the SDK's DNS-rebinding check reads it as Host.
+        if let authority = request.head.authority { headers["Host"] = authority }
         let incoming = MCP.HTTPRequest(
           method: request.method.rawValue, headers: headers, body: body.readableBytes > 0 ? Data(buffer: body) : nil,
           path: request.uri.path)
@@ -48,12 +53,17 @@ public struct MCPHTTPListener: Sendable {
     logger.logLevel = .warning
     let app = Application(
       router: router, configuration: .init(address: .hostname(host, port: port), serverName: "ashby-lua-mcp"),
-      onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+      onServerRunning: { channel in
+        let port = channel.localAddress?.port ?? 0
+        self.boundPort.withLock { $0 = port }
+        onListening(port)
+      }, logger: logger)
     try await app.runService()
   }
 
-  /// A new session's transport, with its server serving it.
-  func newSession() async throws -> StatefulHTTPServerTransport {
+  /// The checks every request passes, a session's first one included, before any session is made for it.
+  func pipeline() -> StandardValidationPipeline {
+    let port = boundPort.withLock { $0 }
     let authority = "\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
     var validators: [any HTTPRequestValidator] = [
       Self.isLoopback(host)
@@ -62,9 +72,18 @@ public struct MCPHTTPListener: Sendable {
       AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator(),
     ]
     if let token { validators.insert(BearerToken(token: token), at: 0) }
-    let transport = StatefulHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: validators))
+    return StandardValidationPipeline(validators: validators)
+  }
+
+  /// A new session's transport, with its server serving it (forgotten when it ends).
+  func newSession() async throws -> StatefulHTTPServerTransport {
+    let transport = StatefulHTTPServerTransport(validationPipeline: pipeline())
     let mcp = try await server.start(transport, version: version)
-    Task { await mcp.waitUntilCompleted() }
+    let server = self.server
+    Task {
+      await mcp.waitUntilCompleted()
+      server.forget(mcp)
+    }
     return transport
   }
 
@@ -80,34 +99,56 @@ public struct MCPHTTPListener: Sendable {
     }
   }
 
-  /// The sessions by id; a request without one starts a session (the SDK refuses it unless it is `initialize`).
+  /// The sessions by id; a request without one may start a session, once it passed every check and is `initialize`.
   actor Sessions {
     let listener: MCPHTTPListener
-    var open: [String: StatefulHTTPServerTransport] = [:]
+    var open: [String: (transport: StatefulHTTPServerTransport, used: ContinuousClock.Instant)] = [:]
+    var starting = 0
     static let cap = 64
+    /// A session nobody used for this long is ended, so that clients that went away free their slots.
+    static let idle: Duration = .seconds(3600)
 
     init(listener: MCPHTTPListener) { self.listener = listener }
 
     func handle(_ request: MCP.HTTPRequest) async -> MCP.HTTPResponse {
       if let id = request.header(HTTPHeaderName.sessionID) {
-        guard let transport = open[id] else {
+        guard let session = open[id] else {
           return .error(statusCode: 404, .invalidRequest("no MCP session \(id.prefix(64)): initialize a new one"))
         }
-        if request.method == "DELETE" { open[id] = nil }
-        return await transport.handleRequest(request)
+        open[id]?.used = .now
+        let answer = await session.transport.handleRequest(request)
+        if request.method == "DELETE", (200..<300).contains(answer.statusCode) { open[id] = nil }
+        return answer
       }
-      guard open.count < Self.cap else {
+      let initialize = (try? JSONDecoder().decode([String: Value].self, from: request.body ?? Data()))?["method"] == "initialize"
+      let context = HTTPValidationContext(httpMethod: request.method, isInitializationRequest: initialize)
+      if let refused = listener.pipeline().validate(request, context: context) { return refused }
+      guard initialize else { return .error(statusCode: 400, .invalidRequest("no MCP session: send initialize first")) }
+      await endIdle()
+      guard open.count + starting < Self.cap else {
         return .error(statusCode: 503, .internalError("too many MCP sessions (\(Self.cap)); end one first"))
       }
+      starting += 1
+      defer { starting -= 1 }
       let transport: StatefulHTTPServerTransport
       do { transport = try await listener.newSession() } catch {
         return .error(statusCode: 500, .internalError("cannot start an MCP session: \(error)"))
       }
       let answer = await transport.handleRequest(request)
       if let id = answer.headers.first(where: { $0.key.lowercased() == HTTPHeaderName.sessionID.lowercased() })?.value {
-        open[id] = transport
+        open[id] = (transport, .now)
+      } else {
+        await transport.disconnect()  // refused after all: its server ends with it
       }
       return answer
+    }
+
+    func endIdle() async {
+      let now = ContinuousClock.now
+      for (id, session) in open where now - session.used > Self.idle {
+        open[id] = nil
+        await session.transport.disconnect()
+      }
     }
   }
 }

@@ -81,9 +81,19 @@ package struct CapturedRun: Sendable {
     killer.cancel()
     let elapsed = ContinuousClock.now - started
     return Outcome(
-      stdout: String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self),
-      stderr: String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self), exit: status,
-      timedOut: killed.withLock { $0 }, seconds: elapsed / .seconds(1))
+      stdout: Self.head(of: out), stderr: Self.head(of: err), exit: status, timedOut: killed.withLock { $0 },
+      seconds: elapsed / .seconds(1))
+  }
+
+  /// What is read of each stream at most: a script that prints gigabytes costs its caller a megabyte.
+  package static let maxBytes = 1 << 20
+
+  /// The first `maxBytes` of a file, as text.
+  static func head(of file: URL) -> String {
+    guard let handle = try? FileHandle(forReadingFrom: file) else { return "" }
+    defer { try? handle.close() }
+    let data = (try? handle.read(upToCount: maxBytes)) ?? nil
+    return String(decoding: data ?? Data(), as: UTF8.self)
   }
 }
 

@@ -105,6 +105,7 @@ struct MCPCommand: AsyncParsableCommand {
       let listener = MCPHTTPListener(
         server: mcp, host: address.host, port: address.port, token: token, version: CommandLineMain.version)
       try await listener.run { port in Console.error("ashby-lua mcp: listening on http://\(address.host):\(port)/mcp") }
+      mcp.finish()
     } else {
       try await mcp.serve(StdioTransport(), version: CommandLineMain.version)
     }

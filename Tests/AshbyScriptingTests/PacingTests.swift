@@ -158,7 +158,9 @@ import Testing
     let started = ContinuousClock.now
     #expect(try await Self.reads(s, 40, concurrency: 8) == 0)
     let took = ContinuousClock.now - started
-    #expect(took < .seconds(30), "40 reads took \(took)")
+    // The stall this guards against cost a minute after a burst of 429s; unloaded the reads take ~10 s, and a
+    // CI machine building beside them has taken 31 s.
+    #expect(took < .seconds(50), "40 reads took \(took)")
     await s.stop()
   }
 

@@ -119,6 +119,49 @@ import Testing
     #expect(again.stdout == recorded.stdout, "\(again.stderr)")
   }
 
+  /// A secret is never written, names a search sends are replaced like the answers', and the replay matches.
+  @Test func secretsAndSearchedNamesStayOutAndReplay() async throws {
+    let home = try scratch()
+    let path = try script(
+      """
+      local first
+      for c in ashby.pages("candidate.list") do first = first or c end
+      local found = ashby.call("candidate.search", { name = first.name })
+      print("found", #found)
+      local hook = ashby.call("webhook.create", { webhookType = "applicationSubmit", requestUrl = "https://hooks.example/x", secretToken = "s3cr3t-webhook-token-123" })
+      print("hook", hook.id ~= nil)
+      """)
+    let cassette = home.appendingPathComponent("s.cassette.json").path
+    let (server, url) = try await fakeServer(home: home)
+    let recorded = try await run(
+      ["run", "--base-url", url, "--record", cassette, path], env: ["ASHBY_API_KEY": FakeAshby.fullKey], home: home)
+    #expect(recorded.status == 0, "\(recorded.stderr)")
+    try await stop(server)
+    let text = try String(contentsOf: URL(fileURLWithPath: cassette), encoding: .utf8)
+    #expect(!text.contains("s3cr3t-webhook-token-123"))
+    #expect(!text.contains("Lee Lovelace"), "the searched name is in the cassette")
+    let replayed = try await run(["run", "--replay", cassette, path], home: home)
+    #expect(replayed.status == 0, "\(replayed.stderr)")
+    #expect(replayed.stdout == recorded.stdout)
+  }
+
+  /// A cassette someone edited badly is a clear error, never a crash.
+  @Test func aBrokenCassetteIsAUsageError() async throws {
+    let path = try script("print(#ashby.list_jobs().jobs)")
+    let home = try scratch()
+    for (name, interaction) in [
+      ("status", #"{"endpoint":"job.list","request":{},"status":5000,"headers":{},"response":{"success":true,"results":[]}}"#),
+      ("header", #"{"endpoint":"job.list","request":{},"status":200,"headers":{"Ü-X":"1"},"response":{"success":true,"results":[]}}"#),
+    ] {
+      let file = home.appendingPathComponent("\(name).json")
+      try #"{"format":"ashby-lua cassette 1","recorded_at":"2026-01-01T00:00:00Z","redacted":true,"interactions":[\#(interaction)]}"#
+        .write(to: file, atomically: true, encoding: .utf8)
+      let r = try await run(["run", "--replay", file.path, path], home: home)
+      #expect(r.status == 2, "\(name): \(r.all)")
+      #expect(r.stderr.contains("exchange 1 has"), "\(name): \(r.stderr)")
+    }
+  }
+
   @Test func flagsThatDoNotGoTogetherAreUsageErrors() async throws {
     let path = try script("print(1)")
     for args in [

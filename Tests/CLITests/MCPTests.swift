@@ -69,7 +69,10 @@ import Testing
             + extra + [url], timeout: 30, executable: curl
         ).stdout
       }
+      let port = url.split(separator: ":").last?.split(separator: "/").first.map(String.init) ?? ""
       #expect(try await status(["-H", "Origin: http://evil.example"]) == "403")
+      #expect(try await status(["-H", "Host: evil.example:\(port)"]) != "200", "DNS rebinding: a foreign Host")
+      #expect(try await status(["-H", "Origin: http://127.0.0.1:\(port)"]) == "200", "this server's own origin")
       #expect(try await status([]) == "200")
     }
     let refused = try await run(["mcp", "--listen", "0.0.0.0:0", "--fake"])
@@ -128,7 +131,8 @@ import Testing
     switch scenario {
     case "elicit-accept":
       #expect(!apply.isError && apply.text.contains("1 applied"), "\(apply.text)")
-      #expect((json["elicited"] as? [String])?.first?.contains("candidate.create") == true)
+      let asked = (json["elicited"] as? [String])?.first ?? ""
+      #expect(asked.contains("1 write (1 create_candidate)") && asked.contains("1. candidate.create {"), "\(asked)")
     case "elicit-decline":
       #expect(apply.isError && apply.text.contains("declined"), "\(apply.text)")
     default:

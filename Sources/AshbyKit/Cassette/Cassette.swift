@@ -103,6 +103,18 @@ public final class Cassette: Sendable {
       guard file.format == Self.format else {
         throw CassetteError("\(path) is a cassette of another format (\"\(file.format)\"; this program reads \"\(Self.format)\")")
       }
+      for (i, recorded) in file.interactions.enumerated() {
+        guard (100...599).contains(recorded.status) else {
+          throw CassetteError("\(path): exchange \(i + 1) has status \(recorded.status), not an HTTP status")
+        }
+        let token = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        for name in recorded.headers.keys where name.isEmpty || !name.allSatisfy(token.contains) {
+          throw CassetteError("\(path): exchange \(i + 1) has a header named \"\(name.prefix(40))\", not a header name")
+        }
+        for value in recorded.headers.values where value.contains(where: { $0.isNewline }) {
+          throw CassetteError("\(path): exchange \(i + 1) has a header value across lines")
+        }
+      }
       interactions = file.interactions
       redacts = file.redacted
       salt = file.salt
@@ -185,13 +197,16 @@ public final class Cassette: Sendable {
       for name in Self.keptHeaders { if let value = response.headers.first(name: name) { headers[name] = value } }
       var answer = JSONValue.decodeIfPossible(response.body)
       var bodyText = answer == nil ? String(buffer: response.body) : nil
+      // A secret (a webhook's secretToken) is never written, whatever --redact says.
+      let requestMasked = PersonalData.maskSecrets(request)
+      answer = answer.map(PersonalData.maskSecrets)
       if redacts {  // the request's people's data when the file is written, once every answer was seen
         answer = answer.map { PersonalData.redact($0, with: &s.standIns) }
         bodyText = bodyText.map { PersonalData.redactText($0, with: &s.standIns) }
       }
       s.interactions.append(
         Interaction(
-          endpoint: endpoint, request: request, status: response.status, headers: headers, response: answer,
+          endpoint: endpoint, request: requestMasked, status: response.status, headers: headers, response: answer,
           bodyText: bodyText))
       s.used.insert(s.interactions.count - 1)
       s.added += 1
@@ -210,7 +225,8 @@ public final class Cassette: Sendable {
         for i in first..<s.interactions.count {
           let salt = s.salt, standIns = s.standIns
           var digests = s.digests
-          s.interactions[i].request = PersonalData.walkPersonal(s.interactions[i].request) { _, value in
+          // Any text an answer showed as a person's datum, wherever the request has it (`candidate.search { name }`).
+          s.interactions[i].request = PersonalData.mapStrings(s.interactions[i].request) { value in
             guard let standIn = standIns.known(value) else { return value }
             digests[Self.digest(value, salt: salt)] = standIn
             return standIn
@@ -253,11 +269,11 @@ public final class Cassette: Sendable {
   /// What a live request matches on: its body canonical (numbers by value, keys in any
   /// order), with the values a redacting cassette knows by digest as their stand-ins.
   private func key(of body: Data) -> JSONValue {
-    let request = (try? JSONValue.decode(body)) ?? .object([:])
+    let request = PersonalData.maskSecrets((try? JSONValue.decode(body)) ?? .object([:]))
     guard redacts else { return key(of: request) }
     let (salt, digests) = state.withLock { ($0.salt, $0.digests) }
     guard !digests.isEmpty else { return key(of: request) }
-    return key(of: PersonalData.walkPersonal(request) { _, value in digests[Self.digest(value, salt: salt)] ?? value })
+    return key(of: PersonalData.mapStrings(request) { value in digests[Self.digest(value, salt: salt)] ?? value })
   }
 
   /// SHA-256 of the salt and a value, in hex.

@@ -29,14 +29,14 @@ enum PersonalData {
 
     mutating func standIn(for value: String, _ kind: Kind) -> String {
       if let known = given[kind]?[value] { return known }
-      let n = (given[kind]?.count ?? 0) + (taken[kind] ?? 0) + 1
+      let n = (given[kind]?.count ?? 0) &+ min(taken[kind] ?? 0, 1_000_000_000) &+ 1
       let made =
         switch kind {
         case .name: "Person \(n)"
         case .firstName: "First\(n)"
         case .lastName: "Last\(n)"
         case .email: "person-\(n)@example.invalid"
-        case .phone: "+1555010" + String(format: "%04d", n % 10_000)
+        case .phone: "+1555010" + String(format: "%04d", n)
         case .url: "https://redacted.example.invalid/\(n)"
         }
       given[kind, default: [:]][value] = made
@@ -60,9 +60,33 @@ enum PersonalData {
     walk(value, person: false, files: false, phones: false) { kind, text in standIns.standIn(for: text, kind) }
   }
 
-  /// `value` with each person's datum passed through `replace`.
-  static func walkPersonal(_ value: JSONValue, _ replace: (Kind, String) -> String) -> JSONValue {
-    walk(value, person: false, files: false, phones: false, replace)
+  /// Every string leaf of `value` passed through `replace`.
+  static func mapStrings(_ value: JSONValue, _ replace: (String) -> String) -> JSONValue {
+    switch value {
+    case .string(let s): .string(replace(s))
+    case .array(let items): .array(items.map { mapStrings($0, replace) })
+    case .object(let members): .object(members.mapValues { mapStrings($0, replace) })
+    default: value
+    }
+  }
+
+  /// Fields named like secrets (`secretToken`, `password`, an API key), as the audit log judges them.
+  static func isSecret(_ key: String) -> Bool {
+    let lower = key.lowercased()
+    return lower.contains("secret") || lower.contains("password") || lower == "apikey" || lower == "api_key"
+      || lower == "token" || lower.hasSuffix("accesstoken")
+  }
+
+  /// `value` with every secret field's value as `[secret]`.
+  static func maskSecrets(_ value: JSONValue) -> JSONValue {
+    switch value {
+    case .array(let items): .array(items.map(maskSecrets))
+    case .object(let members):
+      .object(Dictionary(uniqueKeysWithValues: members.map { key, member in
+        (key, isSecret(key) && member != .null ? .string("[secret]") : maskSecrets(member))
+      }))
+    default: value
+    }
   }
 
   /// The highest stand-in number of each kind in `value` (a cassette recorded into again continues after them).
@@ -74,9 +98,9 @@ enum PersonalData {
         (.email, "person-", "@example.invalid"), (.url, "https://redacted.example.invalid/", ""),
       ]
       for (kind, prefix, suffix) in patterns where s.hasPrefix(prefix) && s.hasSuffix(suffix) {
-        if let n = Int(s.dropFirst(prefix.count).dropLast(suffix.count)) { taken[kind] = max(taken[kind] ?? 0, n) }
+        if let n = Int(s.dropFirst(prefix.count).dropLast(suffix.count)), n < 1_000_000_000 { taken[kind] = max(taken[kind] ?? 0, n) }
       }
-      if s.hasPrefix("+1555010"), let n = Int(s.dropFirst(8)) { taken[.phone] = max(taken[.phone] ?? 0, n) }
+      if s.hasPrefix("+1555010"), let n = Int(s.dropFirst(8)), n < 1_000_000_000 { taken[.phone] = max(taken[.phone] ?? 0, n) }
     case .array(let items): for item in items { Self.taken(in: item, into: &taken) }
     case .object(let members): for member in members.values { Self.taken(in: member, into: &taken) }
     default: break

@@ -49,9 +49,6 @@ public final class AshbyClient: Sendable {
     self.resolver = Resolver()
   }
 
-  /// Answers every request from `cassette` from now on (nil: from Ashby again): `ashby.test.cassette`.
-  public func use(_ cassette: Cassette?) { transport.use(cassette) }
-
   /// Forgets the name → id lists it keeps (stages, sources, reasons) and what 429s taught its pacing:
   /// `ashby-lua test` gives each test a new world.
   public func forgetLearned() async {

@@ -29,14 +29,14 @@ struct TransportFailure: Error {
 final class AshbyTransport: Sendable {
   private let started = Mutex<HTTPClient?>(nil)
   let configuration: AshbyConfiguration
-  /// Where exchanges are recorded or answered from (`run --record`/`--replay`, `ashby.test.cassette`).
-  private let cassette: Mutex<Cassette?>
+  /// Where exchanges are recorded or answered from (`run --record`/`--replay`).
+  private let cassette: Cassette?
   /// `https://api.ashbyhq.com/` once, not per request.
   private let base: String
 
   init(configuration: AshbyConfiguration) {
     self.configuration = configuration
-    self.cassette = Mutex(configuration.cassette)
+    self.cassette = configuration.cassette
     let url = configuration.baseURL.absoluteString
     self.base = url.hasSuffix("/") ? url : url + "/"
   }
@@ -71,15 +71,12 @@ final class AshbyTransport: Sendable {
   }
 
   /// Whether every answer comes from a cassette (no key is needed then).
-  var replaysOnly: Bool { cassette.withLock { $0?.mode == .replay } }
-
-  /// Answers from `cassette` from now on (nil: the network again).
-  func use(_ cassette: Cassette?) { self.cassette.withLock { $0 = cassette } }
+  var replaysOnly: Bool { cassette?.mode == .replay }
 
   /// POSTs a JSON body to `/<endpoint>`, or answers from the cassette.
   /// `onBehalfOf` goes as `X-On-Behalf-Of` (the caller sends it on writes only).
   func post(endpoint: String, body: Data, onBehalfOf: String? = nil) async throws(TransportFailure) -> RawResponse {
-    guard let cassette = cassette.withLock({ $0 }) else { return try await send(endpoint: endpoint, body: body, onBehalfOf: onBehalfOf) }
+    guard let cassette else { return try await send(endpoint: endpoint, body: body, onBehalfOf: onBehalfOf) }
     if cassette.mode != .record {
       if let answer = cassette.answer(endpoint: endpoint, body: body) { return answer }
       if cassette.mode == .replay {
