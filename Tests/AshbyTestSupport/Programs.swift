@@ -65,8 +65,11 @@ public func run(
   let err = dir.appendingPathComponent("stderr-\(UUID().uuidString)")
   _ = FileManager.default.createFile(atPath: out.path, contents: nil)
   _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-  process.standardOutput = try FileHandle(forWritingTo: out)
-  process.standardError = try FileHandle(forWritingTo: err)
+  // Our copies close once the child has its own: every run leaked two descriptors before, and past a
+  // thousand or so Foundation's Process.run crashes (it copies the open descriptors' list).
+  let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+  process.standardOutput = outHandle
+  process.standardError = errHandle
   let input = Pipe()
   process.standardInput = input
   let start = Date()
@@ -75,6 +78,8 @@ public func run(
   let exited = AsyncStream<Void>.makeStream()
   process.terminationHandler = { _ in exited.continuation.finish() }
   try process.run()
+  try? outHandle.close()
+  try? errHandle.close()
   if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
   try input.fileHandleForWriting.close()
   if let interruptAfter {
@@ -187,9 +192,11 @@ public func launch(
   process.environment = binaryEnvironment(home: home, extra)
   let log = home.appendingPathComponent(name)
   _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-  process.standardError = try FileHandle(forWritingTo: log)
+  let logHandle = try FileHandle(forWritingTo: log)
+  process.standardError = logHandle
   process.standardOutput = FileHandle.nullDevice
   try process.run()
+  try? logHandle.close()
   TeardownBag.current?.add { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
   return (process, log)
 }

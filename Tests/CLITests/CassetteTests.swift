@@ -36,9 +36,11 @@ import Testing
     // Its banner shows the fake's key: kept out of `home`, where every file is checked for it.
     let out = try scratch().appendingPathComponent("fake-server.out")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
+    let handle = try FileHandle(forWritingTo: out)
+    process.standardOutput = handle
     process.standardError = FileHandle.nullDevice
     try process.run()
+    try? handle.close()
     for _ in 0..<600 {
       let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
       if let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {

@@ -74,6 +74,18 @@ import Testing
       #expect(try await status(["-H", "Host: evil.example:\(port)"]) != "200", "DNS rebinding: a foreign Host")
       #expect(try await status(["-H", "Origin: http://127.0.0.1:\(port)"]) == "200", "this server's own origin")
       #expect(try await status([]) == "200")
+      // Version negotiation: a version the server speaks comes back as asked; one it does not, its latest.
+      func negotiated(_ version: String) async throws -> String {
+        let asked = initialize.replacingOccurrences(of: "2025-11-25", with: version)
+        let body = try await run(
+          ["-s", "-H", "Content-Type: application/json", "-H", "Accept: application/json, text/event-stream", "-H",
+            "Authorization: Bearer \(token)", "-d", asked, url], timeout: 30, executable: curl
+        ).stdout
+        guard let range = body.range(of: #""protocolVersion":"[^"]+""#, options: .regularExpression) else { return body }
+        return String(body[range].dropFirst(19).dropLast())
+      }
+      #expect(try await negotiated("2025-03-26") == "2025-03-26")
+      #expect(try await negotiated("2024-01-01") == "2025-11-25")
     }
     let refused = try await run(["mcp", "--listen", "0.0.0.0:0", "--fake"])
     #expect(refused.status == 2 && refused.stderr.contains("--token-env"), "\(refused.all)")
