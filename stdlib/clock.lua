@@ -1,5 +1,5 @@
 -- `require("ashby.clock")`: freezes the time a script sees (`os.time`, `os.date`,
--- and so `ashby.util.date`), for `ashby.test.clock` and a run under `ASHBY_LUA_CLOCK`.
+-- and so `ashby.util.date`), for `ashby.test.clock` and a run under `ASHBY_LUA_FROZEN_TIME`.
 -- `os.time{...}` with a table still converts, and `os.clock` still measures.
 local clock = {}
 local real_time, real_date = os.time, os.date

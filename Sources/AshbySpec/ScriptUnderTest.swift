@@ -39,7 +39,7 @@ struct ScriptUnderTest: Sendable {
     environment["ASHBY_API_KEY"] = FakeAshby.fullKey
     // No config.toml of the user's: no profile, no notify target posting to a real chat.
     environment["XDG_CONFIG_HOME"] = folder.appendingPathComponent("config").path
-    if let clock, clock.isFinite, abs(clock) < 1e12 { environment["ASHBY_LUA_CLOCK"] = String(Int64(clock)) }
+    if let clock, clock.isFinite, abs(clock) < 1e12 { environment["ASHBY_LUA_FROZEN_TIME"] = String(Int64(clock)) }
     let child = CapturedRun(program: program, environment: environment, folder: folder)
     let arguments = [
       "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state.sqlite").path,

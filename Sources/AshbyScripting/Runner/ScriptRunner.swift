@@ -121,18 +121,18 @@ public final class ScriptRunner: Sendable {
       endProcess(code: ExitStatus.scriptError, message: "\(LuaErrorKind.limit): \(message)")
     }
     if let frozen = try Self.frozenClock() {
-      _ = try await session.run("require('ashby.clock').freeze(\(frozen))", name: "=ASHBY_LUA_CLOCK")
+      _ = try await session.run("require('ashby.clock').freeze(\(frozen))", name: "=ASHBY_LUA_FROZEN_TIME")
     }
     return ScriptRunner(session: session, demo: demo, options: options, event: event, atPrompt: atPrompt)
   }
 
-  /// `ASHBY_LUA_CLOCK`: the time the run sees (`os.time`, `os.date`, `ashby.util.date`), in epoch seconds
+  /// `ASHBY_LUA_FROZEN_TIME`: the time the run sees (`os.time`, `os.date`, `ashby.util.date`), in epoch seconds
   /// or ISO 8601; what `ashby.test.run` sets when a test froze its clock.
   static func frozenClock() throws -> Int64? {
-    guard let text = Environment.value("ASHBY_LUA_CLOCK"), !text.isEmpty else { return nil }
+    guard let text = Environment.value("ASHBY_LUA_FROZEN_TIME"), !text.isEmpty else { return nil }
     if let seconds = Int64(text) { return seconds }
     if let date = Timestamps.parse(text) { return Int64(date.timeIntervalSince1970.rounded(.down)) }
-    throw AuthConfig.Failure(description: "ASHBY_LUA_CLOCK is neither epoch seconds nor an ISO 8601 time: \(text)")
+    throw AuthConfig.Failure(description: "ASHBY_LUA_FROZEN_TIME is neither epoch seconds nor an ISO 8601 time: \(text)")
   }
 
   /// `ashby.notify`'s targets: with --fake, every name posts to the fake's sink (demo data never goes
