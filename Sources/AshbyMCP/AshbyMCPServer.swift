@@ -103,7 +103,10 @@ public final class AshbyMCPServer: Sendable {
         report = { @Sendable seconds, limit in
           try? await server.notify(
             ProgressNotification.message(
-              .init(progressToken: token, progress: seconds, total: limit, message: "the script has run \(Int(seconds)) s")))
+              .init(
+                progressToken: token, progress: seconds, total: limit,
+                // seconds: whole seconds of a ContinuousClock duration under the script's limit (≤ 86 400): in range
+                message: "the script has run \(Int(seconds)) s")))
         }
       }
       return try await scripts.call(arguments, progress: report)

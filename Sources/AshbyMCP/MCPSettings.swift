@@ -19,7 +19,6 @@ public struct MCPSettings: Sendable {
   public var maxConcurrentScripts: Int
   /// What `run_script` may ask for at most, and what it gets when it asks for nothing.
   public var timeoutCap: Double
-  public var memoryCapMB: Int
   public var defaultTimeout: Double = 30
   public var defaultMemoryMB = 64
   /// Requests a script may make (`run --max-requests`).
@@ -27,8 +26,7 @@ public struct MCPSettings: Sendable {
 
   public init(
     program: String, baseURL: String?, profile: String?, state: String?, environment: [String: String],
-    secrets: [String], allowApply: Bool, maxWrites: Int?, maxConcurrentScripts: Int, timeoutCap: Double,
-    memoryCapMB: Int
+    secrets: [String], allowApply: Bool, maxWrites: Int?, maxConcurrentScripts: Int, timeoutCap: Double
   ) {
     self.program = program
     self.baseURL = baseURL
@@ -40,7 +38,6 @@ public struct MCPSettings: Sendable {
     self.maxWrites = maxWrites
     self.maxConcurrentScripts = maxConcurrentScripts
     self.timeoutCap = timeoutCap
-    self.memoryCapMB = memoryCapMB
   }
 
   /// `--state`, for every child that reads or writes the state.

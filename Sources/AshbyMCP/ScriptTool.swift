@@ -80,7 +80,9 @@ struct ScriptTool: Sendable {
     }
     let stderr = Self.scriptsOwn(outcome.stderr, plan: plan)
     if outcome.exit != 0 {
-      structured["error"] = .string(settings.scrub(outcome.errorMessage ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed")))
+      // timeout: above 0 and at most settings.timeoutCap (≤ 86 400, checked by `mcp`): in range
+      let killed = outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed"
+      structured["error"] = .string(settings.scrub(outcome.errorMessage ?? killed))
     }
     var text = String(decoding: Array(outcome.stdout.utf8.prefix(Self.textCap)), as: UTF8.self)
     if !stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + stderr }

@@ -51,6 +51,7 @@ struct ScriptUnderTest: Sendable {
     }
     return Outcome(
       stdout: outcome.stdout, stderr: outcome.stderr, exit: outcome.exit,
+      // timeout: above 0 and at most 86 400 (`test --timeout` is checked): in range
       error: outcome.exit == 0 ? nil : outcome.errorMessage ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : nil))
   }
 }

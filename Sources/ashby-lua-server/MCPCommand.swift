@@ -83,7 +83,7 @@ struct MCPCommand: AsyncParsableCommand {
     let server: FakeAshby? = fake ? try await FakeAshby.start() : nil
     var stateSpec = state
     var scratch: URL?
-    if let server {
+    if server != nil {
       environment[ProcessSecrets.apiKeyVariable] = FakeAshby.fullKey
       if stateSpec == nil {  // the demo's plans and audit rows stay out of the user's state
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-mcp-state-\(UUID().uuidString)")
@@ -91,7 +91,6 @@ struct MCPCommand: AsyncParsableCommand {
         scratch = folder
         stateSpec = folder.appendingPathComponent("state.sqlite").path
       }
-      _ = server
     } else if let key = ProcessSecrets.apiKey {
       environment[ProcessSecrets.apiKeyVariable] = key  // our own program takes it out at once (ProcessSecrets)
     }
@@ -99,7 +98,7 @@ struct MCPCommand: AsyncParsableCommand {
       program: program, baseURL: server?.baseURL.absoluteString ?? baseURL, profile: profile, state: stateSpec,
       environment: environment, secrets: [ProcessSecrets.apiKey, ProcessSecrets.value("PGPASSWORD"), token].compactMap { $0 },
       allowApply: allowApply || fake, maxWrites: maxWrites, maxConcurrentScripts: maxConcurrentScripts,
-      timeoutCap: timeout, memoryCapMB: 256)
+      timeoutCap: timeout)
     let mcp = try AshbyMCPServer(settings: settings)
     if let address {
       let listener = MCPHTTPListener(
