@@ -45,6 +45,9 @@ struct FakeServerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    // Watched before the banner: whoever reads it may stop the server at once.
+    let stop = AsyncStream<Void>.makeStream()
+    let watcher = SignalWatcher(signals: [SIGINT, SIGTERM]) { stop.continuation.finish() }
     var options = FakeAshby.Options()
     options.port = port
     options.latency = .milliseconds(latency)
@@ -59,8 +62,6 @@ struct FakeServerCommand: AsyncParsableCommand {
 
       """
     FileHandle.standardOutput.write(Data(banner.utf8))
-    let stop = AsyncStream<Void>.makeStream()
-    let watcher = SignalWatcher(signals: [SIGINT, SIGTERM]) { stop.continuation.finish() }
     for await _ in stop.stream {}
     withExtendedLifetime(watcher) {}
     await server.stop()

@@ -52,7 +52,7 @@ public enum StateVariable { public static let name = "ASHBY_LUA_STATE" }
 /// given, if any): no command may ever print it.
 public func run(
   _ args: [String], stdin: String? = nil, env: [String: String] = [:], home: URL? = nil, cwd: URL? = nil,
-  interruptAfter: Double? = nil, interruptWhen: (@Sendable () -> Bool)? = nil, interrupts: [Double] = [],
+  interruptWhen: (@Sendable () -> Bool)? = nil, interrupts: [Double] = [],
   marker: String? = nil, timeout: Double = 60, executable: URL = binary
 ) async throws -> Outcome {
   let dir = try home ?? scratch()
@@ -82,17 +82,14 @@ public func run(
   try? errHandle.close()
   if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
   try input.fileHandleForWriting.close()
-  if let interruptAfter {
-    try await Task.sleep(for: .seconds(interruptAfter))
-    kill(process.processIdentifier, SIGINT)
-  }
   // A loaded machine may take seconds to start a process: with a marker (a
-  // line the script writes to stderr first), times count from when it shows.
+  // line the program writes first, once it is ready), times count from when it shows.
   var markedAt: Date?
   if let marker {
     let giveUp = Date().addingTimeInterval(timeout / 2)
     while markedAt == nil && Date() < giveUp && process.isRunning {
-      if let text = try? String(contentsOf: err, encoding: .utf8), text.contains(marker) { markedAt = Date() }
+      let shown = [err, out].contains { (try? String(contentsOf: $0, encoding: .utf8))?.contains(marker) == true }
+      if shown { markedAt = Date() }
       else { try await Task.sleep(for: .milliseconds(10)) }
     }
   }
@@ -115,9 +112,11 @@ public func run(
   watchdog.cancel()
   let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
   // Ended before the marker was looked for again: within one poll of it.
-  let fromMarker = markedAt.map { Date().timeIntervalSince($0) } ?? (marker.map(stderr.contains) == true ? 0 : nil)
+  let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+  let fromMarker =
+    markedAt.map { Date().timeIntervalSince($0) } ?? (marker.map { (stderr + stdout).contains($0) } == true ? 0 : nil)
   let outcome = Outcome(
-    stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "", stderr: stderr,
+    stdout: stdout, stderr: stderr,
     status: process.terminationStatus, seconds: Date().timeIntervalSince(start), secondsFromMarker: fromMarker)
   // `fake-server` prints the fake's own key on purpose: it is public test data, not a secret.
   let fakeKey = args.first == "fake-server" ? nil : FakeAshby.fullKey

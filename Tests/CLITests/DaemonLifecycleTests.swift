@@ -3,6 +3,7 @@ import AshbyScheduler
 import AshbyState
 import Foundation
 import AshbyTestSupport
+import Synchronization
 import Testing
 
 /// The daemon as an operator meets it: signals, `kill -9`, restarts, two
@@ -207,6 +208,66 @@ import Testing
     #expect(runs.filter { $0.status == .interrupted }.count == 1)
     #expect(b.written == 1)
     await b.fake.fake.stop()
+  }
+
+  /// A stop while the daemon still opens its state (a database that takes the
+  /// connection and never answers): the process ends at once and says so,
+  /// neither killed by the signal nor waiting out the connection's deadline.
+  @Test(arguments: [SIGTERM, SIGINT])
+  func aStopWhileTheStateOpensEndsTheDaemonAtOnce(signal: Int32) async throws {
+    let silent = try SilentListener()
+    let setup = try ScheduleTests.Setup(schedule: jobTable("quiet", script: "quiet.lua", cron: "0 3 * * *"))
+    try "print('quiet')".write(to: setup.work.appendingPathComponent("quiet.lua"), atomically: true, encoding: .utf8)
+    let state = "postgres://ashby@127.0.0.1:\(silent.port)/ashby?sslmode=disable"
+    let (daemon, log) = try launch(
+      ["schedule", "run", "--file", setup.file], home: setup.home, log: "daemon.log",
+      environment: [StateVariable.name: state])
+    // The daemon's own event: its connection to the state has arrived.
+    #expect(await Self.until(60) { silent.accepted() || !daemon.isRunning }, "the daemon never connected to its state")
+    #expect(daemon.isRunning, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    kill(daemon.processIdentifier, signal)
+    // The connection's deadline is 30 s; unloaded this takes a few milliseconds.
+    #expect(await ended(daemon, within: 20, what: "the daemon stopped while its state opened"))
+    let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0, "\(text)")
+    #expect(text.contains("schedule: stopped before it started"), "\(text)")
+  }
+}
+
+/// A TCP listener on loopback that takes connections and never says a word.
+final class SilentListener: Sendable {
+  let port: Int
+  private let socket: Int32
+  private let taken = Mutex<[Int32]>([])
+
+  init() throws {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    self.socket = socket
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+        bind(socket, address, length) == 0 && listen(socket, 8) == 0 && getsockname(socket, address, &length) == 0
+      }
+    }
+    guard socket >= 0, bound, fcntl(socket, F_SETFL, O_NONBLOCK) == 0 else {
+      throw POSIXError(.init(rawValue: errno) ?? .EIO)
+    }
+    port = Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  /// Whether a connection has come (kept open, unanswered, until the listener goes).
+  func accepted() -> Bool {
+    let connection = accept(socket, nil, nil)
+    if connection >= 0 { taken.withLock { $0.append(connection) } }
+    return taken.withLock { !$0.isEmpty }
+  }
+
+  deinit {
+    taken.withLock { $0.forEach { _ = close($0) } }
+    close(socket)
   }
 }
 

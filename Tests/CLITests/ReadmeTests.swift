@@ -73,18 +73,20 @@ import Testing
     let env = ["ASHBY_BASE_URL": f.fake.baseURL.absoluteString]
     for command in try Self.commands() {
       var stdin = command.stdin
-      var interrupt: Double?
+      var interrupt: (marker: String, after: Double)?  // a program that runs until stopped, once it shows it is ready
       // The worked plan's and cassette's files go to the test's home, not into the checkout.
       var args = command.args.map {
         $0.hasSuffix(".plan") || $0.hasSuffix(".cassette.json") ? home.appendingPathComponent($0).path : $0
       }
       if args.starts(with: ["auth", "login"]) { stdin = FakeAshby.fullKey + "\n" }
-      if args.starts(with: ["schedule", "run"]) { interrupt = 3 }  // a daemon: it runs until stopped
+      if args.starts(with: ["schedule", "run"]) { interrupt = ("schedule: ", 3) }
       if args.first == "fake-server" {
-        interrupt = 1.5
+        interrupt = ("fake Ashby listening", 0.5)
         if let i = args.firstIndex(of: "--port") { args[i + 1] = "0" }  // the README's port may be taken here
       }
-      let r = try await run(args, stdin: stdin, env: env, home: home, cwd: packageRoot, interruptAfter: interrupt)
+      let r = try await run(
+        args, stdin: stdin, env: env, home: home, cwd: packageRoot, interrupts: interrupt.map { [$0.after] } ?? [],
+        marker: interrupt?.marker)
       #expect(r.status == 0, "`\(command.text)` exited \(r.status): \(r.stderr)")
       if args.first == "fake-server" { #expect(r.stdout.contains("fake Ashby listening on http://127.0.0.1:")) }
       if args.first == "repl", command.stdin != nil { #expect(r.stdout == "2\n") }

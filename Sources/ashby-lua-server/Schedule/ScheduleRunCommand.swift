@@ -8,6 +8,7 @@ import AshbyScripting
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `schedule run`: the daemon, in the foreground (systemd's `Type=simple`).
 struct ScheduleRunCommand: AsyncParsableCommand {
@@ -57,6 +58,10 @@ struct ScheduleRunCommand: AsyncParsableCommand {
 
   func run() async throws {
     DaemonLog.use(logFormat)
+    // Watched from the first moment: a SIGTERM while the state opens (a database's connect) is a stop, not a death.
+    let stopRequest = StopRequest(grace: stopGrace)
+    let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { stopRequest.request() }
+    defer { withExtendedLifetime(signals) {} }
     let render = MetricsServer.bootstrap()
     var schedule = try files.schedule()
     if hooks.hooksOnly { schedule.jobs = [] }
@@ -80,15 +85,12 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(Exit.usage)
     }
+    stopRequest.attach(daemon)
     DaemonLog.line(
       "schedule: \(schedule.jobs.count) job\(schedule.jobs.count == 1 ? "" : "s") and \(schedule.hooks.count) hook\(schedule.hooks.count == 1 ? "" : "s") from \(files.file), state in \(history.location), as \(daemon.scheduler.owner)"
     )
     Self.announce(schedule.jobs)
     let services = Task { await daemon.run() }
-    let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
-      guard daemon.beginStop() else { return }
-      DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(stopGrace)) s, then are interrupted")
-    }
     // SIGHUP: read the file again; keep the old schedule if the new one has problems.
     let reload = SignalWatcher(signals: [SIGHUP]) { [files, hooks] in
       do {
@@ -109,7 +111,7 @@ struct ScheduleRunCommand: AsyncParsableCommand {
         DaemonLog.line("schedule: \(files.file) has problems, keeping the old schedule:\n\(error)")
       }
     }
-    defer { withExtendedLifetime((signals, reload)) {} }
+    defer { withExtendedLifetime(reload) {} }
     if daemon.listener != nil {
       guard let base = await daemon.listening() else {
         let why = await services.value
@@ -135,5 +137,32 @@ struct ScheduleRunCommand: AsyncParsableCommand {
       let next = job.cron.next(after: now, in: job.timeZone).map { Timetable.format($0, in: job.timeZone) } ?? "never"
       DaemonLog.line("\(job.name): \(job.cron) (\(job.zoneName)), next \(next)")
     }
+  }
+}
+
+/// SIGINT or SIGTERM, whenever it comes. Before the daemon exists nothing runs
+/// and nothing was taken (no lease, no delivery), so the process ends at once,
+/// even while the state's database does not answer; once it exists, the
+/// daemon's graceful stop (its service group keeps a stop asked for before it runs).
+final class StopRequest: Sendable {
+  private let daemon = Mutex<Daemon?>(nil)
+  private let grace: Double
+
+  init(grace: Double) { self.grace = grace }
+
+  func request() {
+    guard let daemon = daemon.withLock({ $0 }) else {
+      DaemonLog.line("schedule: stopped before it started")
+      exit(0)
+    }
+    stop(daemon)
+  }
+
+  /// Before its services start: from here a signal is the daemon's stop.
+  func attach(_ daemon: Daemon) { self.daemon.withLock { $0 = daemon } }
+
+  private func stop(_ daemon: Daemon) {
+    guard daemon.beginStop() else { return }
+    DaemonLog.line("schedule: stopping: no new runs; running jobs get \(Int(grace)) s, then are interrupted")
   }
 }
