@@ -78,7 +78,7 @@ package struct RunCommand: AsyncParsableCommand {
     help: ArgumentHelp(
       "What --record replaces in answers: pii (names, emails, phone numbers, resume and profile URLs; the default) or none.",
       valueName: "pii|none"))
-  package var redact: String = "pii"
+  package var redact: String?
 
   @Argument(parsing: .captureForPassthrough, help: "The script, then its arguments.")
   package var scriptAndArguments: [String] = []
@@ -119,7 +119,11 @@ package struct RunCommand: AsyncParsableCommand {
     if (record != nil || replay != nil) && session.fake {
       throw ValidationError("--fake cannot be used with --record or --replay: record against an Ashby (`fake-server` works).")
     }
-    guard ["pii", "none"].contains(redact) else { throw ValidationError("--redact must be pii or none, got \"\(redact)\".") }
+    if let redact {
+      guard ["pii", "none"].contains(redact) else { throw ValidationError("--redact must be pii or none, got \"\(redact)\".") }
+      // A cassette keeps what it was recorded with (its "redacted"): another setting would mix the two in one file.
+      guard record != nil else { throw ValidationError("--redact goes with --record: a replayed cassette keeps what it was recorded with.") }
+    }
     if let maxRequests, !(1...1_000_000_000).contains(maxRequests) {
       throw ValidationError("--max-requests must be a whole number of requests from 1 to 1000000000.")
     }
@@ -134,7 +138,7 @@ package struct RunCommand: AsyncParsableCommand {
     settings.maxWrites = maxWrites
     settings.maxRequests = maxRequests
     if plan != nil { settings.dryRun = true }
-    if let record { settings.cassette = RunSettings.Cassette(file: record, mode: .record, redact: redact == "pii") }
+    if let record { settings.cassette = RunSettings.Cassette(file: record, mode: .record, redact: redact != "none") }
     if let replay { settings.cassette = RunSettings.Cassette(file: replay, mode: recordMissing ? .replayRecordingMissing : .replay) }
     let code = await Self.perform(
       script: rest.first, arguments: Array(rest.dropFirst()), chunks: execute, settings: settings,

@@ -79,6 +79,10 @@ import Testing
     #expect(replayed.stdout == recorded.stdout)
     #expect(replayed.stderr == recorded.stderr)
     #expect(recorded.stdout.contains("candidates\t100\t"), "\(recorded.stdout)")
+    // Nothing of their own, unless asked.
+    #expect(recorded.stderr == "done\n" && replayed.stderr == "done\n", "\(recorded.stderr)\n\(replayed.stderr)")
+    let verbose = try await run(["run", "--verbose", "--replay", cassette, path] + Self.arguments, home: home)
+    #expect(verbose.stderr.contains("cassette \(cassette): 5 of 5 recorded answers used"), "\(verbose.stderr)")
 
     let text = try String(contentsOf: URL(fileURLWithPath: cassette), encoding: .utf8)
     #expect(!text.contains(FakeAshby.fullKey))
@@ -119,6 +123,80 @@ import Testing
     #expect(offline.stdout == added.stdout)
     let again = try await run(["run", "--replay", cassette, path] + Self.arguments, home: home)
     #expect(again.stdout == recorded.stdout, "\(again.stderr)")
+  }
+
+  /// A list, a write, the same list again: answered in the order recorded. A number written
+  /// another way in the file (`3.0` for `3`) is the same number.
+  @Test func identicalRequestsReplayInOrderAndNumbersMatchByValue() async throws {
+    let home = try scratch()
+    let path = try script(
+      """
+      local function count() return #ashby.call("candidate.search", { email = "ordered@corp.example" }) end
+      print("before", count())
+      ashby.create_candidate{ first_name = "Ord", last_name = "Er", email = "ordered@corp.example" }
+      print("after", count())
+      print("page", #ashby.call("candidate.list", { limit = 3 }))
+      """)
+    let cassette = home.appendingPathComponent("o.cassette.json")
+    let (server, url) = try await fakeServer(home: home)
+    let recorded = try await run(
+      ["run", "--base-url", url, "--record", cassette.path, path], env: ["ASHBY_API_KEY": FakeAshby.fullKey], home: home)
+    try await stop(server)
+    #expect(recorded.stdout == "before\t0\nafter\t1\npage\t3\n", "\(recorded.all)")
+    let text = try String(contentsOf: cassette, encoding: .utf8)
+    let edited = text.replacingOccurrences(of: #""limit" : 3\b"#, with: #""limit" : 3.0"#, options: .regularExpression)
+    #expect(edited != text, "no limit in \(text)")
+    try edited.write(to: cassette, atomically: true, encoding: .utf8)
+    let replayed = try await run(["run", "--replay", cassette.path, path], home: home)
+    #expect(replayed.status == 0 && replayed.stdout == recorded.stdout, "\(replayed.all)")
+  }
+
+  /// A person met in one session and again in a `--record-missing` one is the same stand-in both times.
+  @Test func aPersonMetAgainByRecordMissingKeepsTheirStandIn() async throws {
+    let home = try scratch()
+    let path = try script(
+      """
+      local first
+      for c in ashby.pages("candidate.list") do first = first or c end
+      print("first", first.name)
+      if arg[1] == "info" then
+        local c = ashby.call("candidate.info", { id = first.id })
+        print("same", c.name == first.name, c.primaryEmailAddress.value == first.primaryEmailAddress.value)
+      end
+      """)
+    let cassette = home.appendingPathComponent("p.cassette.json").path
+    let (server, url) = try await fakeServer(home: home)
+    let key = ["ASHBY_API_KEY": FakeAshby.fullKey]
+    let listed = try await run(["run", "--base-url", url, "--record", cassette, path, "list"], env: key, home: home)
+    let added = try await run(
+      ["run", "--base-url", url, "--replay", cassette, "--record-missing", path, "info"], env: key, home: home)
+    try await stop(server)
+    // That session saw the stand-in (from the file) beside the person as Ashby has them (sent live).
+    #expect(listed.status == 0 && added.stdout.hasSuffix("same\tfalse\tfalse\n"), "\(listed.all)\n\(added.all)")
+    let replayed = try await run(["run", "--replay", cassette, path, "info"], home: home)
+    #expect(replayed.stdout == "first\tPerson 1\nsame\ttrue\ttrue\n", "\(replayed.all)")
+  }
+
+  /// A resume's download and upload go through the cassette too (their names, type and size, never
+  /// the file), so a replay that attaches a resume reaches no host at all.
+  @Test func aResumeAttachedWhileRecordingReplaysWithNoHost() async throws {
+    let home = try scratch()
+    let path = try script(
+      """
+      local c = ashby.create_candidate{ first_name = "Ada", last_name = "Byron", email = "ada.byron@corp.example", resume_url = arg[1] }
+      print("resume", c.resumeFileHandle ~= nil)
+      """)
+    let cassette = home.appendingPathComponent("r.cassette.json").path
+    let (server, url) = try await fakeServer(home: home)
+    let recorded = try await run(
+      ["run", "--base-url", url, "--record", cassette, path, url + "/_files/resume.pdf"],
+      env: ["ASHBY_API_KEY": FakeAshby.fullKey], home: home)
+    try await stop(server)
+    #expect(recorded.status == 0 && recorded.stdout == "resume\ttrue\n", "\(recorded.all)")
+    let text = try String(contentsOf: URL(fileURLWithPath: cassette), encoding: .utf8)
+    #expect(text.contains("resume:download") && text.contains("resume:upload") && !text.contains("%PDF"), "\(text)")
+    let replayed = try await run(["run", "--replay", cassette, path, url + "/_files/resume.pdf"], home: home)
+    #expect(replayed.status == 0 && replayed.stdout == recorded.stdout && replayed.stderr == recorded.stderr, "\(replayed.all)")
   }
 
   /// A secret is never written, names a search sends are replaced like the answers', and the replay matches.
@@ -169,6 +247,7 @@ import Testing
     for args in [
       ["run", "--record", "a.json", "--replay", "b.json", path], ["run", "--record-missing", path],
       ["run", "--fake", "--record", "a.json", path], ["run", "--record", "a.json", "--redact", "some", path],
+      ["run", "--replay", "a.json", "--redact", "none", path],
     ] {
       let r = try await run(args)
       #expect(r.status == 2, "\(args): \(r.stderr)")

@@ -10,7 +10,7 @@ extension AshbyClient {
   /// API key: they go to other hosts. Returns the updated Candidate.
   @discardableResult
   public func uploadResume(from url: String, candidate: String) async throws(AshbyError) -> JSONValue {
-    let file = try await downloadResume(url)
+    let file = try await downloadThroughCassette(url)
     let handle = try await call(
       "file.createFileUploadHandle",
       [
@@ -21,7 +21,12 @@ extension AshbyClient {
       throw AshbyError(
         .api, "file.createFileUploadHandle returned no url or handle", endpoint: "file.createFileUploadHandle")
     }
-    try await postMultipart(to: uploadURL, fields: handle["fields"]?.object ?? [:], file: file)
+    _ = try await throughCassette("resume:upload", ["url": .string(uploadURL)]) { () async throws(AshbyError) in
+      // A file a cassette stood in for was never kept: the real one is fetched before anything is sent.
+      let real = file.replayed ? try await downloadResume(url) : file
+      try await postMultipart(to: uploadURL, fields: handle["fields"]?.object ?? [:], file: real)
+      return .object([:])
+    }
     return try await call(
       "candidate.uploadResume", ["candidateId": .string(candidate), "resumeHandle": .string(resumeHandle)])
   }
@@ -30,6 +35,55 @@ extension AshbyClient {
     var name: String
     var contentType: String
     var bytes: ByteBuffer
+    /// Zeros of the recorded size, from a cassette: a replay needs only the name, type and length.
+    var replayed = false
+  }
+
+  /// The resume's download, or with a cassette what it recorded of it (never the file's bytes,
+  /// which are a person's data): a replay goes to no host at all.
+  private func downloadThroughCassette(_ url: String) async throws(AshbyError) -> DownloadedFile {
+    var live: DownloadedFile?
+    let summary = try await throughCassette("resume:download", ["url": .string(url)]) { () async throws(AshbyError) in
+      let file = try await downloadResume(url)
+      live = file
+      return ["name": .string(file.name), "contentType": .string(file.contentType), "size": .int(Int64(file.bytes.readableBytes))]
+    }
+    if let live { return live }
+    guard let name = summary["name"]?.string, let type = summary["contentType"]?.string,
+      let size = summary["size"]?.int, size >= 0, size <= configuration.maxResumeBytes
+    else {
+      throw AshbyError(.network, "the cassette's resume:download answer for \(url) is not a name, a contentType and a size up to \(configuration.maxResumeBytes)")
+    }
+    return DownloadedFile(name: name, contentType: type, bytes: ByteBuffer(repeating: 0, count: Int(size)), replayed: true)  // 0...maxResumeBytes
+  }
+
+  /// A leg to a host other than Ashby, through the run's cassette when it has one: answered
+  /// from it in a replay, written to it when recording (under a name no Ashby endpoint has),
+  /// a failure as its message, so a replay fails as the recorded run did.
+  private func throughCassette(
+    _ leg: String, _ request: JSONValue, live: () async throws(AshbyError) -> JSONValue
+  ) async throws(AshbyError) -> JSONValue {
+    guard let cassette = configuration.cassette else { return try await live() }
+    let body = request.encoded()
+    if cassette.mode != .record {
+      if let recorded = cassette.answer(endpoint: leg, body: body) {
+        let answer = try? JSONValue.decode(Data(recorded.body.readableBytesView))
+        if let failure = answer?["failure"]?.string { throw AshbyError(.network, failure) }
+        return answer ?? .null
+      }
+      if cassette.mode == .replay {
+        throw AshbyError(.network, cassette.miss(endpoint: leg, body: body), code: "not_in_cassette", endpoint: leg)
+      }
+    }
+    let answer: JSONValue
+    do {
+      answer = try await live()
+    } catch {
+      cassette.record(endpoint: leg, body: body, answer: ["failure": .string(error.message)])
+      throw error
+    }
+    cassette.record(endpoint: leg, body: body, answer: answer)
+    return answer
   }
 
   /// http/https only, size-capped, at most 3 redirects, no credentials.

@@ -46,8 +46,9 @@ public final class Cassette: Sendable {
     var format: String
     var recordedAt: String
     var redacted: Bool
-    /// For values a script sent that Ashby's answers held too (a CSV's email, say): the
-    /// salted SHA-256 of each, and its stand-in, so a replay sending the value again matches.
+    /// For every value replaced: its salted SHA-256 and its stand-in, so a replay sending the
+    /// value again (a CSV's email, say) matches, and a later `--record-missing` session gives
+    /// a person met again the same stand-in.
     var salt: String?
     var standIns: [String: String]?
     var interactions: [Interaction]
@@ -78,7 +79,7 @@ public final class Cassette: Sendable {
     var added = 0
     var standIns = PersonalData.StandIns()
     var salt: String
-    /// Digest of a value a script sent → its stand-in (see `File.standIns`).
+    /// Digest of a value replaced → its stand-in (see `File.standIns`).
     var digests: [String: String]
   }
   private let state: Mutex<State>
@@ -201,8 +202,19 @@ public final class Cassette: Sendable {
       let requestMasked = PersonalData.maskSecrets(request)
       answer = answer.map(PersonalData.maskSecrets)
       if redacts {  // the request's people's data when the file is written, once every answer was seen
-        answer = answer.map { PersonalData.redact($0, with: &s.standIns) }
-        bodyText = bodyText.map { PersonalData.redactText($0, with: &s.standIns) }
+        // A value an earlier session of this cassette replaced keeps its stand-in (known by its digest).
+        let salt = s.salt
+        var (standIns, digests) = (s.standIns, s.digests)
+        let replace = { (kind: PersonalData.Kind, text: String) -> String in
+          let digest = Self.digest(text, salt: salt)
+          if let known = digests[digest] { return known }
+          let made = standIns.standIn(for: text, kind)
+          digests[digest] = made
+          return made
+        }
+        answer = answer.map { PersonalData.redact($0, endpoint: endpoint, replace) }
+        bodyText = bodyText.map { PersonalData.redactText($0, replace) }
+        (s.standIns, s.digests) = (standIns, digests)
       }
       s.interactions.append(
         Interaction(
@@ -211,6 +223,13 @@ public final class Cassette: Sendable {
       s.used.insert(s.interactions.count - 1)
       s.added += 1
     }
+  }
+
+  /// Writes down an exchange with another host (a resume's download or upload): what a replay needs of it.
+  func record(endpoint: String, body: Data, answer: JSONValue) {
+    var headers = HTTPHeaders()
+    headers.add(name: "Content-Type", value: "application/json")
+    record(endpoint: endpoint, body: body, response: RawResponse(status: 200, headers: headers, body: ByteBuffer(bytes: answer.encodedBytes())))
   }
 
   /// Writes the file (record mode, or replay that added exchanges). Sorted keys and
@@ -227,8 +246,9 @@ public final class Cassette: Sendable {
           var digests = s.digests
           // Any text an answer showed as a person's datum, wherever the request has it (`candidate.search { name }`).
           s.interactions[i].request = PersonalData.mapStrings(s.interactions[i].request) { value in
-            guard let standIn = standIns.known(value) else { return value }
-            digests[Self.digest(value, salt: salt)] = standIn
+            let digest = Self.digest(value, salt: salt)
+            guard let standIn = standIns.known(value) ?? digests[digest] else { return value }
+            digests[digest] = standIn
             return standIn
           }
           s.digests = digests

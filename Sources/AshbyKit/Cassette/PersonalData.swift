@@ -55,9 +55,12 @@ enum PersonalData {
   static let fileFields: Set<String> = ["resumeFileHandle", "fileHandles", "socialLinks"]
   static let urlFields: Set<String> = ["resumeUrl", "linkedInUrl", "githubUrl", "websiteUrl", "url"]
 
-  /// `value` with every person's datum replaced by its stand-in.
-  static func redact(_ value: JSONValue, with standIns: inout StandIns) -> JSONValue {
-    walk(value, person: false, files: false, phones: false) { kind, text in standIns.standIn(for: text, kind) }
+  /// Endpoints whose whole answer is a link to a person's file (`file.info`: a resume's download URL).
+  static let fileEndpoints: Set<String> = ["file.info"]
+
+  /// `value`, an answer of `endpoint`, with every person's datum passed through `replace` (to its stand-in).
+  static func redact(_ value: JSONValue, endpoint: String, _ replace: (Kind, String) -> String) -> JSONValue {
+    walk(value, person: false, files: fileEndpoints.contains(endpoint), phones: false, replace)
   }
 
   /// Every string leaf of `value` passed through `replace`.
@@ -108,10 +111,10 @@ enum PersonalData {
   }
 
   /// Email addresses in text that is not JSON (an error page).
-  static func redactText(_ text: String, with standIns: inout StandIns) -> String {
+  static func redactText(_ text: String, _ replace: (Kind, String) -> String) -> String {
     var out = text
     for word in Set(text.split(whereSeparator: { $0.isWhitespace || "\"'<>(),;".contains($0) })) where isEmail(word) {
-      out = out.replacingOccurrences(of: String(word), with: standIns.standIn(for: String(word), .email))
+      out = out.replacingOccurrences(of: String(word), with: replace(.email, String(word)))
     }
     return out
   }
