@@ -265,7 +265,7 @@ function spec.test_api(host)
       error("ashby.test.fixture expects a table or a JSON file's path, got a " .. type(value), 2)
     end
     if spec.in_test then
-      host.load(value, clock.frozen())
+      host.load(value, clock.frozen(), true)  -- the data only: this test's writes and faults stay
     else
       spec.block.fixture = value
     end
@@ -273,12 +273,22 @@ function spec.test_api(host)
   --- Every write this test made so far, scripts it ran included: { endpoint = ..., params = {...} }.
   function test.writes() return host.writes() end
   --- Runs a script as `ashby-lua run` would, against this test's fake, its output captured.
-  function test.run(path, args)
+  --- `options.event`: a webhook body as Ashby POSTs it ({ action = ..., data = ... }): the script
+  --- runs as a hook answering it (`ashby.event`, `...`). `options.feed`: `ashby.changes` keeps its
+  --- place under this name (`run --feed`), for the rest of the test.
+  function test.run(path, args, options)
     if type(path) ~= "string" then error("ashby.test.run expects a script's path", 2) end
     if args ~= nil and type(args) ~= "table" then error("ashby.test.run: args must be a list of strings", 2) end
+    if options ~= nil and type(options) ~= "table" then error("ashby.test.run: options must be a table, like { event = {...} }", 2) end
+    local event = options and options.event
+    if event ~= nil and (type(event) ~= "table" or type(event.action) ~= "string") then
+      error("ashby.test.run: options.event must be a webhook body, like { action = \"applicationSubmit\", data = {...} }", 2)
+    end
+    local feed = options and options.feed
+    if feed ~= nil and type(feed) ~= "string" then error("ashby.test.run: options.feed must be a name", 2) end
     local list = {}
     for i, a in ipairs(args or {}) do list[i] = tostring(a) end
-    return host.run(path, list, clock.frozen())
+    return host.run(path, list, clock.frozen(), event, feed)
   end
   --- Latency, 429s, 5xx or resets for the rest of this test.
   function test.fault(options)

@@ -193,9 +193,9 @@ extension FakeAshby {
   /// A fresh world for the next test: the demo data as it was at start, or a
   /// fixture's; the request log, faults, latency, rate limit and sink emptied.
   public func reset(to fixture: FakeWorld? = nil, now: Date = Date()) throws(FakeWorldError) {
-    let world = try fixture.map { f throws(FakeWorldError) in try f.world(from: store.initial, now: now) } ?? store.initial
-    store.withData { $0 = world }
+    try replaceWorld(with: fixture, now: now)
     state.withLock { s in
+      s.rng = SeededGenerator(seed: 7)  // a fault's `rate` draws the same in a test whatever ran before it
       s.log.removeAll()
       s.faults = []
       s.latency = .zero
@@ -205,5 +205,12 @@ extension FakeAshby {
       s.sink.removeAll()
       s.replayer = nil
     }
+  }
+
+  /// Only the world: the demo data or a fixture's, the request log, faults and the rest kept
+  /// (`ashby.test.fixture` inside a test).
+  public func replaceWorld(with fixture: FakeWorld? = nil, now: Date = Date()) throws(FakeWorldError) {
+    let world = try fixture.map { f throws(FakeWorldError) in try f.world(from: store.initial, now: now) } ?? store.initial
+    store.withData { $0 = world }
   }
 }

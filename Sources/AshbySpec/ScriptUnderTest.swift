@@ -1,4 +1,5 @@
 import AshbyFake
+import AshbyJSON
 import AshbyProcess
 import Foundation
 import LuaHost
@@ -31,7 +32,22 @@ struct ScriptUnderTest: Sendable {
     }
   }
 
-  func run(_ script: String, arguments: [String], clock: Double?, baseURL: URL) async throws -> Outcome {
+  /// One `ashby.test.run`.
+  struct Run: Sendable {
+    var script: String
+    var arguments: [String]
+    /// The frozen time, if the test froze it.
+    var clock: Double?
+    /// A webhook body, as Ashby POSTs it, the script answers as a hook (`run --event`).
+    var event: JSONValue?
+    /// The current test's state (`SpecHost.testState`): tests share no feed's place.
+    var state: UUID
+    /// `ashby.changes`' place kept under this name (`run --feed`).
+    var feed: String?
+  }
+
+  func run(_ run: Run, baseURL: URL) async throws -> Outcome {
+    let (script, clock) = (run.script, run.clock)
     guard FileManager.default.fileExists(atPath: script) else {
       throw SpecError("ashby.test.run: no script at \(script) (paths are relative to \(FileManager.default.currentDirectoryPath))")
     }
@@ -41,10 +57,17 @@ struct ScriptUnderTest: Sendable {
     environment["XDG_CONFIG_HOME"] = folder.appendingPathComponent("config").path
     if let clock, clock.isFinite, abs(clock) < 1e12 { environment["ASHBY_LUA_FROZEN_TIME"] = String(Int64(clock)) }
     let child = CapturedRun(program: program, environment: environment, folder: folder)
-    let arguments = [
-      "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state.sqlite").path,
-      "--timeout", String(timeout), script, "--",
-    ] + arguments
+    var options = [
+      "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state-\(run.state).sqlite").path,
+      "--timeout", String(timeout),
+    ]
+    if let feed = run.feed { options += ["--feed", feed] }
+    if let event = run.event {
+      let file = folder.appendingPathComponent("event-\(UUID().uuidString).json")
+      do { try event.encoded().write(to: file) } catch { throw SpecError("ashby.test.run: cannot write the event: \(error)") }
+      options += ["--event", file.path]
+    }
+    let arguments = options + [script, "--"] + run.arguments
     let outcome: CapturedRun.Outcome
     do { outcome = try await child.run(arguments, limit: timeout + 30) } catch {
       throw SpecError("ashby.test.run: cannot start \(program): \(error)")

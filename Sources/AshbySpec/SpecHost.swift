@@ -5,6 +5,7 @@ import AshbyKit
 import AshbyScripting
 import Foundation
 import LuaHost
+import Synchronization
 
 /// What `ashby.test` stands on, for one spec file: its fake Ashby and its
 /// client. Registered as `ashby_spec.*` for `spec.lua`, which builds the
@@ -13,9 +14,17 @@ struct SpecHost: Sendable {
   let fake: FakeAshby
   let client: AshbyClient
   let scripts: ScriptUnderTest
+  /// The state the current test's scripts share (their feeds' places, their audit log): a new one per test.
+  let testState = TestState()
+
+  final class TestState: Sendable {
+    private let id = Mutex(UUID())
+    var current: UUID { id.withLock { $0 } }
+    func renew() { id.withLock { $0 = UUID() } }
+  }
 
   func install(into ctx: LuaContext) {
-    let fake = self.fake, client = self.client, scripts = self.scripts
+    let fake = self.fake, client = self.client, scripts = self.scripts, testState = self.testState
     let started = ContinuousClock.now
     ctx.register("ashby_spec.now") { stack in
       let elapsed = ContinuousClock.now - started
@@ -23,10 +32,20 @@ struct SpecHost: Sendable {
       return 1
     }
     // A test's fresh world: the fixture (a table or a JSON file's path), at the frozen time if any.
-    ctx.registerAsync("ashby_spec.load", prepare: { stack in try Self.fixture(stack, fake: fake) }) { input in
-      let (fixture, now) = input
-      do { try fake.reset(to: fixture, now: now) } catch { throw SpecError("ashby.test.fixture: \(error)") }
-      await client.forgetLearned()
+    // Inside a test (a third argument, true) only the data: the test's writes and faults so far are kept.
+    ctx.registerAsync(
+      "ashby_spec.load",
+      prepare: { stack in
+        let withinTest = stack.count >= 3 ? try stack.value(at: 3) == .boolean(true) : false
+        return (try Self.fixture(stack, fake: fake), withinTest)
+      }
+    ) { input in
+      let ((fixture, now), withinTest) = input
+      do {
+        if withinTest { try fake.replaceWorld(with: fixture, now: now) } else { try fake.reset(to: fixture, now: now) }
+      } catch { throw SpecError("ashby.test.fixture: \(error)") }
+      if !withinTest { testState.renew() }
+      await client.forgetLearned()  // names resolved in the old world mean nothing in the new one
       return []
     }
     ctx.register("ashby_spec.writes") { stack in
@@ -36,11 +55,19 @@ struct SpecHost: Sendable {
     ctx.registerAsync(
       "ashby_spec.run",
       prepare: { stack in
-        (stack.string(at: 1) ?? "", try stack.value(at: 2).arrayValue?.compactMap(\.stringValue) ?? [], stack.number(at: 3))
+        var event: JSONValue?
+        if stack.count >= 4 {
+          let given = try JSONBridge.json(try stack.value(at: 4), path: "event", action: "ashby.test.run")
+          if given != .null { event = given }
+        }
+        var run = ScriptUnderTest.Run(
+          script: stack.string(at: 1) ?? "", arguments: try stack.value(at: 2).arrayValue?.compactMap(\.stringValue) ?? [],
+          clock: stack.number(at: 3), event: event, state: testState.current)
+        run.feed = stack.count >= 5 ? stack.string(at: 5) : nil
+        return run
       }
-    ) { input in
-      let (path, arguments, clock) = input
-      return [try await scripts.run(path, arguments: arguments, clock: clock, baseURL: fake.baseURL).lua]
+    ) { run in
+      [try await scripts.run(run, baseURL: fake.baseURL).lua]
     }
     ctx.register("ashby_spec.fault") { stack in
       let options = try stack.value(at: 1)

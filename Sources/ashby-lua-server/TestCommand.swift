@@ -62,6 +62,15 @@ struct TestCommand: AsyncParsableCommand {
       Console.error("ashby-lua: \(error)")
       throw ExitCode(ExitStatus.usage)
     }
+    // A tap or junit report is all stdout holds: what a spec's commands print (`os.execute`,
+    // `io.popen`'s children) goes to stderr, and the report to stdout as it was.
+    var reportOutput = FileHandle.standardOutput
+    if format != .terminal {
+      let saved = dup(STDOUT_FILENO)
+      if saved >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 {
+        reportOutput = FileHandle(fileDescriptor: saved, closeOnDealloc: true)
+      }
+    }
     let started = ContinuousClock.now
     let results = try await suite.run(files) { results in
       guard format == .terminal else { return }
@@ -75,7 +84,7 @@ struct TestCommand: AsyncParsableCommand {
       case .tap: SpecReport.tap(results)
       case .junit: SpecReport.junit(results, seconds: seconds)
       }
-    FileHandle.standardOutput.write(Data(report.utf8))
+    reportOutput.write(Data(report.utf8))
     let counts = SpecReport.counts(results)
     if counts.failure + counts.error > 0 { throw ExitCode(ExitStatus.scriptError) }
   }

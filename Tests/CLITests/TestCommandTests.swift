@@ -183,6 +183,42 @@ import Testing
     #expect(r.stdout.contains("2 successes / 0 failures"), "\(r.stdout)")
   }
 
+  /// Within a test a fixture replaces only the data (the writes and faults so far stay); a fault at a
+  /// rate draws the same in every test, whatever ran before it.
+  @Test func aFixtureInsideATestKeepsItsWritesAndRatedFaultsRepeat() async throws {
+    let dir = try project([
+      "spec/within_spec.lua": """
+        local function draws()
+          local c = ashby.create_candidate({ first_name = "Rae", last_name = "Te", email = "rae@example.org" })
+          ashby.test.fault({ kind = "5xx", endpoint = "candidate.createNote", rate = 0.5 })
+          local seen = {}
+          for i = 1, 16 do seen[i] = pcall(ashby.call, "candidate.createNote", { candidateId = c.id, note = "n" }) and "ok" or "5xx" end
+          return table.concat(seen, " ")
+        end
+        local first
+        describe("within a test", function()
+          it("keeps the writes and faults under a new fixture", function()
+            ashby.create_candidate({ first_name = "Ada", last_name = "Byron", email = "ada@example.org" })
+            ashby.test.fault({ kind = "5xx", endpoint = "candidate.create", count = 1 })
+            ashby.test.fixture({ jobs = { { title = "Only job" } } })
+            assert.are.equal(1, #ashby.list_jobs().jobs)
+            assert.are.equal(1, #ashby.test.writes())
+            assert.is_false(pcall(ashby.create_candidate, { first_name = "B", last_name = "C", email = "b@example.org" }))
+          end)
+          it("draws a rated fault", function() first = draws() end)
+          it("draws it the same again", function()
+            assert.are.equal(first, draws())
+            assert.matches("ok", first)
+            assert.matches("5xx", first)
+          end)
+        end)
+        """
+    ])
+    let r = try await test([], in: dir)
+    #expect(r.status == 0, "\(r.all)")
+    #expect(r.stdout.contains("3 successes / 0 failures"), "\(r.stdout)")
+  }
+
   /// What a spec can do wrong ends as that test's error, never a crash, a lost test or a green run.
   @Test func aMisbehavingSpecFailsItsTestsAndNothingElse() async throws {
     let dir = try project([
@@ -295,7 +331,7 @@ import Testing
     let dir = try project([
       "spec/report_spec.lua": """
         describe("report <&>", function()
-          it("passes", function() end)
+          it("passes", function() os.execute("echo a command printed this") end)
           it("fails \\"quoted\\"", function() assert.are.equal("<a>", "&b") end)
           it("errors", function() error("plain error") end)
           pending("later")
@@ -310,8 +346,14 @@ import Testing
     for (name, value) in ["tests": "4", "failures": "1", "errors": "1", "skipped": "1"] {
       #expect(root.attribute(forName: name)?.stringValue == value, "\(name)\n\(r.stdout)")
     }
-    let suites = try document.nodes(forXPath: "/testsuites/testsuite")
+    // Only the report on stdout: what a spec's command printed went to stderr.
+    #expect(!r.stdout.contains("a command printed this") && r.stderr.contains("a command printed this"), "\(r.all)")
+    let suites = try document.nodes(forXPath: "/testsuites/testsuite").compactMap { $0 as? XMLElement }
     #expect(suites.count == 1)
+    for (name, value) in ["tests": "4", "failures": "1", "errors": "1", "skipped": "1"] {
+      #expect(suites.first?.attribute(forName: name)?.stringValue == value, "testsuite \(name)\n\(r.stdout)")
+    }
+    #expect(Double(suites.first?.attribute(forName: "time")?.stringValue ?? "") != nil)
     let cases = try document.nodes(forXPath: "//testcase").compactMap { $0 as? XMLElement }
     #expect(cases.map { $0.attribute(forName: "name")?.stringValue ?? "" } == [
       "report <&> passes", "report <&> fails \"quoted\"", "report <&> errors", "report <&> later",
