@@ -161,7 +161,8 @@ let package = Package(
     .target(
       name: "AshbyMCP",
       dependencies: [
-        "AshbyScripting", "AshbyCatalog", "AshbyPlans", "AshbyJSON", "AshbyProcess", .product(name: "MCP", package: "swift-sdk"),
+        "AshbyScripting", "AshbyKit", "AshbyCatalog", "AshbyPlans", "AshbyJSON", "AshbyProcess",
+        .product(name: "MCP", package: "swift-sdk"),
         hummingbird, httpTypes, nioCore, logging,
       ]),
     // `ashby-lua test`: spec files (busted's conventions, spec.lua) in a VM each, a fresh fake Ashby per test, reports.

@@ -18,6 +18,9 @@ public final class AshbyMCPServer: Sendable {
   let scripts: ScriptTool
   /// Whether each session's client said it can ask its user (elicitation), from its `initialize`.
   let clientElicits = Mutex<[ObjectIdentifier: Bool]>([:])
+  /// The plans this server's `run_script` made: the only ones `apply_plan` applies (a person's own
+  /// plans, and undo plans, are a person's to apply).
+  let madePlans = Mutex<Set<String>>([])
 
   public init(settings: MCPSettings) throws {
     self.settings = settings
@@ -78,9 +81,19 @@ public final class AshbyMCPServer: Sendable {
     return server
   }
 
+  /// Each tool's arguments (as its schema in `tools` says): any other is refused, never ignored.
+  static let argumentNames: [String: Set<String>] = [
+    "search_endpoints": ["query"], "describe": ["name"], "run_script": ["code", "args", "timeout_s"],
+    "show_plan": ["plan_id"], "apply_plan": ["plan_id"], "audit": ["limit", "run_id"],
+  ]
+
   func call(_ name: String, _ arguments: [String: Value], progressToken: ProgressToken?, server: Server) async throws
     -> CallTool.Result
   {
+    guard let known = Self.argumentNames[name] else { throw MCPError.invalidParams("no tool \(name)") }
+    if let unknown = arguments.keys.sorted().first(where: { !known.contains($0) }) {
+      throw MCPError.invalidParams("\(name) takes no argument \(unknown) (it takes \(known.sorted().joined(separator: ", ")))")
+    }
     switch name {
     case "search_endpoints":
       guard let query = arguments["query"]?.stringValue else { throw MCPError.invalidParams("search_endpoints needs query") }
@@ -109,7 +122,11 @@ public final class AshbyMCPServer: Sendable {
                 message: "the script has run \(Int(seconds)) s")))
         }
       }
-      return try await scripts.call(arguments, progress: report)
+      let result = try await scripts.call(arguments, progress: report)
+      if case .object(let fields)? = result.structuredContent, let id = fields["plan_id"]?.stringValue {
+        madePlans.withLock { _ = $0.insert(id) }
+      }
+      return result
     case "show_plan":
       let id = try planID(arguments)
       return try await command(["plan", "show", id] + settings.stateFlags, limit: 30)
@@ -124,7 +141,7 @@ public final class AshbyMCPServer: Sendable {
       if let run = arguments["run_id"]?.stringValue { args += ["--run", run] }
       return try await command(args, limit: 30)
     default:
-      throw MCPError.methodNotFound("no tool \(name)")
+      throw MCPError.invalidParams("no tool \(name)")
     }
   }
 
@@ -135,18 +152,27 @@ public final class AshbyMCPServer: Sendable {
     return id
   }
 
-  /// `apply_plan`: a person agrees first (elicitation), unless the server was started to allow it.
+  /// `apply_plan`: only a plan this server made, within `--max-writes`; a person agrees first
+  /// (elicitation), unless the server was started to allow it.
   func apply(_ id: String, server: Server) async throws -> CallTool.Result {
+    guard madePlans.withLock({ $0.contains(id) }) else {
+      return refusal(
+        "plan \(id) was not made by this server's run_script: a person reviews it with `ashby-lua plan show \(id)` and makes it with `ashby-lua apply \(id)`")
+    }
+    let shown = try await children.run(["plan", "show", id, "--json"] + settings.stateFlags, limit: 30)
+    guard shown.exit == 0 else { return result(shown) }
+    guard let json = try? JSONValue.decode(Data(shown.stdout.utf8)), let plan = try? Plan(json: json) else {
+      return refusal("plan \(id) could not be read to check it; nothing was applied")
+    }
+    if let cap = settings.maxWrites, plan.steps.count > cap {
+      return refusal(
+        "plan \(id) has \(plan.steps.count) writes; this server applies at most \(cap) (--max-writes): nothing was applied")
+    }
     if !settings.allowApply {
       guard clientElicits.withLock({ $0[ObjectIdentifier(server)] ?? false }) else {
         return refusal(
           "this server applies plans only when a person agrees, and this client cannot ask one; a person can review it with `ashby-lua plan show \(id)` and make it with `ashby-lua apply \(id)`"
         )
-      }
-      let shown = try await children.run(["plan", "show", id, "--json"] + settings.stateFlags, limit: 30)
-      guard shown.exit == 0 else { return result(shown) }
-      guard let json = try? JSONValue.decode(Data(shown.stdout.utf8)), let plan = try? Plan(json: json) else {
-        return refusal("plan \(id) could not be read for the person to review; nothing was applied")
       }
       let answer = try await server.requestElicitation(
         message: settings.scrub(Self.approval(plan)),
@@ -157,9 +183,7 @@ public final class AshbyMCPServer: Sendable {
         return refusal("the person declined: plan \(id) was not applied")
       }
     }
-    var args = ["apply", id] + settings.applyFlags
-    if let cap = settings.maxWrites { args += ["--max-writes", String(cap)] }
-    return try await command(args, limit: 600)
+    return try await command(["apply", id] + settings.applyFlags, limit: 600)
   }
 
   /// What the person is asked: the count and actions first, then every write as one line of JSON (an
@@ -168,10 +192,13 @@ public final class AshbyMCPServer: Sendable {
     var counts: [String: Int] = [:]
     for step in plan.steps { counts[step.action, default: 0] += 1 }
     let byAction = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-    var text = "Apply plan \(plan.id) to Ashby: \(plan.steps.count) write\(plan.steps.count == 1 ? "" : "s") (\(byAction)), made once, checked for drift first, and audited.\n"
+    var text = "Apply plan \(plan.id) to Ashby at \(plan.baseURL): \(plan.steps.count) write\(plan.steps.count == 1 ? "" : "s") (\(byAction)), made once, checked for drift first, and audited.\n"
+    if let user = plan.onBehalfOf { text += "As the Ashby user \(user) (X-On-Behalf-Of).\n" }
     for (i, step) in plan.steps.prefix(40).enumerated() {
-      let params = String(decoding: step.params.encodedBytes().prefix(300), as: UTF8.self)
+      let bytes = step.params.encodedBytes()
+      let params = String(decoding: bytes.prefix(300), as: UTF8.self) + (bytes.count > 300 ? " …(\(bytes.count - 300) more bytes)" : "")
       text += "\(i + 1). \(step.endpoint) \(params)\n"
+      if let url = step.uploadFrom { text += "   and uploads the resume downloaded from \(url)\n" }
     }
     if plan.steps.count > 40 { text += "... and \(plan.steps.count - 40) more writes (ashby-lua plan show \(plan.id))\n" }
     return text

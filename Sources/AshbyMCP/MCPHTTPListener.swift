@@ -64,11 +64,11 @@ public final class MCPHTTPListener: Sendable {
   /// The checks every request passes, a session's first one included, before any session is made for it.
   func pipeline() -> StandardValidationPipeline {
     let port = boundPort.withLock { $0 }
-    let authority = "\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
+    // Off loopback a bearer token is required (`mcp` checks), which a rebinding page cannot send; clients
+    // name the host as they reach it (an address, a DNS name), so any Host goes, and a browser's Origin
+    // only when it is that Host's own.
     var validators: [any HTTPRequestValidator] = [
-      Self.isLoopback(host)
-        ? OriginValidator.localhost(port: port)
-        : OriginValidator(allowedHosts: [authority], allowedOrigins: ["http://\(authority)", "https://\(authority)"]),
+      Self.isLoopback(host) ? OriginValidator.localhost(port: port) : SameOrigin(),
       AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator(),
     ]
     if let token { validators.insert(BearerToken(token: token), at: 0) }
@@ -162,5 +162,17 @@ struct BearerToken: HTTPRequestValidator {
     var difference = UInt8(given.count == wanted.count ? 0 : 1)
     for (i, byte) in wanted.enumerated() { difference |= byte ^ (i < given.count ? given[i] : 0) }
     return difference == 0 ? nil : .error(statusCode: 401, .invalidRequest("a bearer token is required (Authorization: Bearer ...)"))
+  }
+}
+
+/// An `Origin`, when a browser sends one, must be the request's own `Host` (http or https).
+struct SameOrigin: HTTPRequestValidator {
+  func validate(_ request: MCP.HTTPRequest, context: HTTPValidationContext) -> MCP.HTTPResponse? {
+    guard let origin = request.header(HTTPHeaderName.origin) else { return nil }
+    let host = request.header(HTTPHeaderName.host) ?? ""
+    guard !host.isEmpty, origin == "http://\(host)" || origin == "https://\(host)" else {
+      return .error(statusCode: 403, .invalidRequest("Forbidden: Origin not allowed"), sessionID: context.sessionID)
+    }
+    return nil
   }
 }

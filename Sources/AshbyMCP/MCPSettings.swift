@@ -1,3 +1,4 @@
+import AshbyKit
 import Foundation
 
 /// How the MCP server runs what agents ask for: the program its children are,
@@ -11,8 +12,10 @@ public struct MCPSettings: Sendable {
   public var state: String?
   /// The children's environment: no secret of ours but the key they need (the fake's, or ours).
   public var environment: [String: String]
-  /// Values never to appear in what the server sends (the key): scrubbed as a last line of defence.
+  /// Values never to appear in what the server sends (a token, a password): scrubbed as a last line of defence.
   public var secrets: [String]
+  /// The keys the children use (the environment's, the profile's, the fake's): scrubbed the same way.
+  public var keys: [AshbyAPIKey] = []
   /// `apply_plan` applies without asking (`--allow-apply`, `--fake`).
   public var allowApply: Bool
   public var maxWrites: Int?
@@ -50,6 +53,7 @@ public struct MCPSettings: Sendable {
 
   /// `text` with every secret replaced.
   func scrub(_ text: String) -> String {
-    secrets.filter { $0.count >= 8 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    let masked = secrets.filter { $0.count >= 8 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    return keys.reduce(masked) { $1.redacted(in: $0, as: "[redacted]") }
   }
 }

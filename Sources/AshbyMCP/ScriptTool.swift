@@ -13,8 +13,10 @@ struct ScriptTool: Sendable {
   let children: CapturedRun
   let slots: AsyncLimiter
 
-  /// The text's cap: stdout first, then stderr.
+  /// The text's cap: stdout first, then stderr, each.
   static let textCap = 64 * 1024
+  /// The error's cap in `structuredContent` (its whole text is in the content already).
+  static let errorCap = 4 * 1024
 
   /// - Parameter progress: called about once a second while the script runs (seconds so far, the limit).
   func call(_ arguments: [String: Value], progress: (@Sendable (Double, Double) async -> Void)? = nil) async throws
@@ -59,7 +61,8 @@ struct ScriptTool: Sendable {
     let outcome: CapturedRun.Outcome
     do {
       // In the call's own folder, as `script.lua`: the same script reads the same in every message.
-      outcome = try await children.run(flags + [script.lastPathComponent] + args, limit: timeout + 10, in: folder)
+      // `--` first: the agent's args are the script's, as given (`--verbose` too).
+      outcome = try await children.run(flags + [script.lastPathComponent, "--"] + args, limit: timeout + 10, in: folder)
       ticker?.cancel()
       await slots.release()
     } catch {
@@ -82,13 +85,20 @@ struct ScriptTool: Sendable {
     if outcome.exit != 0 {
       // timeout: above 0 and at most settings.timeoutCap (≤ 86 400, checked by `mcp`): in range
       let killed = outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed"
-      structured["error"] = .string(settings.scrub(outcome.errorMessage ?? killed))
+      structured["error"] = .string(settings.scrub(Self.capped(outcome.errorMessage ?? killed, Self.errorCap)))
     }
-    var text = String(decoding: Array(outcome.stdout.utf8.prefix(Self.textCap)), as: UTF8.self)
-    if !stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + stderr }
+    var text = Self.capped(outcome.stdout, Self.textCap)
+    if !stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + Self.capped(stderr, Self.textCap) }
     return CallTool.Result(
       content: [.text(text: settings.scrub(text), annotations: nil, _meta: nil)], structuredContent: .object(structured),
       isError: outcome.exit != 0)
+  }
+
+  /// `text` cut to at most `cap` bytes of UTF-8, saying how much was left out.
+  static func capped(_ text: String, _ cap: Int) -> String {
+    let bytes = Array(text.utf8)
+    guard bytes.count > cap else { return text }
+    return String(decoding: bytes.prefix(cap), as: UTF8.self) + "\n…(\(bytes.count - cap) more bytes)\n"
   }
 
   /// The child's stderr without what `run --plan` adds of its own (the plan's line, the dry run's summary).

@@ -49,6 +49,15 @@ enum ScriptErrors {
     if stack.isHostError(at: idx) { return describe(stack.scalarFields(at: idx)) }
     if lua_type(L, idx) == LUA_TSTRING, let s = stack.string(at: idx) { return s }
     let absolute = lua_absindex(L, idx)
+    // A script's own error table ({ kind = ..., message = ... }) reads as the host's do, unless it says
+    // how it prints (`__tostring`); not `table: 0x...`.
+    if stack.isTable(at: absolute) {
+      let fields = stack.scalarFields(at: absolute)
+      if fields["message"]?.stringValue != nil {
+        if luaL_getmetafield(L, absolute, "__tostring") == LUA_TNIL { return describe(fields) }
+        lsh_pop(L, 1)
+      }
+    }
     defer { lua_settop(L, absolute) }
     if lsh_tostring(L, absolute) == LUA_OK, let s = stack.string(at: -1) { return s }
     return "(error object is a \(stack.typeName(at: absolute)) value)"

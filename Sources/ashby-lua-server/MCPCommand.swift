@@ -1,6 +1,7 @@
 import ArgumentParser
 import AshbyCLI
 import AshbyFake
+import AshbyKit
 import AshbyMCP
 import AshbyProcess
 import AshbyScripting
@@ -83,23 +84,38 @@ struct MCPCommand: AsyncParsableCommand {
     let server: FakeAshby? = fake ? try await FakeAshby.start() : nil
     var stateSpec = state
     var scratch: URL?
+    var keys: [AshbyAPIKey] = []
     if server != nil {
       environment[ProcessSecrets.apiKeyVariable] = FakeAshby.fullKey
+      keys = [AshbyAPIKey(FakeAshby.fullKey)].compactMap { $0 }
       if stateSpec == nil {  // the demo's plans and audit rows stay out of the user's state
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ashby-lua-mcp-state-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+          at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         scratch = folder
         stateSpec = folder.appendingPathComponent("state.sqlite").path
       }
-    } else if let key = ProcessSecrets.apiKey {
-      environment[ProcessSecrets.apiKeyVariable] = key  // our own program takes it out at once (ProcessSecrets)
+    } else {
+      if let key = ProcessSecrets.apiKey {
+        environment[ProcessSecrets.apiKeyVariable] = key  // our own program takes it out at once (ProcessSecrets)
+      }
+      // The key the children will use, from the environment or the profile: never in what goes to the agent.
+      if let (key, _) = try? AuthConfig.resolve(profile: profile ?? RunSettings.defaults.profile), let key { keys = [key] }
     }
-    let settings = MCPSettings(
+    var settings = MCPSettings(
       program: program, baseURL: server?.baseURL.absoluteString ?? baseURL, profile: profile, state: stateSpec,
       environment: environment, secrets: [ProcessSecrets.apiKey, ProcessSecrets.value("PGPASSWORD"), token].compactMap { $0 },
       allowApply: allowApply || fake, maxWrites: maxWrites, maxConcurrentScripts: maxConcurrentScripts,
       timeoutCap: timeout)
+    settings.keys = keys
     let mcp = try AshbyMCPServer(settings: settings)
+    // Stopped by a signal, the work folders (scripts' output, plans' files) go too.
+    let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) { [scratch] in
+      mcp.finish()
+      if let scratch { try? FileManager.default.removeItem(at: scratch) }
+      Foundation.exit(0)
+    }
+    defer { withExtendedLifetime(stop) {} }
     if let address {
       let listener = MCPHTTPListener(
         server: mcp, host: address.host, port: address.port, token: token, version: CommandLineMain.version)

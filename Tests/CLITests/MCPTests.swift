@@ -15,8 +15,10 @@ import Testing
     -> [String: Any]
   {
     let target = url.map { [$0] } ?? [binary.path, "mcp"]
+    // The fake's key, for a script to print: what comes back has it scrubbed.
     let r = try await run(
-      [Self.scenario.path, scenario] + target + args, env: env, timeout: 180, executable: Self.python)
+      [Self.scenario.path, scenario] + target + args, env: env.merging(["MCP_ECHO": FakeAshby.fullKey]) { $1 },
+      timeout: 180, executable: Self.python)
     let text = r.stdout, log = r.stderr
     #expect(r.status == 0, "\(log.suffix(3000))")
     #expect(!text.contains(FakeAshby.fullKey), "the key reached the client")
@@ -30,12 +32,12 @@ import Testing
   }
 
   /// `ashby-lua mcp --listen`, its URL once it listens.
-  func listening(_ args: [String], env: [String: String] = [:]) async throws -> String {
+  func listening(_ args: [String], env: [String: String] = [:], host: String = "127.0.0.1") async throws -> String {
     let home = try scratch()
-    let (process, log) = try launch(["mcp", "--listen", "127.0.0.1:0"] + args, home: home, log: "mcp.log", environment: env)
+    let (process, log) = try launch(["mcp", "--listen", "\(host):0"] + args, home: home, log: "mcp.log", environment: env)
     for _ in 0..<600 {
       let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-      if let range = text.range(of: #"http://127\.0\.0\.1:\d+/mcp"#, options: .regularExpression) { return String(text[range]) }
+      if let range = text.range(of: #"http://[0-9.]+:\d+/mcp"#, options: .regularExpression) { return String(text[range]) }
       guard process.isRunning else { break }
       try await Task.sleep(for: .milliseconds(50))
     }
@@ -89,6 +91,23 @@ import Testing
     }
     let refused = try await run(["mcp", "--listen", "0.0.0.0:0", "--fake"])
     #expect(refused.status == 2 && refused.stderr.contains("--token-env"), "\(refused.all)")
+    // Off loopback (with its token), clients reach it by any name; a browser only from that name's own origin.
+    let token = "mcp-token-\(UUID().uuidString)"
+    let url = try await listening(["--fake", "--token-env", "MCP_TOKEN"], env: ["MCP_TOKEN": token], host: "0.0.0.0")
+    let port = url.split(separator: ":").last?.split(separator: "/").first.map(String.init) ?? ""
+    let wide = try await drive("progress", [token], url: "http://127.0.0.1:\(port)/mcp")
+    #expect((wide["progress"] as? [[Any]])?.isEmpty == false, "\(wide)")
+    func status(_ extra: [String]) async throws -> String {
+      try await run(
+        ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-H",
+          "Accept: application/json, text/event-stream", "-H", "Authorization: Bearer \(token)", "-d",
+          #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#]
+          + extra + ["http://127.0.0.1:\(port)/mcp"], timeout: 30, executable: URL(fileURLWithPath: "/usr/bin/curl")
+      ).stdout
+    }
+    #expect(try await status(["-H", "Host: ats-bot.internal.example:\(port)"]) == "200")
+    #expect(try await status(["-H", "Host: ats-bot.internal.example:\(port)", "-H", "Origin: https://ats-bot.internal.example:\(port)"]) == "200")
+    #expect(try await status(["-H", "Origin: http://evil.example"]) == "403")
   }
 
   func check(tour json: [String: Any]) throws {
@@ -116,6 +135,11 @@ import Testing
     let apply1 = result(json, "apply1"), apply2 = result(json, "apply2")
     #expect(!apply1.isError && apply1.text.contains("1 applied"), "\(apply1.text)")
     #expect(apply2.isError && apply2.text.contains("already applied"), "\(apply2.text)")
+    // Counted at Ashby: nothing after the dry run, one after the apply, still one after applying again.
+    #expect(result(json, "countPlanned").text == "0\n" && result(json, "countApplied").text == "1\n")
+    #expect(result(json, "countAgain").text == "1\n")
+    let foreign = result(json, "foreignPlan")
+    #expect(foreign.isError && foreign.text.contains("was not made by this server's run_script"), "\(foreign.text)")
     #expect(result(json, "audit").text.contains("mcp #"), "the audit log names the origin mcp: \(result(json, "audit").text)")
 
     // A runaway script ends within its limit, as an error; the server keeps serving.
@@ -125,11 +149,20 @@ import Testing
     #expect(result(json, "after").text == "42\n")
     // The sandbox: no environment, no files.
     let snoop = result(json, "snoop")
-    #expect(snoop.isError && snoop.text.contains("not available in a sandboxed run"), "\(snoop.text)")
-    #expect(result(json, "failing").isError)
-    // JSON-RPC errors for an unknown tool and bad arguments.
-    #expect((json["unknownTool"] as? [String: Any])?["code"] as? Int == -32601, "\(json["unknownTool"] ?? "")")
-    #expect((json["badArgs"] as? [String: Any])?["code"] as? Int == -32602, "\(json["badArgs"] ?? "")")
+    let attempts = snoop.text.split(separator: "\n")
+    #expect(!snoop.isError && attempts.count == 4, "\(snoop.text)")
+    for attempt in attempts { #expect(attempt.hasPrefix("false\t") && attempt.contains("not available in a sandboxed run"), "\(attempt)") }
+    // A script's own error table reads as its kind and message.
+    let failing = result(json, "failing")
+    #expect(failing.isError && failing.structured["error"] as? String == "mine: nope", "\(failing.structured)")
+    #expect(result(json, "args").text == "--verbose\ta\t--\tb\n", "\(result(json, "args").text)")
+    #expect(result(json, "echoKey").text == "[redacted]\n", "\(result(json, "echoKey").text)")
+    let loud = result(json, "loud")
+    #expect(loud.text.utf8.count < 70_000 && (loud.structured["error"] as? String ?? "").utf8.count < 5_000, "\(loud.text.utf8.count)")
+    // JSON-RPC errors for an unknown tool and bad or unknown arguments.
+    for name in ["unknownTool", "badArgs", "unknownArg"] {
+      #expect((json[name] as? [String: Any])?["code"] as? Int == -32602, "\(name): \(json[name] ?? "")")
+    }
   }
 
   /// Without --allow-apply or --fake, a person decides through elicitation; a client that cannot ask is refused.
@@ -151,6 +184,30 @@ import Testing
       #expect(apply.isError && apply.text.contains("ashby-lua apply plan-"), "\(apply.text)")
     }
     await f.fake.stop()
+  }
+
+  /// The key a profile holds (not the environment's) is scrubbed from what goes back too.
+  @Test func aProfilesKeyIsScrubbed() async throws {
+    let f = try await FakeFixture.start()
+    let config = try scratch()
+    try FileManager.default.createDirectory(at: config.appendingPathComponent("ashby-lua"), withIntermediateDirectories: true)
+    try "[recruiting]\napi_key = \"\(FakeAshby.fullKey)\"\n".write(
+      to: config.appendingPathComponent("ashby-lua/config.toml"), atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes(
+      [.posixPermissions: 0o600], ofItemAtPath: config.appendingPathComponent("ashby-lua/config.toml").path)
+    let json = try await drive(
+      "echo", ["--base-url", f.fake.baseURL.absoluteString, "--profile", "recruiting"],
+      env: ["XDG_CONFIG_HOME": config.path])
+    #expect(result(json, "echoKey").text == "true\t[redacted]\n", "\(result(json, "echoKey"))")
+    await f.fake.stop()
+  }
+
+  /// `--max-writes`: a plan with more writes is refused whole; the fake received nothing.
+  @Test func aPlanOverTheWriteCapIsRefused() async throws {
+    let json = try await drive("capped", ["--fake", "--max-writes", "0"])
+    let apply = result(json, "apply")
+    #expect(apply.isError && apply.text.contains("has 1 writes; this server applies at most 0"), "\(apply.text)")
+    #expect(result(json, "count").text == "0\n")
   }
 
   @Test func cancellingEndsTheScriptsChildAndProgressIsReported() async throws {

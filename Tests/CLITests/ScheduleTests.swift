@@ -180,7 +180,8 @@ import Testing
       return runs.contains { $0.job == "hire" && $0.status == .ok } && runs.contains { $0.job == "nap" }
     }
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.seconds < 25)
+    // Not a bound on its time (a loaded machine may take long to catch up): the nap's interrupted row below shows
+    // the stop did not wait out its 30 s.
     #expect(r.stderr.contains(": started (catching up on"))
     #expect(r.stderr.contains("quiet: 3 missed fires not run"))
     let runs = try history.runs()

@@ -29,4 +29,7 @@ public struct AshbyAPIKey: Sendable, Equatable, CustomStringConvertible, CustomD
 
   /// Lets tests and redaction checks look for the secret without exposing it elsewhere.
   public func appears(in text: String) -> Bool { text.contains(secret) }
+
+  /// `text` with the secret replaced by `mask` (what a server hands on, scrubbed without seeing the key).
+  public func redacted(in text: String, as mask: String) -> String { text.replacingOccurrences(of: secret, with: mask) }
 }

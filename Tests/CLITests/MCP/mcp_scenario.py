@@ -18,6 +18,7 @@ from mcp.client.streamable_http import streamable_http_client
 import contextlib
 import httpx2
 
+COUNT = 'print(#ashby.call("candidate.search", { email = "mia.agent@example.org" }))'
 READ = 'local jobs = ashby.list_jobs{ status = "open" }.jobs\nprint(#jobs, jobs[1].id)'
 WRITE = ('ashby.create_candidate{ first_name = "Mia", last_name = "Agent", email = "mia.agent@example.org" }\n'
          'print("planned")')
@@ -74,25 +75,45 @@ async def main():
                 out["read2"] = await call(session, "run_script", {"code": READ})
                 out["write"] = await call(session, "run_script", {"code": WRITE})
                 plan = (out["write"].get("structured") or {}).get("plan_id")
+                out["countPlanned"] = await call(session, "run_script", {"code": COUNT})
                 out["show"] = await call(session, "show_plan", {"plan_id": plan})
                 out["apply1"] = await call(session, "apply_plan", {"plan_id": plan})
+                out["countApplied"] = await call(session, "run_script", {"code": COUNT})
                 out["apply2"] = await call(session, "apply_plan", {"plan_id": plan})
+                out["countAgain"] = await call(session, "run_script", {"code": COUNT})
+                out["foreignPlan"] = await call(session, "apply_plan", {"plan_id": "plan-0123456789ab"})
                 out["audit"] = await call(session, "audit", {"limit": 5})
                 started = time.monotonic()
                 out["runaway"] = await call(session, "run_script", {"code": "while true do end", "timeout_s": 2})
                 out["runawaySeconds"] = time.monotonic() - started
                 out["after"] = await call(session, "run_script", {"code": "print(6 * 7)"})
+                # Each attempt on its own: the first refusal must not hide the others.
                 out["snoop"] = await call(session, "run_script", {"code": (
-                    'print(os.getenv and os.getenv("ASHBY_API_KEY"))\n'
-                    'print(io and io.open and io.open("/proc/self/environ"))\n'
-                    'print(pcall(require, "os"))')})
+                    'print(pcall(function() return os.getenv("ASHBY_API_KEY") end))\n'
+                    'print(pcall(function() return io.open("/proc/self/environ"):read("a") end))\n'
+                    'print(pcall(function() return require("os").getenv("HOME") end))\n'
+                    'print(pcall(function() return io.popen("env"):read("a") end))')})
                 out["failing"] = await call(session, "run_script", {"code": 'error({ kind = "mine", message = "nope" })'})
+                out["args"] = await call(session, "run_script", {
+                    "code": "print(...)", "args": ["--verbose", "a", "--", "b"]})
+                out["echoKey"] = await call(session, "run_script", {
+                    "code": "print(arg[1])", "args": [os.environ.get("MCP_ECHO", "")]})
+                out["loud"] = await call(session, "run_script", {"code": 'error(string.rep("x", 300000))'})
                 out["unknownTool"] = await call(session, "no_such_tool", {})
                 out["badArgs"] = await call(session, "run_script", {"code": 42})
+                out["unknownArg"] = await call(session, "run_script", {"code": "print(1)", "bogus": 1})
             elif scenario.startswith("elicit"):
                 out["write"] = await call(session, "run_script", {"code": WRITE})
                 plan = (out["write"].get("structured") or {}).get("plan_id")
                 out["apply"] = await call(session, "apply_plan", {"plan_id": plan})
+            elif scenario == "echo":
+                out["echoKey"] = await call(session, "run_script", {
+                    "code": "print(#ashby.list_jobs().jobs > 0, arg[1])", "args": [os.environ.get("MCP_ECHO", "")]})
+            elif scenario == "capped":
+                out["write"] = await call(session, "run_script", {"code": WRITE})
+                plan = (out["write"].get("structured") or {}).get("plan_id")
+                out["apply"] = await call(session, "apply_plan", {"plan_id": plan})
+                out["count"] = await call(session, "run_script", {"code": COUNT})
             elif scenario == "no-elicit":
                 out["write"] = await call(session, "run_script", {"code": WRITE})
                 plan = (out["write"].get("structured") or {}).get("plan_id")
