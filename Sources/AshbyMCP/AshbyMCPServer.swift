@@ -44,6 +44,12 @@ public final class AshbyMCPServer: Sendable {
   /// Removes the server's work folder.
   public func finish() { try? FileManager.default.removeItem(at: children.folder) }
 
+  /// Stopped by a signal: its children end first, then its work folder goes.
+  public func stopNow() {
+    children.killAll()
+    finish()
+  }
+
   /// Forgets a session's client (its server ended).
   func forget(_ server: Server) { clientElicits.withLock { $0[ObjectIdentifier(server)] = nil } }
 

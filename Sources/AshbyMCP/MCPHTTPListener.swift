@@ -8,8 +8,8 @@ import Synchronization
 
 /// Streamable HTTP (`ashby-lua mcp --listen HOST:PORT`): `/mcp` on Hummingbird, one MCP
 /// session per client, each with a transport and a server of its own, found by its
-/// `Mcp-Session-Id`. Origin and Host are checked (DNS rebinding); off loopback a bearer
-/// token is required.
+/// `Mcp-Session-Id`. On loopback Origin and Host are checked (DNS rebinding); off loopback
+/// a bearer token is required, any Host goes, and a browser's Origin must be that Host's.
 public final class MCPHTTPListener: Sendable {
   let server: AshbyMCPServer
   let host: String

@@ -85,12 +85,15 @@ struct ScriptTool: Sendable {
     if outcome.exit != 0 {
       // timeout: above 0 and at most settings.timeoutCap (≤ 86 400, checked by `mcp`): in range
       let killed = outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed"
-      structured["error"] = .string(settings.scrub(Self.capped(outcome.errorMessage ?? killed, Self.errorCap)))
+      // Scrubbed before it is cut: a secret the cut split would no longer be found whole.
+      structured["error"] = .string(Self.capped(settings.scrub(outcome.errorMessage ?? killed), Self.errorCap))
     }
-    var text = Self.capped(outcome.stdout, Self.textCap)
-    if !stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + Self.capped(stderr, Self.textCap) }
+    var text = Self.capped(settings.scrub(outcome.stdout), Self.textCap)
+    if !stderr.isEmpty {
+      text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + Self.capped(settings.scrub(stderr), Self.textCap)
+    }
     return CallTool.Result(
-      content: [.text(text: settings.scrub(text), annotations: nil, _meta: nil)], structuredContent: .object(structured),
+      content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: .object(structured),
       isError: outcome.exit != 0)
   }
 

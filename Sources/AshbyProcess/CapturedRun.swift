@@ -24,6 +24,17 @@ package struct CapturedRun: Sendable {
   package let environment: [String: String]
   /// Where the output is kept while the child runs.
   package let folder: URL
+  /// The children running now, to end with their parent (`killAll`).
+  private let running = Running()
+
+  final class Running: Sendable {
+    let pids = Mutex<Set<Int32>>([])
+  }
+
+  /// Ends every child running now (the parent is stopping: nothing of theirs outlives it).
+  package func killAll() {
+    running.pids.withLock { pids in for pid in pids { kill(pid, SIGKILL) } }
+  }
 
   package init(program: String, environment: [String: String], folder: URL) {
     self.program = program
@@ -60,6 +71,8 @@ package struct CapturedRun: Sendable {
     process.terminationHandler = { ended.continuation.yield($0.terminationStatus); ended.continuation.finish() }
     try process.run()
     let pid = process.processIdentifier
+    running.pids.withLock { _ = $0.insert(pid) }
+    defer { running.pids.withLock { _ = $0.remove(pid) } }
     let killed = Mutex(false)
     let killer = Task {
       try await Task.sleep(for: .seconds(limit))

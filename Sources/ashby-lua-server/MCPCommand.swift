@@ -111,7 +111,7 @@ struct MCPCommand: AsyncParsableCommand {
     let mcp = try AshbyMCPServer(settings: settings)
     // Stopped by a signal, the work folders (scripts' output, plans' files) go too.
     let stop = SignalWatcher(signals: [SIGINT, SIGTERM]) { [scratch] in
-      mcp.finish()
+      mcp.stopNow()
       if let scratch { try? FileManager.default.removeItem(at: scratch) }
       Foundation.exit(0)
     }

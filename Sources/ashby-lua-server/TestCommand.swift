@@ -66,7 +66,7 @@ struct TestCommand: AsyncParsableCommand {
     // `io.popen`'s children) goes to stderr, and the report to stdout as it was.
     var reportOutput = FileHandle.standardOutput
     if format != .terminal {
-      let saved = dup(STDOUT_FILENO)
+      let saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)  // not inherited by a spec's commands
       if saved >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 {
         reportOutput = FileHandle(fileDescriptor: saved, closeOnDealloc: true)
       }

@@ -187,11 +187,19 @@ import Testing
       print("resume", c.resumeFileHandle ~= nil)
       """)
     let cassette = home.appendingPathComponent("r.cassette.json").path
+    let tooBig = home.appendingPathComponent("big.cassette.json").path
     let (server, url) = try await fakeServer(home: home)
     let recorded = try await run(
       ["run", "--base-url", url, "--record", cassette, path, url + "/_files/resume.pdf"],
       env: ["ASHBY_API_KEY": FakeAshby.fullKey], home: home)
+    // A download that fails fails the same way on replay.
+    let failed = try await run(
+      ["run", "--base-url", url, "--record", tooBig, path, url + "/_files/big"],
+      env: ["ASHBY_API_KEY": FakeAshby.fullKey], home: home)
     try await stop(server)
+    #expect(failed.status != 0 && failed.stderr.contains("larger than"), "\(failed.all)")
+    let failedAgain = try await run(["run", "--replay", tooBig, path, url + "/_files/big"], home: home)
+    #expect(failedAgain.status == failed.status && failedAgain.stderr == failed.stderr, "\(failedAgain.all)")
     #expect(recorded.status == 0 && recorded.stdout == "resume\ttrue\n", "\(recorded.all)")
     let text = try String(contentsOf: URL(fileURLWithPath: cassette), encoding: .utf8)
     #expect(text.contains("resume:download") && text.contains("resume:upload") && !text.contains("%PDF"), "\(text)")

@@ -231,6 +231,7 @@ import Testing
     let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
     #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0, "\(text)")
     #expect(text.contains("schedule: stopped before it started"), "\(text)")
+    withExtendedLifetime(silent) {}  // its connection stays open, unanswered, to the end
   }
 }
 

@@ -167,7 +167,9 @@ import Testing
     #expect(await eventually { d.runs("note").first?.status == .running })
     let second = try await run(
       ["schedule", "run", "--file", d.setup.file, "--stop-grace", "0"], env: d.fake.env.merging(["SECRET_ENV": "x"]) { $1 },
-      home: d.setup.home, interrupts: [1], marker: "schedule: ")  // its first line: it watches signals by then
+      // Its first line comes once a stop is the daemon's own graceful one, whose services still start (and
+      // look for abandoned runs) before they stop: the check below is made whenever the SIGINT lands.
+      home: d.setup.home, interrupts: [1], marker: "schedule: ")
     #expect(second.status == 0, "\(second.stderr)")
     #expect(d.runs("note").first?.status == .running, "\(d.runs("note").map(\.status))")
     #expect(await eventually { d.runs("note").first?.status == .ok })

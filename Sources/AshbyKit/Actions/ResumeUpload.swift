@@ -59,7 +59,7 @@ extension AshbyClient {
 
   /// A leg to a host other than Ashby, through the run's cassette when it has one: answered
   /// from it in a replay, written to it when recording (under a name no Ashby endpoint has),
-  /// a failure as its message, so a replay fails as the recorded run did.
+  /// a failure as its kind, message, code, endpoint and parameter, so a replay fails as the recorded run did.
   private func throughCassette(
     _ leg: String, _ request: JSONValue, live: () async throws(AshbyError) -> JSONValue
   ) async throws(AshbyError) -> JSONValue {
@@ -68,7 +68,13 @@ extension AshbyClient {
     if cassette.mode != .record {
       if let recorded = cassette.answer(endpoint: leg, body: body) {
         let answer = try? JSONValue.decode(Data(recorded.body.readableBytesView))
-        if let failure = answer?["failure"]?.string { throw AshbyError(.network, failure) }
+        if let failure = answer?["failure"], let message = failure["message"]?.string {
+          var error = AshbyError(
+            failure["kind"]?.string.flatMap(AshbyError.Kind.init(rawValue:)) ?? .network, message,
+            code: failure["code"]?.string, endpoint: failure["endpoint"]?.string)
+          error.parameter = failure["parameter"]?.string
+          throw error
+        }
         return answer ?? .null
       }
       if cassette.mode == .replay {
@@ -79,7 +85,11 @@ extension AshbyClient {
     do {
       answer = try await live()
     } catch {
-      cassette.record(endpoint: leg, body: body, answer: ["failure": .string(error.message)])
+      var failure: [String: JSONValue] = ["kind": .string(error.kind.rawValue), "message": .string(error.message)]
+      for (name, value) in [("code", error.code), ("endpoint", error.endpoint), ("parameter", error.parameter)] {
+        if let value { failure[name] = .string(value) }
+      }
+      cassette.record(endpoint: leg, body: body, answer: ["failure": .object(failure)])
       throw error
     }
     cassette.record(endpoint: leg, body: body, answer: answer)

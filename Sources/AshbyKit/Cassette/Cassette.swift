@@ -46,15 +46,17 @@ public final class Cassette: Sendable {
     var format: String
     var recordedAt: String
     var redacted: Bool
-    /// For every value replaced: its salted SHA-256 and its stand-in, so a replay sending the
-    /// value again (a CSV's email, say) matches, and a later `--record-missing` session gives
-    /// a person met again the same stand-in.
+    /// For values a script sent that Ashby's answers held too (a CSV's email, say): the
+    /// salted SHA-256 of each, and its stand-in, so a replay sending the value again matches.
     var salt: String?
     var standIns: [String: String]?
+    /// Every person's datum replaced, by its HMAC under this user's `PeopleKey` (not in the file):
+    /// a later `--record-missing` session here gives a person met again the same stand-in.
+    var people: [String: String]?
     var interactions: [Interaction]
 
     enum CodingKeys: String, CodingKey {
-      case format, interactions, redacted, salt
+      case format, interactions, redacted, salt, people
       case recordedAt = "recorded_at"
       case standIns = "stand_ins"
     }
@@ -79,20 +81,27 @@ public final class Cassette: Sendable {
     var added = 0
     var standIns = PersonalData.StandIns()
     var salt: String
-    /// Digest of a value replaced → its stand-in (see `File.standIns`).
+    /// Digest of a value a script sent → its stand-in (see `File.standIns`).
     var digests: [String: String]
+    /// HMAC of a person's datum → its stand-in (see `File.people`), and the key, when recording.
+    var people: [String: String] = [:]
+    var peopleKey: SymmetricKey?
   }
   private let state: Mutex<State>
 
   /// A new recording (nothing read), or the file to replay.
+  /// - Parameter peopleKey: read only when recording with redaction (`PeopleKey`; tests give their own).
   /// - Throws: `CassetteError` for a file that cannot be read or is not a cassette.
-  public init(path: String, mode: Mode, redact: Bool = true) throws(CassetteError) {
+  public init(
+    path: String, mode: Mode, redact: Bool = true, peopleKey: @autoclosure () -> SymmetricKey? = PeopleKey.load()
+  ) throws(CassetteError) {
     self.path = path
     self.mode = mode
     var interactions: [Interaction] = []
     var redacts = redact
     var salt: String?
     var digests: [String: String] = [:]
+    var people: [String: String] = [:]
     if mode != .record {
       guard let data = FileManager.default.contents(atPath: path) else {
         throw CassetteError("cannot read the cassette \(path)")
@@ -120,6 +129,7 @@ public final class Cassette: Sendable {
       redacts = file.redacted
       salt = file.salt
       digests = file.standIns ?? [:]
+      people = file.people ?? [:]
     }
     self.redacts = redacts
     var standIns = PersonalData.StandIns()
@@ -128,7 +138,10 @@ public final class Cassette: Sendable {
       PersonalData.taken(in: recorded.request, into: &standIns.taken)
     }
     let newSalt = SymmetricKey(size: .bits128).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-    state = Mutex(State(interactions: interactions, standIns: standIns, salt: salt ?? newSalt, digests: digests))
+    state = Mutex(
+      State(
+        interactions: interactions, standIns: standIns, salt: salt ?? newSalt, digests: digests, people: people,
+        peopleKey: redacts && mode != .replay ? peopleKey() : nil))
   }
 
   /// Whether requests go to the network at all.
@@ -202,19 +215,19 @@ public final class Cassette: Sendable {
       let requestMasked = PersonalData.maskSecrets(request)
       answer = answer.map(PersonalData.maskSecrets)
       if redacts {  // the request's people's data when the file is written, once every answer was seen
-        // A value an earlier session of this cassette replaced keeps its stand-in (known by its digest).
-        let salt = s.salt
-        var (standIns, digests) = (s.standIns, s.digests)
+        // A person an earlier session here met keeps their stand-in (known by the HMAC under this user's key).
+        let key = s.peopleKey
+        var (standIns, people) = (s.standIns, s.people)
         let replace = { (kind: PersonalData.Kind, text: String) -> String in
-          let digest = Self.digest(text, salt: salt)
-          if let known = digests[digest] { return known }
+          let token = key.map { PeopleKey.token(text, key: $0) }
+          if let token, let known = people[token] { return known }
           let made = standIns.standIn(for: text, kind)
-          digests[digest] = made
+          if let token { people[token] = made }
           return made
         }
         answer = answer.map { PersonalData.redact($0, endpoint: endpoint, replace) }
         bodyText = bodyText.map { PersonalData.redactText($0, replace) }
-        (s.standIns, s.digests) = (standIns, digests)
+        (s.standIns, s.people) = (standIns, people)
       }
       s.interactions.append(
         Interaction(
@@ -242,13 +255,13 @@ public final class Cassette: Sendable {
         // replay that sends it again (from its own input, say) match.
         let first = s.interactions.count - s.added
         for i in first..<s.interactions.count {
-          let salt = s.salt, standIns = s.standIns
+          let salt = s.salt, standIns = s.standIns, people = s.people, key = s.peopleKey
           var digests = s.digests
           // Any text an answer showed as a person's datum, wherever the request has it (`candidate.search { name }`).
           s.interactions[i].request = PersonalData.mapStrings(s.interactions[i].request) { value in
-            let digest = Self.digest(value, salt: salt)
-            guard let standIn = standIns.known(value) ?? digests[digest] else { return value }
-            digests[digest] = standIn
+            let known = standIns.known(value) ?? key.flatMap { people[PeopleKey.token(value, key: $0)] }
+            guard let standIn = known else { return value }
+            digests[Self.digest(value, salt: salt)] = standIn
             return standIn
           }
           s.digests = digests
@@ -257,7 +270,7 @@ public final class Cassette: Sendable {
       return File(
         format: Self.format, recordedAt: Timestamps.format(Date()), redacted: redacts,
         salt: redacts ? s.salt : nil, standIns: redacts && !s.digests.isEmpty ? s.digests : nil,
-        interactions: s.interactions)
+        people: redacts && !s.people.isEmpty ? s.people : nil, interactions: s.interactions)
     }
     guard let file else { return }
     let encoder = JSONEncoder()
