@@ -35,9 +35,8 @@ import Testing
   }
 
   @Test func writesAtTheBudgetGetNo429AndUseMostOfIt() async throws {
-    // The figures, on Ashby's own minute: 120 per minute, 300 writes, so two
-    // minutes. A slot is reused a window after its answer, so each window also holds one
-    // answer's latency: on a minute even a loaded machine's latency is far inside 10%.
+    // The figures, on Ashby's own minute: 120 per minute, 300 writes, so two minutes, and
+    // what the machine takes to send and answer a batch (a slot is reused a window after its answer).
     let (budget, writes, window) = (120, 300, Duration.seconds(60))
     let s = try await Session.start(rateLimit: FakeRateLimit(limit: budget, window: window)) {
       $0.requestsPerMinute = budget
@@ -47,12 +46,17 @@ import Testing
     #expect(ok == writes)
     #expect(s.fake.rateLimitedCount == 0)
     #expect(Self.everyWriteLandedOnce(s, writes: writes, tag: "paced"))
-    // The first `budget` go at once; each later batch can start a window after the one before.
-    let arrivals = s.fake.admittedArrivals
+    // The first `budget` go as fast as the machine sends them; each later batch can start a window after
+    // the answers of the one before, and its answers spread as the first batch's arrivals did. That spread
+    // is this machine's, now (seconds beside a loaded test suite), not the pacer's: measured here, allowed.
+    let arrivals = s.fake.admittedArrivals.sorted()
+    try #require(arrivals.count >= budget)
     let span = try #require(arrivals.last) - (try #require(arrivals.first))
-    let ideal = window * ((writes - 1) / budget)
+    let batches = (writes - 1) / budget
+    let spread = arrivals[budget - 1] - arrivals[0]
+    let ideal = window * batches + spread * batches
     let used = ideal / span
-    #expect(used >= 0.9, "used \(used) of the budget: \(span) for what could take \(ideal)")
+    #expect(used >= 0.9, "used \(used) of the budget: \(span) for what could take \(ideal) (a batch spread over \(spread))")
     await s.stop()
   }
 
