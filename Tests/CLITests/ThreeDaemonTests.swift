@@ -180,10 +180,17 @@ struct ThreeDaemonTests {
     #expect(delivered, "deliveries still waiting: \((try? store.pendingDeliveries().count) ?? -1)\n\(c.allLogs)")
 
     // Daemon 1, stopped past its lease while it runs the job, then continued.
-    let caught = await eventually(30) { c.running("tick", on: 1) != nil }
-    #expect(caught, "daemon 1 never ran the job")
-    let paused = c.running("tick", on: 1)
-    kill(c.daemons[1].processIdentifier, SIGSTOP)
+    // A tick runs for well under a second: a stop that lands after its end is recorded catches nothing, so
+    // it counts only when the run is still running once the daemon is stopped (it cannot change it then).
+    var paused: RunRecord?
+    for _ in 0..<10 where paused == nil {
+      let caught = await eventually(30) { c.running("tick", on: 1) != nil }
+      guard caught, let seen = c.running("tick", on: 1) else { break }
+      kill(c.daemons[1].processIdentifier, SIGSTOP)
+      try await Task.sleep(for: .milliseconds(200))
+      if try store.run(id: seen.id ?? 0)?.status == .running { paused = seen } else { kill(c.daemons[1].processIdentifier, SIGCONT) }
+    }
+    #expect(paused != nil, "daemon 1 was never stopped while it ran the job")
     try await Task.sleep(for: .seconds(11))  // over two leases
     kill(c.daemons[1].processIdentifier, SIGCONT)
     let fenced = await eventually(30) { c.log(1).contains("not recorded: another daemon took the job over") }
