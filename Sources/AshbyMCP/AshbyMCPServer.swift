@@ -124,8 +124,7 @@ public final class AshbyMCPServer: Sendable {
             ProgressNotification.message(
               .init(
                 progressToken: token, progress: seconds, total: limit,
-                // seconds: whole seconds of a ContinuousClock duration under the script's limit (≤ 86 400): in range
-                message: "the script has run \(Int(seconds)) s")))
+                message: "the script has run \(Int(seconds)) s")))  // whole seconds under the limit (≤ 86 400): in range
         }
       }
       let result = try await scripts.call(arguments, progress: report)

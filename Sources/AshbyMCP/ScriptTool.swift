@@ -83,8 +83,7 @@ struct ScriptTool: Sendable {
     }
     let stderr = Self.scriptsOwn(outcome.stderr, plan: plan)
     if outcome.exit != 0 {
-      // timeout: above 0 and at most settings.timeoutCap (≤ 86 400, checked by `mcp`): in range
-      let killed = outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed"
+      let killed = outcome.timedOut ? "killed after \(Int(timeout)) s" : "the run failed"  // timeout in (0, 86 400], checked by `mcp`: in range
       // Scrubbed before it is cut: a secret the cut split would no longer be found whole.
       structured["error"] = .string(Self.capped(settings.scrub(outcome.errorMessage ?? killed), Self.errorCap))
     }

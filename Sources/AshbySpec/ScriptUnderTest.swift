@@ -74,7 +74,6 @@ struct ScriptUnderTest: Sendable {
     }
     return Outcome(
       stdout: outcome.stdout, stderr: outcome.stderr, exit: outcome.exit,
-      // timeout: above 0 and at most 86 400 (`test --timeout` is checked): in range
-      error: outcome.exit == 0 ? nil : outcome.errorMessage ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : nil))
+      error: outcome.exit == 0 ? nil : outcome.errorMessage ?? (outcome.timedOut ? "killed after \(Int(timeout)) s" : nil))  // timeout in (0, 86 400], `test --timeout` checked: in range
   }
 }
