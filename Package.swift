@@ -106,7 +106,7 @@ let package = Package(
       name: "AshbyState",
       dependencies: ["AshbyPaths", "AshbyWebhook", .product(name: "GRDB", package: "GRDB.swift")]),
     // Child processes: spawning, their output, the run's input and report on fds, secrets kept off environments.
-    .target(name: "AshbyProcess", dependencies: ["AshbyWebhook"]),
+    .target(name: "AshbyProcess", dependencies: ["AshbyWebhook", "CProcessGuard"]),
     // schedules.toml, cron in a time zone, jobs, the daemon's services, the hooks' model and workers.
     // Knows nothing of Lua or HTTP: the CLI gives it a runner.
     .target(
@@ -228,6 +228,7 @@ let package = Package(
     .testTarget(name: "AshbyWebhookTests", dependencies: ["AshbyWebhook", "AshbyJSON"]),
     .testTarget(name: "AshbySignatureTests", dependencies: ["AshbySignature"]),
     .testTarget(name: "AshbyProcessTests", dependencies: ["AshbyProcess"]),
+    .testTarget(name: "AshbyMCPTests", dependencies: ["AshbyMCP", .product(name: "MCP", package: "swift-sdk")]),
     .testTarget(name: "AshbyPostgresTests", dependencies: ["AshbyPostgres", "AshbyState", "AshbyTestSupport"]),
     .testTarget(name: "AshbyJSONTests", dependencies: ["AshbyJSON"]),
     // The fake Ashby over HTTP on loopback: its envelope, keys, pages, rate limit and webhook retries.

@@ -152,8 +152,9 @@ package struct RunCommand: AsyncParsableCommand {
     script: String?, arguments args: [String], chunks: [String], settings: RunSettings, planFile: String?,
     feed: String? = nil, state stateFlag: String? = nil, event eventOption: String? = nil
   ) async -> Int32 {
-    // Only an argument that looks like an option costs the parser's reflection here.
-    if args.contains(where: { $0.hasPrefix("-") }),
+    // Only an argument that looks like an option, before any `--`, costs the parser's reflection here (its
+    // help text, a millisecond): what follows `--` is the script's unread, as `ashby-lua mcp` passes it.
+    if args.prefix(while: { $0 != "--" }).contains(where: { $0.hasPrefix("-") }),
       let option = ScriptArguments.misplacedOption(in: args, options: ownOptions)
     {
       let name = script ?? "SCRIPT"

@@ -95,6 +95,21 @@ package struct ChildProcess: Sendable {
       pipes.append(fds)
     }
     let (out, err, rep, life) = (pipes[0], pipes[1], pipes[2], pipes[3])
+    // The child's ends: it has its copies once it has started.
+    defer { for fd in [out[1], err[1], rep[1], life[0]] { close(fd) } }
+    return try withSpawnSettings(ownGroup: ownGroup) { attributes, actions in
+      try spawnPrepared(
+        executable, arguments, directory: directory, environment: environment, inputFD: inputFD, niceness: niceness,
+        attached: attached, pipes: (out, err, rep, life), attributes: &attributes, actions: &actions)
+    }
+  }
+
+  /// posix_spawn's attributes and file actions for `body`, destroyed after it. Every child of ours starts
+  /// with SIGINT, SIGTERM and SIGHUP at their defaults (ours may be caught or ignored) and, with
+  /// `ownGroup`, in a process group of its own, which a signal reaches whole.
+  package static func withSpawnSettings<T>(
+    ownGroup: Bool, _ body: (inout posix_spawnattr_t, inout posix_spawn_file_actions_t) throws -> T
+  ) rethrows -> T {
     var attributes = posix_spawnattr_t()
     var actions = posix_spawn_file_actions_t()
     posix_spawnattr_init(&attributes)
@@ -102,17 +117,22 @@ package struct ChildProcess: Sendable {
     defer {
       posix_spawnattr_destroy(&attributes)
       posix_spawn_file_actions_destroy(&actions)
-      // The child's ends: it has its copies now.
-      for fd in [out[1], err[1], rep[1], life[0]] { close(fd) }
     }
     var defaults = sigset_t()
     sigemptyset(&defaults)
-    sigaddset(&defaults, SIGINT)
-    sigaddset(&defaults, SIGTERM)
-    sigaddset(&defaults, SIGHUP)
+    for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setpgroup(&attributes, 0)
     posix_spawnattr_setflags(&attributes, Int16((ownGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF))
+    return try body(&attributes, &actions)
+  }
+
+  private static func spawnPrepared(
+    _ executable: String, _ arguments: [String], directory: String, environment: [String], inputFD: Int32?,
+    niceness: Int32, attached: Bool, pipes: (out: [Int32], err: [Int32], rep: [Int32], life: [Int32]),
+    attributes: inout posix_spawnattr_t, actions: inout posix_spawn_file_actions_t
+  ) throws -> ChildProcess {
+    let (out, err, rep, life) = pipes
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, out[1], 1)
     posix_spawn_file_actions_adddup2(&actions, err[1], 2)

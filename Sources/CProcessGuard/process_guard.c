@@ -1,5 +1,7 @@
+#define _GNU_SOURCE
 #include "process_guard.h"
 
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -8,4 +10,8 @@ int pg_make_undumpable(void) {
   int cores = setrlimit(RLIMIT_CORE, &none);
   int dumpable = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   return cores == 0 && dumpable == 0 ? 0 : -1;
+}
+
+int pg_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {
+  return posix_spawn_file_actions_addchdir_np(actions, path);
 }

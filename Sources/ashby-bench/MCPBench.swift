@@ -12,13 +12,6 @@ enum MCPBench {
     let empty = folder.appendingPathComponent("empty.lua").path
     try "".write(toFile: empty, atomically: true, encoding: .utf8)
 
-    var direct: [Double] = []
-    for _ in 0..<calls {
-      let exit = try ProcessBench.spawn(ProcessBench.ashbyLua, ["run", "--sandbox", empty])
-      guard exit.status == 0 else { throw BenchError("ashby-lua run exited \(exit.status)") }
-      direct.append(exit.seconds)
-    }
-
     let server = Process()
     server.executableURL = URL(fileURLWithPath: ProcessBench.ashbyLua)
     server.arguments = ["mcp", "--fake", "--state", folder.appendingPathComponent("state.sqlite").path]
@@ -46,14 +39,26 @@ enum MCPBench {
     send(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#)
     _ = try line()
     send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
-    var viaMCP: [Double] = []
-    for id in 1...calls {
+    /// One `run_script` call's round trip, in seconds.
+    func viaServer(_ id: Int) throws -> Double {
       let started = ContinuousClock.now
       send(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"run_script","arguments":{"code":""}}}"#)
       var answer = try line()
       while !answer.contains(#""id":\#(id)"#) { answer = try line() }
       guard answer.contains(#""isError":false"#) else { throw BenchError("run_script failed: \(answer.prefix(300))") }
-      viaMCP.append((ContinuousClock.now - started) / .seconds(1))
+      return (ContinuousClock.now - started) / .seconds(1)
+    }
+    func directly() throws -> Double {
+      let exit = try ProcessBench.spawn(ProcessBench.ashbyLua, ["run", "--sandbox", empty])
+      guard exit.status == 0 else { throw BenchError("ashby-lua run exited \(exit.status)") }
+      return exit.seconds
+    }
+    // Warmed up, then interleaved: a busy moment of the machine weighs on both sides alike.
+    for id in 1...3 { _ = (try directly(), try viaServer(id)) }
+    var direct: [Double] = [], viaMCP: [Double] = []
+    for id in 4..<(4 + calls) {
+      direct.append(try directly())
+      viaMCP.append(try viaServer(id))
     }
     func percentile(_ values: [Double], _ p: Double) -> Double {
       let sorted = values.sorted()

@@ -122,7 +122,7 @@ struct MCPCommand: AsyncParsableCommand {
       try await listener.run { port in Console.error("ashby-lua mcp: listening on http://\(address.host):\(port)/mcp") }
       mcp.finish()
     } else {
-      try await mcp.serve(StdioTransport(), version: CommandLineMain.version)
+      try await mcp.serve(LineTransport(), version: CommandLineMain.version)
     }
     await server?.stop()
     if let scratch { try? FileManager.default.removeItem(at: scratch) }
