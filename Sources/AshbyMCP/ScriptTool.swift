@@ -131,10 +131,12 @@ struct ScriptTool: Sendable {
   }
 }
 
-/// At most N at once; the rest wait their turn.
+/// At most N at once; the rest wait their turn. A caller cancelled while it waits (the agent sent
+/// `notifications/cancelled`) leaves the line at once, and never starts a child.
 actor AsyncLimiter {
   private var free: Int
-  private var waiting: [CheckedContinuation<Void, Never>] = []
+  private var waiting: [(id: UInt64, turn: CheckedContinuation<Void, any Error>)] = []
+  private var nextID: UInt64 = 0
 
   init(_ count: Int) { free = max(1, count) }
 
@@ -144,10 +146,24 @@ actor AsyncLimiter {
       free -= 1
       return
     }
-    await withCheckedContinuation { waiting.append($0) }
+    let id = nextID
+    nextID += 1
+    // The handler's job runs on this actor after the continuation is in line (this job appends it
+    // before it suspends), so a cancellation that comes first still finds it.
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { waiting.append((id, $0)) }
+    } onCancel: {
+      Task { await self.leave(id) }
+    }
   }
 
   func release() {
-    if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    if waiting.isEmpty { free += 1 } else { waiting.removeFirst().turn.resume() }
+  }
+
+  /// A cancelled caller's place, if it still waits: it is told so; a caller already given its turn keeps it.
+  private func leave(_ id: UInt64) {
+    guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+    waiting.remove(at: index).turn.resume(throwing: CancellationError())
   }
 }

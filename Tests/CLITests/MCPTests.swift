@@ -210,6 +210,19 @@ import Testing
     #expect(result(json, "count").text == "0\n")
   }
 
+  /// `--max-concurrent-scripts 1`: three calls at once run one at a time, each whole; a call cancelled while
+  /// it waits its turn leaves the line, and the calls after it run.
+  @Test func scriptsOverTheCapWaitTheirTurn() async throws {
+    let state = try scratch().appendingPathComponent("queue-state.sqlite").path
+    let json = try await drive("queue", ["--fake", "--max-concurrent-scripts", "1", "--state", state])
+    let queued = json["queued"] as? [[String: Any]] ?? []
+    #expect(queued.map { $0["text"] as? String } == ["a\n", "b\n", "c\n"], "\(json)")
+    #expect(json["mostAtOnce"] as? Int == 1, "\(json)")
+    #expect(json["waiterCancelled"] as? String != nil, "\(json)")
+    #expect(result(json, "runaway").isError, "\(json)")
+    #expect(result(json, "after").text == "after\n", "\(json)")
+  }
+
   @Test func cancellingEndsTheScriptsChildAndProgressIsReported() async throws {
     let cancel = try await drive("cancel", ["--fake"])
     #expect(cancel["childrenLeft"] as? Int == 0, "\(cancel)")

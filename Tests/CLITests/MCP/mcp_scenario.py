@@ -3,7 +3,7 @@
     mcp_scenario.py SCENARIO PROGRAM ARGS...     (stdio: starts PROGRAM ARGS...)
     mcp_scenario.py SCENARIO http://HOST:PORT/mcp [TOKEN]   (streamable HTTP)
 
-Runs SCENARIO (tour | elicit-accept | elicit-decline | no-elicit | progress | cancel) and prints
+Runs SCENARIO (tour | elicit-accept | elicit-decline | no-elicit | progress | cancel | queue) and prints
 one JSON object of what came back, for the Swift test to check.
 """
 import asyncio
@@ -128,6 +128,33 @@ async def main():
                     "local t = os.clock() + 3.5\nwhile os.clock() < t do end\nprint('slow done')")},
                     progress_callback=on_progress)
                 out["progress"] = heard
+            elif scenario == "queue":
+                # The server runs with --max-concurrent-scripts 1 and a --state of its own: its run_script
+                # children are the processes with --max-requests and that state on their command lines.
+                marker = "--max-request[s] .*--state " + args[args.index("--state") + 1]
+
+                async def busy(tag):
+                    return await call(session, "run_script", {"code": (
+                        "local t = os.clock() + 1.5\nwhile os.clock() < t do end\nprint('%s')" % tag)})
+
+                calls = [asyncio.create_task(busy(tag)) for tag in ("a", "b", "c")]
+                most = 0
+                while not all(c.done() for c in calls):
+                    running = [p for p in os.popen("pgrep -f -- '%s'" % marker).read().split() if p]
+                    most = max(most, len(running))
+                    await asyncio.sleep(0.05)
+                out["queued"] = [c.result() for c in calls]
+                out["mostAtOnce"] = most
+                # A call cancelled while it waits for its turn leaves the line; the next call runs.
+                first = asyncio.create_task(call(session, "run_script", {"code": "while true do end", "timeout_s": 3}))
+                await asyncio.sleep(0.5)
+                try:
+                    await session.call_tool("run_script", {"code": "print('never')"}, read_timeout_seconds=0.5)
+                    out["waiterCancelled"] = False
+                except Exception as error:
+                    out["waiterCancelled"] = str(error)
+                out["runaway"] = await first
+                out["after"] = await call(session, "run_script", {"code": "print('after')"})
             elif scenario == "cancel":
                 started = time.monotonic()
                 try:
