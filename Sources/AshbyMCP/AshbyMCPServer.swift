@@ -28,17 +28,18 @@ public final class AshbyMCPServer: Sendable {
     // Scripts' output and plans hold candidates' data: this user's only.
     try FileManager.default.createDirectory(
       at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    children = CapturedRun(program: settings.program, environment: settings.environment, folder: folder)
+    children = CapturedRun(program: settings.program, environment: settings.environment, folder: folder, ownGroup: true)
     scripts = ScriptTool(settings: settings, children: children, slots: AsyncLimiter(settings.maxConcurrentScripts))
   }
 
   static let guideURI = "ashby://guide", stubsURI = "ashby://stubs/ashby.meta.lua"
 
-  /// Serves on `transport` until the client goes.
+  /// Serves on `transport` until the client goes. Its scripts' children go with it: a client closes
+  /// stdin to shut a server down (and sends SIGTERM only later, if ever), and no answer can reach it now.
   public func serve(_ transport: any Transport, version: String) async throws {
     let server = try await start(transport, version: version)
     await server.waitUntilCompleted()
-    finish()
+    stopNow()
   }
 
   /// Removes the server's work folder.

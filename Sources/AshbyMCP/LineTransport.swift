@@ -75,7 +75,7 @@ public actor LineTransport: Transport {
   public func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 
   /// Reads `fd` to its end, yielding each non-empty line (without its `\n`, or `\r\n`). A last line
-  /// without a newline is a message too: `printf '{…}' | ashby-lua mcp` is answered.
+  /// without a newline is a message too.
   static func readLines(from fd: Int32, into incoming: AsyncThrowingStream<Data, any Error>.Continuation, cap: Int) {
     var pending: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)

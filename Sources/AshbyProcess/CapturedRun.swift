@@ -23,6 +23,10 @@ package struct CapturedRun: Sendable {
 
   package let program: String
   package let environment: [String: String]
+  /// Each child in a process group of its own, which a kill reaches whole (what its script started, too).
+  /// A child that shares ours instead gets the terminal's Ctrl-C along with us (`ashby-lua test`, which
+  /// has no signal handling of its own to pass one on).
+  package let ownGroup: Bool
   /// Where the output is kept while the child runs.
   package let folder: URL
   /// The children running now, to end with their parent (`killAll`).
@@ -35,13 +39,14 @@ package struct CapturedRun: Sendable {
   /// Ends every child running now, and what each started (the parent is stopping: nothing of theirs
   /// outlives it).
   package func killAll() {
-    running.pids.withLock { pids in for pid in pids { kill(-pid, SIGKILL) } }
+    running.pids.withLock { pids in for pid in pids { kill(ownGroup ? -pid : pid, SIGKILL) } }
   }
 
-  package init(program: String, environment: [String: String], folder: URL) {
+  package init(program: String, environment: [String: String], folder: URL, ownGroup: Bool) {
     self.program = program
     self.environment = environment
     self.folder = folder
+    self.ownGroup = ownGroup
   }
 
   /// Runs `arguments` in `directory`; kills the child after `limit` seconds, or when the calling task is cancelled.
@@ -84,12 +89,14 @@ package struct CapturedRun: Sendable {
   }
 
   /// `program` with `arguments`, stdin from /dev/null, stdout and stderr into the files (made here, 0600:
-  /// they hold candidates' data), SIGINT, SIGTERM and SIGHUP at their defaults, a group of its own.
+  /// they hold candidates' data), no other descriptor of ours, `withSpawnSettings`' signals and group.
   private func spawn(_ arguments: [String], stdout: String, stderr: String, directory: String?) throws -> pid_t {
-    try ChildProcess.withSpawnSettings(ownGroup: true) { attributes, actions in
+    try ChildProcess.withSpawnSettings(ownGroup: ownGroup) { attributes, actions in
       posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
       posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
       posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+      let closing = pg_spawn_add_close_from(&actions, 3)
+      guard closing == 0 else { throw failure(closing) }
       if let directory {
         let failed = pg_spawn_add_chdir(&actions, directory)
         guard failed == 0 else { throw failure(failed) }
@@ -117,21 +124,24 @@ package struct CapturedRun: Sendable {
     ChildProcess.SpawnError(description: "cannot start \(program): \(String(cString: strerror(code)))")
   }
 
-  /// Kills the child's group, unless the child has been reaped: its pid may be someone else's by then.
+  /// Kills the child (its group, when it has one), unless the child has been reaped: its pid may be
+  /// someone else's by then.
   private func end(_ pid: pid_t) {
-    running.pids.withLock { pids in if pids.contains(pid) { kill(-pid, SIGKILL) } }
+    running.pids.withLock { pids in if pids.contains(pid) { kill(ownGroup ? -pid : pid, SIGKILL) } }
   }
 
   /// The child's exit code (`128 + N` for a signal), once it has ended. Whatever it left running in its
   /// group goes then, before the child is reaped: until that moment the group's id is the child's own.
   private func reap(_ pid: pid_t) async -> Int32 {
     await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
-      let running = self.running
+      let running = self.running, ownGroup = self.ownGroup
       let waiter = Thread {
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        var ended = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+        while ended < 0 && errno == EINTR { ended = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
         running.pids.withLock { pids in
-          kill(-pid, SIGKILL)
+          // Only a child known to have ended and not yet reaped still owns its group's id.
+          if ended == 0 && ownGroup { kill(-pid, SIGKILL) }
           var status: Int32 = 0
           var reaped = waitpid(pid, &status, 0)
           while reaped < 0 && errno == EINTR { reaped = waitpid(pid, &status, 0) }

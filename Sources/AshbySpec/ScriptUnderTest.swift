@@ -56,7 +56,7 @@ struct ScriptUnderTest: Sendable {
     // No config.toml of the user's: no profile, no notify target posting to a real chat.
     environment["XDG_CONFIG_HOME"] = folder.appendingPathComponent("config").path
     if let clock, clock.isFinite, abs(clock) < 1e12 { environment["ASHBY_LUA_FROZEN_TIME"] = String(Int64(clock)) }
-    let child = CapturedRun(program: program, environment: environment, folder: folder)
+    let child = CapturedRun(program: program, environment: environment, folder: folder, ownGroup: false)
     var options = [
       "run", "--base-url", baseURL.absoluteString, "--state", folder.appendingPathComponent("state-\(run.state).sqlite").path,
       "--timeout", String(timeout),

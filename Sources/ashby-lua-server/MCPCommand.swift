@@ -122,6 +122,8 @@ struct MCPCommand: AsyncParsableCommand {
       try await listener.run { port in Console.error("ashby-lua mcp: listening on http://\(address.host):\(port)/mcp") }
       mcp.finish()
     } else {
+      // A client gone mid-answer is an EPIPE to handle (the children end, the folder goes), not a death.
+      signal(SIGPIPE, SIG_IGN)
       try await mcp.serve(LineTransport(), version: CommandLineMain.version)
     }
     await server?.stop()

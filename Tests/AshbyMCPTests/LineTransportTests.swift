@@ -89,8 +89,8 @@ import Testing
     let transport = LineTransport(input: readEnd, output: STDERR_FILENO, maxMessageBytes: 100_000)
     try await transport.connect()
     let messages = await transport.receive()
-    // Past the cap by less than a pipe holds: the writer is done even though the reader stops reading.
-    let writer = Task.detached { Self.write(String(repeating: "x", count: 150_000), to: writeEnd) }
+    // One byte past the cap: the reader takes all of it before it stops, so the writer never waits.
+    let writer = Task.detached { Self.write(String(repeating: "x", count: 100_001), to: writeEnd) }
     await #expect { for try await _ in messages {} } throws: { "\($0)".contains("100000 bytes") }
     await writer.value
   }

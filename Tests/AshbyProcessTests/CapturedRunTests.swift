@@ -11,8 +11,8 @@ import Testing
     return folder
   }
 
-  static func shell(in folder: URL) -> CapturedRun {
-    CapturedRun(program: "/bin/sh", environment: ["PATH": "/usr/bin:/bin", "GREETING": "hi"], folder: folder)
+  static func shell(in folder: URL, ownGroup: Bool = true) -> CapturedRun {
+    CapturedRun(program: "/bin/sh", environment: ["PATH": "/usr/bin:/bin", "GREETING": "hi"], folder: folder, ownGroup: ownGroup)
   }
 
   /// Output, exit code, folder and environment as given; no file of the run's is left behind.
@@ -23,7 +23,7 @@ import Testing
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     let outcome = try await Self.shell(in: folder).run(
       ["-c", "pwd; echo \"$GREETING\"; echo 'ashby-lua: it broke' >&2; read x; echo \"stdin:$x\"; exit 3"], limit: 60, in: work)
-    #expect(outcome.stdout == "\(work.path)\nhi\nstdin:\n")
+    #expect(outcome.stdout == "\(work.resolvingSymlinksInPath().path)\nhi\nstdin:\n")
     #expect(outcome.errorMessage == "it broke")
     #expect(outcome.exit == 3)
     #expect(!outcome.timedOut)
@@ -34,11 +34,11 @@ import Testing
   @Test func aRunawayIsKilledAtItsLimit() async throws {
     let folder = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let outcome = try await Self.shell(in: folder).run(["-c", "echo started; exec sleep 60"], limit: 0.5)
+    let outcome = try await Self.shell(in: folder).run(["-c", "echo started; exec sleep 60"], limit: 3)
     #expect(outcome.timedOut)
     #expect(outcome.exit == ExitStatus.signalled(SIGKILL))
     #expect(outcome.stdout == "started\n")
-    #expect(outcome.seconds < 30)  // the 0.5 s limit, with room for a loaded machine; the sleep is 60 s
+    #expect(outcome.seconds < 40)  // the 3 s limit, with room for a loaded machine; the sleep is 60 s
   }
 
   /// What the child started and left running (a shell's background job) ends with it: the group goes
@@ -67,9 +67,12 @@ import Testing
     let started = ContinuousClock.now
     let call = Task { try await Self.shell(in: folder).run(["-c", "echo up; sleep 60"], limit: 120) }
     // Cancelled once the child is running (its first line is out), not after a guessed delay.
+    var waited = 0
     while (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.contains(where: {
       $0.hasSuffix(".out") && ((try? String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)) ?? "") == "up\n"
     }) != true {
+      waited += 1
+      try #require(waited < 1500, "the child never printed its first line")  // 30 s
       try await Task.sleep(for: .milliseconds(20))
     }
     call.cancel()
@@ -79,11 +82,33 @@ import Testing
     #expect(ContinuousClock.now - started < .seconds(40))  // the sleep is 60 s
   }
 
+  /// The child gets stdin, stdout and stderr, and no other descriptor of ours, close-on-exec or not (a
+  /// CI runner's pipe, make's jobserver).
+  @Test func noOtherDescriptorReachesTheChild() async throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var ends: [Int32] = [0, 0]
+    #expect(pipe(&ends) == 0)  // no close-on-exec
+    defer { ends.forEach { close($0) } }
+    let outcome = try await Self.shell(in: folder).run(
+      ["-c", "for fd in \(ends[0]) \(ends[1]); do [ -e /proc/$$/fd/$fd ] && echo open || echo closed; done"], limit: 60)
+    #expect(outcome.stdout == "closed\nclosed\n")
+  }
+
+  /// Sharing our group (`ashby-lua test`), a child is still ended at its limit, by itself.
+  @Test func aChildInOurGroupIsKilledAlone() async throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let outcome = try await Self.shell(in: folder, ownGroup: false).run(["-c", "exec sleep 60"], limit: 2)
+    #expect(outcome.timedOut)
+    #expect(outcome.exit == ExitStatus.signalled(SIGKILL))
+  }
+
   /// A program that cannot be started is an error that names it, not an exit code.
   @Test func aMissingProgramIsAnError() async throws {
     let folder = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let run = CapturedRun(program: "/nonexistent/ashby-lua", environment: [:], folder: folder)
+    let run = CapturedRun(program: "/nonexistent/ashby-lua", environment: [:], folder: folder, ownGroup: true)
     await #expect { _ = try await run.run(["run", "x.lua"], limit: 10) } throws: { "\($0)".contains("cannot start /nonexistent/ashby-lua") }
   }
 }

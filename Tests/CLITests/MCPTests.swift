@@ -223,8 +223,49 @@ import Testing
     #expect(result(json, "after").text == "after\n", "\(json)")
   }
 
+  /// The client closing stdin (how MCP clients shut a stdio server down) ends the server at once, and
+  /// every script it was running with it: none is left holding the key.
+  @Test func closingStdinEndsTheServerAndItsScripts() async throws {
+    let state = try scratch().appendingPathComponent("eof-state.sqlite").path
+    /// The server's run_script children: the processes whose command line has --max-requests and this state.
+    func children() -> [String] {
+      let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
+      return pids.filter { pid in
+        let line = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) }
+        return line.map { $0.contains("--max-requests") && $0.contains(state) } ?? false
+      }
+    }
+    let server = Process()
+    server.executableURL = binary
+    server.arguments = ["mcp", "--fake", "--state", state]
+    let input = Pipe(), output = Pipe()
+    server.standardInput = input
+    server.standardOutput = output
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    defer { if server.isRunning { server.terminate() } }
+    func send(_ message: String) { input.fileHandleForWriting.write(Data((message + "\n").utf8)) }
+    send(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#)
+    _ = output.fileHandleForReading.availableData  // its answer: initialized
+    send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+    send(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_script","arguments":{"code":"while true do end","timeout_s":120}}}"#)
+    var waited = 0
+    while children().isEmpty {
+      waited += 1
+      try #require(waited < 600, "the script's child never started")  // 30 s
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    input.fileHandleForWriting.closeFile()
+    waited = 0
+    while server.isRunning || !children().isEmpty {
+      waited += 1
+      try #require(waited < 600, "30 s after stdin closed: server running \(server.isRunning), children \(children())")  // the script's limit is 120 s
+      try await Task.sleep(for: .milliseconds(50))
+    }
+  }
+
   @Test func cancellingEndsTheScriptsChildAndProgressIsReported() async throws {
-    let cancel = try await drive("cancel", ["--fake"])
+    let cancel = try await drive("cancel", ["--fake", "--state", try scratch().appendingPathComponent("cancel-state.sqlite").path])
     #expect(cancel["childrenLeft"] as? Int == 0, "\(cancel)")
     #expect(result(cancel, "after").text == "1\n")
     let progress = try await drive("progress", ["--fake"])

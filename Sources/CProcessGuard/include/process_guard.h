@@ -14,4 +14,10 @@ int pg_make_undumpable(void);
 /// between to `cd` there. Returns 0 or an error number.
 int pg_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// glibc's posix_spawn_file_actions_addclosefrom_np (2.34): the child gets no
+/// descriptor from `from` up, whatever was left open without close-on-exec by
+/// whoever started us (a CI runner's pipe, make's jobserver). Returns 0 or an
+/// error number.
+int pg_spawn_add_close_from(posix_spawn_file_actions_t *actions, int from);
+
 #endif

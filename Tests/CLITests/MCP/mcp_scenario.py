@@ -165,8 +165,9 @@ async def main():
                     out["cancelled"] = str(error)
                 out["cancelSeconds"] = time.monotonic() - started
                 await asyncio.sleep(1.5)
-                # run_script's children alone run with --max-requests: none may be left.
-                out["childrenLeft"] = len([p for p in os.popen("pgrep -f -- '--max-request[s]'").read().split() if p])
+                # run_script's children alone run with --max-requests, and this server's with its --state: none may be left.
+                marker = "--max-request[s] .*--state " + args[args.index("--state") + 1]
+                out["childrenLeft"] = len([p for p in os.popen("pgrep -f -- '%s'" % marker).read().split() if p])
                 out["after"] = await call(session, "run_script", {"code": "print(1)"})
     print(json.dumps(out))
 
