@@ -34,12 +34,17 @@ package struct CapturedRun: Sendable {
 
   final class Running: Sendable {
     let pids = Mutex<Set<Int32>>([])
+    /// Set by `killAll`, under `pids`' lock: no child starts after it.
+    let stopped = Atomic(false)
   }
 
   /// Ends every child running now, and what each started (the parent is stopping: nothing of theirs
   /// outlives it).
   package func killAll() {
-    running.pids.withLock { pids in for pid in pids { kill(ownGroup ? -pid : pid, SIGKILL) } }
+    running.pids.withLock { pids in
+      running.stopped.store(true, ordering: .sequentiallyConsistent)
+      for pid in pids { kill(ownGroup ? -pid : pid, SIGKILL) }
+    }
   }
 
   package init(program: String, environment: [String: String], folder: URL, ownGroup: Bool) {
@@ -65,6 +70,9 @@ package struct CapturedRun: Sendable {
     let started = ContinuousClock.now
     // Spawned and recorded under one lock: `killAll` finds every child that exists.
     let pid = try running.pids.withLock { pids in
+      guard !running.stopped.load(ordering: .sequentiallyConsistent) else {
+        throw ChildProcess.SpawnError(description: "not started: \(program)'s parent is stopping")
+      }
       let pid = try spawn(arguments, stdout: out.path, stderr: err.path, directory: directory?.path)
       _ = pids.insert(pid)
       return pid

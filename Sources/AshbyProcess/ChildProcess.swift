@@ -105,7 +105,7 @@ package struct ChildProcess: Sendable {
   }
 
   /// posix_spawn's attributes and file actions for `body`, destroyed after it. Every child of ours starts
-  /// with SIGINT, SIGTERM, SIGHUP and SIGPIPE at their defaults (ours may be caught or ignored) and, with
+  /// with SIGINT, SIGTERM and SIGHUP at their defaults (ours may be caught or ignored) and, with
   /// `ownGroup`, in a process group of its own, which a signal reaches whole.
   package static func withSpawnSettings<T>(
     ownGroup: Bool, _ body: (inout posix_spawnattr_t, inout posix_spawn_file_actions_t) throws -> T
@@ -120,7 +120,7 @@ package struct ChildProcess: Sendable {
     }
     var defaults = sigset_t()
     sigemptyset(&defaults)
-    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+    for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setpgroup(&attributes, 0)
     posix_spawnattr_setflags(&attributes, Int16((ownGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF))

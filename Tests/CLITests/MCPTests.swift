@@ -221,6 +221,7 @@ import Testing
     #expect(json["waiterCancelled"] as? String != nil, "\(json)")
     #expect(result(json, "runaway").isError, "\(json)")
     #expect(result(json, "after").text == "after\n", "\(json)")
+    #expect((json["afterSeconds"] as? Double ?? 99) < 40, "\(json)")  // the cancelled waiter's limit is 60 s
   }
 
   /// The client closing stdin (how MCP clients shut a stdio server down) ends the server at once, and
@@ -244,6 +245,12 @@ import Testing
     server.standardError = FileHandle.nullDevice
     try server.run()
     defer { if server.isRunning { server.terminate() } }
+    // A server that never answers is ended, so the read below returns and the checks fail, not hang.
+    let watchdog = Task {
+      try await Task.sleep(for: .seconds(120))
+      if server.isRunning { server.terminate() }
+    }
+    defer { watchdog.cancel() }
     func send(_ message: String) { input.fileHandleForWriting.write(Data((message + "\n").utf8)) }
     send(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#)
     _ = output.fileHandleForReading.availableData  // its answer: initialized

@@ -138,10 +138,13 @@ async def main():
                         "local t = os.clock() + 1.5\nwhile os.clock() < t do end\nprint('%s')" % tag)})
 
                 calls = [asyncio.create_task(busy(tag)) for tag in ("a", "b", "c")]
-                most = 0
+                most, before = 0, set()
                 while not all(c.done() for c in calls):
-                    running = [p for p in os.popen("pgrep -f -- '%s'" % marker).read().split() if p]
-                    most = max(most, len(running))
+                    now = {p for p in os.popen("pgrep -f -- '%s'" % marker).read().split() if p}
+                    # Counted when seen in two samples in a row: one pass over /proc can see a child that has
+                    # just ended and the next one, started after it.
+                    most = max(most, len(now & before))
+                    before = now
                     await asyncio.sleep(0.05)
                 out["queued"] = [c.result() for c in calls]
                 out["mostAtOnce"] = most
@@ -149,12 +152,16 @@ async def main():
                 first = asyncio.create_task(call(session, "run_script", {"code": "while true do end", "timeout_s": 3}))
                 await asyncio.sleep(0.5)
                 try:
-                    await session.call_tool("run_script", {"code": "print('never')"}, read_timeout_seconds=0.5)
+                    await session.call_tool("run_script", {"code": "while true do end", "timeout_s": 60},
+                                            read_timeout_seconds=0.5)
                     out["waiterCancelled"] = False
                 except Exception as error:
                     out["waiterCancelled"] = str(error)
                 out["runaway"] = await first
+                started = time.monotonic()
                 out["after"] = await call(session, "run_script", {"code": "print('after')"})
+                # Had the cancelled waiter run when its turn came, this call would wait out its 60 s.
+                out["afterSeconds"] = time.monotonic() - started
             elif scenario == "cancel":
                 started = time.monotonic()
                 try:
