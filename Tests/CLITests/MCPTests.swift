@@ -253,7 +253,15 @@ import Testing
     defer { watchdog.cancel() }
     func send(_ message: String) { input.fileHandleForWriting.write(Data((message + "\n").utf8)) }
     send(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#)
-    _ = output.fileHandleForReading.availableData  // its answer: initialized
+    // Its answer, waited for without holding one of the test process's two concurrency threads in a read.
+    var answer = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+    var polls = 0
+    while poll(&answer, 1, 0) == 0 {
+      polls += 1
+      try #require(polls < 1200, "no answer to initialize in 60 s")
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    _ = output.fileHandleForReading.availableData
     send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
     send(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_script","arguments":{"code":"while true do end","timeout_s":120}}}"#)
     var waited = 0
