@@ -56,8 +56,8 @@ package struct CapturedRun: Sendable {
 
   /// Runs `arguments` in `directory`; kills the child after `limit` seconds, or when the calling task is cancelled.
   ///
-  /// Started with `posix_spawn` in a process group of its own, and waited for by a thread blocked in
-  /// `waitid`: woken by the exit itself. Foundation's `Process` relays the exit through its own run-loop
+  /// Started with `posix_spawn` (in a process group of its own, with `ownGroup`), and waited for by a
+  /// thread blocked in `waitid`: woken by the exit itself. Foundation's `Process` relays the exit through its own run-loop
   /// thread and scans every descriptor before each start, which cost an agent's empty script a quarter
   /// more than the child's own run (`scripts/bench mcp`); nor can it give the child a group.
   package func run(_ arguments: [String], limit: Double, in directory: URL? = nil) async throws -> Outcome {
