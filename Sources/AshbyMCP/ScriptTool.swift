@@ -55,11 +55,6 @@ struct ScriptTool: Sendable {
     var flags = ["run", "--sandbox", "--quiet", "--timeout", String(timeout), "--max-memory", String(settings.defaultMemoryMB)]
     flags += ["--max-requests", String(settings.maxRequests), "--plan", planFile.path] + settings.sessionFlags
     try await slots.acquire()
-    // Cancelled just as its turn came: the turn goes to the next in line, and no child starts.
-    if Task.isCancelled {
-      await slots.release()
-      throw CancellationError()
-    }
     var ticker: Task<Void, any Error>?
     if let progress {
       let limit = timeout
@@ -137,7 +132,7 @@ struct ScriptTool: Sendable {
 }
 
 /// At most N at once; the rest wait their turn. A caller cancelled while it waits (the agent sent
-/// `notifications/cancelled`) leaves the line at once.
+/// `notifications/cancelled`) leaves the line at once, or gives its turn on if it came meanwhile.
 actor AsyncLimiter {
   private var free: Int
   private var waiting: [(id: UInt64, turn: CheckedContinuation<Void, any Error>)] = []
@@ -159,6 +154,11 @@ actor AsyncLimiter {
       try await withCheckedThrowingContinuation { waiting.append((id, $0)) }
     } onCancel: {
       Task { await self.leave(id) }
+    }
+    // Cancelled just as its turn came: the turn goes to the next in line, and the caller starts nothing.
+    if Task.isCancelled {
+      release()
+      throw CancellationError()
     }
   }
 

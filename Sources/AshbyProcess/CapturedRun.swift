@@ -33,17 +33,20 @@ package struct CapturedRun: Sendable {
   private let running = Running()
 
   final class Running: Sendable {
-    let pids = Mutex<Set<Int32>>([])
-    /// Set by `killAll`, under `pids`' lock: no child starts after it.
-    let stopped = Atomic(false)
+    struct Children {
+      var pids: Set<Int32> = []
+      /// Set by `killAll`: no child starts after it.
+      var stopped = false
+    }
+    let children = Mutex(Children())
   }
 
   /// Ends every child running now, and what each started (the parent is stopping: nothing of theirs
   /// outlives it).
   package func killAll() {
-    running.pids.withLock { pids in
-      running.stopped.store(true, ordering: .sequentiallyConsistent)
-      for pid in pids { kill(ownGroup ? -pid : pid, SIGKILL) }
+    running.children.withLock { children in
+      children.stopped = true
+      for pid in children.pids { kill(ownGroup ? -pid : pid, SIGKILL) }
     }
   }
 
@@ -69,12 +72,12 @@ package struct CapturedRun: Sendable {
     }
     let started = ContinuousClock.now
     // Spawned and recorded under one lock: `killAll` finds every child that exists.
-    let pid = try running.pids.withLock { pids in
-      guard !running.stopped.load(ordering: .sequentiallyConsistent) else {
+    let pid = try running.children.withLock { children in
+      guard !children.stopped else {
         throw ChildProcess.SpawnError(description: "not started: \(program)'s parent is stopping")
       }
       let pid = try spawn(arguments, stdout: out.path, stderr: err.path, directory: directory?.path)
-      _ = pids.insert(pid)
+      _ = children.pids.insert(pid)
       return pid
     }
     let killed = Mutex(false)
@@ -104,38 +107,21 @@ package struct CapturedRun: Sendable {
       posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
       posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
       let closing = pg_spawn_add_close_from(&actions, 3)
-      guard closing == 0 else { throw failure(closing) }
+      guard closing == 0 else { throw ChildProcess.startFailure(program, closing) }
       if let directory {
         let failed = pg_spawn_add_chdir(&actions, directory)
-        guard failed == 0 else { throw failure(failed) }
+        guard failed == 0 else { throw ChildProcess.startFailure(program, failed) }
       }
-      return try spawn(arguments, attributes: &attributes, actions: &actions)
+      return try ChildProcess.posixSpawn(
+        program, arguments, environment: environment.map { "\($0.key)=\($0.value)" }, attributes: &attributes,
+        actions: &actions)
     }
-  }
-
-  private func spawn(
-    _ arguments: [String], attributes: inout posix_spawnattr_t, actions: inout posix_spawn_file_actions_t
-  ) throws -> pid_t {
-    let argv = ([program] + arguments).map { strdup($0) } + [nil]
-    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
-    }
-    var pid = pid_t()
-    let failed = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-    guard failed == 0 else { throw failure(failed) }
-    return pid
-  }
-
-  private func failure(_ code: Int32) -> ChildProcess.SpawnError {
-    ChildProcess.SpawnError(description: "cannot start \(program): \(String(cString: strerror(code)))")
   }
 
   /// Kills the child (its group, when it has one), unless the child has been reaped: its pid may be
   /// someone else's by then.
   private func end(_ pid: pid_t) {
-    running.pids.withLock { pids in if pids.contains(pid) { kill(ownGroup ? -pid : pid, SIGKILL) } }
+    running.children.withLock { children in if children.pids.contains(pid) { kill(ownGroup ? -pid : pid, SIGKILL) } }
   }
 
   /// The child's exit code (`128 + N` for a signal), once it has ended. Whatever it left running in its
@@ -147,13 +133,13 @@ package struct CapturedRun: Sendable {
         var info = siginfo_t()
         var ended = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
         while ended < 0 && errno == EINTR { ended = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
-        running.pids.withLock { pids in
+        running.children.withLock { children in
           // Only a child known to have ended and not yet reaped still owns its group's id.
           if ended == 0 && ownGroup { kill(-pid, SIGKILL) }
           var status: Int32 = 0
           var reaped = waitpid(pid, &status, 0)
           while reaped < 0 && errno == EINTR { reaped = waitpid(pid, &status, 0) }
-          _ = pids.remove(pid)
+          _ = children.pids.remove(pid)
           let signal = status & 0x7f
           // -1: reaped by someone else (a SIGCHLD set to be ignored), its status unknown; never a false 0.
           done.resume(returning: reaped != pid ? -1 : signal == 0 ? (status >> 8) & 0xff : ExitStatus.signalled(signal))

@@ -147,17 +147,12 @@ package struct ChildProcess: Sendable {
         "\(ScheduledChild.lifelineVariable)=\(ScheduledChild.lifelineFD)",
       ] + (inputFD == nil ? [] : ["\(ScheduledChild.inputVariable)=\(ScheduledChild.inputFD)"]) : []
     let names = descriptors + ["\(ScheduledChild.directoryVariable)=\(directory)"]
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    let envp = (environment + names).map { strdup($0) } + [nil]
-    defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
-    }
-    var pid = pid_t()
-    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-    guard status == 0 else {
+    let pid: pid_t
+    do {
+      pid = try posixSpawn(executable, arguments, environment: environment + names, attributes: &attributes, actions: &actions)
+    } catch {
       for fd in [out[0], err[0], rep[0], life[1]] { close(fd) }
-      throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
+      throw error
     }
     // Set now, before the child has started a second thread (each new one inherits it).
     if niceness > 0 {
@@ -165,6 +160,29 @@ package struct ChildProcess: Sendable {
       _ = setpriority(which, id_t(pid), getpriority(which, 0) + niceness)
     }
     return ChildProcess(pid: pid, stdout: out[0], stderr: err[0], report: rep[0], lifeline: life[1])
+  }
+
+  /// `posix_spawn` of `executable` with `arguments` (its `argv[0]` is `executable`) and `environment`
+  /// (`NAME=value` entries).
+  package static func posixSpawn(
+    _ executable: String, _ arguments: [String], environment: [String], attributes: inout posix_spawnattr_t,
+    actions: inout posix_spawn_file_actions_t
+  ) throws -> pid_t {
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup($0) } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid = pid_t()
+    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    guard status == 0 else { throw startFailure(executable, status) }
+    return pid
+  }
+
+  /// Why `executable` could not be started, from posix_spawn's error number.
+  package static func startFailure(_ executable: String, _ code: Int32) -> SpawnError {
+    SpawnError(description: "cannot start \(executable): \(String(cString: strerror(code)))")
   }
 
   /// Sends `signal` to the child's whole process group.

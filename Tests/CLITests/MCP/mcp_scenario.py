@@ -39,6 +39,16 @@ async def call(session, name, arguments, **kw):
         return {"rpcError": str(error), "code": getattr(getattr(error, "error", None), "code", None)}
 
 
+async def given_up(session, code, timeout_s, wait):
+    """A run_script the client stops waiting for after `wait` seconds (it then sends
+    notifications/cancelled): the client's error, or False if an answer came first."""
+    try:
+        await session.call_tool("run_script", {"code": code, "timeout_s": timeout_s}, read_timeout_seconds=wait)
+        return False
+    except Exception as error:
+        return str(error)
+
+
 async def main():
     scenario, program, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     out = {}
@@ -151,12 +161,7 @@ async def main():
                 # A call cancelled while it waits for its turn leaves the line; the next call runs.
                 first = asyncio.create_task(call(session, "run_script", {"code": "while true do end", "timeout_s": 3}))
                 await asyncio.sleep(0.5)
-                try:
-                    await session.call_tool("run_script", {"code": "while true do end", "timeout_s": 60},
-                                            read_timeout_seconds=0.5)
-                    out["waiterCancelled"] = False
-                except Exception as error:
-                    out["waiterCancelled"] = str(error)
+                out["waiterCancelled"] = await given_up(session, "while true do end", 60, 0.5)
                 out["runaway"] = await first
                 started = time.monotonic()
                 out["after"] = await call(session, "run_script", {"code": "print('after')"})
@@ -164,12 +169,7 @@ async def main():
                 out["afterSeconds"] = time.monotonic() - started
             elif scenario == "cancel":
                 started = time.monotonic()
-                try:
-                    await session.call_tool("run_script", {"code": "while true do end", "timeout_s": 60},
-                                            read_timeout_seconds=2)
-                    out["cancelled"] = False
-                except Exception as error:
-                    out["cancelled"] = str(error)
+                out["cancelled"] = await given_up(session, "while true do end", 60, 2)
                 out["cancelSeconds"] = time.monotonic() - started
                 await asyncio.sleep(1.5)
                 # run_script's children alone run with --max-requests, and this server's with its --state: none may be left.
